@@ -1,0 +1,35 @@
+"""The few exception classes gupgeo raises.
+
+Each subclasses a built-in so callers can catch either the gupgeo class or the
+usual Python one. Messages are written in French because planners read them.
+"""
+
+from __future__ import annotations
+
+
+class GupgeoError(Exception):
+    """Base class of every gupgeo error."""
+
+
+class InputFileError(GupgeoError, ValueError):
+    """A file could not be read or does not look like the expected layer."""
+
+
+class InputNotFoundError(GupgeoError, FileNotFoundError):
+    """A path given by the user does not exist."""
+
+
+class SchemaError(GupgeoError, ValueError):
+    """A layer misses a required column or has an unknown layer name."""
+
+
+class CRSError(GupgeoError, ValueError):
+    """A layer has no CRS and its coordinates do not decide one, or CRSs disagree."""
+
+
+class ValidationError(GupgeoError, ValueError):
+    """Validation found fatal problems; the report is attached as ``report``."""
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report

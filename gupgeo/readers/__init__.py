@@ -1,0 +1,78 @@
+"""Readers: one small module per family of formats, one entry point.
+
+:func:`read_source` looks at a path (suffix first, then content) and returns
+the :class:`RawLayer` objects it holds, untouched but for the reader's notes;
+validation (``gupgeo.validate``) turns them into clean layers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gupgeo.errors import InputFileError, InputNotFoundError
+from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.dansmarue import adapt_dansmarue, looks_like_dansmarue
+from gupgeo.readers.open311 import looks_like_open311, read_open311
+from gupgeo.readers.tabular import read_csv, read_excel
+from gupgeo.readers.vector import VECTOR_FORMATS, list_layers, read_vector
+
+TABULAR = {
+    ".csv": "CSV",
+    ".txt": "CSV",
+    ".tsv": "CSV",
+    ".xlsx": "Excel",
+    ".xls": "Excel",
+    ".xlsm": "Excel",
+}
+SUPPORTED = sorted({*VECTOR_FORMATS, *TABULAR})
+SIDE_CAR = {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx", ".md", ".xml"}
+
+
+def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]:
+    """Read every layer of a file (or the named ``layer``) as raw layers.
+
+    A GeoPackage gives one raw layer per table; other files give one.
+
+    Raises
+    ------
+    InputNotFoundError
+        When ``path`` does not exist.
+    InputFileError
+        When the format is unknown or the file cannot be read; the message names
+        the file and what was expected.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputNotFoundError(f"{p} : fichier introuvable")
+    suffix = p.suffix.lower()
+    if suffix in TABULAR:
+        raw = read_excel(p, sheet=layer) if TABULAR[suffix] == "Excel" else read_csv(p)
+        if looks_like_dansmarue(list(raw.frame.columns)):
+            adapt_dansmarue(raw)
+        return [raw]
+    if suffix == ".json" or suffix == ".geojson":
+        payload = _peek_json(p)
+        if looks_like_open311(payload):
+            return [read_open311(p, payload)]
+    if suffix == ".gpkg" and layer is None:
+        return [read_vector(p, layer=name) for name in list_layers(p)]
+    if suffix in VECTOR_FORMATS:
+        return [read_vector(p, layer=layer)]
+    raise InputFileError(
+        f"{p} : format « {suffix or 'sans extension'} » non pris en charge ; formats lus : "
+        + ", ".join(SUPPORTED)
+    )
+
+
+def _peek_json(path: Path) -> object:
+    """Parse small JSON files to sniff Open311; big GeoJSON goes straight to pyogrio."""
+    if path.stat().st_size > 50_000_000:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+__all__ = ["SUPPORTED", "RawLayer", "list_layers", "read_source"]

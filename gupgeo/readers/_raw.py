@@ -1,0 +1,43 @@
+"""The raw result of reading a file, before validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from pyproj import CRS
+
+
+@dataclass
+class RawLayer:
+    """Rows as found in a source, with what the reader learnt about them.
+
+    ``frame`` holds the source's own columns. Spatial sources carry a
+    ``geometry`` column of shapely geometries (``frame`` is then a
+    GeoDataFrame); tabular sources instead name their coordinate columns in
+    ``x_column``/``y_column`` (or ``xy_column`` for a combined ``"lat, lon"``
+    field). ``row_labels`` says, for each row, where it is in the source
+    (``"ligne 12"``, ``"entité 3"``) so messages point at the right place.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    format: str
+    row_labels: list[str]
+    layer: str | None = None
+    crs: CRS | None = None
+    crs_note: str = ""
+    x_column: str | None = None
+    y_column: str | None = None
+    xy_column: str | None = None
+    xy_order: str = "xy"
+    decimal_comma: bool = False
+    notes: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)
+    suggested_layer: str | None = None
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def has_geometry(self) -> bool:
+        return "geometry" in self.frame.columns

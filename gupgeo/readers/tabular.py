@@ -1,0 +1,217 @@
+"""CSV and Excel tables, French habits included.
+
+French CSVs come with ``;`` separators, decimal commas, and either UTF-8 (often
+with a BOM) or Windows-1252. Nothing is guessed silently: the encoding, the
+separator and the decimal mark chosen are written in the reader's notes, with
+the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from gupgeo.crs import DISPLAY_CRS
+from gupgeo.errors import InputFileError
+from gupgeo.readers._raw import RawLayer
+from gupgeo.schemas import normalise_name
+
+SAMPLE_BYTES = 256 * 1024
+SEPARATORS = (";", ",", "\t", "|")
+
+LON_NAMES = ("longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84", "longitude_wgs84")
+LAT_NAMES = ("latitude", "lat", "y_wgs84", "lat_wgs84", "latitude_wgs84")
+X_NAMES = ("x", "coord_x", "x_l93", "xl93", "x_lambert93", "x_lambert_93", "coordonnee_x", "x_2154")
+Y_NAMES = ("y", "coord_y", "y_l93", "yl93", "y_lambert93", "y_lambert_93", "coordonnee_y", "y_2154")
+LATLON_NAMES = ("geo_point_2d", "geo_point", "coordonnees", "lat_lon", "latlon", "geopoint")
+WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom")
+
+
+def detect_encoding(raw: bytes) -> tuple[str, str]:
+    """Return ``(codec, reason)`` for the first bytes of a text file.
+
+    Examples
+    --------
+    >>> detect_encoding(b"\\xef\\xbb\\xbfid;nom")[0]
+    'utf-8-sig'
+    >>> detect_encoding("caf\\u00e9".encode("cp1252"))[0]
+    'cp1252'
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "UTF-8 avec BOM (marque d'ordre des octets présente)"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "UTF-16 (marque d'ordre des octets présente)"
+    try:
+        raw.decode("utf-8")
+        return "utf-8", "UTF-8 (tous les octets sont de l'UTF-8 valide)"
+    except UnicodeDecodeError as exc:
+        # A multi-byte sequence cut at the end of the sample is still UTF-8.
+        if exc.start >= len(raw) - 3:
+            return "utf-8", "UTF-8 (tous les octets sont de l'UTF-8 valide)"
+        bad_at = exc.start
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1", (
+            f"ISO-8859-1 (octet non UTF-8 à la position {bad_at}, et octets non définis en "
+            "Windows-1252)"
+        )
+    return (
+        "cp1252",
+        f"Windows-1252 (octet non UTF-8 à la position {bad_at}, lisible en Windows-1252)",
+    )
+
+
+def detect_separator(text: str) -> tuple[str, str]:
+    """Return ``(separator, reason)``: the one giving a constant field count over the first lines."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines:
+        raise InputFileError("fichier vide : aucune ligne d'en-tête trouvée")
+    best: tuple[int, str] | None = None
+    for sep in SEPARATORS:
+        counts = [len(row) for row in csv.reader(lines[:-1] or lines, delimiter=sep)]
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts)
+        score = consistent * 100 + counts[0]
+        if best is None or score > best[0]:
+            best = (score, sep)
+    if best is None:
+        return ",", "une seule colonne trouvée quel que soit le séparateur ; « , » retenu"
+    sep = best[1]
+    shown = {"\t": "tabulation", ";": "« ; »", ",": "« , »", "|": "« | »"}[sep]
+    return sep, f"séparateur {shown} (même nombre de champs sur les premières lignes)"
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    norm = {normalise_name(c): c for c in columns}
+    for name in names:
+        if name in norm:
+            return norm[name]
+    return None
+
+
+def locate_coordinates(raw: RawLayer) -> None:
+    """Find coordinate columns in a table and record them on ``raw``."""
+    cols = [str(c) for c in raw.frame.columns]
+    lon, lat = _find(cols, LON_NAMES), _find(cols, LAT_NAMES)
+    if lon and lat:
+        raw.x_column, raw.y_column = lon, lat
+        raw.crs = DISPLAY_CRS
+        raw.crs_note = (
+            f"WGS84 (EPSG:4326) : colonnes « {lon} » / « {lat} » nommées longitude/latitude"
+        )
+        return
+    x, y = _find(cols, X_NAMES), _find(cols, Y_NAMES)
+    if x and y:
+        raw.x_column, raw.y_column = x, y
+        return
+    combined = _find(cols, LATLON_NAMES)
+    if combined:
+        raw.xy_column = combined
+        raw.xy_order = "yx"
+        raw.crs = DISPLAY_CRS
+        raw.crs_note = (
+            f"WGS84 (EPSG:4326) : colonne « {combined} » au format « latitude, longitude »"
+        )
+        return
+    wkt = _find(cols, WKT_NAMES)
+    if wkt:
+        raw.xy_column = wkt
+        raw.xy_order = "wkt"
+
+
+def read_csv(path: Path) -> RawLayer:
+    """Read a CSV file, detecting encoding, separator and decimal mark."""
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    if not head.strip():
+        raise InputFileError(
+            f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
+        )
+    codec, codec_reason = detect_encoding(head)
+    if codec == "utf-8":
+        # The sample was UTF-8; make sure the rest is too before trusting it.
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            codec, codec_reason = (
+                "cp1252",
+                (f"Windows-1252 (octet non UTF-8 à la position {exc.start} du fichier)"),
+            )
+    text_head = head.decode(codec, errors="replace")
+    sep, sep_reason = detect_separator(text_head)
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=codec,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputFileError(
+            f"{path} : lecture CSV impossible ({exc}) ; attendu un CSV dont toutes les lignes ont "
+            f"le même nombre de champs séparés par {sep_reason}"
+        ) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    raw = RawLayer(
+        frame=frame,
+        source=str(path),
+        format="CSV",
+        row_labels=[f"ligne {i + 2}" for i in range(len(frame))],
+        notes=[f"encodage : {codec_reason}", sep_reason],
+    )
+    locate_coordinates(raw)
+    raw.decimal_comma = _uses_decimal_comma(frame, raw, sep)
+    if raw.decimal_comma:
+        raw.notes.append("virgule décimale détectée dans les nombres (« 0,6930 »)")
+    return raw
+
+
+def _uses_decimal_comma(frame: pd.DataFrame, raw: RawLayer, sep: str) -> bool:
+    if sep == ",":
+        return False
+    probe = [c for c in (raw.x_column, raw.y_column) if c]
+    if not probe:
+        probe = list(frame.columns)
+    for col in probe:
+        sample = frame[col].dropna().head(200).astype(str)
+        if sample.str.fullmatch(r"-?\d+,\d+").any():
+            return True
+    return False
+
+
+def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
+    """Read one sheet of an Excel workbook (the first unless ``sheet`` is given)."""
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise InputFileError(f"{path} : classeur Excel illisible ({exc})") from exc
+    sheets = [str(s) for s in book.sheet_names]
+    chosen = sheet if sheet is not None else sheets[0]
+    if chosen not in sheets:
+        raise InputFileError(
+            f"{path} : feuille {chosen!r} absente ; feuilles disponibles : {', '.join(sheets)}"
+        )
+    frame = pd.read_excel(book, sheet_name=chosen, dtype=object)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.dropna(how="all")
+    labels = [f"ligne {int(i) + 2}" for i in frame.index]
+    frame = frame.reset_index(drop=True)
+    raw = RawLayer(
+        frame=frame,
+        source=str(path),
+        format="Excel",
+        layer=chosen,
+        row_labels=labels,
+        notes=[f"feuille « {chosen} »" + (f" (sur {len(sheets)})" if len(sheets) > 1 else "")],
+    )
+    locate_coordinates(raw)
+    raw.decimal_comma = False
+    return raw

@@ -1,0 +1,223 @@
+"""Vector files: GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet, KML, GPX.
+
+Bulk reads go through pyogrio (fast, columnar). Fiona is used where its
+record-level access helps: listing layers and salvaging the readable features
+of a damaged file, each unreadable feature being reported rather than lost
+silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import fiona
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from gupgeo.errors import InputFileError
+from gupgeo.readers._raw import RawLayer
+
+log = logging.getLogger(__name__)
+
+VECTOR_FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".shp": "Shapefile",
+    ".zip": "Shapefile (zip)",
+    ".fgb": "FlatGeobuf",
+    ".kml": "KML",
+    ".gpx": "GPX",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+}
+GPX_LAYERS = ("waypoints", "tracks", "routes")
+
+
+def list_layers(path: Path) -> list[str]:
+    """Names of the layers of a multi-layer source (GeoPackage, KML, GPX…)."""
+    try:
+        return [str(name) for name in fiona.listlayers(_gdal_path(path))]
+    except Exception as exc:
+        raise InputFileError(
+            f"{path} : impossible de lister les couches ({exc}) ; le fichier est-il un "
+            f"{VECTOR_FORMATS.get(path.suffix.lower(), 'fichier SIG')} valide ?"
+        ) from exc
+
+
+def _gdal_path(path: Path) -> str:
+    return f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
+    """Read one layer of a vector file into a :class:`RawLayer`."""
+    suffix = path.suffix.lower()
+    fmt = VECTOR_FORMATS.get(suffix, "fichier SIG")
+    if suffix in (".parquet", ".geoparquet"):
+        return _read_parquet(path)
+    if suffix == ".gpx":
+        return read_gpx(path)
+    if suffix == ".kml" and layer is None:
+        return _read_all_layers(path, fmt)
+    gdf, unreadable = _read_with_salvage(path, layer)
+    raw = _to_raw(gdf, path, fmt, layer)
+    raw.unreadable = unreadable
+    if fmt == "Shapefile" and raw.crs is None:
+        raw.notes.append("aucun fichier .prj à côté du .shp : le CRS n'est pas déclaré")
+    return raw
+
+
+def _to_raw(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer: str | None) -> RawLayer:
+    crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
+    frame = pd.DataFrame(gdf.drop(columns="geometry"))
+    frame["geometry"] = gdf.geometry.array
+    labels = [f"entité {i + 1}" for i in range(len(frame))]
+    raw = RawLayer(
+        frame=frame, source=str(path), format=fmt, row_labels=labels, layer=layer, crs=crs
+    )
+    if crs is not None:
+        raw.crs_note = f"{crs.name} (EPSG:{crs.to_epsg()}) déclaré par le fichier"
+    return raw
+
+
+def _read_with_salvage(
+    path: Path, layer: str | None
+) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    try:
+        return pyogrio.read_dataframe(_gdal_path(path), layer=layer), []
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, …
+        first_error = exc
+    log.info("lecture groupée impossible (%s), récupération entité par entité", first_error)
+    try:
+        return _salvage(path, layer)
+    except Exception as exc:
+        raise InputFileError(
+            f"{path} : fichier illisible ({first_error}) ; attendu un fichier "
+            f"{VECTOR_FORMATS.get(path.suffix.lower(), 'SIG')} valide"
+        ) from exc
+
+
+def _salvage(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """Read feature by feature with Fiona, keeping what can be read."""
+    records: list[dict[str, object]] = []
+    unreadable: list[tuple[str, str]] = []
+    with fiona.open(_gdal_path(path), layer=layer) as src:
+        crs = src.crs.to_wkt() if src.crs else None
+        iterator = iter(src)
+        position = 0
+        while True:
+            position += 1
+            try:
+                feature = next(iterator)
+            except StopIteration:
+                break
+            except Exception as exc:
+                unreadable.append((f"entité {position}", f"entité illisible : {exc}"))
+                if len(unreadable) > 10_000:
+                    break
+                continue
+            props = dict(feature.properties or {})
+            geom = feature.geometry
+            props["geometry"] = shapely.geometry.shape(geom) if geom is not None else None
+            records.append(props)
+    if not records and unreadable:
+        raise InputFileError(f"{path} : aucune entité lisible")
+    gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
+    return gdf, unreadable
+
+
+def _read_parquet(path: Path) -> RawLayer:
+    try:
+        gdf = gpd.read_parquet(path)
+    except Exception as exc:
+        raise InputFileError(
+            f"{path} : GeoParquet illisible ({exc}) ; attendu un fichier Parquet avec "
+            "des métadonnées « geo »"
+        ) from exc
+    gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
+    return _to_raw(gdf, path, "GeoParquet", None)
+
+
+def _read_all_layers(path: Path, fmt: str) -> RawLayer:
+    parts = []
+    for name in list_layers(path):
+        gdf = pyogrio.read_dataframe(str(path), layer=name)
+        if len(gdf):
+            gdf["couche_source"] = name
+            parts.append(gdf)
+    if not parts:
+        raise InputFileError(f"{path} : aucune entité dans le fichier {fmt}")
+    merged = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    raw = _to_raw(merged, path, fmt, None)
+    raw.notes.append(f"{len(parts)} dossier(s) {fmt} réunis")
+    _walk_defaults(raw)
+    return raw
+
+
+def read_gpx(path: Path) -> RawLayer:
+    """Read the waypoints and tracks of a GPX walk (diagnostic en marchant).
+
+    Waypoints become point observations; each track becomes one line, dated by
+    its first track point.
+    """
+    parts = []
+    available = set(list_layers(path))
+    for name in GPX_LAYERS:
+        if name not in available:
+            continue
+        gdf = pyogrio.read_dataframe(str(path), layer=name)
+        if not len(gdf):
+            continue
+        gdf["couche_source"] = name
+        if name == "tracks" and "track_points" in available and "time" not in gdf.columns:
+            points = pyogrio.read_dataframe(str(path), layer="track_points", read_geometry=False)
+            if "time" in points.columns and "track_fid" in points.columns:
+                first = points.groupby("track_fid")["time"].min()
+                gdf["time"] = first.reindex(range(len(gdf))).to_numpy()
+        parts.append(gdf)
+    if not parts:
+        raise InputFileError(f"{path} : le GPX ne contient ni point de passage ni trace")
+    merged = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    merged = merged.dropna(axis=1, how="all")
+    raw = _to_raw(merged, path, "GPX", None)
+    raw.crs_note = "WGS84 (EPSG:4326), imposé par la norme GPX"
+    counts = merged["couche_source"].value_counts()
+    raw.notes.append(
+        "GPX : "
+        + ", ".join(f"{n} {'points' if k == 'waypoints' else k}" for k, n in counts.items())
+    )
+    raw.suggested_layer = "constats"
+    _walk_defaults(raw)
+    return raw
+
+
+def _walk_defaults(raw: RawLayer) -> None:
+    """Give walk observations (GPX, KML) the columns a constat needs, saying so."""
+    frame = raw.frame
+    cols = {c.lower(): c for c in frame.columns}
+    filled = []
+    if "id" not in cols:
+        prefix = frame.get("couche_source", pd.Series("obs", index=frame.index)).astype(str)
+        frame["id"] = prefix.str.slice(0, 3).str.upper() + "-" + (frame.index + 1).astype(str)
+        filled.append("id (position dans le fichier)")
+    if "date" not in cols:
+        for candidate in ("time", "timestamp", "begin", "when"):
+            if candidate in cols:
+                frame["date"] = frame[cols[candidate]]
+                filled.append(f"date ← {cols[candidate]}")
+                break
+    if "theme" not in cols:
+        for candidate in ("type", "name"):
+            if candidate in cols:
+                frame["theme"] = frame[cols[candidate]]
+                filled.append(f"theme ← {cols[candidate]}")
+                break
+    if "description" not in cols and "desc" in cols:
+        frame["description"] = frame[cols["desc"]]
+        filled.append("description ← desc")
+    if filled:
+        raw.notes.append("colonnes déduites : " + ", ".join(filled))

@@ -1,0 +1,205 @@
+"""Validation reports: what came in, what was kept, repaired or rejected, and why.
+
+A report is plain data (dataclasses); :meth:`ValidationReport.to_text` renders
+the French text a planner reads. The arithmetic is the contract: for every layer
+``rows_read == rows_kept + rows_rejected``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Severity = Literal["rejet", "réparation", "avertissement", "fatal"]
+
+MAX_LISTED = 12
+"""How many problems of one kind the text report lists before summarising."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one row (or in the whole layer when ``row`` is None)."""
+
+    severity: Severity
+    message: str
+    row: str | None = None
+    column: str | None = None
+    kind: str = ""
+
+
+@dataclass
+class LayerReport:
+    """What happened to one layer read from one source."""
+
+    layer: str
+    source: str
+    format: str = ""
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_rejected: int = 0
+    rows_repaired: int = 0
+    crs_source: str = ""
+    notes: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        return any(i.severity == "fatal" for i in self.issues)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_kept + self.rows_rejected
+
+    def add(
+        self,
+        severity: Severity,
+        message: str,
+        *,
+        row: str | None = None,
+        column: str | None = None,
+        kind: str = "",
+    ) -> None:
+        self.issues.append(Issue(severity, message, row, column, kind or message))
+
+    def issues_of(self, severity: Severity) -> list[Issue]:
+        return [i for i in self.issues if i.severity == severity]
+
+    def to_text(self) -> str:
+        lines = [
+            f"Couche « {self.layer} » — {self.source}"
+            + (f" ({self.format})" if self.format else "")
+        ]
+        for note in self.notes:
+            lines.append(f"  · {note}")
+        if self.crs_source:
+            lines.append(f"  · système de coordonnées : {self.crs_source}")
+        lines.append(
+            f"  lignes lues {_n(self.rows_read)} = conservées {_n(self.rows_kept)}"
+            f" + rejetées {_n(self.rows_rejected)}"
+            + (f" ; dont réparées {_n(self.rows_repaired)}" if self.rows_repaired else "")
+            + ("" if self.balanced else "  ⚠ DÉCOMPTE INCOHÉRENT")
+        )
+        for severity, title in (
+            ("fatal", "ERREUR BLOQUANTE"),
+            ("rejet", "rejet"),
+            ("réparation", "réparation"),
+            ("avertissement", "avertissement"),
+        ):
+            found = self.issues_of(severity)  # type: ignore[arg-type]
+            if not found:
+                continue
+            by_kind = Counter(i.kind for i in found)
+            listed: Counter[str] = Counter()
+            for issue in found:
+                if listed[issue.kind] >= MAX_LISTED:
+                    continue
+                listed[issue.kind] += 1
+                where = f"{issue.row} : " if issue.row else ""
+                lines.append(f"  - {title} — {where}{issue.message}")
+            for kind, count in by_kind.items():
+                if count > MAX_LISTED:
+                    lines.append(
+                        f"  - {title} — … et {_n(count - MAX_LISTED)} autres cas du même type "
+                        f"({kind.split(' :')[0]})"
+                    )
+        return "\n".join(lines)
+
+
+@dataclass
+class ValidationReport:
+    """The reports of every layer validated together."""
+
+    layers: list[LayerReport] = field(default_factory=list)
+    rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        return any(r.fatal for r in self.layers)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(r.rows_read for r in self.layers)
+
+    @property
+    def rows_kept(self) -> int:
+        return sum(r.rows_kept for r in self.layers)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(r.rows_rejected for r in self.layers)
+
+    @property
+    def balanced(self) -> bool:
+        return all(r.balanced for r in self.layers)
+
+    def layer(self, name: str) -> LayerReport:
+        for r in self.layers:
+            if r.layer == name:
+                return r
+        raise KeyError(name)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per layer with the counts (handy in a notebook)."""
+        return pd.DataFrame(
+            [
+                {
+                    "couche": r.layer,
+                    "source": r.source,
+                    "lues": r.rows_read,
+                    "conservees": r.rows_kept,
+                    "rejetees": r.rows_rejected,
+                    "reparees": r.rows_repaired,
+                    "avertissements": len(r.issues_of("avertissement")),
+                    "bloquant": r.fatal,
+                }
+                for r in self.layers
+            ]
+        )
+
+    def to_text(self) -> str:
+        parts = ["Rapport de validation gupgeo", ""]
+        for r in self.layers:
+            parts.append(r.to_text())
+            parts.append("")
+        for note in self.skipped:
+            parts.append(f"Fichier ignoré : {note}")
+        if self.skipped:
+            parts.append("")
+        verdict = "ERREURS BLOQUANTES" if self.fatal else "aucune erreur bloquante"
+        parts.append(
+            f"Bilan : {len(self.layers)} couche(s), {_n(self.rows_read)} lignes lues = "
+            f"{_n(self.rows_kept)} conservées + {_n(self.rows_rejected)} rejetées"
+            f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
+        )
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def write_rejects(self, directory: str) -> list[str]:
+        """Write one ``rejets_<couche>.csv`` per layer with rejected rows; return the paths.
+
+        The CSVs use the French Excel dialect (``;``, UTF-8 with BOM) so they open
+        directly in a spreadsheet.
+        """
+        from pathlib import Path
+
+        out_dir = Path(directory)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written: list[str] = []
+        for name, frame in self.rejects.items():
+            if frame.empty:
+                continue
+            path = out_dir / f"rejets_{name}.csv"
+            frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+            written.append(str(path))
+        return written
+
+
+def _n(value: int) -> str:
+    """French thousands separator (narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")

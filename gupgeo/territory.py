@@ -1,0 +1,420 @@
+"""The Territory: validated layers plus where each came from.
+
+A territory is loaded from a folder of files (one file per layer, named after
+the layer: ``signalements.csv``, ``quartiers.geojson``…) or from one
+GeoPackage (one table per layer), validated on the way in, and saved to one
+GeoPackage — the embedded default store, which opens in QGIS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from gupgeo.errors import InputNotFoundError, SchemaError
+from gupgeo.readers import SIDE_CAR, RawLayer, read_source
+from gupgeo.report import LayerReport, ValidationReport
+from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
+from gupgeo.validate import FAR_M, LayerResult, validate_raw
+
+log = logging.getLogger(__name__)
+
+PROVENANCE_TABLE = "gupgeo_provenance"
+OFFICIAL_2015 = re.compile(r"^QP\d{6}$")
+OFFICIAL_2024 = re.compile(r"^QN\d{5,7}M?$")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a layer came from and what it is worth."""
+
+    layer: str
+    source: str
+    format: str
+    rows: int
+    crs_source: str = ""
+    file_date: str | None = None
+    qpv_vintage: int | None = None
+    perimeters: str | None = None
+
+    def to_text(self) -> str:
+        parts = [f"{self.source} ({self.format})"]
+        if self.file_date:
+            parts.append(f"fichier du {self.file_date}")
+        if self.qpv_vintage:
+            parts.append(f"géographie prioritaire {self.qpv_vintage}")
+        if self.perimeters:
+            parts.append(f"périmètres {self.perimeters}")
+        return ", ".join(parts)
+
+
+class Territory:
+    """Validated layers of a territory, their provenance and the validation report.
+
+    Layers are GeoDataFrames in Lambert-93 (EPSG:2154) for spatial layers and
+    DataFrames for plain tables, with the canonical columns of
+    :mod:`gupgeo.schemas`.
+
+    Examples
+    --------
+    >>> t = load_territory("data/sample")
+    >>> t["quartiers"].crs.to_epsg()
+    2154
+    >>> len(t["quartiers"])
+    10
+    >>> t.report.balanced
+    True
+    """
+
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame],
+        *,
+        provenance: Mapping[str, Provenance] | None = None,
+        report: ValidationReport | None = None,
+    ) -> None:
+        unknown = [name for name in layers if name not in SCHEMAS]
+        if unknown:
+            raise SchemaError(
+                f"couche(s) inconnue(s) : {', '.join(unknown)} ; attendu : {', '.join(LAYER_NAMES)}"
+            )
+        self.layers: dict[str, pd.DataFrame] = {n: layers[n] for n in LAYER_NAMES if n in layers}
+        self.provenance: dict[str, Provenance] = dict(provenance or {})
+        self.report = report if report is not None else ValidationReport()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise KeyError(
+                f"couche « {name} » absente du territoire ; couches présentes : "
+                f"{', '.join(self.layers) or 'aucune'}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.layers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.layers)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.layers.get(name)
+
+    def validate(self) -> ValidationReport:
+        """The validation report of the load (every layer, every row accounted for)."""
+        return self.report
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per layer: rows, geometry kinds, period covered, source."""
+        rows = []
+        for name, frame in self.layers.items():
+            schema = SCHEMAS[name]
+            prov = self.provenance.get(name)
+            period = ""
+            for col in schema.date_columns:
+                if col in frame.columns and frame[col].notna().any():
+                    period = f"{frame[col].min():%d/%m/%Y} – {frame[col].max():%d/%m/%Y}"
+                    break
+            kinds = ""
+            if isinstance(frame, gpd.GeoDataFrame) and len(frame):
+                kinds = ", ".join(sorted(frame.geometry.geom_type.dropna().unique()))
+            rows.append(
+                {
+                    "couche": name,
+                    "lignes": len(frame),
+                    "géométries": kinds,
+                    "période": period,
+                    "source": prov.to_text() if prov else "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """A French summary of the territory, as printed by ``gupgeo info``."""
+        lines = ["Territoire gupgeo"]
+        q = self.get("quartiers")
+        if q is not None and len(q):
+            surface = q.geometry.area.sum() / 10_000
+            pop = q["population"].sum() if "population" in q.columns else None
+            lines.append(
+                f"  {len(q)} quartier(s), {surface:,.0f} ha".replace(",", "\u202f")
+                + (f", {int(pop):,} habitants connus".replace(",", "\u202f") if pop else "")
+            )
+            prov = self.provenance.get("quartiers")
+            if prov and prov.perimeters:
+                lines.append(f"  périmètres : {prov.perimeters}")
+        for row in self.summary_frame().itertuples(index=False):
+            detail = ", ".join(str(v) for v in (row[2], row[3]) if v)
+            lines.append(
+                f"  - {row[0]:<14} {row[1]:>9,} ligne(s)".replace(",", "\u202f")
+                + (f"  [{detail}]" if detail else "")
+            )
+            if row[4]:
+                lines.append(f"      source : {row[4]}")
+        missing = [n for n in LAYER_NAMES if n not in self.layers]
+        if missing:
+            lines.append("  couches absentes : " + ", ".join(missing))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        inside = ", ".join(f"{n}={len(f)}" for n, f in self.layers.items())
+        return f"Territory({inside})"
+
+    def save(self, path: str | Path, *, rejects: bool = True) -> Path:
+        """Write every layer into one GeoPackage (and the rejects beside it).
+
+        The GeoPackage holds one table per layer plus ``gupgeo_provenance``;
+        rejected rows are written as ``rejets_<couche>.csv`` in the same folder.
+        """
+        target = Path(path)
+        if target.suffix.lower() != ".gpkg":
+            raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        for name, frame in self.layers.items():
+            pyogrio.write_dataframe(_for_gpkg(frame), target, layer=name, driver="GPKG")
+        prov = pd.DataFrame(
+            [{**asdict(p), "layer": name} for name, p in self.provenance.items()]
+            or [{"layer": None}]
+        )
+        prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        pyogrio.write_dataframe(prov.astype("string"), target, layer=PROVENANCE_TABLE)
+        if rejects:
+            self.report.write_rejects(str(target.parent))
+        return target
+
+
+def _for_gpkg(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col != "geometry" and out[col].dtype == object:
+            out[col] = out[col].astype("string")
+    return out
+
+
+def guess_layer(raw: RawLayer, path: Path) -> LayerSchema | None:
+    """Which layer a raw source holds: its table name, the reader's hint, or the file name."""
+    if raw.layer:
+        try:
+            return schema_for(raw.layer)
+        except SchemaError:
+            pass
+    if raw.suggested_layer:
+        return SCHEMAS[raw.suggested_layer]
+    parts = normalise_name(path.stem).split("_")
+    for end in range(len(parts), 0, -1):
+        try:
+            return schema_for("_".join(parts[:end]))
+        except SchemaError:
+            continue
+    cols = {normalise_name(c) for c in raw.frame.columns}
+    if {"code_qp", "nom_qp"} <= cols or {"code_qp", "lib_qp"} <= cols:
+        return SCHEMAS["quartiers"]
+    return None
+
+
+def _sources(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
+    for item in paths:
+        p = Path(item)
+        if not p.exists():
+            raise InputNotFoundError(f"{p} : fichier ou dossier introuvable")
+        if p.is_dir():
+            found.extend(
+                f
+                for f in sorted(p.iterdir())
+                if f.is_file()
+                and f.suffix.lower() not in SIDE_CAR
+                and not f.name.startswith(".")
+                and not f.name.startswith("rejets_")
+            )
+        else:
+            found.append(p)
+    return found
+
+
+def _file_date(path: Path) -> str:
+    return dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+def _quartiers_provenance(frame: pd.DataFrame, raw: RawLayer) -> tuple[int | None, str | None]:
+    codes = frame["code_qp"].dropna().astype(str) if "code_qp" in frame.columns else pd.Series([])
+    vintage: int | None = None
+    if len(codes) and codes.str.match(OFFICIAL_2015).all():
+        vintage = 2015
+    elif len(codes) and codes.str.match(OFFICIAL_2024).all():
+        vintage = 2024
+    for key in ("millesime", "qpv_vintage", "vintage"):
+        if key in frame.columns and frame[key].notna().any():
+            with contextlib.suppress(ValueError):
+                vintage = int(str(frame[key].dropna().iloc[0])[:4])
+    declared = None
+    if "perimetre" in frame.columns and frame["perimetre"].notna().any():
+        declared = str(frame["perimetre"].dropna().iloc[0])
+    if declared and "approx" in declared.lower():
+        return vintage, "approximatifs (non officiels)"
+    if vintage is not None:
+        return vintage, "officiels (codes ANCT)"
+    return vintage, declared or "d'origine non précisée"
+
+
+def _saved_provenance(path: Path) -> dict[str, dict[str, str]]:
+    if path.suffix.lower() != ".gpkg":
+        return {}
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if PROVENANCE_TABLE not in names:
+        return {}
+    table = pyogrio.read_dataframe(path, layer=PROVENANCE_TABLE)
+    return {
+        str(r["layer"]): {k: v for k, v in r.items() if isinstance(v, str)}
+        for r in table.to_dict("records")
+        if isinstance(r.get("layer"), str)
+    }
+
+
+def load_territory(
+    *paths: str | Path,
+    layers: Mapping[str, str | Path] | None = None,
+    far_m: float = FAR_M,
+) -> Territory:
+    """Load and validate a territory from folders, GeoPackages or files.
+
+    Parameters
+    ----------
+    *paths
+        Folders (every file inside whose name starts with a layer name or alias),
+        GeoPackages (every table named after a layer) or single files.
+    layers
+        Explicit ``{layer name: file}`` for files whose names say nothing.
+    far_m
+        Distance in metres from the quartiers beyond which features are flagged.
+
+    Returns
+    -------
+    Territory
+        With ``territory.report`` accounting for every row read.
+    """
+    report = ValidationReport()
+    raws: list[tuple[LayerSchema, RawLayer, Path]] = []
+    explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
+    for source in [*_sources(paths), *[Path(p) for p in (layers or {}).values()]]:
+        for raw in read_source(source):
+            schema = explicit.get(source.resolve()) or guess_layer(raw, source)
+            if schema is None:
+                report.skipped.append(
+                    f"{source}{' (' + raw.layer + ')' if raw.layer else ''} : couche non reconnue "
+                    f"(le nom du fichier doit commencer par l'une de : {', '.join(LAYER_NAMES)})"
+                )
+                continue
+            if raw.layer == PROVENANCE_TABLE:
+                continue
+            raws.append((schema, raw, source))
+    # Quartiers first: they define the territory used to flag far-away features.
+    raws.sort(key=lambda item: LAYER_NAMES.index(item[0].name))
+    results: dict[str, list[tuple[LayerResult, RawLayer, Path]]] = {}
+    territory_area: shapely.Geometry | None = None
+    for schema, raw, source in raws:
+        result = validate_raw(raw, schema, territory=territory_area, far_m=far_m)
+        report.layers.append(result.report)
+        results.setdefault(schema.name, []).append((result, raw, source))
+        if schema.name == "quartiers" and len(result.data):
+            territory_area = shapely.union_all(result.data.geometry.array)
+    frames: dict[str, pd.DataFrame] = {}
+    provenance: dict[str, Provenance] = {}
+    saved: dict[str, dict[str, str]] = {}
+    for name, items in results.items():
+        parts = [r.data for r, _, _ in items]
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        if isinstance(parts[0], gpd.GeoDataFrame) and not isinstance(frame, gpd.GeoDataFrame):
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs)
+        frames[name] = frame
+        rejects = [r.rejects for r, _, _ in items if not r.rejects.empty]
+        if rejects:
+            report.rejects[name] = pd.concat(rejects, ignore_index=True)
+        first_result, first_raw, first_source = items[0]
+        saved = saved or _saved_provenance(first_source)
+        vintage, perimeters = (None, None)
+        if name == "quartiers":
+            vintage, perimeters = _quartiers_provenance(frame, first_raw)
+        restored = saved.get(name, {})
+        provenance[name] = Provenance(
+            layer=name,
+            source=restored.get("source") or " + ".join(str(s) for _, _, s in items),
+            format=restored.get("format") or first_raw.format,
+            rows=len(frame),
+            crs_source=first_result.report.crs_source,
+            file_date=restored.get("file_date") or _file_date(first_source),
+            qpv_vintage=vintage or _int_or_none(restored.get("qpv_vintage")),
+            perimeters=restored.get("perimeters") or perimeters,
+        )
+        if len(items) > 1:
+            _warn_cross_file_duplicates(name, frame, items[0][0].report)
+    return Territory(frames, provenance=provenance, report=report)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _warn_cross_file_duplicates(name: str, frame: pd.DataFrame, report: LayerReport) -> None:
+    id_col = SCHEMAS[name].id_column
+    if id_col and id_col in frame.columns:
+        dup = frame[id_col].dropna().duplicated().sum()
+        if dup:
+            report.add(
+                "avertissement",
+                f"{dup} identifiant(s) présents dans plusieurs fichiers de la couche {name}",
+                kind="identifiant en double entre fichiers",
+            )
+
+
+def read_layer(
+    path: str | Path, layer: str | None = None, *, far_m: float = FAR_M
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
+
+    ``layer`` names the gupgeo layer (``"signalements"``…); by default it is
+    deduced from the file name or content.
+    """
+    p = Path(path)
+    territory = load_territory(layers={layer: p}) if layer else load_territory(p)
+    if len(territory.layers) != 1:
+        found = ", ".join(territory.layers) or "aucune"
+        raise SchemaError(
+            f"{p} : une couche attendue, trouvé : {found} ; précisez layer=… "
+            f"(l'une de {', '.join(LAYER_NAMES)})"
+        )
+    frame = next(iter(territory.layers.values()))
+    frame.attrs["rapport"] = territory.report
+    return frame
+
+
+def validate(
+    *paths: str | Path, layers: Mapping[str, str | Path] | None = None
+) -> ValidationReport:
+    """Validate files or folders and return the report (nothing is kept in memory).
+
+    Examples
+    --------
+    >>> report = validate("data/sample")
+    >>> report.balanced
+    True
+    """
+    return load_territory(*paths, layers=layers).report
+
+
+__all__ = ["Provenance", "Territory", "load_territory", "read_layer", "validate"]

@@ -1,0 +1,693 @@
+"""Validation: every row of a raw layer ends kept (maybe repaired) or rejected with its reason.
+
+Problems are collected, never raised one at a time: the :class:`LayerReport`
+lists them all and the caller decides what is fatal. The rules, in order:
+
+1. columns are renamed from their aliases to the schema's names;
+2. a missing required column is fatal for the layer (all its rows are rejected
+   with that reason, so the count still balances);
+3. geometries are built (coordinates columns, ``"lat, lon"`` fields or WKT),
+   the CRS decided (declared, or deduced when only WGS84 or only Lambert-93 is
+   possible — and said), swapped latitude/longitude corrected, invalid
+   geometries repaired with ``make_valid``, everything reprojected to Lambert-93;
+4. values are typed: dates (ISO, ``dd/mm/yyyy``, Excel serials), numbers
+   (decimal comma accepted), with the row named when a value is unreadable;
+5. duplicate identifiers: the first occurrence is kept, later ones rejected;
+6. points far from the territory are flagged and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
+from gupgeo.dates import EXPECTED_DATE, parse_dates
+from gupgeo.readers._raw import RawLayer
+from gupgeo.report import LayerReport
+from gupgeo.schemas import LayerSchema, normalise_name
+from gupgeo.statuses import canonical_statuses
+
+FAR_M = 20_000.0
+"""Distance beyond which a feature is flagged as far from the territory's quartiers."""
+
+_KIND_OF_GEOM = {
+    "Point": "point",
+    "MultiPoint": "point",
+    "LineString": "line",
+    "MultiLineString": "line",
+    "LinearRing": "line",
+    "Polygon": "polygon",
+    "MultiPolygon": "polygon",
+}
+_KIND_FR = {"point": "point", "line": "ligne", "polygon": "polygone"}
+
+
+@dataclass
+class LayerResult:
+    """A validated layer: the kept rows, the rejected rows and the report."""
+
+    data: pd.DataFrame
+    rejects: pd.DataFrame
+    report: LayerReport
+
+
+class _Rejections:
+    """Row positions to reject, each with one or more reasons."""
+
+    def __init__(self, n: int) -> None:
+        self.mask = np.zeros(n, dtype=bool)
+        self.reasons: dict[int, list[str]] = {}
+
+    def add(self, positions: np.ndarray, messages: list[str]) -> None:
+        for pos, msg in zip(positions.tolist(), messages, strict=True):
+            self.mask[pos] = True
+            self.reasons.setdefault(pos, []).append(msg)
+
+
+def rename_columns(frame: pd.DataFrame, schema: LayerSchema) -> tuple[pd.DataFrame, list[str]]:
+    """Rename alias columns to canonical names; return the frame and what was renamed."""
+    aliases = schema.alias_map()
+    present = set(frame.columns)
+    renames: dict[str, str] = {}
+    taken: set[str] = {c for c in frame.columns if c in aliases.values()}
+    for col in frame.columns:
+        target = aliases.get(normalise_name(col))
+        if target is None or target == col or target in taken or col == "geometry":
+            continue
+        if target in present:
+            continue
+        renames[col] = target
+        taken.add(target)
+    return frame.rename(columns=renames), [f"{a} → {b}" for a, b in renames.items()]
+
+
+def validate_raw(
+    raw: RawLayer,
+    schema: LayerSchema,
+    *,
+    territory: shapely.Geometry | None = None,
+    far_m: float = FAR_M,
+) -> LayerResult:
+    """Validate one raw layer against its schema.
+
+    Parameters
+    ----------
+    raw
+        What a reader returned.
+    schema
+        The layer's declared schema.
+    territory
+        Optional area (Lambert-93) used to flag features lying more than
+        ``far_m`` metres from it (typically the union of the quartiers).
+    far_m
+        Distance in metres beyond which a feature is flagged, not rejected.
+    """
+    report = LayerReport(layer=schema.name, source=raw.source, format=raw.format)
+    report.notes.extend(raw.notes)
+    frame, renamed = rename_columns(raw.frame, schema)
+    if renamed:
+        report.notes.append("colonnes renommées : " + ", ".join(renamed))
+    labels = np.asarray(raw.row_labels, dtype=object)
+    n = len(frame)
+    report.rows_read = n + len(raw.unreadable)
+    rej = _Rejections(n)
+
+    missing = [c for c in schema.required if c not in frame.columns]
+    if missing:
+        for col in missing:
+            accepted = ", ".join((col, *schema.column(col).aliases))
+            report.add(
+                "fatal",
+                f"colonne obligatoire « {col} » absente ; colonnes trouvées : "
+                f"{', '.join(map(str, raw.frame.columns))} ; noms acceptés : {accepted}",
+                column=col,
+                kind="colonne obligatoire absente",
+            )
+        reason = "couche inutilisable : colonne(s) obligatoire(s) absente(s) : " + ", ".join(
+            missing
+        )
+        rej.add(np.arange(n), [reason] * n)
+        return _finish(frame, raw, schema, rej, report, labels, geometry=None)
+
+    geometry = (
+        _build_geometry(frame, raw, schema, report, rej, labels) if schema.is_spatial else None
+    )
+    if report.fatal:
+        reason = "couche inutilisable : " + report.issues_of("fatal")[0].message
+        rej.add(np.flatnonzero(~rej.mask), [reason] * int((~rej.mask).sum()))
+        return _finish(frame, raw, schema, rej, report, labels, geometry=None)
+
+    frame = _type_columns(frame, schema, report, rej, labels, decimal_comma=raw.decimal_comma)
+    if schema.name == "signalements":
+        frame = _signalement_rules(frame, raw, report)
+    _flag_duplicates(frame, schema, report, rej, labels)
+    if geometry is not None and territory is not None:
+        _flag_far(geometry, rej.mask, territory, far_m, report, labels)
+    return _finish(frame, raw, schema, rej, report, labels, geometry)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    if decimal_comma:
+        text = text.str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _coordinates(
+    frame: pd.DataFrame, raw: RawLayer, report: LayerReport, rej: _Rejections, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    if raw.x_column and raw.y_column:
+        xs_raw, ys_raw = frame[raw.x_column], frame[raw.y_column]
+        x = _to_float(xs_raw, raw.decimal_comma).to_numpy()
+        y = _to_float(ys_raw, raw.decimal_comma).to_numpy()
+        names = (raw.x_column, raw.y_column)
+        for values, parsed, name in ((xs_raw, x, names[0]), (ys_raw, y, names[1])):
+            blank = values.isna().to_numpy()
+            bad = ~blank & ~np.isfinite(parsed)
+            if bad.any():
+                pos = np.flatnonzero(bad)
+                msgs = [f"{name} illisible : {values.iloc[p]!r} (attendu un nombre)" for p in pos]
+                rej.add(pos, msgs)
+                _list(report, "rejet", pos, msgs, labels, "coordonnée illisible", name)
+        blank = ~np.isfinite(x) | ~np.isfinite(y)
+        blank_only = blank & ~rej.mask
+        if blank_only.any():
+            pos = np.flatnonzero(blank_only)
+            msg = f"coordonnées manquantes ({names[0]} / {names[1]} vides)"
+            rej.add(pos, [msg] * len(pos))
+            _list(report, "rejet", pos, [msg] * len(pos), labels, "coordonnées manquantes")
+        return x, y
+    if raw.xy_column and raw.xy_order == "yx":
+        parts = frame[raw.xy_column].astype("string").str.split(",", n=1, expand=True)
+        if parts.shape[1] < 2:
+            parts[1] = pd.NA
+        y = pd.to_numeric(parts[0].str.strip(), errors="coerce").to_numpy(dtype="float64")
+        x = pd.to_numeric(parts[1].str.strip(), errors="coerce").to_numpy(dtype="float64")
+        bad = ~np.isfinite(x) | ~np.isfinite(y)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msgs = [
+                f"{raw.xy_column} illisible : {frame[raw.xy_column].iloc[p]!r} "
+                "(attendu « latitude, longitude »)"
+                for p in pos
+            ]
+            rej.add(pos, msgs)
+            _list(report, "rejet", pos, msgs, labels, "coordonnées illisibles", raw.xy_column)
+        return x, y
+    return None
+
+
+def _build_geometry(
+    frame: pd.DataFrame,
+    raw: RawLayer,
+    schema: LayerSchema,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: np.ndarray,
+) -> np.ndarray | None:
+    n = len(frame)
+    xy = None
+    if raw.has_geometry:
+        geoms = np.asarray(frame["geometry"].array, dtype=object)
+        geoms = np.array(
+            [g if isinstance(g, shapely.Geometry) else None for g in geoms], dtype=object
+        )
+    elif raw.xy_column and raw.xy_order == "wkt":
+        text = frame[raw.xy_column].astype("string").fillna("")
+        geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
+        bad = (text.str.strip() != "").to_numpy() & shapely.is_missing(geoms)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msgs = [f"géométrie WKT illisible : {text.iloc[p][:60]!r}" for p in pos]
+            rej.add(pos, msgs)
+            _list(report, "rejet", pos, msgs, labels, "WKT illisible", raw.xy_column)
+    else:
+        xy = _coordinates(frame, raw, report, rej, labels)
+        if xy is None:
+            if schema.geometry_required:
+                report.add(
+                    "fatal",
+                    "aucune géométrie ni colonne de coordonnées ; attendu une géométrie ou des "
+                    "colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d",
+                    kind="géométrie absente",
+                )
+            else:
+                report.notes.append("couche sans géométrie (facultative pour cette couche)")
+            return None
+        x, y = xy
+        geoms = np.full(n, None, dtype=object)
+        ok = np.isfinite(x) & np.isfinite(y)
+        geoms[ok] = shapely.points(x[ok], y[ok])
+
+    crs = raw.crs
+    present = ~shapely.is_missing(geoms) & ~rej.mask
+    if crs is None:
+        bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
+        guess = guess_crs(bounds[:, [0, 2]].ravel(), bounds[:, [1, 3]].ravel())
+        if guess is None:
+            report.add(
+                "fatal",
+                "aucun système de coordonnées déclaré, et les coordonnées ne sont ni des "
+                "longitudes/latitudes WGS84 ni du Lambert-93 (emprise "
+                + ", ".join(f"{v:.0f}" for v in _extent(bounds))
+                + ") ; déclarez le CRS (fichier .prj, ou reprojetez en EPSG:2154 / EPSG:4326)",
+                kind="CRS indéterminé",
+            )
+            return None
+        crs = guess.crs
+        report.crs_source = f"non déclaré ; EPSG:{crs.to_epsg()} retenu : {guess.reason}"
+        report.add(
+            "avertissement",
+            f"CRS non déclaré : EPSG:{crs.to_epsg()} retenu ({guess.reason})",
+            kind="CRS déduit",
+        )
+    else:
+        report.crs_source = raw.crs_note or f"{crs.name} déclaré"
+
+    if CRS.from_user_input(crs).equals(DISPLAY_CRS):
+        geoms = _fix_swapped(geoms, present, report, labels)
+
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    missing_geom = empty & ~rej.mask
+    if missing_geom.any():
+        pos = np.flatnonzero(missing_geom)
+        if schema.geometry_required:
+            msg = "géométrie absente ou vide"
+            rej.add(pos, [msg] * len(pos))
+            _list(report, "rejet", pos, [msg] * len(pos), labels, "géométrie absente")
+        geoms[pos] = None
+
+    present = ~shapely.is_missing(geoms)
+    types = np.asarray(shapely.get_type_id(geoms))
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ],
+        dtype=object,
+    )
+    kinds = np.array([_KIND_OF_GEOM.get(names[t], "autre") if t >= 0 else "" for t in types])
+    wrong = present & ~np.isin(kinds, list(schema.geometry)) & ~rej.mask
+    if wrong.any():
+        pos = np.flatnonzero(wrong)
+        allowed = " ou ".join(_KIND_FR[k] for k in schema.geometry)
+        msgs = [f"géométrie de type {names[types[p]]} ; attendu : {allowed}" for p in pos]
+        rej.add(pos, msgs)
+        _list(report, "rejet", pos, msgs, labels, "type de géométrie inattendu")
+
+    check = present & ~rej.mask & (kinds != "point")
+    if check.any():
+        pos = np.flatnonzero(check)
+        valid = shapely.is_valid(geoms[pos])
+        for p in pos[~valid]:
+            reason = shapely.is_valid_reason(geoms[p])
+            geoms[p] = _repair(geoms[p], kinds[p])
+            report.add(
+                "réparation",
+                f"géométrie invalide réparée (make_valid) : {reason}",
+                row=str(labels[p]),
+                kind="géométrie invalide réparée",
+            )
+            report.rows_repaired += 1
+
+    if not CRS.from_user_input(crs).equals(WORK_CRS):
+        geoms = _reproject(geoms, crs)
+        report.notes.append(
+            f"reprojeté de EPSG:{CRS.from_user_input(crs).to_epsg()} en Lambert-93 (EPSG:2154)"
+        )
+    return geoms
+
+
+def _repair(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
+    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    if kind == "polygon" and fixed.geom_type == "GeometryCollection":
+        polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(polys) if polys else fixed
+    return fixed
+
+
+def _reproject(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
+    present = ~shapely.is_missing(geoms)
+    out = geoms.copy()
+    if present.any():
+        out[present] = shapely.transform(
+            geoms[present], lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+    return out
+
+
+def _extent(bounds: np.ndarray) -> list[float]:
+    if not len(bounds):
+        return []
+    return [
+        float(np.nanmin(bounds[:, 0])),
+        float(np.nanmin(bounds[:, 1])),
+        float(np.nanmax(bounds[:, 2])),
+        float(np.nanmax(bounds[:, 3])),
+    ]
+
+
+def _in_france(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (x >= FRANCE_LON[0]) & (x <= FRANCE_LON[1]) & (y >= FRANCE_LAT[0]) & (y <= FRANCE_LAT[1])
+
+
+def _fix_swapped(
+    geoms: np.ndarray, present: np.ndarray, report: LayerReport, labels: np.ndarray
+) -> np.ndarray:
+    """Swap back points whose latitude and longitude were exchanged."""
+    is_point = present & (shapely.get_type_id(geoms) == 0)
+    if not is_point.any():
+        return geoms
+    pos = np.flatnonzero(is_point)
+    x, y = shapely.get_x(geoms[pos]), shapely.get_y(geoms[pos])
+    swapped = ~_in_france(x, y) & _in_france(y, x)
+    if not swapped.any():
+        return geoms
+    out = geoms.copy()
+    fix = pos[swapped]
+    out[fix] = shapely.points(y[swapped], x[swapped])
+    for p, xv, yv in zip(fix.tolist(), x[swapped].tolist(), y[swapped].tolist(), strict=True):
+        report.add(
+            "réparation",
+            f"latitude et longitude inversées (x={xv:.5f}, y={yv:.5f}) : remises dans l'ordre",
+            row=str(labels[p]),
+            kind="latitude/longitude inversées",
+        )
+    report.rows_repaired += int(swapped.sum())
+    return out
+
+
+def _flag_far(
+    geoms: np.ndarray,
+    rejected: np.ndarray,
+    territory: shapely.Geometry,
+    far_m: float,
+    report: LayerReport,
+    labels: np.ndarray,
+) -> None:
+    present = ~shapely.is_missing(geoms) & ~rejected
+    if not present.any():
+        return
+    minx, miny, maxx, maxy = territory.bounds
+    b = shapely.bounds(geoms)
+    outside_box = present & (
+        (b[:, 2] < minx - far_m)
+        | (b[:, 0] > maxx + far_m)
+        | (b[:, 3] < miny - far_m)
+        | (b[:, 1] > maxy + far_m)
+    )
+    candidates = np.flatnonzero(outside_box)
+    if not len(candidates):
+        return
+    dist = shapely.distance(geoms[candidates], territory)
+    for p, d in zip(candidates.tolist(), dist.tolist(), strict=True):
+        if d > far_m:
+            report.add(
+                "avertissement",
+                f"à {d / 1000:.1f} km du quartier le plus proche ".replace(".", ",")
+                + f"(seuil {far_m / 1000:.0f} km) : conservé, à vérifier",
+                row=str(labels[p]),
+                kind="loin du territoire",
+            )
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _type_columns(
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: np.ndarray,
+    *,
+    decimal_comma: bool,
+) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in schema.columns:
+        if col.name not in frame.columns:
+            continue
+        values = frame[col.name]
+        if col.kind == "date":
+            parsed, bad = parse_dates(values)
+            frame[col.name] = parsed
+            bad_arr = bad.to_numpy()
+            _bad_values(
+                values,
+                bad_arr,
+                col.name,
+                col.required,
+                f"attendu {EXPECTED_DATE}",
+                "date illisible",
+                report,
+                rej,
+                labels,
+            )
+        elif col.kind in ("integer", "number"):
+            parsed_num = _to_float(values, decimal_comma or _has_decimal_comma(values))
+            blank = _blank(values)
+            bad_arr = (~blank & parsed_num.isna()).to_numpy()
+            _bad_values(
+                values,
+                bad_arr,
+                col.name,
+                col.required,
+                "attendu un nombre",
+                "nombre illisible",
+                report,
+                rej,
+                labels,
+            )
+            if col.kind == "integer":
+                frac = parsed_num.notna() & (parsed_num != parsed_num.round())
+                if frac.any():
+                    frac_arr = frac.to_numpy()
+                    _bad_values(
+                        values,
+                        frac_arr,
+                        col.name,
+                        col.required,
+                        "attendu un entier",
+                        "entier attendu",
+                        report,
+                        rej,
+                        labels,
+                    )
+                    parsed_num = parsed_num.where(~frac)
+                frame[col.name] = parsed_num.round().astype("Int64")
+            else:
+                frame[col.name] = parsed_num
+        else:
+            text = values.astype("string").str.strip()
+            frame[col.name] = text.where(text != "")
+        if col.required:
+            blank_req = _blank(values).to_numpy()
+            if blank_req.any():
+                pos = np.flatnonzero(blank_req)
+                msg = f"{col.name} vide (valeur obligatoire)"
+                rej.add(pos, [msg] * len(pos))
+                _list(
+                    report,
+                    "rejet",
+                    pos,
+                    [msg] * len(pos),
+                    labels,
+                    "valeur obligatoire vide",
+                    col.name,
+                )
+    if "gravite" in frame.columns:
+        out_of_range = frame["gravite"].notna() & ~frame["gravite"].isin([1, 2, 3])
+        if out_of_range.any():
+            pos = np.flatnonzero(out_of_range.to_numpy())
+            for p in pos:
+                report.add(
+                    "avertissement",
+                    f"gravite {frame['gravite'].iloc[p]} hors de l'échelle 1–3 : vidée",
+                    row=str(labels[p]),
+                    column="gravite",
+                    kind="gravité hors échelle",
+                )
+            frame["gravite"] = frame["gravite"].where(~out_of_range)
+    return frame
+
+
+def _has_decimal_comma(values: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(values):
+        return False
+    sample = values.dropna().astype("string").head(200)
+    return bool(sample.str.fullmatch(r"-?\d+,\d+").any())
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        return values.isna()
+    return values.isna() | (values.astype("string").str.strip() == "")
+
+
+def _bad_values(
+    values: pd.Series,
+    bad: np.ndarray,
+    name: str,
+    required: bool,
+    expected: str,
+    kind: str,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: np.ndarray,
+) -> None:
+    if not bad.any():
+        return
+    pos = np.flatnonzero(bad)
+    msgs = [f"{name} illisible : {values.iloc[p]!r} ({expected})" for p in pos]
+    if required:
+        rej.add(pos, msgs)
+        _list(report, "rejet", pos, msgs, labels, kind, name)
+    else:
+        msgs = [m + " — valeur facultative vidée, ligne conservée" for m in msgs]
+        _list(report, "avertissement", pos, msgs, labels, kind, name)
+
+
+def _signalement_rules(frame: pd.DataFrame, raw: RawLayer, report: LayerReport) -> pd.DataFrame:
+    if "statut" in frame.columns:
+        frame["statut_brut"] = frame["statut"]
+        frame["statut"] = canonical_statuses(frame["statut_brut"])
+        unknown = frame["statut_brut"].notna() & frame["statut"].isna()
+        if unknown.any():
+            counts = frame.loc[unknown, "statut_brut"].value_counts()
+            for value, count in counts.items():
+                report.add(
+                    "avertissement",
+                    f"statut inconnu « {value} » ({count} ligne(s)) : statut canonique laissé vide, "
+                    "valeur d'origine conservée dans statut_brut",
+                    column="statut",
+                    kind="statut inconnu",
+                )
+    elif raw.metadata.get("sans_statut"):
+        frame["statut"] = pd.Series(None, index=frame.index, dtype="object")
+    if "date_cloture" in frame.columns and "date_signalement" in frame.columns:
+        before = frame["date_cloture"] < frame["date_signalement"]
+        if before.any():
+            report.add(
+                "avertissement",
+                f"{int(before.sum())} date(s) de clôture antérieure(s) à la date de signalement",
+                kind="clôture avant signalement",
+            )
+    return frame
+
+
+def _flag_duplicates(
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: np.ndarray,
+) -> None:
+    if not schema.id_column or schema.id_column not in frame.columns:
+        return
+    ids = frame[schema.id_column]
+    considered = ids.notna().to_numpy() & ~rej.mask
+    sub = ids[considered]
+    dup = sub.duplicated(keep="first")
+    if not dup.any():
+        return
+    first_pos = {
+        v: p for p, v in zip(np.flatnonzero(considered)[~dup.to_numpy()], sub[~dup], strict=True)
+    }
+    positions = np.flatnonzero(considered)[dup.to_numpy()]
+    msgs = [
+        f"identifiant « {ids.iloc[p]} » en double (déjà présent {labels[first_pos[ids.iloc[p]]]})"
+        for p in positions
+    ]
+    rej.add(positions, msgs)
+    _list(report, "rejet", positions, msgs, labels, "identifiant en double", schema.id_column)
+
+
+def _list(
+    report: LayerReport,
+    severity: str,
+    positions: np.ndarray,
+    messages: list[str],
+    labels: np.ndarray,
+    kind: str,
+    column: str | None = None,
+) -> None:
+    for p, msg in zip(positions.tolist(), messages, strict=True):
+        report.add(severity, msg, row=str(labels[p]), column=column, kind=kind)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _finish(
+    frame: pd.DataFrame,
+    raw: RawLayer,
+    schema: LayerSchema,
+    rej: _Rejections,
+    report: LayerReport,
+    labels: np.ndarray,
+    geometry: np.ndarray | None,
+) -> LayerResult:
+    keep = ~rej.mask
+    rejected_pos = np.flatnonzero(rej.mask)
+    rejects = pd.DataFrame(
+        {
+            "couche": schema.name,
+            "source": raw.source,
+            "ligne": labels[rejected_pos] if len(rejected_pos) else [],
+            "motif": [" ; ".join(rej.reasons[p]) for p in rejected_pos.tolist()],
+        }
+    )
+    if len(rejected_pos):
+        original = raw.frame.iloc[rejected_pos].reset_index(drop=True)
+        if "geometry" in original.columns:
+            original["geometry"] = [
+                g.wkt if isinstance(g, shapely.Geometry) else None for g in original["geometry"]
+            ]
+        rejects = pd.concat([rejects, original.astype("string")], axis=1)
+    if raw.unreadable:
+        lost = pd.DataFrame(
+            {
+                "couche": schema.name,
+                "source": raw.source,
+                "ligne": [u[0] for u in raw.unreadable],
+                "motif": [u[1] for u in raw.unreadable],
+            }
+        )
+        rejects = pd.concat([rejects, lost], ignore_index=True)
+        for label, msg in raw.unreadable:
+            report.add("rejet", msg, row=label, kind="entité illisible")
+    report.rows_rejected = len(rejects)
+    kept = frame.loc[keep].reset_index(drop=True)
+    kept = kept.drop(columns=[c for c in ("geometry",) if c in kept.columns])
+    ordered = [c.name for c in schema.columns if c.name in kept.columns]
+    coord_cols = {raw.x_column, raw.y_column, raw.xy_column} - {None}
+    extra = [c for c in kept.columns if c not in ordered and c not in coord_cols]
+    kept = kept[ordered + extra]
+    if schema.is_spatial and geometry is not None:
+        result: pd.DataFrame = gpd.GeoDataFrame(kept, geometry=geometry[keep], crs=WORK_CRS)
+    elif schema.is_spatial:
+        result = gpd.GeoDataFrame(
+            kept, geometry=np.full(len(kept), None, dtype=object), crs=WORK_CRS
+        )
+    else:
+        result = kept
+    report.rows_kept = len(result)
+    return LayerResult(data=result, rejects=rejects, report=report)
