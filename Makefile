@@ -17,9 +17,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/gupgeo validate data/sample
 
+LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks)
+
 lint: $(STAMP)
-	$(BIN)/ruff check gupgeo tests scripts benchmarks
-	$(BIN)/ruff format --check gupgeo tests scripts benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

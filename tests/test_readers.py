@@ -28,9 +28,16 @@ def _xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("suffix", "driver"),
-    [(".geojson", "GeoJSON"), (".gpkg", "GPKG"), (".shp", "ESRI Shapefile"), (".fgb", "FlatGeobuf")],
+    [
+        (".geojson", "GeoJSON"),
+        (".gpkg", "GPKG"),
+        (".shp", "ESRI Shapefile"),
+        (".fgb", "FlatGeobuf"),
+    ],
 )
-def test_vector_round_trip(tmp_path: Path, squares: gpd.GeoDataFrame, suffix: str, driver: str) -> None:
+def test_vector_round_trip(
+    tmp_path: Path, squares: gpd.GeoDataFrame, suffix: str, driver: str
+) -> None:
     path = tmp_path / f"quartiers{suffix}"
     squares.to_file(path, driver=driver)
     # FlatGeobuf stores features in spatial-index order: compare sorted.
@@ -50,7 +57,9 @@ def test_geoparquet_round_trip(tmp_path: Path, squares: gpd.GeoDataFrame) -> Non
     assert q.geometry.area.sum() == pytest.approx(20_000.0)
 
 
-def test_wgs84_geojson_is_reprojected_to_lambert93(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
+def test_wgs84_geojson_is_reprojected_to_lambert93(
+    tmp_path: Path, points: gpd.GeoDataFrame
+) -> None:
     path = tmp_path / "signalements.geojson"
     points.to_crs(4326).to_file(path)
     s = read_layer(path)
@@ -70,7 +79,9 @@ def test_geopackage_any_layer(tmp_path: Path, squares, points) -> None:
 
 def test_official_anct_qpv_shapefile_read_unchanged(tmp_path: Path, squares) -> None:
     """2015 ANCT schema: CODE_QP, NOM_QP, COMMUNE_QP, in Lambert-93 with a .prj."""
-    anct = squares.rename(columns={"code_qp": "CODE_QP", "nom_qp": "NOM_QP", "commune": "COMMUNE_QP"})
+    anct = squares.rename(
+        columns={"code_qp": "CODE_QP", "nom_qp": "NOM_QP", "commune": "COMMUNE_QP"}
+    )
     anct["CODE_QP"] = ["QP037001", "QP037002"]
     anct = anct.drop(columns=["insee_com", "population"])
     path = tmp_path / "QP_METROPOLE_LB93.shp"
@@ -185,7 +196,9 @@ def test_open311_georeport_v2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("spelling", ["csv", "api"])
 def test_dansmarue_export(tmp_path: Path, spelling: str) -> None:
     if spelling == "csv":
-        header = "ID DECLARATION;TYPE DECLARATION;SOUS TYPE DECLARATION;DATE DECLARATION;geo_point_2d"
+        header = (
+            "ID DECLARATION;TYPE DECLARATION;SOUS TYPE DECLARATION;DATE DECLARATION;geo_point_2d"
+        )
     else:
         header = "id_dmr;type;soustype;datedecl;geo_point_2d"
     rows = [
@@ -196,7 +209,10 @@ def test_dansmarue_export(tmp_path: Path, spelling: str) -> None:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     s = read_layer(path)
     report = s.attrs["rapport"]
-    assert s["categorie"].tolist() == ["Graffitis, tags, affiches et autocollants", "Objets abandonnés"]
+    assert s["categorie"].tolist() == [
+        "Graffitis, tags, affiches et autocollants",
+        "Objets abandonnés",
+    ]
     assert s["statut"].isna().all()
     assert any("ni statut ni date de clôture" in n for n in report.layers[0].notes)
     # geo_point_2d is "lat, lon": Paris lies ~ 652 km east, 6 862 km north in Lambert-93.
@@ -228,7 +244,10 @@ def test_gpx_walk_waypoints_and_track(tmp_path: Path) -> None:
 
 def test_kml_points_and_line(tmp_path: Path) -> None:
     gdf = gpd.GeoDataFrame(
-        {"Name": ["visibilité", "cheminements"], "Description": ["Haie trop haute", "Trottoir étroit"]},
+        {
+            "Name": ["visibilité", "cheminements"],
+            "Description": ["Haie trop haute", "Trottoir étroit"],
+        },
         geometry=[Point(0.693, 47.386), LineString([(0.692, 47.385), (0.694, 47.387)])],
         crs="EPSG:4326",
     )

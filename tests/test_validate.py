@@ -119,7 +119,9 @@ def test_missing_crs_undecidable_is_fatal_and_all_rows_accounted(tmp_path: Path)
     layer = report.layer("signalements")
     assert report.fatal
     assert layer.rows_read == 1 and layer.rows_rejected == 1 and layer.rows_kept == 0
-    assert "ni des longitudes/latitudes WGS84 ni du Lambert-93" in layer.issues_of("fatal")[0].message
+    assert (
+        "ni des longitudes/latitudes WGS84 ni du Lambert-93" in layer.issues_of("fatal")[0].message
+    )
 
 
 def test_self_intersecting_polygon_repaired_not_dropped(tmp_path: Path) -> None:
