@@ -32,6 +32,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 sample: $(STAMP)
+	$(BIN)/python scripts/make_quartiers.py
 	$(BIN)/python scripts/make_sample_territory.py
 
 clean:

@@ -8,6 +8,8 @@ million rows spanning three years cost about a thousand parses.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -33,11 +35,18 @@ def _parse_unique(values: pd.Series) -> pd.Series:
                 break
         if not sub.empty:
             iso = sub[sub.str.match(r"^\d{4}-\d{2}-\d{2}")]
-            if not iso.empty:
-                parsed_iso = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=True)
-                # Keep wall-clock time in France: convert aware values to Paris then drop tz.
+            aware = iso.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+            naive_iso = iso[~aware]
+            if not naive_iso.empty:
+                out.loc[naive_iso.index] = pd.to_datetime(
+                    naive_iso, format="ISO8601", errors="coerce"
+                ).astype("datetime64[ns]")
+            aware_iso = iso[aware]
+            if not aware_iso.empty:
+                # Keep wall-clock time in France: convert to Paris time, then drop the zone.
+                parsed_iso = pd.to_datetime(aware_iso, format="ISO8601", errors="coerce", utc=True)
                 parsed_iso = parsed_iso.dt.tz_convert("Europe/Paris").dt.tz_localize(None)
-                out.loc[iso.index] = parsed_iso.astype("datetime64[ns]")
+                out.loc[aware_iso.index] = parsed_iso.astype("datetime64[ns]")
             sub = sub[out.loc[sub.index].isna()]
         if not sub.empty:
             serial = pd.to_numeric(sub.str.replace(",", ".", regex=False), errors="coerce")
@@ -78,23 +87,35 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         parsed[ok] = _EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")
         return parsed, serial.notna() & ~ok
-    as_obj = values.astype("object")
-    # Excel readers hand back datetime objects mixed with strings.
-    is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64))
-    codes, uniques = pd.factorize(as_obj.where(~is_ts, None).map(_to_text), use_na_sentinel=True)
-    parsed_uniques = _parse_unique(pd.Series(uniques, dtype="object"))
-    parsed_values = parsed_uniques.to_numpy()
+    if isinstance(values.dtype, pd.StringDtype) or (values.dtype == object and _all_text(values)):
+        codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+        is_ts = None
+    else:
+        # Excel readers hand back datetime objects mixed with strings and numbers.
+        as_obj = values.astype("object")
+        is_ts = as_obj.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64 | dt.datetime))
+        codes, uniques = pd.factorize(
+            as_obj.where(~is_ts, None).map(_to_text), use_na_sentinel=True
+        )
+    unique_text = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
+    parsed_uniques = _parse_unique(unique_text).to_numpy()
     result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     has = codes >= 0
-    result[has] = parsed_values[codes[has]]
+    result[has] = parsed_uniques[codes[has]]
     parsed = pd.Series(result, index=values.index)
-    if is_ts.any():
+    if is_ts is not None and is_ts.any():
         parsed[is_ts] = pd.to_datetime(as_obj[is_ts]).astype("datetime64[ns]")
-    blank = (codes < 0) | np.isin(
-        codes, np.flatnonzero(pd.Series(uniques).astype(str).str.strip() == "")
+    blank_codes = np.flatnonzero(unique_text.astype(str).str.strip().to_numpy() == "")
+    blank = (codes < 0) | np.isin(codes, blank_codes)
+    bad = pd.Series(
+        (~blank) & np.isnat(result) & (is_ts is None or ~is_ts.to_numpy()), index=values.index
     )
-    bad = pd.Series((~blank) & parsed.isna().to_numpy(), index=values.index)
     return parsed, bad
+
+
+def _all_text(values: pd.Series) -> bool:
+    sample = values.dropna().head(1000)
+    return bool(sample.map(lambda v: isinstance(v, str)).all())
 
 
 def _to_text(value: object) -> object:

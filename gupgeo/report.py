@@ -72,14 +72,14 @@ class LayerReport:
             f"Couche « {self.layer} » — {self.source}"
             + (f" ({self.format})" if self.format else "")
         ]
-        for note in self.notes:
-            lines.append(f"  · {note}")
         if self.crs_source:
             lines.append(f"  · système de coordonnées : {self.crs_source}")
+        for note in self.notes:
+            lines.append(f"  · {note}")
         lines.append(
-            f"  lignes lues {_n(self.rows_read)} = conservées {_n(self.rows_kept)}"
-            f" + rejetées {_n(self.rows_rejected)}"
-            + (f" ; dont réparées {_n(self.rows_repaired)}" if self.rows_repaired else "")
+            f"  lignes lues {format_count(self.rows_read)} = conservées {format_count(self.rows_kept)}"
+            f" + rejetées {format_count(self.rows_rejected)}"
+            + (f" ; dont réparées {format_count(self.rows_repaired)}" if self.rows_repaired else "")
             + ("" if self.balanced else "  ⚠ DÉCOMPTE INCOHÉRENT")
         )
         for severity, title in (
@@ -102,7 +102,7 @@ class LayerReport:
             for kind, count in by_kind.items():
                 if count > MAX_LISTED:
                     lines.append(
-                        f"  - {title} — … et {_n(count - MAX_LISTED)} autres cas du même type "
+                        f"  - {title} — … et {format_count(count - MAX_LISTED)} autres cas du même type "
                         f"({kind.split(' :')[0]})"
                     )
         return "\n".join(lines)
@@ -171,8 +171,8 @@ class ValidationReport:
             parts.append("")
         verdict = "ERREURS BLOQUANTES" if self.fatal else "aucune erreur bloquante"
         parts.append(
-            f"Bilan : {len(self.layers)} couche(s), {_n(self.rows_read)} lignes lues = "
-            f"{_n(self.rows_kept)} conservées + {_n(self.rows_rejected)} rejetées"
+            f"Bilan : {len(self.layers)} couche(s), {format_count(self.rows_read)} lignes lues = "
+            f"{format_count(self.rows_kept)} conservées + {format_count(self.rows_rejected)} rejetées"
             f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
         )
         return "\n".join(parts)
@@ -200,6 +200,6 @@ class ValidationReport:
         return written
 
 
-def _n(value: int) -> str:
+def format_count(value: int) -> str:
     """French thousands separator (narrow no-break space)."""
     return f"{value:,}".replace(",", "\u202f")

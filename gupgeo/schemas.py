@@ -142,8 +142,8 @@ EQUIPEMENTS = LayerSchema(
         _c("id", "text", "id_equipement", "identifiant", required=True),
         _c("nom", "text", "libelle", "nom_equipement", required=True),
         _c("type", "text", "type_equipement", "categorie", "typequ", required=True),
-        _c("gestionnaire", "text", "gestion", "proprietaire"),
-        _c("date_mise_en_service", "date", "mise_en_service", "date_ouverture"),
+        _c("gestionnaire", "text", "gestion", "proprietaire", "gestionnai"),
+        _c("date_mise_en_service", "date", "mise_en_service", "date_ouverture", "date_mise_"),
     ),
 )
 

@@ -8,6 +8,7 @@ canonical one (column ``statut_brut``); a raw value nobody knows maps to
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from gupgeo.schemas import normalise_name
@@ -90,6 +91,6 @@ def canonical_status(raw: str | None) -> str | None:
 
 def canonical_statuses(raw: pd.Series) -> pd.Series:
     """Vectorised :func:`canonical_status` over a column (unique values mapped once)."""
-    uniques = pd.unique(raw.dropna())
-    mapping = {u: canonical_status(u) for u in uniques}
-    return raw.map(mapping).astype("object")
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    mapped = np.array([canonical_status(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=raw.index, dtype="object")

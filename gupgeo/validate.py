@@ -29,7 +29,7 @@ from pyproj import CRS, Transformer
 from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.readers._raw import RawLayer
-from gupgeo.report import LayerReport
+from gupgeo.report import LayerReport, format_count
 from gupgeo.schemas import LayerSchema, normalise_name
 from gupgeo.statuses import canonical_statuses
 
@@ -55,6 +55,33 @@ class LayerResult:
     data: pd.DataFrame
     rejects: pd.DataFrame
     report: LayerReport
+
+
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+        "",  # index -1: missing geometry
+    ],
+    dtype=object,
+)
+_KIND_BY_TYPE_ID = np.array([_KIND_OF_GEOM.get(str(t), "autre") if t else "" for t in _TYPE_NAMES])
+
+
+class _Labels:
+    """Where rows are in their source, computed only for the rows a message names."""
+
+    def __init__(self, raw: RawLayer) -> None:
+        self._raw = raw
+
+    def __getitem__(self, position: int | np.integer) -> str:
+        return self._raw.label(int(position))
 
 
 class _Rejections:
@@ -113,7 +140,7 @@ def validate_raw(
     frame, renamed = rename_columns(raw.frame, schema)
     if renamed:
         report.notes.append("colonnes renommées : " + ", ".join(renamed))
-    labels = np.asarray(raw.row_labels, dtype=object)
+    labels = _Labels(raw)
     n = len(frame)
     report.rows_read = n + len(raw.unreadable)
     rej = _Rejections(n)
@@ -165,7 +192,13 @@ def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
 
 
 def _coordinates(
-    frame: pd.DataFrame, raw: RawLayer, report: LayerReport, rej: _Rejections, labels: np.ndarray
+    frame: pd.DataFrame,
+    raw: RawLayer,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+    *,
+    geometry_required: bool,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     if raw.x_column and raw.y_column:
         xs_raw, ys_raw = frame[raw.x_column], frame[raw.y_column]
@@ -182,7 +215,12 @@ def _coordinates(
                 _list(report, "rejet", pos, msgs, labels, "coordonnée illisible", name)
         blank = ~np.isfinite(x) | ~np.isfinite(y)
         blank_only = blank & ~rej.mask
-        if blank_only.any():
+        if blank_only.any() and not geometry_required:
+            report.notes.append(
+                f"{format_count(int(blank_only.sum()))} ligne(s) sans coordonnées, conservées sans "
+                "géométrie (facultative pour cette couche)"
+            )
+        elif blank_only.any():
             pos = np.flatnonzero(blank_only)
             msg = f"coordonnées manquantes ({names[0]} / {names[1]} vides)"
             rej.add(pos, [msg] * len(pos))
@@ -214,16 +252,15 @@ def _build_geometry(
     schema: LayerSchema,
     report: LayerReport,
     rej: _Rejections,
-    labels: np.ndarray,
+    labels: _Labels,
 ) -> np.ndarray | None:
-    n = len(frame)
-    xy = None
     if raw.has_geometry:
         geoms = np.asarray(frame["geometry"].array, dtype=object)
         geoms = np.array(
             [g if isinstance(g, shapely.Geometry) else None for g in geoms], dtype=object
         )
-    elif raw.xy_column and raw.xy_order == "wkt":
+        return _check_geometries(geoms, raw, schema, report, rej, labels)
+    if raw.xy_column and raw.xy_order == "wkt":
         text = frame[raw.xy_column].astype("string").fillna("")
         geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
         bad = (text.str.strip() != "").to_numpy() & shapely.is_missing(geoms)
@@ -232,50 +269,105 @@ def _build_geometry(
             msgs = [f"géométrie WKT illisible : {text.iloc[p][:60]!r}" for p in pos]
             rej.add(pos, msgs)
             _list(report, "rejet", pos, msgs, labels, "WKT illisible", raw.xy_column)
-    else:
-        xy = _coordinates(frame, raw, report, rej, labels)
-        if xy is None:
-            if schema.geometry_required:
-                report.add(
-                    "fatal",
-                    "aucune géométrie ni colonne de coordonnées ; attendu une géométrie ou des "
-                    "colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d",
-                    kind="géométrie absente",
-                )
-            else:
-                report.notes.append("couche sans géométrie (facultative pour cette couche)")
-            return None
-        x, y = xy
-        geoms = np.full(n, None, dtype=object)
-        ok = np.isfinite(x) & np.isfinite(y)
-        geoms[ok] = shapely.points(x[ok], y[ok])
-
-    crs = raw.crs
-    present = ~shapely.is_missing(geoms) & ~rej.mask
-    if crs is None:
-        bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
-        guess = guess_crs(bounds[:, [0, 2]].ravel(), bounds[:, [1, 3]].ravel())
-        if guess is None:
+        return _check_geometries(geoms, raw, schema, report, rej, labels)
+    xy = _coordinates(frame, raw, report, rej, labels, geometry_required=schema.geometry_required)
+    if xy is None:
+        if schema.geometry_required:
             report.add(
                 "fatal",
-                "aucun système de coordonnées déclaré, et les coordonnées ne sont ni des "
-                "longitudes/latitudes WGS84 ni du Lambert-93 (emprise "
-                + ", ".join(f"{v:.0f}" for v in _extent(bounds))
-                + ") ; déclarez le CRS (fichier .prj, ou reprojetez en EPSG:2154 / EPSG:4326)",
-                kind="CRS indéterminé",
+                "aucune géométrie ni colonne de coordonnées ; attendu une géométrie ou des "
+                "colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d",
+                kind="géométrie absente",
             )
-            return None
-        crs = guess.crs
-        report.crs_source = f"non déclaré ; EPSG:{crs.to_epsg()} retenu : {guess.reason}"
+        else:
+            report.notes.append("couche sans géométrie (facultative pour cette couche)")
+        return None
+    if schema.geometry and "point" not in schema.geometry:
+        allowed = " ou ".join(_KIND_FR[k] for k in schema.geometry)
         report.add(
-            "avertissement",
-            f"CRS non déclaré : EPSG:{crs.to_epsg()} retenu ({guess.reason})",
-            kind="CRS déduit",
+            "fatal",
+            f"des coordonnées x/y ne décrivent que des points ; cette couche attend : {allowed}",
+            kind="type de géométrie inattendu",
         )
-    else:
-        report.crs_source = raw.crs_note or f"{crs.name} déclaré"
+        return None
+    return _points_from_xy(xy[0], xy[1], raw, report, rej, labels)
 
-    if CRS.from_user_input(crs).equals(DISPLAY_CRS):
+
+def _decide_crs(xs: np.ndarray, ys: np.ndarray, raw: RawLayer, report: LayerReport) -> CRS | None:
+    """The declared CRS, or the one the coordinates allow (said in the report), or None."""
+    if raw.crs is not None:
+        report.crs_source = raw.crs_note or f"{raw.crs.name} déclaré"
+        return CRS.from_user_input(raw.crs)
+    guess = guess_crs(xs, ys)
+    if guess is None:
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        extent = (
+            f"X {np.min(xs[ok]):.0f} à {np.max(xs[ok]):.0f}, Y {np.min(ys[ok]):.0f} à "
+            f"{np.max(ys[ok]):.0f}"
+            if ok.any()
+            else "aucune coordonnée"
+        )
+        report.add(
+            "fatal",
+            "aucun système de coordonnées déclaré, et les coordonnées ne sont ni des "
+            f"longitudes/latitudes WGS84 ni du Lambert-93 ({extent}) ; déclarez le CRS "
+            "(fichier .prj, ou reprojetez en EPSG:2154 / EPSG:4326)",
+            kind="CRS indéterminé",
+        )
+        return None
+    report.crs_source = f"non déclaré ; EPSG:{guess.crs.to_epsg()} retenu : {guess.reason}"
+    report.add(
+        "avertissement",
+        f"CRS non déclaré : EPSG:{guess.crs.to_epsg()} retenu ({guess.reason})",
+        kind="CRS déduit",
+    )
+    return guess.crs
+
+
+def _points_from_xy(
+    x: np.ndarray,
+    y: np.ndarray,
+    raw: RawLayer,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+) -> np.ndarray | None:
+    """Fast path for coordinate columns: work on arrays, build points once, in Lambert-93."""
+    ok = np.isfinite(x) & np.isfinite(y) & ~rej.mask
+    crs = _decide_crs(x[ok], y[ok], raw, report)
+    if crs is None:
+        return None
+    x, y = x.copy(), y.copy()
+    if crs.equals(DISPLAY_CRS):
+        swapped = ok & ~_in_france(x, y) & _in_france(y, x)
+        if swapped.any():
+            pos = np.flatnonzero(swapped)
+            _report_swaps(pos, x[pos], y[pos], report, labels)
+            x[pos], y[pos] = y[pos], x[pos].copy()
+    if not crs.equals(WORK_CRS):
+        transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
+        x, y = transformer.transform(x, y)
+        report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
+    geoms = np.full(len(x), None, dtype=object)
+    finite = np.isfinite(x) & np.isfinite(y)
+    geoms[finite] = shapely.points(x[finite], y[finite])
+    return geoms
+
+
+def _check_geometries(
+    geoms: np.ndarray,
+    raw: RawLayer,
+    schema: LayerSchema,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+) -> np.ndarray | None:
+    present = ~shapely.is_missing(geoms) & ~rej.mask
+    bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
+    crs = _decide_crs(bounds[:, [0, 2]].ravel(), bounds[:, [1, 3]].ravel(), raw, report)
+    if crs is None:
+        return None
+    if crs.equals(DISPLAY_CRS):
         geoms = _fix_swapped(geoms, present, report, labels)
 
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -290,25 +382,12 @@ def _build_geometry(
 
     present = ~shapely.is_missing(geoms)
     types = np.asarray(shapely.get_type_id(geoms))
-    names = np.array(
-        [
-            "Point",
-            "LineString",
-            "LinearRing",
-            "Polygon",
-            "MultiPoint",
-            "MultiLineString",
-            "MultiPolygon",
-            "GeometryCollection",
-        ],
-        dtype=object,
-    )
-    kinds = np.array([_KIND_OF_GEOM.get(names[t], "autre") if t >= 0 else "" for t in types])
+    kinds = _KIND_BY_TYPE_ID[types]
     wrong = present & ~np.isin(kinds, list(schema.geometry)) & ~rej.mask
     if wrong.any():
         pos = np.flatnonzero(wrong)
         allowed = " ou ".join(_KIND_FR[k] for k in schema.geometry)
-        msgs = [f"géométrie de type {names[types[p]]} ; attendu : {allowed}" for p in pos]
+        msgs = [f"géométrie de type {_TYPE_NAMES[types[p]]} ; attendu : {allowed}" for p in pos]
         rej.add(pos, msgs)
         _list(report, "rejet", pos, msgs, labels, "type de géométrie inattendu")
 
@@ -322,16 +401,14 @@ def _build_geometry(
             report.add(
                 "réparation",
                 f"géométrie invalide réparée (make_valid) : {reason}",
-                row=str(labels[p]),
+                row=labels[p],
                 kind="géométrie invalide réparée",
             )
             report.rows_repaired += 1
 
-    if not CRS.from_user_input(crs).equals(WORK_CRS):
+    if not crs.equals(WORK_CRS):
         geoms = _reproject(geoms, crs)
-        report.notes.append(
-            f"reprojeté de EPSG:{CRS.from_user_input(crs).to_epsg()} en Lambert-93 (EPSG:2154)"
-        )
+        report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
     return geoms
 
 
@@ -354,23 +431,12 @@ def _reproject(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     return out
 
 
-def _extent(bounds: np.ndarray) -> list[float]:
-    if not len(bounds):
-        return []
-    return [
-        float(np.nanmin(bounds[:, 0])),
-        float(np.nanmin(bounds[:, 1])),
-        float(np.nanmax(bounds[:, 2])),
-        float(np.nanmax(bounds[:, 3])),
-    ]
-
-
 def _in_france(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (x >= FRANCE_LON[0]) & (x <= FRANCE_LON[1]) & (y >= FRANCE_LAT[0]) & (y <= FRANCE_LAT[1])
 
 
 def _fix_swapped(
-    geoms: np.ndarray, present: np.ndarray, report: LayerReport, labels: np.ndarray
+    geoms: np.ndarray, present: np.ndarray, report: LayerReport, labels: _Labels
 ) -> np.ndarray:
     """Swap back points whose latitude and longitude were exchanged."""
     is_point = present & (shapely.get_type_id(geoms) == 0)
@@ -384,15 +450,21 @@ def _fix_swapped(
     out = geoms.copy()
     fix = pos[swapped]
     out[fix] = shapely.points(y[swapped], x[swapped])
-    for p, xv, yv in zip(fix.tolist(), x[swapped].tolist(), y[swapped].tolist(), strict=True):
+    _report_swaps(fix, x[swapped], y[swapped], report, labels)
+    return out
+
+
+def _report_swaps(
+    positions: np.ndarray, x: np.ndarray, y: np.ndarray, report: LayerReport, labels: _Labels
+) -> None:
+    for p, xv, yv in zip(positions.tolist(), x.tolist(), y.tolist(), strict=True):
         report.add(
             "réparation",
             f"latitude et longitude inversées (x={xv:.5f}, y={yv:.5f}) : remises dans l'ordre",
-            row=str(labels[p]),
+            row=labels[p],
             kind="latitude/longitude inversées",
         )
-    report.rows_repaired += int(swapped.sum())
-    return out
+    report.rows_repaired += len(positions)
 
 
 def _flag_far(
@@ -401,7 +473,7 @@ def _flag_far(
     territory: shapely.Geometry,
     far_m: float,
     report: LayerReport,
-    labels: np.ndarray,
+    labels: _Labels,
 ) -> None:
     present = ~shapely.is_missing(geoms) & ~rejected
     if not present.any():
@@ -424,7 +496,7 @@ def _flag_far(
                 "avertissement",
                 f"à {d / 1000:.1f} km du quartier le plus proche ".replace(".", ",")
                 + f"(seuil {far_m / 1000:.0f} km) : conservé, à vérifier",
-                row=str(labels[p]),
+                row=labels[p],
                 kind="loin du territoire",
             )
 
@@ -437,7 +509,7 @@ def _type_columns(
     schema: LayerSchema,
     report: LayerReport,
     rej: _Rejections,
-    labels: np.ndarray,
+    labels: _Labels,
     *,
     decimal_comma: bool,
 ) -> pd.DataFrame:
@@ -521,7 +593,7 @@ def _type_columns(
                 report.add(
                     "avertissement",
                     f"gravite {frame['gravite'].iloc[p]} hors de l'échelle 1–3 : vidée",
-                    row=str(labels[p]),
+                    row=labels[p],
                     column="gravite",
                     kind="gravité hors échelle",
                 )
@@ -551,7 +623,7 @@ def _bad_values(
     kind: str,
     report: LayerReport,
     rej: _Rejections,
-    labels: np.ndarray,
+    labels: _Labels,
 ) -> None:
     if not bad.any():
         return
@@ -598,7 +670,7 @@ def _flag_duplicates(
     schema: LayerSchema,
     report: LayerReport,
     rej: _Rejections,
-    labels: np.ndarray,
+    labels: _Labels,
 ) -> None:
     if not schema.id_column or schema.id_column not in frame.columns:
         return
@@ -625,12 +697,12 @@ def _list(
     severity: str,
     positions: np.ndarray,
     messages: list[str],
-    labels: np.ndarray,
+    labels: _Labels,
     kind: str,
     column: str | None = None,
 ) -> None:
     for p, msg in zip(positions.tolist(), messages, strict=True):
-        report.add(severity, msg, row=str(labels[p]), column=column, kind=kind)  # type: ignore[arg-type]
+        report.add(severity, msg, row=labels[p], column=column, kind=kind)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- assembly
@@ -642,7 +714,7 @@ def _finish(
     schema: LayerSchema,
     rej: _Rejections,
     report: LayerReport,
-    labels: np.ndarray,
+    labels: _Labels,
     geometry: np.ndarray | None,
 ) -> LayerResult:
     keep = ~rej.mask
@@ -651,7 +723,7 @@ def _finish(
         {
             "couche": schema.name,
             "source": raw.source,
-            "ligne": labels[rejected_pos] if len(rejected_pos) else [],
+            "ligne": [labels[p] for p in rejected_pos.tolist()],
             "motif": [" ; ".join(rej.reasons[p]) for p in rejected_pos.tolist()],
         }
     )

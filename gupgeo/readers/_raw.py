@@ -16,14 +16,18 @@ class RawLayer:
     ``geometry`` column of shapely geometries (``frame`` is then a
     GeoDataFrame); tabular sources instead name their coordinate columns in
     ``x_column``/``y_column`` (or ``xy_column`` for a combined ``"lat, lon"``
-    field). ``row_labels`` says, for each row, where it is in the source
-    (``"ligne 12"``, ``"entité 3"``) so messages point at the right place.
+    field). :meth:`label` says where a row is in the source (``"ligne 12"``,
+    ``"entité 3"``) so messages point at the right place: ``label_prefix`` and
+    ``label_offset`` compute it from the row position, unless explicit
+    ``row_labels`` are given (e.g. a spreadsheet whose blank rows were skipped).
     """
 
     frame: pd.DataFrame
     source: str
     format: str
-    row_labels: list[str]
+    row_labels: list[str] | None = None
+    label_prefix: str = "entité"
+    label_offset: int = 1
     layer: str | None = None
     crs: CRS | None = None
     crs_note: str = ""
@@ -37,6 +41,12 @@ class RawLayer:
     renames: dict[str, str] = field(default_factory=dict)
     suggested_layer: str | None = None
     metadata: dict[str, object] = field(default_factory=dict)
+
+    def label(self, position: int) -> str:
+        """Where the row at ``position`` (0-based) is in the source."""
+        if self.row_labels is not None:
+            return self.row_labels[position]
+        return f"{self.label_prefix} {position + self.label_offset}"
 
     @property
     def has_geometry(self) -> bool:

@@ -9,14 +9,20 @@ the reason.
 from __future__ import annotations
 
 import csv
+import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pyproj import CRS
 
 from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import InputFileError
 from gupgeo.readers._raw import RawLayer
 from gupgeo.schemas import normalise_name
+
+log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 256 * 1024
 SEPARATORS = (";", ",", "\t", "|")
@@ -95,36 +101,54 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 def locate_coordinates(raw: RawLayer) -> None:
     """Find coordinate columns in a table and record them on ``raw``."""
-    cols = [str(c) for c in raw.frame.columns]
+    found = coordinate_columns([str(c) for c in raw.frame.columns])
+    raw.x_column, raw.y_column, raw.xy_column, raw.xy_order = (
+        found.x,
+        found.y,
+        found.xy,
+        found.order,
+    )
+    if found.crs is not None:
+        raw.crs, raw.crs_note = found.crs, found.note
+
+
+@dataclass(frozen=True)
+class _Coordinates:
+    x: str | None = None
+    y: str | None = None
+    xy: str | None = None
+    order: str = "xy"
+    crs: CRS | None = None
+    note: str = ""
+
+
+def coordinate_columns(cols: list[str]) -> _Coordinates:
+    """Which columns of a table hold coordinates, and the CRS their names imply."""
     lon, lat = _find(cols, LON_NAMES), _find(cols, LAT_NAMES)
     if lon and lat:
-        raw.x_column, raw.y_column = lon, lat
-        raw.crs = DISPLAY_CRS
-        raw.crs_note = (
-            f"WGS84 (EPSG:4326) : colonnes « {lon} » / « {lat} » nommées longitude/latitude"
-        )
-        return
+        note = f"WGS84 (EPSG:4326) : colonnes « {lon} » / « {lat} » nommées longitude/latitude"
+        return _Coordinates(x=lon, y=lat, crs=DISPLAY_CRS, note=note)
     x, y = _find(cols, X_NAMES), _find(cols, Y_NAMES)
     if x and y:
-        raw.x_column, raw.y_column = x, y
-        return
+        return _Coordinates(x=x, y=y)
     combined = _find(cols, LATLON_NAMES)
     if combined:
-        raw.xy_column = combined
-        raw.xy_order = "yx"
-        raw.crs = DISPLAY_CRS
-        raw.crs_note = (
-            f"WGS84 (EPSG:4326) : colonne « {combined} » au format « latitude, longitude »"
-        )
-        return
+        note = f"WGS84 (EPSG:4326) : colonne « {combined} » au format « latitude, longitude »"
+        return _Coordinates(xy=combined, order="yx", crs=DISPLAY_CRS, note=note)
     wkt = _find(cols, WKT_NAMES)
     if wkt:
-        raw.xy_column = wkt
-        raw.xy_order = "wkt"
+        return _Coordinates(xy=wkt, order="wkt")
+    return _Coordinates()
 
 
 def read_csv(path: Path) -> RawLayer:
-    """Read a CSV file, detecting encoding, separator and decimal mark."""
+    """Read a CSV file, detecting encoding, separator and decimal mark.
+
+    Text columns are read as text exactly (``"001"`` stays ``"001"``). A clean
+    file takes a fast multi-threaded path (pyarrow) with coordinates parsed as
+    numbers; a file with unreadable values or quoted line breaks falls back to
+    reading everything as text, and validation then names each bad value.
+    """
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     if not head.strip():
@@ -132,26 +156,72 @@ def read_csv(path: Path) -> RawLayer:
             f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
         )
     codec, codec_reason = detect_encoding(head)
-    if codec == "utf-8":
+    if codec == "utf-8" and len(head) == SAMPLE_BYTES:
         # The sample was UTF-8; make sure the rest is too before trusting it.
         try:
             path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             codec, codec_reason = (
                 "cp1252",
-                (f"Windows-1252 (octet non UTF-8 à la position {exc.start} du fichier)"),
+                f"Windows-1252 (octet non UTF-8 à la position {exc.start} du fichier)",
             )
     text_head = head.decode(codec, errors="replace")
     sep, sep_reason = detect_separator(text_head)
+    header = next(csv.reader([text_head.lstrip("\ufeff").splitlines()[0]], delimiter=sep))
+    header = [h.strip() for h in header]
+    coords = coordinate_columns(header)
+    coord_cols = [c for c in (coords.x, coords.y) if c]
+    example = _decimal_comma_example(text_head, sep, header, coord_cols) if sep != "," else None
+    decimal_comma = example is not None
+    frame = _read_fast(path, sep, codec, header, coord_cols, decimal_comma)
+    if frame is None:
+        frame = _read_text(path, sep, codec, sep_reason)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    raw = RawLayer(
+        frame=frame,
+        source=str(path),
+        format="CSV",
+        label_prefix="ligne",
+        label_offset=2,
+        notes=[f"encodage : {codec_reason}", sep_reason],
+    )
+    locate_coordinates(raw)
+    raw.decimal_comma = decimal_comma
+    if decimal_comma:
+        raw.notes.append(f"virgule décimale détectée dans les nombres (par exemple « {example} »)")
+    return raw
+
+
+def _read_fast(
+    path: Path, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
+) -> pd.DataFrame | None:
+    dtypes: dict[str, type[str] | str] = {c: str for c in header if c not in coord_cols}
+    dtypes.update({c: "float64" for c in coord_cols})
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
+            path,
+            sep=sep,
+            encoding=codec,
+            engine="pyarrow",
+            dtype=dtypes,
+            decimal="," if decimal_comma else ".",
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except Exception as exc:  # pyarrow raises ArrowInvalid, ValueError, …
+        log.debug("lecture rapide impossible (%s) : lecture en texte", exc)
+        return None
+
+
+def _read_text(path: Path, sep: str, codec: str, sep_reason: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
             path,
             sep=sep,
             encoding=codec,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
-            skipinitialspace=False,
             engine="c",
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -159,32 +229,19 @@ def read_csv(path: Path) -> RawLayer:
             f"{path} : lecture CSV impossible ({exc}) ; attendu un CSV dont toutes les lignes ont "
             f"le même nombre de champs séparés par {sep_reason}"
         ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    raw = RawLayer(
-        frame=frame,
-        source=str(path),
-        format="CSV",
-        row_labels=[f"ligne {i + 2}" for i in range(len(frame))],
-        notes=[f"encodage : {codec_reason}", sep_reason],
-    )
-    locate_coordinates(raw)
-    raw.decimal_comma = _uses_decimal_comma(frame, raw, sep)
-    if raw.decimal_comma:
-        raw.notes.append("virgule décimale détectée dans les nombres (« 0,6930 »)")
-    return raw
 
 
-def _uses_decimal_comma(frame: pd.DataFrame, raw: RawLayer, sep: str) -> bool:
-    if sep == ",":
-        return False
-    probe = [c for c in (raw.x_column, raw.y_column) if c]
-    if not probe:
-        probe = list(frame.columns)
-    for col in probe:
-        sample = frame[col].dropna().head(200).astype(str)
-        if sample.str.fullmatch(r"-?\d+,\d+").any():
-            return True
-    return False
+def _decimal_comma_example(
+    text: str, sep: str, header: list[str], coord_cols: list[str]
+) -> str | None:
+    rows = list(csv.reader(text.splitlines()[1:200], delimiter=sep))
+    wanted = [header.index(c) for c in coord_cols] if coord_cols else range(len(header))
+    pattern = re.compile(r"-?\d+,\d+")
+    for row in rows[:-1] or rows:
+        for i in wanted:
+            if i < len(row) and pattern.fullmatch(row[i].strip()):
+                return row[i].strip()
+    return None
 
 
 def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
@@ -213,5 +270,4 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
         notes=[f"feuille « {chosen} »" + (f" (sur {len(sheets)})" if len(sheets) > 1 else "")],
     )
     locate_coordinates(raw)
-    raw.decimal_comma = False
     return raw

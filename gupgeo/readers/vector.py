@@ -71,14 +71,14 @@ def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
     return raw
 
 
-def _to_raw(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer: str | None) -> RawLayer:
+def _to_raw(gdf: pd.DataFrame, path: Path, fmt: str, layer: str | None) -> RawLayer:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        # A plain attribute table (e.g. a GeoPackage table without geometry).
+        return RawLayer(frame=pd.DataFrame(gdf), source=str(path), format=fmt, layer=layer)
     crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
     frame = pd.DataFrame(gdf.drop(columns="geometry"))
     frame["geometry"] = gdf.geometry.array
-    labels = [f"entité {i + 1}" for i in range(len(frame))]
-    raw = RawLayer(
-        frame=frame, source=str(path), format=fmt, row_labels=labels, layer=layer, crs=crs
-    )
+    raw = RawLayer(frame=frame, source=str(path), format=fmt, layer=layer, crs=crs)
     if crs is not None:
         raw.crs_note = f"{crs.name} (EPSG:{crs.to_epsg()}) déclaré par le fichier"
     return raw
@@ -198,7 +198,7 @@ def read_gpx(path: Path) -> RawLayer:
 def _walk_defaults(raw: RawLayer) -> None:
     """Give walk observations (GPX, KML) the columns a constat needs, saying so."""
     frame = raw.frame
-    cols = {c.lower(): c for c in frame.columns}
+    cols = {c.lower(): c for c in frame.columns if frame[c].notna().any()}
     filled = []
     if "id" not in cols:
         prefix = frame.get("couche_source", pd.Series("obs", index=frame.index)).astype(str)

@@ -1,0 +1,110 @@
+"""Loading benchmark: a French CSV of signalements, gupgeo vs a plain pandas baseline.
+
+Generates (seeded) an N-row French CSV (``;``, decimal comma, UTF-8 with BOM,
+``dd/mm/yyyy`` dates, WGS84 lon/lat), then times in the same run:
+
+* baseline: ``pandas.read_csv(sep=";", decimal=",")`` + ``geopandas.points_from_xy``
+  (no validation, no date parsing, no reprojection);
+* gupgeo: ``gupgeo.read_layer`` — encoding/separator detection, aliases, date
+  parsing, status mapping, duplicate ids, geometry checks, reprojection to
+  Lambert-93, the full report.
+
+Usage: ``python benchmarks/loading.py [--rows 1000000] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+import gupgeo
+
+CATEGORIES = ["propreté", "dépôts sauvages", "encombrants", "éclairage", "dégradations", "tags"]
+STATUSES = ["Nouveau", "Pris en compte", "En cours", "Résolu", "Clôturé", "Doublon"]
+
+
+def make_csv(path: Path, rows: int, seed: int = 7) -> None:
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2022-01-01")
+    days = rng.integers(0, 3 * 365, rows)
+    dates = pd.to_datetime(start + days.astype("timedelta64[D]"))
+    closed = dates + pd.to_timedelta(rng.integers(1, 60, rows), unit="D")
+    lon = 0.69 + rng.normal(0, 0.03, rows)
+    lat = 47.39 + rng.normal(0, 0.02, rows)
+    frame = pd.DataFrame(
+        {
+            "id": np.char.add("S-", np.arange(rows).astype(str)),
+            "date_signalement": dates.strftime("%d/%m/%Y"),
+            "categorie": rng.choice(CATEGORIES, rows),
+            "statut": rng.choice(STATUSES, rows),
+            "date_cloture": closed.strftime("%d/%m/%Y"),
+            "source": rng.choice(["habitant", "gardien", "agent de proximité"], rows),
+            "description": rng.choice(
+                ["Sac poubelle au pied de l'immeuble", "Tag sur la porte"], rows
+            ),
+            "longitude": np.round(lon, 6),
+            "latitude": np.round(lat, 6),
+        }
+    )
+    frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+
+
+def baseline(path: Path) -> gpd.GeoDataFrame:
+    df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+    return gpd.GeoDataFrame(
+        df, geometry=gpd.points_from_xy(df["longitude"], df["latitude"]), crs=4326
+    )
+
+
+def ours(path: Path) -> gpd.GeoDataFrame:
+    return gupgeo.read_layer(path, "signalements")
+
+
+def timed(fn, path: Path, repeat: int) -> tuple[float, int]:
+    times = []
+    rows = 0
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn(path)
+        times.append(time.perf_counter() - t0)
+        rows = len(out)
+        del out
+    return statistics.median(times), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "signalements.csv"
+        make_csv(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        # Warm both paths once (imports, PROJ database) so the medians compare steady states.
+        baseline(path)
+        ours(path)
+        t_base, n_base = timed(baseline, path, args.repeat)
+        t_ours, n_ours = timed(ours, path, args.repeat)
+    print(f"French CSV, {args.rows:,} rows, {size_mb:.0f} MB, median of {args.repeat} runs")
+    print(f"{'reader':<52} {'seconds':>8} {'rows/s':>12}")
+    print(
+        f"{'pandas.read_csv + points_from_xy (baseline)':<52} {t_base:8.2f} {n_base / t_base:12,.0f}"
+    )
+    print(
+        f"{'gupgeo.read_layer (validation + Lambert-93)':<52} {t_ours:8.2f} {n_ours / t_ours:12,.0f}"
+    )
+    print(f"ratio gupgeo / baseline: {t_ours / t_base:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The gupgeo command line, as a planner runs it: right files, wrong files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gupgeo.cli import main
+
+from .conftest import SAMPLE, require_sample
+
+
+def test_validate_sample_prints_french_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", str(require_sample())])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Rapport de validation gupgeo" in out
+    assert "Couche « signalements »" in out
+    assert "décompte exact" in out and "aucune erreur bloquante" in out
+
+
+def test_validate_fatal_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "signalements.csv"
+    bad.write_text("id;quand;categorie\n1;hier;tags\n", encoding="utf-8")
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "ERREUR BLOQUANTE" in out and "colonne obligatoire « date_signalement » absente" in out
+
+
+def test_validate_missing_file_exits_2_with_message(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(tmp_path / "absent.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert "absent.gpkg" in err and "introuvable" in err
+
+
+def test_validate_writes_rejects_and_geopackage(tmp_path: Path, capsys) -> None:
+    dirty = SAMPLE / "dirty" / "signalements_doublons.csv"
+    out_gpkg = tmp_path / "t.gpkg"
+    code = main(
+        [
+            "validate",
+            str(dirty),
+            "--layer",
+            "signalements",
+            "--rejects-dir",
+            str(tmp_path),
+            "-o",
+            str(out_gpkg),
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "rejets_signalements.csv").exists()
+    assert out_gpkg.exists()
+    assert "Rejets écrits" in capsys.readouterr().out
+
+
+def test_info_summarises(capsys) -> None:
+    assert main(["info", str(require_sample())]) == 0
+    out = capsys.readouterr().out
+    assert "Territoire gupgeo" in out and "10 quartier(s)" in out
+
+
+def test_layer_option_needs_one_file(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "a.csv", "b.csv", "--layer", "signalements"])
+    assert exc.value.code == 2
+    assert "--layer s'applique à un seul fichier" in capsys.readouterr().err
