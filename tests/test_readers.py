@@ -281,3 +281,40 @@ def test_encoding_and_separator_detection() -> None:
     assert detect_separator("a;b;c\n1;2,5;3\n")[0] == ";"
     assert detect_separator("a,b,c\n1,2,3\n")[0] == ","
     assert detect_separator("a\tb\n1\t2\n")[0] == "\t"
+
+
+def test_damaged_geojson_features_are_rejected_with_reason(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{"id":"a","date_signalement":"2024-01-02","categorie":"tags"},'
+        '"geometry":{"type":"Point","coordinates":[0.69,47.39]}},'
+        '{"type":"Feature","properties":{"id":"b","date_signalement":"2024-01-02","categorie":"tags"},'
+        '"geometry":{"type":"Point","coordinates":["x"]}}]}',
+        encoding="utf-8",
+    )
+    from gupgeo import load_territory
+
+    report = load_territory(path).report.layer("signalements")
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (2, 1, 1)
+    [issue] = report.issues_of("rejet")
+    assert issue.row == "entité 2" and issue.message == "géométrie absente ou vide"
+    assert any(n.startswith("GDAL : ") and "coord" in n for n in report.notes)
+
+
+def test_truncated_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "quartiers.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feat', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"quartiers\.geojson : fichier illisible"):
+        read_source(path)
+
+
+def test_fiona_salvage_reads_what_pyogrio_reads(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
+    from gupgeo.readers.vector import _salvage
+
+    path = tmp_path / "signalements.gpkg"
+    points.to_file(path, layer="signalements")
+    salvaged, unreadable = _salvage(path, "signalements")
+    assert unreadable == []
+    assert salvaged["id"].tolist() == ["S1", "S2", "S3", "S4"]
+    assert salvaged.geometry.equals(points.geometry)

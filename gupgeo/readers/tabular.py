@@ -35,8 +35,11 @@ LATLON_NAMES = ("geo_point_2d", "geo_point", "coordonnees", "lat_lon", "latlon",
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom")
 
 
-def detect_encoding(raw: bytes) -> tuple[str, str]:
+def detect_encoding(raw: bytes, *, truncated: bool = False) -> tuple[str, str]:
     """Return ``(codec, reason)`` for the first bytes of a text file.
+
+    ``truncated`` says ``raw`` is only the start of the file, so a multi-byte
+    UTF-8 character may be cut at its end.
 
     Examples
     --------
@@ -53,8 +56,8 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
         raw.decode("utf-8")
         return "utf-8", "UTF-8 (tous les octets sont de l'UTF-8 valide)"
     except UnicodeDecodeError as exc:
-        # A multi-byte sequence cut at the end of the sample is still UTF-8.
-        if exc.start >= len(raw) - 3:
+        # A multi-byte sequence cut at the end of a truncated sample is still UTF-8.
+        if truncated and exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
             return "utf-8", "UTF-8 (tous les octets sont de l'UTF-8 valide)"
         bad_at = exc.start
     try:
@@ -155,7 +158,7 @@ def read_csv(path: Path) -> RawLayer:
         raise InputFileError(
             f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
         )
-    codec, codec_reason = detect_encoding(head)
+    codec, codec_reason = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
     if codec == "utf-8" and len(head) == SAMPLE_BYTES:
         # The sample was UTF-8; make sure the rest is too before trusting it.
         try:

@@ -9,6 +9,7 @@ silently.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import fiona
@@ -63,9 +64,10 @@ def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
         return read_gpx(path)
     if suffix == ".kml" and layer is None:
         return _read_all_layers(path, fmt)
-    gdf, unreadable = _read_with_salvage(path, layer)
+    gdf, unreadable, gdal_warnings = _read_with_salvage(path, layer)
     raw = _to_raw(gdf, path, fmt, layer)
     raw.unreadable = unreadable
+    raw.notes.extend(dict.fromkeys(gdal_warnings))
     if fmt == "Shapefile" and raw.crs is None:
         raw.notes.append("aucun fichier .prj à côté du .shp : le CRS n'est pas déclaré")
     return raw
@@ -86,14 +88,22 @@ def _to_raw(gdf: pd.DataFrame, path: Path, fmt: str, layer: str | None) -> RawLa
 
 def _read_with_salvage(
     path: Path, layer: str | None
-) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]], list[str]]:
+    """Bulk read with pyogrio; on failure, salvage feature by feature with Fiona.
+
+    Returns the frame, the unreadable features, and GDAL's own warnings (which
+    name problems such as malformed coordinates) so they reach the report.
+    """
     try:
-        return pyogrio.read_dataframe(_gdal_path(path), layer=layer), []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
+        return frame, [], [f"GDAL : {w.message}" for w in caught]
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, …
         first_error = exc
     log.info("lecture groupée impossible (%s), récupération entité par entité", first_error)
     try:
-        return _salvage(path, layer)
+        return (*_salvage(path, layer), [])
     except Exception as exc:
         raise InputFileError(
             f"{path} : fichier illisible ({first_error}) ; attendu un fichier "
