@@ -45,6 +45,23 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from gupgeo.dashboard import dashboard
+    from gupgeo.zoning import attribute_territory
+
+    territory = attribute_territory(load_territory(*args.paths), tolerance_m=args.tolerance_m)
+    db = dashboard(territory, period=args.period, freq=args.freq)
+    written = db.export(args.output, french=not args.csv_international, charts=not args.no_charts)
+    print(
+        f"Tableau de bord {db.period.label} (séries par {args.freq}) : {len(db.tables)} tableaux, "
+        f"{len(written)} fichiers écrits dans {args.output}"
+    )
+    check = db.reconciliation()
+    for row in check[~check["ok"]].itertuples(index=False):
+        print(f"Attention : {row.tableau}.{row.colonne} ne se réconcilie pas avec les entrées.")
+    return 0 if check["ok"].all() else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gupgeo",
@@ -76,6 +93,43 @@ def build_parser() -> argparse.ArgumentParser:
     p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
     p_info.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
     p_info.set_defaults(func=_cmd_info)
+    p_db = sub.add_parser(
+        "dashboard",
+        help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
+    )
+    p_db.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_db.add_argument(
+        "--period",
+        "--periode",
+        dest="period",
+        required=True,
+        help="2024, 2024-T2 (ou 2024-Q2), 2024-03, ou un intervalle 2024-01-15/2024-06-30",
+    )
+    p_db.add_argument(
+        "--freq",
+        default="month",
+        choices=["month", "quarter", "year", "mois", "trimestre", "annee"],
+        help="pas des séries (défaut : month)",
+    )
+    p_db.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
+    p_db.add_argument(
+        "--csv-international",
+        action="store_true",
+        help="CSV avec « , » et point décimal (défaut : « ; » et virgule décimale)",
+    )
+    p_db.add_argument(
+        "--sans-graphiques",
+        dest="no_charts",
+        action="store_true",
+        help="ne pas dessiner les graphiques",
+    )
+    p_db.add_argument(
+        "--tolerance-m",
+        type=float,
+        default=15.0,
+        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
+    )
+    p_db.set_defaults(func=_cmd_dashboard)
     # Further commands register below.
     return parser
 

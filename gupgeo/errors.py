@@ -27,6 +27,10 @@ class CRSError(GupgeoError, ValueError):
     """A layer has no CRS and its coordinates do not decide one, or CRSs disagree."""
 
 
+class PeriodError(GupgeoError, ValueError):
+    """A period or frequency parameter could not be understood."""
+
+
 class ValidationError(GupgeoError, ValueError):
     """Validation found fatal problems; the report is attached as ``report``."""
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -91,6 +92,8 @@ class Territory:
         self.layers: dict[str, pd.DataFrame] = {n: layers[n] for n in LAYER_NAMES if n in layers}
         self.provenance: dict[str, Provenance] = dict(provenance or {})
         self.report = report if report is not None else ValidationReport()
+        self.attribution: dict[str, Any] = {}
+        """Attribution reports by layer, filled by :func:`gupgeo.attribute_territory`."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:

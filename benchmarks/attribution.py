@@ -1,0 +1,267 @@
+"""Benchmark: gupgeo.attribution against geopandas.sjoin and DuckDB spatial.
+
+Generates ~100 non-overlapping jittered polygons (60–240 vertices each) on a
+3 km grid over a Lambert-93 extent like Tours Métropole, and N points: half
+uniform over the extent, half clustered around the polygons (most signalements
+are near the quartiers). Then times, in the same run and on the same inputs:
+
+- ``attribute`` vs ``geopandas.sjoin(predicate="within", how="left")`` on the
+  same prebuilt point GeoDataFrame (EPSG:2154);
+- ``attribute_xy`` vs ``points_from_xy`` + ``sjoin``, from raw x/y arrays (a CSV's
+  columns);
+- DuckDB spatial (``SPATIAL_JOIN`` of ``ST_Point(x, y)`` within the polygons, 2
+  threads), from the same x/y arrays, when ``duckdb`` and ``duckdb-ext-spatial``
+  are importable.
+
+gupgeo runs with ``predicate="within"`` so that the assignments can be compared
+exactly; every method's zone per point is checked identical to sjoin's.
+
+Usage::
+
+    .venv/bin/python benchmarks/attribution.py --sizes 100000,1000000
+    .venv/bin/python benchmarks/attribution.py --sizes 5000000 --repeat 3 --memory
+    .venv/bin/python benchmarks/attribution.py --sizes 10000000 --methods attribute_xy,attribute \
+        --memory --repeat 1
+
+``--memory`` also runs each (size, method) once in a fresh subprocess and reports
+its peak resident memory during the call (Linux ``VmHWM``, whole process, inputs
+included: ``peak_mb``) and the resident memory just before it (``inputs_mb``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import glob
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gupgeo.attribution import attribute, attribute_xy
+
+KEY = "code_qp"
+METHODS = ("attribute", "sjoin", "attribute_xy", "xy+sjoin", "duckdb")
+BASELINE = {"attribute": "sjoin", "attribute_xy": "xy+sjoin"}
+
+
+def make_zones(n: int = 100, seed: int = 1) -> gpd.GeoDataFrame:
+    """``n`` non-overlapping star-shaped polygons on a 3 km grid (Lambert-93)."""
+    rng = np.random.default_rng(seed)
+    side = int(np.ceil(np.sqrt(n)))
+    x0, y0, step = 510_000.0, 6_680_000.0, 3_000.0
+    polygons = []
+    for k in range(n):
+        i, j = divmod(k, side)
+        cx = x0 + (j + 0.5) * step + rng.uniform(-300, 300)
+        cy = y0 + (i + 0.5) * step + rng.uniform(-300, 300)
+        nv = int(rng.integers(60, 240))
+        angle = np.sort(rng.uniform(0, 2 * np.pi, nv))
+        radius = (
+            rng.uniform(300, 800)
+            * (1 + 0.25 * np.sin(3 * angle + rng.uniform(0, 6)))
+            * rng.uniform(0.85, 1.15, nv)
+        )
+        polygons.append(
+            shapely.Polygon(np.c_[cx + radius * np.cos(angle), cy + radius * np.sin(angle)])
+        )
+    return gpd.GeoDataFrame({KEY: [f"Z{k:03d}" for k in range(n)]}, geometry=polygons, crs=2154)
+
+
+def make_xy(n: int, zones: gpd.GeoDataFrame, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Half uniform over the zones' extent, half normal (σ = 600 m) around a zone."""
+    rng = np.random.default_rng(seed)
+    xmin, ymin, xmax, ymax = zones.total_bounds
+    x = rng.uniform(xmin, xmax, n)
+    y = rng.uniform(ymin, ymax, n)
+    centres = shapely.get_coordinates(zones.geometry.centroid)
+    half = n // 2
+    k = rng.integers(0, len(centres), n - half)
+    x[half:] = centres[k, 0] + rng.normal(0, 600, n - half)
+    y[half:] = centres[k, 1] + rng.normal(0, 600, n - half)
+    return x, y
+
+
+def duckdb_connection():
+    """A DuckDB connection with the spatial extension loaded from the PyPI wheel, or None."""
+    try:
+        import duckdb
+        import duckdb_ext
+    except ImportError:
+        return None
+    pattern = str(Path(next(iter(duckdb_ext.__path__))) / "extensions/*/*/spatial.duckdb_extension")
+    found = glob.glob(pattern)
+    if not found:
+        return None
+    con = duckdb.connect()
+    con.execute(f"LOAD '{found[0]}'")
+    con.execute("SET threads=2")
+    return con
+
+
+def _codes(values: object) -> np.ndarray:
+    return pd.Series(values).astype(object).where(pd.notna(pd.Series(values)), None).to_numpy()
+
+
+def runners(
+    zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, points: gpd.GeoDataFrame | None
+) -> dict[str, Callable[[], np.ndarray]]:
+    """One callable per method, each returning the zone code of every point."""
+    right = zones[[KEY, "geometry"]]
+
+    def run_attribute() -> np.ndarray:
+        return attribute(points, zones, predicate="within")[KEY].array
+
+    def run_sjoin() -> np.ndarray:
+        joined = gpd.sjoin(points, right, predicate="within", how="left")
+        return joined[KEY].array
+
+    def run_attribute_xy() -> np.ndarray:
+        return attribute_xy(x, y, zones, predicate="within")[KEY].array
+
+    def run_xy_sjoin() -> np.ndarray:
+        pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
+        return gpd.sjoin(pts, right, predicate="within", how="left")[KEY].array
+
+    out = {
+        "attribute": run_attribute,
+        "sjoin": run_sjoin,
+        "attribute_xy": run_attribute_xy,
+        "xy+sjoin": run_xy_sjoin,
+    }
+    con = duckdb_connection()
+    if con is not None:
+        wkb = pd.DataFrame({KEY: zones[KEY].astype(object), "wkb": shapely.to_wkb(zones.geometry)})
+        con.register("zones_df", wkb)
+        con.execute(
+            f"CREATE TEMP TABLE zones AS SELECT {KEY}, ST_GeomFromWKB(wkb) AS geom FROM zones_df"
+        )
+
+        def run_duckdb() -> np.ndarray:
+            con.register("pts_df", pd.DataFrame({"i": np.arange(x.size), "x": x, "y": y}))
+            res = con.execute(
+                f"SELECT p.i, z.{KEY} FROM pts_df p LEFT JOIN zones z "
+                "ON ST_Within(ST_Point(p.x, p.y), z.geom)"
+            ).fetchnumpy()
+            codes = np.full(x.size, None, dtype=object)
+            values = np.asarray(np.ma.getdata(res[KEY]), dtype=object)
+            values[np.ma.getmaskarray(res[KEY])] = None
+            codes[res["i"]] = values
+            return codes
+
+        out["duckdb"] = run_duckdb
+    return out
+
+
+def _status_mb(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (current) resident memory of this process, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_one(n: int, method: str) -> dict[str, float]:
+    """Run one method once in this (fresh) process; time and peak RSS."""
+    zones = make_zones()
+    x, y = make_xy(n, zones)
+    points = None
+    if method in ("attribute", "sjoin"):
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
+    run = runners(zones, x, y, points)[method]
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak to the current RSS
+    before = _status_mb("VmRSS")
+    t0 = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "peak_mb": _status_mb("VmHWM"), "before_mb": before}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated N")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method (median kept)")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--memory", action="store_true", help="peak RSS per method (subprocess)")
+    parser.add_argument("--no-check", action="store_true", help="skip the identity check")
+    parser.add_argument("--_one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args._one:
+        n, method = args._one.split(":")
+        print(json.dumps(measure_one(int(n), method)))
+        return
+    methods = [m for m in args.methods.split(",") if m]
+    zones = make_zones()
+    print(f"{len(zones)} zones, {int(shapely.get_num_coordinates(zones.geometry).sum())} sommets")
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        x, y = make_xy(n, zones)
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
+        available = runners(zones, x, y, points)
+        if "duckdb" in methods and "duckdb" not in available:
+            print("duckdb / duckdb-ext-spatial non importables : DuckDB ignoré")
+        reference = None
+        times: dict[str, float] = {}
+        for method in methods:
+            if method not in available:
+                continue
+            runs = []
+            for _ in range(args.repeat):
+                gc.collect()
+                t0 = time.perf_counter()
+                codes = available[method]()
+                runs.append(time.perf_counter() - t0)
+            times[method] = statistics.median(runs)
+            if not args.no_check:
+                codes = _codes(codes)
+                if codes.size != n:
+                    raise SystemExit(f"{method}: {codes.size} lignes pour {n} points")
+                if reference is None:
+                    reference = codes
+                elif not np.array_equal(codes, reference):
+                    diff = int((codes != reference).sum())
+                    raise SystemExit(f"{method}: {diff} points attribués différemment")
+            row = {"N": n, "method": method, "seconds": times[method]}
+            if args.memory:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--_one", f"{n}:{method}"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                mem = json.loads(out.stdout.strip().splitlines()[-1])
+                row["peak_mb"] = mem["peak_mb"]
+                row["inputs_mb"] = mem["before_mb"]
+            rows.append(row)
+            print(f"  N={n:>10,}  {method:<13} {times[method]:8.3f} s", flush=True)
+        for row in rows:
+            if row["N"] != n:
+                continue
+            base = BASELINE.get(row["method"])
+            if base in times:
+                row["vs sjoin"] = times[base] / row["seconds"]
+            if "duckdb" in times:
+                row["vs duckdb"] = times["duckdb"] / row["seconds"]
+        if reference is not None:
+            print(
+                f"  N={n:>10,}  assignments identical ({int(pd.notna(reference).sum()):,} in a zone)"
+            )
+        del points
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 120):
+        print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

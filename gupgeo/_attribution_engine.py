@@ -1,0 +1,330 @@
+"""Matching machinery behind :mod:`gupgeo.attribution` (private).
+
+Everything here works in Lambert-93 on numpy arrays: zone layers are checked,
+repaired and prepared once (:func:`prepare_zones`), features are split into
+points (coordinate arrays) and other geometries (:func:`split_features`), and
+:func:`match_layer` finds, for every feature, the zones it falls in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from gupgeo._attribution_grid import NO_ZONE, ZoneGrid
+from gupgeo.crs import WORK_CRS, to_work_crs
+from gupgeo.errors import CRSError, SchemaError
+
+logger = logging.getLogger(__name__)
+
+# Kinds of feature geometry.
+KIND_POINT = 0
+KIND_OTHER = 1  # line, polygon, multi-geometry: attributed by intersection share
+KIND_NONE = 2  # missing or empty geometry
+KIND_NAN = 3  # point with NaN or infinite coordinates
+
+# Status codes: positions in _attribution_report.STATUTS.
+S_INSIDE, S_SEVERAL, S_TOLERANCE, S_OUTSIDE, S_NO_GEOMETRY, S_INVALID = range(6)
+
+PREDICATES = ("covered_by", "within", "intersects")
+MULTIPLE = ("first", "largest", "all")
+
+
+@dataclass
+class ZoneLayer:
+    """One zone layer, ready for matching (geometries in Lambert-93, prepared)."""
+
+    column: str
+    id_column: str
+    ids: pd.Index
+    geoms: np.ndarray
+    repaired: tuple[object, ...]
+    empty: tuple[object, ...]
+    merged: tuple[object, ...]
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """R-tree of the zones, for lines, polygons and tolerance look-ups."""
+        return shapely.STRtree(self.geoms)
+
+
+@dataclass
+class Features:
+    """Feature geometries split by kind, coordinates in Lambert-93."""
+
+    kind: np.ndarray  # int8 per feature
+    x: np.ndarray  # float64 per feature, NaN unless a valid point
+    y: np.ndarray
+    other_pos: np.ndarray  # positions of KIND_OTHER features
+    other_geoms: np.ndarray  # their geometries in Lambert-93
+    n_odd: int  # features that are not valid points
+
+
+@dataclass
+class LayerMatch:
+    """Zones found for every feature of one layer.
+
+    ``chosen`` holds the zone position kept for each feature (``-1`` if none)
+    under the modes ``first``/``largest``; ``pair_*`` list every (feature, zone)
+    pair of the features matched to several zones, sorted by feature then zone
+    order; ``share`` and ``distance`` belong to the chosen zone.
+    """
+
+    chosen: np.ndarray
+    status: np.ndarray
+    share: np.ndarray | None
+    distance: np.ndarray | None
+    pair_pos: np.ndarray
+    pair_zone: np.ndarray
+    pair_share: np.ndarray
+
+
+def check_crs(gdf: gpd.GeoDataFrame, name: str) -> CRS:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"{name} : attendu un GeoDataFrame, reçu {type(gdf).__name__}.")
+    if gdf.crs is None:
+        raise CRSError(
+            f"{name} : aucun système de coordonnées (CRS) n'est déclaré ; attendu un CRS "
+            "explicite (par exemple EPSG:2154 ou EPSG:4326). Utilisez gdf.set_crs(...)."
+        )
+    return CRS.from_user_input(gdf.crs)
+
+
+def _polygonal(geoms: np.ndarray, ids: np.ndarray, name: str) -> np.ndarray:
+    """Keep polygonal parts of collections; reject point or line zones."""
+    types = shapely.get_type_id(geoms)
+    empty = shapely.is_empty(geoms) | (types < 0)
+    collections = np.flatnonzero((types == 7) & ~empty)
+    for i in collections:
+        parts = shapely.get_parts(geoms[i])
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        geoms[i] = shapely.union_all(parts) if parts.size else shapely.Polygon()
+    types = shapely.get_type_id(geoms)
+    wrong = ~np.isin(types, (3, 6)) & ~(shapely.is_empty(geoms) | (types < 0))
+    if wrong.any():
+        kinds = sorted({shapely.get_type_id(g) for g in geoms[wrong]})
+        names = ", ".join(shapely.GeometryType(k).name for k in kinds)
+        raise SchemaError(
+            f"{name} : les zones doivent être des polygones ; reçu {names} pour "
+            f"{int(wrong.sum())} zone(s) (par ex. {ids[wrong][0]!r}). Pour des points ou "
+            "des lignes, utilisez nearest() ou within_distance()."
+        )
+    return geoms
+
+
+def prepare_zones(
+    zones: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame],
+    key: str | Mapping[str, str],
+) -> list[ZoneLayer]:
+    """Check, reproject, repair and merge every zone layer."""
+    if isinstance(zones, gpd.GeoDataFrame):
+        if not isinstance(key, str):
+            raise TypeError("key : attendu un nom de colonne (str) pour une seule couche de zones.")
+        layers = {key: zones}
+    elif isinstance(zones, Mapping):
+        layers = dict(zones)
+        if not layers:
+            raise SchemaError("zones : attendu au moins une couche de zones, reçu un dict vide.")
+    else:
+        raise TypeError(
+            "zones : attendu un GeoDataFrame ou un dict {colonne: GeoDataFrame}, "
+            f"reçu {type(zones).__name__}."
+        )
+    out = []
+    for column, gdf in layers.items():
+        name = f"zones « {column} »"
+        check_crs(gdf, name)
+        if isinstance(key, Mapping):
+            id_column = key.get(column, column)
+        else:
+            id_column = column if column in gdf.columns else key
+        if id_column not in gdf.columns:
+            raise SchemaError(
+                f"{name} : pas de colonne identifiant « {id_column} » ; colonnes présentes : "
+                f"{', '.join(map(str, gdf.columns))}. Précisez-la avec key="
+                f"{{{column!r}: 'nom_de_colonne'}}."
+            )
+        ids = gdf[id_column]
+        if ids.isna().any():
+            raise SchemaError(
+                f"{name} : {int(ids.isna().sum())} zone(s) sans identifiant dans la colonne "
+                f"« {id_column} » ; attendu un identifiant par zone."
+            )
+        work = to_work_crs(gdf, name=name)
+        geoms = np.array(work.geometry.array, dtype=object, copy=True)
+        id_values = ids.to_numpy()
+        geoms = _polygonal(geoms, id_values, name)
+        invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+        repaired = tuple(id_values[invalid])
+        if invalid.any():
+            logger.warning("%s : %d géométrie(s) invalide(s) réparée(s)", name, invalid.sum())
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+            geoms[invalid] = _polygonal(fixed, id_values[invalid], name)
+        codes, uniques = pd.factorize(ids, sort=False)
+        merged: tuple[object, ...] = ()
+        if len(uniques) < len(ids):
+            counts = np.bincount(codes)
+            merged = tuple(uniques[counts > 1])
+            geoms = np.array(
+                [
+                    geoms[codes == k][0] if counts[k] == 1 else shapely.union_all(geoms[codes == k])
+                    for k in range(len(uniques))
+                ],
+                dtype=object,
+            )
+        index = pd.Index(uniques, name=column)
+        if index.dtype.kind in "iu":
+            index = pd.Index(pd.array(index.to_numpy()), name=column)
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        out.append(
+            ZoneLayer(column, id_column, index, geoms, repaired, tuple(index[missing]), merged)
+        )
+    return out
+
+
+def split_features(features: gpd.GeoDataFrame) -> Features:
+    """Classify every feature and read point coordinates, in Lambert-93."""
+    crs = check_crs(features, "entités")
+    geoms = np.asarray(features.geometry.array)
+    try:  # fast path: get_x is NaN for None and non-points, but fails on empty points
+        x = shapely.get_x(geoms)
+        y = shapely.get_y(geoms)
+    except shapely.errors.GEOSException:
+        ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        x = np.full(geoms.size, np.nan)
+        y = np.full(geoms.size, np.nan)
+        x[ok] = shapely.get_x(geoms[ok])
+        y[ok] = shapely.get_y(geoms[ok])
+    kind = np.zeros(geoms.size, dtype=np.int8)
+    odd = np.flatnonzero(~(np.isfinite(x) & np.isfinite(y)))
+    other_pos = np.empty(0, dtype=np.intp)
+    other = np.empty(0, dtype=object)
+    if odd.size:
+        g = geoms[odd]
+        types = shapely.get_type_id(g)
+        missing = (types < 0) | shapely.is_empty(g)
+        kind[odd] = np.where(missing, KIND_NONE, np.where(types == 0, KIND_NAN, KIND_OTHER))
+        other_pos = odd[(types != 0) & ~missing]
+        other = geoms[other_pos]
+        x[odd] = np.nan
+        y[odd] = np.nan
+    if not crs.equals(WORK_CRS):
+        transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
+        x, y = transformer.transform(x, y)
+        bad = (kind == KIND_POINT) & ~(np.isfinite(x) & np.isfinite(y))
+        kind[bad] = KIND_NAN
+        if other.size:
+            other = np.asarray(gpd.GeoSeries(other, crs=crs).to_crs(WORK_CRS).array)
+    return Features(kind, x, y, other_pos, other, int(np.count_nonzero(kind)))
+
+
+def _measure(geoms: np.ndarray, dims: np.ndarray) -> np.ndarray:
+    """Area for polygons, length for lines, number of points for multipoints."""
+    return np.where(
+        dims == 2,
+        shapely.area(geoms),
+        np.where(dims == 1, shapely.length(geoms), shapely.get_num_geometries(geoms)),
+    ).astype(float)
+
+
+def _other_pairs(layer: ZoneLayer, feats: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(feature position, zone, share) for lines, polygons and multi-geometries."""
+    fi, zj = layer.tree.query(feats.other_geoms, predicate="intersects")
+    g = feats.other_geoms[fi]
+    dims = shapely.get_dimensions(g)
+    whole = _measure(g, dims)
+    part = _measure(shapely.intersection(g, layer.geoms[zj]), dims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(whole > 0, part / whole, 1.0)
+    keep = share > 0
+    pos = feats.other_pos[fi[keep]]
+    order = np.lexsort((zj[keep], pos))
+    return pos[order], zj[keep][order].astype(np.int32), np.minimum(share[keep][order], 1.0)
+
+
+def _nearest(
+    layer: ZoneLayer, geoms: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest zone within the tolerance: (input index, zone, distance), ties to zone order."""
+    (qi, zj), dist = layer.tree.query_nearest(
+        geoms, max_distance=tolerance_m, return_distance=True, all_matches=True
+    )
+    order = np.lexsort((zj, qi))
+    qi, zj, dist = qi[order], zj[order], dist[order]
+    first = np.unique(qi, return_index=True)[1]
+    return qi[first], zj[first].astype(np.int32), dist[first]
+
+
+def match_layer(
+    layer: ZoneLayer,
+    feats: Features,
+    *,
+    predicate: str,
+    tolerance_m: float,
+    multiple: str,
+) -> LayerMatch:
+    """Find the zones of every feature for one zone layer."""
+    n = feats.kind.size
+    grid = None
+    if n > feats.n_odd:  # some valid points
+        grid = ZoneGrid(layer.geoms, predicate=predicate, n_points=n, margin_m=tolerance_m)
+        points = grid.match(feats.x, feats.y)
+        chosen = points.first
+        pair_pos, pair_zone, multi = points.pair_points, points.pair_zones, points.multi_points
+    else:  # lines and polygons only
+        chosen = np.full(n, NO_ZONE, dtype=np.int32)
+        pair_pos = pair_zone = multi = np.empty(0, dtype=np.intp)
+    pair_share = np.ones(pair_pos.size)
+    share = None
+    if feats.other_pos.size:
+        share = np.where(chosen >= 0, 1.0, np.nan)
+        pos, zone, part = _other_pairs(layer, feats)
+        uniq, start, count = np.unique(pos, return_index=True, return_counts=True)
+        if multiple == "largest":  # largest share, ties to the first zone
+            order = np.lexsort((zone, -part, pos))
+            best = order[start]
+        else:
+            best = start
+        chosen[uniq] = zone[best]
+        share[uniq] = part[best]
+        several = np.isin(pos, uniq[count > 1])
+        pair_pos = np.concatenate((pair_pos, pos[several]))
+        pair_zone = np.concatenate((pair_zone, zone[several]))
+        pair_share = np.concatenate((pair_share, part[several]))
+        multi = np.concatenate((multi, uniq[count > 1]))
+        order = np.lexsort((pair_zone, pair_pos))
+        pair_pos, pair_zone, pair_share = pair_pos[order], pair_zone[order], pair_share[order]
+    status = (chosen < 0).view(np.int8) * np.int8(S_OUTSIDE)  # S_INSIDE is 0
+    status[multi] = S_SEVERAL
+    distance = None
+    if tolerance_m > 0:
+        distance = np.where(chosen >= 0, 0.0, np.nan)
+        lost = np.flatnonzero((chosen == NO_ZONE) & (feats.kind == KIND_POINT))
+        if grid is not None:
+            lost = lost[grid.near(feats.x[lost], feats.y[lost], tolerance_m)]
+        lost_geoms = shapely.points(feats.x[lost], feats.y[lost])
+        if feats.other_pos.size:
+            others = feats.other_pos[chosen[feats.other_pos] == NO_ZONE]
+            other_geoms = feats.other_geoms[chosen[feats.other_pos] == NO_ZONE]
+            lost = np.concatenate((lost, others))
+            lost_geoms = np.concatenate((lost_geoms, other_geoms))
+        if lost.size:
+            qi, zj, dist = _nearest(layer, lost_geoms, tolerance_m)
+            hit = lost[qi]
+            chosen[hit] = zj
+            distance[hit] = dist
+            status[hit] = S_TOLERANCE
+            if share is not None:
+                share[hit] = 0.0
+    if feats.n_odd:
+        status[feats.kind == KIND_NONE] = S_NO_GEOMETRY
+        status[feats.kind == KIND_NAN] = S_INVALID
+    return LayerMatch(chosen, status, share, distance, pair_pos, pair_zone, pair_share)

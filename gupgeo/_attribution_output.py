@@ -1,0 +1,167 @@
+"""Turning matches into output columns and reports (private to gupgeo.attribution)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeAlias
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gupgeo import _attribution_engine as eng
+from gupgeo._attribution_report import STATUTS, LayerReport
+
+logger = logging.getLogger(__name__)
+
+Zones: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
+
+STATUT_DTYPE = pd.CategoricalDtype(list(STATUTS))
+
+
+def check_options(predicate: str, tolerance_m: float, multiple: str) -> None:
+    if predicate not in eng.PREDICATES:
+        raise ValueError(
+            f"predicate : attendu l'un de {', '.join(eng.PREDICATES)}, reçu {predicate!r}."
+        )
+    if multiple not in eng.MULTIPLE:
+        raise ValueError(
+            f"multiple : attendu l'un de {', '.join(eng.MULTIPLE)}, reçu {multiple!r}."
+        )
+    if not np.isfinite(tolerance_m) or tolerance_m < 0:
+        raise ValueError(f"tolerance_m : attendu un nombre de mètres ≥ 0, reçu {tolerance_m!r}.")
+
+
+def _layer_columns(
+    layer: eng.ZoneLayer, match: eng.LayerMatch, multiple: str, n: int
+) -> tuple[np.ndarray | None, dict[str, object], np.ndarray]:
+    """Output columns for one layer: (row positions or None, columns, zone per row)."""
+    zone, status = match.chosen, match.status
+    share, distance = match.share, match.distance
+    pos = None
+    if multiple == "all" and match.pair_pos.size:
+        pairs = np.bincount(match.pair_pos, minlength=n)
+        pos = np.repeat(np.arange(n), np.maximum(pairs, 1))  # one row per pair, else one
+        several = np.zeros(n, dtype=bool)
+        several[match.pair_pos] = True
+        rows = several[pos]
+        zone, status = zone[pos], status[pos]
+        zone[rows] = match.pair_zone
+        if share is not None:
+            share = share[pos]
+            share[rows] = match.pair_share
+        if distance is not None:
+            distance = distance[pos]
+    col = layer.column
+    columns: dict[str, object] = {
+        col: pd.Categorical.from_codes(zone, categories=layer.ids),
+        f"{col}_statut": pd.Categorical.from_codes(status, dtype=STATUT_DTYPE),
+    }
+    if distance is not None:
+        columns[f"{col}_distance_m"] = distance
+    if share is not None:
+        columns[f"{col}_share"] = share
+    return pos, columns, zone
+
+
+def _layer_report(
+    layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
+) -> LayerReport:
+    counts = [np.count_nonzero(match.status == code) for code in range(len(STATUTS))]
+    per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
+    return LayerReport(
+        column=layer.column,
+        id_column=layer.id_column,
+        n_zones=len(layer.ids),
+        n_features=int(match.status.size),
+        n_inside=int(counts[eng.S_INSIDE]),
+        n_several=int(counts[eng.S_SEVERAL]),
+        n_tolerance=int(counts[eng.S_TOLERANCE]),
+        n_outside=int(counts[eng.S_OUTSIDE]),
+        n_no_geometry=int(counts[eng.S_NO_GEOMETRY]),
+        n_invalid_coordinates=int(counts[eng.S_INVALID]),
+        per_zone=pd.Series(per_zone, index=layer.ids, name="entites"),
+        repaired_zones=layer.repaired,
+        empty_zones=layer.empty,
+        merged_zones=layer.merged,
+        **options,
+    )
+
+
+def run(
+    feats: eng.Features,
+    zones: Zones,
+    key: str | Mapping[str, str],
+    predicate: str,
+    tolerance_m: float,
+    multiple: str,
+) -> tuple[np.ndarray | None, dict[str, object], list[LayerReport]]:
+    """Match every layer; return (row positions or None, columns, layer reports)."""
+    layers = eng.prepare_zones(zones, key)
+    n = feats.kind.size
+    options = {"predicate": predicate, "tolerance_m": float(tolerance_m), "multiple": multiple}
+    per_layer = []
+    reports = []
+    for layer in layers:
+        logger.info(
+            "Rattachement de %d entités aux %d zones de « %s »", n, len(layer.ids), layer.column
+        )
+        started = time.perf_counter()
+        match = eng.match_layer(
+            layer, feats, predicate=predicate, tolerance_m=tolerance_m, multiple=multiple
+        )
+        logger.info(
+            "« %s » : %d entités hors zone sur %d (%.1f s)",
+            layer.column,
+            int(np.count_nonzero(match.chosen < 0)),
+            n,
+            time.perf_counter() - started,
+        )
+        pos, columns, rows_zone = _layer_columns(layer, match, multiple, n)
+        reports.append(_layer_report(layer, match, rows_zone, options))
+        per_layer.append((pos, columns))
+    if all(pos is None for pos, _ in per_layer):
+        merged: dict[str, object] = {}
+        for _, columns in per_layer:
+            merged.update(columns)
+        return None, merged, reports
+    # One-to-many on several layers: every combination of the layers' zones.
+    frames = []
+    for pos, columns in per_layer:
+        frame = pd.DataFrame(columns)
+        frame.insert(0, "_pos", np.arange(n) if pos is None else pos)
+        frames.append(frame)
+    table = frames[0]
+    for frame in frames[1:]:
+        table = table.merge(frame, on="_pos", how="left", sort=False)
+    table = table.sort_values("_pos", kind="stable")
+    positions = table.pop("_pos").to_numpy()
+    return positions, {c: table[c].array for c in table.columns}, reports
+
+
+def write_attribution(result: gpd.GeoDataFrame, path: str | Path, report: object) -> Path:
+    """Write an attributed layer and its French report beside it.
+
+    The format follows the extension: ``.csv`` (French CSV: ``;``, decimal comma,
+    UTF-8 with BOM, geometry as WKT in ``geometry_wkt``), ``.parquet``
+    (GeoParquet), anything else through ``GeoDataFrame.to_file`` (GeoPackage,
+    GeoJSON, FlatGeobuf, Shapefile…). The report goes to ``<name>_rapport.txt``,
+    whose path is returned.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        table = pd.DataFrame(result.drop(columns=result.geometry.name))
+        table["geometry_wkt"] = result.geometry.to_wkt()
+        table.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    elif suffix == ".parquet":
+        result.to_parquet(path)
+    else:
+        result.to_file(path)
+    report_path = path.with_name(f"{path.stem}_rapport.txt")
+    report_path.write_text(f"{report}\n", encoding="utf-8")
+    logger.info("couche écrite : %s ; rapport : %s", path, report_path)
+    return report_path

@@ -1,0 +1,414 @@
+"""Charts of a dashboard for the quartier atlas: PNG or SVG, French labels, A4-legible.
+
+Each chart is a :class:`matplotlib.figure.Figure` built without pyplot (no global
+figure state, rendered by the Agg canvas for PNG), sized for the text width of an
+A4 page (17 cm) with 9-point text:
+
+- :func:`chart_series_by_category` — signalements per sub-period, stacked by category;
+- :func:`chart_backlog_age` — open backlog at the end of each sub-period, by age;
+- :func:`chart_tfpb_axes` — TFPB amounts along the 8 national axes;
+- :func:`chart_quartiers_comparison` — one indicator compared across quartiers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from gupgeo.indicators._catalog import TABLE_INFO, column_label
+from gupgeo.indicators._common import HORS_QPV, TOTAL
+from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.indicators.signalements import AGE_COLUMNS
+from gupgeo.schemas import AXES_TFPB
+
+if TYPE_CHECKING:
+    from gupgeo.dashboard import Dashboard
+
+logger = logging.getLogger(__name__)
+
+A4_TEXT_WIDTH_IN = 17 / 2.54
+FIG_SIZE_IN = (A4_TEXT_WIDTH_IN, 3.5)
+DPI = 200
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 8.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#d9d9d9",
+    "grid.linewidth": 0.6,
+    "svg.fonttype": "none",
+}
+# Okabe–Ito, distinguishable with colour-blindness; grey for "autres".
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+OTHERS_COLOR = "#9e9e9e"
+AGE_COLORS = ("#c6dbef", "#6baed6", "#08306b")
+AGE_LABELS = ("≤ 4 semaines", "4 à 8 semaines", "plus de 8 semaines")
+MONTHS_FR = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+)  # fmt: skip
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+_NBSP = "\u00a0"
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with mpl.rc_context(cast(Any, STYLE)):
+        yield
+
+
+def french_number(value: float, *, decimals: int = 0) -> str:
+    """``12500.5`` → ``"12 500"`` (non-breaking space, decimal comma).
+
+    Examples
+    --------
+    >>> french_number(12500.5, decimals=1)
+    '12\\xa0500,5'
+    """
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", _NBSP).replace(".", ",")
+
+
+def tick_label(value: float) -> str:
+    """Axis tick in French, with only the decimals it needs: ``0.8`` → ``"0,8"``.
+
+    Examples
+    --------
+    >>> tick_label(2500.0), tick_label(0.25)
+    ('2\xa0500', '0,25')
+    """
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return text.replace(",", _NBSP).replace(".", ",")
+
+
+def period_tick(label: str, *, with_year: bool = True) -> str:
+    """Short French tick label of a period label: ``"2024-03"`` → ``"mars 24"``."""
+    if m := _MONTH.match(label):
+        month = MONTHS_FR[int(m[2]) - 1]
+        return f"{month} {m[1][2:]}" if with_year else month
+    return label
+
+
+def _figure(height_in: float = FIG_SIZE_IN[1]) -> Figure:
+    return Figure(figsize=(FIG_SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
+
+
+def _title(fig: Figure, title: str) -> None:
+    fig.suptitle(title, x=0.01, ha="left", fontsize=STYLE["axes.titlesize"], fontweight="bold")
+
+
+def period_title(db: Dashboard) -> str:
+    """The period in words: ``2024``, ``2024-T2`` or ``du 15/01/2024 au 30/06/2024``."""
+    p = db.period
+    if p.kind != "custom":
+        return p.label
+    last = p.end - pd.Timedelta(days=1)
+    return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
+
+
+def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
+    """The sub-period rows of one zone of a stacked series, indexed by ``periode``."""
+    part = series[series.index.get_level_values("code_qp") == code_qp]
+    return part.droplevel("code_qp")
+
+
+def _name(db: Dashboard, code_qp: str) -> str:
+    return db.names.get(code_qp, code_qp)
+
+
+def _message(fig: Figure, title: str, text: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    _title(fig, title)
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="#555555")
+    return fig
+
+
+def _check_zone(db: Dashboard, code_qp: str) -> None:
+    if code_qp not in db.names:
+        raise KeyError(f"quartier {code_qp!r} inconnu ; attendu l'un de : {', '.join(db.names)}")
+
+
+def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Figure:
+    """Signalements of a quartier per sub-period, stacked by category (top ``top`` + autres)."""
+    _check_zone(db, code_qp)
+    with _style():
+        fig = _figure()
+        title = f"Signalements par {FREQ_LABELS[db.freq]} et catégorie — {_name(db, code_qp)}"
+        series = db.series.get("signalements_par_categorie")
+        if series is None:
+            table = db.tables.get("signalements_par_categorie")
+            if table is None:
+                return _message(fig, title, "Pas de signalements dans ce territoire.")
+            frame = table.loc[[code_qp]].set_axis([db.period.label])
+        else:
+            frame = _rows(series, code_qp)
+        totals = frame.sum(axis=0).sort_values(ascending=False, kind="stable")
+        keep = [c for c in totals.index[:top] if totals[c] > 0]
+        rest = [c for c in frame.columns if c not in keep]
+        data = frame[keep].copy()
+        if rest and frame[rest].to_numpy().sum() > 0:
+            data["autres catégories"] = frame[rest].sum(axis=1)
+        if data.to_numpy().sum() == 0:
+            return _message(fig, title, "Aucun signalement sur la période.")
+        ax = fig.add_subplot()
+        _title(fig, title)
+        x = np.arange(len(data))
+        bottom = np.zeros(len(data))
+        for i, col in enumerate(data.columns):
+            color = OTHERS_COLOR if col == "autres catégories" else PALETTE[i % len(PALETTE)]
+            values = data[col].to_numpy(dtype=float)
+            ax.bar(x, values, bottom=bottom, color=color, label=str(col), width=0.8)
+            bottom += values
+        _period_axis(ax, list(data.index))
+        ax.set_ylabel("Nombre de signalements")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, reverse=True)
+        return fig
+
+
+def _period_axis(ax: Axes, labels: list[str]) -> None:
+    """Ticks for sub-period labels: months/quarters with the year under the first of each."""
+    n = len(labels)
+    parts = [_split_label(x) for x in labels]
+    years = {y for y, _ in parts if y}
+    if all(u for _, u in parts) and len(years) == 1:
+        ticks = list(range(n))
+        text = [parts[i][1] for i in ticks]
+        ax.set_xlabel(next(iter(years)))
+    elif all(u for _, u in parts):
+        monthly = all(_MONTH.match(x) for x in labels)
+        step = (3 if n <= 48 else 6) if monthly else (1 if n <= 16 else 2)
+        ticks = [i for i in range(n) if _unit_index(labels[i]) % step == 0] or [0]
+        text = []
+        for i in ticks:
+            year, unit = parts[i]
+            new_year = i == ticks[0] or _unit_index(labels[i]) == 0
+            text.append(f"{unit}\n{year}" if new_year else unit)
+    else:
+        step = max(1, -(-n // 12))
+        ticks = list(range(0, n, step))
+        text = [labels[i] for i in ticks]
+    ax.set_xticks(ticks, text)
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.grid(False, axis="x")
+
+
+def _split_label(label: str) -> tuple[str, str]:
+    """``"2024-03"`` → ``("2024", "mars")``; ``"2024-T2"`` → ``("2024", "T2")``; else ``("", "")``."""
+    if m := _MONTH.match(label):
+        return m[1], MONTHS_FR[int(m[2]) - 1]
+    if m := _QUARTER.match(label):
+        return m[1], f"T{m[2]}"
+    return "", ""
+
+
+def _unit_index(label: str) -> int:
+    """Month (0–11) or quarter (0–3) number within its year."""
+    if m := _MONTH.match(label):
+        return int(m[2]) - 1
+    if m := _QUARTER.match(label):
+        return int(m[2]) - 1
+    return 0
+
+
+def chart_backlog_age(db: Dashboard, code_qp: str) -> Figure:
+    """Open signalements of a quartier at the end of each sub-period, stacked by age."""
+    _check_zone(db, code_qp)
+    with _style():
+        fig = _figure()
+        title = f"Stock de signalements ouverts par ancienneté — {_name(db, code_qp)}"
+        table = db.series.get("signalements")
+        if table is None and "signalements" in db.tables:
+            frame = db.tables["signalements"].loc[[code_qp]].set_axis([db.period.label])
+        elif table is not None:
+            frame = _rows(table, code_qp)
+        else:
+            return _message(fig, title, "Pas de signalements dans ce territoire.")
+        ages = frame[list(AGE_COLUMNS)]
+        if ages.isna().all().all():
+            return _message(
+                fig,
+                title,
+                "Stock non calculable : la source n'a ni statut ni date de clôture.",
+            )
+        ax = fig.add_subplot()
+        _title(fig, title)
+        x = np.arange(len(ages))
+        bottom = np.zeros(len(ages))
+        for col, color, label in zip(AGE_COLUMNS, AGE_COLORS, AGE_LABELS, strict=True):
+            values = ages[col].fillna(0).to_numpy(dtype=float)
+            ax.bar(x, values, bottom=bottom, color=color, label=label, width=0.8)
+            bottom += values
+        _period_axis(ax, list(ages.index))
+        ax.set_ylabel(f"Ouverts en fin de {FREQ_LABELS[db.freq]}")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            title="Ancienneté",
+            reverse=True,
+        )
+        return fig
+
+
+def chart_tfpb_axes(db: Dashboard, code_qp: str) -> Figure:
+    """TFPB amounts of a quartier along the 8 national axes (horizontal bars, €)."""
+    _check_zone(db, code_qp)
+    with _style():
+        fig = _figure(height_in=3.9)
+        first, last = db.period.start.year, (db.period.end - pd.Timedelta(days=1)).year
+        years = str(first) if first == last else f"{first}–{last}"
+        title = f"TFPB {years} par axe national — {_name(db, code_qp)}"
+        table = db.tables.get("tfpb_montant_par_axe")
+        if table is None:
+            return _message(fig, title, "Pas de données TFPB dans ce territoire.")
+        row = table.loc[code_qp]
+        axes = [a for a in table.columns if a in AXES_TFPB or row[a] > 0]
+        values = row[axes].to_numpy(dtype=float)
+        ax = fig.add_subplot()
+        _title(fig, title)
+        y = np.arange(len(axes))[::-1]
+        ax.barh(y, values, color=PALETTE[0], height=0.7)
+        labels = [textwrap.fill(a[0].upper() + a[1:], 44) for a in axes]
+        ax.set_yticks(y, labels)
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{tick_label(v)} €"))
+        top = values.max() if len(values) and values.max() > 0 else 1.0
+        ax.set_xlim(0, top * 1.22)
+        for yi, v in zip(y, values, strict=True):
+            ax.text(v + top * 0.01, yi, f"{french_number(v)} €", va="center", fontsize=8)
+        ax.set_xlabel("Montant valorisé (€)")
+        return fig
+
+
+def chart_quartiers_comparison(
+    db: Dashboard, table: str = "signalements", column: str = "par_1000_habitants"
+) -> Figure:
+    """One indicator compared across the quartiers (horizontal bars, sorted)."""
+    with _style():
+        frame = db.tables.get(table)
+        label = column_label(column)
+        if column in ("par_1000_habitants", "par_ha"):
+            what = TABLE_INFO[table].title if table in TABLE_INFO else table
+            label = f"{what} {label.lower()}"
+        fig = _figure(height_in=max(2.6, 0.3 * len(db.quartiers) + 1.2))
+        title = f"{label} par quartier, {period_title(db)}"
+        if frame is None or column not in frame.columns:
+            return _message(fig, title, "Indicateur non disponible.")
+        values = frame.loc[list(db.quartiers), column].astype(float)
+        values = values.sort_values(ascending=True, na_position="first")
+        ax = fig.add_subplot()
+        _title(fig, title)
+        y = np.arange(len(values))
+        ax.barh(y, values.fillna(0).to_numpy(), color=PALETTE[0], height=0.7)
+        ax.set_yticks(y, [_name(db, c) for c in values.index])
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        integral = bool(np.allclose(values.dropna() % 1, 0))
+        decimals = 0 if integral else 1
+        top = float(np.nanmax(values.to_numpy())) if values.notna().any() else 1.0
+        top = top or 1.0
+        ax.set_xlim(0, top * 1.15)
+        ax.xaxis.set_major_locator(MaxNLocator(steps=[1, 2, 2.5, 5, 10], integer=integral))
+        for yi, v in zip(y.tolist(), values.tolist(), strict=True):
+            text = "n.c." if np.isnan(v) else french_number(v, decimals=decimals)
+            ax.text((0 if np.isnan(v) else v) + top * 0.01, yi, text, va="center", fontsize=8)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
+        if values.isna().any():
+            ax.set_xlabel("n.c. : non calculable (population ou surface du quartier inconnue)")
+        return fig
+
+
+def save_figure(fig: Figure, path: Path, *, formats: Sequence[str] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix of ``formats`` (``png``, ``svg``, ``pdf``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    with _style():
+        for fmt in formats:
+            target = path.with_suffix(f".{fmt.lower().lstrip('.')}")
+            fig.savefig(target, dpi=DPI, metadata=_metadata(fmt), **_writer_options(fmt))
+            out.append(target)
+    return out
+
+
+def _metadata(fmt: str) -> dict[str, str | None]:
+    # Reproducible files: no creation date in SVG/PDF.
+    if fmt.lower().lstrip(".") in ("svg", "pdf"):
+        return {"Date": None}
+    return {}
+
+
+def _writer_options(fmt: str) -> dict[str, Any]:
+    # zlib level 1: PNGs ~10 % larger, written ~40 % faster (an atlas has dozens).
+    if fmt.lower().lstrip(".") == "png":
+        return {"pil_kwargs": {"compress_level": 1}}
+    return {}
+
+
+def _safe(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", code).strip("_") or "zone"
+
+
+def render_dashboard_charts(
+    db: Dashboard,
+    out_dir: str | Path,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    quartiers: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write every chart: per quartier (series, backlog, TFPB) and the comparisons.
+
+    Files are ``<code_qp>_signalements.png``, ``<code_qp>_stock.png``,
+    ``<code_qp>_tfpb.png`` and ``comparaison_<indicateur>.png`` (and ``.svg``).
+    """
+    out = Path(out_dir)
+    written: list[Path] = []
+    codes = list(quartiers) if quartiers is not None else [*db.quartiers, HORS_QPV, TOTAL]
+    for code in codes:
+        base = _safe(code)
+        if "signalements" in db.tables:
+            written += save_figure(
+                chart_series_by_category(db, code), out / f"{base}_signalements", formats=formats
+            )
+            written += save_figure(
+                chart_backlog_age(db, code), out / f"{base}_stock", formats=formats
+            )
+        if "tfpb_montant_par_axe" in db.tables and code != HORS_QPV:
+            written += save_figure(chart_tfpb_axes(db, code), out / f"{base}_tfpb", formats=formats)
+    for table, column in (
+        ("signalements", "par_1000_habitants"),
+        ("degradations", "par_1000_habitants"),
+        ("actions", "nb_actions"),
+    ):
+        if table in db.tables:
+            fig = chart_quartiers_comparison(db, table, column)
+            written += save_figure(fig, out / f"comparaison_{table}_{column}", formats=formats)
+    logger.info("%d graphiques écrits dans %s", len(written), out)
+    return written

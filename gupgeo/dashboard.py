@@ -1,0 +1,460 @@
+"""The GUP dashboard: every indicator table for a period, its series, sources and exports.
+
+>>> import pandas as pd
+>>> quartiers = pd.DataFrame({"code_qp": ["QP-A"], "nom_qp": ["A"], "population": [1000]})
+>>> signalements = pd.DataFrame({
+...     "id": ["1", "2"], "categorie": ["Tags", "Propreté"], "code_qp": ["QP-A", None],
+...     "date_signalement": pd.to_datetime(["2024-02-03", "2024-05-06"]),
+... })
+>>> db = dashboard({"quartiers": quartiers, "signalements": signalements},
+...                period="2024", freq="quarter")
+>>> db["signalements"].loc[:, "nb_signalements"].to_dict()
+{'QP-A': 1, 'hors QPV': 1, 'total': 2}
+>>> db["degradations"].loc["QP-A", "tags et graffitis"]
+np.int64(1)
+>>> db.reconciliation()["ok"].all()
+np.True_
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gupgeo.errors import SchemaError
+from gupgeo.indicators import actions as _actions
+from gupgeo.indicators import agents as _agents
+from gupgeo.indicators import constats as _constats
+from gupgeo.indicators import degradations as _degradations
+from gupgeo.indicators import signalements as _signalements
+from gupgeo.indicators import tfpb as _tfpb
+from gupgeo.indicators._catalog import METHOD, TABLES
+from gupgeo.indicators._common import (
+    HORS_QPV,
+    NAT_NS,
+    TOTAL,
+    Zones,
+    dates_ns,
+    single,
+    zones_from,
+)
+from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
+from gupgeo.indicators.agents import ProximitySources
+from gupgeo.indicators.degradations import DegradationConfig
+from gupgeo.schemas import normalise_name
+
+logger = logging.getLogger(__name__)
+
+_DATE_COLUMNS = {
+    "signalements": "date_signalement",
+    "actions": "date",
+    "arrets_agents": "date_debut",
+    "reunions": "date",
+    "garanties": "date",
+    "constats": "date",
+}
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    """Choices behind the dashboard, passed down from the CLI or a notebook.
+
+    ``exclure_essp`` drops constats whose ``demarche`` is an ESSP (legally not
+    communicable) before counting, since dashboards are shared with partners.
+    ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
+    (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
+    (perimeter included; a line or polygon goes to the quartier holding most of it).
+    """
+
+    degradations: DegradationConfig = field(default_factory=DegradationConfig)
+    sources_proximite: ProximitySources = field(default_factory=ProximitySources)
+    exclure_essp: bool = True
+    attribuer: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Dashboard:
+    """Indicator tables of a territory for one period, with their series by ``freq``.
+
+    Attributes
+    ----------
+    period, freq, subperiods
+        The period, the frequency of the series and the sub-periods it yields.
+    tables
+        Table name → DataFrame indexed by ``code_qp`` for the whole period.
+    series
+        Table name → DataFrame indexed by (``code_qp``, ``periode``), one row per
+        zone and sub-period; empty when ``freq`` does not cut the period.
+    names
+        ``code_qp`` → quartier name (plus "hors QPV" and "total").
+    sources
+        One row per layer used: rows, rows in the period, provenance.
+    notes
+        Method notes in French (definitions, what could not be computed and why).
+    input_counts
+        Layer → rows of the input dated within the period (for reconciliation).
+    """
+
+    period: Period
+    freq: Freq
+    subperiods: tuple[Period, ...]
+    tables: Mapping[str, pd.DataFrame]
+    series: Mapping[str, pd.DataFrame]
+    names: Mapping[str, str]
+    sources: pd.DataFrame
+    notes: tuple[str, ...]
+    input_counts: Mapping[str, int]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(
+                f"tableau {name!r} absent ; tableaux disponibles : {', '.join(self.tables)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Dashboard {self.period.label} ({FREQ_LABELS[self.freq]}) : "
+            f"{len(self.tables)} tableaux, {len(self.names) - 2} quartiers>"
+        )
+
+    def _repr_html_(self) -> str:
+        head = self.tables.get("signalements")
+        body = head.to_html(float_format=lambda v: f"{v:.1f}") if head is not None else ""
+        return f"<p><b>{html.escape(repr(self))}</b></p>{body}"
+
+    @property
+    def quartiers(self) -> tuple[str, ...]:
+        """The quartier codes, in the order of the ``quartiers`` layer."""
+        return tuple(c for c in self.names if c not in (HORS_QPV, TOTAL))
+
+    def reconciliation(self) -> pd.DataFrame:
+        """For each count column: sum over quartiers + hors QPV, total, input rows.
+
+        ``ok`` is true when the three agree. Every table is also checked for its
+        total row being the sum of the other rows (count tables only).
+        """
+        rows = []
+        for info in TABLES:
+            if info.name not in self.tables or info.count is None:
+                continue
+            frame = self.tables[info.name]
+            col = frame[info.count]
+            parts = float(col.drop(TOTAL).sum())
+            total = float(col.loc[TOTAL])
+            expected = self.input_counts.get(info.layer, np.nan)
+            rows.append(
+                {
+                    "tableau": info.name,
+                    "colonne": info.count,
+                    "quartiers_et_hors_qpv": parts,
+                    "total": total,
+                    "lignes_en_entree": expected,
+                    "ok": parts == total == expected,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_long(self) -> pd.DataFrame:
+        """Tidy table ``code_qp, indicateur, periode, valeur, unite`` for BI tools."""
+        from gupgeo.export import long_table
+
+        return long_table(self)
+
+    def to_csv(self, out_dir: str | Path, *, french: bool = True) -> list[Path]:
+        """One CSV per table and series, plus the long table (French: ``;``, decimal comma)."""
+        from gupgeo.export import write_csv
+
+        return write_csv(self, Path(out_dir), french=french)
+
+    def to_xlsx(self, path: str | Path) -> Path:
+        """One sheet per table and series (French headers) and a "sources et méthode" sheet."""
+        from gupgeo.export import write_xlsx
+
+        return write_xlsx(self, Path(path))
+
+    def export(
+        self,
+        out_dir: str | Path,
+        *,
+        french: bool = True,
+        charts: bool = True,
+        chart_formats: Sequence[str] = ("png", "svg"),
+    ) -> list[Path]:
+        """Write CSVs, ``tableau_de_bord_<période>.xlsx`` and the charts into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = self.to_csv(out, french=french)
+        safe = self.period.label.replace("/", "_")
+        written.append(self.to_xlsx(out / f"tableau_de_bord_{safe}.xlsx"))
+        if charts:
+            from gupgeo.charts import render_dashboard_charts
+
+            written += render_dashboard_charts(self, out / "graphiques", formats=chart_formats)
+        logger.info("tableau de bord %s : %d fichiers écrits dans %s", safe, len(written), out)
+        return written
+
+
+def _layers_of(
+    territory_or_layers: object,
+) -> tuple[Mapping[str, pd.DataFrame], Mapping[str, object]]:
+    layers = getattr(territory_or_layers, "layers", territory_or_layers)
+    if not isinstance(layers, Mapping):
+        raise SchemaError(
+            "dashboard : attendu un Territory (avec .layers) ou un dictionnaire "
+            f"nom de couche → table ; reçu {type(territory_or_layers).__name__}"
+        )
+    provenance = getattr(territory_or_layers, "provenance", None) or {}
+    return layers, provenance
+
+
+Computed = tuple[Mapping[str, pd.DataFrame] | pd.DataFrame, list[str]]
+
+
+def _named(
+    result: Mapping[str, pd.DataFrame] | pd.DataFrame, name: str
+) -> Mapping[str, pd.DataFrame]:
+    return {name: result} if isinstance(result, pd.DataFrame) else result
+
+
+_ATTRIBUTED_LAYERS = ("signalements", "constats", "equipements")
+
+
+def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
+    """Give ``code_qp`` to the spatial layers that have none (in place in ``used``)."""
+    quartiers = used["quartiers"]
+    if not isinstance(quartiers, gpd.GeoDataFrame):
+        return
+    for name in _ATTRIBUTED_LAYERS:
+        frame = used.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+            continue
+        if "code_qp" in frame.columns and frame["code_qp"].notna().any():
+            continue
+        from gupgeo.attribution import attribute
+        from gupgeo.zoning import DEFAULT_TOLERANCE_M
+
+        out = attribute(
+            frame.drop(columns=["code_qp"], errors="ignore"),
+            quartiers,
+            multiple="largest",
+            tolerance_m=DEFAULT_TOLERANCE_M,
+        )
+        used[name] = out
+        inside = int(out["code_qp"].notna().sum())
+        notes.append(
+            f"{name} : sans code_qp dans la source ; rattachés aux quartiers par leur position "
+            f"({inside} sur {len(out)} dans un quartier, périmètre compris, tolérance "
+            f"{DEFAULT_TOLERANCE_M:.0f} m)."
+        )
+
+
+def _essp_mask(constats: pd.DataFrame) -> np.ndarray:
+    if "demarche" not in constats.columns:
+        return np.zeros(len(constats), dtype=bool)
+    uniques = pd.unique(constats["demarche"].dropna())
+    essp = {u for u in uniques if "essp" in normalise_name(str(u)).split("_")}
+    essp |= {u for u in uniques if "surete_et_de_securite" in normalise_name(str(u))}
+    return np.asarray(constats["demarche"].isin(list(essp)))
+
+
+def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> int:
+    d = dates_ns(frame, column, layer=layer)
+    return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
+
+
+def dashboard(
+    territory_or_layers: object,
+    *,
+    period: object,
+    freq: str = "month",
+    config: DashboardConfig | None = None,
+) -> Dashboard:
+    """Compute every GUP indicator of a territory for ``period``, with series by ``freq``.
+
+    Parameters
+    ----------
+    territory_or_layers
+        A ``Territory`` (its ``.layers``) or a mapping layer name → (Geo)DataFrame,
+        already validated and attributed (``code_qp`` on signalements and constats).
+        ``quartiers`` is required; every other layer is optional.
+    period
+        ``"2024"``, ``"2024-T2"``/``"2024-Q2"``, ``"2024-03"``, a range
+        (``"2024-01-15/2024-06-30"``, both dates included) or a ``Period``.
+    freq
+        ``"month"``, ``"quarter"`` or ``"year"`` (French names accepted): the step of
+        the series (monthly counts by category, backlog by age…).
+    config
+        Dégradation mapping, proximity sources, ESSP exclusion.
+
+    Returns
+    -------
+    Dashboard
+    """
+    cfg = config or DashboardConfig()
+    layers, provenance = _layers_of(territory_or_layers)
+    if layers.get("quartiers") is None:
+        raise SchemaError(
+            "dashboard : la couche « quartiers » est nécessaire ; couches reçues : "
+            f"{', '.join(layers) or 'aucune'}"
+        )
+    p = parse_period(period)
+    f = parse_freq(freq)
+    subs = p.split(f)
+    zones = zones_from(layers["quartiers"])
+    used = {k: v for k, v in layers.items() if v is not None}
+    notes: list[str] = []
+    if cfg.attribuer:
+        _attribute_missing(used, notes)
+    if "constats" in used and cfg.exclure_essp and (essp := _essp_mask(used["constats"])).any():
+        notes.append(
+            f"constats : {int(essp.sum())} constat(s) d'ESSP exclu(s) (non communicables)."
+        )
+        used["constats"] = used["constats"].loc[~essp]
+
+    built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
+    if "signalements" in used:
+        built.update(_signalement_tables(used["signalements"], zones, p, subs, cfg, notes))
+    for name, compute, series_ok in _small_layers(used, zones, f):
+        result, layer_notes = compute((p,))
+        notes.extend(layer_notes)
+        parts = _named(compute(subs)[0], name) if len(subs) > 1 and series_ok else {}
+        for table, whole in _named(result, name).items():
+            built[table] = (single(whole), parts.get(table))
+
+    for layer in dict.fromkeys(t.layer for t in TABLES if t.layer not in used):
+        notes.append(f"couche « {layer} » absente : ses tableaux ne sont pas produits.")
+    counts = _input_counts(used, p)
+    sources = pd.DataFrame(
+        [
+            {
+                "couche": name,
+                "lignes": len(frame),
+                "lignes_dans_la_periode": counts.get(name, np.nan),
+                "provenance": _provenance(provenance.get(name)),
+            }
+            for name, frame in used.items()
+        ]
+    )
+    order = [t.name for t in TABLES if t.name in built]
+    return Dashboard(
+        period=p,
+        freq=f,
+        subperiods=subs,
+        tables={t: built[t][0] for t in order},
+        series={t: s for t in order if (s := built[t][1]) is not None},
+        names=_names(layers["quartiers"], zones),
+        sources=sources,
+        notes=tuple(dict.fromkeys([*METHOD, *notes])),
+        input_counts=counts,
+    )
+
+
+def _signalement_tables(
+    sig: pd.DataFrame,
+    zones: Zones,
+    period: Period,
+    subs: tuple[Period, ...],
+    cfg: DashboardConfig,
+    notes: list[str],
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Every table drawn from the signalements, for the period and its sub-periods."""
+    prep = _signalements.prepare_signalements(sig, zones)
+    notes.extend(prep.notes)
+    many = len(subs) > 1
+    # Sub-periods first: the whole period's backlog is then read from their last end.
+    cuts = [_signalements.cut(prep, subs)] if many else []
+    cuts.append(_signalements.cut(prep, (period,)))
+    built: list[dict[str, pd.DataFrame]] = []
+    proximity_notes: list[str] = []
+    for c in cuts:
+        proximity, proximity_notes = _agents.proximity_table(prep, c, cfg.sources_proximite)
+        built.append(
+            {
+                "signalements": _signalements.summary_table(prep, c),
+                "signalements_par_categorie": _signalements.category_table(prep, c),
+                "signalements_par_statut": _signalements.status_table(prep, c),
+                "degradations": _degradations.degradation_table(prep, c, cfg.degradations),
+                "signalements_proximite": proximity,
+            }
+        )
+    notes.extend(proximity_notes)
+    whole, parts = built[-1], built[0] if many else None
+    return {name: (single(frame), parts[name] if parts else None) for name, frame in whole.items()}
+
+
+def _small_layers(
+    used: Mapping[str, pd.DataFrame], zones: Zones, freq: Freq
+) -> list[tuple[str, Callable[[tuple[Period, ...]], Computed], bool]]:
+    """(name, tables for given periods, whether series make sense) of each small layer."""
+    out: list[tuple[str, Callable[[tuple[Period, ...]], Computed], bool]] = []
+    if "actions" in used:
+        out.append(("actions", partial(_actions.action_tables, used["actions"], zones), True))
+    if "tfpb" in used:  # annual figures: series only by year
+        out.append(("tfpb", partial(_tfpb.tfpb_tables, used["tfpb"], zones), freq == "year"))
+    if "arrets_agents" in used:
+        stoppages = partial(_agents.stoppage_tables, used["arrets_agents"], zones)
+        out.append(("arrets_agents", stoppages, True))
+    if "reunions" in used:
+        out.append(("reunions", partial(_agents.meeting_tables, used["reunions"], zones), True))
+    if "garanties" in used:
+        objets = {k: used[k] for k in ("operations", "equipements") if k in used}
+        guarantees = partial(_agents.guarantee_tables, used["garanties"], zones, objets=objets)
+        out.append(("garanties", guarantees, True))
+    if "constats" in used:
+        out.append(("constats", partial(_constats.constat_tables, used["constats"], zones), True))
+    return out
+
+
+def _input_counts(used: Mapping[str, pd.DataFrame], period: Period) -> dict[str, int]:
+    """Rows of each dated layer within the period (TFPB: rows of the years it touches)."""
+    counts = {
+        name: _in_period(frame, _DATE_COLUMNS[name], period, name)
+        for name, frame in used.items()
+        if name in _DATE_COLUMNS
+    }
+    if "tfpb" in used:
+        years = range(period.start.year, (period.end - pd.Timedelta(nanoseconds=1)).year + 1)
+        annee = pd.to_numeric(used["tfpb"]["annee"], errors="coerce")
+        counts["tfpb"] = int(annee.isin(list(years)).sum())
+    return counts
+
+
+def _provenance(value: object) -> str:
+    """The source of a layer in a few words (file and format when known)."""
+    if value is None:
+        return ""
+    source = getattr(value, "source", None)
+    if source is None:
+        return str(value)
+    fmt = getattr(value, "format", None)
+    return f"{source} ({fmt})" if fmt else str(source)
+
+
+def _names(quartiers: pd.DataFrame, zones: Zones) -> dict[str, str]:
+    if "nom_qp" in quartiers.columns:
+        noms = quartiers["nom_qp"].astype("object").fillna("").map(str).tolist()
+    else:
+        noms = list(zones.codes)
+    names = dict(zip(zones.codes, noms, strict=True))
+    names[HORS_QPV] = "Hors QPV"
+    names[TOTAL] = "Total"
+    return names
+
+
+__all__ = ["Dashboard", "DashboardConfig", "dashboard"]

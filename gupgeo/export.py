@@ -1,0 +1,302 @@
+"""Exports of a :class:`~gupgeo.dashboard.Dashboard`: CSV, XLSX and a tidy long table.
+
+- CSV: one file per table (``<table>.csv``) and per series
+  (``<table>_par_mois.csv``…), plus ``indicateurs_long.csv``; the French option uses
+  ``;``, a decimal comma and UTF-8 with BOM so Excel opens it right. Numbers are
+  written with the shortest exact representation, so reading them back gives the
+  same values.
+- XLSX: one sheet per table and per series with French headers, and a
+  "sources et méthode" sheet (period, sources, method notes, reconciliation,
+  definitions of every column).
+- Long table: ``code_qp, indicateur, periode, valeur, unite`` where ``indicateur``
+  is ``<table>.<column>``; :func:`tables_from_long` turns it back into the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+
+from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.indicators._periods import FREQ_LABELS
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from gupgeo.dashboard import Dashboard
+
+LONG_COLUMNS: tuple[str, ...] = ("code_qp", "indicateur", "periode", "valeur", "unite")
+METHOD_SHEET = "sources et méthode"
+_SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+_FREQ_FILE = {"month": "mois", "quarter": "trimestre", "year": "annee"}
+
+
+def _melt(table: str, frame: pd.DataFrame, periodes: np.ndarray) -> pd.DataFrame:
+    codes = np.asarray(frame.index.get_level_values("code_qp"), dtype=object)
+    n_rows, n_cols = frame.shape
+    columns = [str(c) for c in frame.columns]
+    return pd.DataFrame(
+        {
+            "code_qp": np.repeat(codes, n_cols),
+            "indicateur": np.tile(np.array([f"{table}.{c}" for c in columns], object), n_rows),
+            "periode": np.repeat(periodes, n_cols),
+            "valeur": frame.to_numpy(dtype="float64", na_value=np.nan).reshape(-1),
+            "unite": np.tile(np.array([column_unit(table, c) for c in columns], object), n_rows),
+        }
+    )
+
+
+def long_table(db: Dashboard) -> pd.DataFrame:
+    """The dashboard as one tidy table (whole period, then each sub-period of the series).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gupgeo.dashboard import dashboard
+    >>> q = pd.DataFrame({"code_qp": ["QP-A"], "population": [2000]})
+    >>> a = pd.DataFrame({"id": ["a1"], "code_qp": ["QP-A"], "theme": ["Propreté"],
+    ...                   "date": pd.to_datetime(["2024-03-01"])})
+    >>> long = dashboard({"quartiers": q, "actions": a}, period="2024", freq="year").to_long()
+    >>> long.iloc[0].to_dict()
+    {'code_qp': 'QP-A', 'indicateur': 'actions.nb_actions', 'periode': '2024', 'valeur': 1.0, 'unite': 'nombre'}
+    """
+    pieces = []
+    for name, frame in db.tables.items():
+        pieces.append(_melt(name, frame, np.full(len(frame), db.period.label, dtype=object)))
+    for name, frame in db.series.items():
+        periodes = np.asarray(frame.index.get_level_values("periode"), dtype=object)
+        pieces.append(_melt(name, frame, periodes))
+    if not pieces:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in LONG_COLUMNS})
+    out = pd.concat(pieces, ignore_index=True)
+    for col in ("code_qp", "indicateur", "periode", "unite"):
+        out[col] = out[col].astype("str")
+    return out
+
+
+def tables_from_long(long: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Rebuild the tables from a long table: name → frame indexed by (code_qp, periode).
+
+    Rows and columns keep their order of first appearance; values are floats.
+    """
+    missing = [c for c in LONG_COLUMNS if c not in long.columns]
+    if missing:
+        from gupgeo.errors import SchemaError
+
+        raise SchemaError(f"table longue : colonnes {missing} absentes ; attendu {LONG_COLUMNS}")
+    parts = long["indicateur"].astype("str").str.split(".", n=1, expand=True)
+    work = long.assign(_table=parts[0], _col=parts[1], code_qp=long["code_qp"].astype("str"))
+    work = work.assign(periode=work["periode"].astype("str"))
+    out: dict[str, pd.DataFrame] = {}
+    for table, group in work.groupby("_table", sort=False):
+        wide = group.pivot(index=["code_qp", "periode"], columns="_col", values="valeur")
+        rows = pd.MultiIndex.from_frame(
+            group[["code_qp", "periode"]].drop_duplicates(), names=["code_qp", "periode"]
+        )
+        cols = pd.unique(group["_col"])
+        wide = wide.reindex(index=rows, columns=cols)
+        wide.columns.name = None
+        out[str(table)] = wide.astype("float64")
+    return out
+
+
+def _number_formatter(french: bool) -> Callable[[object], str]:
+    def fmt(value: object) -> str:
+        text = repr(float(cast(float, value)))
+        if text.endswith(".0"):
+            text = text[:-2]
+        return text.replace(".", ",") if french else text
+
+    return fmt
+
+
+def _csv(frame: pd.DataFrame, path: Path, *, french: bool) -> Path:
+    frame.to_csv(
+        path,
+        sep=";" if french else ",",
+        index=False,
+        encoding="utf-8-sig" if french else "utf-8",
+        float_format=_number_formatter(french),
+        lineterminator="\n",
+    )
+    return path
+
+
+def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
+    flat = frame.reset_index()
+    flat.insert(1, "nom_qp", flat["code_qp"].map(db.names))
+    return flat
+
+
+def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path]:
+    """Write every table, every series and the long table as CSV into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in db.tables.items():
+        written.append(_csv(_with_names(db, frame), out_dir / f"{name}.csv", french=french))
+    suffix = _FREQ_FILE[db.freq]
+    for name, frame in db.series.items():
+        path = out_dir / f"{name}_par_{suffix}.csv"
+        written.append(_csv(_with_names(db, frame), path, french=french))
+    written.append(_csv(db.to_long(), out_dir / "indicateurs_long.csv", french=french))
+    method = out_dir / "sources_et_methode.txt"
+    method.write_text("\n".join(_method_lines(db)) + "\n", encoding="utf-8")
+    written.append(method)
+    return written
+
+
+def read_long_csv(path: str | Path, *, french: bool = True) -> pd.DataFrame:
+    """Read back ``indicateurs_long.csv`` with the types of :func:`long_table`."""
+    frame = pd.read_csv(
+        path,
+        sep=";" if french else ",",
+        decimal="," if french else ".",
+        encoding="utf-8-sig" if french else "utf-8",
+        dtype={"code_qp": "str", "indicateur": "str", "periode": "str", "unite": "str"},
+        keep_default_na=False,
+        na_values={"valeur": [""]},
+    )
+    frame["valeur"] = frame["valeur"].astype("float64")
+    return frame
+
+
+def _method_lines(db: Dashboard) -> list[str]:
+    p = db.period
+    last = (p.end - pd.Timedelta(days=1)).date()
+    lines = [
+        f"Tableau de bord GUP — période {p.label} (du {p.start.date():%d/%m/%Y} au "
+        f"{last:%d/%m/%Y}), séries par {FREQ_LABELS[db.freq]}",
+        f"Généré le {datetime.now():%d/%m/%Y %H:%M}",
+        "",
+        "Sources :",
+    ]
+    for row in _records(db.sources):
+        n_in = row["lignes_dans_la_periode"]
+        in_period = "" if pd.isna(n_in) else f", {int(n_in)} dans la période"
+        prov = f" — {row['provenance']}" if row["provenance"] else ""
+        lines.append(f"- {row['couche']} : {row['lignes']} lignes{in_period}{prov}")
+    lines += ["", "Méthode et remarques :", *[f"- {n}" for n in db.notes]]
+    return lines
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = title.translate(_SHEET_FORBIDDEN)[:31]
+    name, i = base, 2
+    while name.lower() in used:
+        tail = f" {i}"
+        name, i = base[: 31 - len(tail)] + tail, i + 1
+    used.add(name.lower())
+    return name
+
+
+def _excel_format(unit: str) -> str:
+    return {
+        "nombre": "#,##0",
+        "€": '#,##0" €"',
+        "%": "0.0",
+        "jours": "0.0",
+        "pour 1 000 habitants": "0.00",
+        "par hectare": "0.00",
+        "logements": "#,##0",
+        "€ par logement et par an": '#,##0.00" €"',
+    }.get(unit, "General")
+
+
+def write_xlsx(db: Dashboard, path: Path) -> Path:
+    """Write the dashboard to ``path`` (one sheet per table and series + sources et méthode)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    used: set[str] = set()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE4EE")
+
+    def sheet(title: str, table: str, frame: pd.DataFrame, keys: list[str]) -> None:
+        ws = wb.create_sheet(_sheet_name(title, used))
+        flat = _with_names(db, frame)
+        headers = {"code_qp": "Code QP", "nom_qp": "Quartier", "periode": "Période"}
+        ws.append([headers.get(c, column_label(str(c))) for c in flat.columns])
+        for row in flat.itertuples(index=False):
+            ws.append([None if (isinstance(v, float) and np.isnan(v)) else _py(v) for v in row])
+        for j, col in enumerate(flat.columns, start=1):
+            letter = get_column_letter(j)
+            ws.cell(1, j).font = bold
+            ws.cell(1, j).fill = fill
+            width = max(len(str(ws.cell(1, j).value)), 8)
+            if col in keys:
+                width = max(width, *(len(str(v)) for v in flat[col])) if len(flat) else width
+            ws.column_dimensions[letter].width = min(width + 2, 45)
+            if col not in keys:
+                fmt = _excel_format(column_unit(table, str(col)))
+                for cell in ws[letter][1:]:
+                    cell.number_format = fmt
+        ws.freeze_panes = ws.cell(2, len(keys) + 1)
+
+    for name, frame in db.tables.items():
+        sheet(TABLE_INFO[name].title, name, frame, ["code_qp", "nom_qp"])
+    label = FREQ_LABELS[db.freq]
+    for name, frame in db.series.items():
+        title = f"{TABLE_INFO[name].series_title} par {label}"
+        sheet(title, name, frame, ["code_qp", "nom_qp", "periode"])
+    _method_sheet(wb.create_sheet(METHOD_SHEET), db, bold)
+    wb.save(path)
+    return path
+
+
+def _py(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
+    lines = _method_lines(db)
+    ws.append([lines[0]])
+    ws.cell(1, 1).font = bold
+    ws.append([lines[1]])
+    ws.append([])
+    ws.append(["Sources"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append(["Couche", "Lignes", "Lignes dans la période", "Provenance"])
+    for row in _records(db.sources):
+        n_in = row["lignes_dans_la_periode"]
+        n_in = None if pd.isna(n_in) else int(n_in)
+        ws.append([row["couche"], int(row["lignes"]), n_in, row["provenance"] or None])
+    ws.append([])
+    ws.append(["Méthode et remarques"])
+    ws.cell(ws.max_row, 1).font = bold
+    for note in db.notes:
+        ws.append([note])
+    ws.append([])
+    ws.append(["Contrôle des totaux"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append(["Tableau", "Colonne", "Quartiers + hors QPV", "Total", "Lignes en entrée", "OK"])
+    for r in _records(db.reconciliation()):
+        expected = None if pd.isna(r["lignes_en_entree"]) else r["lignes_en_entree"]
+        ok = "oui" if r["ok"] else "NON"
+        ws.append(
+            [r["tableau"], r["colonne"], r["quartiers_et_hors_qpv"], r["total"], expected, ok]
+        )
+    ws.append([])
+    ws.append(["Définitions"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append(["Tableau", "Colonne", "Libellé", "Unité"])
+    for name, frame in db.tables.items():
+        for col in frame.columns:
+            ws.append([name, str(col), column_label(str(col)), column_unit(name, str(col))])
+    for letter, width in zip("ABCDEF", (30, 34, 40, 18, 18, 8), strict=True):
+        ws.column_dimensions[letter].width = width

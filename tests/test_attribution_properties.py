@@ -1,0 +1,237 @@
+"""Property tests: the grid-indexed attribution agrees with brute-force shapely.
+
+Zones are random (multi)polygons with holes, built on a 1 m lattice near Tours
+(Lambert-93) so that vertices and edge midpoints are exactly representable and
+lie exactly on a perimeter; points mix random positions, zone vertices, edge
+midpoints and NaN coordinates. The reference is ``shapely.covers`` per (point,
+zone) for ``covered_by`` and ``shapely.contains`` for ``within``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gupgeo._attribution_grid import ZoneGrid
+from gupgeo.attribution import attribute, attribute_xy, attribution_report
+
+X0, Y0 = 525_000.0, 6_700_000.0
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+coord = st.integers(min_value=0, max_value=400)
+
+
+@st.composite
+def lattice_box(draw: st.DrawFn) -> shapely.Polygon:
+    x, y = draw(coord), draw(coord)
+    w, h = draw(st.integers(1, 200)), draw(st.integers(1, 200))
+    return shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+
+
+@st.composite
+def triangle(draw: st.DrawFn) -> shapely.Polygon:
+    pts = [(X0 + draw(coord), Y0 + draw(coord)) for _ in range(3)]
+    poly = shapely.Polygon(pts)
+    if poly.area < 1:
+        poly = shapely.box(pts[0][0], pts[0][1], pts[0][0] + 3, pts[0][1] + 2)
+    return poly
+
+
+@st.composite
+def star(draw: st.DrawFn) -> shapely.Polygon:
+    """Star-shaped polygon with non-lattice vertices (valid by construction)."""
+    cx, cy = X0 + draw(coord), Y0 + draw(coord)
+    n = draw(st.integers(3, 40))
+    radii = draw(st.lists(st.floats(0.5, 150), min_size=n, max_size=n))
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False) + draw(st.floats(0, 1))
+    return shapely.Polygon(np.c_[cx + np.cos(angles) * radii, cy + np.sin(angles) * radii])
+
+
+@st.composite
+def zone(draw: st.DrawFn) -> shapely.Geometry:
+    """A polygon or multipolygon, possibly with holes."""
+    base = draw(st.sampled_from(["boxes", "triangle", "star"]))
+    if base == "triangle":
+        geom = draw(triangle())
+    elif base == "star":
+        geom = draw(star())
+    else:
+        geom = shapely.union_all(draw(st.lists(lattice_box(), min_size=1, max_size=3)))
+    holes = draw(st.lists(lattice_box(), max_size=2))
+    if holes:
+        geom = shapely.difference(geom, shapely.union_all(holes))
+    geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    if geom.is_empty:
+        geom = draw(lattice_box())
+    return geom
+
+
+def _perimeter_points(zones: list[shapely.Geometry]) -> np.ndarray:
+    """Vertices and edge midpoints of every ring: exactly on a perimeter."""
+    out = []
+    for g in zones:
+        for ring in shapely.get_parts(shapely.boundary(g)):
+            xy = shapely.get_coordinates(ring)
+            out.append(xy)
+            out.append((xy[:-1] + xy[1:]) / 2)
+    return np.concatenate(out) if out else np.empty((0, 2))
+
+
+@st.composite
+def scene(draw: st.DrawFn) -> tuple[list[shapely.Geometry], np.ndarray, np.ndarray]:
+    zones = draw(st.lists(zone(), min_size=1, max_size=5))
+    n_random = draw(st.integers(0, 300))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    rand = np.c_[rng.uniform(X0 - 20, X0 + 620, n_random), rng.uniform(Y0 - 20, Y0 + 620, n_random)]
+    edge = _perimeter_points(zones)
+    if edge.size:
+        edge = edge[rng.choice(len(edge), size=min(len(edge), 200), replace=False)]
+    xy = np.concatenate([rand, edge])
+    if draw(st.booleans()) and len(xy):
+        xy[rng.integers(0, len(xy), 3)] = np.nan
+    return zones, xy[:, 0].copy(), xy[:, 1].copy()
+
+
+def _reference(zones: list[shapely.Geometry], x: np.ndarray, y: np.ndarray, predicate: str):
+    points = shapely.points(x, y)
+    test = shapely.contains if predicate == "within" else shapely.covers
+    return np.array([test(z, points) for z in zones]).T  # (points, zones) bool
+
+
+def _zones_gdf(zones: list[shapely.Geometry]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code_qp": [f"Z{i}" for i in range(len(zones))]}, geometry=zones, crs=2154
+    )
+
+
+@SETTINGS
+@given(
+    scene(),
+    st.sampled_from(["covered_by", "within"]),
+    st.integers(10, 2_000_000),
+    st.sampled_from([None, True]),
+)
+def test_grid_matches_brute_force(data, predicate, n_hint, sparse):
+    zones, x, y = data
+    ref = _reference(zones, x, y, predicate)
+    geoms = np.array(zones, dtype=object)
+    grid = ZoneGrid(geoms, predicate=predicate, n_points=n_hint, sparse=sparse)
+    got = grid.match(x, y)
+    expected_first = np.where(ref.any(axis=1), ref.argmax(axis=1), -1)
+    np.testing.assert_array_equal(got.first, expected_first)
+    np.testing.assert_array_equal(got.multi_points, np.flatnonzero(ref.sum(axis=1) > 1))
+    pairs = set(zip(got.pair_points.tolist(), got.pair_zones.tolist(), strict=True))
+    expected = {(int(p), int(z)) for p, z in zip(*np.nonzero(ref), strict=True)}
+    expected = {(p, z) for p, z in expected if p in set(got.multi_points.tolist())}
+    assert pairs == expected
+
+
+@SETTINGS
+@given(scene(), st.sampled_from(["covered_by", "within", "intersects"]))
+def test_attribute_all_matches_brute_force(data, predicate):
+    zones, x, y = data
+    ref = _reference(zones, x, y, predicate)
+    features = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=2154)
+    out = attribute(features, _zones_gdf(zones), predicate=predicate, multiple="all")
+    got = {(int(i), str(k)) for i, k in zip(out.index, out["code_qp"], strict=True) if k == k}
+    expected = {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}
+    assert got == expected
+    report = attribution_report(out)
+    assert report.balanced
+    finite = np.isfinite(x) & np.isfinite(y)
+    layer = report["code_qp"]
+    assert layer.n_invalid_coordinates == int((~finite).sum())
+    assert layer.n_several == int((ref.sum(axis=1) > 1).sum())
+    assert layer.n_inside == int((ref.sum(axis=1) == 1).sum())
+    assert layer.n_outside == int((finite & ~ref.any(axis=1)).sum())
+    np.testing.assert_array_equal(layer.per_zone.to_numpy(), ref.sum(axis=0))
+
+
+@SETTINGS
+@given(scene(), st.floats(0.5, 40))
+def test_tolerance_matches_nearest_zone(data, tolerance_m):
+    zones, x, y = data
+    ref = _reference(zones, x, y, "covered_by")
+    out = attribute_xy(x, y, _zones_gdf(zones), tolerance_m=tolerance_m)
+    points = shapely.points(x, y)
+    with np.errstate(invalid="ignore"):
+        dist = np.array([shapely.distance(z, points) for z in zones]).T
+    for i in range(len(x)):
+        if not (np.isfinite(x[i]) and np.isfinite(y[i])):
+            assert out["code_qp_statut"].iloc[i] == "coordonnées invalides"
+        elif ref[i].any():
+            assert out["code_qp"].iloc[i] == f"Z{ref[i].argmax()}"
+            assert out["code_qp_distance_m"].iloc[i] == 0
+        elif dist[i].min() <= tolerance_m:
+            assert out["code_qp_statut"].iloc[i] == "tolérance"
+            assert out["code_qp"].iloc[i] == f"Z{dist[i].argmin()}"
+            assert out["code_qp_distance_m"].iloc[i] == pytest.approx(dist[i].min())
+        else:
+            assert out["code_qp_statut"].iloc[i] == "hors zone"
+            assert out["code_qp"].isna().iloc[i]
+
+
+@st.composite
+def segment_path(draw: st.DrawFn) -> shapely.LineString:
+    n = draw(st.integers(2, 4))
+    pts = [(X0 + draw(coord), Y0 + draw(coord)) for _ in range(n)]
+    line = shapely.LineString(pts)
+    return line if line.length > 0 else shapely.LineString([pts[0], (pts[0][0] + 1, pts[0][1])])
+
+
+@SETTINGS
+@given(
+    st.lists(zone(), min_size=1, max_size=4),
+    st.lists(st.one_of(lattice_box(), triangle(), segment_path()), min_size=1, max_size=8),
+    st.sampled_from(["first", "largest", "all"]),
+)
+def test_line_and_polygon_shares_match_brute_force(zones, geoms, multiple):
+    features = gpd.GeoDataFrame(geometry=geoms, crs=2154)
+    out = attribute(features, _zones_gdf(zones), multiple=multiple)
+    measure = [shapely.area if g.geom_type == "Polygon" else shapely.length for g in geoms]
+    share = np.array(
+        [
+            [m(shapely.intersection(g, z)) / m(g) for z in zones]
+            for g, m in zip(geoms, measure, strict=True)
+        ]
+    )
+    matched = share > 0
+    rows = list(zip(out.index, out["code_qp"], out["code_qp_share"], strict=True))
+    if multiple == "all":
+        got = {(int(i), str(k)) for i, k, _ in rows if k == k}
+        expected = {(int(i), f"Z{z}") for i, z in zip(*np.nonzero(matched), strict=True)}
+        assert got == expected
+        for i, k, s in rows:
+            if k == k:
+                assert s == pytest.approx(share[i, int(k[1:])])
+    else:
+        assert len(out) == len(geoms)
+        pick = share.argmax(axis=1) if multiple == "largest" else matched.argmax(axis=1)
+        for i, k, s in rows:
+            if matched[i].any():
+                assert k == f"Z{pick[i]}"
+                assert s == pytest.approx(share[i, pick[i]])
+            else:
+                assert k != k  # null: "hors zone"
+    layer = attribution_report(out)["code_qp"]
+    assert layer.n_several == int((matched.sum(axis=1) > 1).sum())
+    assert layer.balanced
+
+
+@SETTINGS
+@given(scene(), st.floats(0.5, 40), st.sampled_from([None, True]))
+def test_near_is_a_superset_of_points_within_distance(data, distance_m, sparse):
+    zones, x, y = data
+    geoms = np.array(zones, dtype=object)
+    grid = ZoneGrid(
+        geoms, predicate="covered_by", n_points=len(x), margin_m=distance_m, sparse=sparse
+    )
+    with np.errstate(invalid="ignore"):
+        dist = np.array([shapely.distance(z, shapely.points(x, y)) for z in zones]).min(axis=0)
+    close = dist <= distance_m
+    assert grid.near(x, y, distance_m)[close].all()

@@ -1,0 +1,132 @@
+"""Exports: French CSV, XLSX with French headers and a sources sheet, long table round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from gupgeo.dashboard import Dashboard, dashboard
+from gupgeo.export import LONG_COLUMNS, METHOD_SHEET, read_long_csv, tables_from_long
+from gupgeo.indicators import TOTAL
+from gupgeo.indicators._catalog import TABLE_INFO
+from tests._dashboard_fixtures import layers
+
+
+@pytest.fixture(scope="module")
+def db() -> Dashboard:
+    return dashboard(layers(), period="2024-T1", freq="month")
+
+
+def test_long_table_shape_and_units(db: Dashboard) -> None:
+    long = db.to_long()
+    assert tuple(long.columns) == LONG_COLUMNS
+    row = long[
+        (long["code_qp"] == "QP-A")
+        & (long["indicateur"] == "signalements.delai_median_jours")
+        & (long["periode"] == "2024-T1")
+    ]
+    assert row["valeur"].tolist() == [2.0]
+    assert row["unite"].tolist() == ["jours"]
+    units = dict(zip(long["indicateur"], long["unite"], strict=True))
+    assert units["signalements.par_1000_habitants"] == "pour 1 000 habitants"
+    assert units["signalements.part_clos_pct"] == "%"
+    assert units["tfpb_montant_par_axe.sur-entretien"] == "€"
+    assert units["signalements_par_categorie.Tags"] == "nombre"
+    assert set(long["periode"]) == {"2024-T1", "2024-01", "2024-02", "2024-03"}
+
+
+def test_long_table_round_trips_in_memory(db: Dashboard) -> None:
+    back = tables_from_long(db.to_long())
+    assert set(back) == set(db.tables)
+    for name, table in db.tables.items():
+        whole = back[name].xs("2024-T1", level="periode")
+        pd.testing.assert_frame_equal(whole, table.astype("float64"), check_names=False)
+    for name, series in db.series.items():
+        months = back[name].drop(index="2024-T1", level="periode")
+        pd.testing.assert_frame_equal(months, series.astype("float64"))
+
+
+@pytest.mark.parametrize("french", [True, False])
+def test_csv_files_and_long_csv_round_trip(db: Dashboard, tmp_path: Path, french: bool) -> None:
+    written = db.to_csv(tmp_path, french=french)
+    names = {p.name for p in written}
+    assert {"signalements.csv", "signalements_par_mois.csv", "indicateurs_long.csv"} <= names
+    assert "sources_et_methode.txt" in names
+    raw = (tmp_path / "signalements.csv").read_bytes()
+    if french:
+        assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+        text = raw.decode("utf-8-sig")
+        assert text.splitlines()[0].startswith("code_qp;nom_qp;nb_signalements;")
+        assert "QP-A;Les Acacias;5;2,5;0,5;" in text
+    else:
+        assert "QP-A,Les Acacias,5,2.5,0.5," in raw.decode("utf-8")
+    back = read_long_csv(tmp_path / "indicateurs_long.csv", french=french)
+    pd.testing.assert_frame_equal(back, db.to_long(), check_exact=True)
+
+
+def test_wide_csv_reads_back_exactly(db: Dashboard, tmp_path: Path) -> None:
+    db.to_csv(tmp_path, french=True)
+    frame = pd.read_csv(
+        tmp_path / "signalements.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
+        index_col="code_qp",
+    )
+    original = db["signalements"]
+    assert frame["nom_qp"].tolist() == ["Les Acacias", "Le Bocage", "Hors QPV", "Total"]
+    np.testing.assert_array_equal(frame[original.columns].to_numpy(float), original.to_numpy(float))
+
+
+def test_xlsx_sheets_headers_and_method(db: Dashboard, tmp_path: Path) -> None:
+    path = db.to_xlsx(tmp_path / "tableau.xlsx")
+    wb = load_workbook(path, read_only=True)
+    sheets = wb.sheetnames
+    assert sheets[0] == "Signalements"
+    assert sheets[-1] == METHOD_SHEET
+    assert "Signalements par catégorie" in sheets
+    assert "Signalements par mois" in sheets
+    assert "Sig. catégories par mois" in sheets
+    assert all(len(s) <= 31 for s in sheets)
+    assert len(sheets) == len(set(sheets)) == len(db.tables) + len(db.series) + 1
+    rows = list(wb["Signalements"].iter_rows(values_only=True))
+    assert rows[0][:5] == (
+        "Code QP",
+        "Quartier",
+        "Signalements",
+        "Pour 1 000 habitants",
+        "Par hectare",
+    )
+    assert rows[1][:3] == ("QP-A", "Les Acacias", 5)
+    assert rows[-1][0] == TOTAL
+    assert rows[3][rows[0].index("Délai médian de clôture (jours)")] == 18
+    series = list(wb["Signalements par mois"].iter_rows(values_only=True))
+    assert series[0][:3] == ("Code QP", "Quartier", "Période")
+    assert series[1][2] == "2024-01"
+    method = [r[0] for r in wb[METHOD_SHEET].iter_rows(values_only=True) if r and r[0]]
+    assert method[0].startswith("Tableau de bord GUP — période 2024-T1")
+    for heading in ("Sources", "Méthode et remarques", "Contrôle des totaux", "Définitions"):
+        assert heading in method
+    assert any("ESSP" in str(v) for v in method)
+    checks = [r for r in wb[METHOD_SHEET].iter_rows(values_only=True) if r and r[-1] == "oui"]
+    assert len(checks) == len(db.reconciliation())
+    wb.close()
+
+
+def test_sheet_titles_fit_excel() -> None:
+    for info in TABLE_INFO.values():
+        assert len(info.title) <= 31
+        assert len(f"{info.series_title} par trimestre") <= 31, info.name
+
+
+def test_export_writes_everything(db: Dashboard, tmp_path: Path) -> None:
+    written = db.export(tmp_path / "out", charts=False)
+    assert (tmp_path / "out" / "tableau_de_bord_2024-T1.xlsx") in written
+    assert all(p.exists() for p in written)
+    custom = dashboard(layers(), period=("2024-01-01", "2024-03-31"), freq="month")
+    paths = custom.export(tmp_path / "custom", charts=False)
+    assert any(p.name == "tableau_de_bord_2024-01-01_2024-03-31.xlsx" for p in paths)
