@@ -66,3 +66,30 @@ def test_layer_option_needs_one_file(capsys) -> None:
         main(["validate", "a.csv", "b.csv", "--layer", "signalements"])
     assert exc.value.code == 2
     assert "--layer s'applique à un seul fichier" in capsys.readouterr().err
+
+
+def test_dashboard_command_writes_exports(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "tdb"
+    code = main(
+        [
+            "dashboard",
+            str(require_sample()),
+            "--period",
+            "2024",
+            "-o",
+            str(out),
+            "--sans-graphiques",
+        ]
+    )
+    assert code == 0
+    assert (out / "signalements.csv").exists()
+    assert any(p.suffix == ".xlsx" for p in out.iterdir())
+    assert "Tableau de bord 2024" in capsys.readouterr().out
+
+
+def test_dashboard_bad_period_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    code = main(
+        ["dashboard", str(require_sample()), "--period", "l'an dernier", "-o", str(tmp_path)]
+    )
+    assert code == 2
+    assert "l'an dernier" in capsys.readouterr().err
