@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest venv sample bench clean
+.PHONY: demo test lint typecheck pytest venv assets sample bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/gupgeo validate data/sample
+# Leaflet and its plugins, from the npm registry, pinned by package-lock.json
+# (sha512), verified and copied with their licences into build/assets/dist/.
+assets: $(STAMP)
+	$(BIN)/python scripts/fetch_assets.py
+
+demo: $(STAMP) assets
+	$(BIN)/gupgeo validate data/sample --rejects-dir out
+	$(BIN)/gupgeo carte data/sample -o out/carte_territoire.html --publication partenaires \
+		--title "Territoire de démonstration" --subtitle "Tours Métropole — données synthétiques" \
+		--sources "échantillon synthétique gupgeo ; périmètres QPV approximatifs"
 
 LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks)
 
@@ -26,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) assets
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

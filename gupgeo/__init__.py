@@ -38,6 +38,23 @@ from gupgeo.zoning import attribute_territory
 
 __version__ = "0.1.0"
 
+# Maps, publication and atlas pull in folium and jinja2: imported on first use only.
+_LAZY = {
+    "map_territory": "gupgeo.maps",
+    "save_map": "gupgeo.maps",
+    "publish": "gupgeo.publication",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gupgeo' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "AXES_TFPB",
     "DISPLAY_CRS",

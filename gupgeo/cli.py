@@ -62,6 +62,25 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     return 0 if check["ok"].all() else 1
 
 
+def _cmd_carte(args: argparse.Namespace) -> int:
+    from gupgeo.maps import map_territory, save_map
+    from gupgeo.zoning import attribute_territory
+
+    territory = attribute_territory(load_territory(*args.paths))
+    m = map_territory(
+        territory,
+        basemap=None if args.basemap == "aucun" else args.basemap,
+        title=args.title,
+        subtitle=args.subtitle,
+        sources=args.sources,
+        publication=args.publication,
+    )
+    report = save_map(m, args.output)
+    print(f"Carte enregistrée : {args.output} (profil « {args.publication} »)")
+    print(report)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gupgeo",
@@ -130,6 +149,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
     )
     p_db.set_defaults(func=_cmd_dashboard)
+    p_map = sub.add_parser(
+        "carte",
+        help="carte interactive du territoire en un fichier HTML lisible hors ligne",
+    )
+    p_map.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_map.add_argument("-o", "--output", type=Path, required=True, help="fichier HTML à écrire")
+    p_map.add_argument(
+        "--publication",
+        choices=["interne", "partenaires", "public"],
+        default="partenaires",
+        help="profil de diffusion (défaut : partenaires — sans données personnelles ni ESSP)",
+    )
+    p_map.add_argument(
+        "--basemap",
+        choices=["plan-ign", "osm", "ortho-ign", "aucun"],
+        default="plan-ign",
+        help="fond de carte (tuiles en ligne ; la carte reste lisible sans elles)",
+    )
+    p_map.add_argument("--title", default="Territoire GUP", help="titre affiché sur la carte")
+    p_map.add_argument("--subtitle", default="", help="sous-titre")
+    p_map.add_argument("--sources", default="", help="sources citées dans la légende")
+    p_map.set_defaults(func=_cmd_carte)
     # Further commands register below.
     return parser
 

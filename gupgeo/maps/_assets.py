@@ -1,0 +1,261 @@
+"""Leaflet and its plugins, inlined into every map from the files fetched at build time.
+
+``scripts/fetch_assets.py`` installs the npm packages pinned in
+``gupgeo/assets/package-lock.json`` and copies the needed files with their licences into
+``build/assets/dist`` with a ``manifest.json`` of sha256 digests. This module reads that
+manifest, checks every digest, rewrites CSS ``url(...)`` references into ``data:`` URIs and
+emits either inline ``<script>``/``<style>`` blocks (one self-contained file) or ``<script
+src>``/``<link>`` tags pointing to a shared local folder (atlas mode). No remote URL is
+ever written for code, styles or icons.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from folium.elements import Element
+
+from gupgeo.errors import GupgeoError
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_ASSETS = Path(__file__).resolve().parents[1] / "assets"
+"""Our own map runtime (gupgeo_map.js/.css) and the npm manifest, shipped with the package."""
+
+ENV_VAR = "GUPGEO_ASSETS_DIR"
+FETCH_COMMAND = ".venv/bin/python scripts/fetch_assets.py"
+ASSET_ORDER = ("leaflet", "fullscreen", "heat", "markercluster", "gupgeo")
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:|#|https?:)([^'\")]+)\1\s*\)")
+
+
+class AssetsMissingError(GupgeoError, FileNotFoundError):
+    """The Leaflet files fetched at build time are absent or altered."""
+
+
+def default_assets_dir() -> Path:
+    """``$GUPGEO_ASSETS_DIR`` if set, else ``build/assets`` beside the ``gupgeo`` package."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "build" / "assets"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One inlinable asset: JS and CSS text (CSS already self-contained) and its licence."""
+
+    name: str
+    version: str
+    licence_text: str
+    js: tuple[tuple[str, str], ...]
+    css: tuple[tuple[str, str], ...]
+    source_files: tuple[Path, ...]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".svg":
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_css_urls(css: str, base: Path) -> str:
+    def repl(match: re.Match[str]) -> str:
+        target = (base / match.group(2)).resolve()
+        if not target.is_file():
+            raise AssetsMissingError(f"feuille de style : image référencée absente : {target}")
+        return f'url("{_data_uri(target)}")'
+
+    return _CSS_URL.sub(repl, css)
+
+
+def _script_safe(js: str) -> str:
+    js = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", js)
+    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def load_assets(names: tuple[str, ...], *, assets_dir: Path | None = None) -> list[Asset]:
+    """Read and check the named assets, in load order.
+
+    Raises
+    ------
+    AssetsMissingError
+        When the build-time files are absent or their sha256 differ from the manifest,
+        with the command that fetches them.
+    """
+    wanted = [n for n in ASSET_ORDER if n in names]
+    unknown = sorted(set(names) - set(ASSET_ORDER))
+    if unknown:
+        raise AssetsMissingError(f"assets inconnus : {unknown} ; connus : {list(ASSET_ORDER)}")
+    out: list[Asset] = []
+    npm_names = [n for n in wanted if n != "gupgeo"]
+    if npm_names:
+        out.extend(_load_npm_assets(npm_names, assets_dir or default_assets_dir()))
+    if "gupgeo" in wanted:
+        js_path, css_path = PACKAGE_ASSETS / "gupgeo_map.js", PACKAGE_ASSETS / "gupgeo_map.css"
+        out.append(
+            Asset(
+                name="gupgeo",
+                version="",
+                licence_text="",
+                js=(("gupgeo_map.js", _script_safe(js_path.read_text(encoding="utf-8"))),),
+                css=(("gupgeo_map.css", css_path.read_text(encoding="utf-8")),),
+                source_files=(js_path, css_path),
+            )
+        )
+    return out
+
+
+def _load_npm_assets(names: list[str], assets_dir: Path) -> list[Asset]:
+    dist = assets_dir / "dist"
+    manifest_path = dist / "manifest.json"
+    if not manifest_path.is_file():
+        raise AssetsMissingError(
+            f"carte hors ligne impossible : les fichiers Leaflet sont absents ({manifest_path} "
+            f"introuvable). Lancez d'abord : {FETCH_COMMAND} (ou définissez {ENV_VAR})."
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))["assets"]
+    out = []
+    for name in names:
+        if name not in manifest:
+            raise AssetsMissingError(
+                f"asset {name!r} absent de {manifest_path} ; relancez : {FETCH_COMMAND} --force"
+            )
+        entry = manifest[name]
+        base = dist / name
+        for rel, digest in entry["files"].items():
+            path = base / rel
+            if not path.is_file() or _sha256(path) != digest:
+                raise AssetsMissingError(
+                    f"{entry['package']} {entry['version']} : {path} absent ou modifié "
+                    f"(sha256 différent du manifeste) ; relancez : {FETCH_COMMAND} --force"
+                )
+        licence = (base / entry["licence"]).read_text(encoding="utf-8")
+        js = tuple(
+            (rel, _script_safe((base / rel).read_text(encoding="utf-8"))) for rel in entry["js"]
+        )
+        css = tuple(
+            (rel, _inline_css_urls((base / rel).read_text(encoding="utf-8"), (base / rel).parent))
+            for rel in entry["css"]
+        )
+        out.append(
+            Asset(
+                name=name,
+                version=entry["version"],
+                licence_text=licence,
+                js=js,
+                css=css,
+                source_files=tuple(base / rel for rel in entry["files"]),
+            )
+        )
+    return out
+
+
+def _licence_comment(asset: Asset, package: str) -> str:
+    text = asset.licence_text.replace("*/", "* /").strip()
+    return f"/*! {package} {asset.version} — licence :\n{text}\n*/\n"
+
+
+def _default_icon_script(leaflet: Asset) -> str:
+    """Point Leaflet's default marker icon at inlined images instead of a guessed path."""
+    images = {}
+    for path in leaflet.source_files:
+        if path.name in {"marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"}:
+            images[path.name] = _data_uri(path)
+    if len(images) < 3:
+        return ""
+    return (
+        "L.Icon.Default.imagePath = '';\n"
+        "L.Icon.Default.mergeOptions({"
+        f"iconUrl: {json.dumps(images['marker-icon.png'])}, "
+        f"iconRetinaUrl: {json.dumps(images['marker-icon-2x.png'])}, "
+        f"shadowUrl: {json.dumps(images['marker-shadow.png'])}}});\n"
+    )
+
+
+class AssetBundle(Element):
+    """The map's ``<head>`` assets, inline by default or linked to a local folder.
+
+    Kept by the map (never a class-level list), rendered first in the header so Leaflet
+    loads before any layer script.
+    """
+
+    def __init__(self, names: tuple[str, ...] = ("leaflet", "fullscreen", "gupgeo")) -> None:
+        super().__init__()
+        self._name = "GupgeoAssets"
+        self.names: list[str] = list(names)
+        self.assets_dir: Path | None = None
+        self.link_prefix: str | None = None
+
+    def require(self, *names: str) -> None:
+        """Add assets needed by a layer (idempotent)."""
+        for name in names:
+            if name not in self.names:
+                self.names.append(name)
+
+    def render(self, **kwargs: object) -> str:
+        assets = load_assets(tuple(self.names), assets_dir=self.assets_dir)
+        parts: list[str] = []
+        for asset in assets:
+            for rel, css in asset.css:
+                if self.link_prefix is not None:
+                    parts.append(f'<link rel="stylesheet" href="{self._href(asset, rel)}"/>')
+                else:
+                    parts.append(f"<style>/* {asset.name}: {rel} */\n{css}\n</style>")
+        for asset in assets:
+            header = _licence_comment(asset, asset.name) if asset.licence_text else ""
+            for rel, js in asset.js:
+                if self.link_prefix is not None:
+                    parts.append(f'<script src="{self._href(asset, rel)}"></script>')
+                else:
+                    parts.append(f"<script>{header}{js}\n</script>")
+                header = ""
+            if asset.name == "leaflet":
+                parts.append(f"<script>{_default_icon_script(asset)}</script>")
+        return "\n".join(parts)
+
+    def _href(self, asset: Asset, rel: str) -> str:
+        return f"{self.link_prefix}{asset.name}/{rel}"
+
+
+def copy_assets(
+    names: tuple[str, ...], target: Path, *, assets_dir: Path | None = None
+) -> list[Path]:
+    """Copy the named assets (CSS made self-contained) and licences into ``target``."""
+    written = []
+    for asset in load_assets(names, assets_dir=assets_dir):
+        folder = target / asset.name
+        for rel, text in (*asset.js, *asset.css):
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        if asset.licence_text:
+            lic = folder / "LICENCE.txt"
+            lic.write_text(asset.licence_text, encoding="utf-8")
+            written.append(lic)
+    logger.info("assets copiés dans %s (%d fichiers)", target, len(written))
+    return written
+
+
+__all__ = [
+    "ENV_VAR",
+    "FETCH_COMMAND",
+    "AssetBundle",
+    "AssetsMissingError",
+    "copy_assets",
+    "default_assets_dir",
+    "load_assets",
+]

@@ -1,0 +1,282 @@
+"""Shared machinery of the vector layer builders: fields, classes, palettes, one add call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from gupgeo.crs import to_display_crs, to_work_crs
+from gupgeo.errors import SchemaError
+from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._format import (
+    MISSING_LABEL,
+    display_geometries,
+    feature_collection,
+    format_number_fr,
+    to_json_value,
+)
+from gupgeo.maps.base import TerritoryMap, require_map
+
+logger = logging.getLogger(__name__)
+
+CATEGORY_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31",
+)  # fmt: skip
+OTHER_COLOR = "#7f7f7f"
+MISSING_COLOR = "#b0b0b0"
+SECRET_COLOR = "#9a9a9a"
+YLORRD: dict[int, tuple[str, ...]] = {
+    1: ("#fd8d3c",),
+    2: ("#fecc5c", "#e31a1c"),
+    3: ("#ffeda0", "#feb24c", "#f03b20"),
+    4: ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"),
+    5: ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
+    6: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"),
+    7: ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"),
+}
+
+
+def _fmt_integer(v: Any) -> Any:
+    return None if pd.isna(v) else format_number_fr(v)
+
+
+def _fmt_decimal(v: Any) -> Any:
+    return None if pd.isna(v) else format_number_fr(v, decimals=1)
+
+
+def _fmt_money(v: Any) -> Any:
+    return None if pd.isna(v) else f"{format_number_fr(v)}\u202f€"
+
+
+FORMATTERS: dict[str, Callable[[Any], Any]] = {
+    "text": to_json_value,
+    "date": to_json_value,
+    "integer": _fmt_integer,
+    "decimal": _fmt_decimal,
+    "money": _fmt_money,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column shown in a tooltip or popup: its French label and how to format it."""
+
+    column: str
+    label: str
+    kind: str = "text"
+
+
+def check_layer(gdf: Any, *, name: str, required: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """Raise a clear error unless ``gdf`` is a GeoDataFrame with a CRS and ``required``."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(
+            f"{name} : reçu {type(gdf).__name__} ; attendu un GeoDataFrame (couche géographique)"
+        )
+    missing = [c for c in required if c not in gdf.columns]
+    if missing:
+        raise SchemaError(
+            f"{name} : colonne(s) manquante(s) {missing} ; colonnes présentes : {list(gdf.columns)}"
+        )
+    to_work_crs(gdf.iloc[:0], name=name)  # raises CRSError when no CRS
+    return gdf
+
+
+def category_classes(values: pd.Series) -> tuple[list[str], np.ndarray, list[str], list[int]]:
+    """Labels by decreasing frequency, per-row class (−1: missing), colours, counts.
+
+    The twelve most frequent categories get their own colour, the others share grey.
+    """
+    text = values.astype("string")
+    counts = text.value_counts(dropna=True)
+    labels = [str(v) for v in counts.index]
+    lookup = {label: i for i, label in enumerate(labels)}
+    index = np.array([-1 if pd.isna(v) else lookup[str(v)] for v in text], dtype="int64")
+    colors = [
+        CATEGORY_COLORS[i] if i < len(CATEGORY_COLORS) else OTHER_COLOR for i in range(len(labels))
+    ]
+    return labels, index, colors, [int(c) for c in counts.to_numpy()]
+
+
+def category_legend(
+    labels: Sequence[str], colors: Sequence[str], counts: Sequence[int], *, shape: str
+) -> list[dict[str, Any]]:
+    """Legend rows of categories; beyond the coloured ones, one "autres" row."""
+    n = len(CATEGORY_COLORS)
+    if len(labels) <= n + 1:
+        return legend_entries(labels, colors, shape=shape, counts=counts)
+    rows = legend_entries(labels[:n], colors[:n], shape=shape, counts=counts[:n])
+    rows.append(
+        {
+            "label": f"autres catégories ({len(labels) - n})",
+            "color": OTHER_COLOR,
+            "shape": shape,
+            "count": format_number_fr(sum(counts[n:])),
+        }
+    )
+    return rows
+
+
+def classify(
+    values: pd.Series, *, scheme: str = "NaturalBreaks", k: int = 5, decimals: int = 1
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """mapclassify classes of the finite values; −1 for missing. Returns index, labels, colours."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    finite = np.isfinite(numbers)
+    index = np.full(len(numbers), -1, dtype="int64")
+    if not finite.any():
+        return index, [], []
+    y = numbers[finite]
+    k = max(1, min(k, len(np.unique(y)), 7))
+    if k == 1:
+        index[finite] = 0
+        return index, [format_number_fr(y.min(), decimals=decimals)], list(YLORRD[1])
+    try:
+        classifier = mapclassify.classify(y, scheme=scheme, k=k)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(
+            f"scheme : {scheme!r} refusé par mapclassify ({exc}) ; essayez 'NaturalBreaks', "
+            "'Quantiles' ou 'EqualInterval'"
+        ) from exc
+    bins = np.asarray(classifier.bins, dtype="float64")
+    index[finite] = np.asarray(classifier.yb, dtype="int64")
+    yb = index[finite]
+    uppers = [float(y[yb == i].max()) if (yb == i).any() else float(b) for i, b in enumerate(bins)]
+    lows = [
+        float(y[yb == i].min()) if (yb == i).any() else float(lo)
+        for i, lo in enumerate([float(y.min()), *bins[:-1].tolist()])
+    ]
+    labels = [
+        f"{format_number_fr(lo, decimals=decimals)} – {format_number_fr(hi, decimals=decimals)}"
+        for lo, hi in zip(lows, uppers, strict=True)
+    ]
+    return index, labels, list(YLORRD[len(labels)])
+
+
+def label_positions(
+    gdf: gpd.GeoDataFrame, *, name: str, precision: int
+) -> list[list[float] | None]:
+    """[lat, lon] of a point inside each geometry, where labels are drawn."""
+    work = to_work_crs(gdf, name=name)
+    inside = shapely.point_on_surface(work.geometry.to_numpy())
+    shown = to_display_crs(gpd.GeoDataFrame(geometry=inside, crs=work.crs), name=name).geometry
+    out: list[list[float] | None] = []
+    for pt in shown.to_numpy():
+        if pt is None or shapely.is_empty(pt):
+            out.append(None)
+        else:
+            out.append([round(pt.y, precision), round(pt.x, precision)])
+    return out
+
+
+def add_vector_layer(
+    m: TerritoryMap,
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    theme: str,
+    kind: str,
+    styles: list[dict[str, Any]],
+    classes: np.ndarray,
+    title: str | None,
+    tooltip: Sequence[Field] | None,
+    popup: Sequence[Field] | None,
+    label: str | None = None,
+    badges: bool = False,
+    show: bool = True,
+    legend: dict[str, Any] | None = None,
+    fill_pane: bool = False,
+) -> ThemedGroup:
+    """Add a GeoJSON layer whose style is looked up per class (never per feature).
+
+    ``fill_pane`` draws it under the outline layers (choropleths, grids).
+    """
+    m = require_map(m)
+    fields = {f.column: f for f in [*(tooltip or ()), *(popup or ())]}
+    columns = list(
+        dict.fromkeys([*([title] if title else []), *fields, *([label] if label else [])])
+    )
+    props: list[dict[str, Any]] = [{"_s": int(c)} for c in classes]
+    for column in columns:
+        fmt = FORMATTERS[fields[column].kind] if column in fields else to_json_value
+        values = gdf[column].tolist() if column in gdf.columns else [None] * len(gdf)
+        for row, value in zip(props, values, strict=True):
+            row[column] = fmt(value)
+    if label:
+        for row, at in zip(
+            props, label_positions(gdf, name=name, precision=m.precision), strict=True
+        ):
+            row["_at"] = at
+    geoms = display_geometries(
+        gdf, name=name, precision=m.precision, simplify_tolerance_m=m.simplify_tolerance_m
+    )
+    data = feature_collection(geoms, props)
+    dropped = len(gdf) - len(data["features"])
+    if dropped:
+        logger.warning("%s : %d objet(s) sans géométrie non dessiné(s)", name, dropped)
+
+    def spec(fs: Sequence[Field] | None) -> dict[str, Any] | None:
+        return None if fs is None else {"title": title, "fields": [[f.column, f.label] for f in fs]}
+
+    group = ThemedGroup(name, theme=theme, show=show)
+    group.legend = legend
+    group.add_child(
+        RuntimeCall(
+            "vector",
+            {
+                "name": name,
+                "kind": kind,
+                "data": data,
+                "styles": styles,
+                "tooltip": spec(tooltip),
+                "popup": spec(popup),
+                "label": label,
+                "badges": badges,
+                "pane": "gupgeoFill" if fill_pane else None,
+            },
+            feature_count=len(data["features"]),
+        )
+    )
+    group.add_to(m)
+    if data["features"]:
+        shown = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+        west, south, east, north = shapely.total_bounds(np.asarray(shown, dtype=object))
+        m.include_bounds(west, south, east, north)
+    return group
+
+
+def legend_entries(
+    labels: Sequence[str],
+    colors: Sequence[str],
+    *,
+    shape: str,
+    counts: Sequence[int] | None = None,
+    glyphs: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Legend rows; counts are French-formatted."""
+    rows = []
+    for i, (text, color) in enumerate(zip(labels, colors, strict=True)):
+        row: dict[str, Any] = {"label": text, "color": color, "shape": shape}
+        if counts is not None:
+            row["count"] = format_number_fr(counts[i])
+        if glyphs is not None:
+            row["glyph"] = glyphs[i]
+        rows.append(row)
+    return rows
+
+
+def missing_entry(count: int, *, shape: str = "square") -> dict[str, Any]:
+    return {
+        "label": MISSING_LABEL,
+        "color": MISSING_COLOR,
+        "shape": shape,
+        "count": format_number_fr(count),
+    }

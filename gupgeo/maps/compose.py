@@ -1,0 +1,169 @@
+"""``map_territory``: the whole territory on one map, filtered by a publication profile."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from gupgeo.maps.base import TerritoryMap, base_map
+from gupgeo.maps.layers import add_constats, add_equipements, add_operations, add_quartiers
+from gupgeo.maps.signalements import (
+    add_counts,
+    add_signalements,
+    add_signalements_heatmap,
+    add_signalements_rate,
+)
+from gupgeo.publication import (
+    SECRET_THRESHOLD,
+    aggregate_to_zones,
+    check_profile,
+    layers_of,
+    publish,
+)
+
+logger = logging.getLogger(__name__)
+
+MAP_LAYERS: tuple[str, ...] = ("quartiers", "operations", "equipements", "signalements", "constats")
+SIGNALEMENT_VIEWS: tuple[str, ...] = ("clusters", "heatmap", "taux")
+
+
+def map_territory(
+    source: Any,
+    *,
+    layers: Sequence[str] | None = None,
+    basemap: str | None = "plan-ign",
+    title: str = "Territoire GUP",
+    subtitle: str = "",
+    sources: str = "",
+    date: Any = None,
+    publication: str = "interne",
+    signalements_views: Sequence[str] = SIGNALEMENT_VIEWS,
+    heat_weight: str | None = None,
+    keep_description: bool = False,
+    aggregate: Literal["grille", "quartier"] = "grille",
+    cell_size_m: float = 200.0,
+    secret_threshold: int = SECRET_THRESHOLD,
+    precision: int = 5,
+    simplify_tolerance_m: float = 1.0,
+) -> TerritoryMap:
+    """Map a territory's layers, grouped by theme, for one publication profile.
+
+    Parameters
+    ----------
+    source
+        A Territory (its ``.layers``) or a mapping layer name → GeoDataFrame.
+    layers
+        Layers to draw, among ``quartiers``, ``operations``, ``equipements``,
+        ``signalements``, ``constats`` (default: those present).
+    basemap
+        ``"plan-ign"``, ``"osm"``, ``"ortho-ign"`` or ``None``.
+    publication
+        ``"interne"``, ``"partenaires"`` or ``"public"`` (see :mod:`gupgeo.publication`);
+        written on the map.
+    signalements_views
+        Any of ``"clusters"`` (shown), ``"heatmap"`` and ``"taux"`` (offered, hidden). In
+        ``public`` the points become counts per cell or quartier whatever is chosen.
+    heat_weight
+        Numeric column weighting the heatmap.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> q = gpd.GeoDataFrame({"code_qp": ["LOC-A"], "nom_qp": ["Quartier de l'Alouette"]},
+    ...     geometry=[shapely.box(525_000, 6_702_000, 526_000, 6_703_000)], crs=2154)
+    >>> m = map_territory({"quartiers": q}, basemap=None, publication="public")
+    >>> type(m).__name__
+    'TerritoryMap'
+    """
+    check_profile(publication)
+    available = layers_of(source)
+    wanted = [name for name in (layers or MAP_LAYERS) if name in available]
+    unknown = [name for name in (layers or ()) if name not in MAP_LAYERS]
+    if unknown:
+        raise ValueError(f"layers : {unknown} inconnue(s) ; attendu parmi {list(MAP_LAYERS)}")
+    bad_views = [v for v in signalements_views if v not in SIGNALEMENT_VIEWS]
+    if bad_views:
+        raise ValueError(
+            f"signalements_views : {bad_views} ; attendu parmi {list(SIGNALEMENT_VIEWS)}"
+        )
+    pub = publish(
+        {name: available[name] for name in wanted},
+        publication,
+        keep_description=keep_description,
+        aggregate=aggregate,
+        cell_size_m=cell_size_m,
+        secret_threshold=secret_threshold,
+    )
+    shown = pub.layers
+    threshold = secret_threshold if publication == "public" else None
+    m = base_map(
+        basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
+        publication=publication, precision=precision, simplify_tolerance_m=simplify_tolerance_m,
+    )  # fmt: skip
+    quartiers = shown.get("quartiers")
+    points = available.get("signalements") if "signalements" in wanted else None
+    if isinstance(quartiers, gpd.GeoDataFrame):
+        indicators = None
+        if isinstance(points, gpd.GeoDataFrame):
+            counts, _ = aggregate_to_zones(points, quartiers, threshold=threshold or 0)
+            indicators = pd.DataFrame(
+                {"Signalements": counts["libelle"].to_numpy()}, index=counts["code_qp"].to_numpy()
+            )
+        add_quartiers(m, quartiers, indicators=indicators)
+    if isinstance(shown.get("operations"), gpd.GeoDataFrame):
+        add_operations(m, shown["operations"])
+    if isinstance(shown.get("equipements"), gpd.GeoDataFrame):
+        add_equipements(m, shown["equipements"])
+    _add_events(
+        m,
+        shown,
+        pub.aggregated,
+        quartiers,
+        points,
+        signalements_views,
+        heat_weight,
+        threshold,
+        cell_size_m,
+    )
+    return m
+
+
+def _add_events(
+    m: TerritoryMap,
+    shown: dict[str, pd.DataFrame],
+    aggregated: dict[str, str],
+    quartiers: Any,
+    points: Any,
+    views: Sequence[str],
+    heat_weight: str | None,
+    threshold: int | None,
+    cell_size_m: float,
+) -> None:
+    """Signalements and constats: points and their views, or aggregated counts."""
+    unit = f"carreau de {cell_size_m:g} m" if "signalements" in aggregated else ""
+    if "signalements" in aggregated:
+        add_counts(m, shown[aggregated["signalements"]], name=f"Signalements par {unit or 'zone'}")
+    elif isinstance(shown.get("signalements"), gpd.GeoDataFrame):
+        sig = shown["signalements"]
+        if "clusters" in views:
+            add_signalements(m, sig)
+        if "heatmap" in views:
+            add_signalements_heatmap(m, sig, weight=heat_weight, show="clusters" not in views)
+    if (
+        "taux" in views
+        and isinstance(points, gpd.GeoDataFrame)
+        and isinstance(quartiers, gpd.GeoDataFrame)
+        and "population" in quartiers.columns
+    ):
+        add_signalements_rate(m, points, quartiers, secret_threshold=threshold)
+    if "constats" in aggregated:
+        add_counts(
+            m, shown[aggregated["constats"]], name="Constats agrégés", unit="Constats",
+            theme="Prévention situationnelle",
+        )  # fmt: skip
+    elif isinstance(shown.get("constats"), gpd.GeoDataFrame):
+        add_constats(m, shown["constats"])

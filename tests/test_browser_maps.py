@@ -1,0 +1,233 @@
+"""Saved maps opened in a real headless Chromium with every network request blocked.
+
+Screenshots go to artifacts/ (git-ignored). Fails in CI when Chromium or the Leaflet
+assets are missing (see tests/browser_support.py), skips elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gupgeo.maps import map_territory, save_map
+from tests.browser_support import (
+    ARTIFACTS,
+    XSS_IMG,
+    XSS_SCRIPT,
+    OfflinePage,
+    launch_browser,
+    require_assets,
+    territory,
+)
+from tests.browser_support import (
+    offline_page as open_offline_page,
+)
+
+pytestmark = pytest.mark.browser
+TILE_HOST = "data.geopf.fr"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launch_browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def offline_page(browser: Any) -> Iterator[OfflinePage]:
+    with open_offline_page(browser) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def layers() -> dict[str, Any]:
+    return territory(60)
+
+
+@pytest.fixture(scope="module")
+def interne_html(layers: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_assets()
+    path = tmp_path_factory.mktemp("maps") / "interne.html"
+    m = map_territory(layers, basemap="plan-ign", title="Carte d'essai", subtitle="Quartiers de Tours",
+                      sources="équipe GUP (données fictives)", date="2025-11-26")  # fmt: skip
+    save_map(m, path)
+    return path
+
+
+def shot(page: OfflinePage, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def count(page: OfflinePage, selector: str) -> int:
+    return int(page.page.evaluate("s => document.querySelectorAll(s).length", selector))
+
+
+def registry(page: OfflinePage) -> dict[str, Any]:
+    return page.page.evaluate(
+        """() => Object.fromEntries(window.gupgeo.layers.map(e => [e.name, {
+            kind: e.kind, count: e.count, onMap: window.gupgeo.map.hasLayer(e.group),
+            stats: e.layer.stats ? e.layer.stats() : null }]))"""
+    )
+
+
+def test_map_opens_offline_and_draws_every_feature(interne_html, offline_page, layers):
+    offline_page.open(interne_html)
+    page = offline_page
+    assert page.page.evaluate("window.gupgeo.map instanceof L.Map && L.version") == "1.9.4"
+    assert page.js_errors(allowed_hosts=(TILE_HOST,)) == []
+    assert page.blocked and all(TILE_HOST in url for url in page.blocked)  # only tiles wanted out
+    assert page.dialogs == []
+    assert count(page, "path.gupgeo-quartiers") == 3
+    assert count(page, "path.gupgeo-operations") == 1
+    assert count(page, ".gupgeo-badge") == len(layers["equipements"])
+    assert count(page, "path.gupgeo-constats") == len(layers["constats"])
+    labels = page.page.eval_on_selector_all(
+        ".gupgeo-label-text", "els => els.map(e => e.textContent)"
+    )
+    assert sorted(labels) == sorted(layers["quartiers"]["nom_qp"])
+    points = registry(page)["Signalements"]
+    assert points["stats"] == {"points": 60, "items": points["stats"]["items"], "total": 60}
+    assert count(page, "canvas.gupgeo-points") == 1
+    caption = page.page.inner_text(".gupgeo-caption")
+    assert (
+        "Carte d'essai" in caption
+        and "26 novembre 2025" in caption
+        and "Diffusion : interne" in caption
+    )
+    shot(page, "carte_interne_hors_ligne.png")
+
+
+def test_layers_toggle(interne_html, offline_page):
+    offline_page.open(interne_html)
+    page = offline_page.page
+    signalements = page.get_by_role("checkbox", name="Signalements", exact=True)
+    assert signalements.is_checked()
+    signalements.uncheck()
+    assert count(offline_page, "canvas.gupgeo-points") == 0
+    assert registry(offline_page)["Signalements"]["onMap"] is False
+    heat = page.get_by_role("checkbox", name="Densité des signalements", exact=True)
+    assert not heat.is_checked() and count(offline_page, "canvas.leaflet-heatmap-layer") == 0
+    heat.check()
+    assert count(offline_page, "canvas.leaflet-heatmap-layer") == 1
+    page.get_by_role("checkbox", name="Quartiers prioritaires", exact=True).uncheck()
+    assert count(offline_page, "path.gupgeo-quartiers") == 0
+    signalements.check()
+    assert registry(offline_page)["Signalements"]["stats"]["points"] == 60
+    page.get_by_role("radio", name="OpenStreetMap").check()
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.leaflet-tile')].some(t => t.src.includes('openstreetmap'))"
+    )
+    assert offline_page.js_errors(allowed_hosts=(TILE_HOST, "openstreetmap.org")) == []
+
+
+def test_legend_entries_match_the_data(interne_html, offline_page, layers):
+    offline_page.open(interne_html)
+    rows = offline_page.page.evaluate(
+        """() => [...document.querySelectorAll('.gupgeo-legend-section')]
+            .filter(s => s.style.display !== 'none')
+            .map(s => [s.querySelector('.gupgeo-legend-name').textContent,
+                       [...s.querySelectorAll('.gupgeo-legend-entry')].map(e => [
+                          e.querySelector('.gupgeo-legend-label').textContent,
+                          (e.querySelector('.gupgeo-legend-count') || {}).textContent || null])])"""
+    )
+    sections = dict(rows)
+    types = layers["equipements"]["type"].fillna("non renseigné").value_counts()
+    assert dict(sections["Équipements"]) == {k: str(v) for k, v in types.items()}
+    categories = layers["signalements"]["categorie"].value_counts()
+    shown = {k: v for k, v in sections["Signalements"] if v is not None}
+    assert shown == {k: str(v) for k, v in categories.items()}
+    assert "Densité des signalements" not in sections  # hidden layer, hidden legend
+
+
+def _open_popup_on_point(page: Any, description: str) -> str:
+    """Zoom on the signalement with this description, click it like a user, return the popup."""
+    point = page.evaluate(
+        """d => { const e = window.gupgeo.layers.find(l => l.kind === 'points'), lyr = e.layer;
+                  const f = lyr._spec.fields.find(f => f.label === 'Description');
+                  const i = f.v.indexOf(d);
+                  window.gupgeo.map.setView([lyr._pts.lat[i], lyr._pts.lng[i]], 18, {animate: false});
+                  const p = window.gupgeo.map.latLngToContainerPoint([lyr._pts.lat[i], lyr._pts.lng[i]]);
+                  const r = window.gupgeo.map.getContainer().getBoundingClientRect();
+                  return [p.x + r.left, p.y + r.top]; }""",
+        description,
+    )
+    page.mouse.click(point[0], point[1])
+    page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    return str(page.inner_text(".leaflet-popup-content"))
+
+
+def test_hostile_text_displays_as_text_and_runs_nothing(interne_html, offline_page):
+    offline_page.open(interne_html)
+    page = offline_page.page
+    for payload in (XSS_IMG, XSS_SCRIPT):
+        page.evaluate("window.gupgeo.map.closePopup()")
+        text = _open_popup_on_point(page, payload)
+        assert payload in text
+        assert count(offline_page, ".leaflet-popup-content img, .leaflet-popup-content script") == 0
+    page.wait_for_timeout(400)  # popup fade-in
+    shot(offline_page, "carte_popup_echappee.png")
+    # an équipement named <script>…</script>: click its badge
+    page.evaluate("window.gupgeo.map.fitBounds(window.gupgeo.layers[0].layer.getBounds())")
+    badge = page.evaluate_handle(
+        """s => { let icon = null; window.gupgeo.layers.find(l => l.kind === 'equipements').layer
+                  .eachLayer(m => { if (m.feature.properties.nom === s) icon = m._icon; }); return icon; }""",
+        XSS_SCRIPT,
+    )
+    badge.as_element().click()
+    page.wait_for_function("s => document.querySelector('.leaflet-popup-content') && "
+                           "document.querySelector('.leaflet-popup-content').textContent.includes(s)",
+                           arg=XSS_SCRIPT)  # fmt: skip
+    # an apostrophe in a quartier name: hover the quartier, read its tooltip
+    box = page.evaluate(
+        """n => { let c = null; window.gupgeo.layers.find(l => l.kind === 'quartiers').layer
+                  .eachLayer(l => { if (l.feature.properties.nom_qp === n) c = l.getBounds().getCenter(); });
+                  const p = window.gupgeo.map.latLngToContainerPoint(c); return [p.x, p.y + 30]; }""",
+        "Rue de l'Alouette",
+    )
+    page.mouse.move(box[0], box[1])
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('.leaflet-tooltip .gupgeo-info-title')]
+                 .some(t => t.textContent === n)""",
+        arg="Rue de l'Alouette",
+        timeout=5_000,
+    )
+    assert count(offline_page, 'img[src="x"], img[src$="/x"]') == 0
+    assert offline_page.dialogs == []
+    assert offline_page.js_errors(allowed_hosts=(TILE_HOST,)) == []
+
+
+def test_public_map_offline_without_basemap(layers, offline_page, tmp_path):
+    path = tmp_path / "public.html"
+    save_map(
+        map_territory(layers, basemap=None, publication="public", title="Carte publique"), path
+    )
+    offline_page.open(path)
+    assert offline_page.blocked == [] and offline_page.js_errors() == []
+    kinds = {v["kind"] for v in registry(offline_page).values()}
+    assert "points" not in kinds and "heatmap" not in kinds
+    cells = registry(offline_page)["Signalements par carreau de 200 m"]["count"]
+    assert count(offline_page, "path.gupgeo-choropleth") == cells + len(layers["constats"]) - 1
+    assert "Diffusion : public" in offline_page.page.inner_text(".gupgeo-caption")
+    shot(offline_page, "carte_publique.png")
+
+
+def test_twenty_thousand_points_are_all_drawn_and_zoomable(offline_page, tmp_path):
+    path = tmp_path / "grand.html"
+    save_map(map_territory({"signalements": territory(20_000)["signalements"]}, basemap=None,
+                           signalements_views=("clusters",)), path)  # fmt: skip
+    offline_page.open(path)
+    stats = registry(offline_page)["Signalements"]["stats"]
+    assert stats["points"] == 20_000 and stats["items"] < 2_000
+    zoomed = offline_page.page.evaluate(
+        """() => { const m = window.gupgeo.map; m.setZoom(m.getZoom() + 1, {animate: false});
+                   return window.gupgeo.layers[0].layer.stats(); }"""
+    )
+    assert zoomed["points"] <= 20_000 and zoomed["items"] > stats["items"]
+    assert offline_page.js_errors() == []

@@ -1,0 +1,241 @@
+"""Publication profiles: nothing personal nor ESSP leaves for partners, nothing small for the public."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gupgeo.publication import (
+    aggregate_to_grid,
+    aggregate_to_zones,
+    apply_secret,
+    is_essp,
+    is_personal_column,
+    publish,
+    scrub_text,
+)
+from tests.browser_support import X0, Y0, territory
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
+PHONE = re.compile(r"(?:\+33|0)[1-9](?:[\s.-]?\d{2}){4}")
+
+
+@pytest.fixture
+def layers() -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = dict(territory(40))
+    sig = out["signalements"].copy()
+    sig["nom_declarant"] = "Jean Dupont"
+    sig["Téléphone"] = "06 12 34 56 78"
+    sig["email"] = "jean.dupont@example.org"
+    sig["adresse"] = "12 rue de l'Alouette, voir Mme Martin ou écrire à voisin@exemple.fr"
+    sig["nom"] = "Dupont"
+    out["signalements"] = sig
+    con = out["constats"].copy()
+    con["statut"] = ["à faire, contact M. Bernard 02.47.00.00.00", "fait", "fait", "à faire"]
+    con["auteur"] = ["A. Moreau"] * 4
+    extra = con.iloc[[0, 1]].copy()
+    extra["id"] = ["C5", "C6"]
+    extra["demarche"] = ["Étude de sûreté et de sécurité publique", None]
+    out["constats"] = gpd.GeoDataFrame(pd.concat([con, extra]), crs=con.crs)
+    out["arrets_agents"] = pd.DataFrame(
+        {
+            "code_qp": ["LOC-SANITAS"],
+            "date_debut": pd.to_datetime(["2024-01-03"]),
+            "motif": ["maladie"],
+        }
+    )
+    return out
+
+
+def all_text(frame: pd.DataFrame) -> str:
+    cells = (
+        frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame
+    )
+    return (
+        " ".join(map(str, cells.astype(str).to_numpy().ravel()))
+        + " "
+        + " ".join(map(str, frame.columns))
+    )
+
+
+def test_interne_keeps_everything(layers):
+    pub = publish(layers, "interne")
+    assert pub.notes == () and pub.aggregated == {}
+    assert all(pub.layers[name] is frame for name, frame in layers.items())
+
+
+def test_partenaires_removes_personal_fields_and_contacts_in_free_text(layers):
+    pub = publish(layers, "partenaires")
+    sig = pub.layers["signalements"]
+    assert {"nom_declarant", "Téléphone", "email", "nom", "description"}.isdisjoint(sig.columns)
+    assert {"id", "categorie", "statut", "adresse"} <= set(sig.columns)
+    for name, frame in pub.layers.items():
+        text = all_text(frame)
+        assert not EMAIL.search(text), name
+        assert not PHONE.search(text), name
+        for person in ("Dupont", "Martin", "Bernard", "Moreau"):
+            assert person not in text, (name, person)
+    assert (
+        sig["adresse"].iloc[0]
+        == "12 rue de l'Alouette, voir [nom masqué] ou écrire à [courriel masqué]"
+    )
+    assert "motif" not in pub.layers["arrets_agents"].columns
+    assert "auteur" not in pub.layers["constats"].columns
+    # names of places are not personal
+    assert pub.layers["equipements"]["nom"].tolist() == layers["equipements"]["nom"].tolist()
+
+
+def test_partenaires_removes_every_essp_finding_and_unknown_demarche(layers):
+    pub = publish(layers, "partenaires")
+    kept = pub.layers["constats"]
+    assert kept["id"].tolist() == ["C1", "C2", "C4"]
+    assert not is_essp(kept["demarche"]).any()
+    assert any("3 retiré(s)" in note for note in pub.notes)
+
+
+def test_partenaires_without_demarche_column_withholds_constats(layers):
+    layers["constats"] = layers["constats"].drop(columns="demarche")
+    pub = publish(layers, "partenaires")
+    assert "constats" not in pub.layers
+    assert any("couche retirée" in note for note in pub.notes)
+
+
+def test_keep_description_keeps_it_masked(layers):
+    layers["signalements"].loc[2, "description"] = "appeler le 0612345678 ou x@y.fr"
+    pub = publish(layers, "partenaires", keep_description=True)
+    assert pub.layers["signalements"]["description"].iloc[2] == (
+        "appeler le [téléphone masqué] ou [courriel masqué]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "layer", "personal"),
+    [
+        ("nom_declarant", "signalements", True),
+        ("Prénom", None, True),
+        ("TEL", None, True),
+        ("courriel_contact", None, True),
+        ("nom", "signalements", True),
+        ("nom", "equipements", False),
+        ("nom_qp", "quartiers", False),
+        ("categorie", "signalements", False),
+        ("gestionnaire", "equipements", False),
+    ],
+)
+def test_is_personal_column(column, layer, personal):
+    assert is_personal_column(column, layer=layer) is personal
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tel +33 6 12 34 56 78.", "tel [téléphone masqué]."),
+        ("06.12.34.56.78", "[téléphone masqué]"),
+        ("Écrire à prenom.nom+gup@tours-metropole.fr", "Écrire à [courriel masqué]"),
+        ("Vu avec Madame Anne Durand hier", "Vu avec [nom masqué] hier"),
+        ("Madame la Maire", "Madame la Maire"),
+        ("Lampadaire 12 rue Nationale", "Lampadaire 12 rue Nationale"),
+    ],
+)
+def test_scrub_text(text, expected):
+    assert scrub_text(pd.Series([text])).iloc[0] == expected
+
+
+def test_is_essp_variants():
+    values = pd.Series(
+        [
+            "ESSP",
+            "essp 2023",
+            "Étude de sûreté et de sécurité publique",
+            "diagnostic en marchant",
+            None,
+        ]
+    )
+    assert is_essp(values).tolist() == [True, True, True, False, True]
+
+
+def test_public_has_no_point_coordinates_and_no_small_count(layers):
+    many = territory(400)["signalements"]
+    layers["signalements"] = many
+    pub = publish(layers, "public")
+    assert set(pub.aggregated) == {"signalements", "constats"}
+    assert "signalements" not in pub.layers and "constats" not in pub.layers
+    for key in pub.aggregated.values():
+        cells = pub.layers[key]
+        assert set(cells.geometry.geom_type) == {"Polygon"}
+        shown = cells["effectif"].dropna()
+        assert (shown >= 11).all()
+        assert (cells.loc[cells["secret"], "libelle"] == "secret").all()
+        assert cells.loc[cells["secret"], "effectif"].isna().all()
+        assert "0" not in cells["libelle"].tolist()
+    total = aggregate_to_grid(many, threshold=0)["effectif"].sum()
+    assert total == len(many)
+
+
+def test_grid_cells_are_anchored_200m_squares_with_stable_ids():
+    pts = gpd.GeoDataFrame(
+        geometry=[
+            shapely.Point(525_010, 6_701_010),
+            shapely.Point(525_190, 6_701_190),
+            shapely.Point(525_210, 6_701_010),
+            shapely.LineString([(525_000, 6_701_300), (525_100, 6_701_300)]),
+        ],
+        crs=2154,
+    )
+    cells = aggregate_to_grid(pts, threshold=2)
+    assert cells["carreau"].tolist() == [
+        "L93_200m_E525000_N6701000",
+        "L93_200m_E525000_N6701200",
+        "L93_200m_E525200_N6701000",
+    ]
+    assert cells["libelle"].tolist() == ["2", "secret", "secret"]
+    assert cells.geometry.area.tolist() == [40_000.0] * 3
+    with pytest.raises(ValueError, match="cell_size_m"):
+        aggregate_to_grid(pts, cell_size_m=10)
+
+
+def test_aggregate_to_quartiers_lists_every_zone_and_counts_outside():
+    zones = gpd.GeoDataFrame(
+        {"code_qp": ["A", "B"], "nom_qp": ["A", "B"]},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 100, Y0 + 100),
+            shapely.box(X0 + 200, Y0, X0 + 300, Y0 + 100),
+        ],
+        crs=2154,
+    )
+    xs = [X0 + 10] * 12 + [X0 + 250] + [X0 + 1000]
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, [Y0 + 50] * len(xs)), crs=2154).to_crs(
+        4326
+    )
+    counts, outside = aggregate_to_zones(pts, zones)
+    assert counts["libelle"].tolist() == ["12", "secret"]
+    assert counts["effectif"].tolist()[0] == 12 and pd.isna(counts["effectif"].tolist()[1])
+    assert outside == 1
+
+
+def test_public_by_quartier(layers):
+    pub = publish(layers, "public", aggregate="quartier", secret_threshold=5)
+    sig = pub.layers["signalements_agreges"]
+    assert sig["code_qp"].tolist() == ["LOC-SANITAS", "LOC-RABIERE", "LOC-ALOUETTE"]
+    assert sig["libelle"].tolist() == ["40", "secret", "secret"]
+
+
+def test_apply_secret_zero_is_secret_never_zero():
+    table = apply_secret(pd.Series([0, 10, 11, np.nan]))
+    assert table["libelle"].tolist() == ["secret", "secret", "11", "secret"]
+    assert table["secret"].tolist() == [True, True, False, True]
+    assert apply_secret(pd.Series([0, 3]), threshold=0)["libelle"].tolist() == ["0", "3"]
+
+
+def test_bad_profile_and_threshold(layers):
+    with pytest.raises(ValueError, match="publication : 'presse' inconnu ; attendu l'un de"):
+        publish(layers, "presse")
+    with pytest.raises(ValueError, match="secret_threshold"):
+        publish(layers, "public", secret_threshold=0)
+    with pytest.raises(TypeError, match="attendu un Territory"):
+        publish([1, 2], "public")
