@@ -14,7 +14,10 @@ are near the quartiers). Then times, in the same run and on the same inputs:
   are importable.
 
 gupgeo runs with ``predicate="within"`` so that the assignments can be compared
-exactly; every method's zone per point is checked identical to sjoin's.
+exactly; every method's zone per point is checked identical to sjoin's. Wall
+times and process CPU times are both reported (medians): on a shared machine the
+CPU time of the single-threaded methods is the steadier figure; DuckDB's CPU time
+adds up its two threads.
 
 Usage::
 
@@ -213,16 +216,19 @@ def main(argv: list[str] | None = None) -> None:
             print("duckdb / duckdb-ext-spatial non importables : DuckDB ignoré")
         reference = None
         times: dict[str, float] = {}
+        cpu_times: dict[str, float] = {}
         for method in methods:
             if method not in available:
                 continue
-            runs = []
+            runs, cpu = [], []
             for _ in range(args.repeat):
                 gc.collect()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 codes = available[method]()
                 runs.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
             times[method] = statistics.median(runs)
+            cpu_times[method] = statistics.median(cpu)
             if not args.no_check:
                 codes = _codes(codes)
                 if codes.size != n:
@@ -232,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
                 elif not np.array_equal(codes, reference):
                     diff = int((codes != reference).sum())
                     raise SystemExit(f"{method}: {diff} points attribués différemment")
-            row = {"N": n, "method": method, "seconds": times[method]}
+            row = {"N": n, "method": method, "seconds": times[method], "cpu_s": cpu_times[method]}
             if args.memory:
                 out = subprocess.run(
                     [sys.executable, __file__, "--_one", f"{n}:{method}"],
@@ -244,13 +250,18 @@ def main(argv: list[str] | None = None) -> None:
                 row["peak_mb"] = mem["peak_mb"]
                 row["inputs_mb"] = mem["before_mb"]
             rows.append(row)
-            print(f"  N={n:>10,}  {method:<13} {times[method]:8.3f} s", flush=True)
+            print(
+                f"  N={n:>10,}  {method:<13} {times[method]:8.3f} s "
+                f"(CPU {cpu_times[method]:.3f} s)",
+                flush=True,
+            )
         for row in rows:
             if row["N"] != n:
                 continue
             base = BASELINE.get(row["method"])
             if base in times:
                 row["vs sjoin"] = times[base] / row["seconds"]
+                row["cpu vs sjoin"] = cpu_times[base] / row["cpu_s"]
             if "duckdb" in times:
                 row["vs duckdb"] = times["duckdb"] / row["seconds"]
         if reference is not None:
@@ -259,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         del points
     table = pd.DataFrame(rows)
-    with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 120):
+    with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 160):
         print(table.to_string(index=False))
 
 

@@ -15,9 +15,11 @@ from gupgeo.attribution import (
     AttributionReport,
     attribute,
     attribute_xy,
+    attribution_report,
     count_by_zone,
     nearest,
     within_distance,
+    write_attribution,
 )
 from gupgeo.crs import DISPLAY_CRS, WORK_CRS
 from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
@@ -81,6 +83,7 @@ __all__ = [
     "attribute",
     "attribute_territory",
     "attribute_xy",
+    "attribution_report",
     "canonical_status",
     "canonical_statuses",
     "count_by_zone",
@@ -90,4 +93,5 @@ __all__ = [
     "read_layer",
     "validate",
     "within_distance",
+    "write_attribution",
 ]

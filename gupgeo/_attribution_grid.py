@@ -9,11 +9,16 @@ outside every zone answer directly; only points in boundary cells, or in cells
 shared by overlapping zones, go through an exact point-in-polygon test
 (``shapely.intersects_xy`` / ``shapely.contains_xy`` on prepared polygons).
 
-The classification is conservative by construction: a cell is called *inside*
-or *outside* only when its centre lies further than half its diagonal (plus a
-safety margin) from the perimeter, so no cell answered without a test can hold
-a point on the other side. Points on a perimeter always fall in boundary cells
-and are decided by the exact predicate.
+The classification is conservative by construction: each perimeter is sampled
+every cs/4 (cs: cell size) and each sample marks every cell within 0.13 cs of
+it, so every cell a perimeter touches is a boundary cell; an unmarked cell lies
+wholly on one side, decided by testing one centre per run of unmarked cells
+along a row. Points on a perimeter therefore always get the exact predicate.
+
+Zones close together (a city) use one dense table of bytes; zones spread far
+apart (all the QPV of France) use a sparse layout: the grid is cut into 16 x 16
+blocks and only the blocks a zone reaches get cells, behind a table of block
+numbers.
 """
 
 from __future__ import annotations

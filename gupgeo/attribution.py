@@ -477,6 +477,7 @@ def count_by_zone(
     LOC-A           1          1      2
     LOC-B           0          0      0
     """
+    eng.check_crs(features, "entités")
     if sum(option is not None for option in (weight, distinct)) > 1:
         raise ValueError("weight et distinct : attendu l'un ou l'autre, pas les deux.")
     for option in (by, weight, distinct):

@@ -81,6 +81,32 @@ def _cmd_carte(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_attribute(args: argparse.Namespace) -> int:
+    from gupgeo.attribution import attribute, attribution_report, write_attribution
+    from gupgeo.territory import read_layer
+
+    print(f"Lecture de {args.input}…", file=sys.stderr)
+    features = read_layer(args.input, args.layer)
+    zones = read_layer(args.zones, args.zones_layer)
+    print(
+        f"Rattachement de {len(features)} entités aux {len(zones)} zones "
+        f"(clé « {args.key} », tolérance {args.tolerance_m:g} m)…",
+        file=sys.stderr,
+    )
+    result = attribute(
+        features,
+        zones,
+        key=args.key,
+        predicate=args.predicate,
+        tolerance_m=args.tolerance_m,
+        multiple=args.multiple,
+    )
+    report_path = write_attribution(result, args.output)
+    print(attribution_report(result).to_text())
+    print(f"Couche écrite : {args.output} ; rapport : {report_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gupgeo",
@@ -171,6 +197,44 @@ def build_parser() -> argparse.ArgumentParser:
     p_map.add_argument("--subtitle", default="", help="sous-titre")
     p_map.add_argument("--sources", default="", help="sources citées dans la légende")
     p_map.set_defaults(func=_cmd_carte)
+    p_att = sub.add_parser(
+        "attribute",
+        help="rattacher des points, lignes ou polygones aux quartiers (ou autres zones)",
+        description="Ajoute à chaque entité l'identifiant de la zone où elle se trouve, avec "
+        "son statut (dans la zone, plusieurs zones, tolérance, hors zone…), et écrit un "
+        "rapport : entités en entrée = entités comptées en sortie.",
+    )
+    p_att.add_argument("input", type=Path, metavar="ENTREE")
+    p_att.add_argument("--zones", type=Path, required=True, help="couche de zones (polygones)")
+    p_att.add_argument("--key", default="code_qp", help="colonne identifiant des zones")
+    p_att.add_argument(
+        "--tolerance-m",
+        type=float,
+        default=0.0,
+        help="rattacher à la zone la plus proche une entité hors zone à moins de N m",
+    )
+    p_att.add_argument(
+        "--predicate",
+        choices=["covered_by", "within", "intersects"],
+        default="covered_by",
+        help="covered_by (défaut) : un point sur le périmètre est dans la zone ; within : non",
+    )
+    p_att.add_argument(
+        "--multiple",
+        choices=["first", "largest", "all"],
+        default="first",
+        help="entité dans plusieurs zones : la première, la plus grande part, ou toutes",
+    )
+    p_att.add_argument("--layer", help="couche de ENTREE (si son nom ne l'indique pas)")
+    p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
+    p_att.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="fichier de sortie (.gpkg, .geojson, .fgb, .parquet, .csv) ; rapport à côté",
+    )
+    p_att.set_defaults(func=_cmd_attribute)
     # Further commands register below.
     return parser
 

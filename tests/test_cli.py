@@ -93,3 +93,53 @@ def test_dashboard_bad_period_is_a_clear_error(tmp_path: Path, capsys) -> None:
     )
     assert code == 2
     assert "l'an dernier" in capsys.readouterr().err
+
+
+def test_attribute_command_writes_layer_and_report(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "signalements_rattaches.gpkg"
+    code = main(
+        [
+            "attribute",
+            str(SAMPLE / "signalements.csv"),
+            "--zones",
+            str(SAMPLE / "quartiers.geojson"),
+            "--tolerance-m",
+            "15",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0 and out.exists()
+    text = capsys.readouterr().out
+    assert "toutes les entités sont comptées une fois" in text
+    assert "LOC-SANITAS" in text
+
+
+def test_attribute_command_wrong_file_names_it(tmp_path: Path, capsys) -> None:
+    code = main(
+        [
+            "attribute",
+            str(SAMPLE / "README.md"),
+            "--zones",
+            str(SAMPLE / "quartiers.geojson"),
+            "-o",
+            str(tmp_path / "x.gpkg"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "README.md" in err and "non pris en charge" in err
+
+
+def test_carte_command_writes_offline_map(tmp_path: Path, capsys) -> None:
+    from .browser_support import require_assets
+
+    require_assets()
+    out = tmp_path / "carte.html"
+    assert (
+        main(["carte", str(require_sample()), "-o", str(out), "--publication", "partenaires"]) == 0
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "partenaires" in html
+    assert "https://unpkg.com" not in html and "cdn.jsdelivr.net" not in html
+    assert "Carte enregistrée" in capsys.readouterr().out
