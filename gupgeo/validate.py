@@ -18,11 +18,14 @@ lists them all and the caller decides what is fatal. The rules, in order:
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
@@ -32,6 +35,12 @@ from gupgeo.readers._raw import RawLayer
 from gupgeo.report import LayerReport, format_count
 from gupgeo.schemas import LayerSchema, normalise_name
 from gupgeo.statuses import canonical_statuses
+
+_PREFETCH_ROWS = 100_000
+"""From this many rows, the identifier check starts early on another core."""
+
+FREE_TEXT = frozenset({"description", "recommandation", "adresse", "objet", "motif", "intitule"})
+"""Free-text columns: kept as written (only blank values become missing)."""
 
 FAR_M = 20_000.0
 """Distance beyond which a feature is flagged as far from the territory's quartiers."""
@@ -162,6 +171,9 @@ def validate_raw(
         rej.add(np.arange(n), [reason] * n)
         return _finish(frame, raw, schema, rej, report, labels, geometry=None)
 
+    # The identifier check is one hash pass in pyarrow, which releases the GIL: it
+    # runs on the other core while the geometries are built.
+    distinct = _start_distinct_check(frame, schema)
     geometry = (
         _build_geometry(frame, raw, schema, report, rej, labels) if schema.is_spatial else None
     )
@@ -173,7 +185,9 @@ def validate_raw(
     frame = _type_columns(frame, schema, report, rej, labels, decimal_comma=raw.decimal_comma)
     if schema.name == "signalements":
         frame = _signalement_rules(frame, raw, report)
-    _flag_duplicates(frame, schema, report, rej, labels)
+    _flag_duplicates(
+        frame, schema, report, rej, labels, distinct=distinct.result() if distinct else None
+    )
     if geometry is not None and territory is not None:
         _flag_far(geometry, rej.mask, territory, far_m, report, labels)
     return _finish(frame, raw, schema, rej, report, labels, geometry)
@@ -334,7 +348,11 @@ def _points_from_xy(
 ) -> np.ndarray | None:
     """Fast path for coordinate columns: work on arrays, build points once, in Lambert-93."""
     ok = np.isfinite(x) & np.isfinite(y) & ~rej.mask
-    crs = _decide_crs(x[ok], y[ok], raw, report)
+    crs = (
+        _decide_crs(x[ok], y[ok], raw, report)
+        if raw.crs is None
+        else _decide_crs(x, y, raw, report)
+    )
     if crs is None:
         return None
     x, y = x.copy(), y.copy()
@@ -346,10 +364,12 @@ def _points_from_xy(
             x[pos], y[pos] = y[pos], x[pos].copy()
     if not crs.equals(WORK_CRS):
         transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
-        x, y = transformer.transform(x, y)
+        x, y = transformer.transform(x, y, inplace=True)
         report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
-    geoms = np.full(len(x), None, dtype=object)
     finite = np.isfinite(x) & np.isfinite(y)
+    if finite.all():
+        return np.asarray(shapely.points(x, y), dtype=object)
+    geoms = np.full(len(x), None, dtype=object)
     geoms[finite] = shapely.points(x[finite], y[finite])
     return geoms
 
@@ -568,10 +588,13 @@ def _type_columns(
             else:
                 frame[col.name] = parsed_num
         else:
-            text = values.astype("string").str.strip()
-            frame[col.name] = text.where(text != "")
+            frame[col.name] = _clean_text(values, strip=col.name not in FREE_TEXT)
         if col.required:
-            blank_req = _blank(values).to_numpy()
+            blank_req = (
+                frame[col.name].isna().to_numpy()
+                if col.kind == "text"
+                else _blank(values).to_numpy()
+            )
             if blank_req.any():
                 pos = np.flatnonzero(blank_req)
                 msg = f"{col.name} vide (valeur obligatoire)"
@@ -599,6 +622,15 @@ def _type_columns(
                 )
             frame["gravite"] = frame["gravite"].where(~out_of_range)
     return frame
+
+
+def _clean_text(values: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Text with blanks as missing values and, unless ``strip`` is false, no surrounding spaces."""
+    if not pd.api.types.is_string_dtype(values) or values.dtype == object:
+        values = values.astype("string")
+    text = values.str.strip() if strip else values
+    blank = text == "" if strip else (text == "") | text.str.isspace()
+    return text.where(~blank) if blank.any() else text
 
 
 def _has_decimal_comma(values: pd.Series) -> bool:
@@ -665,18 +697,41 @@ def _signalement_rules(frame: pd.DataFrame, raw: RawLayer, report: LayerReport) 
     return frame
 
 
+def _start_distinct_check(frame: pd.DataFrame, schema: LayerSchema) -> Future[bool] | None:
+    """Start the identifier uniqueness check on another core (pyarrow releases the GIL)."""
+    if not schema.id_column or schema.id_column not in frame.columns or len(frame) < _PREFETCH_ROWS:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gupgeo-ids")
+    future = pool.submit(_all_distinct, frame[schema.id_column])
+    pool.shutdown(wait=False)
+    return future
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """Whether non-null ``ids`` are all different (one hash pass, no per-row output)."""
+    try:
+        arr = pa.array(ids, from_pandas=True)
+    except (pa.ArrowException, TypeError):
+        return bool(ids.dropna().is_unique)
+    return len(pc.unique(arr.drop_null())) == len(arr) - arr.null_count
+
+
 def _flag_duplicates(
     frame: pd.DataFrame,
     schema: LayerSchema,
     report: LayerReport,
     rej: _Rejections,
     labels: _Labels,
+    *,
+    distinct: bool | None = None,
 ) -> None:
     if not schema.id_column or schema.id_column not in frame.columns:
         return
     ids = frame[schema.id_column]
     considered = ids.notna().to_numpy() & ~rej.mask
-    sub = ids[considered]
+    if considered.all() and (distinct if distinct is not None else _all_distinct(ids)):
+        return
+    sub = ids if considered.all() else ids[considered]
     dup = sub.duplicated(keep="first")
     if not dup.any():
         return
@@ -747,7 +802,7 @@ def _finish(
         for label, msg in raw.unreadable:
             report.add("rejet", msg, row=label, kind="entité illisible")
     report.rows_rejected = len(rejects)
-    kept = frame.loc[keep].reset_index(drop=True)
+    kept = frame.reset_index(drop=True) if keep.all() else frame.loc[keep].reset_index(drop=True)
     kept = kept.drop(columns=[c for c in ("geometry",) if c in kept.columns])
     ordered = [c.name for c in schema.columns if c.name in kept.columns]
     coord_cols = {raw.x_column, raw.y_column, raw.xy_column} - {None}

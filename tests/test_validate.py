@@ -243,3 +243,29 @@ def test_report_text_is_french_and_balanced(tmp_path: Path, squares) -> None:
     text = load_territory(tmp_path).report.to_text()
     assert "lignes lues 2 = conservées 2 + rejetées 0" in text
     assert "décompte exact" in text and "aucune erreur bloquante" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "signalements_dates_invalides.csv",
+        "signalements_doublons.csv",
+        "signalements_windows1252.csv",
+    ],
+)
+def test_large_file_path_gives_the_same_result(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files from 100,000 rows check identifiers on another core first: same outcome."""
+    import sys
+
+    from .conftest import SAMPLE
+
+    validate_module = sys.modules["gupgeo.validate"]
+    path = SAMPLE / "dirty" / name
+    small = read_layer(path)
+    monkeypatch.setattr(validate_module, "_PREFETCH_ROWS", 0)
+    large = read_layer(path)
+    assert large.drop(columns="geometry").equals(small.drop(columns="geometry"))
+    assert large.geometry.equals(small.geometry)
+    r_small, r_large = small.attrs["rapport"].layers[0], large.attrs["rapport"].layers[0]
+    assert [i.message for i in r_large.issues] == [i.message for i in r_small.issues]
+    assert (r_large.rows_kept, r_large.rows_rejected) == (r_small.rows_kept, r_small.rows_rejected)

@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from pyproj import CRS
 
 from gupgeo.crs import DISPLAY_CRS
@@ -25,6 +28,7 @@ from gupgeo.schemas import normalise_name
 log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 256 * 1024
+_ARROW_CODECS = {"utf-8-sig": "utf8", "utf-8": "utf8", "latin-1": "latin1"}
 SEPARATORS = (";", ",", "\t", "|")
 
 LON_NAMES = ("longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84", "longitude_wgs84")
@@ -198,22 +202,31 @@ def read_csv(path: Path) -> RawLayer:
 def _read_fast(
     path: Path, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
 ) -> pd.DataFrame | None:
-    dtypes: dict[str, type[str] | str] = {c: str for c in header if c not in coord_cols}
-    dtypes.update({c: "float64" for c in coord_cols})
+    """Read with pyarrow's multi-threaded CSV parser; ``None`` if the file needs the slow path."""
+    if len(set(header)) != len(header):
+        return None  # duplicated column names: let pandas disambiguate them
+    column_types: dict[str, pa.DataType] = {c: pa.string() for c in header}
+    column_types.update({c: pa.float64() for c in coord_cols})
     try:
-        return pd.read_csv(
+        table = pacsv.read_csv(
             path,
-            sep=sep,
-            encoding=codec,
-            engine="pyarrow",
-            dtype=dtypes,
-            decimal="," if decimal_comma else ".",
-            keep_default_na=False,
-            na_values=[""],
+            read_options=pacsv.ReadOptions(encoding=_ARROW_CODECS.get(codec, codec)),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(
+                column_types=column_types,
+                decimal_point="," if decimal_comma else ".",
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
         )
-    except Exception as exc:  # pyarrow raises ArrowInvalid, ValueError, …
+    except (pa.ArrowException, ValueError, UnicodeDecodeError) as exc:
         log.debug("lecture rapide impossible (%s) : lecture en texte", exc)
         return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = table.to_pandas(types_mapper={pa.string(): text}.get)
+    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
+    return frame
 
 
 def _read_text(path: Path, sep: str, codec: str, sep_reason: str) -> pd.DataFrame:
