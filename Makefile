@@ -24,6 +24,8 @@ demo: $(STAMP) assets
 	$(BIN)/gupgeo carte data/sample -o out/carte_territoire.html --publication partenaires \
 		--title "Territoire de démonstration" --subtitle "Tours Métropole — données synthétiques" \
 		--sources "échantillon synthétique gupgeo ; périmètres QPV approximatifs"
+	$(BIN)/gupgeo atlas data/sample -o out/atlas --period 2024
+	$(BIN)/gupgeo review OP-01 --territory data/sample -o out/revue_OP-01.html
 
 LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks)
 

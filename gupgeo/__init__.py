@@ -45,6 +45,10 @@ _LAZY = {
     "map_territory": "gupgeo.maps",
     "save_map": "gupgeo.maps",
     "publish": "gupgeo.publication",
+    "build_atlas": "gupgeo.atlas",
+    "AtlasOptions": "gupgeo.atlas",
+    "review_operation": "gupgeo.review",
+    "OperationReview": "gupgeo.review",
 }
 
 

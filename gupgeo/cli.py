@@ -107,6 +107,44 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_atlas(args: argparse.Namespace) -> int:
+    from gupgeo.atlas import build_atlas
+
+    result = build_atlas(
+        load_territory(*args.paths),
+        args.output,
+        period=args.period,
+        publication=args.publication,
+        quartiers=args.quartiers or None,
+        filter=args.filter,
+        order_by=args.order_by,
+        page_name=args.page_name,
+        file_name=args.file_name,
+        extent=args.extent,
+        margin_pct=args.margin_pct,
+        pdf=args.pdf,
+        workers=args.workers,
+        basemap=None if args.basemap == "aucun" else args.basemap,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from gupgeo.review import review_operation
+
+    review = review_operation(
+        load_territory(*args.territory),
+        args.operation,
+        buffer_m=args.buffer_m,
+        months=args.months,
+        publication=args.publication,
+    )
+    print(f"Revue de « {review.name} » écrite : {review.save(args.output)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gupgeo",
@@ -235,6 +273,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="fichier de sortie (.gpkg, .geojson, .fgb, .parquet, .csv) ; rapport à côté",
     )
     p_att.set_defaults(func=_cmd_attribute)
+    p_atlas = sub.add_parser(
+        "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
+    )
+    p_atlas.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_atlas.add_argument("-o", "--output", type=Path, default=Path("out/atlas"))
+    p_atlas.add_argument(
+        "--period",
+        "--periode",
+        dest="period",
+        required=True,
+        help="2024, 2024-T2, 2024-03 ou 2024-01-15/2024-06-30",
+    )
+    p_atlas.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires"
+    )
+    p_atlas.add_argument(
+        "--quartiers", nargs="+", metavar="CODE_QP", help="quartiers à produire (défaut : tous)"
+    )
+    p_atlas.add_argument(
+        "--filtre",
+        dest="filter",
+        help="expression sur la couche quartiers, ex. \"commune == 'Tours'\"",
+    )
+    p_atlas.add_argument(
+        "--ordre", dest="order_by", help="colonne des quartiers qui ordonne les pages"
+    )
+    p_atlas.add_argument("--nom-page", dest="page_name", default="{nom_qp}")
+    p_atlas.add_argument("--nom-fichier", dest="file_name", default="{nom_qp}")
+    p_atlas.add_argument("--emprise", dest="extent", choices=["auto", "fixed"], default="auto")
+    p_atlas.add_argument(
+        "--marge", dest="margin_pct", type=float, default=10.0, help="marge autour du quartier (%%)"
+    )
+    p_atlas.add_argument(
+        "--fond",
+        dest="basemap",
+        choices=["plan-ign", "osm", "ortho-ign", "aucun"],
+        default="plan-ign",
+    )
+    p_atlas.add_argument("--pdf", action="store_true", help="écrire aussi les PDF (WeasyPrint)")
+    p_atlas.add_argument("--workers", type=int, default=None, help="processus en parallèle")
+    p_atlas.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    p_atlas.set_defaults(func=_cmd_atlas)
+
+    p_rev = sub.add_parser(
+        "review",
+        help="revue d'une opération d'aménagement (identifiant ou fichier de périmètre)",
+    )
+    p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
+    p_rev.add_argument(
+        "--territory", "--territoire", nargs="+", type=Path, required=True, metavar="TERRITOIRE"
+    )
+    p_rev.add_argument("-o", "--output", type=Path, default=Path("out/revue.html"))
+    p_rev.add_argument("--buffer-m", type=float, default=200.0, help="zone d'influence (m)")
+    p_rev.add_argument("--months", type=int, default=24, help="mois avant/après la livraison")
+    p_rev.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires"
+    )
+    p_rev.set_defaults(func=_cmd_review)
     # Further commands register below.
     return parser
 

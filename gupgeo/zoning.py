@@ -88,6 +88,9 @@ def attribute_territory(
         else:
             frame = attribute(frame, zones, key=keys, tolerance_m=tolerance_m, multiple="largest")
             reports[name] = frame.attrs.get(REPORT_ATTR)
+        # The report lives in ``result.attribution``: pandas deep-copies ``attrs`` on
+        # every operation, which would make each later step pay for it.
+        frame.attrs = {}
         layers[name] = frame
     result = Territory(layers, provenance=territory.provenance, report=territory.report)
     result.attribution = reports

@@ -143,3 +143,21 @@ def test_carte_command_writes_offline_map(tmp_path: Path, capsys) -> None:
     assert "partenaires" in html
     assert "https://unpkg.com" not in html and "cdn.jsdelivr.net" not in html
     assert "Carte enregistrée" in capsys.readouterr().out
+
+
+def test_review_command_unknown_operation_lists_known_ones(tmp_path: Path, capsys) -> None:
+    code = main(
+        ["review", "OP-99", "--territory", str(require_sample()), "-o", str(tmp_path / "r.html")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "OP-99" in err and "OP-01" in err
+
+
+def test_review_command_writes_report(tmp_path: Path, capsys) -> None:
+    from .browser_support import require_assets
+
+    require_assets()
+    out = tmp_path / "revue.html"
+    assert main(["review", "OP-01", "--territory", str(require_sample()), "-o", str(out)]) == 0
+    assert out.exists() and "Revue de « " in capsys.readouterr().out

@@ -1,0 +1,304 @@
+"""HTML of an operation review: one file with its map, charts and static print map."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.figure import Figure
+
+from gupgeo import _review_data as rd
+from gupgeo._html_report import (
+    Cell,
+    Table,
+    date_cell,
+    format_long_date,
+    format_number,
+    is_missing,
+    number_cell,
+    render,
+    static_text,
+    svg_data_uri,
+    text_cell,
+)
+from gupgeo.publication import PROFILE_LABELS, SECRET_THRESHOLD
+
+if TYPE_CHECKING:
+    from gupgeo.review import OperationReview
+
+ZONE_COLORS = {rd.PERIMETRE: "#7b3294", rd.ABORDS: "#e69f00"}
+
+
+def _count(value: Any, public: bool) -> Cell:
+    if public and not is_missing(value) and float(value) < SECRET_THRESHOLD:
+        return Cell("secret", "", True, css="gg-secret")
+    return number_cell(value)
+
+
+def category_table(review: OperationReview) -> Table:
+    public = review.publication == "public"
+    rows = []
+    for cat, r in review.signalements_by_category.iterrows():
+        rows.append(
+            (
+                text_cell(cat),
+                _count(r[rd.PERIMETRE], public),
+                _count(r[rd.ABORDS], public),
+                _count(r["total"], public),
+                _count(r["premiere_moitie"], public),
+                _count(r["seconde_moitie"], public),
+                number_cell(r["evolution_pct"], "%") if not public else Cell("", "", True),
+            )
+        )
+    w = review.windows
+    middle = w.start + (w.end - w.start) / 2
+    headers = (("Catégorie", False), ("Périmètre", True), (f"Abords ({review.buffer_m:g} m)", True),
+               ("Total", True), (f"Jusqu'au {middle:%d/%m/%Y}", True),
+               (f"Depuis le {middle:%d/%m/%Y}", True), ("Évolution", True))  # fmt: skip
+    return Table(
+        f"Signalements du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}, par catégorie",
+        headers, tuple(rows), note="Évolution : seconde moitié de la fenêtre rapportée à la "
+        "première (même durée).", attrs={"data-table": "categories"},
+        empty="Aucun signalement dans le périmètre ni ses abords sur la fenêtre.",
+    )  # fmt: skip
+
+
+def _last(end: pd.Timestamp) -> pd.Timestamp:
+    return end - pd.Timedelta(days=1)
+
+
+def before_after_table(review: OperationReview) -> Table | None:
+    ba = review.before_after
+    w = review.windows
+    if ba is None or w.before is None or w.after is None:
+        return None
+    public = review.publication == "public"
+    rows = []
+    for cat, r in ba.iterrows():
+        label = "Total" if cat == "total" else str(cat)
+        rows.append(
+            (
+                text_cell(label),
+                _count(r["avant"], public),
+                number_cell(r["avant_par_mois"], "par mois"),
+                _count(r["apres"], public),
+                number_cell(r["apres_par_mois"], "par mois"),
+                number_cell(r["evolution_pct"], "%"),
+            )
+        )
+    headers = (("Catégorie", False),
+               (f"Avant ({w.before[0]:%d/%m/%Y} – {_last(w.before[1]):%d/%m/%Y})", True),
+               ("par mois", True),
+               (f"Après ({w.after[0]:%d/%m/%Y} – {_last(w.after[1]):%d/%m/%Y})", True),
+               ("par mois", True), ("Évolution du rythme", True))  # fmt: skip
+    return Table(
+        "Avant / après la livraison, dans le périmètre", headers, tuple(rows[:-1]),
+        foot=tuple(rows[-1:]), attrs={"data-table": "avant-apres"},
+        note="Rythme mensuel : nombre de signalements divisé par la durée de chaque fenêtre.",
+    )  # fmt: skip
+
+
+def constats_table(review: OperationReview) -> Table:
+    rows = []
+    for r in review.constats.drop(columns="geometry").to_dict("records"):
+        g = r.get("gravite")
+        rows.append(
+            (
+                date_cell(r.get("date")),
+                text_cell(r.get("zone")),
+                text_cell(r.get("demarche")),
+                text_cell(r.get("theme")),
+                Cell(format_number(g) if not is_missing(g) else "non renseignée",
+                     "" if is_missing(g) else str(int(g)), True,
+                     css=f"gg-gravite-{'' if is_missing(g) else int(g)}"),
+                text_cell(r.get("recommandation")),
+                text_cell(r.get("statut")),
+            )
+        )  # fmt: skip
+    headers = (("Date", False), ("Zone", False), ("Démarche", False), ("Thème", False),
+               ("Gravité", True), ("Recommandation", False), ("Suite donnée", False))  # fmt: skip
+    return Table("Constats de prévention situationnelle", headers, tuple(rows),
+                 attrs={"data-table": "constats"},
+                 empty="Aucun constat communicable dans le périmètre ni ses abords.")  # fmt: skip
+
+
+def equipements_table(review: OperationReview) -> Table:
+    eq = review.equipements
+    if len(eq):
+        eq = eq.assign(_z=(eq["zone"] != rd.PERIMETRE).astype(int)).sort_values(
+            ["_z", "distance_m"], kind="stable"
+        )
+    rows = []
+    for r in eq.drop(columns="geometry").to_dict("records"):
+        rows.append(
+            (
+                text_cell(r.get("nom")),
+                text_cell(r.get("type")),
+                text_cell(r.get("gestionnaire")),
+                text_cell(r.get("zone")),
+                number_cell(r.get("distance_m"), "m"),
+                text_cell(r.get("contrainte_gestion")),
+            )
+        )
+    headers = (("Équipement", False), ("Type", False), ("Gestionnaire", False), ("Zone", False),
+               ("Distance (m)", True), ("Contrainte de gestion à intégrer", False))  # fmt: skip
+    return Table("Équipements et contraintes de gestion", headers, tuple(rows),
+                 attrs={"data-table": "equipements"},
+                 empty="Aucun équipement dans le périmètre ni ses abords.")  # fmt: skip
+
+
+def garanties_table(review: OperationReview) -> Table:
+    rows = [
+        (date_cell(r.get("date")), text_cell(r.get("objet")), text_cell(r.get("objet_id")),
+         text_cell(r.get("motif")), text_cell(r.get("moment")))
+        for r in review.garanties.to_dict("records")
+    ]  # fmt: skip
+    headers = (("Date", False), ("Objet", False), ("Identifiant", False), ("Motif", False),
+               ("Moment", False))  # fmt: skip
+    return Table("Recours à la garantie", headers, tuple(rows), attrs={"data-table": "garanties"},
+                 empty="Aucun recours à la garantie sur l'opération ni sur les équipements "
+                 "de son périmètre.")  # fmt: skip
+
+
+def _svg(fig: Figure) -> str:
+    import io
+
+    import matplotlib as mpl
+
+    from gupgeo.charts import STYLE
+
+    buffer = io.StringIO()
+    settings: Any = {**STYLE, "svg.hashsalt": "gupgeo-revue"}
+    with mpl.rc_context(settings):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def quarter_chart(review: OperationReview) -> str:
+    """Signalements per quarter, périmètre and abords side by side (SVG text)."""
+    import matplotlib as mpl
+
+    from gupgeo.charts import FIG_SIZE_IN, STYLE
+
+    table = review.signalements_by_quarter
+    style: Any = STYLE
+    with mpl.rc_context(style):
+        fig = Figure(figsize=FIG_SIZE_IN, dpi=100, layout="constrained")
+        ax = fig.add_subplot()
+        x = np.arange(len(table))
+        width = 0.4
+        for i, zone in enumerate(rd.ZONES):
+            label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
+            ax.bar(x + (i - 0.5) * width, table[zone].to_numpy(), width=width,
+                   color=ZONE_COLORS[zone], label=label)  # fmt: skip
+        ax.set_xticks(x, [f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
+                          for i, q in enumerate(table.index)])  # fmt: skip
+        ax.set_ylabel("Signalements")
+        ax.grid(False, axis="x")
+        w = review.windows
+        if w.delivery is not None:
+            q = pd.Timestamp(w.delivery).to_period("Q")
+            label = f"{q.year}-T{q.quarter}"
+            if label in table.index:
+                pos = list(table.index).index(label)
+                ax.axvline(pos - 0.5, color="#333333", linestyle="--", linewidth=1)
+                ax.text(pos - 0.45, ax.get_ylim()[1] * 0.95, "livraison", fontsize=8, va="top")
+        fig.suptitle("Signalements par trimestre", x=0.01, ha="left", fontweight="bold")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        return _svg(fig)
+
+
+def print_map(review: OperationReview) -> str:
+    """Static map for print: abords, perimeter, signalement density, équipements, constats."""
+    from gupgeo.atlas._svg import GRAVITE_COLORS, MISSING_COLOR, Frame, SvgMap, density_grid
+
+    geom = review.perimeter.geometry.iloc[0]
+    ring = geom.buffer(review.buffer_m)
+    frame = Frame.around(ring.bounds, width=720, height=460, margin_pct=5)
+    svg = SvgMap(frame, title=f"Périmètre et abords : {review.name}", css_class="gg-printmap")
+    svg.polygons([ring], fill="#fff3d6", stroke=ZONE_COLORS[rd.ABORDS], width=1.5, dash="6 3")
+    sig = review.signalements
+    if len(sig):
+        xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(sig.geometry.array)))
+        boxes, colors, _ = density_grid(xy, frame, cell_m=25.0)
+        svg.cells(boxes, colors)
+    hatch = svg.hatch("gg-hatch-rev", ZONE_COLORS[rd.PERIMETRE])
+    svg.polygons([geom], fill=hatch, stroke=ZONE_COLORS[rd.PERIMETRE], width=2)
+    eq = review.equipements
+    if len(eq):
+        svg.points(shapely.get_coordinates(np.asarray(eq.geometry.array)), colors="#4d4d4d",
+                   radius=3, shape="square")  # fmt: skip
+    constats = review.constats
+    if review.publication != "public" and len(constats):
+        geoms = shapely.point_on_surface(np.asarray(constats.geometry.array))
+        level = (
+            pd.to_numeric(constats["gravite"], errors="coerce") if "gravite" in constats else None
+        )
+        colors = [
+            GRAVITE_COLORS.get(int(v), MISSING_COLOR) if v == v else MISSING_COLOR
+            for v in (level if level is not None else [np.nan] * len(constats))
+        ]
+        svg.points(shapely.get_coordinates(geoms), colors=colors, radius=4.5)
+    svg.scale_bar()
+    return svg.render()
+
+
+def render_review(review: OperationReview) -> str:
+    w = review.windows
+    public = review.publication == "public"
+    r = review.record
+    facts = [
+        ("Surface du périmètre", f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha"),
+        ("Abords étudiés", f"{review.buffer_m:g}\u202fm autour du périmètre"),
+        ("Fenêtre étudiée", f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}"),
+    ]  # fmt: skip
+    if r.get("date_debut") is not None:
+        facts.append(("Début des travaux", f"{pd.Timestamp(r['date_debut']):%d/%m/%Y}"))
+    if r.get("date_livraison") is not None:
+        state = "livrée" if w.delivery is not None else "prévue"
+        facts.append((f"Livraison ({state})", f"{pd.Timestamp(r['date_livraison']):%d/%m/%Y}"))
+    if r.get("montant_eur") is not None:
+        facts.append(("Montant", f"{format_number(r['montant_eur'])}\u202f€"))
+    if r.get("code_qp"):
+        facts.append(("Quartier", review.quartier_name or str(r["code_qp"])))
+    cat = review.signalements_by_category
+    figures = [
+        ("Signalements dans le périmètre", int(cat[rd.PERIMETRE].sum()) if len(cat) else 0, "perimetre"),
+        ("Signalements dans les abords", int(cat[rd.ABORDS].sum()) if len(cat) else 0, "abords"),
+        ("Constats", len(review.constats), "constats"),
+        ("Équipements concernés", len(review.equipements), "equipements"),
+        ("Recours à la garantie", len(review.garanties), "garanties"),
+    ]  # fmt: skip
+    figure_cells = []
+    for label, value, key in figures:
+        secret = public and key in ("perimetre", "abords") and value < SECRET_THRESHOLD
+        figure_cells.append(
+            {"label": label, "text": "secret" if secret else format_number(value),
+             "value": "" if secret else str(value), "key": key}
+        )  # fmt: skip
+    context = {
+        "title": f"Revue de l'opération : {review.name}",
+        "name": review.name,
+        "operation_id": review.operation_id,
+        "source": review.source,
+        "inline_css": static_text("atlas.css"),
+        "root": "",
+        "facts": facts,
+        "figures": figure_cells,
+        "publication": review.publication,
+        "publication_label": PROFILE_LABELS[review.publication],
+        "build_date": format_long_date(review.build_date),
+        "categories": category_table(review),
+        "before_after": before_after_table(review),
+        "quarter_chart": svg_data_uri(quarter_chart(review)),
+        "constats": constats_table(review) if not public else None,
+        "equipements": equipements_table(review),
+        "garanties": garanties_table(review),
+        "map_html": review.map_html,
+        "print_map": print_map(review),
+        "notes": review.notes,
+        "delivered": w.delivery is not None,
+    }
+    return render("review.html", **context)

@@ -1,0 +1,306 @@
+"""Build the atlas: prepare once, write the pages in parallel, then the index.
+
+Pages are independent: each is built in a worker process from its own
+:class:`~gupgeo.atlas._prepare.QuartierTask`; a page that fails is reported with its
+cause (in the result, the log and the index) and the others are kept. A worker that
+dies takes its pending pages with it: they are retried once in a fresh pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from gupgeo._html_report import environment, static_text
+from gupgeo.atlas._pages import PageResult, build_page
+from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
+from gupgeo.atlas.options import AtlasOptions
+from gupgeo.dashboard import DashboardConfig
+from gupgeo.publication import check_profile
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, PageResult], None]
+
+
+@dataclass(frozen=True)
+class AtlasResult:
+    """What :func:`build_atlas` wrote, how long it took, and which pages failed."""
+
+    out_dir: Path
+    index: Path
+    pages: tuple[PageResult, ...]
+    seconds: float
+    prepare_seconds: float
+    workers: int
+    pdf: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def failures(self) -> tuple[PageResult, ...]:
+        return tuple(p for p in self.pages if not p.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        """French summary, as printed by the CLI."""
+        done = sum(p.ok for p in self.pages)
+        lines = [
+            f"Atlas écrit dans {self.out_dir} : {done}/{len(self.pages)} page(s) en "
+            f"{self.seconds:.1f} s ({self.workers} processus)".replace(".", ",", 1),
+            f"  sommaire : {self.index}",
+        ]
+        lines += [f"  ÉCHEC {p.title} ({p.code_qp}) : {p.error}" for p in self.failures]
+        lines += [f"  PDF : {p}" for p in self.pdf]
+        return "\n".join(lines)
+
+
+class TextProgress:
+    """A progress bar on a terminal, one line per page otherwise (logs, CI)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int, total: int, result: PageResult) -> None:
+        state = "ok" if result.ok else "ÉCHEC"
+        if self.tty:
+            width = 28
+            filled = int(width * done / total)
+            bar = "█" * filled + "·" * (width - filled)
+            text = f"\rAtlas [{bar}] {done}/{total} {result.title[:30]:<30} {state}"
+            self.stream.write(text + ("\n" if done == total else ""))
+        else:
+            self.stream.write(
+                f"Atlas {done}/{total} : {result.title} — {state} ({result.seconds:.1f} s)\n"
+            )
+        self.stream.flush()
+
+
+def available_cores() -> int:
+    """Cores this process may use (affinity-aware)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def run_pages(
+    items: Sequence[QuartierTask], *, workers: int, progress: ProgressCallback | None
+) -> list[PageResult]:
+    """Build every page, in parallel when ``workers`` > 1; results in page order."""
+    results: dict[int, PageResult] = {}
+    total = len(items)
+
+    def record(i: int, result: PageResult) -> None:
+        results[i] = result
+        if progress is not None:
+            progress(len(results), total, result)
+
+    # Compile the templates once here: forked workers inherit them.
+    environment().get_template("atlas_quartier.html")
+    if workers <= 1:
+        for i, task in enumerate(items):
+            record(i, build_page(task))
+        return [results[i] for i in range(total)]
+    pending = list(range(total))
+    for _ in range(2):
+        pending = _pool_run(items, pending, workers, record)
+        if not pending:
+            break
+        logger.warning("atlas : processus interrompu, %d page(s) relancée(s)", len(pending))
+    # Still crashing: one process per page, so only the culprit is lost.
+    for i in pending:
+        if _pool_run(items, [i], 1, record):
+            record(i, _failed(items[i], RuntimeError(CRASHED)))
+    return [results[i] for i in range(total)]
+
+
+CRASHED = "le processus de calcul de la page s'est arrêté brutalement (mémoire insuffisante ?)"
+
+
+def _pool_run(
+    items: Sequence[QuartierTask],
+    pending: Sequence[int],
+    workers: int,
+    record: Callable[[int, PageResult], None],
+) -> list[int]:
+    """Run ``pending`` pages in a fresh pool; return those lost to a dead worker."""
+    broken: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        futures: dict[Future[PageResult], int] = {
+            pool.submit(build_page, items[i]): i for i in pending
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                record(i, future.result())
+            except BrokenProcessPool:
+                broken.append(i)
+            except Exception as exc:  # pickling or transport errors
+                record(i, _failed(items[i], exc))
+    return sorted(broken)
+
+
+def _failed(task: QuartierTask, exc: BaseException) -> PageResult:
+    return PageResult(
+        task.page.code_qp, task.page.title, task.page.href, ok=False, seconds=0.0,
+        error=f"{type(exc).__name__} : {exc}",
+    )  # fmt: skip
+
+
+def _write_static(root: Path) -> None:
+    assets = root / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    for name in ("atlas.css", "atlas.js"):
+        (assets / name).write_text(static_text(name), encoding="utf-8")
+    for folder in ("quartiers", "cartes", "graphiques"):
+        (root / folder).mkdir(exist_ok=True)
+
+
+def build_atlas(
+    territory: Any,
+    out_dir: str | Path,
+    *,
+    period: Any,
+    publication: str = "partenaires",
+    options: AtlasOptions | None = None,
+    workers: int | None = None,
+    progress: bool | ProgressCallback = True,
+    build_date: Any = None,
+    dashboard_config: DashboardConfig | None = None,
+    **controls: Any,
+) -> AtlasResult:
+    """Write the quartier atlas: ``index.html`` and one page per quartier, offline.
+
+    Parameters
+    ----------
+    territory
+        A :class:`~gupgeo.Territory` (attributed or not: ``code_qp`` and
+        ``operation_id`` are added when missing) or a mapping layer name → frame.
+    out_dir
+        Folder of the atlas (created). It receives ``index.html``, ``quartiers/``,
+        ``cartes/``, ``graphiques/`` and ``assets/`` (libraries and styles, written once
+        and shared by every page).
+    period
+        ``"2024"``, ``"2024-T2"``, ``"2024-03"`` or a range ``"2024-01-15/2024-06-30"``.
+    publication
+        ``"partenaires"`` (default: no personal data, no ESSP constats), ``"public"``
+        (aggregated, small counts secret) or ``"interne"``.
+    options
+        An :class:`AtlasOptions`; keyword ``controls`` (``quartiers=``, ``filter=``,
+        ``order_by=``, ``page_name=``, ``file_name=``, ``extent=``, ``margin_pct=``,
+        ``indicator=``, ``basemap=``, ``pdf=``…) override its fields.
+    workers
+        Processes building pages (default: the available cores; 1 builds in this
+        process).
+    progress
+        ``True``: progress on standard error; ``False``: silent; or a callable
+        ``(done, total, page_result)``.
+    build_date
+        Date written on the pages (default today): the only varying bytes between two
+        builds of the same inputs.
+    dashboard_config
+        Dashboard choices (default: ESSP excluded unless ``publication="interne"``).
+
+    Returns
+    -------
+    AtlasResult
+        Pages with their time and size, failures with their cause.
+
+    Examples
+    --------
+    >>> import gupgeo, tempfile
+    >>> t = gupgeo.load_territory("data/sample")
+    >>> with tempfile.TemporaryDirectory() as out:  # doctest: +SKIP
+    ...     result = build_atlas(t, out, period="2024", quartiers=["LOC-SANITAS"])
+    ...     result.ok
+    True
+    """
+    start = time.perf_counter()
+    check_profile(publication)
+    opts = AtlasOptions.from_controls(options, controls)
+    root = Path(out_dir)
+    data = prepare(
+        territory, root, period=period, publication=publication, options=opts,
+        build_date=build_date, dashboard_config=dashboard_config,
+    )  # fmt: skip
+    _write_static(root)
+    items = tasks(data)
+    prepared = time.perf_counter() - start
+    n_workers = min(workers or available_cores(), len(items))
+    callback: ProgressCallback | None = (
+        progress if callable(progress) else (TextProgress() if progress else None)
+    )
+    logger.info("atlas : %d page(s), %d processus", len(items), n_workers)
+    results = run_pages(items, workers=n_workers, progress=callback)
+    index = _write_index(data, results)
+    pdfs: tuple[Path, ...] = ()
+    if opts.pdf:
+        from gupgeo.atlas._pdf import write_pdfs
+
+        pdfs = tuple(write_pdfs(root, results))
+    result = AtlasResult(
+        out_dir=root, index=index, pages=tuple(results), seconds=time.perf_counter() - start,
+        prepare_seconds=prepared, workers=n_workers, pdf=pdfs,
+    )  # fmt: skip
+    for failure in result.failures:
+        logger.error("atlas : page %s non produite : %s\n%s", failure.title, failure.error,
+                     failure.details)  # fmt: skip
+    logger.info(result.summary())
+    return result
+
+
+def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
+    from gupgeo.atlas._index import comparison_chart, write_index
+    from gupgeo.atlas._maps import overview_map
+    from gupgeo.atlas.options import INDICATORS
+
+    s = data.settings
+    root = s.root
+    table, column, label = INDICATORS[s.indicator]
+    frame = data.db.tables.get(table)
+    codes = [p.code_qp for p in data.pages]
+    values = frame[column].reindex(codes) if frame is not None and column in frame.columns else None
+    quartiers = data.selected[["code_qp", "nom_qp", "geometry"]].copy()
+    quartiers["nom_qp"] = [p.title for p in data.pages]
+    secret = None
+    if s.publication == "public" and frame is not None:
+        from gupgeo.atlas._content import Secrecy
+
+        secrecy = Secrecy(True, s.secret_threshold)
+        secret = _series([secrecy.hides(data.db, table, column, c) for c in codes], codes)
+    overview_map(
+        quartiers, values if values is not None else _series([None] * len(codes), codes),
+        root / "cartes" / "ensemble.html", root=root, name="Indicateur", value_label=label,
+        extra=None, title=s.options.title, subtitle=f"Période {data.settings.period.label}",
+        sources=s.sources, date=s.build_date, publication=s.publication,
+        basemap=s.options.basemap, secret=secret,
+    )  # fmt: skip
+    chart = comparison_chart(data, root / "graphiques")
+    html_text = write_index(data, results, comparison_chart=chart)
+    index = root / "index.html"
+    index.write_text(html_text, encoding="utf-8")
+    return index
+
+
+def _series(values: list[Any], index: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.Series(values, index=index)

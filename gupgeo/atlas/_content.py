@@ -1,0 +1,318 @@
+"""Dashboard rows and layer extracts turned into the tables and figures of a page.
+
+Every figure comes from the dashboard table it names (``data-indicator="table:column"``
+with the raw value in ``data-value``), so a page always says what the dashboard says.
+In the ``public`` profile, counts below the secrecy threshold read "secret", and so do
+the rates and delays of a table whose main count is secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gupgeo._html_report import (
+    Cell,
+    Table,
+    date_cell,
+    format_value,
+    is_missing,
+    number_cell,
+    raw_value,
+    text_cell,
+    to_float,
+)
+from gupgeo.dashboard import Dashboard
+from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.schemas import AXES_TFPB
+
+SECRET = "secret"
+GRAVITE_LABELS = {1: "1 — faible", 2: "2 — moyenne", 3: "3 — forte"}
+
+
+@dataclass(frozen=True)
+class Secrecy:
+    """Statistical secrecy of the ``public`` profile (off for the other profiles)."""
+
+    active: bool
+    threshold: int
+
+    def hides(self, db: Dashboard, table: str, column: str, code: str) -> bool:
+        if not self.active or table not in db.tables:
+            return False
+        frame = db.tables[table]
+        unit = column_unit(table, column)
+        value = to_float(frame.loc[code, column]) if column in frame.columns else np.nan
+        if unit == "nombre" and not np.isnan(value):
+            return bool(value < self.threshold)
+        count = TABLE_INFO[table].count if table in TABLE_INFO else None
+        if unit in ("%", "jours", "pour 1 000 habitants", "par hectare") and count:
+            main = to_float(frame.loc[code, count])
+            return bool(np.isnan(main) or main < self.threshold)
+        return False
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: label, French text, the raw value and where it comes from."""
+
+    label: str
+    text: str
+    value: str
+    indicator: str
+    hint: str = ""
+
+
+def indicator_cell(db: Dashboard, table: str, column: str, code: str, secrecy: Secrecy) -> Cell:
+    """The dashboard value of ``table[code, column]`` as a table cell."""
+    frame = db.tables.get(table)
+    if frame is None or column not in frame.columns or code not in frame.index:
+        return Cell(text="n.c.", value="", numeric=True, indicator=f"{table}:{column}")
+    if secrecy.hides(db, table, column, code):
+        return Cell(text=SECRET, value="", numeric=True, indicator=f"{table}:{column}",
+                    css="gg-secret")  # fmt: skip
+    value = frame.loc[code, column]
+    return number_cell(value, column_unit(table, column), indicator=f"{table}:{column}")
+
+
+def key_figures(
+    db: Dashboard, code: str, quartier: dict[str, Any], secrecy: Secrecy
+) -> list[Figure]:
+    """The key figures of a quartier, in the order of the page's header."""
+    out = [
+        Figure("Habitants", format_value(quartier.get("population"), "nombre"),
+               raw_value(quartier.get("population")), "quartiers:population"),
+        Figure("Surface", format_value(quartier.get("surface_ha"), "ha") + "\u202fha",
+               raw_value(quartier.get("surface_ha")), "quartiers:surface_ha"),
+    ]  # fmt: skip
+    wanted = (
+        ("signalements", "nb_signalements", "Signalements", ""),
+        ("signalements", "par_1000_habitants", "Signalements pour 1 000 hab.", ""),
+        ("degradations", "nb_degradations", "Dégradations", ""),
+        ("signalements", "stock_fin_periode", "Stock ouvert en fin de période", ""),
+        ("signalements", "delai_median_jours", "Délai médian de clôture", ""),
+        ("signalements", "evolution_pct", "Évolution sur un an", "par rapport à la période précédente"),
+        ("actions", "nb_actions", "Actions GUP", ""),
+        ("constats", "nb_ouverts_fin_periode", "Constats ouverts", "fin de période"),
+    )  # fmt: skip
+    for table, column, label, hint in wanted:
+        if table not in db.tables:
+            continue
+        cell = indicator_cell(db, table, column, code, secrecy)
+        text = cell.text
+        if column == "evolution_pct" and cell.value and float(cell.value) > 0:
+            text = "+" + text
+        if column == "evolution_pct":
+            label = "Évolution" if db.period.kind != "year" else label
+        out.append(Figure(label, text, cell.value, f"{table}:{column}", hint))
+    return out
+
+
+def vertical_table(
+    db: Dashboard,
+    table: str,
+    code: str,
+    secrecy: Secrecy,
+    *,
+    caption: str | None = None,
+    columns: Sequence[str] | None = None,
+    sort: bool = False,
+    skip_zero: bool = False,
+    share_of: str | None = None,
+) -> Table | None:
+    """One dashboard table for one quartier: a row per column, the quartier and the total.
+
+    ``sort`` orders rows by decreasing value; ``skip_zero`` drops zero rows (category
+    tables); ``share_of`` adds the share of each row in the quartier's sum.
+    """
+    frame = db.tables.get(table)
+    if frame is None or code not in frame.index:
+        return None
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    values = [to_float(frame.loc[code, c]) for c in cols]
+    if sort:
+        order = np.nan_to_num(np.asarray(values, dtype="float64"), nan=-1.0)
+        cols = [c for _, c in sorted(zip(-order, cols, strict=True), key=lambda t: t[0])]
+    if skip_zero:
+        cols = [c for c in cols if not is_missing(frame.loc[code, c]) and frame.loc[code, c] != 0]
+    total_known = "total" in frame.index and not secrecy.active
+    headers: list[tuple[str, bool]] = [("Indicateur", False), ("Quartier", True)]
+    if share_of is not None:
+        headers.append(("Part", True))
+    if total_known:
+        headers.append(("Territoire", True))
+    quartier_sum = float(np.nansum([to_float(frame.loc[code, c]) for c in cols]))
+    rows = []
+    for column in cols:
+        cells = [text_cell(column_label(column)), indicator_cell(db, table, column, code, secrecy)]
+        if share_of is not None:
+            value = to_float(frame.loc[code, column])
+            share = value / quartier_sum * 100 if quartier_sum and not np.isnan(value) else np.nan
+            hidden = cells[1].text == SECRET
+            cells.append(Cell(SECRET, "", True) if hidden else number_cell(share, "%"))
+        if total_known:
+            cells.append(number_cell(frame.loc["total", column], column_unit(table, column)))
+        rows.append(tuple(cells))
+    title = caption or (TABLE_INFO[table].title if table in TABLE_INFO else table)
+    return Table(caption=title, headers=tuple(headers), rows=tuple(rows),
+                 attrs={"data-table": table}, empty="Aucune valeur non nulle pour ce quartier.")  # fmt: skip
+
+
+def _gravite(value: Any) -> str:
+    if is_missing(value):
+        return "non renseignée"
+    try:
+        return GRAVITE_LABELS.get(int(value), str(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def constats_table(constats: pd.DataFrame, *, max_rows: int) -> tuple[Table, int]:
+    """Open constats, most serious first, with their recommendation."""
+    frame = constats.copy()
+    if frame.empty:
+        frame = pd.DataFrame(columns=["date", "gravite"])
+    gravite = (
+        frame["gravite"] if "gravite" in frame.columns else pd.Series(np.nan, index=frame.index)
+    )
+    frame["_g"] = pd.to_numeric(gravite, errors="coerce").fillna(0)
+    frame = frame.sort_values(["_g", "date"], ascending=[False, True], kind="stable")
+    rows = []
+    for record in frame.head(max_rows).to_dict("records"):
+        rows.append(
+            (
+                date_cell(record.get("date")),
+                text_cell(record.get("demarche")),
+                text_cell(record.get("theme")),
+                Cell(_gravite(record.get("gravite")), raw_value(record.get("gravite")), True,
+                     css=f"gg-gravite-{raw_value(record.get('gravite')) or 'nr'}"),
+                text_cell(record.get("recommandation")),
+                text_cell(record.get("statut")),
+            )
+        )  # fmt: skip
+    headers = (("Date", False), ("Démarche", False), ("Thème", False), ("Gravité", True),
+               ("Recommandation", False), ("Suite donnée", False))  # fmt: skip
+    table = Table("Constats ouverts et recommandations", headers, tuple(rows),
+                  empty="Aucun constat ouvert pour ce quartier.", attrs={"data-list": "constats-ouverts"})  # fmt: skip
+    return table, max(0, len(frame) - max_rows)
+
+
+def actions_table(actions: pd.DataFrame, *, max_rows: int) -> tuple[Table, int]:
+    """GUP actions of the period, by theme then date."""
+    frame = (
+        actions.sort_values(
+            [c for c in ("theme", "date", "id") if c in actions.columns], kind="stable"
+        )
+        if not actions.empty
+        else actions
+    )
+    rows = []
+    for record in frame.head(max_rows).to_dict("records"):
+        rows.append(
+            (
+                text_cell(record.get("theme")),
+                date_cell(record.get("date")),
+                text_cell(record.get("intitule")),
+                text_cell(record.get("porteur")),
+                text_cell(record.get("statut")),
+                number_cell(record.get("cout_eur"), "€"),
+            )
+        )
+    headers = (("Thème", False), ("Date", False), ("Action", False), ("Porteur", False),
+               ("Statut", False), ("Coût", True))  # fmt: skip
+    table = Table("Actions GUP de la période, par thème", headers, tuple(rows),
+                  empty="Aucune action GUP enregistrée pour ce quartier sur la période.",
+                  attrs={"data-list": "actions-liste"})  # fmt: skip
+    return table, max(0, len(frame) - max_rows)
+
+
+def tfpb_table(tfpb: pd.DataFrame, *, max_rows: int) -> tuple[Table, int]:
+    """TFPB counterpart actions of the period's years, by national axis."""
+    frame = tfpb.copy()
+    if not frame.empty:
+        order = {axe: i for i, axe in enumerate(AXES_TFPB)}
+        frame["_axe"] = frame["axe"].astype("object").map(lambda a: order.get(a, len(order)))
+        frame = frame.sort_values(["_axe", "axe", "bailleur", "annee"], kind="stable")
+    rows = []
+    for record in frame.head(max_rows).to_dict("records"):
+        rows.append(
+            (
+                text_cell(record.get("axe")),
+                text_cell(record.get("bailleur")),
+                text_cell(record.get("annee")),
+                text_cell(record.get("action")),
+                number_cell(record.get("montant_eur"), "€"),
+            )
+        )
+    headers = (("Axe national", False), ("Bailleur", False), ("Année", False),
+               ("Action", False), ("Montant valorisé", True))  # fmt: skip
+    table = Table("Actions TFPB par axe", headers, tuple(rows),
+                  empty="Aucune action TFPB déclarée pour ce quartier sur la période.",
+                  attrs={"data-list": "tfpb-liste"})  # fmt: skip
+    return table, max(0, len(frame) - max_rows)
+
+
+def operation_state(record: dict[Any, Any], end: pd.Timestamp) -> str:
+    start, delivered = record.get("date_debut"), record.get("date_livraison")
+    if delivered is not None and not is_missing(delivered) and pd.Timestamp(delivered) < end:
+        return "livrée"
+    if start is not None and not is_missing(start) and pd.Timestamp(start) < end:
+        return "en travaux"
+    return "à venir"
+
+
+def operations_table(operations: pd.DataFrame, end: pd.Timestamp) -> Table:
+    frame = (
+        operations.sort_values(
+            [c for c in ("date_debut", "id") if c in operations.columns], kind="stable"
+        )
+        if not operations.empty
+        else operations
+    )
+    rows = []
+    for record in frame.to_dict("records"):
+        rows.append(
+            (
+                text_cell(record.get("nom")),
+                text_cell(record.get("id")),
+                date_cell(record.get("date_debut")),
+                date_cell(record.get("date_livraison")),
+                text_cell(operation_state(record, end)),
+                number_cell(record.get("montant_eur"), "€"),
+            )
+        )
+    headers = (("Opération", False), ("Identifiant", False), ("Début", False),
+               ("Livraison", False), ("État en fin de période", False), ("Montant", True))  # fmt: skip
+    return Table("Opérations d'aménagement", headers, tuple(rows),
+                 empty="Aucune opération d'aménagement sur ce quartier.",
+                 attrs={"data-list": "operations"})  # fmt: skip
+
+
+def spots_table(spots: pd.DataFrame, *, show_address: bool) -> Table:
+    rows = []
+    for record in spots.to_dict("records"):
+        cells = [
+            number_cell(record["rang"]),
+            text_cell(record["categorie"]),
+        ]
+        if show_address:
+            cells.append(text_cell(record.get("adresse")))
+        cells += [
+            number_cell(record["nb_signalements"]),
+            number_cell(record["nb_mois"]),
+            date_cell(record["premier"]),
+            date_cell(record["dernier"]),
+            number_cell(record["nb_ouverts"]),
+        ]
+        rows.append(tuple(cells))
+    headers = [("N°", True), ("Catégorie", False)]
+    if show_address:
+        headers.append(("Adresse la plus citée", False))
+    headers += [("Signalements", True), ("Mois concernés", True), ("Premier", False),
+                ("Dernier", False), ("Encore ouverts", True)]  # fmt: skip
+    return Table("Points de signalement récurrents", tuple(headers), tuple(rows),
+                 empty="Aucun point récurrent sur la période.", attrs={"data-list": "spots"})  # fmt: skip

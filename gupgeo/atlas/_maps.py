@@ -1,0 +1,201 @@
+"""The one place where the atlas and the review use :mod:`gupgeo.maps`.
+
+Interactive maps are made by the maps package (offline Leaflet, French controls,
+publication profiles) and saved beside the pages with their libraries linked from
+one shared folder. Folium names its elements with random identifiers; they are
+renumbered here so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gupgeo.crs import WORK_CRS
+from gupgeo.maps import (
+    add_choropleth,
+    add_counts,
+    add_operations,
+    add_quartiers,
+    base_map,
+    map_territory,
+    save_map,
+)
+from gupgeo.maps._vector import classify as _classify
+from gupgeo.publication import SECRET_THRESHOLD
+
+MAP_ASSETS = "assets/carte"
+"""Shared folder of the map libraries, relative to the atlas root."""
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+
+
+def stable_ids(html_text: str) -> str:
+    """Renumber folium's random 32-hex element names in order of first appearance.
+
+    Examples
+    --------
+    >>> stable_ids("map_" + "ab" * 16 + " x map_" + "ab" * 16 + " y_" + "cd" * 16)
+    'map_00000000000000000000000000000001 x map_00000000000000000000000000000001 y_00000000000000000000000000000002'
+    """
+    names: dict[str, str] = {}
+
+    def repl(match: re.Match[str]) -> str:
+        return names.setdefault(match.group(0), f"{len(names) + 1:032x}")
+
+    return _FOLIUM_ID.sub(repl, html_text)
+
+
+def bounds_wgs84(box: Sequence[float]) -> tuple[float, float, float, float]:
+    """Lambert-93 ``(minx, miny, maxx, maxy)`` → WGS84 ``(west, south, east, north)``."""
+    poly = gpd.GeoSeries([shapely.box(*box)], crs=WORK_CRS).to_crs(4326)
+    west, south, east, north = poly.total_bounds
+    return float(west), float(south), float(east), float(north)
+
+
+@contextmanager
+def quiet_classes() -> Iterator[None]:
+    """Silence mapclassify's remarks on few values (a quartier has few spots, an atlas few
+    quartiers) and on Numba: the classes are still right, the warnings would only alarm."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        yield
+
+
+def _save(m: Any, path: Path, *, root: Path) -> int:
+    depth = len(path.parent.relative_to(root).parts)
+    folder = "/".join([".."] * depth + [MAP_ASSETS])
+    save_map(m, path, self_contained=False, assets_folder=folder)
+    text = stable_ids(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    return len(text.encode("utf-8"))
+
+
+def spots_layer(spots: pd.DataFrame, *, radius_m: float) -> gpd.GeoDataFrame:
+    """Recurring spots as small discs with the ``effectif``/``secret`` columns of counts."""
+    geometry = shapely.buffer(shapely.points(spots["x"], spots["y"]), radius_m * 1.5)
+    labels = [f"n° {r} — {c}" for r, c in zip(spots["rang"], spots["categorie"], strict=True)]
+    return gpd.GeoDataFrame(
+        {
+            "carreau": pd.array(labels, dtype="string"),
+            "effectif": pd.array(spots["nb_signalements"].to_numpy(), dtype="Int64"),
+            "secret": np.zeros(len(spots), dtype=bool),
+        },
+        geometry=geometry,
+        crs=WORK_CRS,
+    )
+
+
+def quartier_map(
+    layers: dict[str, pd.DataFrame],
+    path: Path,
+    *,
+    root: Path,
+    box: Sequence[float],
+    spots: pd.DataFrame,
+    spot_radius_m: float,
+    title: str,
+    subtitle: str,
+    sources: str,
+    date: Any,
+    publication: str,
+    basemap: str | None,
+) -> int:
+    """The interactive map of one page, fitted on ``box`` (Lambert-93); returns its size."""
+    with quiet_classes():
+        m = map_territory(
+            layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
+            date=date, publication=publication, signalements_views=("clusters", "heatmap"),
+        )  # fmt: skip
+        if len(spots):
+            add_counts(
+                m, spots_layer(spots, radius_m=spot_radius_m), name="Points récurrents",
+                unit="Signalements", theme="Signalements", show=True,
+            )  # fmt: skip
+    west, south, east, north = bounds_wgs84(box)
+    m.bounds = [[south, west], [north, east]]
+    return _save(m, path, root=root)
+
+
+def overview_map(
+    quartiers: gpd.GeoDataFrame,
+    values: pd.Series,
+    path: Path,
+    *,
+    root: Path,
+    name: str,
+    value_label: str,
+    extra: pd.DataFrame | None,
+    title: str,
+    subtitle: str,
+    sources: str,
+    date: Any,
+    publication: str,
+    basemap: str | None,
+    secret: pd.Series | None = None,
+) -> int:
+    """The choropleth of the index page; returns its size."""
+    m = base_map(
+        basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
+        publication=publication,
+    )  # fmt: skip
+    with quiet_classes():
+        add_choropleth(
+            m, quartiers, values, name=name, value_label=value_label, scheme="FisherJenks",
+            k=5, decimals=1, secret=secret, extra=extra,
+        )  # fmt: skip
+    add_quartiers(m, quartiers, name="Quartiers (contours)", show=True)
+    return _save(m, path, root=root)
+
+
+def review_map(
+    layers: dict[str, pd.DataFrame],
+    perimeter: gpd.GeoDataFrame,
+    ring: gpd.GeoDataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    sources: str,
+    date: Any,
+    publication: str,
+    basemap: str | None,
+) -> str:
+    """The review's map as one self-contained HTML document (libraries inlined)."""
+    m = map_territory(
+        layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
+        publication=publication, signalements_views=("clusters", "heatmap"),
+    )  # fmt: skip
+    add_quartiers(m, ring, name="Abords étudiés", theme="Périmètre")
+    add_operations(m, perimeter, name="Périmètre étudié", theme="Périmètre")
+    box = shapely.box(*ring.total_bounds).buffer(20).bounds
+    west, south, east, north = bounds_wgs84(box)
+    m.bounds = [[south, west], [north, east]]
+    return stable_ids(m.get_root().render())
+
+
+def classes(values: pd.Series, *, k: int = 5) -> tuple[np.ndarray, list[str], list[str]]:
+    """The overview's classes (same as the interactive choropleth): index, labels, colours."""
+    with quiet_classes():
+        return _classify(values, scheme="FisherJenks", k=k, decimals=1)
+
+
+__all__ = [
+    "MAP_ASSETS",
+    "SECRET_THRESHOLD",
+    "bounds_wgs84",
+    "classes",
+    "overview_map",
+    "quartier_map",
+    "review_map",
+    "stable_ids",
+]

@@ -1,0 +1,294 @@
+"""One quartier's page: static maps, charts, interactive map and the HTML itself.
+
+:func:`build_page` runs in a worker process; it never raises, it returns a
+:class:`PageResult` carrying the cause of a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import shapely
+
+from gupgeo._html_report import format_long_date, render
+from gupgeo.atlas import _content as content
+from gupgeo.atlas._maps import quartier_map
+from gupgeo.atlas._prepare import QuartierTask
+from gupgeo.atlas._svg import GRAVITE_COLORS, MISSING_COLOR, SvgMap, density_grid
+from gupgeo.charts import chart_backlog_age, chart_series_by_category, chart_tfpb_axes, save_figure
+from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.publication import is_essp
+
+logger = logging.getLogger(__name__)
+
+OPERATION_COLOR = "#7b3294"
+QUARTIER_COLOR = "#2c3e8f"
+LOCATOR_COLOR = "#d7301f"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """How one page went: written files and time, or the cause of its failure."""
+
+    code_qp: str
+    title: str
+    href: str
+    ok: bool
+    seconds: float
+    bytes: int = 0
+    error: str = ""
+    details: str = ""
+
+
+@contextmanager
+def reproducible_svg() -> Iterator[None]:
+    """Matplotlib SVG ids from a fixed salt, so identical charts give identical files."""
+    with mpl.rc_context({"svg.hashsalt": "gupgeo-atlas"}):
+        yield
+
+
+def build_page(task: QuartierTask) -> PageResult:
+    """Write the page of ``task`` (HTML, map, charts); report failures instead of raising."""
+    start = time.perf_counter()
+    page = task.page
+    try:
+        size = _write_page(task)
+    except Exception as exc:
+        logger.warning("page %s non produite : %s", page.title, exc)
+        return PageResult(
+            page.code_qp, page.title, page.href, ok=False, seconds=time.perf_counter() - start,
+            error=f"{type(exc).__name__} : {exc}", details=traceback.format_exc(),
+        )  # fmt: skip
+    return PageResult(
+        page.code_qp, page.title, page.href, ok=True, seconds=time.perf_counter() - start,
+        bytes=size,
+    )  # fmt: skip
+
+
+def _write_page(task: QuartierTask) -> int:
+    s = task.settings
+    root = s.root
+    stem = task.page.stem
+    secrecy = content.Secrecy(s.publication == "public", s.secret_threshold)
+    period_label = _period_words(task)
+    map_bytes = _interactive_map(task, root / "cartes" / f"{stem}.html", period_label)
+    charts = _charts(task, root / "graphiques", public=secrecy.active)
+    code = task.page.code_qp
+    db = task.db
+    max_rows = s.options.max_rows
+    constats, constats_more = content.constats_table(task.constats, max_rows=max_rows)
+    actions, actions_more = content.actions_table(task.actions, max_rows=max_rows)
+    tfpb, tfpb_more = content.tfpb_table(task.tfpb, max_rows=max_rows)
+    spots = task.spots.head(max_rows)
+
+    def vt(table: str, **kw: Any) -> Any:
+        return content.vertical_table(db, table, code, secrecy, **kw)
+
+    context = {
+        "root": "../",
+        "title": task.page.title,
+        "atlas_title": s.options.title,
+        "page": task.page,
+        "previous": task.previous,
+        "next": task.next,
+        "position": f"{task.index + 1} / {task.n_pages}",
+        "quartier": task.quartier,
+        "period": period_label,
+        "publication": s.publication,
+        "publication_label": s.publication_label,
+        "publication_notes": s.publication_notes,
+        "build_date": format_long_date(s.build_date),
+        "figures": content.key_figures(db, code, task.quartier, secrecy),
+        "locator": _locator(task),
+        "print_map": _print_map(task),
+        "map_href": f"../cartes/{stem}.html",
+        "map_bytes": map_bytes,
+        "charts": charts,
+        "tables": {
+            "signalements": vt("signalements"),
+            "categories": vt(
+                "signalements_par_categorie", sort=True, skip_zero=True, share_of="nb_signalements"
+            ),
+            "statuts": vt("signalements_par_statut", skip_zero=True),
+            "degradations": vt("degradations"),
+            "proximite": vt("signalements_proximite"),
+            "actions": vt("actions"),
+            "actions_theme": vt("actions_par_theme", sort=True, skip_zero=True),
+            "tfpb": vt("tfpb"),
+            "tfpb_axes": vt("tfpb_montant_par_axe", caption="TFPB : montants par axe national"),
+            "tfpb_bailleurs": vt("tfpb_montant_par_bailleur", skip_zero=True),
+            "arrets": vt("arrets_agents"),
+            "reunions": vt("reunions"),
+            "garanties": vt("garanties"),
+            "garanties_objets": vt("garanties_par_objet", skip_zero=True),
+            "constats": vt("constats"),
+            "constats_theme": vt("constats_par_theme", skip_zero=True, sort=True),
+        },
+        "spots": content.spots_table(spots, show_address=s.publication != "public"),
+        "spots_more": max(0, len(task.spots) - max_rows),
+        "spots_rule": _spots_rule(task),
+        "constats_list": constats if s.publication != "public" else None,
+        "constats_more": constats_more,
+        "actions_list": actions if s.publication != "public" else None,
+        "actions_more": actions_more,
+        "tfpb_list": tfpb,
+        "tfpb_more": tfpb_more,
+        "operations": content.operations_table(task.operations, s.period.end),
+        "notes": db.notes,
+        "sources": s.sources,
+        "freq": FREQ_LABELS[db.freq],
+        "legend": _legend(task),
+    }
+    html_text = render("atlas_quartier.html", **context)
+    target = root / "quartiers" / f"{stem}.html"
+    target.write_text(html_text, encoding="utf-8")
+    return len(html_text.encode("utf-8")) + map_bytes
+
+
+def _spots_rule(task: QuartierTask) -> str:
+    o = task.settings.options
+    months = min(o.spots_min_months, _months(task))
+    return (
+        f"{o.spots_min_count} signalements sur {months} mois distincts, dans un carré "
+        f"d'environ {3 * o.spot_radius_m:g} m de côté"
+    )
+
+
+def _months(task: QuartierTask) -> int:
+    p = task.settings.period
+    return max(1, round((p.end - p.start).days / 30.4))
+
+
+def _period_words(task: QuartierTask) -> str:
+    p = task.settings.period
+    if p.kind == "custom":
+        last = p.end - pd.Timedelta(days=1)
+        return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
+    return p.label
+
+
+def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
+    s = task.settings
+    spots = task.spots
+    if s.publication == "public":
+        spots = spots[spots["nb_signalements"] >= s.secret_threshold]
+    return quartier_map(
+        task.map_layers, path, root=s.root,
+        box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
+        spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
+        subtitle=f"Période {period}", sources=s.sources, date=s.build_date,
+        publication=s.publication, basemap=s.options.basemap,
+    )  # fmt: skip
+
+
+def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, str]]:
+    db, code, stem = task.db, task.page.code_qp, task.page.stem
+    makers: list[tuple[str, str, Callable[..., Any]]] = []
+    if "signalements" in db.tables and not public:
+        makers.append(("signalements", "Signalements par catégorie", chart_series_by_category))
+        makers.append(("stock", "Stock de signalements ouverts par ancienneté", chart_backlog_age))
+    if "tfpb_montant_par_axe" in db.tables:
+        makers.append(("tfpb", "TFPB par axe national", chart_tfpb_axes))
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    with reproducible_svg():
+        for key, alt, make in makers:
+            fig = make(db, code)
+            (path,) = save_figure(fig, folder / f"{stem}-{key}", formats=("svg",))
+            out.append({"key": key, "src": f"../graphiques/{path.name}", "alt": alt})
+    return out
+
+
+def _locator(task: QuartierTask) -> str:
+    svg = SvgMap(
+        task.locator_frame, title=f"Situation de {task.page.title}", css_class="gg-locator"
+    )
+    loc = task.locator
+    current = (loc["code_qp"] == task.page.code_qp).to_numpy()
+    geoms = np.asarray(loc.geometry.array)
+    svg.polygons(geoms[~current], fill="#c9ccd6", stroke="#7d8196", width=0.6)
+    svg.polygons(geoms[current], fill=LOCATOR_COLOR, stroke="#7f0000", width=1.0)
+    svg.polygons([task.frame.box], fill="none", stroke="#333333", width=1.0, dash="3 2")
+    return svg.render()
+
+
+def _print_map(task: QuartierTask) -> str:
+    """A static map of the page's frame: density, perimeters, operations, constats, spots."""
+    svg = SvgMap(task.frame, title=f"Carte de {task.page.title}", css_class="gg-printmap")
+    layers = task.map_layers
+    publication = task.settings.publication
+    sig = layers.get("signalements")
+    if sig is not None and len(sig):
+        xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(sig.geometry.array)))
+        boxes, colors, _ = density_grid(xy, task.frame)
+        svg.cells(boxes, colors)
+    quartiers = layers.get("quartiers")
+    if quartiers is not None and len(quartiers):
+        current = (quartiers["code_qp"].astype("object") == task.page.code_qp).to_numpy()
+        geoms = np.asarray(quartiers.geometry.array)
+        svg.polygons(geoms[~current], fill="none", stroke="#8a8fb0", width=1.2, dash="5 3")
+        svg.polygons(geoms[current], fill="none", stroke=QUARTIER_COLOR, width=2.5)
+    ops = layers.get("operations")
+    if ops is not None and len(ops):
+        hatch = svg.hatch("gg-hatch-op", OPERATION_COLOR)
+        svg.polygons(ops.geometry, fill=hatch, stroke=OPERATION_COLOR, width=1.5, opacity=0.6)
+    eq = layers.get("equipements")
+    if eq is not None and len(eq):
+        xy = shapely.get_coordinates(np.asarray(eq.geometry.array))
+        svg.points(xy, colors="#4d4d4d", radius=2.5, shape="square")
+    constats = layers.get("constats")
+    if constats is not None and len(constats) and publication != "public":
+        if publication != "interne" and "demarche" in constats.columns:
+            constats = constats[~is_essp(constats["demarche"]).to_numpy()]
+        geoms = np.asarray(constats.geometry.array)
+        gravite = constats["gravite"] if "gravite" in constats.columns else [np.nan] * len(constats)
+        level = pd.to_numeric(pd.Series(gravite), errors="coerce")
+        colors = [GRAVITE_COLORS.get(int(v), MISSING_COLOR) if v == v else MISSING_COLOR
+                  for v in level]  # fmt: skip
+        kinds = shapely.get_type_id(geoms)
+        lines = np.isin(kinds, (1, 5))
+        polys = np.isin(kinds, (3, 6))
+        points = ~(lines | polys)
+        svg.polygons(geoms[polys], fill=[c for c, p in zip(colors, polys, strict=True) if p],
+                     stroke="#7f2704", width=1, opacity=0.45)  # fmt: skip
+        svg.lines(geoms[lines], colors=[c for c, ln in zip(colors, lines, strict=True) if ln])
+        xy = shapely.get_coordinates(geoms[points]) if points.any() else np.empty((0, 2))
+        svg.points(xy, colors=[c for c, pt in zip(colors, points, strict=True) if pt], radius=4)
+    spots = task.spots
+    if publication == "public":
+        spots = spots[spots["nb_signalements"] >= task.settings.secret_threshold]
+    if len(spots):
+        svg.numbered(spots[["x", "y"]].to_numpy(), [str(r) for r in spots["rang"]])
+    svg.scale_bar()
+    return svg.render()
+
+
+def _legend(task: QuartierTask) -> list[dict[str, str]]:
+    entries = [
+        {"shape": "outline", "color": QUARTIER_COLOR, "label": "périmètre du quartier"},
+        {"shape": "dashed", "color": "#8a8fb0", "label": "quartiers voisins"},
+        {"shape": "hatch", "color": OPERATION_COLOR, "label": "opération d'aménagement"},
+        {"shape": "square", "color": "#4d4d4d", "label": "équipement"},
+        {
+            "shape": "density",
+            "color": "#e05c3b",
+            "label": "densité des signalements (carreaux de 50 m)",
+        },
+        {"shape": "spot", "color": "#b2182b", "label": "point récurrent (n°)"},
+    ]
+    if task.settings.publication != "public":
+        entries += [
+            {"shape": "circle", "color": color, "label": f"constat de gravité {level}"}
+            for level, color in GRAVITE_COLORS.items()
+        ]
+    return entries

@@ -1,0 +1,66 @@
+"""Optional PDF of the atlas: one file per quartier and ``atlas.pdf`` with every page.
+
+The PDF is the print view of the HTML pages (A4 stylesheet, static SVG maps instead of
+the interactive ones, SVG charts), laid out by WeasyPrint — a pure-Python HTML/CSS
+renderer from PyPI (it needs the system's Pango library, present on Debian desktops and
+servers). Nothing is fetched: pages, images and styles are read from the atlas folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gupgeo.atlas._pages import PageResult
+from gupgeo.errors import GupgeoError
+
+logger = logging.getLogger(__name__)
+
+
+class PdfUnavailableError(GupgeoError, ImportError):
+    """WeasyPrint (or the Pango library it uses) is not installed."""
+
+
+def _weasyprint() -> Any:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailableError(
+            "PDF impossible : WeasyPrint est absent ou ne trouve pas Pango "
+            f"({exc}). Installez-le : `.venv/bin/pip install weasyprint` (et sous Debian "
+            "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`), ou construisez l'atlas "
+            "sans pdf=True."
+        ) from exc
+    return weasyprint
+
+
+def write_pdfs(root: Path, results: Sequence[PageResult]) -> list[Path]:
+    """Write ``pdf/<page>.pdf`` for every page built and ``pdf/atlas.pdf`` (index first)."""
+    weasyprint = _weasyprint()
+    start = time.perf_counter()
+    folder = root / "pdf"
+    folder.mkdir(exist_ok=True)
+    written: list[Path] = []
+    index = weasyprint.HTML(filename=str(root / "index.html")).render()
+    documents = [index]
+    for result in results:
+        if not result.ok:
+            continue
+        page = root / result.href
+        document = weasyprint.HTML(filename=str(page)).render()
+        target = folder / f"{page.stem}.pdf"
+        document.write_pdf(str(target))
+        written.append(target)
+        documents.append(document)
+    pages = [p for document in documents for p in document.pages]
+    atlas = folder / "atlas.pdf"
+    index.copy(pages).write_pdf(str(atlas))
+    written.insert(0, atlas)
+    logger.info(
+        "PDF : %d fichier(s), %d page(s) A4 en %.1f s",
+        len(written), len(pages), time.perf_counter() - start,
+    )  # fmt: skip
+    return written

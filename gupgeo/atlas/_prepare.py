@@ -1,0 +1,380 @@
+"""Everything the pages need, computed once in the main process and cut per quartier.
+
+The dashboard, the publication profile, the recurring spots and the page names are
+computed for the whole territory; each page then receives a small picklable
+:class:`QuartierTask` holding only its rows (its dashboard row, the features inside
+its map frame, its constats, actions, operations), so pages can be built in
+parallel with any process start method.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gupgeo._attributed import attributed_territory
+from gupgeo.atlas._spots import recurring_spots
+from gupgeo.atlas._svg import Frame
+from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
+from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
+from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
+from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.publication import Publication, publish, scrub_text
+from gupgeo.schemas import STATUTS_CLOS
+from gupgeo.territory import Territory
+
+MAP_PX = (720, 480)
+"""Pixel size of the printed quartier map (about 19 × 12.7 cm at 96 dpi)."""
+LOCATOR_PX = (260, 190)
+MAP_COLUMNS: dict[str, tuple[str, ...]] = {
+    "quartiers": ("code_qp", "nom_qp", "commune", "population", "surface_ha", "logements"),
+    "operations": ("id", "nom", "code_qp", "date_debut", "date_livraison", "montant_eur"),
+    "equipements": ("id", "nom", "type", "gestionnaire", "date_mise_en_service"),
+    "signalements": (
+        "id", "date_signalement", "categorie", "sous_categorie", "statut", "date_cloture",
+        "source", "adresse", "description",
+    ),
+    "constats": (
+        "id", "date", "demarche", "theme", "gravite", "recommandation", "statut", "description",
+    ),
+}  # fmt: skip
+"""Columns the maps show, per layer: the rest never travels to the workers."""
+MAP_LAYERS = tuple(MAP_COLUMNS)
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """A page of the atlas: its quartier, title and file (relative to the atlas root)."""
+
+    code_qp: str
+    title: str
+    stem: str
+
+    @property
+    def href(self) -> str:
+        return f"quartiers/{self.stem}.html"
+
+
+@dataclass(frozen=True)
+class QuartierTask:
+    """What one worker needs to write one quartier's page (picklable)."""
+
+    page: PageRef
+    index: int
+    n_pages: int
+    previous: PageRef | None
+    next: PageRef | None
+    quartier: dict[str, Any]
+    geometry: shapely.Geometry
+    frame: Frame
+    locator_frame: Frame
+    locator: gpd.GeoDataFrame
+    map_layers: dict[str, pd.DataFrame]
+    spots: pd.DataFrame
+    constats: pd.DataFrame
+    actions: pd.DataFrame
+    tfpb: pd.DataFrame
+    operations: pd.DataFrame
+    db: Dashboard
+    settings: AtlasSettings
+
+
+@dataclass(frozen=True)
+class AtlasSettings:
+    """Choices shared by every page (picklable)."""
+
+    root: Path
+    period: Period
+    publication: str
+    publication_label: str
+    publication_notes: tuple[str, ...]
+    build_date: pd.Timestamp
+    sources: str
+    options: AtlasOptions
+    secret_threshold: int
+    indicator: str
+
+
+@dataclass(frozen=True)
+class AtlasData:
+    """The whole atlas before the pages are written."""
+
+    territory: Territory
+    selected: gpd.GeoDataFrame
+    pages: tuple[PageRef, ...]
+    db: Dashboard
+    publication: Publication
+    spots: pd.DataFrame
+    settings: AtlasSettings
+    frames: tuple[Frame, ...]
+
+
+def prepare(
+    source: Any,
+    out_dir: Path,
+    *,
+    period: Any,
+    publication: str,
+    options: AtlasOptions,
+    build_date: Any,
+    dashboard_config: DashboardConfig | None,
+) -> AtlasData:
+    """Attribute, compute the dashboard and the publication, name the pages."""
+    territory = attributed_territory(source)
+    quartiers = territory["quartiers"]
+    if not isinstance(quartiers, gpd.GeoDataFrame):
+        raise TypeError("quartiers : une couche de polygones (GeoDataFrame) est attendue")
+    p = parse_period(period)
+    selected = select_quartiers(quartiers, options)
+    config = dashboard_config or DashboardConfig(exclure_essp=publication != "interne")
+    db = dashboard(territory, period=p, freq=options.freq, config=config)
+    # Lists come from the published layers; signalements are only counted and mapped (the
+    # map publishes its own extract), so an empty extract gives the publication notes.
+    sig_layer = territory.get("signalements")
+    to_publish = dict(territory.layers)
+    if sig_layer is not None:
+        to_publish["signalements"] = sig_layer.iloc[:0]
+    pub = publish(to_publish, publication)
+    months = max(1, round((p.end - p.start).days / 30.4))
+    sig = territory.get("signalements")
+    if isinstance(sig, gpd.GeoDataFrame):
+        spots = recurring_spots(
+            sig,
+            start=p.start,
+            end=p.end,
+            radius_m=options.spot_radius_m,
+            min_count=options.spots_min_count,
+            min_months=min(options.spots_min_months, months),
+        )
+    else:
+        spots = recurring_spots(pd.DataFrame(), start=p.start, end=p.end)
+    if publication == "public":
+        spots = spots[spots["nb_signalements"] >= pub.secret_threshold].assign(adresse=None)
+    elif publication == "partenaires" and len(spots):
+        spots = spots.assign(adresse=scrub_text(spots["adresse"]).astype("object"))
+    records = [
+        {str(k): v for k, v in r.items()}
+        for r in selected.drop(columns="geometry").to_dict("records")
+    ]
+    titles = [apply_pattern(options.page_name, r, name="page_name") for r in records]
+    stems = unique_stems(
+        [safe_stem(apply_pattern(options.file_name, r, name="file_name")) for r in records]
+    )
+    codes = [str(c) for c in selected["code_qp"]]
+    pages = tuple(
+        PageRef(code, title or code, stem)
+        for code, title, stem in zip(codes, titles, stems, strict=True)
+    )
+    settings = AtlasSettings(
+        root=out_dir,
+        period=p,
+        publication=publication,
+        publication_label=pub.label,
+        publication_notes=pub.notes,
+        build_date=pd.Timestamp(build_date).normalize()
+        if build_date is not None
+        else pd.Timestamp.now().normalize(),
+        sources=_sources_text(territory),
+        options=options,
+        secret_threshold=pub.secret_threshold,
+        indicator=resolve_indicator(options.indicator, selected),
+    )
+    frames = tuple(_frames(selected, options))
+    return AtlasData(territory, selected, pages, db, pub, spots, settings, frames)
+
+
+def _sources_text(territory: Territory) -> str:
+    provenance = territory.provenance
+    folders = sorted({str(Path(p.source).parent) for p in provenance.values() if p.source})
+    layers = len(territory.layers)
+    if len(folders) == 1:
+        return f"données du territoire ({folders[0]}, {layers} couches)"
+    return f"données du territoire ({layers} couches, détail en fin de sommaire)"
+
+
+def _frames(selected: gpd.GeoDataFrame, options: AtlasOptions) -> list[Frame]:
+    width, height = MAP_PX
+    bounds = shapely.bounds(np.asarray(selected.geometry.array))
+    if options.extent == "auto":
+        return [
+            Frame.around(b, width=width, height=height, margin_pct=options.margin_pct)
+            for b in bounds
+        ]
+    size = options.fixed_size_m
+    if size is None:
+        spans = np.maximum(
+            bounds[:, 2] - bounds[:, 0], (bounds[:, 3] - bounds[:, 1]) * width / height
+        )
+        size = float(spans.max()) * (1 + 2 * options.margin_pct / 100)
+    out = []
+    for minx, miny, maxx, maxy in bounds:
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        h = size * height / width
+        out.append(Frame(cx - size / 2, cy - h / 2, cx + size / 2, cy + h / 2, width, height))
+    return out
+
+
+def _in_boxes(frame: pd.DataFrame | None, boxes: list[shapely.Geometry]) -> list[np.ndarray]:
+    """Row positions of ``frame`` intersecting each box (empty when no geometry)."""
+    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
+        return [np.empty(0, dtype="int64") for _ in boxes]
+    box_idx, rows = frame.sindex.query(np.asarray(boxes), predicate="intersects")
+    order = np.lexsort((rows, box_idx))
+    box_idx, rows = box_idx[order], rows[order]
+    splits = np.searchsorted(box_idx, np.arange(1, len(boxes)))
+    return list(np.split(rows, splits))
+
+
+def _dated(frame: pd.DataFrame, column: str, p: Period) -> np.ndarray:
+    if column not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    d = pd.to_datetime(frame[column], errors="coerce")
+    return ((d >= p.start) & (d < p.end)).fillna(False).to_numpy(dtype=bool)
+
+
+def is_open(frame: pd.DataFrame) -> np.ndarray:
+    """Constats still open: status neither résolu nor clos (unknown counts as open)."""
+    if "statut" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    status = (
+        frame["statut"]
+        .astype("object")
+        .map(lambda v: str(v).strip().lower() if isinstance(v, str) else "")
+    )
+    closed = status.isin([*STATUTS_CLOS, "clos", "clôturé", "levé", "traité", "réalisé"])
+    return ~closed.to_numpy(dtype=bool)
+
+
+def tasks(data: AtlasData) -> list[QuartierTask]:
+    """One :class:`QuartierTask` per page, in page order."""
+    t, p, pub = data.territory, data.settings.period, data.publication
+    boxes = [f.box for f in data.frames]
+    map_layers: dict[str, pd.DataFrame] = {}
+    for name in MAP_LAYERS:
+        frame = t.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame):
+            continue
+        if name == "signalements":
+            frame = frame[_dated(frame, "date_signalement", p)]
+        elif name == "constats":
+            dated = (
+                pd.to_datetime(frame["date"], errors="coerce") < p.end if "date" in frame else True
+            )
+            frame = frame[is_open(frame) & np.asarray(dated, dtype=bool)]
+        keep = [c for c in MAP_COLUMNS[name] if c in frame.columns]
+        map_layers[name] = frame[[*keep, frame.geometry.name]]
+    positions = {name: _in_boxes(frame, boxes) for name, frame in map_layers.items()}
+    quartiers = t["quartiers"]
+    locator_frame = Frame.around(
+        tuple(quartiers.total_bounds), width=LOCATOR_PX[0], height=LOCATOR_PX[1], margin_pct=4
+    )
+    tol = 1.0 / locator_frame.scale
+    locator = gpd.GeoDataFrame(
+        {"code_qp": quartiers["code_qp"].astype("object").map(str).to_numpy()},
+        geometry=shapely.simplify(np.asarray(quartiers.geometry.array), tol),
+        crs=quartiers.crs,
+    )
+    out = []
+    for i, page in enumerate(data.pages):
+        row = data.selected.iloc[i]
+        subset = {name: frame.iloc[positions[name][i]] for name, frame in map_layers.items()}
+        out.append(
+            QuartierTask(
+                page=page,
+                index=i,
+                n_pages=len(data.pages),
+                previous=data.pages[i - 1] if i > 0 else None,
+                next=data.pages[i + 1] if i + 1 < len(data.pages) else None,
+                quartier=_record(row),
+                geometry=row.geometry,
+                frame=data.frames[i],
+                locator_frame=locator_frame,
+                locator=locator,
+                map_layers=subset,
+                spots=_local_spots(data.spots, page.code_qp),
+                constats=_for_quartier(pub.layers.get("constats"), page.code_qp, open_only=True),
+                actions=_period_rows(
+                    _for_quartier(pub.layers.get("actions"), page.code_qp), "date", p
+                ),
+                tfpb=_tfpb_rows(t.get("tfpb"), page.code_qp, p),
+                operations=_operations(t.get("operations"), page.code_qp, row.geometry),
+                db=slice_dashboard(data.db, page.code_qp),
+                settings=data.settings,
+            )
+        )
+    return out
+
+
+def _local_spots(spots: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The quartier's spots, numbered from 1 on its page."""
+    local = spots[(spots["code_qp"] == code).to_numpy(dtype=bool)].reset_index(drop=True)
+    return local.assign(rang=np.arange(1, len(local) + 1))
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    out = {}
+    for key, value in row.drop(labels="geometry").items():
+        out[str(key)] = None if _isna(value) else value
+    if out.get("surface_ha") is None:
+        out["surface_ha"] = float(row.geometry.area) / 10_000
+    return out
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _for_quartier(
+    frame: pd.DataFrame | None, code: str, *, open_only: bool = False
+) -> pd.DataFrame:
+    if frame is None or "code_qp" not in frame.columns:
+        return pd.DataFrame()
+    keep = (frame["code_qp"].astype("object") == code).to_numpy(dtype=bool)
+    if open_only:
+        keep = keep & is_open(frame)
+    return pd.DataFrame(frame.loc[keep].drop(columns="geometry", errors="ignore"))
+
+
+def _period_rows(frame: pd.DataFrame, column: str, p: Period) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[_dated(frame, column, p)]
+
+
+def _tfpb_rows(frame: pd.DataFrame | None, code: str, p: Period) -> pd.DataFrame:
+    if frame is None or frame.empty or "code_qp" not in frame.columns:
+        return pd.DataFrame()
+    years = range(p.start.year, (p.end - pd.Timedelta(nanoseconds=1)).year + 1)
+    annee = pd.to_numeric(frame["annee"], errors="coerce")
+    keep = (frame["code_qp"].astype("object") == code) & annee.isin(list(years))
+    return pd.DataFrame(frame.loc[keep.to_numpy(dtype=bool)])
+
+
+def _operations(frame: pd.DataFrame | None, code: str, geometry: shapely.Geometry) -> pd.DataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        return pd.DataFrame()
+    by_code = (
+        (frame["code_qp"].astype("object") == code).to_numpy(dtype=bool)
+        if "code_qp" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    touching = shapely.intersects(np.asarray(frame.geometry.array), geometry)
+    return pd.DataFrame(frame.loc[by_code | touching].drop(columns="geometry"))
+
+
+def slice_dashboard(db: Dashboard, code: str) -> Dashboard:
+    """The dashboard reduced to one quartier's rows (plus the total), for one page."""
+    keep = [code, "total"]
+    tables = {n: t.loc[[c for c in keep if c in t.index]] for n, t in db.tables.items()}
+    series = {n: s[s.index.get_level_values("code_qp") == code] for n, s in db.series.items()}
+    return dataclasses.replace(db, tables=tables, series=series)

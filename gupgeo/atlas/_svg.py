@@ -1,0 +1,290 @@
+"""Static SVG maps: locator insets, printable quartier maps and the clickable overview.
+
+Drawn straight from Lambert-93 geometries (north up, metres to pixels), with no
+JavaScript and no network: they print on A4, open in any browser and go into the
+PDF. Every text from data is XML-escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import shapely
+
+from gupgeo._html_report import format_number
+
+GRAVITE_COLORS = {1: "#f2c94c", 2: "#f2994a", 3: "#d7301f"}
+MISSING_COLOR = "#bdbdbd"
+DENSITY_COLORS = ("#fde0c5", "#facba6", "#f59e72", "#e05c3b")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A Lambert-93 window drawn into ``width`` × ``height`` pixels (same scale on both axes)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    width: int
+    height: int
+
+    @classmethod
+    def around(
+        cls, bounds: Sequence[float], *, width: int, height: int, margin_pct: float = 0.0
+    ) -> Frame:
+        """The smallest window of the pixel ratio holding ``bounds`` plus a margin."""
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
+        w = max(maxx - minx, 1.0)
+        h = max(maxy - miny, 1.0)
+        w, h = w * (1 + 2 * margin_pct / 100), h * (1 + 2 * margin_pct / 100)
+        ratio = width / height
+        if w / h < ratio:
+            w = h * ratio
+        else:
+            h = w / ratio
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        return cls(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, width, height)
+
+    @property
+    def scale(self) -> float:
+        """Pixels per metre."""
+        return self.width / (self.x1 - self.x0)
+
+    @property
+    def box(self) -> shapely.Polygon:
+        return shapely.box(self.x0, self.y0, self.x1, self.y1)
+
+    def px(self, xy: np.ndarray) -> np.ndarray:
+        out = np.empty_like(xy, dtype="float64")
+        out[:, 0] = (xy[:, 0] - self.x0) * self.scale
+        out[:, 1] = (self.y1 - xy[:, 1]) * self.scale
+        return np.round(out, 1)
+
+
+def _ring(frame: Frame, coords: np.ndarray, close: bool) -> str:
+    pts = frame.px(np.asarray(coords)[:, :2])
+    if len(pts) == 0:
+        return ""
+    body = " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+    return f"M{body}{'Z' if close else ''}"
+
+
+def _n(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def path_data(frame: Frame, geom: shapely.Geometry) -> str:
+    """SVG path data of a (multi)polygon or (multi)line, clipped to the frame."""
+    if geom is None or geom.is_empty:
+        return ""
+    tolerance = 0.6 / frame.scale
+    geom = shapely.simplify(shapely.clip_by_rect(geom, *_padded(frame)), tolerance)
+    parts: list[str] = []
+    for part in getattr(geom, "geoms", [geom]):
+        if isinstance(part, shapely.Polygon):
+            parts.append(_ring(frame, np.asarray(part.exterior.coords), True))
+            parts.extend(_ring(frame, np.asarray(r.coords), True) for r in part.interiors)
+        elif isinstance(part, shapely.LineString):
+            parts.append(_ring(frame, np.asarray(part.coords), False))
+        elif isinstance(part, shapely.GeometryCollection | shapely.MultiPolygon):
+            parts.append(path_data(frame, part))
+    return "".join(p for p in parts if p)
+
+
+def _padded(frame: Frame) -> tuple[float, float, float, float]:
+    pad = (frame.x1 - frame.x0) * 0.02
+    return frame.x0 - pad, frame.y0 - pad, frame.x1 + pad, frame.y1 + pad
+
+
+class SvgMap:
+    """An SVG drawing in a :class:`Frame`, built layer by layer."""
+
+    def __init__(self, frame: Frame, *, title: str, css_class: str = "gg-svgmap") -> None:
+        self.frame = frame
+        self.title = title
+        self.css_class = css_class
+        self.parts: list[str] = []
+        self.defs: list[str] = []
+
+    def polygons(
+        self,
+        geoms: Iterable[shapely.Geometry],
+        *,
+        fill: str | Sequence[str] = "none",
+        stroke: str = "#2c3e8f",
+        width: float = 1.0,
+        opacity: float = 1.0,
+        titles: Sequence[str] | None = None,
+        links: Sequence[str | None] | None = None,
+        dash: str | None = None,
+    ) -> None:
+        geoms = list(geoms)
+        fills = [fill] * len(geoms) if isinstance(fill, str) else list(fill)
+        for i, geom in enumerate(geoms):
+            d = path_data(self.frame, geom)
+            if not d:
+                continue
+            extra = f' stroke-dasharray="{dash}"' if dash else ""
+            shape = (
+                f'<path d="{d}" fill="{fills[i]}" fill-opacity="{opacity}" '
+                f'stroke="{stroke}" stroke-width="{width}" fill-rule="evenodd"{extra}>'
+            )
+            shape += f"<title>{escape(titles[i])}</title></path>" if titles else "</path>"
+            link = links[i] if links else None
+            if link:
+                shape = f"<a href={quoteattr(link)}>{shape}</a>"
+            self.parts.append(shape)
+
+    def lines(self, geoms: Iterable[shapely.Geometry], *, colors: Sequence[str], width: float = 3):
+        for geom, color in zip(geoms, colors, strict=True):
+            d = path_data(self.frame, geom)
+            if d:
+                self.parts.append(
+                    f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}" '
+                    'stroke-linecap="round"/>'
+                )
+
+    def points(
+        self,
+        xy: np.ndarray,
+        *,
+        colors: Sequence[str] | str,
+        radius: float = 3.0,
+        stroke: str = "#ffffff",
+        shape: str = "circle",
+    ) -> None:
+        if len(xy) == 0:
+            return
+        pts = self.frame.px(np.asarray(xy, dtype="float64"))
+        palette = [colors] * len(pts) if isinstance(colors, str) else list(colors)
+        for (x, y), color in zip(pts, palette, strict=True):
+            if not (-radius <= x <= self.frame.width + radius):
+                continue
+            if not (-radius <= y <= self.frame.height + radius):
+                continue
+            if shape == "square":
+                self.parts.append(
+                    f'<rect x="{_n(x - radius)}" y="{_n(y - radius)}" width="{_n(2 * radius)}" '
+                    f'height="{_n(2 * radius)}" fill="{color}" stroke="{stroke}" '
+                    'stroke-width="0.8"/>'
+                )
+            else:
+                self.parts.append(
+                    f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" fill="{color}" '
+                    f'stroke="{stroke}" stroke-width="1"/>'
+                )
+
+    def numbered(self, xy: np.ndarray, labels: Sequence[str], *, color: str = "#b2182b") -> None:
+        """Numbered markers (recurring spots)."""
+        pts: Any = self.frame.px(np.asarray(xy, dtype="float64")) if len(xy) else []
+        for (x, y), label in zip(pts, labels, strict=True):
+            self.parts.append(
+                f'<g class="gg-spot"><circle cx="{_n(x)}" cy="{_n(y)}" r="9" fill="{color}" '
+                'stroke="#fff" stroke-width="1.5"/>'
+                f'<text x="{_n(x)}" y="{_n(y + 3.5)}" text-anchor="middle" font-size="10" '
+                f'font-weight="bold" fill="#fff">{escape(label)}</text></g>'
+            )
+
+    def cells(self, boxes: np.ndarray, colors: Sequence[str]) -> None:
+        """Filled squares from ``(n, 4)`` Lambert-93 bounds (density grids)."""
+        for (minx, miny, maxx, maxy), color in zip(boxes, colors, strict=True):
+            (x, y2), (x2, y) = self.frame.px(np.array([[minx, miny], [maxx, maxy]]))
+            self.parts.append(
+                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(x2 - x)}" height="{_n(y2 - y)}" '
+                f'fill="{color}" fill-opacity="0.8"/>'
+            )
+
+    def labels(self, xy: np.ndarray, texts: Sequence[str], *, size: int = 11) -> None:
+        """Bold labels on a white halo (drawn as a second text: ``paint-order`` is not
+        understood by every renderer)."""
+        pts: Any = self.frame.px(np.asarray(xy, dtype="float64")) if len(xy) else []
+        for (x, y), text in zip(pts, texts, strict=True):
+            common = (
+                f'x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-size="{size}" '
+                'font-weight="bold"'
+            )
+            self.parts.append(
+                f'<text {common} fill="#fff" stroke="#fff" stroke-width="3" '
+                f'stroke-linejoin="round">{escape(text)}</text>'
+                f'<text {common} fill="#222">{escape(text)}</text>'
+            )
+
+    def hatch(self, pattern_id: str, color: str) -> str:
+        self.defs.append(
+            f'<pattern id="{pattern_id}" patternUnits="userSpaceOnUse" width="8" height="8" '
+            f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" '
+            f'stroke="{color}" stroke-width="2"/></pattern>'
+        )
+        return f"url(#{pattern_id})"
+
+    def scale_bar(self) -> None:
+        metres = _nice_length(self.frame.width * 0.22 / self.frame.scale)
+        length = metres * self.frame.scale
+        x, y = 12, self.frame.height - 14
+        label = f"{format_number(metres / 1000, 1)} km" if metres >= 1000 else f"{metres:g} m"
+        self.parts.append(
+            f'<g class="gg-scale"><rect x="{x - 4}" y="{y - 14}" width="{_n(length + 8)}" '
+            'height="22" fill="#fff" fill-opacity="0.8"/>'
+            f'<path d="M{x},{y - 4}V{y}H{_n(x + length)}V{y - 4}" fill="none" stroke="#222" '
+            f'stroke-width="1.5"/><text x="{x}" y="{y - 6}" font-size="10">{escape(label)}</text>'
+            "</g>"
+        )
+
+    def render(self) -> str:
+        w, h = self.frame.width, self.frame.height
+        defs = f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="{self.css_class}" '
+            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            f"aria-label={quoteattr(self.title)} "
+            'font-family="Helvetica, Arial, sans-serif">'
+            f"<title>{escape(self.title)}</title>{defs}"
+            f'<rect width="{w}" height="{h}" fill="#f4f4ef"/>'
+            f"{''.join(self.parts)}</svg>"
+        )
+
+
+def _nice_length(metres: float) -> float:
+    if metres <= 0 or not math.isfinite(metres):
+        return 100.0
+    power = 10 ** math.floor(math.log10(metres))
+    for step in (5, 2, 1):
+        if step * power <= metres:
+            return float(step * power)
+    return float(power)
+
+
+def density_grid(
+    xy: np.ndarray, frame: Frame, *, cell_m: float = 50.0
+) -> tuple[np.ndarray, list[str], list[tuple[int, int, str]]]:
+    """Counts of points per ``cell_m`` square inside the frame, in 4 quantile shades.
+
+    Returns the cell bounds, their colours and the legend classes (low, high, colour).
+    """
+    if len(xy) == 0:
+        return np.empty((0, 4)), [], []
+    ix = np.floor(xy[:, 0] / cell_m).astype("int64")
+    iy = np.floor(xy[:, 1] / cell_m).astype("int64")
+    cells, counts = np.unique(np.column_stack([ix, iy]), axis=0, return_counts=True)
+    boxes = np.column_stack(
+        [cells[:, 0] * cell_m, cells[:, 1] * cell_m, (cells[:, 0] + 1) * cell_m,
+         (cells[:, 1] + 1) * cell_m]
+    )  # fmt: skip
+    edges = np.unique(np.quantile(counts, [0.5, 0.8, 0.95]).round())
+    klass = np.searchsorted(edges, counts, side="left")
+    klass = np.minimum(klass, len(DENSITY_COLORS) - 1)
+    bounds = [1, *[int(e) + 1 for e in edges]]
+    legend = []
+    for i, low in enumerate(bounds):
+        high = bounds[i + 1] - 1 if i + 1 < len(bounds) else int(counts.max())
+        if high >= low and (klass == i).any():
+            legend.append((low, high, DENSITY_COLORS[min(i, len(DENSITY_COLORS) - 1)]))
+    colors = [DENSITY_COLORS[k] for k in klass]
+    return boxes, colors, legend

@@ -1,0 +1,270 @@
+"""Review of an aménagement operation against what is known on and around its site.
+
+The contrat de ville asks to integrate uses, management constraints and situational
+prevention upstream of every operation, and to check that investments last.
+:func:`review_operation` gathers, for an operation of the territory or any polygon:
+
+- the signalements inside the perimeter and in its surroundings (``buffer_m``), by
+  category and by quarter over ``months`` months, and for a delivered operation the
+  monthly rate before and after the delivery date;
+- the constats (prévention situationnelle) with their gravité and recommendations;
+- the équipements concerned, with the management constraint each brings (PAVE,
+  play areas, lighting, schools…);
+- the guarantee calls on the operation and on the équipements of its perimeter;
+- a map.
+
+Everything goes into one HTML file (:meth:`OperationReview.save`) that opens
+offline. The publication profile applies (``partenaires`` by default: no personal
+data, no ESSP findings).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gupgeo import _review_data as rd
+from gupgeo._attributed import attributed_territory
+from gupgeo.errors import SchemaError
+from gupgeo.publication import check_profile, publish
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OperationReview:
+    """The review of one perimeter: tables (DataFrames), notes, map, and its HTML.
+
+    Attributes
+    ----------
+    name, operation_id, source
+        What was reviewed (``operation_id`` is None for a perimeter from a file).
+    perimeter
+        The perimeter (Lambert-93) and ``buffer_m``, the width of the surroundings.
+    windows
+        Time windows (whole window; before/after delivery when delivered).
+    signalements_by_category, signalements_by_quarter, before_after
+        Counts per category and zone, per quarter and zone, and per month before/after
+        the delivery (None when not delivered).
+    signalements, constats, equipements
+        The features near the perimeter (Lambert-93, with ``zone``): signalements of
+        the window, constats allowed by the profile, équipements with
+        ``contrainte_gestion`` and ``distance_m``.
+    garanties
+        Guarantee calls on the operation and on the équipements of its perimeter.
+    """
+
+    name: str
+    operation_id: str | None
+    source: str
+    perimeter: gpd.GeoDataFrame
+    buffer_m: float
+    months: int
+    windows: rd.Windows
+    publication: str
+    signalements_by_category: pd.DataFrame
+    signalements_by_quarter: pd.DataFrame
+    before_after: pd.DataFrame | None
+    signalements: gpd.GeoDataFrame
+    constats: gpd.GeoDataFrame
+    equipements: gpd.GeoDataFrame
+    garanties: pd.DataFrame
+    record: dict[str, Any]
+    notes: tuple[str, ...]
+    map_html: str
+    build_date: pd.Timestamp
+    quartier_name: str | None = None
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML document (French)."""
+        from gupgeo._review_html import render_review
+
+        return render_review(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report (one HTML file, offline) and return its path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.to_html(), encoding="utf-8")
+        logger.info("revue de l'opération %s écrite : %s", self.name, target)
+        return target
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def review_operation(
+    territory: Any,
+    operation: Any,
+    *,
+    buffer_m: float = 200.0,
+    months: int = 24,
+    publication: str = "partenaires",
+    basemap: str | None = "plan-ign",
+    build_date: Any = None,
+) -> OperationReview:
+    """Review an aménagement operation (or any polygon) against the territory's data.
+
+    Parameters
+    ----------
+    territory
+        A Territory (attributed or not) or a mapping layer name → (Geo)DataFrame.
+    operation
+        An ``id`` of the ``operations`` layer (``"OP-03"``), a polygon file (GeoJSON,
+        GeoPackage, Shapefile… with a CRS) or a GeoDataFrame of polygons.
+    buffer_m
+        Width in metres of the surroundings (*abords*) studied around the perimeter.
+    months
+        Length of the window, in months: before and after the delivery date for a
+        delivered operation, else the last ``months`` months of the data.
+    publication
+        ``"partenaires"`` (default), ``"interne"`` or ``"public"``.
+    basemap
+        Basemap of the map (``None``: plain background).
+    build_date
+        Date written on the report (default today).
+
+    Returns
+    -------
+    OperationReview
+        Call ``.save("revue.html")`` to write the report.
+
+    Examples
+    --------
+    >>> import gupgeo
+    >>> t = gupgeo.load_territory("data/sample")
+    >>> review = review_operation(t, "OP-03", basemap=None)  # doctest: +SKIP
+    >>> review.windows.delivery is not None  # doctest: +SKIP
+    True
+    """
+    check_profile(publication)
+    if not (np.isfinite(buffer_m) and 0 <= buffer_m <= 5000):
+        raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
+    if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
+        raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
+    t = attributed_territory(territory)
+    perimeter = rd.resolve_perimeter(t, operation)
+    sig_layer = t.get("signalements")
+    if not isinstance(sig_layer, gpd.GeoDataFrame):
+        raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
+    dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
+    if dates.isna().all():
+        raise SchemaError("revue : aucun signalement daté dans le territoire")
+    data_start = pd.Timestamp(dates.min()).normalize()
+    data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+    w = rd.windows(perimeter, data_start, data_end, int(months))
+    pub = publish(t, publication)
+    notes = list(pub.notes)
+
+    sig = rd.layer_near(sig_layer, perimeter.geometry, buffer_m)
+    sig = sig.assign(date_signalement=pd.to_datetime(sig["date_signalement"], errors="coerce"))
+    by_cat = rd.by_category(sig, w)
+    by_quarter = rd.by_quarter(sig, w)
+    ba = rd.before_after(sig[(sig["zone"] == rd.PERIMETRE).to_numpy()], w)
+    constats = _constats(pub.layers.get("constats"), perimeter, buffer_m)
+    if publication == "public":
+        notes.append("constats : profil public, seuls leurs nombres par thème sont publiés.")
+    equipements = rd.layer_near(t.get("equipements"), perimeter.geometry, buffer_m)
+    if len(equipements):
+        equipements = equipements.assign(
+            distance_m=rd.distance_m(equipements, perimeter.geometry),
+            contrainte_gestion=[rd.constraint_for(v) for v in equipements.get("type", [])],
+        )
+    garanties = rd.guarantee_calls(t, perimeter, equipements, w)
+    if w.delivery is None:
+        notes.append(
+            f"opération non livrée à la fin des données ({w.data_end - pd.Timedelta(days=1):%d/%m/%Y}) "
+            f": fenêtre des {months} derniers mois, sans comparaison avant/après."
+        )
+    else:
+        for label, span in (("avant", w.before), ("après", w.after)):
+            if span is not None and rd.months_between(*span) < months - 0.5:
+                notes.append(
+                    f"{label} livraison : {rd.months_between(*span):.1f} mois de données "
+                    f"seulement (sur {months} demandés) ; les comparaisons se font par mois.".replace(
+                        ".", ",", 1
+                    )
+                )
+    from gupgeo.atlas._maps import review_map
+
+    map_layers = _map_layers(t, perimeter, buffer_m, w)
+    perimeter_gdf = gpd.GeoDataFrame(
+        {"nom": [perimeter.name], "id": [perimeter.operation_id or ""]},
+        geometry=[perimeter.geometry], crs="EPSG:2154",
+    )  # fmt: skip
+    ring = gpd.GeoDataFrame(
+        {"code_qp": ["abords"], "nom_qp": [f"Abords ({buffer_m:g} m)"]},
+        geometry=[perimeter.geometry.buffer(buffer_m).difference(perimeter.geometry)],
+        crs="EPSG:2154",
+    )
+    when = (
+        pd.Timestamp(build_date).normalize()
+        if build_date is not None
+        else pd.Timestamp.now().normalize()
+    )
+    map_html = review_map(
+        map_layers, perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
+        subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
+        date=when, publication=publication, basemap=basemap,
+    )  # fmt: skip
+    return OperationReview(
+        name=perimeter.name, operation_id=perimeter.operation_id, source=perimeter.source,
+        perimeter=perimeter_gdf, buffer_m=float(buffer_m), months=int(months), windows=w,
+        publication=publication, signalements_by_category=by_cat,
+        signalements_by_quarter=by_quarter, before_after=ba,
+        signalements=sig[((sig["date_signalement"] >= w.start) & (sig["date_signalement"] < w.end)).to_numpy()],
+        constats=constats, equipements=equipements,
+        garanties=garanties, record=perimeter.record, notes=tuple(notes), map_html=map_html,
+        build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
+    )  # fmt: skip
+
+
+def _constats(
+    published: pd.DataFrame | None, perimeter: rd.Perimeter, buffer_m: float
+) -> gpd.GeoDataFrame:
+    """Constats allowed by the profile near the perimeter, most serious first."""
+    source = published if isinstance(published, gpd.GeoDataFrame) else None
+    near = rd.layer_near(source, perimeter.geometry, buffer_m)
+    if len(near) == 0:
+        return near
+    gravite = near["gravite"] if "gravite" in near.columns else pd.Series(np.nan, index=near.index)
+    near = near.assign(_g=pd.to_numeric(gravite, errors="coerce").fillna(0))
+    order = [c for c in ("_g", "date") if c in near.columns]
+    near = near.sort_values(order, ascending=[False, True][: len(order)], kind="stable")
+    return near.drop(columns="_g")
+
+
+def _quartier_name(t: Any, code: Any) -> str | None:
+    quartiers = t.get("quartiers")
+    if code is None or quartiers is None or "nom_qp" not in quartiers.columns:
+        return None
+    match = quartiers[(quartiers["code_qp"].astype("object") == code).to_numpy()]
+    return f"{match['nom_qp'].iloc[0]} ({code})" if len(match) else None
+
+
+def _map_layers(
+    t: Any, perimeter: rd.Perimeter, buffer_m: float, w: rd.Windows
+) -> dict[str, pd.DataFrame]:
+    layers: dict[str, pd.DataFrame] = {}
+    for name in ("quartiers", "operations", "equipements", "signalements", "constats"):
+        frame = t.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame):
+            continue
+        if name == "quartiers":
+            layers[name] = frame
+            continue
+        near = rd.layer_near(frame, perimeter.geometry, buffer_m * 1.5)
+        if name == "signalements":
+            dates = pd.to_datetime(near["date_signalement"], errors="coerce")
+            near = near[((dates >= w.start) & (dates < w.end)).to_numpy()]
+        layers[name] = near.drop(columns="zone")
+    return layers
+
+
+__all__ = ["OperationReview", "review_operation"]

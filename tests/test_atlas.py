@@ -1,0 +1,533 @@
+"""The quartier atlas: pages, names, figures equal to the dashboard, offline folder, failures.
+
+One atlas of three quartiers of the bundled sample is built once for the module (two
+worker processes, hostile names and free text injected); a few small builds check
+determinism, failures and the public profile. Map libraries are tiny stand-ins with a
+valid manifest (tests.browser_support.write_fake_assets): the real ones are exercised by
+tests/test_browser_atlas.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import gupgeo
+from gupgeo._attributed import attributed_territory
+from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
+from gupgeo.atlas import _pages as pages_module
+from gupgeo.atlas._maps import stable_ids
+from gupgeo.atlas._prepare import _frames
+from gupgeo.atlas._spots import recurring_spots
+from gupgeo.atlas._svg import Frame
+from gupgeo.atlas.naming import apply_pattern, unique_stems
+from gupgeo.atlas.options import select_quartiers
+from gupgeo.dashboard import dashboard
+from gupgeo.errors import SchemaError
+from gupgeo.territory import Territory
+from tests._html_parse import Page, is_remote, local_target, parse
+from tests.browser_support import XSS_IMG, XSS_SCRIPT, write_fake_assets
+
+from .conftest import IN_CI
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+HOSTILE_NAME = "La Rabière / Rue de l'Alouette <b>"
+SELECTED = ["LOC-SANITAS", "LOC-RABIERE", "LOC-EUROPE"]
+BUILD_DATE = "2025-01-15"
+
+
+@pytest.fixture(scope="module")
+def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    patch = pytest.MonkeyPatch()
+    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
+    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
+    yield directory
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def territory() -> Territory:
+    """The sample, attributed, with a hostile quartier name and hostile free text."""
+    t = attributed_territory(gupgeo.load_territory(SAMPLE))
+    layers = dict(t.layers)
+    q = layers["quartiers"].copy()
+    q["nom_qp"] = q["nom_qp"].astype("object")
+    q.loc[q["code_qp"] == "LOC-RABIERE", "nom_qp"] = HOSTILE_NAME
+    layers["quartiers"] = q
+    constats = layers["constats"].copy()
+    target = (
+        (constats["code_qp"] == "LOC-SANITAS")
+        & (constats["demarche"] != "ESSP")
+        & (constats["statut"].isin(["ouvert", "en cours"]))
+    ).to_numpy()
+    first = np.flatnonzero(target)[0]
+    constats["recommandation"] = constats["recommandation"].astype("object")
+    constats.iloc[first, constats.columns.get_loc("recommandation")] = XSS_SCRIPT
+    layers["constats"] = constats
+    actions = layers["actions"].copy()
+    in_2024 = ((actions["code_qp"] == "LOC-SANITAS") & (actions["date"].dt.year == 2024)).to_numpy()
+    actions["intitule"] = actions["intitule"].astype("object")
+    actions.iloc[np.flatnonzero(in_2024)[0], actions.columns.get_loc("intitule")] = XSS_IMG
+    layers["actions"] = actions
+    return Territory(layers, provenance=t.provenance, report=t.report)
+
+
+@pytest.fixture(scope="module")
+def progress_calls() -> list[tuple[int, int, str]]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def atlas(
+    territory: Territory,
+    fake_assets: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    progress_calls: list[tuple[int, int, str]],
+) -> AtlasResult:
+    out = tmp_path_factory.mktemp("atlas")
+    return build_atlas(
+        territory, out, period="2024", quartiers=SELECTED, order_by="nom_qp",
+        page_name="{nom_qp} ({commune})", workers=2, build_date=BUILD_DATE,
+        progress=lambda done, total, r: progress_calls.append((done, total, r.code_qp)),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def db(territory: Territory) -> Any:
+    return dashboard(territory, period="2024", freq="month")
+
+
+def html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+def pages_of(result: AtlasResult) -> dict[str, Page]:
+    return {p.code_qp: parse(result.out_dir / p.href) for p in result.pages}
+
+
+def same(value: str, expected: Any) -> bool:
+    if value in ("", "n.c."):
+        return expected is None or (isinstance(expected, float) and math.isnan(expected))
+    return math.isclose(float(value), float(expected), rel_tol=1e-12, abs_tol=1e-12)
+
+
+# --- the folder ----------------------------------------------------------------------
+
+
+def test_one_page_per_selected_quartier_in_order(atlas: AtlasResult, territory: Territory):
+    assert atlas.ok, atlas.summary()
+    assert [p.code_qp for p in atlas.pages] == ["LOC-EUROPE", "LOC-RABIERE", "LOC-SANITAS"]
+    files = sorted(p.name for p in (atlas.out_dir / "quartiers").glob("*.html"))
+    assert files == ["europe.html", "la-rabiere-rue-de-l-alouette-b.html", "sanitas.html"]
+    for name in files:
+        assert re.fullmatch(r"[a-z0-9-]+\.html", name)
+    assert (atlas.out_dir / "index.html").is_file()
+    assert len(list((atlas.out_dir / "cartes").glob("*.html"))) == 4  # 3 pages + ensemble
+
+
+def test_file_names_follow_the_pattern_and_are_safe(atlas: AtlasResult):
+    stems = {p.code_qp: Path(p.href).stem for p in atlas.pages}
+    assert stems["LOC-SANITAS"] == "sanitas"
+    assert stems["LOC-RABIERE"] == "la-rabiere-rue-de-l-alouette-b"
+
+
+def test_titles_are_the_page_names(atlas: AtlasResult, territory: Territory):
+    q = territory["quartiers"].set_index("code_qp")
+    for code, page in pages_of(atlas).items():
+        expected = f"{q.loc[code, 'nom_qp']} ({q.loc[code, 'commune']})"
+        assert page.h1 == expected
+        assert page.title.startswith(expected)
+    assert HOSTILE_NAME in pages_of(atlas)["LOC-RABIERE"].h1
+
+
+def test_progress_reports_every_page(atlas: AtlasResult, progress_calls):
+    assert [d for d, _, _ in progress_calls] == [1, 2, 3]
+    assert {t for _, t, _ in progress_calls} == {3}
+    assert sorted(c for _, _, c in progress_calls) == sorted(SELECTED)
+    assert atlas.workers == 2
+
+
+# --- figures equal to the dashboard -------------------------------------------------------
+
+
+def test_every_figure_and_table_cell_equals_the_dashboard(atlas: AtlasResult, db, territory):
+    q = territory["quartiers"].set_index("code_qp")
+    checked = 0
+    for code, page in pages_of(atlas).items():
+        found = {ind for ind, _, _ in page.indicators}
+        assert {"signalements:nb_signalements", "signalements:par_1000_habitants",
+                "degradations:nb_degradations", "signalements:stock_fin_periode",
+                "signalements:delai_median_jours", "signalements:evolution_pct"} <= found  # fmt: skip
+        for indicator, value, text in page.indicators:
+            table, column = indicator.split(":")
+            if table == "quartiers":
+                expected = q.loc[code, column] if column in q.columns else None
+                if column == "surface_ha":
+                    expected = q.loc[code, "surface_ha"]
+                assert same(value, None if pd.isna(expected) else expected), indicator
+            else:
+                assert same(value, db.tables[table].loc[code, column]), (code, indicator, value)
+            assert text, indicator
+            checked += 1
+    assert checked > 3 * 60
+
+
+def test_key_figures_read_in_french(atlas: AtlasResult, db):
+    page = pages_of(atlas)["LOC-SANITAS"]
+    shown = {ind: text for ind, _, text in page.indicators}
+    nb = int(db.tables["signalements"].loc["LOC-SANITAS", "nb_signalements"])
+    assert shown["signalements:nb_signalements"] == f"{nb:,}".replace(",", "\u202f")
+    rate = db.tables["signalements"].loc["LOC-SANITAS", "par_1000_habitants"]
+    assert shown["signalements:par_1000_habitants"] == f"{rate:.1f}".replace(".", ",")
+    assert shown["signalements:delai_median_jours"].endswith("\u202fj")
+
+
+def test_index_table_links_every_page_with_dashboard_values(atlas: AtlasResult, db):
+    index = parse(atlas.index)
+    rows = index.table_values["comparaison"]
+    body, foot = rows[:3], rows[3:]
+    assert [r[0] for r in body] == [p.title for p in atlas.pages]
+    links = [url for tag, url in index.links if tag == "a" and url.startswith("quartiers/")]
+    for page in atlas.pages:
+        assert page.href in links
+    codes = [p.code_qp for p in atlas.pages]
+    # Signalements is the 4th column, then the rate.
+    for code, row in zip(codes, body, strict=True):
+        assert same(row[3], db.tables["signalements"].loc[code, "nb_signalements"])
+        assert same(row[4], db.tables["signalements"].loc[code, "par_1000_habitants"])
+    assert foot[1][0] == "Total du territoire"
+    assert same(foot[1][3], db.tables["signalements"].loc["total", "nb_signalements"])
+
+
+def test_index_states_sources_method_date_and_profile(atlas: AtlasResult):
+    index = parse(atlas.index)
+    assert "Sources et méthode" in index.text
+    assert "15 janvier 2025" in index.text
+    assert "Diffusion : partenaires" in index.text
+    assert "Un signalement appartient à la période de sa date de signalement" in index.text
+
+
+def test_pages_hold_every_section(atlas: AtlasResult):
+    text = (atlas.out_dir / "quartiers" / "sanitas.html").read_text(encoding="utf-8")
+    for section in ("Carte du quartier", "Points de signalement récurrents",
+                    "Constats ouverts et recommandations", "Actions GUP de la période",
+                    "Actions TFPB par axe", "Opérations d'aménagement", "Sources et méthode"):  # fmt: skip
+        assert section in text, section
+    assert 'class="gg-locator"' in text and 'class="gg-printmap"' in text
+    page = parse(atlas.out_dir / "quartiers" / "sanitas.html")
+    assert page.tables["spots"][0][1] == "dépôts sauvages"  # the designed hot spot first
+    assert int(page.tables["spots"][0][3]) >= 50
+    assert {r[1] for r in page.tables["operations"]} >= {"OP-01", "OP-02", "OP-03"}
+
+
+# --- offline, shared, safe ----------------------------------------------------------------
+
+
+def test_links_resolve_and_nothing_remote(atlas: AtlasResult):
+    files = html_files(atlas.out_dir)
+    assert len(files) == 1 + 3 + 4
+    for path in files:
+        page = parse(path)
+        for tag, url in page.links:
+            if tag in ("script", "link", "img", "iframe"):
+                assert not is_remote(url), f"{path.name} charge {url}"
+            if tag == "a":
+                assert not is_remote(url), f"{path.name} pointe vers {url}"
+            target = local_target(path, url)
+            if target is not None:
+                assert target.is_file(), f"{path.name} : lien cassé {url}"
+
+
+def test_assets_are_shared_once(atlas: AtlasResult):
+    leaflet = list(atlas.out_dir.rglob("leaflet.js"))
+    assert len(leaflet) == 1 and "carte" in leaflet[0].parts
+    for path in (atlas.out_dir / "cartes").glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "window.fake_leaflet" not in text  # linked, not inlined
+        assert "../assets/carte/leaflet/" in text
+    assert len(list(atlas.out_dir.rglob("atlas.css"))) == 1
+
+
+def test_free_text_is_escaped(atlas: AtlasResult):
+    text = (atlas.out_dir / "quartiers" / "sanitas.html").read_text(encoding="utf-8")
+    assert XSS_SCRIPT not in text and XSS_IMG not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    page = parse(atlas.out_dir / "quartiers" / "sanitas.html")
+    assert XSS_SCRIPT in [r[4] for r in page.tables["constats-ouverts"]]
+    assert XSS_IMG in [r[2] for r in page.tables["actions-liste"]]
+    rabiere = next(p for p in atlas.pages if p.code_qp == "LOC-RABIERE")
+    assert "<b>" not in (atlas.out_dir / rabiere.href).read_text(encoding="utf-8")
+
+
+def test_partenaires_profile_hides_personal_data_and_essp(atlas: AtlasResult, territory):
+    everything = "".join(p.read_text(encoding="utf-8") for p in html_files(atlas.out_dir))
+    for secret in ("06 12 34 56 78", "example.org", "M. Dupont"):
+        assert secret not in everything
+    essp = territory["constats"][territory["constats"]["demarche"] == "ESSP"]
+    for recommendation in essp["recommandation"].dropna().unique():
+        if recommendation not in set(territory["constats"].loc[
+                territory["constats"]["demarche"] != "ESSP", "recommandation"]):  # fmt: skip
+            assert recommendation not in everything
+    for page in pages_of(atlas).values():
+        assert all(row[1] != "ESSP" for row in page.tables.get("constats-ouverts", []))
+
+
+def test_print_stylesheet_targets_a4(atlas: AtlasResult):
+    css = (atlas.out_dir / "assets" / "atlas.css").read_text(encoding="utf-8")
+    assert "size: A4 portrait" in css and "@media print" in css and "@page" in css
+
+
+# --- determinism, failures, public ----------------------------------------------------------
+
+
+def test_same_inputs_same_bytes(atlas: AtlasResult, territory, tmp_path):
+    again = build_atlas(
+        territory, tmp_path, period="2024", quartiers=SELECTED, order_by="nom_qp",
+        page_name="{nom_qp} ({commune})", workers=1, build_date=BUILD_DATE, progress=False,
+    )  # fmt: skip
+    first = {
+        p.relative_to(atlas.out_dir): p.read_bytes()
+        for p in atlas.out_dir.rglob("*")
+        if p.is_file()
+    }
+    second = {
+        p.relative_to(again.out_dir): p.read_bytes()
+        for p in again.out_dir.rglob("*")
+        if p.is_file()
+    }
+    assert first.keys() == second.keys()
+    different = [str(k) for k in first if first[k] != second[k]]
+    assert different == []
+
+
+def test_one_failure_is_reported_and_the_others_kept(territory, fake_assets, tmp_path, monkeypatch):
+    original = pages_module._charts
+
+    def broken(task: Any, folder: Path, *, public: bool) -> Any:
+        if task.page.code_qp == "LOC-EUROPE":
+            raise RuntimeError("graphique impossible : données corrompues")
+        return original(task, folder, public=public)
+
+    monkeypatch.setattr(pages_module, "_charts", broken)
+    result = build_atlas(
+        territory, tmp_path, period="2024", quartiers=["LOC-EUROPE", "LOC-RABATERIE"],
+        workers=2, progress=False, build_date=BUILD_DATE,
+    )  # fmt: skip
+    assert not result.ok
+    (failure,) = result.failures
+    assert failure.code_qp == "LOC-EUROPE"
+    assert "RuntimeError" in failure.error and "données corrompues" in failure.error
+    assert "Traceback" in failure.details
+    ok = next(p for p in result.pages if p.ok)
+    assert (tmp_path / ok.href).is_file()
+    index = parse(result.index)
+    assert "Pages non produites" in index.text and "données corrompues" in index.text
+    assert not any(url == failure.href for _, url in index.links)
+    assert "ÉCHEC" in result.summary()
+
+
+def test_public_profile_keeps_counts_secret(territory, fake_assets, tmp_path):
+    result = build_atlas(
+        territory, tmp_path, period="2024-T1", publication="public", quartiers=["LOC-MARYSE-BASTIE"],
+        workers=1, progress=False, build_date=BUILD_DATE,
+    )  # fmt: skip
+    assert result.ok
+    text = (tmp_path / result.pages[0].href).read_text(encoding="utf-8")
+    page = parse(tmp_path / result.pages[0].href)
+    assert "secret" in page.text
+    assert "Profil public : les constats ne sont publiés qu'en nombre." in page.text
+    assert "Adresse la plus citée" not in text
+    assert "Total du territoire" not in parse(result.index).text
+    assert "Diffusion : public" in page.text
+
+
+# --- controls and building blocks -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("Niqueux-Bruère – Marcel Pagnol", "niqueux-bruere-marcel-pagnol"),
+        ("Rue de l'Alouette / Les Œillets", "rue-de-l-alouette-les-oeillets"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("C:\\quartier\\nul", "c-quartier-nul"),
+        ("NUL", "nul-quartier"),
+        ("index", "index-quartier"),
+        ("   ", "quartier"),
+        ("ÉÈÊ àç", "eee-ac"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_safe_stem(name: str, stem: str):
+    assert safe_stem(name) == stem
+
+
+def test_unique_stems_number_duplicates_in_order():
+    assert unique_stems(["sanitas", "sanitas", "europe", "sanitas"]) == [
+        "sanitas", "sanitas-2", "europe", "sanitas-3"]  # fmt: skip
+
+
+def test_patterns_use_layer_fields_and_name_unknown_ones():
+    assert apply_pattern("{nom_qp} ({commune})", {"nom_qp": "Sanitas", "commune": "Tours"},
+                         name="page_name") == "Sanitas (Tours)"  # fmt: skip
+    assert apply_pattern("{nom_qp} {commune}", {"nom_qp": "A", "commune": None}, name="p") == "A"
+    with pytest.raises(ValueError, match=r"page_name : champ \{quartier\} inconnu.*\{nom_qp\}"):
+        apply_pattern("{quartier}", {"nom_qp": "A"}, name="page_name")
+
+
+def _quartiers() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code_qp": ["A", "B", "C"], "nom_qp": ["Alpha", "Bêta", "Gamma"],
+         "commune": ["Tours", "Joué-lès-Tours", "Tours"], "population": [3000, 1000, None]},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(500, 0, 900, 200),
+                  shapely.box(0, 500, 50, 550)],
+        crs=2154,
+    )  # fmt: skip
+
+
+def test_filter_and_order_like_a_coverage_layer():
+    q = _quartiers()
+    chosen = select_quartiers(q, AtlasOptions(filter="commune == 'Tours'", order_by="nom_qp",
+                                              descending=True))  # fmt: skip
+    assert chosen["code_qp"].tolist() == ["C", "A"]
+    by_function = select_quartiers(q, AtlasOptions(filter=lambda f: f["population"] > 1500))
+    assert by_function["code_qp"].tolist() == ["A"]
+    assert select_quartiers(q, AtlasOptions(quartiers=("B", "A")))["code_qp"].tolist() == ["A", "B"]
+
+
+def test_controls_report_what_was_expected():
+    q = _quartiers()
+    with pytest.raises(SchemaError, match=r"code\(s\) \['ZZ'\] absent"):
+        select_quartiers(q, AtlasOptions(quartiers=("ZZ",)))
+    with pytest.raises(ValueError, match="aucun quartier ne passe le filtre"):
+        select_quartiers(q, AtlasOptions(filter="population > 10**6"))
+    with pytest.raises(ValueError, match="filter : expression"):
+        select_quartiers(q, AtlasOptions(filter="commune ==="))
+    with pytest.raises(SchemaError, match="order_by : colonne 'rang' absente"):
+        select_quartiers(q, AtlasOptions(order_by="rang"))
+    with pytest.raises(ValueError, match="extent : 'grand' ; attendu 'auto' ou 'fixed'"):
+        AtlasOptions(extent="grand")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="indicator : 'x' inconnu"):
+        AtlasOptions(indicator="x")
+    with pytest.raises(TypeError, match=r"option\(s\) inconnue\(s\) \['ordre'\]"):
+        AtlasOptions.from_controls(None, {"ordre": "nom_qp"})
+
+
+def test_auto_extent_fits_each_quartier_with_its_margin():
+    q = _quartiers()
+    frames = _frames(q, AtlasOptions(margin_pct=10))
+    big = frames[1]  # 400 m × 200 m, 720 × 480 px frame: the width decides
+    assert big.x1 - big.x0 == pytest.approx(400 * 1.2)
+    assert (big.x1 - big.x0) / (big.y1 - big.y0) == pytest.approx(720 / 480)
+    assert frames[0].x1 - frames[0].x0 < big.x1 - big.x0
+
+
+def test_fixed_extent_gives_every_map_the_same_ground_size():
+    q = _quartiers()
+    frames = _frames(q, AtlasOptions(extent="fixed", margin_pct=0))
+    widths = {round(f.x1 - f.x0, 6) for f in frames}
+    assert widths == {400.0}
+    assert frames[2].x0 + 200 == pytest.approx(25)  # centred on quartier C (x 0–50)
+    sized = _frames(q, AtlasOptions(extent="fixed", fixed_size_m=1500))
+    assert {round(f.x1 - f.x0) for f in sized} == {1500}
+
+
+def test_frame_keeps_the_pixel_ratio():
+    f = Frame.around((0, 0, 100, 100), width=720, height=480, margin_pct=0)
+    assert (f.x1 - f.x0, f.y1 - f.y0) == (150.0, 100.0)
+    assert f.px(np.array([[0.0, 100.0]])).tolist() == [[120.0, 0.0]]  # x0 = -25 m, 4.8 px/m
+
+
+def test_recurring_spots_need_count_and_months():
+    rng = np.random.default_rng(0)
+    spot_dates = pd.to_datetime([f"2024-{m:02d}-10" for m in (1, 2, 3, 4, 5, 6)] * 2)
+    burst_dates = pd.to_datetime(["2024-03-01"] * 12)
+    x = np.concatenate([1000 + rng.uniform(0, 20, 12), 3000 + rng.uniform(0, 20, 12)])
+    y = np.concatenate([1000 + rng.uniform(0, 20, 12), 1000 + rng.uniform(0, 20, 12)])
+    sig = gpd.GeoDataFrame(
+        {"categorie": ["tags"] * 24, "date_signalement": list(spot_dates) + list(burst_dates),
+         "code_qp": ["A"] * 24, "adresse": ["1 rue de l'Alouette"] * 11 + ["2 rue X"] + ["b"] * 12,
+         "statut": ["nouveau"] * 2 + ["résolu"] * 22},
+        geometry=shapely.points(x, y), crs=2154,
+    )  # fmt: skip
+    spots = recurring_spots(sig, start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2025-01-01"),
+                            min_count=10, min_months=4)  # fmt: skip
+    assert len(spots) == 1  # the burst of one day is not recurrent
+    spot = spots.iloc[0]
+    assert (spot["nb_signalements"], spot["nb_mois"], spot["nb_ouverts"]) == (12, 6, 2)
+    assert spot["adresse"] == "1 rue de l'Alouette"
+    assert 1000 <= spot["x"] <= 1020
+
+
+def test_stable_ids_renumber_folium_names():
+    a = "var map_" + "f" * 32 + " = L.map('map_" + "f" * 32 + "'); layer_" + "e" * 32
+    assert stable_ids(a) == (
+        "var map_" + "0" * 31 + "1 = L.map('map_" + "0" * 31 + "1'); layer_" + "0" * 31 + "2"
+    )
+
+
+def test_auto_indicator_falls_back_to_the_rate_per_hectare():
+    from gupgeo.atlas.options import resolve_indicator
+
+    q = _quartiers()
+    assert resolve_indicator("auto", q) == "signalements_par_ha"  # C has no population
+    assert resolve_indicator("auto", q.iloc[:2]) == "signalements_par_1000"
+    assert resolve_indicator("degradations", q) == "degradations"
+
+
+def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        if IN_CI:
+            pytest.fail(f"WeasyPrint indisponible en CI ({exc}) : make test installe .[dev]")
+        pytest.skip(f"WeasyPrint indisponible ({exc})")
+    result = build_atlas(
+        territory, tmp_path, period="2024", quartiers=["LOC-MARYSE-BASTIE"], pdf=True,
+        workers=1, progress=False, build_date=BUILD_DATE,
+    )  # fmt: skip
+    names = sorted(p.name for p in result.pdf)
+    assert names == ["atlas.pdf", "maryse-bastie.pdf"]
+    for path in result.pdf:
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 20_000
+
+
+def test_a_worker_that_dies_loses_only_its_page(territory, fake_assets, tmp_path, monkeypatch):
+    import os
+
+    original = pages_module._charts
+
+    def crash(task: Any, folder: Path, *, public: bool) -> Any:
+        if task.page.code_qp == "LOC-EUROPE":
+            os._exit(3)  # a segfault or the OOM killer, as seen from the pool
+        return original(task, folder, public=public)
+
+    monkeypatch.setattr(pages_module, "_charts", crash)
+    result = build_atlas(
+        territory, tmp_path, period="2024-T4", quartiers=["LOC-EUROPE", "LOC-ROCHEPINARD",
+        "LOC-FONTAINES"], workers=2, progress=False, basemap=None,
+    )  # fmt: skip
+    assert [f.code_qp for f in result.failures] == ["LOC-EUROPE"]
+    assert "arrêté brutalement" in result.failures[0].error
+    assert sum(p.ok for p in result.pages) == 2
+
+
+def test_the_loaded_territory_is_attributed_once_and_light():
+    from gupgeo._attributed import attributed_territory as attributed
+
+    t = attributed(gupgeo.load_territory(SAMPLE))
+    sig = t["signalements"]
+    assert 0.85 < sig["code_qp"].notna().mean() < 0.95  # 10 % of the sample is hors QPV
+    assert "operation_id" in sig.columns
+    assert all(not frame.attrs for frame in t.layers.values())  # no report deep-copied around
+    assert attributed(t) is t
