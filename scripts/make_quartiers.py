@@ -3,7 +3,7 @@
 No official perimeter file is available offline, so this script *draws* plausible
 perimeters: one irregular, star-shaped polygon per quartier, designed in
 Lambert-93 (EPSG:2154) around the rough centre given in
-``/work/shared/facts/tours_metropole_qpv.csv`` (or placed from knowledge of the
+the team's facts file ``shared/facts/tours_metropole_qpv.csv`` (or placed from knowledge of the
 city when the facts give none), scaled to the published surface where one is
 known. The result is written as RFC 7946 GeoJSON (EPSG:4326, 6 decimals) with a
 FeatureCollection-level ``metadata`` member saying it is an approximation.
