@@ -25,7 +25,7 @@ demo: $(STAMP) assets
 		--title "Territoire de démonstration" --subtitle "Tours Métropole — données synthétiques" \
 		--sources "échantillon synthétique gupgeo ; périmètres QPV approximatifs"
 	$(BIN)/gupgeo atlas data/sample -o out/atlas --period 2024
-	$(BIN)/gupgeo review OP-01 --territory data/sample -o out/revue_OP-01.html
+	$(BIN)/gupgeo review OP-03 --territory data/sample --months 18 -o out/revue_OP-03.html
 
 LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks)
 
