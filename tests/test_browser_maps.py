@@ -146,8 +146,19 @@ def test_legend_entries_match_the_data(interne_html, offline_page, layers):
     assert "Densité des signalements" not in sections  # hidden layer, hidden legend
 
 
+def _close_popup(page: Any) -> None:
+    """Close the open popup and wait until Leaflet has removed it from the page.
+
+    A closed popup fades out and stays in the DOM for 200 ms: reading
+    ``.leaflet-popup-content`` before then may return the previous popup's text.
+    """
+    page.evaluate("window.gupgeo.map.closePopup()")
+    page.wait_for_selector(".leaflet-popup", state="detached", timeout=5_000)
+
+
 def _open_popup_on_point(page: Any, description: str) -> str:
     """Zoom on the signalement with this description, click it like a user, return the popup."""
+    _close_popup(page)
     point = page.evaluate(
         """d => { const e = window.gupgeo.layers.find(l => l.kind === 'points'), lyr = e.layer;
                   const f = lyr._spec.fields.find(f => f.label === 'Description');
@@ -159,15 +170,14 @@ def _open_popup_on_point(page: Any, description: str) -> str:
         description,
     )
     page.mouse.click(point[0], point[1])
-    page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
-    return str(page.inner_text(".leaflet-popup-content"))
+    # strict locator: fails if a second popup were still on the page
+    return str(page.locator(".leaflet-popup-content").inner_text(timeout=5_000))
 
 
 def test_hostile_text_displays_as_text_and_runs_nothing(interne_html, offline_page):
     offline_page.open(interne_html)
     page = offline_page.page
     for payload in (XSS_IMG, XSS_SCRIPT):
-        page.evaluate("window.gupgeo.map.closePopup()")
         text = _open_popup_on_point(page, payload)
         assert payload in text
         assert count(offline_page, ".leaflet-popup-content img, .leaflet-popup-content script") == 0
@@ -180,10 +190,10 @@ def test_hostile_text_displays_as_text_and_runs_nothing(interne_html, offline_pa
                   .eachLayer(m => { if (m.feature.properties.nom === s) icon = m._icon; }); return icon; }""",
         XSS_SCRIPT,
     )
+    _close_popup(page)  # the signalement popup above shows the same string
     badge.as_element().click()
-    page.wait_for_function("s => document.querySelector('.leaflet-popup-content') && "
-                           "document.querySelector('.leaflet-popup-content').textContent.includes(s)",
-                           arg=XSS_SCRIPT)  # fmt: skip
+    title = page.locator(".leaflet-popup-content .gupgeo-info-title")
+    assert title.inner_text(timeout=5_000) == XSS_SCRIPT
     # an apostrophe in a quartier name: hover the quartier, read its tooltip
     box = page.evaluate(
         """n => { let c = null; window.gupgeo.layers.find(l => l.kind === 'quartiers').layer
@@ -200,6 +210,37 @@ def test_hostile_text_displays_as_text_and_runs_nothing(interne_html, offline_pa
     )
     assert count(offline_page, 'img[src="x"], img[src$="/x"]') == 0
     assert offline_page.dialogs == []
+    assert offline_page.js_errors(allowed_hosts=(TILE_HOST,)) == []
+
+
+def test_point_clicked_while_the_map_pans_opens_its_popup(interne_html, offline_page):
+    # The canvas moves with the map until 'moveend' (drag, autopan, inertia): the hit test
+    # must follow it. A fake clock freezes an animated pan halfway.
+    page = offline_page.page
+    page.clock.install()
+    offline_page.open(interne_html)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+    target = page.evaluate(
+        """() => { const m = window.gupgeo.map, lyr = window.gupgeo.layers.find(l => l.kind === 'points').layer;
+                   const i = lyr._spec.fields.find(f => f.label === 'Identifiant').v.indexOf('S0');
+                   const ll = [lyr._pts.lat[i], lyr._pts.lng[i]];
+                   m.setView(ll, 18, {animate: false});
+                   window.panEnded = false; m.once('moveend', () => { window.panEnded = true; });
+                   m.panBy([200, 120], {duration: 1, easeLinearity: 1});
+                   return ll; }"""
+    )
+    page.clock.run_for(500)
+    x, y, dx, dy = page.evaluate(
+        """ll => { const m = window.gupgeo.map, p = m.latLngToContainerPoint(ll),
+                         r = m.getContainer().getBoundingClientRect(), c = m.getSize().divideBy(2);
+                   return [p.x + r.left, p.y + r.top, c.x - p.x, c.y - p.y]; }""",
+        target,
+    )
+    assert abs(dx) > 50 and abs(dy) > 30  # the dot has moved well beyond its hit radius
+    assert page.evaluate("window.panEnded") is False  # still panning: no redraw yet
+    page.mouse.click(x, y)
+    text = page.locator(".leaflet-popup-content").inner_text(timeout=5_000)
+    assert "Identifiant\tS0" in text and XSS_IMG in text
     assert offline_page.js_errors(allowed_hosts=(TILE_HOST,)) == []
 
 

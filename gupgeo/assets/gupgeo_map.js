@@ -298,13 +298,18 @@
         }
       }
       this._drawn = drawn;
-      this._pad = pad;
       canvas.style.visibility = 'visible';
     },
 
+    /* The dot or cluster under the mouse. Items are in canvas pixels of the last redraw and
+     * the canvas moves with the map pane until the next 'moveend' (drag, autopan, inertia,
+     * keyboard pan): measure from where the canvas is now. Hidden canvas (zoom animation):
+     * nothing to hit. */
     _hit: function (e) {
-      if (!this._map || (e.target.closest && e.target.closest('.leaflet-control-container, .leaflet-popup-pane, .leaflet-marker-pane'))) return null;
-      var pt = this._map.mouseEventToContainerPoint(e).add(this._pad || [0, 0]), best = null, bestD = Infinity;
+      var map = this._map, canvas = this._canvas;
+      if (!map || canvas.style.visibility === 'hidden') return null;
+      if (e.target.closest && e.target.closest('.leaflet-control-container, .leaflet-popup-pane, .leaflet-marker-pane')) return null;
+      var pt = map.mouseEventToLayerPoint(e).subtract(L.DomUtil.getPosition(canvas)), best = null, bestD = Infinity;
       for (var i = this._items.length - 1; i >= 0; i--) {
         var it = this._items[i], dx = it[0] - pt.x, dy = it[1] - pt.y, d = dx * dx + dy * dy;
         if (d <= it[2] * it[2] && d < bestD) { best = it; bestD = d; }
