@@ -13,9 +13,35 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gupgeo.errors import GupgeoError
-from gupgeo.territory import load_territory
+from gupgeo.report import ValidationReport
+from gupgeo.territory import Territory, load_territory
 
 log = logging.getLogger("gupgeo")
+
+
+def _load(paths: Sequence[Path]) -> Territory:
+    """Load a territory and say on stderr what was rejected or fatal (details: ``validate``)."""
+    territory = load_territory(*paths)
+    _warn_rejects(territory.report, paths)
+    return territory
+
+
+def _warn_rejects(report: ValidationReport, paths: Sequence[Path]) -> None:
+    where = " ".join(str(p) for p in paths)
+    for layer in report.layers:
+        if layer.fatal:
+            print(
+                f"Attention : couche « {layer.layer} » ({layer.source}) inutilisable : "
+                f"{layer.issues_of('fatal')[0].message}",
+                file=sys.stderr,
+            )
+        elif layer.rows_rejected:
+            print(
+                f"Attention : {layer.rows_rejected} ligne(s) rejetée(s) à la lecture de "
+                f"{layer.source} (couche « {layer.layer} ») ; détail et fichier des rejets : "
+                f"gupgeo validate {where} --rejects-dir DOSSIER",
+                file=sys.stderr,
+            )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -35,7 +61,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    territory = load_territory(*args.paths)
+    territory = _load(args.paths)
     print(territory.summary())
     if territory.report.fatal:
         print(
@@ -49,7 +75,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.dashboard import dashboard
     from gupgeo.zoning import attribute_territory
 
-    territory = attribute_territory(load_territory(*args.paths), tolerance_m=args.tolerance_m)
+    territory = attribute_territory(_load(args.paths), tolerance_m=args.tolerance_m)
     db = dashboard(territory, period=args.period, freq=args.freq)
     written = db.export(args.output, french=not args.csv_international, charts=not args.no_charts)
     print(
@@ -66,7 +92,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
     from gupgeo.maps import map_territory, save_map
     from gupgeo.zoning import attribute_territory
 
-    territory = attribute_territory(load_territory(*args.paths))
+    territory = attribute_territory(_load(args.paths))
     m = map_territory(
         territory,
         basemap=None if args.basemap == "aucun" else args.basemap,
@@ -87,7 +113,9 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
     features = read_layer(args.input, args.layer)
+    _warn_rejects(features.attrs["rapport"], [args.input])
     zones = read_layer(args.zones, args.zones_layer)
+    _warn_rejects(zones.attrs["rapport"], [args.zones])
     print(
         f"Rattachement de {len(features)} entités aux {len(zones)} zones "
         f"(clé « {args.key} », tolérance {args.tolerance_m:g} m)…",
@@ -111,7 +139,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from gupgeo.atlas import build_atlas
 
     result = build_atlas(
-        load_territory(*args.paths),
+        _load(args.paths),
         args.output,
         period=args.period,
         publication=args.publication,
@@ -135,7 +163,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from gupgeo.review import review_operation
 
     review = review_operation(
-        load_territory(*args.territory),
+        _load(args.territory),
         args.operation,
         buffer_m=args.buffer_m,
         months=args.months,
@@ -342,12 +370,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s : %(message)s",
     )
-    if getattr(args, "layer", None) and len(args.paths) != 1:
+    if args.command == "validate" and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
     try:
         code: int = args.func(args)
     except GupgeoError as exc:
         print(f"gupgeo : erreur : {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, OSError) as exc:
+        # Library checks on parameters and files the user named: the message is the point,
+        # not a traceback (run with -v to log the details).
+        log.debug("détail de l'erreur", exc_info=True)
+        if isinstance(exc, OSError) and exc.filename:
+            message = f"fichier ou dossier « {exc.filename} » inaccessible ({exc.strerror})"
+        elif isinstance(exc, KeyError) and exc.args:
+            message = str(exc.args[0])
+        else:
+            message = str(exc)
+        print(f"gupgeo : erreur : {message}", file=sys.stderr)
         return 2
     return code
 

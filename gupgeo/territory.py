@@ -13,18 +13,19 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
-from gupgeo.report import LayerReport, ValidationReport
+from gupgeo.report import ValidationReport
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.validate import FAR_M, LayerResult, validate_raw
 
@@ -311,8 +312,12 @@ def load_territory(
     report = ValidationReport()
     raws: list[tuple[LayerSchema, RawLayer, Path]] = []
     explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
+    seen: set[Path] = set()
     for source in [*_sources(paths), *[Path(p) for p in (layers or {}).values()]]:
-        for raw in read_source(source):
+        if source.resolve() in seen:
+            continue  # the same file named twice (a folder and one of its files…)
+        seen.add(source.resolve())
+        for raw in _explicit_tables(read_source(source), explicit.get(source.resolve()), source):
             schema = explicit.get(source.resolve()) or guess_layer(raw, source)
             if schema is None:
                 report.skipped.append(
@@ -362,8 +367,71 @@ def load_territory(
             perimeters=restored.get("perimeters") or perimeters,
         )
         if len(items) > 1:
-            _warn_cross_file_duplicates(name, frame, items[0][0].report)
+            frames[name] = _reject_cross_file_duplicates(name, frame, items, report)
+            provenance[name] = replace(provenance[name], rows=len(frames[name]))
     return Territory(frames, provenance=provenance, report=report)
+
+
+def _explicit_tables(
+    raws: list[RawLayer], schema: LayerSchema | None, source: Path
+) -> list[RawLayer]:
+    """With ``layers={name: file}``, keep the one table of a multi-table file that is that layer."""
+    if schema is None or len(raws) <= 1:
+        return raws
+    named = [
+        r
+        for r in raws
+        if r.layer and normalise_name(r.layer) in (schema.name, *schema.file_aliases)
+    ]
+    if len(named) == 1:
+        return named
+    tables = ", ".join(str(r.layer) for r in raws)
+    raise SchemaError(
+        f"{source} : plusieurs tables ({tables}) et aucune ne s'appelle « {schema.name} » ; "
+        "attendu une table nommée comme la couche, ou un fichier d'une seule table"
+    )
+
+
+def _reject_cross_file_duplicates(
+    name: str,
+    frame: pd.DataFrame,
+    items: list[tuple[LayerResult, RawLayer, Path]],
+    report: ValidationReport,
+) -> pd.DataFrame:
+    """Identifiers already seen in an earlier file of the layer: rejected, like within a file."""
+    id_col = SCHEMAS[name].id_column
+    if not id_col or id_col not in frame.columns:
+        return frame
+    ids = frame[id_col]
+    dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+    if not dup.any():
+        return frame
+    sizes = [len(r.data) for r, _, _ in items]
+    part_of = np.repeat(np.arange(len(items)), sizes)
+    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    first_at = {v: p for p, v in zip(np.flatnonzero(~dup), ids[~dup], strict=True)}
+    rows = []
+    for pos in np.flatnonzero(dup).tolist():
+        k = int(part_of[pos])
+        result, _raw, source = items[k]
+        label = result.kept_label(pos - int(offset[k]))
+        first = first_at[ids.iloc[pos]]
+        first_result, _, first_source = items[int(part_of[first])]
+        first_label = first_result.kept_label(int(first) - int(offset[part_of[first]]))
+        motif = f"identifiant « {ids.iloc[pos]} » déjà présent dans {first_source} ({first_label})"
+        result.report.add("rejet", motif, row=label, column=id_col, kind="identifiant en double")
+        result.report.rows_kept -= 1
+        result.report.rows_rejected += 1
+        values = frame.iloc[pos].drop(labels="geometry", errors="ignore").astype(str).to_dict()
+        rows.append(
+            {"couche": name, "fichier": str(source), "ligne": label, "motif": motif, **values}
+        )
+    extra = pd.DataFrame(rows)
+    report.rejects[name] = pd.concat([report.rejects.get(name), extra], ignore_index=True)
+    kept = frame.loc[~dup].reset_index(drop=True)
+    if isinstance(frame, gpd.GeoDataFrame):
+        kept = gpd.GeoDataFrame(kept, geometry="geometry", crs=frame.crs)
+    return kept
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -371,18 +439,6 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _warn_cross_file_duplicates(name: str, frame: pd.DataFrame, report: LayerReport) -> None:
-    id_col = SCHEMAS[name].id_column
-    if id_col and id_col in frame.columns:
-        dup = frame[id_col].dropna().duplicated().sum()
-        if dup:
-            report.add(
-                "avertissement",
-                f"{dup} identifiant(s) présents dans plusieurs fichiers de la couche {name}",
-                kind="identifiant en double entre fichiers",
-            )
 
 
 def read_layer(

@@ -39,6 +39,9 @@ from gupgeo.statuses import canonical_statuses
 _PREFETCH_ROWS = 100_000
 """From this many rows, the identifier check starts early on another core."""
 
+REJECT_COLUMNS = ("couche", "fichier", "ligne", "motif")
+"""First columns of a rejects table; the rejected row's own values follow."""
+
 FREE_TEXT = frozenset({"description", "recommandation", "adresse", "objet", "motif", "intitule"})
 """Free-text columns: kept as written (only blank values become missing)."""
 
@@ -59,11 +62,22 @@ _KIND_FR = {"point": "point", "line": "ligne", "polygon": "polygone"}
 
 @dataclass
 class LayerResult:
-    """A validated layer: the kept rows, the rejected rows and the report."""
+    """A validated layer: the kept rows, the rejected rows and the report.
+
+    :meth:`kept_label` says where a kept row is in its source (``"ligne 12"``).
+    """
 
     data: pd.DataFrame
     rejects: pd.DataFrame
     report: LayerReport
+    kept_positions: np.ndarray | None = None
+    raw: RawLayer | None = None
+
+    def kept_label(self, i: int) -> str:
+        """Where the ``i``-th kept row is in its source."""
+        if self.raw is None or self.kept_positions is None:
+            return f"entité {i + 1}"
+        return self.raw.label(int(self.kept_positions[i]))
 
 
 _TYPE_NAMES = np.array(
@@ -362,11 +376,28 @@ def _points_from_xy(
             pos = np.flatnonzero(swapped)
             _report_swaps(pos, x[pos], y[pos], report, labels)
             x[pos], y[pos] = y[pos], x[pos].copy()
+        impossible = ok & ((np.abs(x) > 180) | (np.abs(y) > 90))
+        if impossible.any():
+            pos = np.flatnonzero(impossible)
+            msgs = [
+                f"coordonnées impossibles en WGS84 (longitude {x[p]:g}, latitude {y[p]:g}) ; "
+                "attendu une longitude entre -180 et 180 et une latitude entre -90 et 90"
+                for p in pos
+            ]
+            rej.add(pos, msgs)
+            _list(report, "rejet", pos, msgs, labels, "coordonnées impossibles")
+            x[pos] = y[pos] = np.nan
     if not crs.equals(WORK_CRS):
         transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
         x, y = transformer.transform(x, y, inplace=True)
         report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
     finite = np.isfinite(x) & np.isfinite(y)
+    lost = ok & ~finite & ~rej.mask
+    if lost.any():
+        pos = np.flatnonzero(lost)
+        msg = f"coordonnées hors du domaine de EPSG:{crs.to_epsg()} : reprojection impossible"
+        rej.add(pos, [msg] * len(pos))
+        _list(report, "rejet", pos, [msg] * len(pos), labels, "reprojection impossible")
     if finite.all():
         return np.asarray(shapely.points(x, y), dtype=object)
     geoms = np.full(len(x), None, dtype=object)
@@ -777,13 +808,17 @@ def _finish(
     rejects = pd.DataFrame(
         {
             "couche": schema.name,
-            "source": raw.source,
+            "fichier": raw.source,
             "ligne": [labels[p] for p in rejected_pos.tolist()],
             "motif": [" ; ".join(rej.reasons[p]) for p in rejected_pos.tolist()],
         }
     )
     if len(rejected_pos):
         original = raw.frame.iloc[rejected_pos].reset_index(drop=True)
+        # The file's own columns follow; one named like ours keeps its value, renamed.
+        original = original.rename(
+            columns={c: f"{c} (fichier)" for c in original.columns if c in REJECT_COLUMNS}
+        )
         if "geometry" in original.columns:
             original["geometry"] = [
                 g.wkt if isinstance(g, shapely.Geometry) else None for g in original["geometry"]
@@ -793,7 +828,7 @@ def _finish(
         lost = pd.DataFrame(
             {
                 "couche": schema.name,
-                "source": raw.source,
+                "fichier": raw.source,
                 "ligne": [u[0] for u in raw.unreadable],
                 "motif": [u[1] for u in raw.unreadable],
             }
@@ -817,4 +852,6 @@ def _finish(
     else:
         result = kept
     report.rows_kept = len(result)
-    return LayerResult(data=result, rejects=rejects, report=report)
+    return LayerResult(
+        data=result, rejects=rejects, report=report, kept_positions=np.flatnonzero(keep), raw=raw
+    )

@@ -161,3 +161,59 @@ def test_review_command_writes_report(tmp_path: Path, capsys) -> None:
     out = tmp_path / "revue.html"
     assert main(["review", "OP-01", "--territory", str(require_sample()), "-o", str(out)]) == 0
     assert out.exists() and "Revue de « " in capsys.readouterr().out
+
+
+def test_bad_parameters_exit_2_without_traceback(tmp_path: Path, capsys) -> None:
+    code = main(
+        [
+            "review",
+            "OP-03",
+            "--territory",
+            str(require_sample()),
+            "--months",
+            "0",
+            "-o",
+            str(tmp_path / "r.html"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gupgeo : erreur : months") and "Traceback" not in err
+    code = main(["validate", str(SAMPLE / "quartiers.geojson"), "-o", "/proc/inexistant/t.gpkg"])
+    assert code == 2
+    assert "inaccessible" in capsys.readouterr().err
+
+
+def test_attribute_with_layer_option_and_rejects_said(tmp_path: Path, capsys) -> None:
+    dirty = SAMPLE / "dirty" / "signalements_dates_invalides.csv"
+    code = main(
+        [
+            "attribute",
+            str(dirty),
+            "--layer",
+            "signalements",
+            "--zones",
+            str(SAMPLE / "quartiers.geojson"),
+            "-o",
+            str(tmp_path / "a.gpkg"),
+        ]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo validate" in err
+
+
+def test_dashboard_period_without_tfpb_rows(tmp_path: Path) -> None:
+    code = main(
+        [
+            "dashboard",
+            str(require_sample()),
+            "--period",
+            "2021",
+            "-o",
+            str(tmp_path),
+            "--sans-graphiques",
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "signalements.csv").exists()

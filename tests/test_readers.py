@@ -318,3 +318,31 @@ def test_fiona_salvage_reads_what_pyogrio_reads(tmp_path: Path, points: gpd.GeoD
     assert unreadable == []
     assert salvaged["id"].tolist() == ["S1", "S2", "S3", "S4"]
     assert salvaged.geometry.equals(points.geometry)
+
+
+def test_geopackage_table_chosen_by_layer_name(tmp_path: Path, squares, points) -> None:
+    path = tmp_path / "territoire.gpkg"
+    squares.to_file(path, layer="quartiers")
+    points.to_file(path, layer="signalements")
+    s = read_layer(path, "signalements")
+    assert s["id"].tolist() == ["S1", "S2", "S3", "S4"]
+    with pytest.raises(Exception, match="aucune ne s'appelle « equipements »"):
+        read_layer(path, "equipements")
+
+
+def test_zip_with_several_shapefiles_reads_them_all(tmp_path: Path, squares, points) -> None:
+    import zipfile
+
+    from gupgeo import load_territory
+
+    squares.to_file(tmp_path / "quartiers.shp")
+    points.drop(columns=["date_signalement", "description"]).assign(nom="x", type="école").to_file(
+        tmp_path / "equipements.shp"
+    )
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in tmp_path.iterdir():
+            if f.stem in ("quartiers", "equipements") and f.suffix != ".zip":
+                zf.write(f, f.name)
+    t = load_territory(archive)
+    assert len(t["quartiers"]) == 2 and len(t["equipements"]) == 4

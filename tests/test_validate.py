@@ -269,3 +269,92 @@ def test_large_file_path_gives_the_same_result(name: str, monkeypatch: pytest.Mo
     r_small, r_large = small.attrs["rapport"].layers[0], large.attrs["rapport"].layers[0]
     assert [i.message for i in r_large.issues] == [i.message for i in r_small.issues]
     assert (r_large.rows_kept, r_large.rows_rejected) == (r_small.rows_kept, r_small.rows_rejected)
+
+
+def test_impossible_wgs84_coordinates_rejected(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path / "signalements.csv",
+        [
+            "id;date_signalement;categorie;longitude;latitude",
+            "1;2024-03-05;tags;0,693;47,386",
+            "2;2024-03-05;tags;0,693;95",
+            "3;2024-03-05;tags;400;47,386",
+        ],
+    )
+    report = load_territory(path).report.layer("signalements")
+    assert (report.rows_kept, report.rows_rejected) == (1, 2)
+    msgs = {i.row: i.message for i in report.issues_of("rejet")}
+    assert msgs["ligne 3"].startswith(
+        "coordonnées impossibles en WGS84 (longitude 0.693, latitude 95)"
+    )
+    assert "longitude 400" in msgs["ligne 4"]
+
+
+def test_blank_lines_and_quoted_line_breaks_keep_true_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id;date_signalement;categorie;description;longitude;latitude\n"
+        '1;2024-03-05;tags;"sur deux\nlignes";0,693;47,386\n'
+        "\n"
+        "2;hier;tags;ok;0,693;47,386\n",
+        encoding="utf-8",
+    )
+    s = read_layer(path)
+    [issue] = s.attrs["rapport"].layer("signalements").issues_of("rejet")
+    assert issue.row == "ligne 5" and "'hier'" in issue.message
+    assert s["description"].iloc[0] == "sur deux\nlignes"
+
+
+def test_rejects_table_keeps_the_files_own_columns(tmp_path: Path) -> None:
+    """A 'source' or 'motif' column in the file does not clash with the rejects' own columns."""
+    for name, rows in {
+        "signalements_a.csv": [
+            "id;date_signalement;categorie;source;longitude;latitude",
+            "1;hier;tags;gardien;0,69;47,39",
+        ],
+        "signalements_b.csv": [
+            "id;date_signalement;categorie;motif;longitude;latitude",
+            "2;jamais;tags;x;0,69;47,39",
+        ],
+    }.items():
+        _write_csv(tmp_path / name, rows)
+    t = load_territory(tmp_path)
+    rejects = t.report.rejects["signalements"]
+    assert list(rejects.columns[:4]) == ["couche", "fichier", "ligne", "motif"]
+    assert rejects["source"].tolist()[0] == "gardien"
+    assert rejects["motif (fichier)"].tolist()[1] == "x"
+    assert t.report.balanced
+
+
+def test_duplicate_ids_across_files_rejected_with_both_places(tmp_path: Path) -> None:
+    _write_csv(
+        tmp_path / "signalements_2023.csv",
+        ["id;date_signalement;categorie;longitude;latitude", "A;2023-03-05;tags;0,69;47,39"],
+    )
+    _write_csv(
+        tmp_path / "signalements_2024.csv",
+        [
+            "id;date_signalement;categorie;longitude;latitude",
+            "B;2024-03-05;tags;0,69;47,39",
+            "A;2024-03-06;tags;0,69;47,39",
+        ],
+    )
+    t = load_territory(tmp_path)
+    assert t["signalements"]["id"].tolist() == ["A", "B"]
+    r2024 = next(r for r in t.report.layers if r.source.endswith("2024.csv"))
+    assert (r2024.rows_read, r2024.rows_kept, r2024.rows_rejected) == (2, 1, 1)
+    [issue] = r2024.issues_of("rejet")
+    assert issue.row == "ligne 3"
+    assert issue.message.startswith("identifiant « A » déjà présent dans ")
+    assert issue.message.endswith("signalements_2023.csv (ligne 2)")
+    assert t.report.balanced and len(t.report.rejects["signalements"]) == 1
+
+
+def test_same_file_named_twice_is_read_once(tmp_path: Path, squares) -> None:
+    squares.to_file(tmp_path / "quartiers.geojson")
+    t = load_territory(
+        tmp_path,
+        tmp_path / "quartiers.geojson",
+        layers={"quartiers": tmp_path / "quartiers.geojson"},
+    )
+    assert len(t["quartiers"]) == 2 and len(t.report.layers) == 1

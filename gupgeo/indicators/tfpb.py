@@ -198,7 +198,7 @@ def _dwellings(
                 sel["zone"].to_numpy(np.int64),
                 weights=sel["logements"].fillna(0).to_numpy(),
                 minlength=z,
-            )
+            ).astype("float64")  # an empty selection gives integers
             values[values == 0] = np.nan
             total = np.nansum(values) if np.isfinite(values).any() else np.nan
             return np.append(values, total)

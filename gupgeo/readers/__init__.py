@@ -32,7 +32,8 @@ SIDE_CAR = {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx", ".md
 def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]:
     """Read every layer of a file (or the named ``layer``) as raw layers.
 
-    A GeoPackage gives one raw layer per table; other files give one.
+    A GeoPackage gives one raw layer per table, a zip one per shapefile; other
+    files give one.
 
     Raises
     ------
@@ -55,7 +56,8 @@ def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]
         payload = _peek_json(p)
         if looks_like_open311(payload):
             return [read_open311(p, payload)]
-    if suffix == ".gpkg" and layer is None:
+    if suffix in (".gpkg", ".zip") and layer is None:
+        # Every table of a GeoPackage, every shapefile of a zip: none left out unsaid.
         return [read_vector(p, layer=name) for name in list_layers(p)]
     if suffix in VECTOR_FORMATS:
         return [read_vector(p, layer=layer)]

@@ -9,6 +9,7 @@ the reason.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ def read_csv(path: Path) -> RawLayer:
         format="CSV",
         label_prefix="ligne",
         label_offset=2,
+        row_labels=_line_labels(path, codec, sep, len(frame)),
         notes=[f"encodage : {codec_reason}", sep_reason],
     )
     locate_coordinates(raw)
@@ -197,6 +199,30 @@ def read_csv(path: Path) -> RawLayer:
     if decimal_comma:
         raw.notes.append(f"virgule décimale détectée dans les nombres (par exemple « {example} »)")
     return raw
+
+
+def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | None:
+    """Real line numbers when blank lines or quoted line breaks shift them; else ``None``.
+
+    A record's label is the line where it starts, as a text editor numbers them.
+    """
+    data = path.read_bytes()
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines == rows + 1:
+        return None  # one line per record after the header: position + 2 is right
+    labels: list[str] = []
+    reader = csv.reader(io.StringIO(data.decode(codec, errors="replace")), delimiter=sep)
+    previous = 0
+    header_seen = False
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if not record:
+            continue  # blank line, skipped by the parsers too
+        if not header_seen:
+            header_seen = True
+            continue
+        labels.append(f"ligne {start}")
+    return labels if len(labels) == rows else None
 
 
 def _read_fast(
