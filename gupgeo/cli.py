@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from gupgeo.errors import GupgeoError
 from gupgeo.report import ValidationReport
@@ -173,13 +174,38 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+_ARGPARSE_FR = (
+    ("the following arguments are required", "arguments obligatoires manquants"),
+    ("unrecognized arguments", "arguments inconnus"),
+    ("invalid choice", "choix invalide"),
+    ("choose from", "valeurs possibles"),
+    ("expected one argument", "une valeur est attendue"),
+    ("expected at least one argument", "au moins une valeur est attendue"),
+    ("invalid float value", "nombre invalide"),
+    ("invalid int value", "nombre entier invalide"),
+    ("argument ", "option "),
+)
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """argparse with its error messages in French (the help texts are already French)."""
+
+    def error(self, message: str) -> NoReturn:
+        for english, french in _ARGPARSE_FR:
+            message = message.replace(english, french)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _FrenchParser(
         prog="gupgeo",
         description="Outils SIG pour la gestion urbaine de proximité (GUP) des quartiers prioritaires.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="messages détaillés")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMANDE", parser_class=_FrenchParser
+    )
 
     p_val = sub.add_parser(
         "validate",

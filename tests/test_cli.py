@@ -217,3 +217,11 @@ def test_dashboard_period_without_tfpb_rows(tmp_path: Path) -> None:
     )
     assert code == 0
     assert (tmp_path / "signalements.csv").exists()
+
+
+def test_usage_errors_are_in_french(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["carte", str(SAMPLE), "-o", "x.html", "--publication", "tous"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "erreur : option --publication: choix invalide: 'tous'" in err

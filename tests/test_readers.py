@@ -346,3 +346,35 @@ def test_zip_with_several_shapefiles_reads_them_all(tmp_path: Path, squares, poi
                 zf.write(f, f.name)
     t = load_territory(archive)
     assert len(t["quartiers"]) == 2 and len(t["equipements"]) == 4
+
+
+def test_csv_line_with_wrong_field_count_is_rejected_not_fatal(tmp_path: Path) -> None:
+    from gupgeo import load_territory
+
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id;date_signalement;categorie;longitude;latitude\n"
+        "1;2024-03-05;tags;0,693;47,386\n"
+        "2;2024-03-05;tags;en trop;0,693;47,386\n"
+        "3;2024-03-06;tags;0,693;47,386\n",
+        encoding="utf-8",
+    )
+    t = load_territory(path)
+    report = t.report.layer("signalements")
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (3, 2, 1)
+    [issue] = report.issues_of("rejet")
+    assert issue.row == "ligne 3" and issue.message.startswith("6 champ(s) au lieu de 5")
+    assert t["signalements"]["id"].tolist() == ["1", "3"]
+    assert t.report.rejects["signalements"]["ligne"].tolist() == ["ligne 3"]
+
+
+def test_kml_without_document_name(tmp_path: Path) -> None:
+    path = tmp_path / "constats.kml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+        "<Document><Placemark><name>éclairage</name><TimeStamp><when>2024-01-02</when></TimeStamp>"
+        "<Point><coordinates>0.69,47.39</coordinates></Point></Placemark></Document></kml>\n",
+        encoding="utf-8",
+    )
+    c = read_layer(path)
+    assert c["theme"].tolist() == ["éclairage"] and c["date"].notna().all()

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -182,8 +183,9 @@ def read_csv(path: Path) -> RawLayer:
     example = _decimal_comma_example(text_head, sep, header, coord_cols) if sep != "," else None
     decimal_comma = example is not None
     frame = _read_fast(path, sep, codec, header, coord_cols, decimal_comma)
+    set_aside: list[tuple[str, str]] = []
     if frame is None:
-        frame = _read_text(path, sep, codec, sep_reason)
+        frame, set_aside = _read_text(path, sep, codec, sep_reason)
     frame.columns = [str(c).strip() for c in frame.columns]
     raw = RawLayer(
         frame=frame,
@@ -194,6 +196,7 @@ def read_csv(path: Path) -> RawLayer:
         row_labels=_line_labels(path, codec, sep, len(frame)),
         notes=[f"encodage : {codec_reason}", sep_reason],
     )
+    raw.unreadable = set_aside
     locate_coordinates(raw)
     raw.decimal_comma = decimal_comma
     if decimal_comma:
@@ -202,26 +205,17 @@ def read_csv(path: Path) -> RawLayer:
 
 
 def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | None:
-    """Real line numbers when blank lines or quoted line breaks shift them; else ``None``.
+    """Real line numbers when blank lines, quoted line breaks or set-aside lines shift them.
 
+    ``None`` when one line per record follows the header (position + 2 is right).
     A record's label is the line where it starts, as a text editor numbers them.
     """
     data = path.read_bytes()
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == rows + 1:
-        return None  # one line per record after the header: position + 2 is right
-    labels: list[str] = []
-    reader = csv.reader(io.StringIO(data.decode(codec, errors="replace")), delimiter=sep)
-    previous = 0
-    header_seen = False
-    for record in reader:
-        start, previous = previous + 1, reader.line_num
-        if not record:
-            continue  # blank line, skipped by the parsers too
-        if not header_seen:
-            header_seen = True
-            continue
-        labels.append(f"ligne {start}")
+        return None
+    header, records = _records(path, codec, sep)
+    labels = [f"ligne {start}" for start, fields in records if len(fields) == len(header)]
     return labels if len(labels) == rows else None
 
 
@@ -255,22 +249,77 @@ def _read_fast(
     return frame
 
 
-def _read_text(path: Path, sep: str, codec: str, sep_reason: str) -> pd.DataFrame:
+def _read_text(
+    path: Path, sep: str, codec: str, sep_reason: str
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Read every field as text; lines with a wrong number of fields are set aside.
+
+    Returns the frame and the lines set aside as ``(label, reason)``: they count
+    as read and rejected, never silently dropped.
+    """
     try:
-        return pd.read_csv(
-            path,
-            sep=sep,
-            encoding=codec,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            engine="c",
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        return _pandas_text(path, sep, codec, on_bad_lines="error"), []
+    except UnicodeDecodeError as exc:
         raise InputFileError(
-            f"{path} : lecture CSV impossible ({exc}) ; attendu un CSV dont toutes les lignes ont "
-            f"le même nombre de champs séparés par {sep_reason}"
+            f"{path} : lecture impossible en {codec} (octet {exc.start}) ; "
+            "attendu un texte UTF-8 ou Windows-1252"
         ) from exc
+    except (pd.errors.ParserError, ValueError):
+        pass
+    bad = _ragged_lines(path, codec, sep)
+    if not bad:
+        raise InputFileError(
+            f"{path} : lecture CSV impossible ; attendu un CSV dont toutes les lignes ont le "
+            f"même nombre de champs, séparés par {sep_reason}"
+        )
+    frame = _pandas_text(path, sep, codec, on_bad_lines="skip")
+    return frame, bad
+
+
+def _pandas_text(
+    path: Path, sep: str, codec: str, *, on_bad_lines: Literal["error", "skip"]
+) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=sep,
+        encoding=codec,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        engine="python" if on_bad_lines == "skip" else "c",
+        on_bad_lines=on_bad_lines,
+    )
+
+
+def _records(path: Path, codec: str, sep: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and every non-blank record with the line where it starts."""
+    text = path.read_bytes().decode(codec, errors="replace").lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header: list[str] = []
+    records: list[tuple[int, list[str]]] = []
+    previous = 0
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if not record:
+            continue  # blank line, skipped by the parsers too
+        if not header:
+            header = record
+            continue
+        records.append((start, record))
+    return header, records
+
+
+def _ragged_lines(path: Path, codec: str, sep: str) -> list[tuple[str, str]]:
+    header, records = _records(path, codec, sep)
+    return [
+        (
+            f"ligne {start}",
+            f"{len(fields)} champ(s) au lieu de {len(header)} : ligne illisible "
+            "(séparateur en trop ou manquant, guillemet non fermé ?)",
+        )
+        for start, fields in records
+        if len(fields) != len(header)
+    ]
 
 
 def _decimal_comma_example(

@@ -154,8 +154,11 @@ def _read_parquet(path: Path) -> RawLayer:
 
 def _read_all_layers(path: Path, fmt: str) -> RawLayer:
     parts = []
-    for name in list_layers(path):
-        gdf = pyogrio.read_dataframe(str(path), layer=name)
+    unreadable: list[tuple[str, str]] = []
+    # pyogrio's own layer names: Fiona may name an unnamed KML folder differently.
+    for name in [str(n) for n in pyogrio.list_layers(str(path))[:, 0]]:
+        gdf, lost, _ = _read_with_salvage(path, name)
+        unreadable.extend((f"{name} : {label}", msg) for label, msg in lost)
         if len(gdf):
             gdf["couche_source"] = name
             parts.append(gdf)
@@ -163,6 +166,7 @@ def _read_all_layers(path: Path, fmt: str) -> RawLayer:
         raise InputFileError(f"{path} : aucune entité dans le fichier {fmt}")
     merged = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
     raw = _to_raw(merged, path, fmt, None)
+    raw.unreadable = unreadable
     raw.notes.append(f"{len(parts)} dossier(s) {fmt} réunis")
     _walk_defaults(raw)
     return raw
