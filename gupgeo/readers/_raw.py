@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +29,7 @@ class RawLayer:
     row_labels: list[str] | None = None
     label_prefix: str = "entité"
     label_offset: int = 1
+    lazy_labels: Callable[[], list[str] | None] | None = None
     layer: str | None = None
     crs: CRS | None = None
     crs_note: str = ""
@@ -44,6 +46,9 @@ class RawLayer:
 
     def label(self, position: int) -> str:
         """Where the row at ``position`` (0-based) is in the source."""
+        if self.lazy_labels is not None:
+            # Computed on the first message only: a clean file never pays for it.
+            self.row_labels, self.lazy_labels = self.lazy_labels(), None
         if self.row_labels is not None:
             return self.row_labels[position]
         return f"{self.label_prefix} {position + self.label_offset}"

@@ -9,6 +9,7 @@ the reason.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -193,7 +194,7 @@ def read_csv(path: Path) -> RawLayer:
         format="CSV",
         label_prefix="ligne",
         label_offset=2,
-        row_labels=_line_labels(path, codec, sep, len(frame)),
+        lazy_labels=functools.partial(_line_labels, path, codec, sep, len(frame)),
         notes=[f"encodage : {codec_reason}", sep_reason],
     )
     raw.unreadable = set_aside
