@@ -8,6 +8,7 @@ without touching it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -304,10 +305,13 @@ def before_after(sig: pd.DataFrame, w: Windows) -> pd.DataFrame | None:
 
 
 def guarantee_calls(
-    territory: Territory, perimeter: Perimeter, equipements: pd.DataFrame, w: Windows
+    layers: Mapping[str, pd.DataFrame], perimeter: Perimeter, equipements: pd.DataFrame, w: Windows
 ) -> pd.DataFrame:
-    """Uses of the guarantee on the operation itself or on équipements of its perimeter."""
-    garanties = territory.get("garanties")
+    """Uses of the guarantee on the operation itself or on équipements of its perimeter.
+
+    ``layers`` are the *published* layers (free text already through the profile).
+    """
+    garanties = layers.get("garanties")
     if garanties is None or garanties.empty or "objet_id" not in garanties.columns:
         return pd.DataFrame(columns=["date", "objet_id", "objet", "motif", "moment"])
     objects: dict[str, str] = {}

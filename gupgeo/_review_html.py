@@ -23,7 +23,7 @@ from gupgeo._html_report import (
     svg_data_uri,
     text_cell,
 )
-from gupgeo.publication import PROFILE_LABELS, SECRET_THRESHOLD
+from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
 
 if TYPE_CHECKING:
     from gupgeo.review import OperationReview
@@ -31,9 +31,18 @@ if TYPE_CHECKING:
 ZONE_COLORS = {rd.PERIMETRE: "#7b3294", rd.ABORDS: "#e69f00"}
 
 
+def _is_secret(value: Any, public: bool) -> bool:
+    """A count covered by the secret in ``public`` (missing counts included)."""
+    return public and (is_missing(value) or float(value) < SECRET_THRESHOLD)
+
+
+def _secret_cell() -> Cell:
+    return Cell("secret", "", True, css="gg-secret")
+
+
 def _count(value: Any, public: bool) -> Cell:
     if public and not is_missing(value) and float(value) < SECRET_THRESHOLD:
-        return Cell("secret", "", True, css="gg-secret")
+        return _secret_cell()
     return number_cell(value)
 
 
@@ -78,14 +87,19 @@ def before_after_table(review: OperationReview) -> Table | None:
     rows = []
     for cat, r in ba.iterrows():
         label = "Total" if cat == "total" else str(cat)
+        # A rate or a change next to a secret count would give the count back.
+        before_secret = _is_secret(r["avant"], public)
+        after_secret = _is_secret(r["apres"], public)
         rows.append(
             (
                 text_cell(label),
                 _count(r["avant"], public),
-                number_cell(r["avant_par_mois"], "par mois"),
+                _secret_cell() if before_secret else number_cell(r["avant_par_mois"], "par mois"),
                 _count(r["apres"], public),
-                number_cell(r["apres_par_mois"], "par mois"),
-                number_cell(r["evolution_pct"], "%"),
+                _secret_cell() if after_secret else number_cell(r["apres_par_mois"], "par mois"),
+                _secret_cell()
+                if before_secret or after_secret
+                else number_cell(r["evolution_pct"], "%"),
             )
         )
     headers = (("Catégorie", False),
@@ -177,7 +191,11 @@ def _svg(fig: Figure) -> str:
 
 
 def quarter_chart(review: OperationReview) -> str:
-    """Signalements per quarter, périmètre and abords side by side (SVG text)."""
+    """Signalements per quarter, périmètre and abords side by side (SVG text).
+
+    In ``public``, counts below the secret threshold are not drawn (a note says so):
+    a bar's height is its count.
+    """
     import matplotlib as mpl
 
     from gupgeo.charts import FIG_SIZE_IN, STYLE
@@ -189,10 +207,19 @@ def quarter_chart(review: OperationReview) -> str:
         ax = fig.add_subplot()
         x = np.arange(len(table))
         width = 0.4
+        public = review.publication == "public"
         for i, zone in enumerate(rd.ZONES):
             label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
-            ax.bar(x + (i - 0.5) * width, table[zone].to_numpy(), width=width,
+            values = table[zone].to_numpy(dtype="float64")
+            shown = values >= SECRET_THRESHOLD if public else np.ones(len(values), dtype=bool)
+            ax.bar((x + (i - 0.5) * width)[shown], values[shown], width=width,
                    color=ZONE_COLORS[zone], label=label)  # fmt: skip
+        if public:
+            ax.set_xlim(-0.6, len(table) - 0.4)
+            ax.set_ylim(0, max(float(ax.get_ylim()[1]), SECRET_THRESHOLD * 1.5))
+            fig.text(0.01, 0.01, f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD} "
+                     "ne sont pas représentés (secret statistique).", fontsize=8,
+                     ha="left", va="bottom")  # fmt: skip
         ax.set_xticks(x, [f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
                           for i, q in enumerate(table.index)])  # fmt: skip
         ax.set_ylabel("Signalements")
@@ -212,7 +239,14 @@ def quarter_chart(review: OperationReview) -> str:
 
 def print_map(review: OperationReview) -> str:
     """Static map for print: abords, perimeter, signalement density, équipements, constats."""
-    from gupgeo.atlas._svg import GRAVITE_COLORS, MISSING_COLOR, Frame, SvgMap, density_grid
+    from gupgeo.atlas._svg import (
+        GRAVITE_COLORS,
+        MISSING_COLOR,
+        Frame,
+        SvgMap,
+        density_grid,
+        published_cells,
+    )
 
     geom = review.perimeter.geometry.iloc[0]
     ring = geom.buffer(review.buffer_m)
@@ -220,7 +254,9 @@ def print_map(review: OperationReview) -> str:
     svg = SvgMap(frame, title=f"Périmètre et abords : {review.name}", css_class="gg-printmap")
     svg.polygons([ring], fill="#fff3d6", stroke=ZONE_COLORS[rd.ABORDS], width=1.5, dash="6 3")
     sig = review.signalements
-    if len(sig):
+    if review.publication == "public":
+        published_cells(svg, review.signalements_grid)  # never the points themselves
+    elif len(sig):
         xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(sig.geometry.array)))
         boxes, colors, _ = density_grid(xy, frame, cell_m=25.0)
         svg.cells(boxes, colors)
@@ -243,6 +279,22 @@ def print_map(review: OperationReview) -> str:
         svg.points(shapely.get_coordinates(geoms), colors=colors, radius=4.5)
     svg.scale_bar()
     return svg.render()
+
+
+def map_caption(review: OperationReview) -> str:
+    """Caption of the print map (French), true to what the profile drew."""
+    parts = ["Périmètre hachuré, abords en pointillés"]
+    if review.publication == "public":
+        parts.append(
+            f"carreaux de {GRID_CELL_M:g} m : signalements de la fenêtre (gris : moins de "
+            f"{SECRET_THRESHOLD} signalements, secret statistique)"
+        )
+        parts.append("carrés : équipements")
+    else:
+        parts.append("carreaux : densité des signalements de la fenêtre")
+        parts.append("carrés : équipements")
+        parts.append("ronds : constats (jaune, orange, rouge : gravité 1 à 3)")
+    return " ; ".join(parts) + "."
 
 
 def render_review(review: OperationReview) -> str:
@@ -298,6 +350,7 @@ def render_review(review: OperationReview) -> str:
         "garanties": garanties_table(review),
         "map_html": review.map_html,
         "print_map": print_map(review),
+        "map_caption": map_caption(review),
         "notes": review.notes,
         "delivered": w.delivery is not None,
     }

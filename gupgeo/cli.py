@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--publication",
         choices=["interne", "partenaires", "public"],
         default="partenaires",
-        help="profil de diffusion (défaut : partenaires — sans données personnelles ni ESSP)",
+        help="profil de diffusion (défaut : partenaires — champs personnels retirés, contacts masqués, sans constats ESSP)",
     )
     p_map.add_argument(
         "--basemap",

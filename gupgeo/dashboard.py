@@ -49,7 +49,7 @@ from gupgeo.indicators._common import (
 from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
-from gupgeo.schemas import normalise_name
+from gupgeo.publication import essp_mask
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
     ``exclure_essp`` drops constats whose ``demarche`` is an ESSP (legally not
-    communicable) before counting, since dashboards are shared with partners.
+    communicable) or unknown, and every constat when there is no ``demarche`` column,
+    before counting, since dashboards are shared with partners (the rule of
+    :func:`gupgeo.publication.essp_mask`).
     ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
     (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
     (perimeter included; a line or polygon goes to the quartier holding most of it).
@@ -264,15 +266,6 @@ def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
         )
 
 
-def _essp_mask(constats: pd.DataFrame) -> np.ndarray:
-    if "demarche" not in constats.columns:
-        return np.zeros(len(constats), dtype=bool)
-    uniques = pd.unique(constats["demarche"].dropna())
-    essp = {u for u in uniques if "essp" in normalise_name(str(u)).split("_")}
-    essp |= {u for u in uniques if "surete_et_de_securite" in normalise_name(str(u))}
-    return np.asarray(constats["demarche"].isin(list(essp)))
-
-
 def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> int:
     d = dates_ns(frame, column, layer=layer)
     return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
@@ -321,10 +314,17 @@ def dashboard(
     notes: list[str] = []
     if cfg.attribuer:
         _attribute_missing(used, notes)
-    if "constats" in used and cfg.exclure_essp and (essp := _essp_mask(used["constats"])).any():
-        notes.append(
-            f"constats : {int(essp.sum())} constat(s) d'ESSP exclu(s) (non communicables)."
-        )
+    if "constats" in used and cfg.exclure_essp and (essp := essp_mask(used["constats"])).any():
+        if "demarche" in used["constats"].columns:
+            notes.append(
+                f"constats : {int(essp.sum())} constat(s) d'ESSP ou de démarche non renseignée "
+                "exclu(s) (non communicables)."
+            )
+        else:
+            notes.append(
+                "constats : colonne demarche absente, tous exclus (un constat d'ESSP ne "
+                "pourrait pas être écarté)."
+            )
         used["constats"] = used["constats"].loc[~essp]
 
     built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}

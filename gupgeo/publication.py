@@ -8,17 +8,20 @@ Every shared output (HTML map, atlas, export) goes through one of three profiles
     For the cities, bailleurs and the State. Removes personal fields (columns holding
     names, first names, phone numbers, e-mails, authors or declarants; ``description``
     unless ``keep_description=True``; the ``motif`` of agents' stoppages), masks e-mails,
-    phone numbers and "M./Mme Nom" found in any remaining text, and removes every finding
-    (``constats``) coming from an ESSP — étude de sûreté et de sécurité publique, legally
-    not communicable — as well as findings whose ``demarche`` is unknown (they could be
-    one).
+    phone numbers and names after a civility ("M. Nom", "Mme de la Tour") found in any
+    remaining text, and removes every finding (``constats``) coming from an ESSP — étude
+    de sûreté et de sécurité publique, legally not communicable — as well as findings
+    whose ``demarche`` is unknown (they could be one): :func:`essp_mask` is the one rule,
+    used by the dashboard, the atlas, the review and the maps. A name written without a
+    civility ("Jean Dupont") in free text cannot be detected reliably and is *not*
+    masked: free text must be read before it is shared.
 ``public``
     ``partenaires``, then the event layers (``signalements``, ``constats``, ``actions``)
     are replaced by counts on a Lambert-93 grid (200 m by default) or per quartier: no
     point coordinates survive. A count below ``secret_threshold`` (11 by default, in the
     manner of statistical secrecy) is replaced by "secret" — never by 0 and never shown.
     Secondary secrecy (recomputing a secret cell from totals) is not handled: public
-    outputs must not print totals next to secret cells.
+    outputs must not print totals, rates or changes next to secret cells.
 
 Pure pandas/geopandas: the maps, the atlas and the exports share it.
 """
@@ -48,10 +51,13 @@ SECRET_THRESHOLD = 11
 SECRET_LABEL = "secret"
 EVENT_LAYERS: tuple[str, ...] = ("signalements", "constats", "actions")
 """Layers whose points are aggregated by the ``public`` profile."""
+GRID_CELL_M = 200.0
+"""Default side of the ``public`` grid cells, in metres."""
 
 PROFILE_LABELS: dict[str, str] = {
     "interne": "interne — toutes les données, ne pas diffuser",
-    "partenaires": "partenaires — sans données personnelles ni constats ESSP",
+    "partenaires": "partenaires — champs personnels retirés, coordonnées et noms précédés "
+    "d'une civilité masqués, sans constats ESSP (relire les textes libres)",
     "public": "public — données agrégées, petits effectifs couverts par le secret",
 }
 
@@ -65,11 +71,24 @@ _PERSONAL_TOKENS = frozenset(
 )  # fmt: skip
 _PERSONAL_NAMES = frozenset({"nom", "nom_prenom", "nom_agent", "agent", "identite", "name"})
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)33[\s.-]?[1-9]|0[1-9])(?:[\s.-]?\d{2}){4}(?!\d)")
-_CIVILITE = re.compile(
-    r"\b(?:M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle)\s+"
-    r"[A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)?"
+_PHONE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)\s?33[\s.-]?(?:\(0\)[\s.-]?)?[1-9]|\(0\)[\s.-]?[1-9]|0[1-9])"
+    r"(?:[\s.-]?\d{2}){4}(?!\d)"
 )
+_PARTICLE = r"(?:(?:de\s+la|de|du|des)\s+|(?:de\s+l|d)['’]\s*)"
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]*"
+_CIVILITE = re.compile(
+    r"(?<![\w.])(?:M|MM|Mr|(?i:mme|mmes|mlle|mlles|monsieur|madame|mademoiselle))\.?\s+"
+    rf"{_PARTICLE}?{_NAME}(?:\s+{_PARTICLE}?{_NAME})?"
+)
+_ESSP = re.compile(
+    r"(?:^|_)(?:essp|e_s_s_p)(?:_|$)|surete_et_(?:de_)?securite|etude_(?:de_)?surete"
+    r"|securite_publique"
+)
+_UNKNOWN = frozenset(
+    {"", "nc", "na", "n_a", "nr", "nan", "none", "null", "inconnu", "inconnue", "non_renseigne",
+     "non_renseignee", "non_precise", "non_precisee", "a_preciser"}
+)  # fmt: skip
 
 
 def check_profile(profile: str) -> str:
@@ -104,7 +123,14 @@ def is_personal_column(column: str, *, layer: str | None = None) -> bool:
 
 
 def scrub_text(values: pd.Series) -> pd.Series:
-    """Mask e-mails, phone numbers and "M./Mme Nom" in free text.
+    """Mask e-mails, phone numbers and names after a civility in free text.
+
+    Phones: French numbers, national or international (``+33 6…``, ``0033 6…``,
+    ``+33 (0)6…``), with spaces, dots or dashes. Names: a capitalised word (or two),
+    with a particle ``de``, ``du``, ``des``, ``de la``, ``d'`` allowed, after ``M``,
+    ``M.``, ``MM.``, ``Mr``, ``Mme``, ``Mlle``, ``Monsieur``, ``Madame``,
+    ``Mademoiselle``. A name without a civility ("Jean Dupont") is **not** detected:
+    free text shared outside the team must still be read.
 
     Examples
     --------
@@ -117,11 +143,34 @@ def scrub_text(values: pd.Series) -> pd.Series:
     return text.str.replace(_CIVILITE, "[nom masqué]", regex=True)
 
 
+def _demarche_key(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    return re.sub(r"[^a-z0-9]+", "_", normalise_name(value)).strip("_")
+
+
 def is_essp(demarche: pd.Series) -> pd.Series:
-    """True where a finding comes from an ESSP (or its démarche is unknown)."""
-    key = demarche.astype("string").map(lambda v: normalise_name(v) if isinstance(v, str) else "")
-    essp = key.str.contains(r"(?:^|_)essp(?:_|$)|surete_et_securite|etude_de_surete", regex=True)
-    return (essp | (key == "")).fillna(True).astype(bool)
+    """True where a finding comes from an ESSP (or its démarche is unknown).
+
+    Examples
+    --------
+    >>> is_essp(pd.Series(["Étude de sûreté", "diagnostic en marchant", " "])).tolist()
+    [True, False, True]
+    """
+    keys = [_demarche_key(v) for v in demarche.astype("object")]
+    flags = [k in _UNKNOWN or bool(_ESSP.search(k)) for k in keys]
+    return pd.Series(flags, index=demarche.index, dtype=bool)
+
+
+def essp_mask(constats: pd.DataFrame) -> np.ndarray:
+    """Rows of a ``constats`` layer that may not leave the team (the one ESSP rule).
+
+    True where :func:`is_essp` says so, and on every row when the layer has no
+    ``demarche`` column (an ESSP finding could not be told apart).
+    """
+    if "demarche" not in constats.columns:
+        return np.ones(len(constats), dtype=bool)
+    return is_essp(constats["demarche"]).to_numpy(dtype=bool)
 
 
 def remove_personal_data(
@@ -275,7 +324,7 @@ def publish(
     *,
     keep_description: bool = False,
     aggregate: Literal["grille", "quartier"] = "grille",
-    cell_size_m: float = 200.0,
+    cell_size_m: float = GRID_CELL_M,
     secret_threshold: int = SECRET_THRESHOLD,
 ) -> Publication:
     """Prepare every layer of a territory for a publication profile.
@@ -310,8 +359,8 @@ def publish(
         notes.extend(layer_notes)
         if name == "constats":
             if "demarche" in cleaned.columns:
-                mask = is_essp(cleaned["demarche"])
-                cleaned = cleaned.loc[~mask.to_numpy()]
+                mask = essp_mask(cleaned)
+                cleaned = cleaned.loc[~mask]
                 notes.append(
                     f"constats : {int(mask.sum())} retiré(s) (ESSP ou démarche non renseignée)"
                 )

@@ -32,7 +32,7 @@ import pandas as pd
 from gupgeo import _review_data as rd
 from gupgeo._attributed import attributed_territory
 from gupgeo.errors import SchemaError
-from gupgeo.publication import check_profile, publish
+from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, check_profile, publish
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,10 @@ class OperationReview:
         ``contrainte_gestion`` and ``distance_m``.
     garanties
         Guarantee calls on the operation and on the équipements of its perimeter.
+    signalements_grid
+        ``public`` only: the published grid (:func:`gupgeo.publication.aggregate_to_grid`)
+        of the window's signalements, whole cells around the perimeter — the only
+        signalement geography a public report draws.
     """
 
     name: str
@@ -80,6 +84,7 @@ class OperationReview:
     map_html: str
     build_date: pd.Timestamp
     quartier_name: str | None = None
+    signalements_grid: gpd.GeoDataFrame | None = None
 
     def to_html(self) -> str:
         """The report as one self-contained HTML document (French)."""
@@ -170,13 +175,13 @@ def review_operation(
     constats = _constats(pub.layers.get("constats"), perimeter, buffer_m)
     if publication == "public":
         notes.append("constats : profil public, seuls leurs nombres par thème sont publiés.")
-    equipements = rd.layer_near(t.get("equipements"), perimeter.geometry, buffer_m)
+    equipements = rd.layer_near(pub.layers.get("equipements"), perimeter.geometry, buffer_m)
     if len(equipements):
         equipements = equipements.assign(
             distance_m=rd.distance_m(equipements, perimeter.geometry),
             contrainte_gestion=[rd.constraint_for(v) for v in equipements.get("type", [])],
         )
-    garanties = rd.guarantee_calls(t, perimeter, equipements, w)
+    garanties = rd.guarantee_calls(pub.layers, perimeter, equipements, w)
     if w.delivery is None:
         notes.append(
             f"opération non livrée à la fin des données ({w.data_end - pd.Timedelta(days=1):%d/%m/%Y}) "
@@ -194,6 +199,15 @@ def review_operation(
     from gupgeo.atlas._maps import review_map
 
     map_layers = _map_layers(t, perimeter, buffer_m, w)
+    window_dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
+    in_window = sig_layer[((window_dates >= w.start) & (window_dates < w.end)).to_numpy()]
+    grid = None
+    if publication == "public":
+        area = perimeter.geometry.buffer(buffer_m * 1.5)
+        map_layers["signalements"] = _whole_cells(in_window, area)
+        grid = aggregate_to_grid(
+            map_layers["signalements"], cell_size_m=GRID_CELL_M, threshold=pub.secret_threshold
+        )
     perimeter_gdf = gpd.GeoDataFrame(
         {"nom": [perimeter.name], "id": [perimeter.operation_id or ""]},
         geometry=[perimeter.geometry], crs="EPSG:2154",
@@ -222,6 +236,7 @@ def review_operation(
         constats=constats, equipements=equipements,
         garanties=garanties, record=perimeter.record, notes=tuple(notes), map_html=map_html,
         build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
+        signalements_grid=grid,
     )  # fmt: skip
 
 
@@ -238,6 +253,22 @@ def _constats(
     order = [c for c in ("_g", "date") if c in near.columns]
     near = near.sort_values(order, ascending=[False, True][: len(order)], kind="stable")
     return near.drop(columns="_g")
+
+
+def _whole_cells(points: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
+    """The points lying in the public grid cells that touch ``area``, every such cell whole.
+
+    Cutting points at a buffer would publish partial counts for the edge cells; two
+    reviews could then show one cell with two counts, and their difference.
+    """
+    if len(points) == 0:
+        return points
+    xy = np.asarray(points.geometry.representative_point().get_coordinates())
+    size = GRID_CELL_M
+    x0, y0, x1, y1 = (np.floor(np.asarray(area.bounds) / size) * size).tolist()
+    ix, iy = np.floor(xy[:, 0] / size) * size, np.floor(xy[:, 1] / size) * size
+    keep = (ix >= x0) & (ix <= x1) & (iy >= y0) & (iy <= y1)
+    return points[keep]
 
 
 def _quartier_name(t: Any, code: Any) -> str | None:

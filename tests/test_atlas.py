@@ -531,3 +531,83 @@ def test_the_loaded_territory_is_attributed_once_and_light():
     assert "operation_id" in sig.columns
     assert all(not frame.attrs for frame in t.layers.values())  # no report deep-copied around
     assert attributed(t) is t
+
+
+# --- what a shared atlas may show (review of "safe to share") ----------------------------------
+
+
+def _tasks_for(source: Any, publication: str, codes: list[str], period: str = "2024") -> list[Any]:
+    from gupgeo.atlas._prepare import prepare, tasks
+
+    data = prepare(
+        source, Path("unused"), period=period, publication=publication,
+        options=AtlasOptions(quartiers=codes), build_date=BUILD_DATE, dashboard_config=None,
+    )  # fmt: skip
+    return tasks(data)
+
+
+def _cell_rects(svg: str) -> list[tuple[float, str]]:
+    """(width in px, fill) of the density cells of a static SVG map."""
+    return [
+        (float(w), fill)
+        for w, fill in re.findall(
+            r'<rect x="[^"]+" y="[^"]+" width="([^"]+)" height="[^"]+" fill="([^"]+)" '
+            r'fill-opacity="0.8"/>',
+            svg,
+        )
+        if fill != "#fff"  # the scale bar's background
+    ]
+
+
+def test_public_print_map_draws_only_the_published_grid(territory: Territory):
+    from gupgeo.atlas._svg import SECRET_COLOR
+    from gupgeo.publication import aggregate_to_grid
+
+    (task,) = _tasks_for(territory, "public", ["LOC-SANITAS"])
+    svg = pages_module._print_map(task)
+    cells = _cell_rects(svg)
+    # 200 m cells only (no 50 m density of the raw points), small counts drawn as secret.
+    assert cells and all(w == pytest.approx(200 * task.frame.scale, abs=0.2) for w, _ in cells)
+    grid = aggregate_to_grid(task.map_layers["signalements"], threshold=11)
+    assert len(cells) == len(grid)
+    assert sum(fill == SECRET_COLOR for _, fill in cells) == int(grid["secret"].sum()) > 0
+    legend = [e["label"] for e in pages_module._legend(task)]
+    assert any("carreau de 200 m" in label and "secret" in label for label in legend)
+    assert not any("50 m" in label for label in legend)
+    # Cells are whole: the page's points fill every cell touching the frame completely.
+    sig = territory["signalements"]
+    dates = pd.to_datetime(sig["date_signalement"])
+    year = sig[((dates >= "2024-01-01") & (dates < "2025-01-01")).to_numpy()]
+    whole = aggregate_to_grid(year, threshold=0).set_index("carreau")["effectif"]
+    local = aggregate_to_grid(task.map_layers["signalements"], threshold=0)
+    assert (local.set_index("carreau")["effectif"] == whole.reindex(local["carreau"])).all()
+
+
+def test_partenaires_tfpb_and_operations_go_through_the_profile(territory: Territory):
+    layers = dict(territory.layers)
+    tfpb = layers["tfpb"].copy()
+    tfpb["action"] = tfpb["action"].astype("object")
+    tfpb.loc[tfpb["code_qp"] == "LOC-SANITAS", "action"] = "Voir Mme de la Tour, 06 12 34 56 78"
+    layers["tfpb"] = tfpb
+    ops = layers["operations"].copy()
+    ops["nom"] = ops["nom"].astype("object")
+    ops["nom"] = "Résidence, contact M. Dupont +33 (0)6 12 34 56 78"
+    layers["operations"] = ops
+    t = Territory(layers, provenance=territory.provenance, report=territory.report)
+    (task,) = _tasks_for(t, "partenaires", ["LOC-SANITAS"])
+    assert len(task.tfpb) and len(task.operations)
+    shown = " ".join(map(str, [*task.tfpb["action"], *task.operations["nom"]]))
+    for secret in ("06 12 34 56 78", "de la Tour", "Dupont"):
+        assert secret not in shown
+    assert "[nom masqué]" in shown and "[téléphone masqué]" in shown
+
+
+def test_print_map_draws_no_constat_when_publish_withholds_the_layer(territory: Territory):
+    layers = dict(territory.layers)
+    layers["constats"] = layers["constats"].drop(columns="demarche")
+    t = Territory(layers, provenance=territory.provenance, report=territory.report)
+    (task,) = _tasks_for(t, "partenaires", ["LOC-SANITAS"])
+    assert "constats" not in task.map_layers
+    assert not re.search(r'<circle [^>]*r="4"', pages_module._print_map(task))
+    (inside,) = _tasks_for(t, "interne", ["LOC-SANITAS"])
+    assert len(inside.map_layers["constats"]) > 0

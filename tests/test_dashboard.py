@@ -210,3 +210,39 @@ def test_inputs_are_left_untouched() -> None:
     dashboard(data, period="2024", freq="month")
     for name, frame in data.items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+@pytest.mark.parametrize(
+    ("demarche", "excluded"),
+    [
+        ("Étude de sûreté", True),
+        ("étude de sûreté (ESSP)", True),
+        ("(ESSP)", True),
+        ("", True),
+        (None, True),
+        ("marche exploratoire", False),
+    ],
+)
+def test_essp_rule_is_the_one_of_the_publication(demarche, excluded) -> None:
+    from gupgeo.publication import publish
+
+    data = fixture_layers()
+    con = data["constats"].copy()
+    con["demarche"] = con["demarche"].astype("object")
+    con.loc[con["id"] == "c1", "demarche"] = demarche
+    data["constats"] = con
+    db = dashboard(data, period="2024", freq="year")
+    # c1, c2 and c5 (ESSP) are in QP-A in 2024: c1 counts only when it may be published.
+    assert db["constats"].loc["QP-A", "nb_constats"] == (1 if excluded else 2)
+    published = publish(data, "partenaires").layers["constats"]
+    assert ("c1" not in set(published["id"])) is excluded
+
+
+def test_without_demarche_column_no_constat_is_counted_for_partners() -> None:
+    data = fixture_layers()
+    data["constats"] = data["constats"].drop(columns="demarche")
+    db = dashboard(data, period="2024", freq="year")
+    assert db["constats"].loc["QP-A", "nb_constats"] == 0
+    assert any("colonne demarche absente" in n for n in db.notes)
+    kept = dashboard(data, period="2024", freq="year", config=DashboardConfig(exclure_essp=False))
+    assert kept["constats"].loc["QP-A", "nb_constats"] == 3

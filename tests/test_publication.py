@@ -239,3 +239,61 @@ def test_bad_profile_and_threshold(layers):
         publish(layers, "public", secret_threshold=0)
     with pytest.raises(TypeError, match="attendu un Territory"):
         publish([1, 2], "public")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tel +33 (0)6 12 34 56 78", "tel [téléphone masqué]"),
+        ("+33(0)612345678", "[téléphone masqué]"),
+        ("0033 6 12 34 56 78", "[téléphone masqué]"),
+        ("+33 6-12-34-56-78", "[téléphone masqué]"),
+        ("le 2024 06 12 34 56", "le 2024 06 12 34 56"),  # not a phone: 5 pairs after a year
+        ("Vu Mme de la Tour hier", "Vu [nom masqué] hier"),
+        ("M Dupont a appelé", "[nom masqué] a appelé"),
+        ("Mr Dupont a appelé", "[nom masqué] a appelé"),
+        ("M. du Bellay", "[nom masqué]"),
+        ("Monsieur d'Artagnan", "[nom masqué]"),
+        ("Mlle Le Gall", "[nom masqué]"),
+        ("Madame de Villiers-Martin, gardienne", "[nom masqué], gardienne"),
+        ("mme Durand", "[nom masqué]"),
+        ("Madame la Maire", "Madame la Maire"),
+        ("Bâtiment M, escalier 2", "Bâtiment M, escalier 2"),
+        ("Jean Dupont", "Jean Dupont"),  # no civility: not detected, documented as such
+    ],
+)
+def test_scrub_text_wider_patterns(text, expected):
+    assert scrub_text(pd.Series([text])).iloc[0] == expected
+
+
+def test_scrub_text_docstring_and_labels_do_not_over_promise():
+    from gupgeo import publication
+
+    assert "not** detected" in (scrub_text.__doc__ or "")
+    assert "sans données personnelles" not in publication.PROFILE_LABELS["partenaires"]
+    assert "relire les textes libres" in publication.PROFILE_LABELS["partenaires"]
+
+
+@pytest.mark.parametrize(
+    ("demarche", "essp"),
+    [
+        ("Étude de sûreté", True),
+        ("étude de sûreté (ESSP)", True),
+        ("(ESSP)", True),
+        ("E.S.S.P.", True),
+        ("Etude de surete et securite publique", True),
+        ("   ", True),
+        ("NC", True),
+        ("non renseigné", True),
+        (np.nan, True),
+        ("marche exploratoire", False),
+        ("diagnostic sécurité des cheminements", False),
+    ],
+)
+def test_is_essp_one_rule(demarche, essp):
+    from gupgeo.publication import essp_mask
+
+    assert is_essp(pd.Series([demarche], dtype="object")).tolist() == [essp]
+    frame = pd.DataFrame({"demarche": pd.Series([demarche], dtype="object")})
+    assert essp_mask(frame).tolist() == [essp]
+    assert essp_mask(frame.drop(columns="demarche")).tolist() == [True]

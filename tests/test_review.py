@@ -8,6 +8,7 @@ calls. Map libraries are tiny stand-ins (tests.browser_support.write_fake_assets
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,87 @@ def test_sample_operation_review():
     assert "OP-03" in r.garanties["objet_id"].tolist()
     assert r.signalements_by_category["périmètre"].sum() > 0
     assert "ESSP" not in set(r.constats["demarche"])
+
+
+# --- what a shared review may show (review of "safe to share") ---------------------------------
+
+
+def _cell_rects(svg: str) -> list[tuple[float, str]]:
+    cells = re.findall(
+        r'<rect x="[^"]+" y="[^"]+" width="([^"]+)" height="[^"]+" fill="([^"]+)" '
+        r'fill-opacity="0.8"/>',
+        svg,
+    )
+    return [(float(w), fill) for w, fill in cells if fill != "#fff"]  # not the scale bar
+
+
+@pytest.fixture(scope="module")
+def public_review() -> OperationReview:
+    return review_operation(
+        layers(), "OP-A", months=12, basemap=None, build_date="2025-01-15", publication="public"
+    )
+
+
+def test_public_print_map_shows_the_published_grid_not_the_points(public_review: OperationReview):
+    from gupgeo._review_html import print_map
+    from gupgeo.atlas._svg import SECRET_COLOR
+
+    grid = public_review.signalements_grid
+    assert grid is not None and grid["secret"].all()  # 10 signalements in the window
+    assert grid["carreau"].str.startswith("L93_200m_").all()
+    cells = _cell_rects(print_map(public_review))
+    assert len(cells) == len(grid) > 0
+    assert {fill for _, fill in cells} == {SECRET_COLOR}
+    widths = {w for w, _ in cells}
+    assert max(widths) - min(widths) <= 0.2 and min(widths) > 100  # 200 m, never 25 m
+    text = public_review.to_html()
+    assert "carreaux de 200 m" in text and "secret statistique" in text
+    interne = review_operation(layers(), "OP-A", months=12, basemap=None, publication="interne")
+    assert interne.signalements_grid is None
+    assert all(w < 50 for w, _ in _cell_rects(print_map(interne)))  # 25 m density inside
+
+
+def test_public_before_after_hides_rate_and_change_of_secret_counts(
+    public_review: OperationReview, tmp_path: Path
+):
+    page = parse(public_review.save(tmp_path / "revue.html"))
+    rows = page.tables["avant-apres"]
+    assert rows and all(len(r) == 6 for r in rows)
+    for label, before, before_rate, after, after_rate, change in rows:
+        if before == "secret":
+            assert before_rate == "secret" and change == "secret", label
+        if after == "secret":
+            assert after_rate == "secret" and change == "secret", label
+    assert all(r[1] == "secret" for r in rows)  # every count is below 11 here
+
+
+def test_public_quarter_chart_draws_no_secret_count(public_review: OperationReview):
+    from gupgeo._review_html import quarter_chart
+
+    interne = review_operation(layers(), "OP-A", months=12, basemap=None, publication="interne")
+    table = interne.signalements_by_quarter
+    secret_bars = int((table[["périmètre", "abords"]] < 11).to_numpy().sum())
+    public_svg, interne_svg = quarter_chart(public_review), quarter_chart(interne)
+    bars = re.compile(r'<g id="patch_\d+">')
+    assert len(bars.findall(interne_svg)) - len(bars.findall(public_svg)) == secret_bars == 16
+    assert "ne sont pas représentés (secret statistique)" in public_svg
+    assert "secret statistique" not in interne_svg
+
+
+def test_partenaires_review_masks_guarantee_reasons_and_equipements():
+    data = layers()
+    data["garanties"] = data["garanties"].assign(
+        motif=["appeler M. Dupont au +33 (0)6 12 34 56 78", "voir Mme de la Tour", "toit", "x"]
+    )
+    eq = data["equipements"].copy()
+    eq["gestionnaire"] = ["Métropole, Mr Martin 06 11 22 33 44", "Ville", "Ville"]
+    data["equipements"] = eq
+    r = review_operation(data, "OP-A", months=12, basemap=None, build_date="2025-01-15")
+    assert r.publication == "partenaires"
+    shown = " ".join(
+        map(str, [*r.garanties["motif"], *r.equipements["gestionnaire"], *r.garanties["objet"]])
+    )
+    for secret in ("Dupont", "de la Tour", "Martin", "06 12 34 56 78", "06 11 22 33 44"):
+        assert secret not in shown
+        assert secret not in r.to_html()
+    assert "[nom masqué]" in shown and "[téléphone masqué]" in shown

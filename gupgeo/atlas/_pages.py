@@ -24,10 +24,17 @@ from gupgeo._html_report import format_long_date, render
 from gupgeo.atlas import _content as content
 from gupgeo.atlas._maps import quartier_map
 from gupgeo.atlas._prepare import QuartierTask
-from gupgeo.atlas._svg import GRAVITE_COLORS, MISSING_COLOR, SvgMap, density_grid
+from gupgeo.atlas._svg import (
+    GRAVITE_COLORS,
+    MISSING_COLOR,
+    SECRET_COLOR,
+    SvgMap,
+    density_grid,
+    published_cells,
+)
 from gupgeo.charts import chart_backlog_age, chart_series_by_category, chart_tfpb_axes, save_figure
 from gupgeo.indicators._periods import FREQ_LABELS
-from gupgeo.publication import is_essp
+from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +235,10 @@ def _print_map(task: QuartierTask) -> str:
     layers = task.map_layers
     publication = task.settings.publication
     sig = layers.get("signalements")
-    if sig is not None and len(sig):
+    if sig is not None and len(sig) and publication == "public":
+        threshold = task.settings.secret_threshold
+        published_cells(svg, aggregate_to_grid(sig, cell_size_m=GRID_CELL_M, threshold=threshold))
+    elif sig is not None and len(sig):
         xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(sig.geometry.array)))
         boxes, colors, _ = density_grid(xy, task.frame)
         svg.cells(boxes, colors)
@@ -246,10 +256,8 @@ def _print_map(task: QuartierTask) -> str:
     if eq is not None and len(eq):
         xy = shapely.get_coordinates(np.asarray(eq.geometry.array))
         svg.points(xy, colors="#4d4d4d", radius=2.5, shape="square")
-    constats = layers.get("constats")
+    constats = layers.get("constats")  # already published (see _prepare.tasks)
     if constats is not None and len(constats) and publication != "public":
-        if publication != "interne" and "demarche" in constats.columns:
-            constats = constats[~is_essp(constats["demarche"]).to_numpy()]
         geoms = np.asarray(constats.geometry.array)
         gravite = constats["gravite"] if "gravite" in constats.columns else [np.nan] * len(constats)
         level = pd.to_numeric(pd.Series(gravite), errors="coerce")
@@ -273,17 +281,29 @@ def _print_map(task: QuartierTask) -> str:
     return svg.render()
 
 
+def density_legend(
+    publication: str, threshold: int, *, cell_m: float = 50.0
+) -> list[dict[str, str]]:
+    """Legend entries of the signalement cells of a static map."""
+    if publication != "public":
+        label = f"densité des signalements (carreaux de {cell_m:g} m)"
+        return [{"shape": "density", "color": "#e05c3b", "label": label}]
+    size = f"{GRID_CELL_M:g} m"
+    return [
+        {"shape": "density", "color": "#e05c3b", "label": f"signalements par carreau de {size}"},
+        {"shape": "square", "color": SECRET_COLOR,
+         "label": f"carreau de {size} à moins de {threshold} signalements (secret)"},
+    ]  # fmt: skip
+
+
 def _legend(task: QuartierTask) -> list[dict[str, str]]:
+    s = task.settings
     entries = [
         {"shape": "outline", "color": QUARTIER_COLOR, "label": "périmètre du quartier"},
         {"shape": "dashed", "color": "#8a8fb0", "label": "quartiers voisins"},
         {"shape": "hatch", "color": OPERATION_COLOR, "label": "opération d'aménagement"},
         {"shape": "square", "color": "#4d4d4d", "label": "équipement"},
-        {
-            "shape": "density",
-            "color": "#e05c3b",
-            "label": "densité des signalements (carreaux de 50 m)",
-        },
+        *density_legend(s.publication, s.secret_threshold),
         {"shape": "spot", "color": "#b2182b", "label": "point récurrent (n°)"},
     ]
     if task.settings.publication != "public":

@@ -26,7 +26,7 @@ from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
 from gupgeo.indicators._periods import Period, parse_period
-from gupgeo.publication import Publication, publish, scrub_text
+from gupgeo.publication import GRID_CELL_M, Publication, essp_mask, publish, scrub_text
 from gupgeo.schemas import STATUTS_CLOS
 from gupgeo.territory import Territory
 
@@ -252,13 +252,31 @@ def is_open(frame: pd.DataFrame) -> np.ndarray:
     return ~closed.to_numpy(dtype=bool)
 
 
+def grid_box(frame: Frame, cell_m: float = GRID_CELL_M) -> shapely.Polygon:
+    """The frame widened to whole ``cell_m`` grid cells (half-open on the top-right).
+
+    Features are cut per page with it, so that every published grid cell touching the
+    frame holds all its features: two pages never show the same cell with two counts.
+    """
+    x0 = np.floor(frame.x0 / cell_m) * cell_m
+    y0 = np.floor(frame.y0 / cell_m) * cell_m
+    x1 = np.ceil(frame.x1 / cell_m) * cell_m
+    y1 = np.ceil(frame.y1 / cell_m) * cell_m
+    return shapely.box(x0, y0, x1 - 1e-6, y1 - 1e-6)
+
+
 def tasks(data: AtlasData) -> list[QuartierTask]:
     """One :class:`QuartierTask` per page, in page order."""
     t, p, pub = data.territory, data.settings.period, data.publication
-    boxes = [f.box for f in data.frames]
+    profile = data.settings.publication
+    boxes = [grid_box(f) for f in data.frames]
     map_layers: dict[str, pd.DataFrame] = {}
     for name in MAP_LAYERS:
         frame = t.get(name)
+        if name == "constats" and profile == "partenaires":
+            frame = pub.layers.get(name)  # absent when publish withheld the whole layer
+        elif name == "constats" and profile == "public" and isinstance(frame, gpd.GeoDataFrame):
+            frame = frame[~essp_mask(frame)]  # the points the public map aggregates
         if not isinstance(frame, gpd.GeoDataFrame):
             continue
         if name == "signalements":
@@ -303,8 +321,8 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
                 actions=_period_rows(
                     _for_quartier(pub.layers.get("actions"), page.code_qp), "date", p
                 ),
-                tfpb=_tfpb_rows(t.get("tfpb"), page.code_qp, p),
-                operations=_operations(t.get("operations"), page.code_qp, row.geometry),
+                tfpb=_tfpb_rows(pub.layers.get("tfpb"), page.code_qp, p),
+                operations=_operations(pub.layers.get("operations"), page.code_qp, row.geometry),
                 db=slice_dashboard(data.db, page.code_qp),
                 settings=data.settings,
             )

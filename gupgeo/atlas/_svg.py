@@ -21,6 +21,8 @@ from gupgeo._html_report import format_number
 GRAVITE_COLORS = {1: "#f2c94c", 2: "#f2994a", 3: "#d7301f"}
 MISSING_COLOR = "#bdbdbd"
 DENSITY_COLORS = ("#fde0c5", "#facba6", "#f59e72", "#e05c3b")
+SECRET_COLOR = "#c9c9d3"
+"""Fill of the published grid cells whose count is secret (``public`` profile)."""
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,29 @@ def density_grid(
         [cells[:, 0] * cell_m, cells[:, 1] * cell_m, (cells[:, 0] + 1) * cell_m,
          (cells[:, 1] + 1) * cell_m]
     )  # fmt: skip
+    colors, legend = count_colors(counts)
+    return boxes, colors, legend
+
+
+def published_cells(svg: SvgMap, grid: Any) -> None:
+    """Draw a published grid of counts (:func:`gupgeo.publication.aggregate_to_grid`):
+    shaded by count, secret cells in :data:`SECRET_COLOR`. Nothing but the published
+    cells reaches the drawing."""
+    if grid is None or len(grid) == 0:
+        return
+    boxes = shapely.bounds(np.asarray(grid.geometry.array))
+    secret = np.asarray(grid["secret"], dtype=bool)
+    svg.cells(boxes[secret], [SECRET_COLOR] * int(secret.sum()))
+    counts = np.asarray(grid["effectif"].to_numpy()[~secret], dtype="int64")
+    colors, _ = count_colors(counts)
+    svg.cells(boxes[~secret], colors)
+
+
+def count_colors(counts: np.ndarray) -> tuple[list[str], list[tuple[int, int, str]]]:
+    """Colours of positive counts in 4 quantile shades, with the legend classes."""
+    counts = np.asarray(counts, dtype="int64")
+    if len(counts) == 0:
+        return [], []
     edges = np.unique(np.quantile(counts, [0.5, 0.8, 0.95]).round())
     klass = np.searchsorted(edges, counts, side="left")
     klass = np.minimum(klass, len(DENSITY_COLORS) - 1)
@@ -287,4 +312,4 @@ def density_grid(
         if high >= low and (klass == i).any():
             legend.append((low, high, DENSITY_COLORS[min(i, len(DENSITY_COLORS) - 1)]))
     colors = [DENSITY_COLORS[k] for k in klass]
-    return boxes, colors, legend
+    return colors, legend
