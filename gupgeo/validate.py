@@ -185,8 +185,9 @@ def validate_raw(
         rej.add(np.arange(n), [reason] * n)
         return _finish(frame, raw, schema, rej, report, labels, geometry=None)
 
-    # The identifier check is one hash pass in pyarrow, which releases the GIL: it
-    # runs on the other core while the geometries are built.
+    # The identifier check (a pyarrow hash pass) and the reprojection of large
+    # coordinate columns (PROJ) release the GIL: they run on the other core while
+    # the columns are typed and the points built.
     distinct = _start_distinct_check(frame, schema)
     geometry = (
         _build_geometry(frame, raw, schema, report, rej, labels) if schema.is_spatial else None
@@ -199,6 +200,8 @@ def validate_raw(
     frame = _type_columns(frame, schema, report, rej, labels, decimal_comma=raw.decimal_comma)
     if schema.name == "signalements":
         frame = _signalement_rules(frame, raw, report)
+    if isinstance(geometry, _PendingPoints):
+        geometry = geometry.result(report, rej, labels)
     _flag_duplicates(
         frame, schema, report, rej, labels, distinct=distinct.result() if distinct else None
     )
@@ -281,7 +284,7 @@ def _build_geometry(
     report: LayerReport,
     rej: _Rejections,
     labels: _Labels,
-) -> np.ndarray | None:
+) -> np.ndarray | _PendingPoints | None:
     if raw.has_geometry:
         geoms = np.asarray(frame["geometry"].array, dtype=object)
         geoms = np.array(
@@ -359,7 +362,7 @@ def _points_from_xy(
     report: LayerReport,
     rej: _Rejections,
     labels: _Labels,
-) -> np.ndarray | None:
+) -> np.ndarray | _PendingPoints | None:
     """Fast path for coordinate columns: work on arrays, build points once, in Lambert-93."""
     ok = np.isfinite(x) & np.isfinite(y) & ~rej.mask
     crs = (
@@ -389,8 +392,39 @@ def _points_from_xy(
             x[pos] = y[pos] = np.nan
     if not crs.equals(WORK_CRS):
         transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
-        x, y = transformer.transform(x, y, inplace=True)
         report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
+        if len(x) >= _PREFETCH_ROWS:
+            # PROJ releases the GIL: reproject on the other core while columns are typed.
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gupgeo-proj")
+            future = pool.submit(transformer.transform, x, y, inplace=True)
+            pool.shutdown(wait=False)
+            return _PendingPoints(future, ok, crs)
+        x, y = transformer.transform(x, y, inplace=True)
+    return _points_after_projection(x, y, ok, crs, report, rej, labels)
+
+
+@dataclass
+class _PendingPoints:
+    """Coordinates being reprojected on another core; :meth:`result` builds the points."""
+
+    future: Future[tuple[np.ndarray, np.ndarray]]
+    ok: np.ndarray
+    crs: CRS
+
+    def result(self, report: LayerReport, rej: _Rejections, labels: _Labels) -> np.ndarray:
+        x, y = self.future.result()
+        return _points_after_projection(x, y, self.ok, self.crs, report, rej, labels)
+
+
+def _points_after_projection(
+    x: np.ndarray,
+    y: np.ndarray,
+    ok: np.ndarray,
+    crs: CRS,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+) -> np.ndarray:
     finite = np.isfinite(x) & np.isfinite(y)
     lost = ok & ~finite & ~rej.mask
     if lost.any():
