@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPO
+
+# A script or stylesheet loaded from the network, in plain or iframe-escaped HTML.
+REMOTE = re.compile(
+    r"(?:<|&lt;)(?:script|link)\s(?:[^<>&]|&quot;)*?(?:src|href)=(?:\\?[\"']|&quot;)https?://",
+    re.IGNORECASE,
+)
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -26,3 +33,9 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             exec(compile(source, f"{path.name}[cell {i}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
             pytest.fail(f"{path.name}, cellule de code {i} : {type(exc).__name__}: {exc}")
+    # Maps left in the notebook display inline, with their libraries embedded (no CDN).
+    for name, value in namespace.items():
+        if type(value).__name__ == "TerritoryMap":
+            html = value._repr_html_()
+            assert "<iframe" in html, name
+            assert not REMOTE.search(html), name
