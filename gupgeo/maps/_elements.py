@@ -4,6 +4,12 @@ Each element emits one call to the gupgeo runtime (``gupgeo_map.js``) with its d
 script-safe JSON (:func:`gupgeo.maps._format.js_literal`); the runtime builds every visible
 text with ``textContent``. Styles are one small table per layer, looked up by class index
 in the browser, never a per-feature ``switch``.
+
+Data is never compiled as a template. branca's ``MacroElement.render`` wraps the output
+of each macro in ``Element(text)``, which compiles ``text`` as a Jinja2 template a second
+time: with user data inside, ``{{ … }}`` in a resident's report would run on the machine
+building the map. Every element here that carries data renders through
+:class:`DataSafeElement`, whose macro outputs are placed in the page verbatim.
 """
 
 from __future__ import annotations
@@ -11,13 +17,46 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from folium.elements import MacroElement
+from folium.elements import Element, Figure, MacroElement
 from folium.template import Template
 
 from gupgeo.maps._format import js_literal
 
 
-class ThemedGroup(folium.FeatureGroup):
+class VerbatimText(Element):
+    """Text placed in the page as it is: never compiled, never escaped again."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class DataSafeElement(MacroElement):
+    """A ``MacroElement`` whose rendered macros are never compiled a second time.
+
+    Same contract as branca's ``MacroElement.render`` (header, html and script macros,
+    then the children), except that each macro's output is wrapped in
+    :class:`VerbatimText` instead of ``Element``, so data inside it stays data.
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("cet élément doit appartenir à une figure folium pour être rendu")
+        sections = (("header", figure.header), ("html", figure.html), ("script", figure.script))
+        for macro_name, section in sections:
+            macro = self._template.module.__dict__.get(macro_name)
+            if macro is not None:
+                section.add_child(VerbatimText(str(macro(self, kwargs))), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+        return ""
+
+
+class ThemedGroup(folium.FeatureGroup, DataSafeElement):
     """A layer group with a theme (its heading in the layer control) and a legend section."""
 
     def __init__(self, name: str, *, theme: str, show: bool = True) -> None:
@@ -26,7 +65,7 @@ class ThemedGroup(folium.FeatureGroup):
         self.legend: dict[str, Any] | None = None
 
 
-class RuntimeCall(MacroElement):
+class RuntimeCall(DataSafeElement):
     """``var <name> = gupgeo.<function>(<parent group>, <spec>, <options>);``"""
 
     _template = Template(
@@ -59,7 +98,7 @@ class RuntimeCall(MacroElement):
         return len(self.spec_js.encode("utf-8")) + len(self.options_js.encode("utf-8"))
 
 
-class MapSetup(MacroElement):
+class MapSetup(DataSafeElement):
     """Right after the map is created: gupgeo's panes, and the extent of the data, fitted
     before any layer is drawn (no animation, no second drawing)."""
 
@@ -83,7 +122,7 @@ class MapSetup(MacroElement):
         return js_literal(m.bounds)
 
 
-class MapFinish(MacroElement):
+class MapFinish(DataSafeElement):
     """Controls added once every layer exists: zoom, fullscreen, scale, caption, legend,
     layer control grouped by theme. Rendered last by ``TerritoryMap``."""
 
