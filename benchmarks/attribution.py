@@ -1,4 +1,4 @@
-"""Benchmark: gupgeo.attribution against geopandas.sjoin and DuckDB spatial.
+"""Benchmark: gupgeo.attribution.zones against geopandas.sjoin and DuckDB spatial.
 
 Generates ~100 non-overlapping jittered polygons (60–240 vertices each) on a
 3 km grid over a Lambert-93 extent like Tours Métropole, and N points: half
@@ -51,7 +51,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gupgeo.attribution import attribute, attribute_xy
+from gupgeo.attribution.zones import attribute, attribute_xy
 
 KEY = "code_qp"
 METHODS = ("attribute", "sjoin", "attribute_xy", "xy+sjoin", "duckdb")

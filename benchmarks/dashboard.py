@@ -8,7 +8,7 @@ small actions/TFPB/agents layers. In the same process and on the same frame:
   counts by category, share closed, median and 90th-percentile days to close
   (``groupby(...).size().unstack()``, ``groupby(...).mean()``,
   ``groupby(...).quantile(...)``), plus the same for the whole period;
-- **dashboard**: ``gupgeo.dashboard(layers, period=..., freq="month")`` with every
+- **dashboard**: ``gupgeo.build_dashboard(layers, period=..., freq="month")`` with every
   measure (the above, plus rates, backlog with age buckets at each month end,
   change vs. previous period, statuses, dégradations, sources, every other table).
 
@@ -28,7 +28,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from gupgeo.dashboard import dashboard
+from gupgeo.dashboard.model import build_dashboard
 from gupgeo.schemas import AXES_TFPB, STATUTS
 
 CATEGORIES = (
@@ -218,10 +218,10 @@ def main() -> None:
 
     base, full = timed_pair(
         lambda: baseline(sig, start, end),
-        lambda: dashboard(layers, period=period, freq="month"),
+        lambda: build_dashboard(layers, period=period, freq="month"),
         args.repeat,
     )
-    db = dashboard(layers, period=period, freq="month")
+    db = build_dashboard(layers, period=period, freq="month")
     check = db.reconciliation()
     same = _same_as_baseline(db, baseline(sig, start, end))
     b_med, d_med = statistics.median(base), statistics.median(full)

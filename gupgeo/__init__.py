@@ -1,19 +1,31 @@
 """gupgeo — GIS toolkit for Gestion urbaine de proximité (GUP) teams.
 
-The public names, by step of the data flow: read and validate
-(:func:`load_territory`, :func:`read_layer`, :func:`validate`) into a
-:class:`Territory`; attribute features to zones (:func:`attribute`,
-:func:`attribute_territory`, :func:`nearest`, :func:`within_distance`,
-:func:`count_by_zone`); build the GUP indicators (:func:`dashboard`). Maps and
-atlas live in :mod:`gupgeo.maps` and :mod:`gupgeo.atlas`, imported on demand
-(they pull in folium).
+The public names, by step of the data flow (each subpackage is named after what a
+planner names, and nothing imports a step further down the flow):
+
+1. :mod:`gupgeo.readers` → :mod:`gupgeo.validation` → :mod:`gupgeo.territory`: read
+   and validate (:func:`load_territory`, :func:`read_layer`, :func:`validate`) into a
+   :class:`Territory` whose ``report`` accounts for every row;
+2. :mod:`gupgeo.attribution`: attribute features to zones (:func:`attribute`,
+   :func:`nearest`, :func:`within_distance`, :func:`count_by_zone`), and the whole
+   territory once (:func:`attribute_territory`);
+3. :mod:`gupgeo.indicators` → :mod:`gupgeo.dashboard`: the GUP indicators
+   (:func:`build_dashboard`, :func:`export_dashboard`);
+4. :mod:`gupgeo.publication` (what a shared output may show), then the products:
+   :mod:`gupgeo.maps`, :mod:`gupgeo.atlas`, :mod:`gupgeo.review` — imported on demand
+   (they pull in folium and jinja2).
+
+Cross-cutting helpers: :mod:`gupgeo.crs`, :mod:`gupgeo.french` (every number and date a
+reader sees), :mod:`gupgeo.errors`, :mod:`gupgeo.schemas`, :mod:`gupgeo.dates`.
 """
 
 from __future__ import annotations
 
 from gupgeo.attribution import (
     AttributionReport,
+    AttributionSettings,
     attribute,
+    attribute_territory,
     attribute_xy,
     attribution_report,
     count_by_zone,
@@ -22,7 +34,7 @@ from gupgeo.attribution import (
     write_attribution,
 )
 from gupgeo.crs import DISPLAY_CRS, WORK_CRS
-from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
+from gupgeo.dashboard import Dashboard, DashboardConfig, build_dashboard, export_dashboard
 from gupgeo.errors import (
     CRSError,
     GupgeoError,
@@ -32,11 +44,22 @@ from gupgeo.errors import (
     SchemaError,
     ValidationError,
 )
-from gupgeo.report import Issue, LayerReport, ValidationReport
 from gupgeo.schemas import AXES_TFPB, LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema
-from gupgeo.statuses import canonical_status, canonical_statuses
-from gupgeo.territory import Provenance, Territory, load_territory, read_layer, validate
-from gupgeo.zoning import attribute_territory
+from gupgeo.territory import (
+    Provenance,
+    Territory,
+    as_territory,
+    load_territory,
+    read_layer,
+    validate,
+)
+from gupgeo.validation import (
+    Issue,
+    LayerReport,
+    ValidationReport,
+    canonical_status,
+    canonical_statuses,
+)
 
 __version__ = "0.1.0"
 
@@ -69,6 +92,7 @@ __all__ = [
     "STATUTS",
     "WORK_CRS",
     "AttributionReport",
+    "AttributionSettings",
     "CRSError",
     "Dashboard",
     "DashboardConfig",
@@ -84,14 +108,16 @@ __all__ = [
     "Territory",
     "ValidationError",
     "ValidationReport",
+    "as_territory",
     "attribute",
     "attribute_territory",
     "attribute_xy",
     "attribution_report",
+    "build_dashboard",
     "canonical_status",
     "canonical_statuses",
     "count_by_zone",
-    "dashboard",
+    "export_dashboard",
     "load_territory",
     "nearest",
     "read_layer",

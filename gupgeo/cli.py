@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from gupgeo.errors import GupgeoError
-from gupgeo.report import ValidationReport
 from gupgeo.territory import Territory, load_territory
+from gupgeo.validation.report import ValidationReport
 
 log = logging.getLogger("gupgeo")
 
@@ -73,12 +73,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    from gupgeo.dashboard import dashboard
-    from gupgeo.zoning import attribute_territory
+    from gupgeo.attribution.territory import attribute_territory
+    from gupgeo.dashboard import build_dashboard, export_dashboard
 
     territory = attribute_territory(_load(args.paths), tolerance_m=args.tolerance_m)
-    db = dashboard(territory, period=args.period, freq=args.freq)
-    written = db.export(args.output, french=not args.csv_international, charts=not args.no_charts)
+    db = build_dashboard(territory, period=args.period, freq=args.freq)
+    written = export_dashboard(
+        db, args.output, french=not args.csv_international, charts=not args.no_charts
+    )
     print(
         f"Tableau de bord {db.period.label} (séries par {args.freq}) : {len(db.tables)} tableaux, "
         f"{len(written)} fichiers écrits dans {args.output}"
@@ -90,8 +92,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def _cmd_carte(args: argparse.Namespace) -> int:
+    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.maps import map_territory, save_map
-    from gupgeo.zoning import attribute_territory
 
     territory = attribute_territory(_load(args.paths))
     m = map_territory(
@@ -109,7 +111,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
-    from gupgeo.attribution import attribute, attribution_report, write_attribution
+    from gupgeo.attribution.zones import attribute, attribution_report, write_attribution
     from gupgeo.territory import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
@@ -161,7 +163,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from gupgeo.review import review_operation
+    from gupgeo.review.build import review_operation
 
     review = review_operation(
         _load(args.territory),

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.attribution import REPORT_ATTR, count_by_zone
+from gupgeo.attribution.zones import REPORT_ATTR, count_by_zone
 from gupgeo.crs import to_work_crs
 from gupgeo.schemas import SCHEMAS, normalise_name
 

@@ -25,9 +25,9 @@ import shapely
 
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
-from gupgeo.report import ValidationReport
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
-from gupgeo.validate import FAR_M, LayerResult, validate_raw
+from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
+from gupgeo.validation.report import ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,18 @@ class Territory:
         self.report = report if report is not None else ValidationReport()
         self.attribution: dict[str, Any] = {}
         """Attribution reports by layer, filled by :func:`gupgeo.attribute_territory`."""
+        self.attribution_settings: Any = None
+        """How the layers were attributed (:class:`gupgeo.attribution.AttributionSettings`),
+        or None when they were not: every product reads its counts from this one
+        attribution and never attributes again with other settings."""
+
+    def with_layers(self, layers: Mapping[str, pd.DataFrame]) -> Territory:
+        """A copy whose layers are ``layers`` (others unchanged), keeping provenance,
+        validation report and attribution (reports and settings)."""
+        out = Territory({**self.layers, **layers}, provenance=self.provenance, report=self.report)
+        out.attribution = dict(self.attribution)
+        out.attribution_settings = self.attribution_settings
+        return out
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -477,3 +489,28 @@ def validate(
 
 
 __all__ = ["Provenance", "Territory", "load_territory", "read_layer", "validate"]
+
+
+def as_territory(source: Any) -> Territory:
+    """The one conversion into a :class:`Territory` that every product starts from.
+
+    ``source`` is a Territory (returned as is), a folder or file path (loaded and
+    validated with :func:`load_territory`), or a mapping layer name → (Geo)DataFrame of
+    already validated layers.
+
+    Examples
+    --------
+    >>> as_territory("data/sample")["quartiers"].shape[0]
+    10
+    """
+    if isinstance(source, Territory):
+        return source
+    if isinstance(source, str | Path):
+        return load_territory(source)
+    if isinstance(source, Mapping):
+        return Territory(dict(source))
+    raise SchemaError(
+        f"territoire : reçu {type(source).__name__} ; attendu un Territory "
+        "(gupgeo.load_territory), un dossier ou fichier, ou un dictionnaire "
+        "nom de couche → (Geo)DataFrame"
+    )

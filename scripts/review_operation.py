@@ -14,7 +14,7 @@ import logging
 import sys
 
 import gupgeo
-from gupgeo.review import review_operation
+from gupgeo.review.build import review_operation
 
 
 def main(argv: list[str] | None = None) -> int:

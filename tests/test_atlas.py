@@ -22,7 +22,6 @@ import pytest
 import shapely
 
 import gupgeo
-from gupgeo._attributed import attributed_territory
 from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
 from gupgeo.atlas import _pages as pages_module
 from gupgeo.atlas._maps import stable_ids
@@ -31,7 +30,8 @@ from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
 from gupgeo.atlas.naming import apply_pattern, unique_stems
 from gupgeo.atlas.options import select_quartiers
-from gupgeo.dashboard import dashboard
+from gupgeo.attribution.territory import attributed
+from gupgeo.dashboard.model import build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.territory import Territory
 from tests._html_parse import Page, is_remote, local_target, parse
@@ -57,7 +57,7 @@ def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def territory() -> Territory:
     """The sample, attributed, with a hostile quartier name and hostile free text."""
-    t = attributed_territory(gupgeo.load_territory(SAMPLE))
+    t = attributed(gupgeo.load_territory(SAMPLE))
     layers = dict(t.layers)
     q = layers["quartiers"].copy()
     q["nom_qp"] = q["nom_qp"].astype("object")
@@ -78,7 +78,7 @@ def territory() -> Territory:
     actions["intitule"] = actions["intitule"].astype("object")
     actions.iloc[np.flatnonzero(in_2024)[0], actions.columns.get_loc("intitule")] = XSS_IMG
     layers["actions"] = actions
-    return Territory(layers, provenance=t.provenance, report=t.report)
+    return t.with_layers(layers)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def atlas(
 
 @pytest.fixture(scope="module")
 def db(territory: Territory) -> Any:
-    return dashboard(territory, period="2024", freq="month")
+    return build_dashboard(territory, period="2024", freq="month")
 
 
 def html_files(root: Path) -> list[Path]:
@@ -523,7 +523,7 @@ def test_a_worker_that_dies_loses_only_its_page(territory, fake_assets, tmp_path
 
 
 def test_the_loaded_territory_is_attributed_once_and_light():
-    from gupgeo._attributed import attributed_territory as attributed
+    from gupgeo.attribution import attributed
 
     t = attributed(gupgeo.load_territory(SAMPLE))
     sig = t["signalements"]
@@ -593,7 +593,7 @@ def test_partenaires_tfpb_and_operations_go_through_the_profile(territory: Terri
     ops["nom"] = ops["nom"].astype("object")
     ops["nom"] = "Résidence, contact M. Dupont +33 (0)6 12 34 56 78"
     layers["operations"] = ops
-    t = Territory(layers, provenance=territory.provenance, report=territory.report)
+    t = territory.with_layers(layers)
     (task,) = _tasks_for(t, "partenaires", ["LOC-SANITAS"])
     assert len(task.tfpb) and len(task.operations)
     shown = " ".join(map(str, [*task.tfpb["action"], *task.operations["nom"]]))
@@ -605,7 +605,7 @@ def test_partenaires_tfpb_and_operations_go_through_the_profile(territory: Terri
 def test_print_map_draws_no_constat_when_publish_withholds_the_layer(territory: Territory):
     layers = dict(territory.layers)
     layers["constats"] = layers["constats"].drop(columns="demarche")
-    t = Territory(layers, provenance=territory.provenance, report=territory.report)
+    t = territory.with_layers(layers)
     (task,) = _tasks_for(t, "partenaires", ["LOC-SANITAS"])
     assert "constats" not in task.map_layers
     assert not re.search(r'<circle [^>]*r="4"', pages_module._print_map(task))

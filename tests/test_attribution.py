@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from gupgeo.attribution import (
+from gupgeo.attribution.zones import (
     STATUTS,
     AttributionReport,
     attribute,

@@ -16,8 +16,8 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gupgeo._attribution_grid import ZoneGrid
-from gupgeo.attribution import attribute, attribute_xy, attribution_report
+from gupgeo.attribution._grid import ZoneGrid
+from gupgeo.attribution.zones import attribute, attribute_xy, attribution_report
 
 X0, Y0 = 525_000.0, 6_700_000.0
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gupgeo.charts import (
+from gupgeo.dashboard.charts import (
     A4_TEXT_WIDTH_IN,
     DPI,
     chart_backlog_age,
@@ -19,13 +19,13 @@ from gupgeo.charts import (
     render_dashboard_charts,
     save_figure,
 )
-from gupgeo.dashboard import Dashboard, dashboard
+from gupgeo.dashboard.model import Dashboard, build_dashboard
 from tests._dashboard_fixtures import layers
 
 
 @pytest.fixture(scope="module")
 def db() -> Dashboard:
-    return dashboard(layers(), period="2024-T1", freq="month")
+    return build_dashboard(layers(), period="2024-T1", freq="month")
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -64,7 +64,7 @@ def test_backlog_chart_and_dansmarue_message(db: Dashboard, tmp_path: Path) -> N
     data["signalements"] = data["signalements"].drop(
         columns=["statut", "statut_brut", "date_cloture"]
     )
-    dmr = dashboard(data, period="2024-T1", freq="month")
+    dmr = build_dashboard(data, period="2024-T1", freq="month")
     assert "Stock non calculable" in svg_text(chart_backlog_age(dmr, "QP-A"), tmp_path, "dmr")
 
 

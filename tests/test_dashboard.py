@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
+from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import HORS_QPV, TOTAL, DegradationConfig, PeriodError
 from gupgeo.indicators._catalog import TABLE_INFO, TABLES
@@ -30,7 +30,7 @@ class FakeTerritory:
 
 @pytest.fixture(scope="module")
 def db() -> Dashboard:
-    return dashboard(fixture_layers(), period="2024-Q1", freq="month")
+    return build_dashboard(fixture_layers(), period="2024-Q1", freq="month")
 
 
 def test_tables_periods_and_names(db: Dashboard) -> None:
@@ -98,7 +98,7 @@ def test_territory_object_provenance_and_config() -> None:
         degradations=DegradationConfig.from_mapping({"propreté": "salissures"}),
         exclure_essp=False,
     )
-    db = dashboard(territory, period="2024-T1", freq="quarter", config=config)
+    db = build_dashboard(territory, period="2024-T1", freq="quarter", config=config)
     assert db.series == {}
     assert db["degradations"].loc[TOTAL, "salissures"] == 3
     assert db["constats"].loc["QP-A", "nb_constats"] == 3
@@ -107,7 +107,7 @@ def test_territory_object_provenance_and_config() -> None:
 
 def test_missing_layers_are_skipped_and_said() -> None:
     only = {k: v for k, v in fixture_layers().items() if k in ("quartiers", "actions")}
-    db = dashboard(only, period="2024", freq="year")
+    db = build_dashboard(only, period="2024", freq="year")
     assert list(db.tables) == ["actions", "actions_par_theme"]
     assert any("signalements" in n and "absente" in n for n in db.notes)
     assert db.reconciliation()["ok"].all()
@@ -115,17 +115,17 @@ def test_missing_layers_are_skipped_and_said() -> None:
 
 def test_bad_inputs_are_explained() -> None:
     with pytest.raises(SchemaError, match="quartiers"):
-        dashboard({"signalements": fixture_layers()["signalements"]}, period="2024")
+        build_dashboard({"signalements": fixture_layers()["signalements"]}, period="2024")
     with pytest.raises(SchemaError, match="Territory"):
-        dashboard(["pas", "une", "couche"], period="2024")
+        build_dashboard(["pas", "une", "couche"], period="2024")
     with pytest.raises(PeriodError, match="fréquence"):
-        dashboard(fixture_layers(), period="2024", freq="semaine")
+        build_dashboard(fixture_layers(), period="2024", freq="semaine")
 
 
 @pytest.mark.parametrize(("period", "freq"), [("2024", "month"), ("2023-T4", "month")])
 def test_synthetic_territory_reconciles(period: str, freq: str) -> None:
     layers = synthetic_territory(n_signalements=4000, seed=7)
-    db = dashboard(layers, period=period, freq=freq)
+    db = build_dashboard(layers, period=period, freq=freq)
     check = db.reconciliation()
     assert check["ok"].all(), check
     sig = layers["signalements"]
@@ -176,7 +176,7 @@ def _read_sample() -> dict[str, pd.DataFrame]:
 @pytest.mark.skipif(not (SAMPLE / "signalements.csv").exists(), reason="data/sample absent")
 def test_bundled_sample_end_to_end() -> None:
     layers = _read_sample()
-    db = dashboard(layers, period="2024", freq="month")
+    db = build_dashboard(layers, period="2024", freq="month")
     check = db.reconciliation()
     assert check["ok"].all(), check
     sig = layers["signalements"]
@@ -195,7 +195,7 @@ def test_loaded_territory_is_attributed_then_counted() -> None:
     from gupgeo.territory import load_territory
 
     territory = load_territory(SAMPLE)
-    db = dashboard(territory, period="2024", freq="quarter")
+    db = build_dashboard(territory, period="2024", freq="quarter")
     assert db.reconciliation()["ok"].all()
     table = db["signalements"]
     assert table.loc[HORS_QPV, "nb_signalements"] < table.loc[TOTAL, "nb_signalements"] / 5
@@ -207,7 +207,7 @@ def test_loaded_territory_is_attributed_then_counted() -> None:
 def test_inputs_are_left_untouched() -> None:
     data = fixture_layers()
     before = {name: frame.copy(deep=True) for name, frame in data.items()}
-    dashboard(data, period="2024", freq="month")
+    build_dashboard(data, period="2024", freq="month")
     for name, frame in data.items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
 
@@ -231,7 +231,7 @@ def test_essp_rule_is_the_one_of_the_publication(demarche, excluded) -> None:
     con["demarche"] = con["demarche"].astype("object")
     con.loc[con["id"] == "c1", "demarche"] = demarche
     data["constats"] = con
-    db = dashboard(data, period="2024", freq="year")
+    db = build_dashboard(data, period="2024", freq="year")
     # c1, c2 and c5 (ESSP) are in QP-A in 2024: c1 counts only when it may be published.
     assert db["constats"].loc["QP-A", "nb_constats"] == (1 if excluded else 2)
     published = publish(data, "partenaires").layers["constats"]
@@ -241,8 +241,10 @@ def test_essp_rule_is_the_one_of_the_publication(demarche, excluded) -> None:
 def test_without_demarche_column_no_constat_is_counted_for_partners() -> None:
     data = fixture_layers()
     data["constats"] = data["constats"].drop(columns="demarche")
-    db = dashboard(data, period="2024", freq="year")
+    db = build_dashboard(data, period="2024", freq="year")
     assert db["constats"].loc["QP-A", "nb_constats"] == 0
     assert any("colonne demarche absente" in n for n in db.notes)
-    kept = dashboard(data, period="2024", freq="year", config=DashboardConfig(exclure_essp=False))
+    kept = build_dashboard(
+        data, period="2024", freq="year", config=DashboardConfig(exclure_essp=False)
+    )
     assert kept["constats"].loc["QP-A", "nb_constats"] == 3

@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from gupgeo.dashboard import Dashboard, dashboard
-from gupgeo.export import LONG_COLUMNS, METHOD_SHEET, read_long_csv, tables_from_long
+from gupgeo.dashboard.export import (
+    LONG_COLUMNS,
+    METHOD_SHEET,
+    export_dashboard,
+    long_table,
+    read_long_csv,
+    tables_from_long,
+    write_csv,
+    write_xlsx,
+)
+from gupgeo.dashboard.model import Dashboard, build_dashboard
 from gupgeo.indicators import TOTAL
 from gupgeo.indicators._catalog import TABLE_INFO
 from tests._dashboard_fixtures import layers
@@ -18,11 +27,11 @@ from tests._dashboard_fixtures import layers
 
 @pytest.fixture(scope="module")
 def db() -> Dashboard:
-    return dashboard(layers(), period="2024-T1", freq="month")
+    return build_dashboard(layers(), period="2024-T1", freq="month")
 
 
 def test_long_table_shape_and_units(db: Dashboard) -> None:
-    long = db.to_long()
+    long = long_table(db)
     assert tuple(long.columns) == LONG_COLUMNS
     row = long[
         (long["code_qp"] == "QP-A")
@@ -40,7 +49,7 @@ def test_long_table_shape_and_units(db: Dashboard) -> None:
 
 
 def test_long_table_round_trips_in_memory(db: Dashboard) -> None:
-    back = tables_from_long(db.to_long())
+    back = tables_from_long(long_table(db))
     assert set(back) == set(db.tables)
     for name, table in db.tables.items():
         whole = back[name].xs("2024-T1", level="periode")
@@ -52,7 +61,7 @@ def test_long_table_round_trips_in_memory(db: Dashboard) -> None:
 
 @pytest.mark.parametrize("french", [True, False])
 def test_csv_files_and_long_csv_round_trip(db: Dashboard, tmp_path: Path, french: bool) -> None:
-    written = db.to_csv(tmp_path, french=french)
+    written = write_csv(db, tmp_path, french=french)
     names = {p.name for p in written}
     assert {"signalements.csv", "signalements_par_mois.csv", "indicateurs_long.csv"} <= names
     assert "sources_et_methode.txt" in names
@@ -65,11 +74,11 @@ def test_csv_files_and_long_csv_round_trip(db: Dashboard, tmp_path: Path, french
     else:
         assert "QP-A,Les Acacias,5,2.5,0.5," in raw.decode("utf-8")
     back = read_long_csv(tmp_path / "indicateurs_long.csv", french=french)
-    pd.testing.assert_frame_equal(back, db.to_long(), check_exact=True)
+    pd.testing.assert_frame_equal(back, long_table(db), check_exact=True)
 
 
 def test_wide_csv_reads_back_exactly(db: Dashboard, tmp_path: Path) -> None:
-    db.to_csv(tmp_path, french=True)
+    write_csv(db, tmp_path, french=True)
     frame = pd.read_csv(
         tmp_path / "signalements.csv",
         sep=";",
@@ -83,7 +92,7 @@ def test_wide_csv_reads_back_exactly(db: Dashboard, tmp_path: Path) -> None:
 
 
 def test_xlsx_sheets_headers_and_method(db: Dashboard, tmp_path: Path) -> None:
-    path = db.to_xlsx(tmp_path / "tableau.xlsx")
+    path = write_xlsx(db, tmp_path / "tableau.xlsx")
     wb = load_workbook(path, read_only=True)
     sheets = wb.sheetnames
     assert sheets[0] == "Signalements"
@@ -124,9 +133,9 @@ def test_sheet_titles_fit_excel() -> None:
 
 
 def test_export_writes_everything(db: Dashboard, tmp_path: Path) -> None:
-    written = db.export(tmp_path / "out", charts=False)
+    written = export_dashboard(db, tmp_path / "out", charts=False)
     assert (tmp_path / "out" / "tableau_de_bord_2024-T1.xlsx") in written
     assert all(p.exists() for p in written)
-    custom = dashboard(layers(), period=("2024-01-01", "2024-03-31"), freq="month")
-    paths = custom.export(tmp_path / "custom", charts=False)
+    custom = build_dashboard(layers(), period=("2024-01-01", "2024-03-31"), freq="month")
+    paths = export_dashboard(custom, tmp_path / "custom", charts=False)
     assert any(p.name == "tableau_de_bord_2024-01-01_2024-03-31.xlsx" for p in paths)

@@ -21,7 +21,7 @@ import shapely
 
 import gupgeo
 from gupgeo.errors import InputNotFoundError, SchemaError
-from gupgeo.review import OperationReview, review_operation
+from gupgeo.review.build import OperationReview, review_operation
 from tests._html_parse import is_remote, parse
 from tests.browser_support import XSS_SCRIPT, write_fake_assets
 
@@ -303,8 +303,8 @@ def public_review() -> OperationReview:
 
 
 def test_public_print_map_shows_the_published_grid_not_the_points(public_review: OperationReview):
-    from gupgeo._review_html import print_map
     from gupgeo.atlas._svg import SECRET_COLOR
+    from gupgeo.review.html import print_map
 
     grid = public_review.signalements_grid
     assert grid is not None and grid["secret"].all()  # 10 signalements in the window
@@ -336,7 +336,7 @@ def test_public_before_after_hides_rate_and_change_of_secret_counts(
 
 
 def test_public_quarter_chart_draws_no_secret_count(public_review: OperationReview):
-    from gupgeo._review_html import quarter_chart
+    from gupgeo.review.html import quarter_chart
 
     interne = review_operation(layers(), "OP-A", months=12, basemap=None, publication="interne")
     table = interne.signalements_by_quarter

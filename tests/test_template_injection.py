@@ -23,9 +23,9 @@ import pytest
 import gupgeo
 from gupgeo.atlas import build_atlas
 from gupgeo.cli import main
-from gupgeo.dashboard import dashboard
+from gupgeo.dashboard import build_dashboard, export_dashboard
 from gupgeo.maps import map_territory, save_map
-from gupgeo.review import review_operation
+from gupgeo.review.build import review_operation
 from gupgeo.territory import Territory
 from tests.browser_support import write_fake_assets
 
@@ -55,7 +55,7 @@ def hostile(t: Territory) -> Territory:
                 text = text.where(~filled, text.astype(str) + " " + PAYLOAD)
                 frame[column] = text
         layers[name] = frame
-    return Territory(layers, provenance=t.provenance, report=t.report)
+    return t.with_layers(layers)
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +154,8 @@ def test_review_shows_payloads_as_typed(territory, fake_assets, workdir, profile
 
 
 def test_dashboard_exports_keep_payloads_as_typed(territory, workdir):
-    db = dashboard(territory, period="2024", freq="month")
-    db.export(workdir / "tableau")
+    db = build_dashboard(territory, period="2024", freq="month")
+    export_dashboard(db, workdir / "tableau")
     exported = sorted((workdir / "tableau").rglob("*.csv"))
     assert exported
     signalements = next(p for p in exported if "signalements" in p.name)

@@ -13,7 +13,7 @@ from shapely.geometry import Polygon, box
 from gupgeo import load_territory, read_layer
 from gupgeo.readers import read_source
 from gupgeo.schemas import SCHEMAS
-from gupgeo.validate import validate_raw
+from gupgeo.validation.layer import validate_raw
 
 from .conftest import X0, Y0
 
@@ -259,7 +259,7 @@ def test_large_file_path_gives_the_same_result(name: str, monkeypatch: pytest.Mo
 
     from .conftest import SAMPLE
 
-    validate_module = sys.modules["gupgeo.validate"]
+    validate_module = sys.modules["gupgeo.validation.layer"]
     path = SAMPLE / "dirty" / name
     small = read_layer(path)
     monkeypatch.setattr(validate_module, "_PREFETCH_ROWS", 0)

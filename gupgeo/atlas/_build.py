@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from gupgeo._html_report import environment, static_text
 from gupgeo.atlas._pages import PageResult, build_page
 from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
 from gupgeo.atlas.options import AtlasOptions
-from gupgeo.dashboard import DashboardConfig
+from gupgeo.dashboard.model import DashboardConfig
 from gupgeo.publication import check_profile
+from gupgeo.rendering.html import environment, static_text
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gupgeo._html_report import (
+from gupgeo.dashboard.model import Dashboard
+from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.rendering.html import (
     Cell,
     Table,
     date_cell,
@@ -26,8 +28,6 @@ from gupgeo._html_report import (
     text_cell,
     to_float,
 )
-from gupgeo.dashboard import Dashboard
-from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.schemas import AXES_TFPB
 
 SECRET = "secret"

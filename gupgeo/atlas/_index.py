@@ -9,13 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gupgeo._html_report import Cell, Table, format_long_date, number_cell, render, text_cell
 from gupgeo.atlas import _content as content
 from gupgeo.atlas._pages import PageResult, reproducible_svg
 from gupgeo.atlas._prepare import AtlasData
 from gupgeo.atlas._svg import Frame, SvgMap
 from gupgeo.atlas.options import INDICATORS
+from gupgeo.french import format_long_date
 from gupgeo.indicators._catalog import column_unit
+from gupgeo.rendering.html import Cell, Table, number_cell, render, text_cell
 
 COMPARISON: tuple[tuple[str, str, str], ...] = (
     ("signalements", "nb_signalements", "Signalements"),
@@ -201,7 +202,7 @@ def comparison_chart(data: AtlasData, folder: Any) -> str | None:
     """The bar chart comparing the selected quartiers on the overview indicator."""
     import dataclasses
 
-    from gupgeo.charts import chart_quartiers_comparison, save_figure
+    from gupgeo.dashboard.charts import chart_quartiers_comparison, save_figure
 
     if data.settings.publication == "public":
         return None

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo._html_report import format_long_date, render
 from gupgeo.atlas import _content as content
 from gupgeo.atlas._maps import quartier_map
 from gupgeo.atlas._prepare import QuartierTask
@@ -32,9 +31,16 @@ from gupgeo.atlas._svg import (
     density_grid,
     published_cells,
 )
-from gupgeo.charts import chart_backlog_age, chart_series_by_category, chart_tfpb_axes, save_figure
+from gupgeo.dashboard.charts import (
+    chart_backlog_age,
+    chart_series_by_category,
+    chart_tfpb_axes,
+    save_figure,
+)
+from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
+from gupgeo.rendering.html import render
 
 logger = logging.getLogger(__name__)
 

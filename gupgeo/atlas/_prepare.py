@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo._attributed import attributed_territory
 from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
 from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
-from gupgeo.dashboard import Dashboard, DashboardConfig, dashboard
+from gupgeo.attribution.territory import attributed
+from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Publication, essp_mask, publish, scrub_text
 from gupgeo.schemas import STATUTS_CLOS
@@ -127,14 +127,14 @@ def prepare(
     dashboard_config: DashboardConfig | None,
 ) -> AtlasData:
     """Attribute, compute the dashboard and the publication, name the pages."""
-    territory = attributed_territory(source)
+    territory = attributed(source)
     quartiers = territory["quartiers"]
     if not isinstance(quartiers, gpd.GeoDataFrame):
         raise TypeError("quartiers : une couche de polygones (GeoDataFrame) est attendue")
     p = parse_period(period)
     selected = select_quartiers(quartiers, options)
     config = dashboard_config or DashboardConfig(exclure_essp=publication != "interne")
-    db = dashboard(territory, period=p, freq=options.freq, config=config)
+    db = build_dashboard(territory, period=p, freq=options.freq, config=config)
     # Lists come from the published layers; signalements are only counted and mapped (the
     # map publishes its own extract), so an empty extract gives the publication notes.
     sig_layer = territory.get("signalements")

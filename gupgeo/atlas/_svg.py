@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import shapely
 
-from gupgeo._html_report import format_number
+from gupgeo.rendering.html import format_number
 
 GRAVITE_COLORS = {1: "#f2c94c", 2: "#f2994a", 3: "#d7301f"}
 MISSING_COLOR = "#bdbdbd"

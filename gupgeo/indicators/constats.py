@@ -37,7 +37,7 @@ from gupgeo.indicators._common import (
 )
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.schemas import STATUTS_CLOS, normalise_name
-from gupgeo.statuses import canonical_status
+from gupgeo.validation.statuses import canonical_status
 
 EXTRA_RESOLVED: frozenset[str] = frozenset(
     {"leve", "levee", "fait", "faite", "realisee", "traitee", "corrige", "corrigee", "repare"}

@@ -48,7 +48,7 @@ from gupgeo.indicators._common import (
 )
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.schemas import STATUTS, STATUTS_CLOS
-from gupgeo.statuses import canonical_status
+from gupgeo.validation.statuses import canonical_status
 
 STATUT_INCONNU = "inconnu"
 STATUS_COLUMNS: tuple[str, ...] = (*STATUTS, STATUT_INCONNU)

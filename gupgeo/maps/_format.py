@@ -21,25 +21,11 @@ import pandas as pd
 import shapely
 
 from gupgeo.crs import to_display_crs, to_work_crs
+from gupgeo.french import format_date, format_long_date, format_number, is_missing
 
 MISSING_LABEL = "non renseigné"
 """How a missing value reads on a map (never drawn as if it were data)."""
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-_NNBSP = "\u202f"  # narrow no-break space: the French thousands separator
 
 _JS_ESCAPES = {
     "<": "\\u003c",
@@ -68,65 +54,24 @@ def js_literal(obj: Any) -> str:
     return text
 
 
-def is_missing(value: Any) -> bool:
-    """True for ``None``, ``NaN``, ``NaT`` and ``pd.NA`` (scalars only)."""
-    if value is None:
-        return True
-    if isinstance(value, (list, tuple, dict, np.ndarray)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_date_fr(value: Any) -> str | None:
-    """Format a date as ``jj/mm/aaaa`` (with ``hh:mm`` when the time is not midnight).
-
-    Examples
-    --------
-    >>> format_date_fr(pd.Timestamp("2024-03-05"))
-    '05/03/2024'
-    >>> format_date_fr(pd.Timestamp("2024-03-05 14:30"))
-    '05/03/2024 14:30'
-    >>> format_date_fr(pd.NaT) is None
-    True
-    """
-    if is_missing(value):
-        return None
-    ts = pd.Timestamp(value)
-    if (ts.hour, ts.minute, ts.second) == (0, 0, 0):
-        return ts.strftime("%d/%m/%Y")
-    return ts.strftime("%d/%m/%Y %H:%M")
-
-
-def format_long_date_fr(value: Any) -> str:
-    """Format a date in words, as in a caption.
-
-    Examples
-    --------
-    >>> format_long_date_fr(dt.date(2025, 11, 1))
-    '1er novembre 2025'
-    """
-    ts = pd.Timestamp(value)
-    day = "1er" if ts.day == 1 else str(ts.day)
-    return f"{day} {_MONTHS[ts.month - 1]} {ts.year}"
-
-
 def format_number_fr(value: Any, *, decimals: int = 0) -> str:
-    """Format a number the French way: narrow no-break space thousands, decimal comma.
+    """A number as a map shows it (:func:`gupgeo.french.format_number`, "non renseigné"
+    when missing).
 
     Examples
     --------
     >>> format_number_fr(12345.678, decimals=1) == "12\\u202f345,7"
     True
-    >>> format_number_fr(float("nan"))
-    'non renseigné'
     """
-    if is_missing(value):
-        return MISSING_LABEL
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", _NNBSP).replace(".", ",")
+    return format_number(value, decimals, missing=MISSING_LABEL)
+
+
+def format_date_fr(value: Any) -> str | None:
+    """A date as a map shows it: ``jj/mm/aaaa``, with ``hh:mm`` when not midnight."""
+    return format_date(value, with_time=True)
+
+
+format_long_date_fr = format_long_date
 
 
 def to_json_value(value: Any) -> Any:

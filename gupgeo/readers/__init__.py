@@ -2,7 +2,7 @@
 
 :func:`read_source` looks at a path (suffix first, then content) and returns
 the :class:`RawLayer` objects it holds, untouched but for the reader's notes;
-validation (``gupgeo.validate``) turns them into clean layers.
+validation (``gupgeo.validation.layer``) turns them into clean layers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The numbers of an operation review: perimeter, zones, windows, tables.
 
-Pure pandas/shapely (no HTML): :mod:`gupgeo.review` renders them. Distances are
+Pure pandas/shapely (no HTML): :mod:`gupgeo.review.build` renders them. Distances are
 measured in Lambert-93; a feature is in the *périmètre* when it touches the
 operation's polygon, in the *abords* when it lies within ``buffer_m`` metres of it
 without touching it.

@@ -1,5 +1,8 @@
 """Exports of a :class:`~gupgeo.dashboard.Dashboard`: CSV, XLSX and a tidy long table.
 
+:func:`export_dashboard` writes them all (and the charts of
+:mod:`gupgeo.dashboard.charts`) into one folder.
+
 - CSV: one file per table (``<table>.csv``) and per series
   (``<table>_par_mois.csv``…), plus ``indicateurs_long.csv``; the French option uses
   ``;``, a decimal comma and UTF-8 with BOM so Excel opens it right. Numbers are
@@ -14,7 +17,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -29,7 +33,9 @@ if TYPE_CHECKING:
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from gupgeo.dashboard import Dashboard
+    from gupgeo.dashboard.model import Dashboard
+
+logger = logging.getLogger(__name__)
 
 LONG_COLUMNS: tuple[str, ...] = ("code_qp", "indicateur", "periode", "valeur", "unite")
 METHOD_SHEET = "sources et méthode"
@@ -58,11 +64,11 @@ def long_table(db: Dashboard) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from gupgeo.dashboard import dashboard
+    >>> from gupgeo.dashboard.model import build_dashboard
     >>> q = pd.DataFrame({"code_qp": ["QP-A"], "population": [2000]})
     >>> a = pd.DataFrame({"id": ["a1"], "code_qp": ["QP-A"], "theme": ["Propreté"],
     ...                   "date": pd.to_datetime(["2024-03-01"])})
-    >>> long = dashboard({"quartiers": q, "actions": a}, period="2024", freq="year").to_long()
+    >>> long = long_table(build_dashboard({"quartiers": q, "actions": a}, period="2024", freq="year"))
     >>> long.iloc[0].to_dict()
     {'code_qp': 'QP-A', 'indicateur': 'actions.nb_actions', 'periode': '2024', 'valeur': 1.0, 'unite': 'nombre'}
     """
@@ -144,7 +150,7 @@ def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path
     for name, frame in db.series.items():
         path = out_dir / f"{name}_par_{suffix}.csv"
         written.append(_csv(_with_names(db, frame), path, french=french))
-    written.append(_csv(db.to_long(), out_dir / "indicateurs_long.csv", french=french))
+    written.append(_csv(long_table(db), out_dir / "indicateurs_long.csv", french=french))
     method = out_dir / "sources_et_methode.txt"
     method.write_text("\n".join(_method_lines(db)) + "\n", encoding="utf-8")
     written.append(method)
@@ -300,3 +306,35 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
             ws.append([name, str(col), column_label(str(col)), column_unit(name, str(col))])
     for letter, width in zip("ABCDEF", (30, 34, 40, 18, 18, 8), strict=True):
         ws.column_dimensions[letter].width = width
+
+
+def export_dashboard(
+    db: Dashboard,
+    out_dir: str | Path,
+    *,
+    french: bool = True,
+    charts: bool = True,
+    chart_formats: Sequence[str] = ("png", "svg"),
+) -> list[Path]:
+    """Write the CSVs, ``tableau_de_bord_<période>.xlsx`` and the charts into ``out_dir``.
+
+    Examples
+    --------
+    >>> import gupgeo, tempfile
+    >>> db = gupgeo.build_dashboard(gupgeo.load_territory("data/sample"), period="2024")
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     written = export_dashboard(db, out, charts=False)
+    ...     sorted(p.suffix for p in written)[-1]
+    '.xlsx'
+    """
+    from gupgeo.dashboard.charts import render_dashboard_charts
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = write_csv(db, out, french=french)
+    safe = db.period.label.replace("/", "_")
+    written.append(write_xlsx(db, out / f"tableau_de_bord_{safe}.xlsx"))
+    if charts:
+        written += render_dashboard_charts(db, out / "graphiques", formats=chart_formats)
+    logger.info("tableau de bord %s : %d fichiers écrits dans %s", safe, len(written), out)
+    return written

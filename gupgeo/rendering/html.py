@@ -22,15 +22,12 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-NNBSP = "\u202f"
+from gupgeo.french import NNBSP, format_number, is_missing
+from gupgeo.french import format_date as _format_date
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MISSING = "n.c."
 """How a value that cannot be computed reads in a table (non calculable)."""
-
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -59,12 +56,9 @@ def static_text(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(math.isnan(value))
-    return False
+def format_date(value: Any) -> str:
+    """A date as ``jj/mm/aaaa`` (empty when missing), for tables."""
+    return _format_date(value) or ""
 
 
 def to_float(value: Any) -> float:
@@ -75,38 +69,6 @@ def to_float(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
-
-
-def format_number(value: Any, decimals: int = 0) -> str:
-    """``12500.5`` → ``"12 500,5"`` (narrow no-break space, decimal comma); n.c. if missing.
-
-    Examples
-    --------
-    >>> format_number(12500.46, 1)
-    '12\\u202f500,5'
-    >>> format_number(float("nan"))
-    'n.c.'
-    """
-    if is_missing(value):
-        return MISSING
-    number = float(value)
-    text = f"{number:,.{decimals}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
-        text = text[1:]
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def format_date(value: Any) -> str:
-    """A date as ``jj/mm/aaaa`` (empty when missing)."""
-    if is_missing(value):
-        return ""
-    return f"{pd.Timestamp(value):%d/%m/%Y}"
-
-
-def format_long_date(value: Any) -> str:
-    """``2025-01-03`` → ``"3 janvier 2025"``."""
-    day = pd.Timestamp(value)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 UNIT_DECIMALS = {

@@ -9,12 +9,12 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
-from gupgeo import _review_data as rd
-from gupgeo._html_report import (
+from gupgeo.french import format_long_date
+from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
+from gupgeo.rendering.html import (
     Cell,
     Table,
     date_cell,
-    format_long_date,
     format_number,
     is_missing,
     number_cell,
@@ -23,10 +23,10 @@ from gupgeo._html_report import (
     svg_data_uri,
     text_cell,
 )
-from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
+from gupgeo.review import data as rd
 
 if TYPE_CHECKING:
-    from gupgeo.review import OperationReview
+    from gupgeo.review.model import OperationReview
 
 ZONE_COLORS = {rd.PERIMETRE: "#7b3294", rd.ABORDS: "#e69f00"}
 
@@ -181,7 +181,7 @@ def _svg(fig: Figure) -> str:
 
     import matplotlib as mpl
 
-    from gupgeo.charts import STYLE
+    from gupgeo.dashboard.charts import STYLE
 
     buffer = io.StringIO()
     settings: Any = {**STYLE, "svg.hashsalt": "gupgeo-revue"}
@@ -198,7 +198,7 @@ def quarter_chart(review: OperationReview) -> str:
     """
     import matplotlib as mpl
 
-    from gupgeo.charts import FIG_SIZE_IN, STYLE
+    from gupgeo.dashboard.charts import FIG_SIZE_IN, STYLE
 
     table = review.signalements_by_quarter
     style: Any = STYLE

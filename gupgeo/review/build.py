@@ -21,87 +21,21 @@ data, no ESSP findings).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gupgeo import _review_data as rd
-from gupgeo._attributed import attributed_territory
+from gupgeo.attribution.territory import attributed
 from gupgeo.errors import SchemaError
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, check_profile, publish
+from gupgeo.review import data as rd
+from gupgeo.review.html import render_review
+from gupgeo.review.model import OperationReview
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OperationReview:
-    """The review of one perimeter: tables (DataFrames), notes, map, and its HTML.
-
-    Attributes
-    ----------
-    name, operation_id, source
-        What was reviewed (``operation_id`` is None for a perimeter from a file).
-    perimeter
-        The perimeter (Lambert-93) and ``buffer_m``, the width of the surroundings.
-    windows
-        Time windows (whole window; before/after delivery when delivered).
-    signalements_by_category, signalements_by_quarter, before_after
-        Counts per category and zone, per quarter and zone, and per month before/after
-        the delivery (None when not delivered).
-    signalements, constats, equipements
-        The features near the perimeter (Lambert-93, with ``zone``): signalements of
-        the window, constats allowed by the profile, équipements with
-        ``contrainte_gestion`` and ``distance_m``.
-    garanties
-        Guarantee calls on the operation and on the équipements of its perimeter.
-    signalements_grid
-        ``public`` only: the published grid (:func:`gupgeo.publication.aggregate_to_grid`)
-        of the window's signalements, whole cells around the perimeter — the only
-        signalement geography a public report draws.
-    """
-
-    name: str
-    operation_id: str | None
-    source: str
-    perimeter: gpd.GeoDataFrame
-    buffer_m: float
-    months: int
-    windows: rd.Windows
-    publication: str
-    signalements_by_category: pd.DataFrame
-    signalements_by_quarter: pd.DataFrame
-    before_after: pd.DataFrame | None
-    signalements: gpd.GeoDataFrame
-    constats: gpd.GeoDataFrame
-    equipements: gpd.GeoDataFrame
-    garanties: pd.DataFrame
-    record: dict[str, Any]
-    notes: tuple[str, ...]
-    map_html: str
-    build_date: pd.Timestamp
-    quartier_name: str | None = None
-    signalements_grid: gpd.GeoDataFrame | None = None
-
-    def to_html(self) -> str:
-        """The report as one self-contained HTML document (French)."""
-        from gupgeo._review_html import render_review
-
-        return render_review(self)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the report (one HTML file, offline) and return its path."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.to_html(), encoding="utf-8")
-        logger.info("revue de l'opération %s écrite : %s", self.name, target)
-        return target
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 def review_operation(
@@ -153,7 +87,7 @@ def review_operation(
         raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
     if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
         raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
-    t = attributed_territory(territory)
+    t = attributed(territory)
     perimeter = rd.resolve_perimeter(t, operation)
     sig_layer = t.get("signalements")
     if not isinstance(sig_layer, gpd.GeoDataFrame):
@@ -227,7 +161,7 @@ def review_operation(
         subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
         date=when, publication=publication, basemap=basemap,
     )  # fmt: skip
-    return OperationReview(
+    review = OperationReview(
         name=perimeter.name, operation_id=perimeter.operation_id, source=perimeter.source,
         perimeter=perimeter_gdf, buffer_m=float(buffer_m), months=int(months), windows=w,
         publication=publication, signalements_by_category=by_cat,
@@ -238,6 +172,7 @@ def review_operation(
         build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
         signalements_grid=grid,
     )  # fmt: skip
+    return replace(review, html=render_review(review))
 
 
 def _constats(

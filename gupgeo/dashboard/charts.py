@@ -34,7 +34,7 @@ from gupgeo.indicators.signalements import AGE_COLUMNS
 from gupgeo.schemas import AXES_TFPB
 
 if TYPE_CHECKING:
-    from gupgeo.dashboard import Dashboard
+    from gupgeo.dashboard.model import Dashboard
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Matching machinery behind :mod:`gupgeo.attribution` (private).
+"""Matching machinery behind :mod:`gupgeo.attribution.zones` (private).
 
 Everything here works in Lambert-93 on numpy arrays: zone layers are checked,
 repaired and prepared once (:func:`prepare_zones`), features are split into
@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from gupgeo._attribution_grid import NO_ZONE, ZoneGrid
+from gupgeo.attribution._grid import NO_ZONE, ZoneGrid
 from gupgeo.crs import WORK_CRS, to_work_crs
 from gupgeo.errors import CRSError, SchemaError
 

@@ -6,7 +6,7 @@
 ...     "id": ["1", "2"], "categorie": ["Tags", "Propreté"], "code_qp": ["QP-A", None],
 ...     "date_signalement": pd.to_datetime(["2024-02-03", "2024-05-06"]),
 ... })
->>> db = dashboard({"quartiers": quartiers, "signalements": signalements},
+>>> db = build_dashboard({"quartiers": quartiers, "signalements": signalements},
 ...                period="2024", freq="quarter")
 >>> db["signalements"].loc[:, "nb_signalements"].to_dict()
 {'QP-A': 1, 'hors QPV': 1, 'total': 2}
@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -172,45 +171,6 @@ class Dashboard:
             )
         return pd.DataFrame(rows)
 
-    def to_long(self) -> pd.DataFrame:
-        """Tidy table ``code_qp, indicateur, periode, valeur, unite`` for BI tools."""
-        from gupgeo.export import long_table
-
-        return long_table(self)
-
-    def to_csv(self, out_dir: str | Path, *, french: bool = True) -> list[Path]:
-        """One CSV per table and series, plus the long table (French: ``;``, decimal comma)."""
-        from gupgeo.export import write_csv
-
-        return write_csv(self, Path(out_dir), french=french)
-
-    def to_xlsx(self, path: str | Path) -> Path:
-        """One sheet per table and series (French headers) and a "sources et méthode" sheet."""
-        from gupgeo.export import write_xlsx
-
-        return write_xlsx(self, Path(path))
-
-    def export(
-        self,
-        out_dir: str | Path,
-        *,
-        french: bool = True,
-        charts: bool = True,
-        chart_formats: Sequence[str] = ("png", "svg"),
-    ) -> list[Path]:
-        """Write CSVs, ``tableau_de_bord_<période>.xlsx`` and the charts into ``out_dir``."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = self.to_csv(out, french=french)
-        safe = self.period.label.replace("/", "_")
-        written.append(self.to_xlsx(out / f"tableau_de_bord_{safe}.xlsx"))
-        if charts:
-            from gupgeo.charts import render_dashboard_charts
-
-            written += render_dashboard_charts(self, out / "graphiques", formats=chart_formats)
-        logger.info("tableau de bord %s : %d fichiers écrits dans %s", safe, len(written), out)
-        return written
-
 
 def _layers_of(
     territory_or_layers: object,
@@ -238,25 +198,30 @@ _ATTRIBUTED_LAYERS = ("signalements", "constats", "equipements")
 
 
 def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
-    """Give ``code_qp`` to the spatial layers that have none (in place in ``used``)."""
+    """Give ``code_qp`` to the spatial layers that have none (in place in ``used``).
+
+    Through :func:`gupgeo.attribution.attribute_territory`, the one attribution of
+    gupgeo: layers that already carry ``code_qp`` are trusted as they are.
+    """
+    from gupgeo.attribution.territory import DEFAULT_TOLERANCE_M, attribute_territory
+    from gupgeo.territory import Territory
+
     quartiers = used["quartiers"]
     if not isinstance(quartiers, gpd.GeoDataFrame):
         return
-    for name in _ATTRIBUTED_LAYERS:
-        frame = used.get(name)
-        if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
-            continue
-        if "code_qp" in frame.columns and frame["code_qp"].notna().any():
-            continue
-        from gupgeo.attribution import attribute
-        from gupgeo.zoning import DEFAULT_TOLERANCE_M
-
-        out = attribute(
-            frame.drop(columns=["code_qp"], errors="ignore"),
-            quartiers,
-            multiple="largest",
-            tolerance_m=DEFAULT_TOLERANCE_M,
-        )
+    missing = {
+        name: frame
+        for name in _ATTRIBUTED_LAYERS
+        if isinstance(frame := used.get(name), gpd.GeoDataFrame)
+        and frame.crs is not None
+        and not ("code_qp" in frame.columns and frame["code_qp"].notna().any())
+    }
+    if not missing:
+        return
+    missing = {n: f.drop(columns=["code_qp"], errors="ignore") for n, f in missing.items()}
+    done = attribute_territory(Territory({"quartiers": quartiers, **missing}))
+    for name in missing:
+        out = done[name]
         used[name] = out
         inside = int(out["code_qp"].notna().sum())
         notes.append(
@@ -271,7 +236,7 @@ def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> 
     return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
 
 
-def dashboard(
+def build_dashboard(
     territory_or_layers: object,
     *,
     period: object,
@@ -457,4 +422,4 @@ def _names(quartiers: pd.DataFrame, zones: Zones) -> dict[str, str]:
     return names
 
 
-__all__ = ["Dashboard", "DashboardConfig", "dashboard"]
+__all__ = ["Dashboard", "DashboardConfig", "build_dashboard"]

@@ -31,10 +31,11 @@ from pyproj import CRS, Transformer
 
 from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
 from gupgeo.dates import EXPECTED_DATE, parse_dates
+from gupgeo.french import format_count
 from gupgeo.readers._raw import RawLayer
-from gupgeo.report import LayerReport, format_count
 from gupgeo.schemas import LayerSchema, normalise_name
-from gupgeo.statuses import canonical_statuses
+from gupgeo.validation.report import LayerReport
+from gupgeo.validation.statuses import canonical_statuses
 
 _PREFETCH_ROWS = 100_000
 """From this many rows, the identifier check starts early on another core."""

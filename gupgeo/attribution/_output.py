@@ -1,4 +1,4 @@
-"""Turning matches into output columns and reports (private to gupgeo.attribution)."""
+"""Turning matches into output columns and reports (private to gupgeo.attribution.zones)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gupgeo import _attribution_engine as eng
-from gupgeo._attribution_report import STATUTS, LayerReport
+from gupgeo.attribution import _engine as eng
+from gupgeo.attribution.report import STATUTS, LayerReport
 
 logger = logging.getLogger(__name__)
 

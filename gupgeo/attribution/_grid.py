@@ -1,6 +1,6 @@
 """Grid index answering "which polygons cover this point?" for millions of points.
 
-Private to :mod:`gupgeo.attribution`. The index lays a regular grid over the
+Private to :mod:`gupgeo.attribution.zones`. The index lays a regular grid over the
 zones (Lambert-93 metres) and classifies every cell, for every zone whose
 bounding box reaches it, as *inside* (the whole cell lies in the zone's
 interior), *outside*, or *boundary* (the zone's perimeter may cross the cell).

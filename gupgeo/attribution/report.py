@@ -1,6 +1,6 @@
 """The report attached to every attribution: what matched, how, and what did not.
 
-Private to :mod:`gupgeo.attribution`, which re-exports :class:`AttributionReport`.
+Private to :mod:`gupgeo.attribution.zones`, which re-exports :class:`AttributionReport`.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from gupgeo.french import format_count as _n
 
 # Status values written in the ``<column>_statut`` column (French: users read them).
 STATUT_DANS_ZONE = "dans la zone"
@@ -37,11 +39,6 @@ _MULTIPLE_FR = {
     "largest": "la zone de plus grande part (longueur ou surface)",
     "all": "une ligne par zone",
 }
-
-
-def _n(value: int) -> str:
-    """French thousands separator (narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f")
 
 
 @dataclass(frozen=True)

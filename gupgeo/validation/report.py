@@ -13,6 +13,8 @@ from typing import Literal
 
 import pandas as pd
 
+from gupgeo.french import format_count
+
 Severity = Literal["rejet", "réparation", "avertissement", "fatal"]
 
 MAX_LISTED = 12
@@ -198,8 +200,3 @@ class ValidationReport:
             frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
             written.append(str(path))
         return written
-
-
-def format_count(value: int) -> str:
-    """French thousands separator (narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f")

@@ -62,10 +62,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from gupgeo import _attribution_engine as eng
-from gupgeo._attribution_output import Zones, check_options, run
-from gupgeo._attribution_output import write_attribution as _write
-from gupgeo._attribution_report import (
+from gupgeo.attribution import _engine as eng
+from gupgeo.attribution._output import Zones, check_options, run
+from gupgeo.attribution._output import write_attribution as _write
+from gupgeo.attribution.report import (
     STATUT_COORDONNEES_INVALIDES,
     STATUT_DANS_ZONE,
     STATUT_HORS_ZONE,

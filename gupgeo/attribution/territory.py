@@ -1,0 +1,171 @@
+"""Attribute every layer of a territory to its quartiers and operations, in one call.
+
+This is the step between loading and indicators, and the only place a territory is
+attributed: signalements, constats, équipements (and located GUP actions) get
+``code_qp`` (null = hors QPV) and ``operation_id``, with the semantics of
+:mod:`gupgeo.attribution.zones` (perimeter counts as inside, tolerance around
+perimeters, largest share for lines and polygons). Nothing is dropped; each layer's
+:class:`~gupgeo.attribution.report.AttributionReport` is kept in
+``territory.attribution`` and the settings in ``territory.attribution_settings``.
+
+Products (dashboard, maps, atlas, review) call :func:`attributed` on what they are
+given: an attributed territory is used as it is, whatever its settings, so every
+figure of every product comes from the same attribution.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from gupgeo.attribution.report import AttributionReport
+from gupgeo.attribution.zones import REPORT_ATTR, attribute
+from gupgeo.errors import SchemaError
+from gupgeo.territory import Territory, as_territory
+
+log = logging.getLogger(__name__)
+
+ATTRIBUTED_LAYERS: tuple[str, ...] = ("signalements", "constats", "equipements", "actions")
+"""Layers that receive ``code_qp`` and ``operation_id``."""
+
+DEFAULT_TOLERANCE_M = 15.0
+"""Default distance (metres) within which a feature just outside a quartier is attributed to it."""
+
+DECLARED_SUFFIX = "_declare"
+"""Suffix given to a ``code_qp`` that the source declared, kept beside the spatial one."""
+
+
+@dataclass(frozen=True)
+class AttributionSettings:
+    """How a territory was attributed; carried by the territory, read by every product."""
+
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+    predicate: str = "covered_by"
+    multiple: str = "largest"
+    vintage: str | None = None
+    """Geography of the quartiers (``"2015"``, ``"2024"``) when the source says it."""
+
+    def describe(self) -> str:
+        """One French sentence for reports and "sources et méthode" sections."""
+        vintage = f", géographie prioritaire {self.vintage}" if self.vintage else ""
+        return (
+            f"rattachement spatial : périmètre compris ({self.predicate}), tolérance "
+            f"{self.tolerance_m:g} m, objets étendus au quartier de plus grande part{vintage}"
+        )
+
+
+def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> Territory:
+    """Return a new Territory whose point/line/polygon layers carry their quartier and operation.
+
+    Parameters
+    ----------
+    territory
+        A loaded territory (or anything :func:`gupgeo.territory.as_territory` accepts);
+        it must have a ``quartiers`` layer. An already attributed territory is
+        attributed again from its declared values with the new settings.
+    tolerance_m
+        Features outside every quartier but within this distance (metres) of one
+        are attributed to the nearest, and counted as such in the report
+        (addresses geocoded to the street axis, rounded coordinates).
+
+    Notes
+    -----
+    GUP actions declare their quartier (``code_qp`` is required in their
+    file): it is kept, and located actions only gain ``operation_id``. Where a
+    signalement source declared a ``code_qp`` too, the declared value is kept
+    in ``code_qp_declare`` and ``code_qp`` is the spatial answer.
+
+    Examples
+    --------
+    >>> from gupgeo import load_territory
+    >>> t = attribute_territory(load_territory("data/sample"))
+    >>> r = t.attribution["signalements"]
+    >>> r.n_features == r.n_rows == len(t["signalements"]) and r.balanced
+    True
+    >>> t.attribution_settings.tolerance_m
+    15.0
+    """
+    territory = _without_attribution(as_territory(territory))
+    if "quartiers" not in territory:
+        raise SchemaError(
+            "territoire : la couche « quartiers » est nécessaire pour le rattachement ; "
+            f"couches présentes : {', '.join(territory.layers) or 'aucune'}"
+        )
+    quartiers = territory["quartiers"]
+    operations = territory.get("operations")
+    layers: dict[str, pd.DataFrame] = dict(territory.layers)
+    reports: dict[str, AttributionReport] = {}
+    for name in ATTRIBUTED_LAYERS:
+        frame = layers.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+            continue
+        zones: dict[str, gpd.GeoDataFrame] = {}
+        keys: dict[str, str] = {}
+        if name != "actions":
+            zones["code_qp"], keys["code_qp"] = quartiers, "code_qp"
+            if "code_qp" in frame.columns:
+                frame = frame.rename(columns={"code_qp": "code_qp" + DECLARED_SUFFIX})
+        if operations is not None and len(operations):
+            zones["operation_id"], keys["operation_id"] = operations, "id"
+        if not zones:
+            continue
+        located = frame.geometry.notna()
+        if name == "actions" and not located.all():
+            # Actions without a location keep their declared quartier and no operation.
+            part = attribute(
+                frame[located], zones, key=keys, tolerance_m=tolerance_m, multiple="largest"
+            )
+            rest = frame[~located].copy()
+            frame = pd.concat([part, rest]).loc[frame.index]
+            reports[name] = part.attrs.get(REPORT_ATTR)
+        else:
+            frame = attribute(frame, zones, key=keys, tolerance_m=tolerance_m, multiple="largest")
+            reports[name] = frame.attrs.get(REPORT_ATTR)
+        # The report lives in ``result.attribution``: pandas deep-copies ``attrs`` on
+        # every operation, which would make each later step pay for it.
+        frame.attrs = {}
+        layers[name] = frame
+    result = Territory(layers, provenance=territory.provenance, report=territory.report)
+    result.attribution = reports
+    prov = territory.provenance.get("quartiers")
+    result.attribution_settings = AttributionSettings(
+        tolerance_m=float(tolerance_m), vintage=getattr(prov, "qpv_vintage", None)
+    )
+    return result
+
+
+def attributed(source: Any) -> Territory:
+    """The territory every product starts from: attributed once, with its settings.
+
+    A territory already attributed by :func:`attribute_territory` is returned as is;
+    anything else is converted (:func:`gupgeo.territory.as_territory`) and attributed
+    with the default settings.
+    """
+    territory = as_territory(source)
+    if territory.attribution_settings is not None:
+        return territory
+    return attribute_territory(territory)
+
+
+def _without_attribution(territory: Territory) -> Territory:
+    """The layers as validated: spatial answers of a previous attribution removed."""
+    if territory.attribution_settings is None:
+        return territory
+    layers = dict(territory.layers)
+    for name in ATTRIBUTED_LAYERS:
+        frame = layers.get(name)
+        if frame is None:
+            continue
+        keys = ["operation_id"] if name == "actions" else ["operation_id", "code_qp"]
+        spatial = [c for c in frame.columns for k in keys if c == k or c.startswith(k + "_")]
+        spatial = [c for c in spatial if c != "code_qp" + DECLARED_SUFFIX]
+        frame = frame.drop(columns=spatial)
+        declared = "code_qp" + DECLARED_SUFFIX
+        if declared in frame.columns:
+            frame = frame.rename(columns={declared: "code_qp"})
+        layers[name] = frame
+    return Territory(layers, provenance=territory.provenance, report=territory.report)

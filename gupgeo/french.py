@@ -1,0 +1,119 @@
+"""French formatting of numbers and dates: the one place a figure is written for a reader.
+
+Maps, atlas pages, the review, reports and the CLI all format through here, so the
+same value reads the same everywhere: narrow no-break space for thousands, decimal
+comma, ``jj/mm/aaaa`` dates, dates in words with "1er". A value that cannot be shown
+reads as the caller's ``missing`` label ("n.c." in tables, "non renseigné" on maps).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NNBSP = "\u202f"
+"""Narrow no-break space: the French thousands separator (and before units)."""
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def is_missing(value: Any) -> bool:
+    """True for ``None``, ``NaN``, ``NaT`` and ``pd.NA`` (scalars only).
+
+    Examples
+    --------
+    >>> is_missing(float("nan")), is_missing(pd.NaT), is_missing(0), is_missing([1])
+    (True, True, False, False)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(math.isnan(value))
+    if isinstance(value, list | tuple | dict | np.ndarray | str):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_count(value: int) -> str:
+    """An integer count with French thousands: ``12500`` → ``"12 500"``."""
+    return f"{int(value):,}".replace(",", NNBSP)
+
+
+def format_number(value: Any, decimals: int = 0, *, missing: str = "n.c.") -> str:
+    """``12500.46`` → ``"12 500,5"`` with ``decimals=1``; ``missing`` when there is none.
+
+    Negative zero after rounding is written ``0``.
+
+    Examples
+    --------
+    >>> format_number(12500.46, 1)
+    '12\\u202f500,5'
+    >>> format_number(float("nan"))
+    'n.c.'
+    >>> format_number(-0.04, 1)
+    '0,0'
+    """
+    if is_missing(value):
+        return missing
+    text = f"{float(value):,.{decimals}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def format_date(value: Any, *, with_time: bool = False) -> str | None:
+    """A date as ``jj/mm/aaaa`` (``hh:mm`` added when asked and not midnight); None if missing.
+
+    Examples
+    --------
+    >>> format_date(pd.Timestamp("2024-03-05 14:30"), with_time=True)
+    '05/03/2024 14:30'
+    >>> format_date("2024-03-05")
+    '05/03/2024'
+    """
+    if is_missing(value):
+        return None
+    ts = pd.Timestamp(value)
+    if with_time and (ts.hour, ts.minute, ts.second) != (0, 0, 0):
+        return ts.strftime("%d/%m/%Y %H:%M")
+    return ts.strftime("%d/%m/%Y")
+
+
+def format_long_date(value: Any) -> str:
+    """A date in words, as in a caption: ``"1er novembre 2025"``, ``"3 janvier 2025"``.
+
+    Examples
+    --------
+    >>> format_long_date("2025-11-01"), format_long_date("2025-01-03")
+    ('1er novembre 2025', '3 janvier 2025')
+    """
+    ts = pd.Timestamp(value)
+    day = "1er" if ts.day == 1 else str(ts.day)
+    return f"{day} {MONTHS[ts.month - 1]} {ts.year}"
+
+
+def format_csv_number(value: Any, *, french: bool = True, decimals: int = 6) -> str:
+    """A number for a CSV cell: rounded to ``decimals`` (no 15-digit noise), no trailing
+    zeros, decimal comma when ``french``; empty when missing.
+
+    Examples
+    --------
+    >>> format_csv_number(0.1 + 0.2), format_csv_number(12.0), format_csv_number(-3.5, french=False)
+    ('0,3', '12', '-3.5')
+    """
+    if is_missing(value):
+        return ""
+    number = round(float(value), decimals)
+    if number == 0:
+        number = 0.0
+    text = f"{number:.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if french else text

@@ -1,0 +1,146 @@
+"""The package's shape: modules named after what a planner names, no import cycle.
+
+The import graph is read from the source (every ``import`` anywhere in a module, lazy
+ones included; ``if TYPE_CHECKING:`` blocks excluded since they never run), so a cycle
+hidden inside a function is found too.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "gupgeo"
+TOP_LEVEL_HELPERS = {"__init__", "__main__"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    nodes: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        nodes.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The gupgeo modules ``path`` imports at run time (submodules resolved)."""
+    here = module_name(path)
+    found: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                if candidate in modules:
+                    found.add(candidate)
+                elif node.module in modules:
+                    found.add(node.module)
+    found.discard(here)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = sorted(PACKAGE.rglob("*.py"))
+    modules = {module_name(p) for p in paths}
+    return {module_name(p): imports_of(p, modules) for p in paths}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            # A package's __init__ re-exporting its submodules is not a cycle.
+            if node.startswith(nxt + ".") or nxt.startswith(node + "."):
+                continue
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = 2
+        path.pop()
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_the_graph_is_read():
+    graph = import_graph()
+    assert "gupgeo.dashboard.export" in graph["gupgeo.dashboard"]
+    assert "gupgeo.review.html" in graph["gupgeo.review.build"]
+
+
+def test_no_import_cycle():
+    assert find_cycle(import_graph()) is None
+
+
+def test_a_cycle_would_be_found():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_models_do_not_import_their_renderers():
+    graph = import_graph()
+    assert not graph["gupgeo.dashboard.model"] & {
+        "gupgeo.dashboard.export",
+        "gupgeo.dashboard.charts",
+    }
+    assert "gupgeo.review.html" not in graph["gupgeo.review.model"]
+
+
+def test_no_private_module_at_the_package_top():
+    loose = [p.stem for p in PACKAGE.glob("_*.py") if p.stem not in TOP_LEVEL_HELPERS]
+    assert loose == []
+
+
+def test_data_flows_one_way():
+    """Readers and validation never import products; indicators never import folium."""
+    graph = import_graph()
+    lower = [m for m in graph if m.startswith(("gupgeo.readers", "gupgeo.validation"))]
+    products = ("gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.dashboard")
+    for module in lower + [m for m in graph if m.startswith("gupgeo.indicators")]:
+        assert not [t for t in graph[module] if t.startswith(products)], module
+
+
+@pytest.mark.parametrize(
+    "name", ["gupgeo.validation", "gupgeo.attribution", "gupgeo.dashboard", "gupgeo.review"]
+)
+def test_subpackages_are_modules(name: str):
+    assert isinstance(importlib.import_module(name), types.ModuleType)
+
+
+def test_top_level_names_do_not_hide_modules():
+    import gupgeo
+
+    assert isinstance(gupgeo.dashboard, types.ModuleType)
+    assert callable(gupgeo.build_dashboard)
+
+
+def test_python_m_gupgeo_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "gupgeo", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "validate" in done.stdout
