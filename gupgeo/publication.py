@@ -273,14 +273,22 @@ def aggregate_to_zones(
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Count features per zone (every zone, zero included) with secrecy.
 
-    Counting is :func:`gupgeo.attribution.count_by_zone` (a point on a perimeter counts);
-    also returns how many features fell outside every zone.
+    Points already attributed (they carry ``id_column``, as every layer of an attributed
+    territory does) are counted from that column, so a map shows the very figure of
+    the dashboard; otherwise counting is :func:`gupgeo.attribution.count_by_zone` (a
+    point on a perimeter counts). Also returns how many features fell outside every zone.
     """
     zones_work = to_work_crs(zones, name="zones")
-    light = gpd.GeoDataFrame(geometry=points.geometry.array, crs=points.crs)
-    counts = count_by_zone(light, zones_work, key=id_column)
-    report = counts.attrs[REPORT_ATTR][id_column]
-    table = apply_secret(counts["nombre"].reindex(zones_work[id_column]), threshold=threshold)
+    if id_column in points.columns:
+        codes = points[id_column]
+        counts = codes.value_counts().reindex(zones_work[id_column], fill_value=0)
+        outside = int(len(codes) - int(counts.sum()))
+        table = apply_secret(counts.astype("int64"), threshold=threshold)
+    else:
+        light = gpd.GeoDataFrame(geometry=points.geometry.array, crs=points.crs)
+        counted = count_by_zone(light, zones_work, key=id_column)
+        outside = int(counted.attrs[REPORT_ATTR][id_column].n_outside)
+        table = apply_secret(counted["nombre"].reindex(zones_work[id_column]), threshold=threshold)
     keep = [id_column, *[c for c in ("nom_qp",) if c in zones_work.columns]]
     out = gpd.GeoDataFrame(
         zones_work[keep].reset_index(drop=True),
@@ -289,7 +297,7 @@ def aggregate_to_zones(
     )
     for column in table.columns:
         out[column] = table[column].array
-    return out, int(report.n_outside)
+    return out, outside
 
 
 @dataclass(frozen=True)

@@ -342,12 +342,19 @@ def test_basemaps_offer_the_others_as_alternatives():
 
 
 def test_map_territory_accepts_a_territory_object(layers):
-    class FakeTerritory:
+    from gupgeo.territory import Territory
+
+    m = map_territory(Territory(layers), layers=["quartiers", "equipements"], basemap=None)
+    assert set(specs(m)) == {"Quartiers prioritaires", "Équipements"}
+
+
+def test_map_territory_refuses_a_look_alike(layers):
+    class LookAlike:
         def __init__(self, layers):
             self.layers = layers
 
-    m = map_territory(FakeTerritory(layers), layers=["quartiers", "equipements"], basemap=None)
-    assert set(specs(m)) == {"Quartiers prioritaires", "Équipements"}
+    with pytest.raises(SchemaError, match="attendu un Territory"):
+        map_territory(LookAlike(layers), basemap=None)
 
 
 def test_bad_inputs_get_clear_messages(layers):

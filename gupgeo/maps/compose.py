@@ -80,7 +80,7 @@ def map_territory(
     'TerritoryMap'
     """
     check_profile(publication)
-    available = layers_of(source)
+    available = layers_of(_attributed_if_possible(source))
     wanted = [name for name in (layers or MAP_LAYERS) if name in available]
     unknown = [name for name in (layers or ()) if name not in MAP_LAYERS]
     if unknown:
@@ -167,3 +167,21 @@ def _add_events(
         )  # fmt: skip
     elif isinstance(shown.get("constats"), gpd.GeoDataFrame):
         add_constats(m, shown["constats"])
+
+
+def _attributed_if_possible(source: Any) -> Any:
+    """The attributed territory (counts identical to the dashboard's) when ``source`` has
+    quartiers; layers that already carry ``code_qp`` (a product's own selection of an
+    attributed territory) are drawn as given."""
+    from gupgeo.attribution import ATTRIBUTED_LAYERS, attributed
+
+    layers = layers_of(source)
+    if not isinstance(layers.get("quartiers"), gpd.GeoDataFrame):
+        return source
+    if getattr(source, "attribution_settings", None) is None and all(
+        "code_qp" in frame.columns
+        for name, frame in layers.items()
+        if name in ATTRIBUTED_LAYERS and isinstance(frame, gpd.GeoDataFrame)
+    ):
+        return source
+    return attributed(source)
