@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from gupgeo.errors import GupgeoError
 from gupgeo.territory import Territory, load_territory
@@ -75,6 +75,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
     from gupgeo.dashboard import build_dashboard, export_dashboard
+    from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 
     territory = attribute_territory(_load(args.paths), tolerance_m=args.tolerance_m)
     db = build_dashboard(territory, period=args.period, freq=args.freq)
@@ -82,7 +83,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         db, args.output, french=not args.csv_international, charts=not args.no_charts
     )
     print(
-        f"Tableau de bord {db.period.label} (séries par {args.freq}) : {len(db.tables)} tableaux, "
+        f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}) : {len(db.tables)} tableaux, "
         f"{len(written)} fichiers écrits dans {args.output}"
     )
     check = db.reconciliation()
@@ -189,8 +190,29 @@ _ARGPARSE_FR = (
 )
 
 
+class _FrenchFormatter(argparse.HelpFormatter):
+    """argparse's help in French: "utilisation :" rather than "usage:"."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(
+            usage, actions, groups, prefix="utilisation : " if prefix is None else prefix
+        )
+
+
 class _FrenchParser(argparse.ArgumentParser):
-    """argparse with its error messages in French (the help texts are already French)."""
+    """argparse in French: error messages, section titles and the help option (the help
+    texts themselves are written in French)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _FrenchFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS,
+            help="afficher cette aide et quitter",
+        )  # fmt: skip
 
     def error(self, message: str) -> NoReturn:
         for english, french in _ARGPARSE_FR:
@@ -246,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_db.add_argument(
         "--freq",
-        default="month",
-        choices=["month", "quarter", "year", "mois", "trimestre", "annee"],
-        help="pas des séries (défaut : month)",
+        default="mois",
+        choices=["mois", "trimestre", "annee", "month", "quarter", "year"],
+        help="pas des séries (défaut : mois)",
     )
     p_db.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
     p_db.add_argument(

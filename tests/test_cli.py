@@ -225,3 +225,27 @@ def test_usage_errors_are_in_french(capsys) -> None:
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "erreur : option --publication: choix invalide: 'tous'" in err
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["carte"], ["atlas"], ["dashboard"]])
+def test_help_is_french(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation : gupgeo")
+    for english in (
+        "usage:",
+        "positional arguments",
+        "show this help",
+        "options:\n  -h, --help  show",
+    ):
+        assert english not in out
+    assert "afficher cette aide et quitter" in out
+
+
+def test_rate_legend_names_its_classes_in_french():
+    from gupgeo.maps._vector import scheme_label
+
+    assert scheme_label("FisherJenks") == "seuils naturels (Fisher-Jenks)"
+    assert scheme_label("Quantiles") == "quantiles (effectifs égaux)"

@@ -125,6 +125,32 @@ def category_legend(
     return rows
 
 
+SCHEME_LABELS: dict[str, str] = {
+    "naturalbreaks": "seuils naturels",
+    "fisherjenks": "seuils naturels (Fisher-Jenks)",
+    "quantiles": "quantiles (effectifs égaux)",
+    "equalinterval": "intervalles égaux",
+    "percentiles": "centiles",
+    "boxplot": "boîte à moustaches",
+    "stdmean": "écarts à la moyenne",
+    "headtailbreaks": "seuils tête-queue",
+    "jenkscaspall": "seuils naturels (Jenks-Caspall)",
+    "maximumbreaks": "plus grands écarts",
+}
+"""How a reader names mapclassify's schemes (legends are in French)."""
+
+
+def scheme_label(scheme: str) -> str:
+    """The French name of a mapclassify scheme, as written in legends.
+
+    Examples
+    --------
+    >>> scheme_label("FisherJenks")
+    'seuils naturels (Fisher-Jenks)'
+    """
+    return SCHEME_LABELS.get(scheme.replace("_", "").lower(), scheme)
+
+
 def classify(
     values: pd.Series, *, scheme: str = "NaturalBreaks", k: int = 5, decimals: int = 1
 ) -> tuple[np.ndarray, list[str], list[str]]:

@@ -30,6 +30,7 @@ from gupgeo.maps._vector import (
     classify,
     legend_entries,
     missing_entry,
+    scheme_label,
 )
 from gupgeo.maps.base import TerritoryMap
 from gupgeo.schemas import normalise_name
@@ -306,5 +307,5 @@ def add_choropleth(
         m, gdf, name=name, theme=theme, kind="choropleth", styles=styles, classes=classes,
         title=title, tooltip=tooltip, popup=None, show=show, fill_pane=True,
         legend={"title": f"{name} — {value_label}", "entries": entries,
-                "note": f"classes : {scheme}, effectifs = nombre de zones"},
+                "note": f"classes : {scheme_label(scheme)}, effectifs = nombre de zones"},
     )  # fmt: skip
