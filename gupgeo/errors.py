@@ -37,3 +37,7 @@ class ValidationError(GupgeoError, ValueError):
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class OutputExistsError(GupgeoError, FileExistsError):
+    """An output path holds files or tables gupgeo did not write: they are never replaced."""

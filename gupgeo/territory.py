@@ -26,12 +26,12 @@ import shapely
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
+from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
-from gupgeo.validation.report import ValidationReport
+from gupgeo.validation.report import LayerReport, ValidationReport
 
 log = logging.getLogger(__name__)
 
-PROVENANCE_TABLE = "gupgeo_provenance"
 OFFICIAL_2015 = re.compile(r"^QP\d{6}$")
 OFFICIAL_2024 = re.compile(r"^QN\d{5,7}M?$")
 
@@ -187,25 +187,40 @@ class Territory:
         return f"Territory({inside})"
 
     def save(self, path: str | Path, *, rejects: bool = True) -> Path:
-        """Write every layer into one GeoPackage (and the rejects beside it).
+        """Write every layer into one GeoPackage (and the rejects beside it), safely.
 
-        The GeoPackage holds one table per layer plus ``gupgeo_provenance``;
-        rejected rows are written as ``rejets_<couche>.csv`` in the same folder.
+        The GeoPackage holds one table per layer, ``gupgeo_provenance`` and, written
+        last, ``gupgeo_sauvegarde`` (the seal :func:`load_territory` checks); rejected
+        rows are written as ``rejets_<couche>.csv`` in the same folder.
+
+        Nothing is destroyed: the file is written under a temporary name beside
+        ``path`` and renamed over it at the end, so an interrupted save leaves the
+        previous file whole. The other tables of an existing ``path`` (a layer of your
+        own, QGIS styles…) are kept as they were; only gupgeo's tables are replaced.
+        A file gupgeo did not save that already holds a table named like one of the
+        layers is refused (:class:`~gupgeo.errors.OutputExistsError`) rather than
+        overwritten.
+
+        Raises
+        ------
+        ValueError
+            When ``path`` does not end with ``.gpkg``.
+        OutputExistsError
+            When ``path`` exists and is not a GeoPackage, or holds a table named like a
+            layer that gupgeo did not write.
         """
         target = Path(path)
         if target.suffix.lower() != ".gpkg":
             raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            target.unlink()
-        for name, frame in self.layers.items():
-            pyogrio.write_dataframe(_for_gpkg(frame), target, layer=name, driver="GPKG")
         prov = pd.DataFrame(
             [{**asdict(p), "layer": name} for name, p in self.provenance.items()]
             or [{"layer": None}]
         )
         prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
-        pyogrio.write_dataframe(prov.astype("string"), target, layer=PROVENANCE_TABLE)
+        layers = {name: _for_gpkg(frame) for name, frame in self.layers.items()}
+        kept = save_tables(target, layers, prov.astype("string"))
+        if kept:
+            log.info("%s : tables conservées telles quelles : %s", target, ", ".join(kept))
         if rejects:
             self.report.write_rejects(str(target.parent))
         return target
@@ -330,14 +345,14 @@ def load_territory(
             continue  # the same file named twice (a folder and one of its files…)
         seen.add(source.resolve())
         for raw in _explicit_tables(read_source(source), explicit.get(source.resolve()), source):
+            if raw.layer in OWN_TABLES:
+                continue
             schema = explicit.get(source.resolve()) or guess_layer(raw, source)
             if schema is None:
                 report.skipped.append(
                     f"{source}{' (' + raw.layer + ')' if raw.layer else ''} : couche non reconnue "
                     f"(le nom du fichier doit commencer par l'une de : {', '.join(LAYER_NAMES)})"
                 )
-                continue
-            if raw.layer == PROVENANCE_TABLE:
                 continue
             raws.append((schema, raw, source))
     # Quartiers first: they define the territory used to flag far-away features.
@@ -381,7 +396,22 @@ def load_territory(
         if len(items) > 1:
             frames[name] = _reject_cross_file_duplicates(name, frame, items, report)
             provenance[name] = replace(provenance[name], rows=len(frames[name]))
+    _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
+
+
+def _check_saves(sources: Iterable[Path], report: ValidationReport) -> None:
+    """A fatal problem for every layer read from an incomplete gupgeo GeoPackage."""
+    for source in sources:
+        problem = incomplete_save(source)
+        if problem is None:
+            continue
+        reports = [r for r in report.layers if Path(r.source).resolve() == source]
+        if not reports:
+            reports = [LayerReport(layer="territoire", source=str(source), format="GeoPackage")]
+            report.layers.extend(reports)
+        for layer_report in reports:
+            layer_report.add("fatal", problem, kind="sauvegarde incomplète")
 
 
 def _explicit_tables(

@@ -362,6 +362,9 @@ def test_public_profile_keeps_counts_secret(territory, fake_assets, tmp_path):
         ("C:\\quartier\\nul", "c-quartier-nul"),
         ("NUL", "nul-quartier"),
         ("index", "index-quartier"),
+        ("Ensemble", "ensemble-quartier"),
+        ("Atlas", "atlas-quartier"),
+        ("Comparaison", "comparaison-quartier"),
         ("   ", "quartier"),
         ("ÉÈÊ àç", "eee-ac"),
         ("x" * 200, "x" * 80),
@@ -382,6 +385,25 @@ def test_patterns_use_layer_fields_and_name_unknown_ones():
     assert apply_pattern("{nom_qp} {commune}", {"nom_qp": "A", "commune": None}, name="p") == "A"
     with pytest.raises(ValueError, match=r"page_name : champ \{quartier\} inconnu.*\{nom_qp\}"):
         apply_pattern("{quartier}", {"nom_qp": "A"}, name="page_name")
+    assert apply_pattern("{nom_qp}", {"nom_qp": "{nom_qp.__class__}"}, name="p") == (
+        "{nom_qp.__class__}")  # a value is never formatted again  # fmt: skip
+    assert apply_pattern("{{{nom_qp}}}", {"nom_qp": "A"}, name="p") == "{A}"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["{nom_qp.__class__.__mro__}", "{nom_qp[0]}", "{nom_qp!r}", "{nom_qp:>999999999}",
+     "{nom_qp:{commune}}", "{}", "{0}", "{nom_qp"],
+)  # fmt: skip
+def test_patterns_accept_only_plain_fields(pattern: str):
+    fields = ["code_qp", "nom_qp", "commune"]
+    expected = re.escape(f"page_name : motif {pattern!r}") + r".*\{nom_qp\}, \{commune\}"
+    with pytest.raises(ValueError, match=expected):
+        apply_pattern(pattern, dict.fromkeys(fields, "Sanitas"), name="page_name")
+    with pytest.raises(ValueError, match=expected):
+        select_quartiers(_quartiers(), AtlasOptions(page_name=pattern))
+    with pytest.raises(ValueError, match=re.escape(f"file_name : motif {pattern!r}")):
+        select_quartiers(_quartiers(), AtlasOptions(file_name=pattern))
 
 
 def _quartiers() -> gpd.GeoDataFrame:

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from gupgeo.atlas._pages import PageResult, build_page
 from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
+from gupgeo.atlas.naming import OVERVIEW_STEM
 from gupgeo.atlas.options import AtlasOptions
 from gupgeo.dashboard.model import DashboardConfig
 from gupgeo.publication import check_profile
@@ -288,7 +289,7 @@ def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
         secret = _series([secrecy.hides(data.db, table, column, c) for c in codes], codes)
     overview_map(
         quartiers, values if values is not None else _series([None] * len(codes), codes),
-        root / "cartes" / "ensemble.html", root=root, name="Indicateur", value_label=label,
+        root / "cartes" / f"{OVERVIEW_STEM}.html", root=root, name="Indicateur", value_label=label,
         extra=None, title=s.options.title, subtitle=f"Période {data.settings.period.label}",
         sources=s.sources, date=s.build_date, publication=s.publication,
         basemap=s.options.basemap, secret=secret,

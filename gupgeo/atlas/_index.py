@@ -13,6 +13,7 @@ from gupgeo.atlas import _content as content
 from gupgeo.atlas._pages import PageResult, reproducible_svg
 from gupgeo.atlas._prepare import AtlasData
 from gupgeo.atlas._svg import Frame, SvgMap
+from gupgeo.atlas.naming import COMPARISON_STEM, OVERVIEW_STEM
 from gupgeo.atlas.options import INDICATORS
 from gupgeo.french import format_long_date
 from gupgeo.indicators._catalog import column_unit
@@ -177,7 +178,7 @@ def write_index(
         "build_date": format_long_date(s.build_date),
         "pages": pages,
         "failures": failures,
-        "map_href": "cartes/ensemble.html",
+        "map_href": f"cartes/{OVERVIEW_STEM}.html",
         "overview": overview,
         "overview_legend": legend,
         "indicator_label": label,
@@ -215,7 +216,7 @@ def comparison_chart(data: AtlasData, folder: Any) -> str | None:
     db = dataclasses.replace(data.db, names=names)
     with reproducible_svg():
         fig = chart_quartiers_comparison(db, table, column)
-        (path,) = save_figure(fig, folder / "comparaison", formats=("svg",))
+        (path,) = save_figure(fig, folder / COMPARISON_STEM, formats=("svg",))
     return f"graphiques/{path.name}"
 
 

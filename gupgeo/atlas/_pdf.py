@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gupgeo.atlas._pages import PageResult
+from gupgeo.atlas.naming import BOOK_STEM
 from gupgeo.errors import GupgeoError
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def write_pdfs(root: Path, results: Sequence[PageResult]) -> list[Path]:
         written.append(target)
         documents.append(document)
     pages = [p for document in documents for p in document.pages]
-    atlas = folder / "atlas.pdf"
+    atlas = folder / f"{BOOK_STEM}.pdf"
     index.copy(pages).write_pdf(str(atlas))
     written.insert(0, atlas)
     logger.info(

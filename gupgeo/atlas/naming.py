@@ -1,7 +1,8 @@
 """Page names and file names of atlas pages, from patterns like QGIS Atlas expressions.
 
-A pattern is a Python format string over the columns of the ``quartiers`` layer,
-``"{nom_qp} ({commune})"`` for instance. File names are made safe whatever the
+A pattern is text with fields naming columns of the ``quartiers`` layer,
+``"{nom_qp} ({commune})"`` for instance: plain fields only (no attribute access,
+indexing, conversion or format spec), ``{{`` and ``}}`` for literal braces. File names are made safe whatever the
 quartier's name: accents folded, apostrophes, slashes and spaces turned into
 hyphens, lower case, bounded length, no reserved device names, and duplicates
 numbered in page order.
@@ -12,17 +13,25 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 MAX_STEM = 80
+OVERVIEW_STEM = "ensemble"
+"""``cartes/ensemble.html``: the overview map of the index."""
+COMPARISON_STEM = "comparaison"
+"""``graphiques/comparaison.svg``: the comparison chart of the index."""
+BOOK_STEM = "atlas"
+"""``pdf/atlas.pdf``: every page in one PDF."""
+INDEX_STEMS = frozenset({"index", OVERVIEW_STEM, COMPARISON_STEM, BOOK_STEM, "assets"})
+"""Stems of the index's own files: a quartier named so gets another stem."""
 _RESERVED = frozenset(
-    {"con", "prn", "aux", "nul", "index", *(f"com{i}" for i in range(10)),
+    {"con", "prn", "aux", "nul", *INDEX_STEMS, *(f"com{i}" for i in range(10)),
      *(f"lpt{i}" for i in range(10))}
 )  # fmt: skip
-"""Stems never used for a quartier page (Windows device names, and the atlas index)."""
+"""Stems never used for a quartier page (Windows device names, the index's own files)."""
 
 
 def safe_stem(text: str, *, fallback: str = "quartier") -> str:
@@ -38,6 +47,8 @@ def safe_stem(text: str, *, fallback: str = "quartier") -> str:
     'etc-passwd'
     >>> safe_stem("CON")
     'con-quartier'
+    >>> safe_stem("Ensemble"), safe_stem("index")
+    ('ensemble-quartier', 'index-quartier')
     >>> safe_stem("   ")
     'quartier'
     """
@@ -80,38 +91,69 @@ def unique_stems(stems: Sequence[str]) -> list[str]:
     return out
 
 
-class _Fields(string.Formatter):
-    def __init__(self, pattern_name: str) -> None:
-        self.pattern_name = pattern_name
+def _pieces(pattern: str, fields: Collection[str], *, name: str) -> list[tuple[str, str | None]]:
+    """(literal text, field or None) pieces of ``pattern``; only plain ``{field}`` accepted.
 
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, int) or key not in kwargs:
+    Attribute access (``.``), indexing (``[ ]``), conversions (``!r``) and format specs
+    (``:>10``) are refused: a pattern names columns, it never reaches Python objects.
+    """
+    listed = ", ".join(f"{{{k}}}" for k in fields) or "aucun"
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ValueError(
+            f"{name} : motif {pattern!r} invalide ({exc}) ; exemple attendu : "
+            f"« {{nom_qp}} ({{commune}}) » ; champs disponibles : {listed}"
+        ) from exc
+    pieces: list[tuple[str, str | None]] = []
+    for literal, field, spec, conversion in parsed:
+        if field is None:
+            pieces.append((literal, None))
+            continue
+        plain = bool(field) and not field.isdigit() and not any(c in field for c in ".[]")
+        if not plain or spec or conversion:
+            shown = "{" + field + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
             raise ValueError(
-                f"{self.pattern_name} : champ {{{key}}} inconnu ; champs disponibles : "
-                + ", ".join(f"{{{k}}}" for k in kwargs)
+                f"{name} : motif {pattern!r} refusé : {shown} n'est pas un champ simple ; "
+                "un motif n'accepte que des champs {colonne} de la couche quartiers, sans "
+                f"« . », « [ ] », « ! » ni « : » ; champs disponibles : {listed}"
             )
-        return kwargs[key]
+        if field not in fields:
+            raise ValueError(f"{name} : champ {{{field}}} inconnu ; champs disponibles : {listed}")
+        pieces.append((literal, field))
+    return pieces
 
 
 def check_pattern(pattern: str, fields: Sequence[str], *, name: str) -> str:
-    """Raise ``ValueError`` if ``pattern`` uses a field not in ``fields`` or is malformed."""
-    try:
-        apply_pattern(pattern, dict.fromkeys(fields, ""), name=name)
-    except (IndexError, KeyError) as exc:
-        raise ValueError(f"{name} : motif {pattern!r} invalide ({exc})") from exc
+    """Raise ``ValueError`` unless ``pattern`` holds only plain fields among ``fields``.
+
+    Examples
+    --------
+    >>> check_pattern("{nom_qp} ({commune})", ["nom_qp", "commune"], name="page_name")
+    '{nom_qp} ({commune})'
+    >>> check_pattern("{nom_qp.__class__}", ["nom_qp"], name="page_name")
+    Traceback (most recent call last):
+    ...
+    ValueError: page_name : motif '{nom_qp.__class__}' refusé : {nom_qp.__class__} n'est pas un champ simple ; un motif n'accepte que des champs {colonne} de la couche quartiers, sans « . », « [ ] », « ! » ni « : » ; champs disponibles : {nom_qp}
+    """
+    _pieces(pattern, list(fields), name=name)
     return pattern
 
 
 def apply_pattern(pattern: str, record: Mapping[str, Any], *, name: str) -> str:
-    """Fill ``pattern`` with ``record`` (missing values become empty text)."""
-    clean = {k: ("" if _missing(v) else v) for k, v in record.items()}
-    try:
-        text = _Fields(name).format(pattern, **clean)
-    except ValueError:
-        raise
-    except (IndexError, KeyError, TypeError) as exc:
-        raise ValueError(f"{name} : motif {pattern!r} invalide ({exc})") from exc
-    return re.sub(r"\s+", " ", text).strip()
+    """Fill ``pattern`` with ``record`` (missing values become empty text).
+
+    The text is assembled piece by piece: a value is never formatted again, whatever
+    braces it holds.
+    """
+    parts: list[str] = []
+    for literal, field in _pieces(pattern, list(record), name=name):
+        parts.append(literal)
+        if field is not None:
+            value = record[field]
+            parts.append("" if _missing(value) else str(value))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def _missing(value: Any) -> bool:

@@ -45,7 +45,8 @@ class AtlasOptions:
         Column of the ``quartiers`` layer sorting the pages (default: layer order);
         ``descending`` reverses it.
     page_name, file_name
-        Format patterns over the columns of ``quartiers`` (``"{nom_qp} ({commune})"``);
+        Patterns over the columns of ``quartiers`` (``"{nom_qp} ({commune})"``): plain
+        ``{column}`` fields only, no ``.``, ``[ ]``, ``!`` or ``:`` inside the braces;
         the file name is then made safe (see :mod:`gupgeo.atlas.naming`).
     extent
         ``"auto"``: each map fits its quartier plus ``margin_pct`` % on each side;

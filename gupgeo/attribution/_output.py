@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
 from gupgeo.attribution.report import STATUTS, LayerReport
 
@@ -146,7 +147,8 @@ def write_attribution(result: gpd.GeoDataFrame, path: str | Path, report: object
     """Write an attributed layer and its French report beside it.
 
     The format follows the extension: ``.csv`` (French CSV: ``;``, decimal comma,
-    UTF-8 with BOM, geometry as WKT in ``geometry_wkt``), ``.parquet``
+    UTF-8 with BOM, geometry as WKT in ``geometry_wkt``, formula-like text prefixed
+    with ``'`` as in every gupgeo CSV, see :mod:`gupgeo._spreadsheet`), ``.parquet``
     (GeoParquet), anything else through ``GeoDataFrame.to_file`` (GeoPackage,
     GeoJSON, FlatGeobuf, Shapefile…). The report goes to ``<name>_rapport.txt``,
     whose path is returned.
@@ -156,7 +158,7 @@ def write_attribution(result: gpd.GeoDataFrame, path: str | Path, report: object
     if suffix == ".csv":
         table = pd.DataFrame(result.drop(columns=result.geometry.name))
         table["geometry_wkt"] = result.geometry.to_wkt()
-        table.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        write_csv(table, path, sep=";", decimal=",", encoding="utf-8-sig")
     elif suffix == ".parquet":
         result.to_parquet(path)
     else:

@@ -13,6 +13,15 @@
   definitions of every column).
 - Long table: ``code_qp, indicateur, periode, valeur, unite`` where ``indicateur``
   is ``<table>.<column>``; :func:`tables_from_long` turns it back into the tables.
+
+Spreadsheet safety: in every CSV and in the XLSX, text starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (a quartier, category, theme or bailleur
+name, headers included) is written as text, never as a formula (XLSX: text cell;
+CSV: prefixed with ``'``), see :mod:`gupgeo._spreadsheet`. ``indicateurs_long.csv``
+alone keeps raw values: it is the machine-read export (BI tools,
+:func:`read_long_csv`); its only free text is ``code_qp``, the other columns are
+written by gupgeo (``indicateur`` always starts with a table name). The
+"sources et méthode" sheet and ``sources_et_methode.txt`` say so.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from gupgeo import _atomic, _spreadsheet
+from gupgeo._spreadsheet import NEUTRALISED_NOTE
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.indicators._periods import FREQ_LABELS
 
@@ -122,16 +133,16 @@ def _number_formatter(french: bool) -> Callable[[object], str]:
     return fmt
 
 
-def _csv(frame: pd.DataFrame, path: Path, *, french: bool) -> Path:
-    frame.to_csv(
+def _csv(frame: pd.DataFrame, path: Path, *, french: bool, raw: bool = False) -> Path:
+    return _spreadsheet.write_csv(
+        frame,
         path,
+        raw=raw,
         sep=";" if french else ",",
-        index=False,
         encoding="utf-8-sig" if french else "utf-8",
         float_format=_number_formatter(french),
         lineterminator="\n",
     )
-    return path
 
 
 def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
@@ -141,7 +152,11 @@ def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path]:
-    """Write every table, every series and the long table as CSV into ``out_dir``."""
+    """Write every table, every series and the long table as CSV into ``out_dir``.
+
+    Formula-like text is neutralised in every file but ``indicateurs_long.csv``, which
+    keeps raw values (see the module docstring).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in db.tables.items():
@@ -150,10 +165,10 @@ def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path
     for name, frame in db.series.items():
         path = out_dir / f"{name}_par_{suffix}.csv"
         written.append(_csv(_with_names(db, frame), path, french=french))
-    written.append(_csv(long_table(db), out_dir / "indicateurs_long.csv", french=french))
+    long = _csv(long_table(db), out_dir / "indicateurs_long.csv", french=french, raw=True)
+    written.append(long)
     method = out_dir / "sources_et_methode.txt"
-    method.write_text("\n".join(_method_lines(db)) + "\n", encoding="utf-8")
-    written.append(method)
+    written.append(_atomic.write_text(method, "\n".join(_method_lines(db)) + "\n"))
     return written
 
 
@@ -188,6 +203,7 @@ def _method_lines(db: Dashboard) -> list[str]:
         prov = f" — {row['provenance']}" if row["provenance"] else ""
         lines.append(f"- {row['couche']} : {row['lignes']} lignes{in_period}{prov}")
     lines += ["", "Méthode et remarques :", *[f"- {n}" for n in db.notes]]
+    lines += ["", "Fichiers tableurs :", f"- {NEUTRALISED_NOTE}"]
     return lines
 
 
@@ -219,7 +235,10 @@ def _excel_format(unit: str) -> str:
 
 
 def write_xlsx(db: Dashboard, path: Path) -> Path:
-    """Write the dashboard to ``path`` (one sheet per table and series + sources et méthode)."""
+    """Write the dashboard to ``path`` (one sheet per table and series + sources et méthode).
+
+    Every cell is data: formula-like text is a text cell, never a formula.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -259,8 +278,7 @@ def write_xlsx(db: Dashboard, path: Path) -> Path:
         title = f"{TABLE_INFO[name].series_title} par {label}"
         sheet(title, name, frame, ["code_qp", "nom_qp", "periode"])
     _method_sheet(wb.create_sheet(METHOD_SHEET), db, bold)
-    wb.save(path)
-    return path
+    return _spreadsheet.write_workbook(wb, path)
 
 
 def _py(value: object) -> object:
@@ -287,6 +305,10 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
     ws.cell(ws.max_row, 1).font = bold
     for note in db.notes:
         ws.append([note])
+    ws.append([])
+    ws.append(["Fichiers tableurs"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append([NEUTRALISED_NOTE])
     ws.append([])
     ws.append(["Contrôle des totaux"])
     ws.cell(ws.max_row, 1).font = bold

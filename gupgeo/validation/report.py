@@ -186,9 +186,13 @@ class ValidationReport:
         """Write one ``rejets_<couche>.csv`` per layer with rejected rows; return the paths.
 
         The CSVs use the French Excel dialect (``;``, UTF-8 with BOM) so they open
-        directly in a spreadsheet.
+        directly in a spreadsheet; each is replaced whole (written under a temporary
+        name, then renamed), and text that a spreadsheet would run as a formula is
+        prefixed with ``'`` (:mod:`gupgeo._spreadsheet`).
         """
         from pathlib import Path
+
+        from gupgeo._spreadsheet import write_csv
 
         out_dir = Path(directory)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -197,6 +201,6 @@ class ValidationReport:
             if frame.empty:
                 continue
             path = out_dir / f"rejets_{name}.csv"
-            frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+            write_csv(frame, path, sep=";", encoding="utf-8-sig")
             written.append(str(path))
         return written

@@ -1,0 +1,146 @@
+"""The territory's GeoPackage: which tables gupgeo owns, a save that never destroys, a seal.
+
+A save writes a new file under a temporary name beside the target and renames it over
+the target (:mod:`gupgeo._atomic`): an interrupted save leaves the previous file whole.
+
+gupgeo owns, in a file it saved (one holding ``gupgeo_provenance``), the tables named
+after its layers, ``gupgeo_provenance`` and ``gupgeo_sauvegarde``. Every other table
+(a layer of the user's own, QGIS styles…) is kept: the new file then starts as a copy
+of the old one (SQLite backup, so pending WAL changes are included) from which only
+gupgeo's tables are dropped and rewritten. A table named like one gupgeo writes, in a
+file gupgeo did not save, is never replaced: the save is refused.
+
+``gupgeo_sauvegarde`` is written last: a file holding ``gupgeo_provenance`` without it,
+or without a layer it lists, is an incomplete save.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+import fiona
+import pandas as pd
+import pyogrio
+
+from gupgeo._atomic import replacing
+from gupgeo.errors import OutputExistsError
+from gupgeo.schemas import LAYER_NAMES
+
+PROVENANCE_TABLE = "gupgeo_provenance"
+SEAL_TABLE = "gupgeo_sauvegarde"
+"""One row written after every other table: format, layers and their rows, date."""
+SEAL_FORMAT = "gupgeo-territoire/1"
+OWN_TABLES = (PROVENANCE_TABLE, SEAL_TABLE)
+
+
+def list_tables(path: Path) -> list[str]:
+    """Names of the tables of a GeoPackage (features and attributes)."""
+    return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+
+
+def _existing_tables(target: Path) -> list[str]:
+    if not target.exists() or target.stat().st_size == 0:
+        return []
+    try:
+        return list_tables(target)
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        raise OutputExistsError(
+            f"{target} existe et n'est pas un GeoPackage lisible ({exc}) ; gupgeo ne "
+            "l'écrase pas : choisissez un autre fichier .gpkg ou déplacez celui-ci"
+        ) from exc
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database page by page, WAL included (the file may be open in QGIS)."""
+    uri = f"{source.resolve().as_uri()}?mode=ro"
+    with (
+        contextlib.closing(sqlite3.connect(uri, uri=True)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+
+
+def save_tables(
+    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+) -> list[str]:
+    """Write ``layers`` and ``provenance`` into the GeoPackage ``target``, then the seal.
+
+    Returns the tables of ``target`` kept as they were (the user's own).
+
+    Raises
+    ------
+    OutputExistsError
+        When ``target`` is not a GeoPackage, or holds a table gupgeo would replace
+        without having written it.
+    """
+    existing = _existing_tables(target)
+    written = [*layers, *OWN_TABLES]
+    saved_by_gupgeo = PROVENANCE_TABLE in existing
+    owned = [t for t in existing if saved_by_gupgeo and (t in LAYER_NAMES or t in OWN_TABLES)]
+    clashes = [t for t in existing if t in written and t not in owned]
+    if clashes:
+        raise OutputExistsError(
+            f"{target} contient déjà la ou les tables {', '.join(clashes)}, qui n'ont pas été "
+            "écrites par gupgeo (pas de table gupgeo_provenance) ; gupgeo ne les remplace pas. "
+            "Enregistrez le territoire dans un autre fichier .gpkg, ou renommez ces tables."
+        )
+    kept = [t for t in existing if t not in owned and t not in written]
+    with replacing(target) as tmp:
+        if kept:
+            _copy(target, tmp)
+            for table in sorted(owned, key=lambda t: t != SEAL_TABLE):  # the seal first
+                fiona.remove(str(tmp), layer=table, driver="GPKG")
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(provenance, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
+        pyogrio.write_dataframe(_seal(layers), tmp, layer=SEAL_TABLE, driver="GPKG")
+    return kept
+
+
+def _seal(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "format": [SEAL_FORMAT],
+            "couches": [",".join(layers)],
+            "lignes": [",".join(str(len(f)) for f in layers.values())],
+            "enregistre_le": [dt.datetime.now().isoformat(timespec="seconds")],
+        }
+    ).astype("string")
+
+
+def incomplete_save(path: Path) -> str | None:
+    """Why ``path``, a GeoPackage saved by gupgeo, is incomplete (French); None if it is not.
+
+    A GeoPackage without ``gupgeo_provenance`` is not a gupgeo save: None.
+    """
+    if path.suffix.lower() != ".gpkg":
+        return None
+    try:
+        tables = list_tables(path)
+    except Exception:  # unreadable: the reader reports it
+        return None
+    if PROVENANCE_TABLE not in tables:
+        return None
+    if SEAL_TABLE not in tables:
+        return (
+            f"sauvegarde incomplète : {path.name} porte la table {PROVENANCE_TABLE} mais pas "
+            f"{SEAL_TABLE}, écrite en dernier par gupgeo (enregistrement interrompu, ou "
+            "fichier d'une version antérieure de gupgeo) ; ré-enregistrez le territoire à "
+            "partir de ses fichiers sources"
+        )
+    seal = pyogrio.read_dataframe(path, layer=SEAL_TABLE)
+    listed = str(seal["couches"].iloc[0]) if len(seal) and "couches" in seal else ""
+    missing = [name for name in listed.split(",") if name and name not in tables]
+    if missing:
+        return (
+            f"sauvegarde incomplète : {path.name} annonce la ou les couches "
+            f"{', '.join(missing)}, absentes du fichier"
+        )
+    return None
+
+
+__all__ = ["OWN_TABLES", "PROVENANCE_TABLE", "SEAL_TABLE", "incomplete_save", "save_tables"]
