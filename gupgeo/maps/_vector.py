@@ -203,6 +203,10 @@ def label_positions(
     return out
 
 
+MIN_VISIBLE_PX = 8.0
+"""Below this size on screen (pixels), a polygon is also drawn as a circle."""
+
+
 def add_vector_layer(
     m: TerritoryMap,
     gdf: gpd.GeoDataFrame,
@@ -220,10 +224,16 @@ def add_vector_layer(
     show: bool = True,
     legend: dict[str, Any] | None = None,
     fill_pane: bool = False,
+    zoom_range: tuple[int | None, int | None] | None = None,
+    min_px: float | None = MIN_VISIBLE_PX,
 ) -> ThemedGroup:
     """Add a GeoJSON layer whose style is looked up per class (never per feature).
 
     ``fill_pane`` draws it under the outline layers (choropleths, grids).
+    ``zoom_range`` (min, max; None: unbounded) limits the zoom levels at which the
+    features are drawn (the layer stays in the layer list). Polygons smaller than
+    ``min_px`` pixels at the current zoom are drawn as a circle at their label point
+    Overlapping labels are hidden, the largest features' kept first.
     """
     m = require_map(m)
     fields = {f.column: f for f in [*(tooltip or ()), *(popup or ())]}
@@ -236,11 +246,15 @@ def add_vector_layer(
         values = gdf[column].tolist() if column in gdf.columns else [None] * len(gdf)
         for row, value in zip(props, values, strict=True):
             row[column] = fmt(value)
-    if label:
+    polygonal = bool(gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).any())
+    if label or (polygonal and min_px):
         for row, at in zip(
             props, label_positions(gdf, name=name, precision=m.precision), strict=True
         ):
             row["_at"] = at
+        areas = to_work_crs(gdf, name=name).geometry.area.fillna(0).round().to_numpy()
+        for row, area in zip(props, areas, strict=True):
+            row["_rank"] = float(area)
     geoms = display_geometries(
         gdf, name=name, precision=m.precision, simplify_tolerance_m=m.simplify_tolerance_m
     )
@@ -267,6 +281,8 @@ def add_vector_layer(
                 "label": label,
                 "badges": badges,
                 "pane": "gupgeoFill" if fill_pane else None,
+                "zoomRange": list(zoom_range) if zoom_range else None,
+                "minPx": min_px if polygonal else None,
             },
             feature_count=len(data["features"]),
         )

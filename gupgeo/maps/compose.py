@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 MAP_LAYERS: tuple[str, ...] = ("quartiers", "operations", "equipements", "signalements", "constats")
 SIGNALEMENT_VIEWS: tuple[str, ...] = ("clusters", "heatmap", "taux")
+GRID_MIN_ZOOM = 13
+"""From this zoom a 200 m cell is about 10 pixels wide: below it, a public map draws
+quartier totals instead of the grid."""
 
 
 def map_territory(
@@ -146,7 +149,24 @@ def _add_events(
     """Signalements and constats: points and their views, or aggregated counts."""
     unit = f"carreau de {cell_size_m:g} m" if "signalements" in aggregated else ""
     if "signalements" in aggregated:
-        add_counts(m, shown[aggregated["signalements"]], name=f"Signalements par {unit or 'zone'}")
+        counts = shown[aggregated["signalements"]]
+        by_cell = "carreau" in counts.columns
+        if (
+            by_cell
+            and isinstance(points, gpd.GeoDataFrame)
+            and isinstance(quartiers, gpd.GeoDataFrame)
+        ):
+            # Far out, 200 m cells are specks: quartier totals (same secrecy) are drawn
+            # instead, and the grid from the zoom where a cell is a few pixels wide.
+            zones, _ = aggregate_to_zones(points, quartiers, threshold=threshold or 0)
+            add_counts(
+                m, zones, name="Signalements par quartier",
+                zoom_range=(None, GRID_MIN_ZOOM - 1),
+            )  # fmt: skip
+        add_counts(
+            m, counts, name=f"Signalements par {unit or 'zone'}",
+            zoom_range=(GRID_MIN_ZOOM, None) if by_cell else None,
+        )  # fmt: skip
     elif isinstance(shown.get("signalements"), gpd.GeoDataFrame):
         sig = shown["signalements"]
         if "clusters" in views:

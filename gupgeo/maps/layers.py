@@ -21,6 +21,7 @@ from gupgeo.crs import to_work_crs
 from gupgeo.maps._elements import ThemedGroup
 from gupgeo.maps._format import format_number_fr
 from gupgeo.maps._vector import (
+    MIN_VISIBLE_PX,
     MISSING_COLOR,
     SECRET_COLOR,
     Field,
@@ -260,6 +261,8 @@ def add_choropleth(
     secret: pd.Series | None = None,
     extra: pd.DataFrame | None = None,
     show: bool = True,
+    zoom_range: tuple[int | None, int | None] | None = None,
+    min_px: float | None = MIN_VISIBLE_PX,
 ) -> ThemedGroup:
     """Zones coloured by a value in mapclassify classes, with a legend of the intervals.
 
@@ -306,6 +309,6 @@ def add_choropleth(
     return add_vector_layer(
         m, gdf, name=name, theme=theme, kind="choropleth", styles=styles, classes=classes,
         title=title, tooltip=tooltip, popup=None, show=show, fill_pane=True,
-        legend={"title": f"{name} — {value_label}", "entries": entries,
+        zoom_range=zoom_range, min_px=min_px, legend={"title": f"{name} — {value_label}", "entries": entries,
                 "note": f"classes : {scheme_label(scheme)}, effectifs = nombre de zones"},
     )  # fmt: skip

@@ -51,6 +51,7 @@ from gupgeo.maps._format import (
     to_json_value,
 )
 from gupgeo.maps._vector import (
+    MIN_VISIBLE_PX,
     MISSING_COLOR,
     category_classes,
     category_legend,
@@ -301,9 +302,11 @@ def add_counts(
     scheme: str = "Quantiles",
     k: int = 4,
     show: bool = True,
+    zoom_range: tuple[int | None, int | None] | None = None,
 ) -> ThemedGroup:
     """Counts per grid cell or zone, as made by :mod:`gupgeo.publication` (``effectif``,
-    ``secret``): classes of the counts, secret cells hatched and labelled "secret"."""
+    ``secret``): classes of the counts, secret cells hatched and labelled "secret".
+    ``zoom_range`` (min, max) limits the zoom levels where they are drawn."""
     check_layer(counts, name=name, required=("effectif", "secret"))
     id_column = "carreau" if "carreau" in counts.columns else "code_qp"
     ids = counts[id_column]
@@ -312,5 +315,6 @@ def add_counts(
     return add_choropleth(
         m, counts, values, name=name, value_label=unit, theme=theme, id_column=id_column,
         title_column="nom_qp" if "nom_qp" in counts.columns else id_column, scheme=scheme, k=k,
-        decimals=0, secret=secret, show=show,
+        decimals=0, secret=secret, show=show, zoom_range=zoom_range,
+        min_px=None if id_column == "carreau" else MIN_VISIBLE_PX,
     )  # fmt: skip
