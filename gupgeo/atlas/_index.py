@@ -90,6 +90,10 @@ def _indicator_values(data: AtlasData) -> tuple[pd.Series, str, str, str]:
     return frame[column].reindex(codes).astype("float64"), table, column, label
 
 
+MIN_PX = 9.0
+"""Below this size on the plan (pixels) a quartier is drawn as a clickable disc."""
+
+
 def overview_svg(
     data: AtlasData, results: Sequence[PageResult], secrecy: content.Secrecy
 ) -> tuple[str, list[dict[str, str]]]:
@@ -107,7 +111,9 @@ def overview_svg(
     svg = SvgMap(frame, title=f"Vue d'ensemble : {label}", css_class="gg-overview")
     others = data.territory["quartiers"]
     rest = ~others["code_qp"].astype("object").isin(values.index).to_numpy()
-    svg.polygons(np.asarray(others.geometry.array)[rest], fill="#e6e6e6", stroke="#9a9a9a")
+    svg.polygons(
+        np.asarray(others.geometry.array)[rest], fill="#e6e6e6", stroke="#9a9a9a", min_px=5
+    )
     ok = {r.code_qp: r.ok for r in results}
     fills = [
         "#cfcfcf" if h else (colors[i] if i >= 0 else "#f0f0f0")
@@ -120,7 +126,7 @@ def overview_svg(
     links = [p.href if ok.get(p.code_qp) else None for p in data.pages]
     svg.polygons(
         np.asarray(quartiers.geometry.array), fill=fills, stroke="#444444", width=1.0,
-        titles=titles, links=links,
+        titles=titles, links=links, min_px=MIN_PX,
     )  # fmt: skip
     if len(data.pages) <= 40:
         points = gpd.GeoSeries(quartiers.geometry.array).representative_point()

@@ -229,8 +229,8 @@ def _locator(task: QuartierTask) -> str:
     loc = task.locator
     current = (loc["code_qp"] == task.page.code_qp).to_numpy()
     geoms = np.asarray(loc.geometry.array)
-    svg.polygons(geoms[~current], fill="#c9ccd6", stroke="#7d8196", width=0.6)
-    svg.polygons(geoms[current], fill=LOCATOR_COLOR, stroke="#7f0000", width=1.0)
+    svg.polygons(geoms[~current], fill="#c9ccd6", stroke="#7d8196", width=0.6, min_px=5)
+    svg.polygons(geoms[current], fill=LOCATOR_COLOR, stroke="#7f0000", width=1.0, min_px=9)
     svg.polygons([task.frame.box], fill="none", stroke="#333333", width=1.0, dash="3 2")
     return svg.render()
 

@@ -290,10 +290,8 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
         map_layers[name] = frame[[*keep, frame.geometry.name]]
     positions = {name: _in_boxes(frame, boxes) for name, frame in map_layers.items()}
     quartiers = t["quartiers"]
-    locator_frame = Frame.around(
-        tuple(quartiers.total_bounds), width=LOCATOR_PX[0], height=LOCATOR_PX[1], margin_pct=4
-    )
-    tol = 1.0 / locator_frame.scale
+    locator_frames = [locator_frame(quartiers, row) for _, row in data.selected.iterrows()]
+    tol = 1.0 / max(f.scale for f in locator_frames)
     locator = gpd.GeoDataFrame(
         {"code_qp": quartiers["code_qp"].astype("object").map(str).to_numpy()},
         geometry=shapely.simplify(np.asarray(quartiers.geometry.array), tol),
@@ -313,7 +311,7 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
                 quartier=_record(row),
                 geometry=row.geometry,
                 frame=data.frames[i],
-                locator_frame=locator_frame,
+                locator_frame=locator_frames[i],
                 locator=locator,
                 map_layers=subset,
                 spots=_local_spots(data.spots, page.code_qp),
@@ -328,6 +326,33 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
             )
         )
     return out
+
+
+LOCATOR_WHOLE_M = 30_000.0
+"""Territories up to this size (metres) are shown whole in every page's situation map."""
+LOCATOR_MIN_M = 10_000.0
+"""Beyond it, the situation map frames the quartier's commune, at least this wide."""
+
+
+def locator_frame(quartiers: gpd.GeoDataFrame, row: pd.Series) -> Frame:
+    """The situation map's window: the whole territory when it is a metropole; for a
+    region, the quartier's commune (its quartiers), at least ``LOCATOR_MIN_M`` wide, so
+    the quartier is a shape rather than a speck among a hundred."""
+    minx, miny, maxx, maxy = (float(v) for v in quartiers.total_bounds)
+    if max(maxx - minx, maxy - miny) > LOCATOR_WHOLE_M:
+        commune = row.get("commune")
+        same = (
+            (quartiers["commune"] == commune).to_numpy()
+            if "commune" in quartiers.columns and not _isna(commune)
+            else (quartiers["code_qp"] == row["code_qp"]).to_numpy()
+        )
+        minx, miny, maxx, maxy = (float(v) for v in quartiers[same].total_bounds)
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        half = max(maxx - minx, maxy - miny, LOCATOR_MIN_M) / 2
+        minx, miny, maxx, maxy = cx - half, cy - half, cx + half, cy + half
+    return Frame.around(
+        (minx, miny, maxx, maxy), width=LOCATOR_PX[0], height=LOCATOR_PX[1], margin_pct=4
+    )
 
 
 def _local_spots(spots: pd.DataFrame, code: str) -> pd.DataFrame:

@@ -100,6 +100,13 @@ def path_data(frame: Frame, geom: shapely.Geometry) -> str:
     return "".join(p for p in parts if p)
 
 
+def _tiny(frame: Frame, geom: shapely.Geometry, min_px: float) -> bool:
+    if geom is None or shapely.is_empty(geom):
+        return False
+    minx, miny, maxx, maxy = shapely.bounds(geom)
+    return bool(max(maxx - minx, maxy - miny) * frame.scale < min_px)
+
+
 def _padded(frame: Frame) -> tuple[float, float, float, float]:
     pad = (frame.x1 - frame.x0) * 0.02
     return frame.x0 - pad, frame.y0 - pad, frame.x1 + pad, frame.y1 + pad
@@ -126,19 +133,32 @@ class SvgMap:
         titles: Sequence[str] | None = None,
         links: Sequence[str | None] | None = None,
         dash: str | None = None,
+        min_px: float | None = None,
     ) -> None:
+        """Draw polygons; one smaller than ``min_px`` pixels on the page is drawn as a
+        circle of that diameter at its inner point (same colours, title and link), so no
+        quartier shrinks to an invisible speck."""
         geoms = list(geoms)
         fills = [fill] * len(geoms) if isinstance(fill, str) else list(fill)
         for i, geom in enumerate(geoms):
-            d = path_data(self.frame, geom)
-            if not d:
-                continue
             extra = f' stroke-dasharray="{dash}"' if dash else ""
-            shape = (
-                f'<path d="{d}" fill="{fills[i]}" fill-opacity="{opacity}" '
-                f'stroke="{stroke}" stroke-width="{width}" fill-rule="evenodd"{extra}>'
-            )
-            shape += f"<title>{escape(titles[i])}</title></path>" if titles else "</path>"
+            if min_px and _tiny(self.frame, geom, min_px):
+                ((x, y),) = self.frame.px(shapely.get_coordinates(shapely.point_on_surface(geom)))
+                shape = (
+                    f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(min_px / 2)}" fill="{fills[i]}" '
+                    f'fill-opacity="{opacity}" stroke="{stroke}" stroke-width="{width}"{extra}>'
+                )
+                tag = "circle"
+            else:
+                d = path_data(self.frame, geom)
+                if not d:
+                    continue
+                shape = (
+                    f'<path d="{d}" fill="{fills[i]}" fill-opacity="{opacity}" '
+                    f'stroke="{stroke}" stroke-width="{width}" fill-rule="evenodd"{extra}>'
+                )
+                tag = "path"
+            shape += f"<title>{escape(titles[i])}</title></{tag}>" if titles else f"</{tag}>"
             link = links[i] if links else None
             if link:
                 shape = f"<a href={quoteattr(link)}>{shape}</a>"
