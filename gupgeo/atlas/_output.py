@@ -14,7 +14,6 @@ manifest is refused, and a file gupgeo did not write is never replaced.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +130,7 @@ def install(
     for name in files:
         target = out_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / name, target)
+        _atomic.move_into(staging / name, target)
     for name in sorted(old - set(files)):
         _atomic.remove_path(out_dir / name)
         _remove_empty_parents(out_dir / name, out_dir)
