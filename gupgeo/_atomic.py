@@ -9,6 +9,7 @@ hidden (leading dot) and carry the writer's process id, so a folder load skips t
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -101,10 +102,29 @@ def replacing(target: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         _fsync(tmp)
+        if final.is_file():  # a shared file keeps its permissions
+            with contextlib.suppress(OSError):
+                shutil.copymode(final, tmp)
         os.replace(tmp, final)
     except BaseException:
         remove_path(tmp)
         raise
+
+
+def move_into(source: Path, target: Path) -> None:
+    """Move the file ``source`` to ``target``, replacing it atomically.
+
+    Across file systems (``target`` on a mounted folder), the file is first copied
+    beside ``target``, then renamed over it.
+    """
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        with replacing(target) as tmp:
+            shutil.copy2(source, tmp)
+        source.unlink()
 
 
 def write_text(target: str | Path, text: str) -> Path:
@@ -115,4 +135,11 @@ def write_text(target: str | Path, text: str) -> Path:
     return final
 
 
-__all__ = ["remove_path", "remove_stale", "replacing", "temporary_sibling", "write_text"]
+__all__ = [
+    "move_into",
+    "remove_path",
+    "remove_stale",
+    "replacing",
+    "temporary_sibling",
+    "write_text",
+]

@@ -424,6 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--layer s'applique à un seul fichier")
     try:
         code: int = args.func(args)
+    except KeyboardInterrupt:
+        print("gupgeo : interrompu (Ctrl-C)", file=sys.stderr)
+        return 130
     except GupgeoError as exc:
         print(f"gupgeo : erreur : {exc}", file=sys.stderr)
         return 2

@@ -14,12 +14,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from gupgeo import _atomic
+from gupgeo.atlas import _output, _workers
 from gupgeo.atlas._pages import PageResult, build_page
 from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
 from gupgeo.atlas.naming import OVERVIEW_STEM
@@ -142,9 +144,14 @@ def _pool_run(
     workers: int,
     record: Callable[[int, PageResult], None],
 ) -> list[int]:
-    """Run ``pending`` pages in a fresh pool; return those lost to a dead worker."""
+    """Run ``pending`` pages in a fresh pool; return those lost to a dead worker.
+
+    On ``KeyboardInterrupt``, ``SystemExit`` (``SIGTERM``) or any error, the workers are
+    terminated before the exception goes on: none keeps writing pages.
+    """
     broken: list[int] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    pool = _workers.new_pool(workers, _context())
+    try:
         futures: dict[Future[PageResult], int] = {
             pool.submit(build_page, items[i]): i for i in pending
         }
@@ -156,6 +163,10 @@ def _pool_run(
                 broken.append(i)
             except Exception as exc:  # pickling or transport errors
                 record(i, _failed(items[i], exc))
+    except BaseException:
+        _workers.terminate(pool)
+        raise
+    pool.shutdown(wait=True)
     return sorted(broken)
 
 
@@ -198,7 +209,13 @@ def build_atlas(
     out_dir
         Folder of the atlas (created). It receives ``index.html``, ``quartiers/``,
         ``cartes/``, ``graphiques/`` and ``assets/`` (libraries and styles, written once
-        and shared by every page).
+        and shared by every page), and the manifest ``.gupgeo-atlas.json`` listing them.
+        The atlas is built in a hidden folder beside it and swapped in at the end: a
+        rebuild replaces the previous atlas whole (its pages that the new build does not
+        have are removed, whatever the profile or the quartiers), and an interrupted
+        build leaves the previous atlas untouched. A folder that is not empty and has
+        no manifest is refused (:class:`~gupgeo.errors.OutputExistsError`): gupgeo never
+        deletes or replaces files it did not create.
     period
         ``"2024"``, ``"2024-T2"``, ``"2024-03"`` or a range ``"2024-01-15/2024-06-30"``.
     publication
@@ -210,7 +227,8 @@ def build_atlas(
         ``indicator=``, ``basemap=``, ``pdf=``…) override its fields.
     workers
         Processes building pages (default: the available cores; 1 builds in this
-        process).
+        process). They die with this process, and are terminated on Ctrl-C or
+        ``SIGTERM`` (see :mod:`gupgeo.atlas._workers`).
     progress
         ``True``: progress on standard error; ``False``: silent; or a callable
         ``(done, total, page_result)``.
@@ -238,34 +256,63 @@ def build_atlas(
     check_profile(publication)
     opts = AtlasOptions.from_controls(options, controls)
     root = Path(out_dir)
-    data = prepare(
-        territory, root, period=period, publication=publication, options=opts,
-        build_date=build_date, dashboard_config=dashboard_config,
-    )  # fmt: skip
-    _write_static(root)
-    items = tasks(data)
-    prepared = time.perf_counter() - start
-    n_workers = min(workers or available_cores(), len(items))
+    previous = _output.check_folder(root)
     callback: ProgressCallback | None = (
         progress if callable(progress) else (TextProgress() if progress else None)
     )
-    logger.info("atlas : %d page(s), %d processus", len(items), n_workers)
-    results = run_pages(items, workers=n_workers, progress=callback)
-    index = _write_index(data, results)
-    pdfs: tuple[Path, ...] = ()
-    if opts.pdf:
-        from gupgeo.atlas._pdf import write_pdfs
+    with _workers.sigterm_as_exit():
+        staging = _output.staging_folder(root)
+        try:
+            data = prepare(
+                territory, staging, period=period, publication=publication, options=opts,
+                build_date=build_date, dashboard_config=dashboard_config,
+            )  # fmt: skip
+            prepared = time.perf_counter() - start
+            results, n_workers = _write_pages(data, workers, callback)
+            pdfs: list[Path] = []
+            if opts.pdf:
+                from gupgeo.atlas._pdf import write_pdfs
 
-        pdfs = tuple(write_pdfs(root, results))
+                pdfs = write_pdfs(staging, results)
+            _output.install(staging, root, previous, _manifest_info(data, results))
+        except BaseException:
+            _atomic.remove_path(staging)
+            raise
     result = AtlasResult(
-        out_dir=root, index=index, pages=tuple(results), seconds=time.perf_counter() - start,
-        prepare_seconds=prepared, workers=n_workers, pdf=pdfs,
+        out_dir=root, index=root / "index.html", pages=tuple(results),
+        seconds=time.perf_counter() - start, prepare_seconds=prepared, workers=n_workers,
+        pdf=tuple(root / p.relative_to(staging) for p in pdfs),
     )  # fmt: skip
     for failure in result.failures:
         logger.error("atlas : page %s non produite : %s\n%s", failure.title, failure.error,
                      failure.details)  # fmt: skip
     logger.info(result.summary())
     return result
+
+
+def _write_pages(
+    data: AtlasData, workers: int | None, callback: ProgressCallback | None
+) -> tuple[list[PageResult], int]:
+    """Static files, every page, then the index, into ``data.settings.root``."""
+    _write_static(data.settings.root)
+    items = tasks(data)
+    n_workers = min(workers or available_cores(), len(items))
+    logger.info("atlas : %d page(s), %d processus", len(items), n_workers)
+    results = run_pages(items, workers=n_workers, progress=callback)
+    _write_index(data, results)
+    return results, n_workers
+
+
+def _manifest_info(data: AtlasData, results: Sequence[PageResult]) -> dict[str, Any]:
+    s = data.settings
+    return {
+        "publication": s.publication,
+        "periode": s.period.label,
+        "date": s.build_date.date().isoformat(),
+        "titre": s.options.title,
+        "quartiers": [p.code_qp for p in data.pages],
+        "echecs": [r.code_qp for r in results if not r.ok],
+    }
 
 
 def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:

@@ -152,8 +152,14 @@ def attributed(source: Any) -> Territory:
 
 
 def _without_attribution(territory: Territory) -> Territory:
-    """The layers as validated: spatial answers of a previous attribution removed."""
-    if territory.attribution_settings is None:
+    """The layers as validated: spatial answers of a previous attribution removed (one
+    carried by the territory, or read back from a saved attributed territory)."""
+    marks = ("code_qp_statut", "operation_id_statut", "code_qp" + DECLARED_SUFFIX)
+    previous = any(
+        name in territory.layers and any(m in territory.layers[name].columns for m in marks)
+        for name in ATTRIBUTED_LAYERS
+    )
+    if territory.attribution_settings is None and not previous:
         return territory
     layers = dict(territory.layers)
     for name in ATTRIBUTED_LAYERS:
