@@ -378,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ordre", dest="order_by", help="colonne des quartiers qui ordonne les pages"
     )
     p_atlas.add_argument("--nom-page", dest="page_name", default="{nom_qp}")
-    p_atlas.add_argument("--nom-fichier", dest="file_name", default="{nom_qp}")
+    p_atlas.add_argument("--nom-fichier", dest="file_name", default="{code_qp}")
     p_atlas.add_argument("--emprise", dest="extent", choices=["auto", "fixed"], default="auto")
     p_atlas.add_argument(
         "--marge", dest="margin_pct", type=float, default=10.0, help="marge autour du quartier (%%)"

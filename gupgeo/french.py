@@ -9,6 +9,8 @@ reads as the caller's ``missing`` label ("n.c." in tables, "non renseigné" on m
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -117,3 +119,31 @@ def format_csv_number(value: Any, *, french: bool = True, decimals: int = 6) -> 
         number = 0.0
     text = f"{number:.{decimals}f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if french else text
+
+
+def display_names(
+    names: Sequence[Any], communes: Sequence[Any] | None, codes: Sequence[Any]
+) -> list[str]:
+    """How each quartier is named for a reader: its name, with the commune added where two
+    quartiers share a name, and the code where that is not enough (or no name is given).
+
+    Examples
+    --------
+    >>> display_names(["Centre Ville", "Centre Ville", "Europe"], ["Blois", "Vierzon", "Tours"],
+    ...               ["Q1", "Q2", "Q3"])
+    ['Centre Ville (Blois)', 'Centre Ville (Vierzon)', 'Europe']
+    >>> display_names(["Centre", "Centre"], None, ["Q1", "Q2"])
+    ['Centre (Q1)', 'Centre (Q2)']
+    """
+    base = [
+        str(c) if is_missing(n) or not str(n).strip() else str(n)
+        for n, c in zip(names, codes, strict=True)
+    ]
+    counts = Counter(base)
+    out = list(base)
+    if communes is not None:
+        for i, (name, commune) in enumerate(zip(base, communes, strict=True)):
+            if counts[name] > 1 and not is_missing(commune) and str(commune).strip():
+                out[i] = f"{name} ({commune})"
+    still = Counter(out)
+    return [f"{n} ({c})" if still[n] > 1 else n for n, c in zip(out, codes, strict=True)]

@@ -96,7 +96,7 @@ def atlas(
     out = tmp_path_factory.mktemp("atlas")
     return build_atlas(
         territory, out, period="2024", quartiers=SELECTED, order_by="nom_qp",
-        page_name="{nom_qp} ({commune})", workers=2, build_date=BUILD_DATE,
+        page_name="{nom_qp} ({commune})", file_name="{nom_qp}", workers=2, build_date=BUILD_DATE,
         progress=lambda done, total, r: progress_calls.append((done, total, r.code_qp)),
     )  # fmt: skip
 
@@ -292,7 +292,8 @@ def test_print_stylesheet_targets_a4(atlas: AtlasResult):
 def test_same_inputs_same_bytes(atlas: AtlasResult, territory, tmp_path):
     again = build_atlas(
         territory, tmp_path, period="2024", quartiers=SELECTED, order_by="nom_qp",
-        page_name="{nom_qp} ({commune})", workers=1, build_date=BUILD_DATE, progress=False,
+        page_name="{nom_qp} ({commune})", file_name="{nom_qp}", workers=1,
+        build_date=BUILD_DATE, progress=False,
     )  # fmt: skip
     first = {
         p.relative_to(atlas.out_dir): p.read_bytes()
@@ -506,6 +507,28 @@ def test_auto_indicator_falls_back_to_the_rate_per_hectare():
     assert resolve_indicator("degradations", q) == "degradations"
 
 
+def test_default_file_names_come_from_the_code_and_homonyms_get_their_commune(
+    territory, fake_assets, tmp_path
+):
+    q = territory["quartiers"].copy()
+    q["nom_qp"] = q["nom_qp"].astype("object")
+    q.loc[q["code_qp"].isin(["LOC-SANITAS", "LOC-RABIERE"]), "nom_qp"] = "Centre Ville"
+    twins = territory.with_layers({"quartiers": q})
+    result = build_atlas(
+        twins, tmp_path / "atlas", period="2024", quartiers=["LOC-SANITAS", "LOC-RABIERE"],
+        workers=1, progress=False, build_date=BUILD_DATE, basemap=None,
+    )  # fmt: skip
+    assert [p.href for p in result.pages] == [
+        "quartiers/loc-sanitas.html",
+        "quartiers/loc-rabiere.html",
+    ]
+    communes = q.set_index("code_qp")["commune"]
+    assert [p.title for p in result.pages] == [
+        f"Centre Ville ({communes['LOC-SANITAS']})",
+        f"Centre Ville ({communes['LOC-RABIERE']})",
+    ]
+
+
 def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
     try:
         import weasyprint  # noqa: F401
@@ -518,7 +541,7 @@ def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
         workers=1, progress=False, build_date=BUILD_DATE,
     )  # fmt: skip
     names = sorted(p.name for p in result.pdf)
-    assert names == ["atlas.pdf", "maryse-bastie.pdf"]
+    assert names == ["atlas.pdf", "loc-maryse-bastie.pdf"]  # files are named after the code
     for path in result.pdf:
         data = path.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 20_000

@@ -76,7 +76,7 @@ def no_staging_beside(folder: Path) -> bool:
 def build(territory: Territory, out: Path, publication: str, codes: list[str]):
     return build_atlas(
         territory, out, period="2024", publication=publication, quartiers=codes, workers=1,
-        progress=False, build_date=BUILD_DATE, basemap=None,
+        progress=False, build_date=BUILD_DATE, basemap=None, file_name="{nom_qp}",
     )  # fmt: skip
 
 

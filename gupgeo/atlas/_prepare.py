@@ -25,6 +25,7 @@ from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.attribution.territory import attributed
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
+from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Publication, essp_mask, publish, scrub_text
 from gupgeo.schemas import STATUTS_CLOS
@@ -163,7 +164,11 @@ def prepare(
         {str(k): v for k, v in r.items()}
         for r in selected.drop(columns="geometry").to_dict("records")
     ]
-    titles = [apply_pattern(options.page_name, r, name="page_name") for r in records]
+    titles = display_names(
+        [apply_pattern(options.page_name, r, name="page_name") for r in records],
+        [r.get("commune") for r in records],
+        [r.get("code_qp") for r in records],
+    )
     stems = unique_stems(
         [safe_stem(apply_pattern(options.file_name, r, name="file_name")) for r in records]
     )

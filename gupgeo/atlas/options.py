@@ -47,7 +47,10 @@ class AtlasOptions:
     page_name, file_name
         Patterns over the columns of ``quartiers`` (``"{nom_qp} ({commune})"``): plain
         ``{column}`` fields only, no ``.``, ``[ ]``, ``!`` or ``:`` inside the braces;
-        the file name is then made safe (see :mod:`gupgeo.atlas.naming`).
+        the file name is then made safe (see :mod:`gupgeo.atlas.naming`). Defaults:
+        pages named ``{nom_qp}`` — the commune is added where two quartiers share a
+        name, then the code if needed — and files named after ``{code_qp}``, stable
+        from one run to the next whatever the names.
     extent
         ``"auto"``: each map fits its quartier plus ``margin_pct`` % on each side;
         ``"fixed"``: every map has the same size on the ground (``fixed_size_m`` metres
@@ -78,7 +81,7 @@ class AtlasOptions:
     order_by: str | None = None
     descending: bool = False
     page_name: str = "{nom_qp}"
-    file_name: str = "{nom_qp}"
+    file_name: str = "{code_qp}"
     extent: Extent = "auto"
     margin_pct: float = 10.0
     fixed_size_m: float | None = None

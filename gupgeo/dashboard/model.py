@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
+from gupgeo.french import display_names
 from gupgeo.indicators import actions as _actions
 from gupgeo.indicators import agents as _agents
 from gupgeo.indicators import constats as _constats
@@ -412,11 +413,10 @@ def _provenance(value: object) -> str:
 
 
 def _names(quartiers: pd.DataFrame, zones: Zones) -> dict[str, str]:
-    if "nom_qp" in quartiers.columns:
-        noms = quartiers["nom_qp"].astype("object").fillna("").map(str).tolist()
-    else:
-        noms = list(zones.codes)
-    names = dict(zip(zones.codes, noms, strict=True))
+    """Quartier names as a reader sees them (homonyms told apart by their commune)."""
+    noms = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else list(zones.codes)
+    communes = quartiers["commune"].tolist() if "commune" in quartiers.columns else None
+    names = dict(zip(zones.codes, display_names(noms, communes, zones.codes), strict=True))
     names[HORS_QPV] = "Hors QPV"
     names[TOTAL] = "Total"
     return names
