@@ -28,7 +28,7 @@ from tests.browser_support import missing
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 900
-pytestmark = pytest.mark.slow  # about 80 s on 2 cores: build, install ~1 GB, import, clean up
+pytestmark = pytest.mark.slow  # 45-80 s on 2 shared cores: build, install ~1 GB, import, clean up
 
 MAP_SCRIPT = """
 import json, sys
