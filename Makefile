@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # Leaflet and its plugins, from the npm registry, pinned by package-lock.json
-# (sha512), verified and copied with their licences into build/assets/dist/.
+# (sha512), verified and copied with their licences into build/assets/dist/ (read by
+# the editable install; a wheel carries its own copy, see setup.py).
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_assets.py
 
@@ -27,7 +28,7 @@ demo: $(STAMP) assets
 	$(BIN)/gupgeo atlas data/sample -o out/atlas --period 2024
 	$(BIN)/gupgeo review OP-03 --territory data/sample --months 18 -o out/revue_OP-03.html
 
-LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks)
+LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks setup.py)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -327,6 +327,29 @@ def test_missing_or_altered_assets_say_how_to_fetch_them(
         save_map(base_map(basemap=None), tmp_path / "x.html")
 
 
+def test_assets_are_looked_up_in_the_variable_then_the_package_then_the_checkout(
+    tmp_path, monkeypatch, fake_assets
+):
+    from gupgeo.maps import _assets
+
+    in_package, checkout = tmp_path / "paquet", tmp_path / "depot"
+    monkeypatch.setattr(_assets, "IN_PACKAGE_ASSETS", in_package)
+    monkeypatch.setattr(_assets, "CHECKOUT_ASSETS", checkout)
+    assert _assets.default_assets_dir() == fake_assets  # the variable, when set, decides
+    monkeypatch.delenv("GUPGEO_ASSETS_DIR")
+    assert _assets.default_assets_dir() == checkout  # nothing anywhere: the checkout's
+    with pytest.raises(AssetsMissingError) as missing:
+        save_map(base_map(basemap=None), tmp_path / "x.html")
+    assert str(in_package) in str(missing.value) and str(checkout) in str(missing.value)
+    assert "scripts/fetch_assets.py (ou make assets)" in str(missing.value)
+    assert "pip install ." in str(missing.value)
+    write_fake_assets(checkout)
+    assert _assets.default_assets_dir() == checkout
+    write_fake_assets(in_package)  # a wheel's copy wins over a checkout's
+    assert _assets.default_assets_dir() == in_package
+    assert "window.fake_leaflet" in base_map(basemap=None).get_root().render()
+
+
 def test_notebook_display_is_an_inline_iframe(layers):
     m = map_territory(layers, basemap=None)
     out = m._repr_html_()

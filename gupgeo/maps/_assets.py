@@ -1,18 +1,18 @@
 """Leaflet and its plugins, inlined into every map from the files fetched at build time.
 
-``scripts/fetch_assets.py`` installs the npm packages pinned in
-``gupgeo/assets/package-lock.json`` and copies the needed files with their licences into
-``build/assets/dist`` with a ``manifest.json`` of sha256 digests. This module reads that
-manifest, checks every digest, rewrites CSS ``url(...)`` references into ``data:`` URIs and
-emits either inline ``<script>``/``<style>`` blocks (one self-contained file) or ``<script
-src>``/``<link>`` tags pointing to a shared local folder (atlas mode). No remote URL is
-ever written for code, styles or icons.
+:mod:`gupgeo.maps._fetch` installs the npm packages pinned in
+``gupgeo/assets/package-lock.json`` and copies the needed files with their licences into an
+assets folder's ``dist/`` with a ``manifest.json`` of sha256 digests: inside the package for
+a wheel (``setup.py``), into ``build/assets`` for a checkout (``make assets``). This module
+finds that folder, checks every digest, rewrites CSS ``url(...)`` references into ``data:``
+URIs and emits either inline ``<script>``/``<style>`` blocks (one self-contained file) or
+``<script src>``/``<link>`` tags pointing to a shared local folder (atlas mode). No remote
+URL is ever written for code, styles or icons.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import mimetypes
@@ -24,6 +24,7 @@ from pathlib import Path
 from folium.elements import Element
 
 from gupgeo.errors import GupgeoError
+from gupgeo.maps._fetch import IN_PACKAGE_DIR, MANIFEST, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,27 @@ class AssetsMissingError(GupgeoError, FileNotFoundError):
     """The Leaflet files fetched at build time are absent or altered."""
 
 
+IN_PACKAGE_ASSETS = Path(__file__).resolve().parents[2].joinpath(*IN_PACKAGE_DIR)
+"""The copy a wheel carries (built by ``setup.py``); absent from a source checkout."""
+
+CHECKOUT_ASSETS = Path(__file__).resolve().parents[2] / "build" / "assets"
+"""The copy ``make assets`` writes beside the sources, read by an editable install."""
+
+
 def default_assets_dir() -> Path:
-    """``$GUPGEO_ASSETS_DIR`` if set, else ``build/assets`` beside the ``gupgeo`` package."""
+    """Where the Leaflet files are looked up when no folder is given.
+
+    ``$GUPGEO_ASSETS_DIR`` if set (and then only there); else the copy built into the
+    installed package; else ``build/assets`` of an editable checkout — also returned when
+    neither holds a manifest, so that the error names the command that fills it.
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "build" / "assets"
+    for candidate in (IN_PACKAGE_ASSETS, CHECKOUT_ASSETS):
+        if (candidate / "dist" / MANIFEST).is_file():
+            return candidate
+    return CHECKOUT_ASSETS
 
 
 @dataclass(frozen=True)
@@ -58,10 +74,6 @@ class Asset:
     js: tuple[tuple[str, str], ...]
     css: tuple[tuple[str, str], ...]
     source_files: tuple[Path, ...]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _data_uri(path: Path) -> str:
@@ -120,12 +132,9 @@ def load_assets(names: tuple[str, ...], *, assets_dir: Path | None = None) -> li
 
 def _load_npm_assets(names: list[str], assets_dir: Path) -> list[Asset]:
     dist = assets_dir / "dist"
-    manifest_path = dist / "manifest.json"
+    manifest_path = dist / MANIFEST
     if not manifest_path.is_file():
-        raise AssetsMissingError(
-            f"carte hors ligne impossible : les fichiers Leaflet sont absents ({manifest_path} "
-            f"introuvable). Lancez d'abord : {FETCH_COMMAND} (ou définissez {ENV_VAR})."
-        )
+        raise AssetsMissingError(_missing_message(manifest_path))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))["assets"]
     out = []
     for name in names:
@@ -137,7 +146,7 @@ def _load_npm_assets(names: list[str], assets_dir: Path) -> list[Asset]:
         base = dist / name
         for rel, digest in entry["files"].items():
             path = base / rel
-            if not path.is_file() or _sha256(path) != digest:
+            if not path.is_file() or sha256_file(path) != digest:
                 raise AssetsMissingError(
                     f"{entry['package']} {entry['version']} : {path} absent ou modifié "
                     f"(sha256 différent du manifeste) ; relancez : {FETCH_COMMAND} --force"
@@ -161,6 +170,18 @@ def _load_npm_assets(names: list[str], assets_dir: Path) -> list[Asset]:
             )
         )
     return out
+
+
+def _missing_message(manifest_path: Path) -> str:
+    where = f"{manifest_path} introuvable"
+    if manifest_path.parent.parent == CHECKOUT_ASSETS and not os.environ.get(ENV_VAR):
+        where += f", ni {IN_PACKAGE_ASSETS / 'dist' / MANIFEST} dans le paquet installé"
+    return (
+        f"carte hors ligne impossible : les fichiers Leaflet sont absents ({where}). "
+        f"Dans un dépôt gupgeo, lancez d'abord : {FETCH_COMMAND} (ou make assets) ; "
+        f"sinon installez gupgeo depuis une roue (pip install .), qui les contient, "
+        f"ou définissez {ENV_VAR}."
+    )
 
 
 def _licence_comment(asset: Asset, package: str) -> str:

@@ -271,7 +271,8 @@ def save_map(
         ``assets_folder`` beside the file and linked relatively — for an atlas whose
         pages share them.
     assets_dir
-        Where the build-time assets are (default ``$GUPGEO_ASSETS_DIR`` or ``build/assets``).
+        Where the build-time assets are (default: ``$GUPGEO_ASSETS_DIR``, else the copy in
+        the installed package, else ``build/assets`` of a checkout).
     """
     m = require_map(m)
     target = Path(path)
