@@ -25,19 +25,24 @@ The rule (:func:`complementary_suppression`)
    in every row and column with a total, zero or at least two hidden cells; a total
    whose parts are all shown but one secret gets a second part hidden (or the total
    itself when it has a single part).
-2. Audit (:func:`recoverable_cells`): solve the whole system of lines for the hidden
-   cells. Rule 1 is not enough when hidden cells form blocks joined by a single
-   cell, or when lines of several tables chain (a figure detailed by two tables):
-   such a cell is still determined by a combination of subtractions. While a hidden
-   cell is determined, hide the smallest shown cell of a line through it, and go
-   back to 1.
+2. A hidden zero protects nothing: it stays "secret" (zero is below the threshold),
+   but a reader may guess it (the status "inconnu", a thème never used), and hidden
+   cells adding up to 0 are all 0 since counts are never negative. So every primary
+   secret also needs another *non-zero* hidden (or unknown) cell in each of its
+   lines; complements are chosen among non-zero cells.
+3. Audit (:func:`recoverable_cells`): solve the whole system of lines for the hidden
+   cells, exactly and with the hidden zeros taken as guessed. Rules 1–2 are not
+   enough when hidden cells form blocks joined by a single cell, or when lines of
+   several tables chain (a figure detailed by two tables): a secret is still
+   determined by a combination of subtractions. While a primary secret is
+   determined, hide the smallest shown cell of a line through it, and go back to 1.
 
 Limits
 ------
-- Exact recomputation only. Counts are non-negative, so a reader still gets bounds:
-  a secret 3 hidden with a complement 12 in a line totalling 15 lies in [0, 15].
-  Offices that guarantee a protection *interval* use linear programming
-  (τ-ARGUS); this module does not.
+- Exact recomputation only (and the zero case of rule 2). Counts are non-negative,
+  so a reader still gets bounds: a secret 3 hidden with a complement 12 in a line
+  totalling 15 lies in [0, 15]. Offices that guarantee a protection *interval* use
+  linear programming (τ-ARGUS); this module does not.
 - Only the lines given are protected: the caller must declare every additive
   relation shown on a page (and on pages printing the same figures, such as an
   atlas index). Rates, shares and changes are not sums: hide them with the counts
@@ -52,13 +57,15 @@ Pure Python and numpy: the atlas and the review share it.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 _TOLERANCE = 1e-9
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def table_lines(
     return lines
 
 
-def _check(values: Mapping[Hashable, float], lines: Sequence[Line]) -> None:
+def _check(values: Mapping[K, float], lines: Sequence[Line]) -> None:
     problems = []
     for line in lines:
         if not line.parts:
@@ -118,14 +125,14 @@ def _check(values: Mapping[Hashable, float], lines: Sequence[Line]) -> None:
         raise ValueError("secret secondaire : " + " ; ".join(problems))
 
 
-def _is_shown(values: Mapping[Hashable, float], cell: Hashable) -> bool:
+def _is_shown(values: Mapping[K, float], cell: K) -> bool:
     value = values[cell]
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def recoverable_cells(
-    lines: Sequence[Line], hidden: Iterable[Hashable], *, unknown: Iterable[Hashable] = ()
-) -> frozenset[Hashable]:
+    lines: Sequence[Line], hidden: Iterable[K], *, unknown: Iterable[Hashable] = ()
+) -> frozenset[K]:
     """The hidden cells whose value follows from the shown ones through the lines.
 
     Every line is an equation; with the shown cells known, a hidden cell is
@@ -140,8 +147,8 @@ def recoverable_cells(
     >>> sorted(recoverable_cells(lines, {"a"})), sorted(recoverable_cells(lines, {"a", "b"}))
     (['a'], [])
     """
-    hidden = set(hidden)
-    unknowns = hidden | set(unknown)
+    hidden_set = set(hidden)
+    unknowns: set[Hashable] = {*hidden_set, *unknown}
     order: dict[Hashable, int] = {}
     rows = []
     for line in lines:
@@ -162,12 +169,12 @@ def recoverable_cells(
     rank = int((singular > _TOLERANCE * max(1.0, float(singular.max(initial=0.0)))).sum())
     null = vt[rank:]
     free = (np.abs(null) > _TOLERANCE).any(axis=0) if len(null) else np.zeros(len(order), bool)
-    return frozenset(c for c, j in order.items() if c in hidden and not free[j])
+    return frozenset(c for c in hidden_set if c in order and not free[order[c]])
 
 
 def complementary_suppression(
-    values: Mapping[Hashable, float], secret: Iterable[Hashable], lines: Sequence[Line]
-) -> frozenset[Hashable]:
+    values: Mapping[K, float], secret: Iterable[K], lines: Sequence[Line]
+) -> frozenset[K]:
     """The cells to hide so that no ``secret`` cell can be recomputed from the others.
 
     Parameters
@@ -197,27 +204,42 @@ def complementary_suppression(
     """
     _check(values, lines)
     unknown = {c for c in values if not _is_shown(values, c)}
-    hidden = {c for c in secret if c not in unknown}
+    primary = {c for c in secret if c not in unknown}
+    hidden = set(primary)
     position = {c: i for i, c in enumerate(values)}
 
-    def smallest(cells: Iterable[Hashable]) -> Hashable | None:
-        shown = [c for c in cells if c not in hidden and c not in unknown]
-        if not shown:
-            return None
-        return min(shown, key=lambda c: (float(values[c]), position[c]))
+    zeros: set[Hashable] = {c for c in values if c not in unknown and float(values[c]) == 0}
+    is_zero = zeros.__contains__
+
+    def smallest(cells: Iterable[Hashable], total: Hashable = None) -> K | None:
+        """The smallest shown cell: never a zero if another is left (a zero protects
+        nothing), a part rather than its ``total`` when they are equal."""
+        wanted = set(cells)
+        shown = [c for c in values if c in wanted and c not in hidden and c not in unknown]
+        return min(
+            shown,
+            key=lambda c: (is_zero(c), float(values[c]), c == total, position[c]),
+            default=None,
+        )
+
+    def lacking(line: Line) -> bool:
+        """A hidden cell of the line alone (the classic rule), or a primary secret with
+        no other non-zero unknown beside it (a reader may guess the zeros)."""
+        inside = [c for c in line.cells if c in hidden or c in unknown]
+        if len(inside) == 1 and inside[0] in hidden:
+            return True
+        guarding = [c for c in inside if not is_zero(c)]
+        return any(c in primary and not [g for g in guarding if g != c] for c in inside)
 
     while True:
         changed = True
-        while changed:  # 1. the classic rule, until stable
+        while changed:  # 1. the line rules, until stable
             changed = False
             for line in lines:
-                inside = [c for c in line.cells if c in hidden or c in unknown]
-                if len(inside) == 1 and inside[0] in hidden:
-                    cell = smallest(line.cells)
-                    if cell is not None:
-                        hidden.add(cell)
-                        changed = True
-        exposed = recoverable_cells(lines, hidden, unknown=unknown)  # 2. the audit
+                if lacking(line) and (cell := smallest(line.cells, line.total)) is not None:
+                    hidden.add(cell)
+                    changed = True
+        exposed = _exposed(lines, primary, hidden, unknown, is_zero)  # 2. the audit
         if not exposed:
             return frozenset(hidden)
         first = min(exposed, key=lambda c: position[c])
@@ -228,6 +250,20 @@ def complementary_suppression(
         if cell is None:
             return frozenset(hidden)
         hidden.add(cell)
+
+
+def _exposed(
+    lines: Sequence[Line],
+    primary: set[K],
+    hidden: set[K],
+    unknown: set[K],
+    is_zero: Callable[[Hashable], bool],
+) -> frozenset[K]:
+    """Primary secrets determined by the lines: exactly, or once the hidden zeros are
+    guessed (a non-zero secret must stay unknown even then)."""
+    exact = recoverable_cells(lines, hidden, unknown=unknown)
+    guessed = recoverable_cells(lines, {c for c in hidden if not is_zero(c)}, unknown=unknown)
+    return frozenset(c for c in exact | guessed if c in primary)
 
 
 def _touches(line: Line, cells: frozenset[Hashable]) -> bool:
@@ -269,7 +305,7 @@ def suppress_table(
         secret.index.equals(counts.index) and secret.columns.equals(counts.columns)
     ):
         raise ValueError("secret : attendu un masque de mêmes lignes et colonnes que counts")
-    values: dict[Hashable, float] = {
+    values = {
         (r, c): float(v) if pd.notna(v) else math.nan
         for r, row in counts.iterrows()
         for c, v in row.items()

@@ -103,6 +103,28 @@ def test_a_secret_total_with_shown_parts_hides_a_part():
     assert complementary_suppression(values, {"t"}, [Line("t", ("a", "b"))]) == {"t", "a"}
 
 
+def test_a_hidden_zero_protects_nothing():
+    # "inconnu" is 0 in most quartiers: a reader would guess it and get "en cours" back.
+    values = {"total": 100, "nouveau": 47, "en cours": 8, "inconnu": 0, "résolu": 45}
+    lines = [Line("total", ("nouveau", "en cours", "inconnu", "résolu"))]
+    hidden = complementary_suppression(values, {"en cours", "inconnu"}, lines)
+    assert hidden == {"en cours", "inconnu", "résolu"}
+
+
+def test_a_lone_hidden_zero_gets_a_complement():
+    values = {"total": 50, "a": 0, "b": 20, "c": 30}
+    lines = [Line("total", ("a", "b", "c"))]
+    assert complementary_suppression(values, {"a"}, lines) == {"a", "b"}
+
+
+def test_hidden_cells_adding_up_to_zero_are_all_zero():
+    # 50 − 50 = 0 = a + b: counts are never negative, so a = b = 0. A part equal to the
+    # total goes rather than the total.
+    values = {"total": 50, "a": 0, "b": 0, "c": 50}
+    lines = [Line("total", ("a", "b", "c"))]
+    assert complementary_suppression(values, {"a", "b"}, lines) == {"a", "b", "c"}
+
+
 def test_blocks_joined_by_one_cell_are_caught_by_the_audit():
     # Two 2 × 2 blocks of secrets joined by (r1, c3): every row and column holds two or
     # three hidden cells, yet r1 + r2 − c1 − c2 gives (r1, c3) back.
