@@ -9,10 +9,22 @@ cells not shown at all.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+import gupgeo
+from gupgeo.atlas import build_atlas
+from gupgeo.attribution.territory import attributed
+from gupgeo.indicators._catalog import column_unit
+from gupgeo.review.build import review_operation
+from gupgeo.review.data import ZONES
+from gupgeo.review.html import quarter_chart
+from gupgeo.review.secrecy import QUARTERS, secret_cells
 from gupgeo.secrecy import (
     Line,
     complementary_suppression,
@@ -21,6 +33,10 @@ from gupgeo.secrecy import (
     suppress_table,
     table_lines,
 )
+from tests._html_parse import Page, parse
+from tests.browser_support import write_fake_assets
+
+SECRET = "secret"
 
 
 def grid(rows: dict[str, list[int]], columns: list[str]) -> pd.DataFrame:
@@ -188,3 +204,268 @@ def test_bad_inputs_are_reported_in_french():
 def test_the_note_is_french_and_names_the_threshold():
     note = secrecy_note(11)
     assert "inférieur à 11" in note and "secret secondaire" in note
+
+
+# --- every subtraction across the tables of a public page -------------------------------------
+#
+# The public review of OP-03 and a public atlas of two quartiers, built from the sample and
+# read back from their HTML. Each additive relation a reader can see is declared here (and
+# checked to hold exactly on the interne build of the same page); on the public build every
+# such line holds zero or at least two secret cells, and solving all lines at once (even
+# with the secret zeros guessed) gives no secret back.
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+THRESHOLD = 11
+BUILD_DATE = "2025-01-15"
+
+
+@pytest.fixture(scope="module")
+def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    patch = pytest.MonkeyPatch()
+    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
+    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
+    yield directory
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def territory() -> Any:
+    return attributed(gupgeo.load_territory(SAMPLE))
+
+
+def read_cells(cells: dict[str, str], key: str, text: str, value: str) -> None:
+    """Record one printed count: "secret", or its raw value; a figure printed twice
+    must read the same everywhere."""
+    state = SECRET if text == SECRET else value
+    assert cells.setdefault(key, state) == state, (key, cells[key], state)
+
+
+def check_lines(
+    shown: dict[str, str], truth: dict[str, str], lines: list[tuple[str, list[str]]]
+) -> None:
+    """The public page (``shown``) against the interne one (``truth``) on ``lines``."""
+    as_lines = []
+    for total, parts in lines:
+        cells = [total, *parts]
+        if any(c not in truth for c in cells):
+            continue
+        numbers = [float(truth[c]) for c in cells]
+        assert math.isclose(numbers[0], sum(numbers[1:])), (total, parts)  # a real relation
+        secret = [c for c in cells if shown[c] == SECRET]
+        assert len(secret) != 1, (total, secret)  # total minus the shown cells gives nothing
+        as_lines.append(Line(total, tuple(parts)))
+    hidden = {c for line in as_lines for c in line.cells if shown[c] == SECRET}
+    primary = {c for c in hidden if float(truth[c]) < THRESHOLD}
+    assert primary, "the page should hold secrets"
+    assert not recoverable_cells(as_lines, hidden) & primary
+    zeros = {c for c in hidden if float(truth[c]) == 0}
+    assert not recoverable_cells(as_lines, hidden - zeros) & (primary - zeros)
+
+
+# The review: key figures, category table (zones, halves), before/after in the périmètre.
+
+
+@pytest.fixture(scope="module")
+def reviews(territory: Any, fake_assets: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("revues")
+    out = {}
+    for profile in ("interne", "public"):
+        review = review_operation(
+            territory, "OP-03", basemap=None, publication=profile, build_date=BUILD_DATE
+        )
+        out[profile] = (review, parse(review.save(folder / f"{profile}.html")))
+    return out
+
+
+def review_cells(page: Page) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
+    cells: dict[str, str] = {}
+    for key, value, text in page.indicators:
+        if key in ("revue:perimetre", "revue:abords"):
+            read_cells(cells, key, text, value)
+    lines: list[tuple[str, list[str]]] = []
+    names = ("perimetre", "abords", "total", "moitie1", "moitie2")
+    categories = []
+    for texts, values in zip(
+        page.tables["categories"], page.table_values["categories"], strict=True
+    ):
+        label = texts[0]
+        categories.append(label)
+        for name, text, value in zip(names, texts[1:6], values[1:6], strict=True):
+            read_cells(cells, f"cat:{label}:{name}", text, value)
+        lines.append((f"cat:{label}:total", [f"cat:{label}:perimetre", f"cat:{label}:abords"]))
+        lines.append((f"cat:{label}:total", [f"cat:{label}:moitie1", f"cat:{label}:moitie2"]))
+    for zone in ("perimetre", "abords"):
+        lines.append((f"revue:{zone}", [f"cat:{c}:{zone}" for c in categories]))
+    rows = list(zip(page.tables["avant-apres"], page.table_values["avant-apres"], strict=True))
+    labels = [texts[0] for texts, _ in rows]
+    for texts, values in rows:
+        read_cells(cells, f"ba:{texts[0]}:avant", texts[1], values[1])
+        read_cells(cells, f"ba:{texts[0]}:apres", texts[3], values[3])
+        if texts[1] == SECRET:  # a rate or a change next to a secret count gives it back
+            assert texts[2] == SECRET and texts[5] == SECRET, texts
+        if texts[3] == SECRET:
+            assert texts[4] == SECRET and texts[5] == SECRET, texts
+    for label in labels[:-1]:
+        lines.append((f"cat:{label}:perimetre", [f"ba:{label}:avant", f"ba:{label}:apres"]))
+    for when in ("avant", "apres"):
+        lines.append((f"ba:Total:{when}", [f"ba:{c}:{when}" for c in labels[:-1]]))
+    lines.append(("revue:perimetre", ["ba:Total:avant", "ba:Total:apres"]))
+    return cells, lines
+
+
+def test_no_secret_of_the_public_review_comes_back_by_subtraction(reviews: Any):
+    shown, lines = review_cells(reviews["public"][1])
+    truth, _ = review_cells(reviews["interne"][1])
+    assert shown["cat:encombrants:perimetre"] == SECRET  # 6: the case of the issue
+    assert shown["cat:encombrants:abords"] == SECRET  # else 232 − 226 gives it back
+    check_lines(shown, truth, lines)
+
+
+def test_no_count_below_the_threshold_is_shown_in_the_public_review(reviews: Any):
+    shown, _ = review_cells(reviews["public"][1])
+    small = {k: v for k, v in shown.items() if v != SECRET and float(v) < THRESHOLD}
+    assert small == {}
+    page = reviews["public"][1]
+    assert ("revue:constats", "", SECRET) in page.indicators
+    assert "secret secondaire" in page.text
+
+
+def test_the_public_quarter_chart_leaves_out_every_secret_bar(reviews: Any):
+    (review, page), (interne, _) = reviews["public"], reviews["interne"]
+    secret = secret_cells(review)
+    quarters = review.signalements_by_quarter
+    hidden = {(q, z) for q in quarters.index for z in ZONES if (QUARTERS, q, z) in secret}
+    assert all((q, z) in hidden for q in quarters.index for z in ZONES if quarters.loc[q, z] < 11)
+    bars = re.compile(r'<g id="patch_\d+">')
+    drawn = len(bars.findall(quarter_chart(interne))) - len(bars.findall(quarter_chart(review)))
+    assert drawn == len(hidden)
+    figures = {k: t for k, _, t in page.indicators}
+    for zone, key in ((ZONES[0], "revue:perimetre"), (ZONES[1], "revue:abords")):
+        in_line = [(q, zone) for q in quarters.index if (q, zone) in hidden]
+        assert len(in_line) + (figures[key] == SECRET) != 1, zone
+
+
+# The atlas: a page's tables and key figures, and the index that repeats them.
+
+ATLAS_LINES: list[tuple[str, list[str]]] = [
+    ("signalements:stock_fin_periode", [f"signalements:{c}" for c in (
+        "stock_4_semaines_ou_moins", "stock_4_a_8_semaines", "stock_plus_8_semaines")]),
+    ("signalements:nb_signalements",
+     ["signalements:nb_periode_precedente", "signalements:evolution_nb"]),
+    ("degradations:nb_degradations",
+     ["degradations:nb_periode_precedente", "degradations:evolution_nb"]),
+    ("signalements:nb_signalements", ["signalements_proximite:nb_signalements"]),
+    ("constats:nb_constats", [f"constats:nb_gravite_{g}" for g in ("1", "2", "3", "inconnue")]),
+]  # fmt: skip
+ATLAS_SUMS = {
+    "signalements:nb_signalements": ("signalements_par_categorie", "signalements_par_statut"),
+    "constats:nb_constats": ("constats_par_theme",),
+    "actions:nb_actions": ("actions_par_theme",),
+    "garanties:nb_recours": ("garanties_par_objet",),
+}
+"""Totals and the per-category tables that add up to them (every column of the table)."""
+DEGRADATION_SUMMARY = {"nb_degradations", "par_1000_habitants", "par_ha",
+                       "nb_periode_precedente", "evolution_nb", "evolution_pct"}  # fmt: skip
+SELECTED = ["LOC-SANITAS", "LOC-RABIERE"]
+
+
+@pytest.fixture(scope="module")
+def atlases(territory: Any, fake_assets: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = {}
+    for profile in ("interne", "public"):
+        out[profile] = build_atlas(
+            territory, tmp_path_factory.mktemp(profile), period="2024", quartiers=SELECTED,
+            publication=profile, workers=1, progress=False, build_date=BUILD_DATE,
+        )  # fmt: skip
+    return out
+
+
+def atlas_cells(page: Page) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for key, value, text in page.indicators:
+        if ":" in key and not key.startswith("quartiers:"):
+            read_cells(cells, key, text, value)
+    return cells
+
+
+def atlas_lines(*pages: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The declared lines, each category table summed over every column met on the pages
+    (a row left out of a page is a zero the page does not print)."""
+    keys = sorted({k for page in pages for k in page})
+    lines = list(ATLAS_LINES)
+    for total, tables in ATLAS_SUMS.items():
+        lines += [(total, [k for k in keys if k.startswith(f"{t}:")]) for t in tables]
+    types = [k for k in keys if k.startswith("degradations:")]
+    types = [k for k in types if k.split(":", 1)[1] not in DEGRADATION_SUMMARY]
+    return [*lines, ("degradations:nb_degradations", types)]
+
+
+def with_zeros(cells: dict[str, str], lines: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """Rows a page leaves out are zeros its reader knows."""
+    out = dict(cells)
+    for total, parts in lines:
+        for key in [total, *parts]:
+            out.setdefault(key, "0")
+    return out
+
+
+def test_no_secret_of_a_public_atlas_page_comes_back_by_subtraction(atlases: Any):
+    public, interne = atlases["public"], atlases["interne"]
+    assert public.ok and interne.ok
+    for page_public, page_interne in zip(public.pages, interne.pages, strict=True):
+        shown = atlas_cells(parse(public.out_dir / page_public.href))
+        truth = atlas_cells(parse(interne.out_dir / page_interne.href))
+        lines = atlas_lines(shown, truth)
+        check_lines(with_zeros(shown, lines), with_zeros(truth, lines), lines)
+
+
+def test_rabiere_statuses_no_longer_give_en_cours_back(atlases: Any):
+    result = atlases["public"]
+    page = next(p for p in result.pages if p.code_qp == "LOC-RABIERE")
+    shown = atlas_cells(parse(result.out_dir / page.href))
+    secret = [
+        k for k, v in shown.items() if k.startswith("signalements_par_statut:") and v == SECRET
+    ]
+    # 1 198 − (43 + 18 + 21 + 1 046 + 62) gave "en cours" = 8; "inconnu" (0) guards nothing.
+    assert secret == ["signalements_par_statut:pris en compte", "signalements_par_statut:en cours",
+                      "signalements_par_statut:inconnu"]  # fmt: skip
+
+
+def test_no_count_below_the_threshold_is_shown_on_a_public_atlas(atlases: Any):
+    result = atlases["public"]
+    for ref in result.pages:
+        page = parse(result.out_dir / ref.href)
+        shown = atlas_cells(page)
+        for key, state in shown.items():
+            table, column = key.split(":", 1)
+            count = column_unit(table, column) == "nombre" and column != "evolution_nb"
+            if state != SECRET and count:  # the change in number is a difference, not a count
+                assert float(state) >= THRESHOLD, (ref.code_qp, key, state)
+        rates = {k for k in shown if column_unit(*k.split(":", 1)) in ("%", "pour 1 000 habitants")}
+        for key in rates:  # a rate of a secret count would give it back with the population
+            table = key.split(":")[0]
+            count = "nb_degradations" if table == "degradations" else "nb_signalements"
+            if shown.get(f"{table}:{count}") == SECRET:
+                assert shown[key] == SECRET, key
+        spots = page.tables["spots"]
+        assert spots and all(int(r[2]) >= THRESHOLD for r in spots)  # spots published from 11
+        assert all(r[-1] == SECRET or int(r[-1]) >= THRESHOLD for r in spots)
+        assert "au moins 11 signalements" in page.text
+        assert "secret secondaire" in page.text
+
+
+def test_the_public_index_hides_what_the_pages_hide(atlases: Any):
+    result = atlases["public"]
+    index = parse(result.index)
+    rows = index.tables["comparaison"]
+    assert len(rows) == len(result.pages)
+    assert all(SECRET in row for row in rows)  # constats ouverts
+    in_index: dict[str, list[str]] = {}
+    for key, value, text in index.indicators:
+        if not key.startswith("quartiers:"):
+            in_index.setdefault(key, []).append(SECRET if text == SECRET else value)
+    for position, ref in enumerate(result.pages):
+        page = atlas_cells(parse(result.out_dir / ref.href))
+        for key, states in in_index.items():
+            if key in page:
+                assert states[position] == page[key], (ref.code_qp, key)
