@@ -20,8 +20,8 @@ Every shared output (HTML map, atlas, export) goes through one of three profiles
     are replaced by counts on a Lambert-93 grid (200 m by default) or per quartier: no
     point coordinates survive. A count below ``secret_threshold`` (11 by default, in the
     manner of statistical secrecy) is replaced by "secret" — never by 0 and never shown.
-    Secondary secrecy (recomputing a secret cell from totals) is not handled: public
-    outputs must not print totals, rates or changes next to secret cells.
+    Secondary secrecy (a secret cell recomputed from totals) is :mod:`gupgeo.secrecy`'s;
+    the review and the atlas apply it to every table of a public page.
 
 Pure pandas/geopandas: the maps, the atlas and the exports share it.
 """

@@ -3,18 +3,20 @@
 Every figure comes from the dashboard table it names (``data-indicator="table:column"``
 with the raw value in ``data-value``), so a page always says what the dashboard says.
 In the ``public`` profile, counts below the secrecy threshold read "secret", and so do
-the rates and delays of a table whose main count is secret.
+the counts that would give them back by subtraction and the rates and delays computed
+from a secret count (:mod:`gupgeo.atlas._secrecy`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gupgeo.atlas._secrecy import KEEP_ZERO_ROWS, PageCell, hidden_cells
 from gupgeo.dashboard.model import Dashboard
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.rendering.html import (
@@ -36,24 +38,27 @@ GRAVITE_LABELS = {1: "1 — faible", 2: "2 — moyenne", 3: "3 — forte"}
 
 @dataclass(frozen=True)
 class Secrecy:
-    """Statistical secrecy of the ``public`` profile (off for the other profiles)."""
+    """Statistical secrecy of the ``public`` profile (off for the other profiles).
+
+    A quartier's secret cells, primary and secondary, are computed once per dashboard
+    (:func:`gupgeo.atlas._secrecy.hidden_cells`), so its page, the index and the
+    overview map hide the same ones.
+    """
 
     active: bool
     threshold: int
+    _pages: dict[str, tuple[Dashboard, frozenset[PageCell]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def hides(self, db: Dashboard, table: str, column: str, code: str) -> bool:
-        if not self.active or table not in db.tables:
+        if not self.active or table not in db.tables or code not in db.tables[table].index:
             return False
-        frame = db.tables[table]
-        unit = column_unit(table, column)
-        value = to_float(frame.loc[code, column]) if column in frame.columns else np.nan
-        if unit == "nombre" and not np.isnan(value):
-            return bool(value < self.threshold)
-        count = TABLE_INFO[table].count if table in TABLE_INFO else None
-        if unit in ("%", "jours", "pour 1 000 habitants", "par hectare") and count:
-            main = to_float(frame.loc[code, count])
-            return bool(np.isnan(main) or main < self.threshold)
-        return False
+        known = self._pages.get(code)
+        if known is None or known[0] is not db:
+            known = (db, hidden_cells(db, code, threshold=self.threshold))
+            self._pages[code] = known
+        return (table, column) in known[1]
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def vertical_table(
     if sort:
         order = np.nan_to_num(np.asarray(values, dtype="float64"), nan=-1.0)
         cols = [c for _, c in sorted(zip(-order, cols, strict=True), key=lambda t: t[0])]
-    if skip_zero:
+    if skip_zero and not (secrecy.active and table in KEEP_ZERO_ROWS):
         cols = [c for c in cols if not is_missing(frame.loc[code, c]) and frame.loc[code, c] != 0]
     total_known = "total" in frame.index and not secrecy.active
     headers: list[tuple[str, bool]] = [("Indicateur", False), ("Quartier", True)]
@@ -292,7 +297,11 @@ def operations_table(operations: pd.DataFrame, end: pd.Timestamp) -> Table:
                  attrs={"data-list": "operations"})  # fmt: skip
 
 
-def spots_table(spots: pd.DataFrame, *, show_address: bool) -> Table:
+def spots_table(
+    spots: pd.DataFrame, *, show_address: bool, secret_below: int | None = None
+) -> Table:
+    """Recurring spots; with ``secret_below`` (``public``), open counts below it read
+    "secret" (spots themselves are published from that threshold up)."""
     rows = []
     for record in spots.to_dict("records"):
         cells = [
@@ -306,7 +315,9 @@ def spots_table(spots: pd.DataFrame, *, show_address: bool) -> Table:
             number_cell(record["nb_mois"]),
             date_cell(record["premier"]),
             date_cell(record["dernier"]),
-            number_cell(record["nb_ouverts"]),
+            Cell(SECRET, "", True, css="gg-secret")
+            if secret_below is not None and record["nb_ouverts"] < secret_below
+            else number_cell(record["nb_ouverts"]),
         ]
         rows.append(tuple(cells))
     headers = [("N°", True), ("Catégorie", False)]

@@ -147,7 +147,11 @@ def _write_page(task: QuartierTask) -> int:
             "constats": vt("constats"),
             "constats_theme": vt("constats_par_theme", skip_zero=True, sort=True),
         },
-        "spots": content.spots_table(spots, show_address=s.publication != "public"),
+        "spots": content.spots_table(
+            spots,
+            show_address=s.publication != "public",
+            secret_below=s.secret_threshold if secrecy.active else None,
+        ),
         "spots_more": max(0, len(task.spots) - max_rows),
         "spots_rule": _spots_rule(task),
         "constats_list": constats if s.publication != "public" else None,
@@ -171,8 +175,11 @@ def _write_page(task: QuartierTask) -> int:
 def _spots_rule(task: QuartierTask) -> str:
     o = task.settings.options
     months = min(o.spots_min_months, _months(task))
+    count = o.spots_min_count
+    if task.settings.publication == "public":  # smaller spots are not published
+        count = max(count, task.settings.secret_threshold)
     return (
-        f"{o.spots_min_count} signalements sur {months} mois distincts, dans un carré "
+        f"{count} signalements sur {months} mois distincts, dans un carré "
         f"d'environ {3 * o.spot_radius_m:g} m de côté"
     )
 

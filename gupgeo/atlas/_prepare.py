@@ -29,6 +29,7 @@ from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Publication, essp_mask, publish, scrub_text
 from gupgeo.schemas import STATUTS_CLOS
+from gupgeo.secrecy import secrecy_note
 from gupgeo.territory import Territory
 
 MAP_PX = (720, 480)
@@ -182,7 +183,9 @@ def prepare(
         period=p,
         publication=publication,
         publication_label=pub.label,
-        publication_notes=pub.notes,
+        publication_notes=(*pub.notes, secrecy_note(pub.secret_threshold))
+        if publication == "public"
+        else pub.notes,
         build_date=pd.Timestamp(build_date).normalize()
         if build_date is not None
         else pd.Timestamp.now().normalize(),

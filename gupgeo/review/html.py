@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +25,15 @@ from gupgeo.rendering.html import (
     text_cell,
 )
 from gupgeo.review import data as rd
+from gupgeo.review.secrecy import (
+    BEFORE_AFTER,
+    CATEGORIES,
+    FIGURE_KEYS,
+    FIGURES,
+    QUARTERS,
+    secret_cells,
+)
+from gupgeo.secrecy import secrecy_note
 
 if TYPE_CHECKING:
     from gupgeo.review.model import OperationReview
@@ -31,36 +41,31 @@ if TYPE_CHECKING:
 ZONE_COLORS = {rd.PERIMETRE: "#7b3294", rd.ABORDS: "#e69f00"}
 
 
-def _is_secret(value: Any, public: bool) -> bool:
-    """A count covered by the secret in ``public`` (missing counts included)."""
-    return public and (is_missing(value) or float(value) < SECRET_THRESHOLD)
+Secret = frozenset[Hashable]
+"""The counts of a report that read "secret" (:func:`gupgeo.review.secrecy.secret_cells`)."""
 
 
 def _secret_cell() -> Cell:
     return Cell("secret", "", True, css="gg-secret")
 
 
-def _count(value: Any, public: bool) -> Cell:
-    if public and not is_missing(value) and float(value) < SECRET_THRESHOLD:
-        return _secret_cell()
-    return number_cell(value)
+def _count(value: Any, key: Hashable, secret: Secret) -> Cell:
+    return _secret_cell() if key in secret else number_cell(value)
 
 
-def category_table(review: OperationReview) -> Table:
+def category_table(review: OperationReview, secret: Secret | None = None) -> Table:
+    """Counts per category and zone; in ``public``, the ``secret`` cells (computed when
+    not given) read "secret" and the change is not shown."""
     public = review.publication == "public"
+    secret = secret_cells(review) if secret is None else secret
     rows = []
     for cat, r in review.signalements_by_category.iterrows():
-        rows.append(
-            (
-                text_cell(cat),
-                _count(r[rd.PERIMETRE], public),
-                _count(r[rd.ABORDS], public),
-                _count(r["total"], public),
-                _count(r["premiere_moitie"], public),
-                _count(r["seconde_moitie"], public),
-                number_cell(r["evolution_pct"], "%") if not public else Cell("", "", True),
-            )
-        )
+        counts = [
+            _count(r[c], (CATEGORIES, cat, c), secret)
+            for c in (rd.PERIMETRE, rd.ABORDS, "total", "premiere_moitie", "seconde_moitie")
+        ]
+        change = number_cell(r["evolution_pct"], "%") if not public else Cell("", "", True)
+        rows.append((text_cell(cat), *counts, change))
     w = review.windows
     middle = w.start + (w.end - w.start) / 2
     headers = (("Catégorie", False), ("Périmètre", True), (f"Abords ({review.buffer_m:g} m)", True),
@@ -78,24 +83,24 @@ def _last(end: pd.Timestamp) -> pd.Timestamp:
     return end - pd.Timedelta(days=1)
 
 
-def before_after_table(review: OperationReview) -> Table | None:
+def before_after_table(review: OperationReview, secret: Secret | None = None) -> Table | None:
     ba = review.before_after
     w = review.windows
     if ba is None or w.before is None or w.after is None:
         return None
-    public = review.publication == "public"
+    secret = secret_cells(review) if secret is None else secret
     rows = []
     for cat, r in ba.iterrows():
         label = "Total" if cat == "total" else str(cat)
         # A rate or a change next to a secret count would give the count back.
-        before_secret = _is_secret(r["avant"], public)
-        after_secret = _is_secret(r["apres"], public)
+        before_secret = (BEFORE_AFTER, cat, "avant") in secret
+        after_secret = (BEFORE_AFTER, cat, "apres") in secret
         rows.append(
             (
                 text_cell(label),
-                _count(r["avant"], public),
+                _secret_cell() if before_secret else number_cell(r["avant"]),
                 _secret_cell() if before_secret else number_cell(r["avant_par_mois"], "par mois"),
-                _count(r["apres"], public),
+                _secret_cell() if after_secret else number_cell(r["apres"]),
                 _secret_cell() if after_secret else number_cell(r["apres_par_mois"], "par mois"),
                 _secret_cell()
                 if before_secret or after_secret
@@ -190,17 +195,18 @@ def _svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def quarter_chart(review: OperationReview) -> str:
+def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
     """Signalements per quarter, périmètre and abords side by side (SVG text).
 
-    In ``public``, counts below the secret threshold are not drawn (a note says so):
-    a bar's height is its count.
+    In ``public``, secret counts (below the threshold, or hidden to protect them) are
+    not drawn (a note says so): a bar's height is its count.
     """
     import matplotlib as mpl
 
     from gupgeo.dashboard.charts import FIG_SIZE_IN, STYLE
 
     table = review.signalements_by_quarter
+    secret = secret_cells(review) if secret is None else secret
     style: Any = STYLE
     with mpl.rc_context(style):
         fig = Figure(figsize=FIG_SIZE_IN, dpi=100, layout="constrained")
@@ -211,15 +217,15 @@ def quarter_chart(review: OperationReview) -> str:
         for i, zone in enumerate(rd.ZONES):
             label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
             values = table[zone].to_numpy(dtype="float64")
-            shown = values >= SECRET_THRESHOLD if public else np.ones(len(values), dtype=bool)
+            shown = np.array([(QUARTERS, q, zone) not in secret for q in table.index], dtype=bool)
             ax.bar((x + (i - 0.5) * width)[shown], values[shown], width=width,
                    color=ZONE_COLORS[zone], label=label)  # fmt: skip
         if public:
             ax.set_xlim(-0.6, len(table) - 0.4)
             ax.set_ylim(0, max(float(ax.get_ylim()[1]), SECRET_THRESHOLD * 1.5))
-            fig.text(0.01, 0.01, f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD} "
-                     "ne sont pas représentés (secret statistique).", fontsize=8,
-                     ha="left", va="bottom")  # fmt: skip
+            fig.text(0.01, 0.01, f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD}, "
+                     "et ceux masqués pour les protéger, ne sont pas représentés (secret "
+                     "statistique).", fontsize=8, ha="left", va="bottom")  # fmt: skip
         ax.set_xticks(x, [f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
                           for i, q in enumerate(table.index)])  # fmt: skip
         ax.set_ylabel("Signalements")
@@ -323,12 +329,15 @@ def render_review(review: OperationReview) -> str:
         ("Équipements concernés", len(review.equipements), "equipements"),
         ("Recours à la garantie", len(review.garanties), "garanties"),
     ]  # fmt: skip
+    secret = secret_cells(review)
+    hidden = {key for _, key in FIGURE_KEYS.values() if (FIGURES, key) in secret}
+    if public and len(review.constats) < SECRET_THRESHOLD:
+        hidden.add("constats")
     figure_cells = []
     for label, value, key in figures:
-        secret = public and key in ("perimetre", "abords") and value < SECRET_THRESHOLD
         figure_cells.append(
-            {"label": label, "text": "secret" if secret else format_number(value),
-             "value": "" if secret else str(value), "key": key}
+            {"label": label, "text": "secret" if key in hidden else format_number(value),
+             "value": "" if key in hidden else str(value), "key": key}
         )  # fmt: skip
     context = {
         "title": f"Revue de l'opération : {review.name}",
@@ -342,16 +351,16 @@ def render_review(review: OperationReview) -> str:
         "publication": review.publication,
         "publication_label": PROFILE_LABELS[review.publication],
         "build_date": format_long_date(review.build_date),
-        "categories": category_table(review),
-        "before_after": before_after_table(review),
-        "quarter_chart": svg_data_uri(quarter_chart(review)),
+        "categories": category_table(review, secret),
+        "before_after": before_after_table(review, secret),
+        "quarter_chart": svg_data_uri(quarter_chart(review, secret)),
         "constats": constats_table(review) if not public else None,
         "equipements": equipements_table(review),
         "garanties": garanties_table(review),
         "map_html": review.map_html,
         "print_map": print_map(review),
         "map_caption": map_caption(review),
-        "notes": review.notes,
+        "notes": (*review.notes, secrecy_note(SECRET_THRESHOLD)) if public else review.notes,
         "delivered": w.delivery is not None,
     }
     return render("review.html", **context)
