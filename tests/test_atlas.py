@@ -24,7 +24,6 @@ import shapely
 import gupgeo
 from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
 from gupgeo.atlas import _pages as pages_module
-from gupgeo.atlas._maps import stable_ids
 from gupgeo.atlas._prepare import _frames
 from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
@@ -489,13 +488,6 @@ def test_recurring_spots_need_count_and_months():
     assert (spot["nb_signalements"], spot["nb_mois"], spot["nb_ouverts"]) == (12, 6, 2)
     assert spot["adresse"] == "1 rue de l'Alouette"
     assert 1000 <= spot["x"] <= 1020
-
-
-def test_stable_ids_renumber_folium_names():
-    a = "var map_" + "f" * 32 + " = L.map('map_" + "f" * 32 + "'); layer_" + "e" * 32
-    assert stable_ids(a) == (
-        "var map_" + "0" * 31 + "1 = L.map('map_" + "0" * 31 + "1'); layer_" + "0" * 31 + "2"
-    )
 
 
 def test_auto_indicator_falls_back_to_the_rate_per_hectare():

@@ -427,3 +427,14 @@ def test_timezone_aware_dates_are_shown_in_paris_time():
     )
     assert days == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-04-01")]
     assert sorted(field["v"])[0] == -1
+
+
+def test_two_renders_of_the_same_map_are_identical(layers, tmp_path):
+    write_fake_assets(tmp_path / "assets")
+    texts = []
+    for i in range(2):
+        m = map_territory(layers, basemap="osm", date="2025-01-15")
+        report = save_map(m, tmp_path / f"carte{i}.html", assets_dir=tmp_path / "assets")
+        texts.append(report.path.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+    assert texts[0] == texts[1]
+    assert re.search(r"map_0{31}[0-9a-f]", texts[0]) or "map_0000" in texts[0]

@@ -8,7 +8,6 @@ renumbered here so the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,24 +35,6 @@ from gupgeo.publication import SECRET_THRESHOLD
 MAP_ASSETS = "assets/carte"
 """Shared folder of the map libraries, relative to the atlas root."""
 
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
-
-
-def stable_ids(html_text: str) -> str:
-    """Renumber folium's random 32-hex element names in order of first appearance.
-
-    Examples
-    --------
-    >>> stable_ids("map_" + "ab" * 16 + " x map_" + "ab" * 16 + " y_" + "cd" * 16)
-    'map_00000000000000000000000000000001 x map_00000000000000000000000000000001 y_00000000000000000000000000000002'
-    """
-    names: dict[str, str] = {}
-
-    def repl(match: re.Match[str]) -> str:
-        return names.setdefault(match.group(0), f"{len(names) + 1:032x}")
-
-    return _FOLIUM_ID.sub(repl, html_text)
-
 
 def bounds_wgs84(box: Sequence[float]) -> tuple[float, float, float, float]:
     """Lambert-93 ``(minx, miny, maxx, maxy)`` → WGS84 ``(west, south, east, north)``."""
@@ -75,10 +56,8 @@ def quiet_classes() -> Iterator[None]:
 def _save(m: Any, path: Path, *, root: Path) -> int:
     depth = len(path.parent.relative_to(root).parts)
     folder = "/".join([".."] * depth + [MAP_ASSETS])
-    save_map(m, path, self_contained=False, assets_folder=folder)
-    text = stable_ids(path.read_text(encoding="utf-8"))
-    path.write_text(text, encoding="utf-8")
-    return len(text.encode("utf-8"))
+    report = save_map(m, path, self_contained=False, assets_folder=folder)
+    return report.total_bytes
 
 
 def spots_layer(spots: pd.DataFrame, *, radius_m: float) -> gpd.GeoDataFrame:
@@ -180,7 +159,7 @@ def review_map(
     box = shapely.box(*ring.total_bounds).buffer(20).bounds
     west, south, east, north = bounds_wgs84(box)
     m.bounds = [[south, west], [north, east]]
-    return stable_ids(m.get_root().render())
+    return str(m.get_root().render())
 
 
 def classes(values: pd.Series, *, k: int = 5) -> tuple[np.ndarray, list[str], list[str]]:
@@ -197,5 +176,4 @@ __all__ = [
     "overview_map",
     "quartier_map",
     "review_map",
-    "stable_ids",
 ]

@@ -119,7 +119,23 @@ class TerritoryMap(folium.Map):
         figure.title = html.escape(self.caption.get("title") or "Carte gupgeo")
         self._children.move_to_end("gupgeo_setup", last=False)
         self._children.move_to_end("gupgeo_finish")
+        number_elements(figure)
         super().render(**kwargs)
+
+
+def number_elements(root: Any) -> None:
+    """Give every element of the tree a deterministic id (its rank in document order).
+
+    branca names elements with random UUIDs; numbered ids make two renders of the same
+    map byte-identical (atlas rebuilds, tests) without rewriting the HTML afterwards.
+    """
+    stack = [root]
+    rank = 0
+    while stack:
+        element = stack.pop()
+        rank += 1
+        element._id = f"{rank:032x}"
+        stack.extend(reversed(list(element._children.values())))
 
 
 def base_map(
