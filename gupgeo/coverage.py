@@ -223,6 +223,27 @@ def coverage_frame(
     return frame
 
 
+STATUS_WORDS: dict[str, str] = {
+    COVERED: "période couverte",
+    PARTIAL: "période partiellement couverte : chiffres partiels",
+    OUTSIDE: "période non couverte : chiffres n.c. (non calculables)",
+}
+"""What a status means for a reader, in French."""
+
+
+def coverage_lines(coverages: Iterable[LayerCoverage], period: Period) -> list[str]:
+    """One French line per layer: its coverage and what it means for ``period``.
+
+    Examples
+    --------
+    >>> from gupgeo.indicators._periods import parse_period
+    >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30"))
+    >>> coverage_lines([cov], parse_period("2024"))
+    ['actions du 01/01/2024 au 30/06/2024 — période partiellement couverte : chiffres partiels']
+    """
+    return [f"{cov.text()} — {STATUS_WORDS[cov.status(period)]}" for cov in coverages]
+
+
 def coverage_words(coverages: Iterable[LayerCoverage]) -> str:
     """``"signalements du 01/01/2022 au 31/12/2024 ; actions du …"`` (French)."""
     return " ; ".join(cov.text() for cov in coverages)
@@ -241,9 +262,11 @@ __all__ = [
     "EDGE_TOLERANCE_DAYS",
     "OUTSIDE",
     "PARTIAL",
+    "STATUS_WORDS",
     "YEAR_COLUMNS",
     "LayerCoverage",
     "coverage_frame",
+    "coverage_lines",
     "coverage_of",
     "coverage_words",
     "edge_tolerance_days",

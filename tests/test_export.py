@@ -139,3 +139,30 @@ def test_export_writes_everything(db: Dashboard, tmp_path: Path) -> None:
     custom = build_dashboard(layers(), period=("2024-01-01", "2024-03-31"), freq="month")
     paths = export_dashboard(custom, tmp_path / "custom", charts=False)
     assert any(p.name == "tableau_de_bord_2024-01-01_2024-03-31.xlsx" for p in paths)
+
+
+def test_sources_and_method_say_the_coverage(tmp_path: Path) -> None:
+    data = layers()
+    db = build_dashboard(data, period="2024-T2", freq="month")
+    write_csv(db, tmp_path)
+    text = (tmp_path / "sources_et_methode.txt").read_text(encoding="utf-8")
+    assert "Couverture des données (période 2024-T2) :" in text
+    # The fixture's signalements end on 25 March 2024: 2024-T2 is outside them.
+    assert (
+        "- signalements du 15/11/2023 au 25/03/2024 — période non couverte : chiffres n.c."
+    ) in text
+    wb = load_workbook(write_xlsx(db, tmp_path / "t.xlsx"), read_only=True)
+    rows = [r for r in wb[METHOD_SHEET].iter_rows(values_only=True) if r and r[0]]
+    wb.close()
+    heading = [r[0] for r in rows].index("Couverture des données (période 2024-T2)")
+    assert rows[heading + 1][:5] == (
+        "Couche",
+        "Première date",
+        "Dernière date",
+        "Origine",
+        "Période",
+    )
+    covered = {r[0]: r for r in rows[heading + 2 : heading + 2 + len(db.coverages)]}
+    assert covered["signalements"][1:3] == ("15/11/2023", "25/03/2024")
+    assert covered["signalements"][4].startswith("période non couverte")
+    assert np.isnan(db["signalements"].loc["QP-A", "nb_signalements"])

@@ -9,8 +9,8 @@
   written with the shortest exact representation, so reading them back gives the
   same values.
 - XLSX: one sheet per table and per series with French headers, and a
-  "sources et méthode" sheet (period, sources, method notes, reconciliation,
-  definitions of every column).
+  "sources et méthode" sheet (period, sources, coverage of each dated layer, method
+  notes, reconciliation, definitions of every column).
 - Long table: ``code_qp, indicateur, periode, valeur, unite`` where ``indicateur``
   is ``<table>.<column>``; :func:`tables_from_long` turns it back into the tables.
 
@@ -37,6 +37,8 @@ import pandas as pd
 
 from gupgeo import _atomic, _spreadsheet
 from gupgeo._spreadsheet import NEUTRALISED_NOTE
+from gupgeo.coverage import STATUS_WORDS, coverage_lines
+from gupgeo.french import format_count, format_date
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.indicators._periods import FREQ_LABELS
 
@@ -199,9 +201,11 @@ def _method_lines(db: Dashboard) -> list[str]:
     ]
     for row in _records(db.sources):
         n_in = row["lignes_dans_la_periode"]
-        in_period = "" if pd.isna(n_in) else f", {int(n_in)} dans la période"
+        in_period = "" if pd.isna(n_in) else f", {format_count(n_in)} dans la période"
         prov = f" — {row['provenance']}" if row["provenance"] else ""
-        lines.append(f"- {row['couche']} : {row['lignes']} lignes{in_period}{prov}")
+        lines.append(f"- {row['couche']} : {format_count(row['lignes'])} lignes{in_period}{prov}")
+    lines += ["", f"Couverture des données (période {p.label}) :"]
+    lines += [f"- {line}" for line in coverage_lines(db.coverages.values(), p)]
     lines += ["", "Méthode et remarques :", *[f"- {n}" for n in db.notes]]
     lines += ["", "Fichiers tableurs :", f"- {NEUTRALISED_NOTE}"]
     return lines
@@ -300,6 +304,20 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
         n_in = row["lignes_dans_la_periode"]
         n_in = None if pd.isna(n_in) else int(n_in)
         ws.append([row["couche"], int(row["lignes"]), n_in, row["provenance"] or None])
+    ws.append([])
+    ws.append([f"Couverture des données (période {db.period.label})"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append(["Couche", "Première date", "Dernière date", "Origine", "Période"])
+    for cov in _records(db.coverage):
+        ws.append(
+            [
+                cov["couche"],
+                format_date(cov["premiere_date"]),
+                format_date(cov["derniere_date"]),
+                cov["origine"],
+                STATUS_WORDS[cov["couverture_periode"]],
+            ]
+        )
     ws.append([])
     ws.append(["Méthode et remarques"])
     ws.cell(ws.max_row, 1).font = bold
