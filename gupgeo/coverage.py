@@ -223,6 +223,54 @@ def coverage_frame(
     return frame
 
 
+_COVERED_WORDS: dict[str, str] = {
+    PARTIAL: "partiellement couverte",
+    OUTSIDE: "non couverte",
+}
+
+
+def period_reason(cov: LayerCoverage, period: Period) -> str | None:
+    """Why the figures of ``period`` are partial or n.c. (French); None when covered.
+
+    The reason is short (no dates), for a card; notes add :meth:`LayerCoverage.text`.
+
+    Examples
+    --------
+    >>> from gupgeo.indicators._periods import parse_period
+    >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    >>> period_reason(cov, parse_period("2023"))
+    'période 2023 non couverte par les données'
+    """
+    status = cov.status(period)
+    if status == COVERED:
+        return None
+    return f"période {period_words(period)} {_COVERED_WORDS[status]} par les données"
+
+
+def change_reason(cov: LayerCoverage, period: Period) -> str | None:
+    """Why a change of ``period`` against the previous one is n.c.; None when computable.
+
+    The change needs both periods entirely covered. The reason is short (no dates),
+    for a card; notes add :meth:`LayerCoverage.text`.
+
+    Examples
+    --------
+    >>> from gupgeo.indicators._periods import parse_period
+    >>> cov = LayerCoverage("signalements", pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31"))
+    >>> change_reason(cov, parse_period("2024")), change_reason(cov, parse_period("2025"))
+    ('période précédente (2023) non couverte par les données', None)
+    """
+    previous = period.previous()
+    before = cov.status(previous)
+    if before != COVERED:
+        words = _COVERED_WORDS[before]
+        return f"période précédente ({period_words(previous)}) {words} par les données"
+    status = cov.status(period)
+    if status != COVERED:
+        return f"période {period_words(period)} {_COVERED_WORDS[status]} par les données"
+    return None
+
+
 STATUS_WORDS: dict[str, str] = {
     COVERED: "période couverte",
     PARTIAL: "période partiellement couverte : chiffres partiels",
@@ -265,11 +313,13 @@ __all__ = [
     "STATUS_WORDS",
     "YEAR_COLUMNS",
     "LayerCoverage",
+    "change_reason",
     "coverage_frame",
     "coverage_lines",
     "coverage_of",
     "coverage_words",
     "edge_tolerance_days",
     "layer_coverage",
+    "period_reason",
     "period_words",
 ]

@@ -31,6 +31,7 @@ from gupgeo.atlas._svg import (
     density_grid,
     published_cells,
 )
+from gupgeo.coverage import coverage_lines, period_words
 from gupgeo.dashboard.charts import (
     chart_backlog_age,
     chart_series_by_category,
@@ -158,6 +159,7 @@ def _write_page(task: QuartierTask) -> int:
         "tfpb_more": tfpb_more,
         "operations": content.operations_table(task.operations, s.period.end),
         "notes": db.notes,
+        "coverage": coverage_lines(db.coverages.values(), db.period),
         "sources": s.sources,
         "freq": FREQ_LABELS[db.freq],
         "legend": _legend(task),
@@ -183,11 +185,7 @@ def _months(task: QuartierTask) -> int:
 
 
 def _period_words(task: QuartierTask) -> str:
-    p = task.settings.period
-    if p.kind == "custom":
-        last = p.end - pd.Timedelta(days=1)
-        return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
-    return p.label
+    return period_words(task.settings.period)
 
 
 def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:

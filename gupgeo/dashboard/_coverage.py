@@ -21,15 +21,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gupgeo.coverage import COVERED, OUTSIDE, LayerCoverage, Status, period_words
+from gupgeo.coverage import (
+    COVERED,
+    OUTSIDE,
+    LayerCoverage,
+    Status,
+    change_reason,
+    period_reason,
+)
 from gupgeo.indicators._catalog import TABLE_INFO
+from gupgeo.indicators._common import EVOLUTION_COLUMNS
 from gupgeo.indicators._periods import Period
 
-EVOLUTION_COLUMNS: tuple[str, ...] = ("nb_periode_precedente", "evolution_nb", "evolution_pct")
-"""Columns measured against the previous period."""
-
 Built = dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]
-_WORDS: dict[str, str] = {OUTSIDE: "non couverte", "partielle": "partiellement couverte"}
 
 
 def apply_coverage(
@@ -94,31 +98,17 @@ def _blank(frame: pd.DataFrame, rows: np.ndarray, evolution: bool | np.ndarray) 
 def _period_notes(
     cov: LayerCoverage, period: Period, status: Status, has_evolution: bool
 ) -> list[str]:
-    layer, words, span = cov.layer, period_words(period), cov.text()
-    notes = []
     if status == OUTSIDE:
-        notes.append(
-            f"{layer} : période {words} non couverte par les données ({span}) : "
-            "ses chiffres sont n.c. (non calculables), et non 0."
-        )
-        return notes
+        return [f"{cov.layer} : {period_reason(cov, period)} ({cov.text()}) : ses chiffres "
+                "sont n.c. (non calculables), et non 0."]  # fmt: skip
+    notes = []
     if status != COVERED:
         notes.append(
-            f"{layer} : période {words} partiellement couverte par les données ({span}) : "
-            "chiffres partiels, sur la partie couverte seulement."
+            f"{cov.layer} : {period_reason(cov, period)} ({cov.text()}) : chiffres partiels, "
+            "sur la partie couverte seulement."
         )
-    previous = period.previous()
-    before = cov.status(previous)
-    if has_evolution and before != COVERED:
-        notes.append(
-            f"{layer} : évolution n.c. : période précédente ({period_words(previous)}) "
-            f"{_WORDS[before]} par les données : {span}."
-        )
-    elif has_evolution and status != COVERED:
-        notes.append(
-            f"{layer} : évolution n.c. : période {words} partiellement couverte par les "
-            f"données : {span}."
-        )
+    if has_evolution and (reason := change_reason(cov, period)):
+        notes.append(f"{cov.layer} : évolution n.c. : {reason} : {cov.text()}.")
     return notes
 
 

@@ -28,7 +28,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gupgeo.coverage import DATE_COLUMNS, LayerCoverage, Status, coverage_frame, coverage_of
+from gupgeo.coverage import (
+    DATE_COLUMNS,
+    OUTSIDE,
+    LayerCoverage,
+    Status,
+    change_reason,
+    coverage_frame,
+    coverage_of,
+    period_reason,
+)
 from gupgeo.dashboard._coverage import apply_coverage
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import actions as _actions
@@ -37,8 +46,9 @@ from gupgeo.indicators import constats as _constats
 from gupgeo.indicators import degradations as _degradations
 from gupgeo.indicators import signalements as _signalements
 from gupgeo.indicators import tfpb as _tfpb
-from gupgeo.indicators._catalog import METHOD, TABLES
+from gupgeo.indicators._catalog import METHOD, TABLE_INFO, TABLES
 from gupgeo.indicators._common import (
+    EVOLUTION_COLUMNS,
     HORS_QPV,
     NAT_NS,
     TOTAL,
@@ -155,6 +165,20 @@ class Dashboard:
         """How the data of ``layer`` covers the period (None: layer without dates)."""
         cov = self.coverages.get(layer)
         return cov.status(self.period) if cov is not None else None
+
+    def missing_reason(self, table: str, column: str) -> str | None:
+        """Why ``table.column`` is n.c. because of the data's coverage (French), else None.
+
+        The whole period outside the layer's coverage, or, for a change against the
+        previous period, either period not entirely covered.
+        """
+        info = TABLE_INFO.get(table)
+        cov = self.coverages.get(info.layer) if info is not None else None
+        if cov is None:
+            return None
+        if cov.status(self.period) == OUTSIDE:
+            return period_reason(cov, self.period)
+        return change_reason(cov, self.period) if column in EVOLUTION_COLUMNS else None
 
     def reconciliation(self) -> pd.DataFrame:
         """For each count column: sum over quartiers + hors QPV, total, input rows.
