@@ -74,6 +74,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
+    from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 
@@ -86,6 +87,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}) : {len(db.tables)} tableaux, "
         f"{len(written)} fichiers écrits dans {args.output}"
     )
+    for cov in db.coverages.values():
+        if cov.status(db.period) != COVERED:
+            print(f"Attention : {coverage_lines([cov], db.period)[0]}.")
     check = db.reconciliation()
     for row in check[~check["ok"]].itertuples(index=False):
         print(f"Attention : {row.tableau}.{row.colonne} ne se réconcilie pas avec les entrées.")
