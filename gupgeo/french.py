@@ -101,6 +101,30 @@ def format_long_date(value: Any) -> str:
     return f"{day} {MONTHS[ts.month - 1]} {ts.year}"
 
 
+CSV_DECIMALS: dict[str, int] = {
+    "nombre": 0,
+    "logements": 0,
+    "%": 1,
+    "jours": 1,
+    "pour 1 000 habitants": 2,
+    "par hectare": 2,
+    "€": 2,
+    "€ par logement et par an": 2,
+}
+"""Decimals kept in a CSV cell for display, by unit (2 for any other unit)."""
+
+
+def csv_decimals(unit: str) -> int:
+    """Decimals of a CSV cell of ``unit``: counts 0, % and days 1, rates and euros 2.
+
+    Examples
+    --------
+    >>> csv_decimals("nombre"), csv_decimals("%"), csv_decimals("jours"), csv_decimals("€")
+    (0, 1, 1, 2)
+    """
+    return CSV_DECIMALS.get(unit, 2)
+
+
 def format_csv_number(value: Any, *, french: bool = True, decimals: int = 6) -> str:
     """A number for a CSV cell: rounded to ``decimals`` (no 15-digit noise), no trailing
     zeros, decimal comma when ``french``; empty when missing.
