@@ -4,6 +4,8 @@ Maps, atlas pages, the review, reports and the CLI all format through here, so t
 same value reads the same everywhere: narrow no-break space for thousands, decimal
 comma, ``jj/mm/aaaa`` dates, dates in words with "1er". A value that cannot be shown
 reads as the caller's ``missing`` label ("n.c." in tables, "non renseigné" on maps).
+The English words libraries hand back (geometry types, GEOS validity reasons) are put
+into French here too.
 """
 
 from __future__ import annotations
@@ -141,3 +143,62 @@ def format_csv_number(value: Any, *, french: bool = True, decimals: int = 6) -> 
         number = 0.0
     text = f"{number:.{decimals}f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if french else text
+
+
+GEOMETRY_TYPES: dict[str, str] = {
+    "Point": "point",
+    "MultiPoint": "multipoint",
+    "LineString": "ligne",
+    "LinearRing": "anneau",
+    "MultiLineString": "multiligne",
+    "Polygon": "polygone",
+    "MultiPolygon": "multipolygone",
+    "GeometryCollection": "collection de géométries",
+}
+"""French names of the geometry types (shapely and GeoPandas give them in English)."""
+
+_VALIDITY = (
+    ("Ring Self-intersection", "auto-intersection d'un anneau"),
+    ("Self-intersection", "auto-intersection"),
+    ("Too few distinct points in geometry component", "trop peu de points distincts"),
+    ("Too few points in geometry component", "trop peu de points"),
+    ("Hole lies outside shell", "trou hors du contour extérieur"),
+    ("Holes are nested", "trous imbriqués"),
+    ("Interior is disconnected", "intérieur disjoint"),
+    ("Nested shells", "contours imbriqués"),
+    ("Duplicate Rings", "anneaux en double"),
+    ("Ring is not closed", "anneau non fermé"),
+    ("Invalid Coordinate", "coordonnée invalide"),
+    ("Repeated Point", "point répété"),
+    ("Topology Validation Error", "erreur de topologie"),
+)
+
+
+def geometry_type(name: str) -> str:
+    """A geometry type in French: ``"LineString"`` → ``"ligne"`` (unknown names kept).
+
+    Examples
+    --------
+    >>> geometry_type("Polygon"), geometry_type("MultiLineString")
+    ('polygone', 'multiligne')
+    """
+    return GEOMETRY_TYPES.get(name, name)
+
+
+def validity_reason(reason: str) -> str:
+    """Why GEOS finds a geometry invalid, in French, with the place it gives.
+
+    Examples
+    --------
+    >>> validity_reason("Self-intersection[0.69 47.37]")
+    'auto-intersection au point (0.69 47.37)'
+    >>> validity_reason("Ring Self-intersection[1 2]")
+    "auto-intersection d'un anneau au point (1 2)"
+    """
+    for english, french in _VALIDITY:
+        if reason.startswith(english):
+            place = reason[len(english) :].strip()
+            if place.startswith("[") and place.endswith("]"):
+                return f"{french} au point ({place[1:-1]})"
+            return f"{french} {place}".strip()
+    return reason

@@ -25,7 +25,7 @@ import shapely
 
 from gupgeo.coverage import coverage_frame, coverage_of
 from gupgeo.errors import InputNotFoundError, SchemaError
-from gupgeo.french import format_count
+from gupgeo.french import format_count, geometry_type
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
@@ -164,7 +164,11 @@ class Territory:
                     break
             kinds = ""
             if isinstance(frame, gpd.GeoDataFrame) and len(frame):
-                kinds = ", ".join(sorted(frame.geometry.geom_type.dropna().unique()))
+                kinds = ", ".join(
+                    sorted(
+                        geometry_type(str(k)) for k in frame.geometry.geom_type.dropna().unique()
+                    )
+                )
             rows.append(
                 {
                     "couche": name,
