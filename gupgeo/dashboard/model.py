@@ -346,19 +346,7 @@ def build_dashboard(
     if "constats" in used and cfg.exclure_essp:
         used["constats"] = _communicable_constats(used["constats"], notes)
 
-    built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
-    if "signalements" in used:
-        built.update(_signalement_tables(used["signalements"], zones, p, subs, cfg, notes))
-    for name, compute, series_ok in _small_layers(used, zones, f):
-        result, layer_notes = compute((p,))
-        notes.extend(layer_notes)
-        parts = _named(compute(subs)[0], name) if len(subs) > 1 and series_ok else {}
-        for table, whole in _named(result, name).items():
-            built[table] = (single(whole), parts.get(table))
-
-    for layer in dict.fromkeys(t.layer for t in TABLES if t.layer not in used):
-        notes.append(f"couche « {layer} » absente : ses tableaux ne sont pas produits.")
-    built = apply_coverage(built, coverages, p, subs, notes)
+    built = apply_coverage(_tables(used, zones, p, f, cfg, notes), coverages, p, subs, notes)
     counts = _input_counts(used, p)
     sources = _sources(used, counts, provenance)
     order = [t.name for t in TABLES if t.name in built]
@@ -374,6 +362,30 @@ def build_dashboard(
         input_counts=counts,
         coverages=coverages,
     )
+
+
+def _tables(
+    used: Mapping[str, pd.DataFrame],
+    zones: Zones,
+    period: Period,
+    freq: Freq,
+    cfg: DashboardConfig,
+    notes: list[str],
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Every table of the layers present: (whole period, series by ``freq`` or None)."""
+    subs = period.split(freq)
+    built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
+    if "signalements" in used:
+        built.update(_signalement_tables(used["signalements"], zones, period, subs, cfg, notes))
+    for name, compute, series_ok in _small_layers(used, zones, freq):
+        result, layer_notes = compute((period,))
+        notes.extend(layer_notes)
+        parts = _named(compute(subs)[0], name) if len(subs) > 1 and series_ok else {}
+        for table, whole in _named(result, name).items():
+            built[table] = (single(whole), parts.get(table))
+    for layer in dict.fromkeys(t.layer for t in TABLES if t.layer not in used):
+        notes.append(f"couche « {layer} » absente : ses tableaux ne sont pas produits.")
+    return built
 
 
 def _signalement_tables(
