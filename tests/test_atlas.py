@@ -674,3 +674,26 @@ def test_change_against_an_uncovered_year_reads_nc_in_card_table_and_index(
     sources = {r[0]: r for r in index.tables["sources"]}
     assert sources["signalements"][3:6] == ["01/01/2024", "31/12/2024", "couverte"]
     assert sources["constats"][5] == "partielle"
+
+
+def test_a_year_outside_the_signalements_reads_nc_not_zero(territory, fake_assets, tmp_path):
+    sig = territory["signalements"]
+    only_2024 = sig[(sig["date_signalement"].dt.year == 2024).to_numpy()]
+    t = territory.with_layers({"signalements": only_2024})
+    result = build_atlas(
+        t, tmp_path, period="2023", quartiers=["LOC-EUROPE"], workers=1, progress=False,
+        build_date=BUILD_DATE, basemap=None,
+    )  # fmt: skip
+    assert result.ok, result.summary()
+    page = parse(tmp_path / result.pages[0].href)
+    shown = {(ind, value, text) for ind, value, text in page.indicators}
+    assert ("signalements:nb_signalements", "", "n.c.") in shown
+    assert not any(ind.startswith("signalements:") and text == "0" for ind, _, text in shown)
+    rows = {r[0]: r for r in page.tables["signalements"]}
+    assert rows["Signalements"][1:] == ["n.c.", "n.c."]
+    text = squash(page.text)
+    assert "n.c. : période 2023 non couverte par les données" in text
+    assert "actions du 03/01/2022 au 26/12/2024 — période couverte" in text
+    quartier_map = (tmp_path / "cartes" / Path(result.pages[0].href).name).read_text("utf-8")
+    assert "signalements : période non couverte par les données (n.c.)" in quartier_map
+    assert "0 signalements" not in quartier_map

@@ -31,7 +31,7 @@ from gupgeo.atlas._svg import (
     density_grid,
     published_cells,
 )
-from gupgeo.coverage import coverage_lines, period_words
+from gupgeo.coverage import OUTSIDE, coverage_lines, period_words
 from gupgeo.dashboard.charts import (
     chart_backlog_age,
     chart_series_by_category,
@@ -188,6 +188,14 @@ def _period_words(task: QuartierTask) -> str:
     return period_words(task.settings.period)
 
 
+def _map_subtitle(task: QuartierTask, period: str) -> str:
+    """``Période 2024``, and the layers of the map the data does not cover then."""
+    missing = [n for n in ("signalements", "constats") if task.db.period_coverage(n) == OUTSIDE]
+    if not missing:
+        return f"Période {period}"
+    return f"Période {period} — {', '.join(missing)} : période non couverte par les données (n.c.)"
+
+
 def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     s = task.settings
     spots = task.spots
@@ -197,7 +205,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
         task.map_layers, path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
-        subtitle=f"Période {period}", sources=s.sources, date=s.build_date,
+        subtitle=_map_subtitle(task, period), sources=s.sources, date=s.build_date,
         publication=s.publication, basemap=s.options.basemap,
     )  # fmt: skip
 
