@@ -74,6 +74,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
+    from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 
@@ -86,6 +87,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}) : {len(db.tables)} tableaux, "
         f"{len(written)} fichiers écrits dans {args.output}"
     )
+    for cov in db.coverages.values():
+        if cov.status(db.period) != COVERED:
+            print(f"Attention : {coverage_lines([cov], db.period)[0]}.")
     check = db.reconciliation()
     for row in check[~check["ok"]].itertuples(index=False):
         print(f"Attention : {row.tableau}.{row.colonne} ne se réconcilie pas avec les entrées.")
@@ -131,7 +135,7 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         key=args.key,
         predicate=args.predicate,
         tolerance_m=args.tolerance_m,
-        multiple=args.multiple,
+        multiple=_MULTIPLE.get(args.multiple, args.multiple),
     )
     report_path = write_attribution(result, args.output)
     print(attribution_report(result).to_text())
@@ -152,7 +156,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
         order_by=args.order_by,
         page_name=args.page_name,
         file_name=args.file_name,
-        extent=args.extent,
+        extent=_EXTENT.get(args.extent, args.extent),
         margin_pct=args.margin_pct,
         pdf=args.pdf,
         workers=args.workers,
@@ -190,13 +194,40 @@ _ARGPARSE_FR = (
 )
 
 
+_METAVARS = {
+    "period": "PERIODE", "output": "SORTIE", "filter": "EXPRESSION", "order_by": "COLONNE",
+    "page_name": "MODELE", "file_name": "MODELE", "margin_pct": "POURCENT", "workers": "N",
+    "buffer_m": "METRES", "months": "MOIS", "tolerance_m": "METRES", "far_m": "METRES",
+    "layer": "COUCHE", "zones_layer": "COUCHE", "rejects_dir": "DOSSIER", "zones": "ZONES",
+    "key": "COLONNE", "title": "TITRE", "subtitle": "SOUS_TITRE", "sources": "SOURCES",
+}  # fmt: skip
+"""French placeholders of the options' values in the help (argparse writes the
+destination in capitals: PERIOD, OUTPUT…)."""
+_LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur",
+           "CRITICAL": "erreur grave"}  # fmt: skip
+_EXTENT = {"fixe": "fixed"}
+_MULTIPLE = {"premiere": "first", "plus-grande": "largest", "toutes": "all"}
+
+
 class _FrenchFormatter(argparse.HelpFormatter):
-    """argparse's help in French: "utilisation :" rather than "usage:"."""
+    """argparse's help in French: "utilisation :" rather than "usage:", French
+    placeholders (PERIODE, SORTIE…) rather than the English destinations."""
 
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
         super().add_usage(
             usage, actions, groups, prefix="utilisation : " if prefix is None else prefix
         )
+
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        return _METAVARS.get(action.dest, action.dest.upper())
+
+
+class _FrenchLogFormatter(logging.Formatter):
+    """Log lines with French level names (attention, erreur…)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname = _LEVELS.get(record.levelname, record.levelname)
+        return super().format(record)
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -270,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--freq",
         default="mois",
         choices=["mois", "trimestre", "annee", "month", "quarter", "year"],
+        metavar="{mois,trimestre,annee}",
         help="pas des séries (défaut : mois)",
     )
     p_db.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
@@ -337,9 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_att.add_argument(
         "--multiple",
-        choices=["first", "largest", "all"],
-        default="first",
-        help="entité dans plusieurs zones : la première, la plus grande part, ou toutes",
+        choices=[*_MULTIPLE, *_MULTIPLE.values()],
+        metavar="{premiere,plus-grande,toutes}",
+        default="premiere",
+        help="entité dans plusieurs zones : la première (défaut), la plus grande part, ou toutes",
     )
     p_att.add_argument("--layer", help="couche de ENTREE (si son nom ne l'indique pas)")
     p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
@@ -355,7 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
     )
     p_atlas.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
-    p_atlas.add_argument("-o", "--output", type=Path, default=Path("out/atlas"))
+    p_atlas.add_argument(
+        "-o", "--output", type=Path, default=Path("out/atlas"),
+        help="dossier de l'atlas (défaut : out/atlas)",
+    )  # fmt: skip
     p_atlas.add_argument(
         "--period",
         "--periode",
@@ -364,8 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="2024, 2024-T2, 2024-03 ou 2024-01-15/2024-06-30",
     )
     p_atlas.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires"
-    )
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
+    )  # fmt: skip
     p_atlas.add_argument(
         "--quartiers", nargs="+", metavar="CODE_QP", help="quartiers à produire (défaut : tous)"
     )
@@ -377,9 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_atlas.add_argument(
         "--ordre", dest="order_by", help="colonne des quartiers qui ordonne les pages"
     )
-    p_atlas.add_argument("--nom-page", dest="page_name", default="{nom_qp}")
-    p_atlas.add_argument("--nom-fichier", dest="file_name", default="{code_qp}")
-    p_atlas.add_argument("--emprise", dest="extent", choices=["auto", "fixed"], default="auto")
+    p_atlas.add_argument(
+        "--nom-page", dest="page_name", default="{nom_qp}",
+        help="titre des pages, ex. \"{nom_qp} ({commune})\" (défaut : {nom_qp})",
+    )  # fmt: skip
+    p_atlas.add_argument(
+        "--nom-fichier", dest="file_name", default="{code_qp}",
+        help="nom des fichiers des pages (défaut : {code_qp}, stable d'une fois à l'autre)",
+    )  # fmt: skip
+    p_atlas.add_argument(
+        "--emprise", dest="extent", choices=["auto", *_EXTENT, *_EXTENT.values()],
+        metavar="{auto,fixe}", default="auto",
+        help="cadre des cartes : ajusté à chaque quartier (auto) ou même échelle partout (fixe)",
+    )  # fmt: skip
     p_atlas.add_argument(
         "--marge", dest="margin_pct", type=float, default=10.0, help="marge autour du quartier (%%)"
     )
@@ -388,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="basemap",
         choices=["plan-ign", "osm", "ortho-ign", "aucun"],
         default="plan-ign",
+        help="fond de carte (défaut : plan-ign)",
     )
     p_atlas.add_argument("--pdf", action="store_true", help="écrire aussi les PDF (WeasyPrint)")
     p_atlas.add_argument("--workers", type=int, default=None, help="processus en parallèle")
@@ -400,14 +448,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
     p_rev.add_argument(
-        "--territory", "--territoire", nargs="+", type=Path, required=True, metavar="TERRITOIRE"
-    )
-    p_rev.add_argument("-o", "--output", type=Path, default=Path("out/revue.html"))
+        "--territory", "--territoire", nargs="+", type=Path, required=True, metavar="TERRITOIRE",
+        help="dossier, GeoPackage ou fichiers du territoire",
+    )  # fmt: skip
+    p_rev.add_argument(
+        "-o", "--output", type=Path, default=Path("out/revue.html"),
+        help="fichier HTML à écrire (défaut : out/revue.html)",
+    )  # fmt: skip
     p_rev.add_argument("--buffer-m", type=float, default=200.0, help="zone d'influence (m)")
     p_rev.add_argument("--months", type=int, default=24, help="mois avant/après la livraison")
     p_rev.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires"
-    )
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
+    )  # fmt: skip
     p_rev.set_defaults(func=_cmd_review)
     # Further commands register below.
     return parser
@@ -416,10 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s : %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_FrenchLogFormatter("%(levelname)s %(name)s : %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     if args.command == "validate" and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
     try:

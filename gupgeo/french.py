@@ -4,6 +4,8 @@ Maps, atlas pages, the review, reports and the CLI all format through here, so t
 same value reads the same everywhere: narrow no-break space for thousands, decimal
 comma, ``jj/mm/aaaa`` dates, dates in words with "1er". A value that cannot be shown
 reads as the caller's ``missing`` label ("n.c." in tables, "non renseigné" on maps).
+The English words libraries hand back (geometry types, GEOS validity reasons) are put
+into French here too.
 """
 
 from __future__ import annotations
@@ -103,6 +105,30 @@ def format_long_date(value: Any) -> str:
     return f"{day} {MONTHS[ts.month - 1]} {ts.year}"
 
 
+CSV_DECIMALS: dict[str, int] = {
+    "nombre": 0,
+    "logements": 0,
+    "%": 1,
+    "jours": 1,
+    "pour 1 000 habitants": 2,
+    "par hectare": 2,
+    "€": 2,
+    "€ par logement et par an": 2,
+}
+"""Decimals kept in a CSV cell for display, by unit (2 for any other unit)."""
+
+
+def csv_decimals(unit: str) -> int:
+    """Decimals of a CSV cell of ``unit``: counts 0, % and days 1, rates and euros 2.
+
+    Examples
+    --------
+    >>> csv_decimals("nombre"), csv_decimals("%"), csv_decimals("jours"), csv_decimals("€")
+    (0, 1, 1, 2)
+    """
+    return CSV_DECIMALS.get(unit, 2)
+
+
 def format_csv_number(value: Any, *, french: bool = True, decimals: int = 6) -> str:
     """A number for a CSV cell: rounded to ``decimals`` (no 15-digit noise), no trailing
     zeros, decimal comma when ``french``; empty when missing.
@@ -147,3 +173,62 @@ def display_names(
                 out[i] = f"{name} ({commune})"
     still = Counter(out)
     return [f"{n} ({c})" if still[n] > 1 else n for n, c in zip(out, codes, strict=True)]
+
+
+GEOMETRY_TYPES: dict[str, str] = {
+    "Point": "point",
+    "MultiPoint": "multipoint",
+    "LineString": "ligne",
+    "LinearRing": "anneau",
+    "MultiLineString": "multiligne",
+    "Polygon": "polygone",
+    "MultiPolygon": "multipolygone",
+    "GeometryCollection": "collection de géométries",
+}
+"""French names of the geometry types (shapely and GeoPandas give them in English)."""
+
+_VALIDITY = (
+    ("Ring Self-intersection", "auto-intersection d'un anneau"),
+    ("Self-intersection", "auto-intersection"),
+    ("Too few distinct points in geometry component", "trop peu de points distincts"),
+    ("Too few points in geometry component", "trop peu de points"),
+    ("Hole lies outside shell", "trou hors du contour extérieur"),
+    ("Holes are nested", "trous imbriqués"),
+    ("Interior is disconnected", "intérieur disjoint"),
+    ("Nested shells", "contours imbriqués"),
+    ("Duplicate Rings", "anneaux en double"),
+    ("Ring is not closed", "anneau non fermé"),
+    ("Invalid Coordinate", "coordonnée invalide"),
+    ("Repeated Point", "point répété"),
+    ("Topology Validation Error", "erreur de topologie"),
+)
+
+
+def geometry_type(name: str) -> str:
+    """A geometry type in French: ``"LineString"`` → ``"ligne"`` (unknown names kept).
+
+    Examples
+    --------
+    >>> geometry_type("Polygon"), geometry_type("MultiLineString")
+    ('polygone', 'multiligne')
+    """
+    return GEOMETRY_TYPES.get(name, name)
+
+
+def validity_reason(reason: str) -> str:
+    """Why GEOS finds a geometry invalid, in French, with the place it gives.
+
+    Examples
+    --------
+    >>> validity_reason("Self-intersection[0.69 47.37]")
+    'auto-intersection au point (0.69 47.37)'
+    >>> validity_reason("Ring Self-intersection[1 2]")
+    "auto-intersection d'un anneau au point (1 2)"
+    """
+    for english, french in _VALIDITY:
+        if reason.startswith(english):
+            place = reason[len(english) :].strip()
+            if place.startswith("[") and place.endswith("]"):
+                return f"{french} au point ({place[1:-1]})"
+            return f"{french} {place}".strip()
+    return reason

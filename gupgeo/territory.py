@@ -23,7 +23,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gupgeo.coverage import coverage_frame, coverage_of
 from gupgeo.errors import InputNotFoundError, SchemaError
+from gupgeo.french import format_count, geometry_type
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
@@ -130,20 +132,43 @@ class Territory:
         """The validation report of the load (every layer, every row accounted for)."""
         return self.report
 
+    def coverage(self) -> pd.DataFrame:
+        """One row per dated layer: ``couche``, ``premiere_date``, ``derniere_date``.
+
+        The days the data of each layer covers (see :mod:`gupgeo.coverage`): a period
+        outside them has no figures ("n.c.") in the dashboard, never 0.
+
+        Examples
+        --------
+        >>> t = load_territory("data/sample")
+        >>> row = t.coverage().set_index("couche").loc["signalements"]
+        >>> f"{row['premiere_date']:%d/%m/%Y} – {row['derniere_date']:%d/%m/%Y}"
+        '01/01/2022 – 31/12/2024'
+        """
+        return coverage_frame(coverage_of(self.layers).values())
+
     def summary_frame(self) -> pd.DataFrame:
         """One row per layer: rows, geometry kinds, period covered, source."""
         rows = []
+        coverages = coverage_of(self.layers)
         for name, frame in self.layers.items():
             schema = SCHEMAS[name]
             prov = self.provenance.get(name)
             period = ""
-            for col in schema.date_columns:
+            cov = coverages.get(name)
+            if cov is not None and cov.first is not None and cov.last is not None:
+                period = f"{cov.first:%d/%m/%Y} – {cov.last:%d/%m/%Y}"
+            for col in schema.date_columns if cov is None else ():
                 if col in frame.columns and frame[col].notna().any():
                     period = f"{frame[col].min():%d/%m/%Y} – {frame[col].max():%d/%m/%Y}"
                     break
             kinds = ""
             if isinstance(frame, gpd.GeoDataFrame) and len(frame):
-                kinds = ", ".join(sorted(frame.geometry.geom_type.dropna().unique()))
+                kinds = ", ".join(
+                    sorted(
+                        geometry_type(str(k)) for k in frame.geometry.geom_type.dropna().unique()
+                    )
+                )
             rows.append(
                 {
                     "couche": name,
@@ -163,8 +188,8 @@ class Territory:
             surface = q.geometry.area.sum() / 10_000
             pop = q["population"].sum() if "population" in q.columns else None
             lines.append(
-                f"  {len(q)} quartier(s), {surface:,.0f} ha".replace(",", "\u202f")
-                + (f", {int(pop):,} habitants connus".replace(",", "\u202f") if pop else "")
+                f"  {len(q)} quartier(s), {format_count(round(surface))} ha"
+                + (f", {format_count(int(pop))} habitants connus" if pop else "")
             )
             prov = self.provenance.get("quartiers")
             if prov and prov.perimeters:
@@ -172,7 +197,7 @@ class Territory:
         for row in self.summary_frame().itertuples(index=False):
             detail = ", ".join(str(v) for v in (row[2], row[3]) if v)
             lines.append(
-                f"  - {row[0]:<14} {row[1]:>9,} ligne(s)".replace(",", "\u202f")
+                f"  - {row[0]:<14} {format_count(row[1]):>9} ligne(s)"
                 + (f"  [{detail}]" if detail else "")
             )
             if row[4]:

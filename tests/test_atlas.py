@@ -24,6 +24,7 @@ import shapely
 import gupgeo
 from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
 from gupgeo.atlas import _pages as pages_module
+from gupgeo.atlas._index import COMPARISON
 from gupgeo.atlas._prepare import _frames
 from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
@@ -33,7 +34,7 @@ from gupgeo.attribution.territory import attributed
 from gupgeo.dashboard.model import build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.territory import Territory
-from tests._html_parse import Page, is_remote, local_target, parse
+from tests._html_parse import Page, is_remote, local_target, parse, squash
 from tests.browser_support import XSS_IMG, XSS_SCRIPT, write_fake_assets
 
 from .conftest import IN_CI
@@ -648,3 +649,66 @@ def test_print_map_draws_no_constat_when_publish_withholds_the_layer(territory: 
     assert not re.search(r'<circle [^>]*r="4"', pages_module._print_map(task))
     (inside,) = _tasks_for(t, "interne", ["LOC-SANITAS"])
     assert len(inside.map_layers["constats"]) > 0
+
+
+# --- coverage: card and table agree, both n.c. with the reason ----------------------------
+
+
+def test_change_against_an_uncovered_year_reads_nc_in_card_table_and_index(
+    territory, fake_assets, tmp_path
+):
+    sig = territory["signalements"]
+    only_2024 = sig[(sig["date_signalement"].dt.year == 2024).to_numpy()]
+    t = territory.with_layers({"signalements": only_2024})
+    result = build_atlas(
+        t, tmp_path, period="2024", quartiers=["LOC-EUROPE"], workers=1, progress=False,
+        build_date=BUILD_DATE, basemap=None,
+    )  # fmt: skip
+    assert result.ok, result.summary()
+    page = parse(tmp_path / result.pages[0].href)
+    shown = {}
+    for indicator, value, text in page.indicators:
+        shown.setdefault(indicator, set()).add((value, text))
+    # The card and the table cell read the same: no value, "n.c.".
+    for column in ("evolution_pct", "evolution_nb", "nb_periode_precedente"):
+        assert shown.get(f"signalements:{column}", {("", "n.c.")}) == {("", "n.c.")}, column
+    assert len(shown["signalements:evolution_pct"]) == 1
+    rows = {r[0]: r for r in page.tables["signalements"]}
+    assert rows["Évolution (nombre)"][1:] == ["n.c.", "n.c."]  # quartier, territoire
+    assert rows["Période précédente"][1:] == ["n.c.", "n.c."]
+    assert rows["Signalements"][1] != "n.c."
+    reason = "période précédente (2023) non couverte par les données"
+    text = squash(page.text)
+    assert f"n.c. : {reason}" in text  # the card's hint
+    assert f"Évolution n.c. : {reason} (signalements du 01/01/2024 au 31/12/2024)" in text
+    assert "signalements du 01/01/2024 au 31/12/2024 — période couverte" in text
+    index = parse(result.index)
+    evolution = 3 + [c[1] for c in COMPARISON].index("evolution_pct")
+    assert index.tables["comparaison"][0][evolution] == "n.c."
+    assert f"Évolution n.c. : {reason}" in squash(index.text)
+    sources = {r[0]: r for r in index.tables["sources"]}
+    assert sources["signalements"][3:6] == ["01/01/2024", "31/12/2024", "couverte"]
+    assert sources["constats"][5] == "partielle"
+
+
+def test_a_year_outside_the_signalements_reads_nc_not_zero(territory, fake_assets, tmp_path):
+    sig = territory["signalements"]
+    only_2024 = sig[(sig["date_signalement"].dt.year == 2024).to_numpy()]
+    t = territory.with_layers({"signalements": only_2024})
+    result = build_atlas(
+        t, tmp_path, period="2023", quartiers=["LOC-EUROPE"], workers=1, progress=False,
+        build_date=BUILD_DATE, basemap=None,
+    )  # fmt: skip
+    assert result.ok, result.summary()
+    page = parse(tmp_path / result.pages[0].href)
+    shown = {(ind, value, text) for ind, value, text in page.indicators}
+    assert ("signalements:nb_signalements", "", "n.c.") in shown
+    assert not any(ind.startswith("signalements:") and text == "0" for ind, _, text in shown)
+    rows = {r[0]: r for r in page.tables["signalements"]}
+    assert rows["Signalements"][1:] == ["n.c.", "n.c."]
+    text = squash(page.text)
+    assert "n.c. : période 2023 non couverte par les données" in text
+    assert "actions du 03/01/2022 au 26/12/2024 — période couverte" in text
+    quartier_map = (tmp_path / "cartes" / Path(result.pages[0].href).name).read_text("utf-8")
+    assert "signalements : période non couverte par les données (n.c.)" in quartier_map
+    assert "0 signalements" not in quartier_map

@@ -84,7 +84,9 @@ def test_dashboard_command_writes_exports(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert (out / "signalements.csv").exists()
     assert any(p.suffix == ".xlsx" for p in out.iterdir())
-    assert "Tableau de bord 2024" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "Tableau de bord 2024" in out_text
+    assert "Attention : constats du 17/03/2022 au 30/05/2024 — période partiellement" in out_text
 
 
 def test_dashboard_bad_period_is_a_clear_error(tmp_path: Path, capsys) -> None:
@@ -203,7 +205,7 @@ def test_attribute_with_layer_option_and_rejects_said(tmp_path: Path, capsys) ->
     assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo validate" in err
 
 
-def test_dashboard_period_without_tfpb_rows(tmp_path: Path) -> None:
+def test_dashboard_period_without_tfpb_rows(tmp_path: Path, capsys) -> None:
     code = main(
         [
             "dashboard",
@@ -217,6 +219,12 @@ def test_dashboard_period_without_tfpb_rows(tmp_path: Path) -> None:
     )
     assert code == 0
     assert (tmp_path / "signalements.csv").exists()
+    out = capsys.readouterr().out
+    # 2021 is before the sample's data: its figures are n.c., and the command says so.
+    assert (
+        "Attention : signalements du 01/01/2022 au 31/12/2024 — période non couverte : "
+        "chiffres n.c. (non calculables)."
+    ) in out
 
 
 def test_usage_errors_are_in_french(capsys) -> None:

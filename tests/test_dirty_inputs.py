@@ -88,7 +88,7 @@ def test_bow_tie_quartier_repaired_and_kept() -> None:
     assert q.geometry.is_valid.all()
     bastie = q.loc[q["code_qp"] == "LOC-MARYSE-BASTIE"].geometry.item()
     assert bastie.geom_type == "MultiPolygon" and bastie.area > 0
-    assert "Self-intersection" in r.issues_of("réparation")[0].message
+    assert "auto-intersection au point (" in r.issues_of("réparation")[0].message
 
 
 def test_shapefile_without_prj_decides_lambert93_and_says_so() -> None:

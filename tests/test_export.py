@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+import gupgeo
 from gupgeo.dashboard.export import (
     LONG_COLUMNS,
     METHOD_SHEET,
@@ -20,9 +24,12 @@ from gupgeo.dashboard.export import (
     write_xlsx,
 )
 from gupgeo.dashboard.model import Dashboard, build_dashboard
+from gupgeo.french import csv_decimals
 from gupgeo.indicators import TOTAL
-from gupgeo.indicators._catalog import TABLE_INFO
+from gupgeo.indicators._catalog import TABLE_INFO, column_unit
 from tests._dashboard_fixtures import layers
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +84,7 @@ def test_csv_files_and_long_csv_round_trip(db: Dashboard, tmp_path: Path, french
     pd.testing.assert_frame_equal(back, long_table(db), check_exact=True)
 
 
-def test_wide_csv_reads_back_exactly(db: Dashboard, tmp_path: Path) -> None:
+def test_wide_csv_reads_back_rounded_by_unit(db: Dashboard, tmp_path: Path) -> None:
     write_csv(db, tmp_path, french=True)
     frame = pd.read_csv(
         tmp_path / "signalements.csv",
@@ -88,7 +95,39 @@ def test_wide_csv_reads_back_exactly(db: Dashboard, tmp_path: Path) -> None:
     )
     original = db["signalements"]
     assert frame["nom_qp"].tolist() == ["Les Acacias", "Le Bocage", "Hors QPV", "Total"]
-    np.testing.assert_array_equal(frame[original.columns].to_numpy(float), original.to_numpy(float))
+    for column in original.columns:
+        decimals = csv_decimals(column_unit("signalements", column))
+        np.testing.assert_array_equal(
+            frame[column].to_numpy(float), original[column].to_numpy(float).round(decimals)
+        )
+    # 200 / 9 = 22.22…% closed, 25.8 days: one decimal each; 9 signalements: none.
+    assert frame.loc[TOTAL, "part_clos_pct"] == 22.2
+    assert frame.loc[TOTAL, "delai_p90_jours"] == 25.8
+    assert frame.loc[TOTAL, "nb_signalements"] == 9
+
+
+WIDE_NUMBER = re.compile(r"^-?\d+(?:[.,](\d+))?$")
+
+
+@pytest.mark.parametrize("french", [True, False])
+def test_no_wide_csv_cell_has_more_than_two_decimals(tmp_path: Path, french: bool) -> None:
+    sample = build_dashboard(gupgeo.load_territory(SAMPLE), period="2024", freq="quarter")
+    written = write_csv(sample, tmp_path, french=french)
+    wide = [p for p in written if p.suffix == ".csv" and p.name != "indicateurs_long.csv"]
+    assert len(wide) == len(sample.tables) + len(sample.series)
+    checked = 0
+    for path in wide:
+        text = path.read_text(encoding="utf-8-sig" if french else "utf-8")
+        for row in csv.reader(io.StringIO(text), delimiter=";" if french else ","):
+            for cell in row:
+                if m := WIDE_NUMBER.match(cell):
+                    assert len(m[1] or "") <= 2, (path.name, cell)
+                    checked += 1
+    assert checked > 1000
+    # The long table keeps the raw values: some have many more digits.
+    long = read_long_csv(tmp_path / "indicateurs_long.csv", french=french)
+    raw = long["valeur"].dropna()
+    assert (raw.round(2) != raw).any()
 
 
 def test_xlsx_sheets_headers_and_method(db: Dashboard, tmp_path: Path) -> None:
@@ -139,3 +178,30 @@ def test_export_writes_everything(db: Dashboard, tmp_path: Path) -> None:
     custom = build_dashboard(layers(), period=("2024-01-01", "2024-03-31"), freq="month")
     paths = export_dashboard(custom, tmp_path / "custom", charts=False)
     assert any(p.name == "tableau_de_bord_2024-01-01_2024-03-31.xlsx" for p in paths)
+
+
+def test_sources_and_method_say_the_coverage(tmp_path: Path) -> None:
+    data = layers()
+    db = build_dashboard(data, period="2024-T2", freq="month")
+    write_csv(db, tmp_path)
+    text = (tmp_path / "sources_et_methode.txt").read_text(encoding="utf-8")
+    assert "Couverture des données (période 2024-T2) :" in text
+    # The fixture's signalements end on 25 March 2024: 2024-T2 is outside them.
+    assert (
+        "- signalements du 15/11/2023 au 25/03/2024 — période non couverte : chiffres n.c."
+    ) in text
+    wb = load_workbook(write_xlsx(db, tmp_path / "t.xlsx"), read_only=True)
+    rows = [r for r in wb[METHOD_SHEET].iter_rows(values_only=True) if r and r[0]]
+    wb.close()
+    heading = [r[0] for r in rows].index("Couverture des données (période 2024-T2)")
+    assert rows[heading + 1][:5] == (
+        "Couche",
+        "Première date",
+        "Dernière date",
+        "Origine",
+        "Période",
+    )
+    covered = {r[0]: r for r in rows[heading + 2 : heading + 2 + len(db.coverages)]}
+    assert covered["signalements"][1:3] == ("15/11/2023", "25/03/2024")
+    assert covered["signalements"][4].startswith("période non couverte")
+    assert np.isnan(db["signalements"].loc["QP-A", "nb_signalements"])

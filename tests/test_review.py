@@ -22,7 +22,7 @@ import shapely
 import gupgeo
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.review.build import OperationReview, review_operation
-from tests._html_parse import is_remote, parse
+from tests._html_parse import is_remote, parse, squash
 from tests.browser_support import XSS_SCRIPT, write_fake_assets
 
 X0, Y0 = 525_000.0, 6_701_000.0
@@ -365,3 +365,21 @@ def test_partenaires_review_masks_guarantee_reasons_and_equipements():
         assert secret not in shown
         assert secret not in r.to_html()
     assert "[nom masqué]" in shown and "[téléphone masqué]" in shown
+
+
+def test_the_review_says_the_coverage_and_the_partial_quarters(
+    review: OperationReview, tmp_path: Path
+):
+    text = squash(parse(review.save(tmp_path / "revue.html")).text)
+    assert "Couverture des données : signalements du 01/01/2022 au 31/12/2024" in text
+    assert "constats du 01/10/2022 au 01/03/2023 ; garanties du 01/05/2023 au 01/01/2024" in text
+    assert "barres partielles" not in text  # 2022-T3 … 2024-T2: whole quarters
+    seven = review_operation(layers(), "OP-B", months=7, basemap=None)
+    assert (seven.windows.start, seven.windows.end) == (
+        pd.Timestamp("2024-06-01"),
+        pd.Timestamp("2025-01-01"),
+    )
+    assert any(
+        n.startswith("Signalements par trimestre : 2024-T2 en partie seulement dans la fenêtre")
+        for n in seven.notes
+    ), seven.notes

@@ -138,8 +138,12 @@ def test_self_intersecting_polygon_repaired_not_dropped(tmp_path: Path) -> None:
     assert report.rows_kept == 2 and report.rows_repaired == 1
     assert q.geometry.is_valid.all()
     assert q.geometry.iloc[0].area == pytest.approx(5_000.0)
+    (repair,) = report.issues_of("réparation")
+    assert (
+        "géométrie invalide réparée (make_valid) : auto-intersection au point (" in repair.message
+    )
     [fix] = report.issues_of("réparation")
-    assert fix.row == "entité 1" and "Self-intersection" in fix.message
+    assert fix.row == "entité 1" and "auto-intersection au point (" in fix.message
 
 
 def test_missing_required_column_is_fatal_with_accepted_names(tmp_path: Path) -> None:
@@ -161,7 +165,7 @@ def test_wrong_geometry_kind_rejected(tmp_path: Path, squares) -> None:
     e.to_file(path)
     report = load_territory(path).report.layer("equipements")
     assert report.rows_rejected == 2
-    assert "géométrie de type Polygon ; attendu : point" in report.issues_of("rejet")[0].message
+    assert "géométrie de type polygone ; attendu : point" in report.issues_of("rejet")[0].message
 
 
 def test_unreadable_coordinates_rejected(tmp_path: Path) -> None:

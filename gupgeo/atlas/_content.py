@@ -1,7 +1,9 @@
 """Dashboard rows and layer extracts turned into the tables and figures of a page.
 
 Every figure comes from the dashboard table it names (``data-indicator="table:column"``
-with the raw value in ``data-value``), so a page always says what the dashboard says.
+with the raw value in ``data-value``), so a page always says what the dashboard says:
+a card and the table beside it read the same cell, both "n.c." when it is not
+computable, and both say why when the reason is the data's coverage.
 In the ``public`` profile, counts below the secrecy threshold read "secret", and so do
 the counts that would give them back by subtraction and the rates and delays computed
 from a secret count (:mod:`gupgeo.atlas._secrecy`).
@@ -17,9 +19,12 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.atlas._secrecy import KEEP_ZERO_ROWS, PageCell, hidden_cells
+from gupgeo.coverage import OUTSIDE, PARTIAL, change_reason, period_reason
 from gupgeo.dashboard.model import Dashboard
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.indicators._common import EVOLUTION_COLUMNS
 from gupgeo.rendering.html import (
+    MISSING,
     Cell,
     Table,
     date_cell,
@@ -113,8 +118,29 @@ def key_figures(
             text = "+" + text
         if column == "evolution_pct":
             label = "Évolution" if db.period.kind != "year" else label
+        if text == MISSING and (reason := db.missing_reason(table, column)):
+            hint = f"n.c. : {reason}"
         out.append(Figure(label, text, cell.value, f"{table}:{column}", hint))
     return out
+
+
+def coverage_note(db: Dashboard, table: str) -> str:
+    """What the layer's coverage means for a table: n.c., partial figures, n.c. change."""
+    info = TABLE_INFO.get(table)
+    cov = db.coverages.get(info.layer) if info is not None else None
+    frame = db.tables.get(table)
+    if cov is None or frame is None:
+        return ""
+    status = cov.status(db.period)
+    if status == OUTSIDE:
+        return f"n.c. : {period_reason(cov, db.period)} ({cov.text()})."
+    notes = []
+    if status == PARTIAL:
+        notes.append(f"Chiffres partiels : {period_reason(cov, db.period)} ({cov.text()}).")
+    reason = change_reason(cov, db.period)
+    if reason and any(c in frame.columns for c in EVOLUTION_COLUMNS):
+        notes.append(f"Évolution n.c. : {reason} ({cov.text()}).")
+    return " ".join(notes)
 
 
 def vertical_table(
@@ -164,7 +190,8 @@ def vertical_table(
         rows.append(tuple(cells))
     title = caption or (TABLE_INFO[table].title if table in TABLE_INFO else table)
     return Table(caption=title, headers=tuple(headers), rows=tuple(rows),
-                 attrs={"data-table": table}, empty="Aucune valeur non nulle pour ce quartier.")  # fmt: skip
+                 attrs={"data-table": table}, note=coverage_note(db, table),
+                 empty="Aucune valeur non nulle pour ce quartier.")  # fmt: skip
 
 
 def _gravite(value: Any) -> str:

@@ -15,9 +15,11 @@ from gupgeo.atlas._prepare import AtlasData
 from gupgeo.atlas._svg import Frame, SvgMap
 from gupgeo.atlas.naming import COMPARISON_STEM, OVERVIEW_STEM
 from gupgeo.atlas.options import INDICATORS
+from gupgeo.coverage import period_words
+from gupgeo.dashboard.model import Dashboard
 from gupgeo.french import format_long_date
 from gupgeo.indicators._catalog import column_unit
-from gupgeo.rendering.html import Cell, Table, number_cell, render, text_cell
+from gupgeo.rendering.html import Cell, Table, date_cell, number_cell, render, text_cell
 
 COMPARISON: tuple[tuple[str, str, str], ...] = (
     ("signalements", "nb_signalements", "Signalements"),
@@ -73,8 +75,11 @@ def comparison_table(
     note = (
         "Pour 1 000 hab. : signalements de la période rapportés à la population ; délai médian "
         "de clôture en jours ; évolution par rapport à la période précédente ; n.c. : non "
-        "calculable (population inconnue, aucune clôture…)."
+        "calculable (population inconnue, aucune clôture, période non couverte par les "
+        "données…)."
     )
+    if reason := db.missing_reason("signalements", "evolution_pct"):
+        note += f" Évolution n.c. : {reason}."
     return Table(
         "Indicateurs clés par quartier", tuple(headers), tuple(rows), tuple(foot), note=note,
         sortable=True, attrs={"data-table": "comparaison"},
@@ -158,21 +163,7 @@ def write_index(
         for p in data.pages
     ]  # fmt: skip
     failures = [r for r in results if not r.ok]
-    sources = data.db.sources
-    source_rows = []
-    for record in sources.to_dict("records"):
-        source_rows.append(
-            (
-                text_cell(record.get("couche")),
-                number_cell(record.get("lignes")),
-                number_cell(record.get("lignes_dans_la_periode")),
-                text_cell(record.get("provenance")),
-            )
-        )
-    source_table = Table(
-        "Couches utilisées", (("Couche", False), ("Lignes", True), ("Dans la période", True),
-                              ("Provenance", False)), tuple(source_rows),
-    )  # fmt: skip
+    source_table = sources_table(data.db)
     context: dict[str, Any] = {
         "root": "",
         "title": s.options.title,
@@ -198,11 +189,38 @@ def write_index(
 
 
 def _period_words_of(data: AtlasData) -> str:
-    p = data.settings.period
-    if p.kind == "custom":
-        last = p.end - pd.Timedelta(days=1)
-        return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
-    return p.label
+    return period_words(data.settings.period)
+
+
+def sources_table(db: Dashboard) -> Table:
+    """The layers used: rows, rows in the period, coverage (first and last date), source."""
+    coverage = db.coverage.set_index("couche")
+    rows = []
+    for record in db.sources.to_dict("records"):
+        layer = record.get("couche")
+        known = layer in coverage.index
+        cov = coverage.loc[layer] if known else None
+        rows.append(
+            (
+                text_cell(layer),
+                number_cell(record.get("lignes")),
+                number_cell(record.get("lignes_dans_la_periode")),
+                date_cell(cov["premiere_date"] if cov is not None else None),
+                date_cell(cov["derniere_date"] if cov is not None else None),
+                text_cell(cov["couverture_periode"] if cov is not None else "sans date"),
+                text_cell(record.get("provenance")),
+            )
+        )
+    headers = (("Couche", False), ("Lignes", True), ("Dans la période", True),
+               ("Première date", False), ("Dernière date", False), ("Période", False),
+               ("Provenance", False))  # fmt: skip
+    note = (
+        "Première et dernière date : la couverture des données de chaque couche. Une période "
+        "non couverte a ses chiffres n.c. (non calculables), jamais 0 ; partiellement "
+        "couverte, ses chiffres sont partiels."
+    )
+    return Table("Couches utilisées", headers, tuple(rows), note=note,
+                 attrs={"data-table": "sources"})  # fmt: skip
 
 
 def comparison_chart(data: AtlasData, folder: Any) -> str | None:

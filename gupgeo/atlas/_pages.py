@@ -31,6 +31,7 @@ from gupgeo.atlas._svg import (
     density_grid,
     published_cells,
 )
+from gupgeo.coverage import OUTSIDE, coverage_lines, period_words
 from gupgeo.dashboard.charts import (
     chart_backlog_age,
     chart_series_by_category,
@@ -162,6 +163,7 @@ def _write_page(task: QuartierTask) -> int:
         "tfpb_more": tfpb_more,
         "operations": content.operations_table(task.operations, s.period.end),
         "notes": db.notes,
+        "coverage": coverage_lines(db.coverages.values(), db.period),
         "sources": s.sources,
         "freq": FREQ_LABELS[db.freq],
         "legend": _legend(task),
@@ -190,11 +192,15 @@ def _months(task: QuartierTask) -> int:
 
 
 def _period_words(task: QuartierTask) -> str:
-    p = task.settings.period
-    if p.kind == "custom":
-        last = p.end - pd.Timedelta(days=1)
-        return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
-    return p.label
+    return period_words(task.settings.period)
+
+
+def _map_subtitle(task: QuartierTask, period: str) -> str:
+    """``Période 2024``, and the layers of the map the data does not cover then."""
+    missing = [n for n in ("signalements", "constats") if task.db.period_coverage(n) == OUTSIDE]
+    if not missing:
+        return f"Période {period}"
+    return f"Période {period} — {', '.join(missing)} : période non couverte par les données (n.c.)"
 
 
 def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
@@ -206,7 +212,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
         task.map_layers, path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
-        subtitle=f"Période {period}", sources=s.sources, date=s.build_date,
+        subtitle=_map_subtitle(task, period), sources=s.sources, date=s.build_date,
         publication=s.publication, basemap=s.options.basemap,
     )  # fmt: skip
 

@@ -24,6 +24,7 @@ from gupgeo.atlas._svg import Frame
 from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.attribution.territory import attributed
+from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
@@ -273,13 +274,18 @@ def grid_box(frame: Frame, cell_m: float = GRID_CELL_M) -> shapely.Polygon:
     return shapely.box(x0, y0, x1 - 1e-6, y1 - 1e-6)
 
 
-def tasks(data: AtlasData) -> list[QuartierTask]:
-    """One :class:`QuartierTask` per page, in page order."""
+def map_layers_of(data: AtlasData) -> dict[str, pd.DataFrame]:
+    """The layers of the pages' maps: signalements of the period, constats open at its end.
+
+    A dated layer whose data does not cover the period at all is left out: its figures
+    read n.c. on the page, and its map must not show an empty layer as "0".
+    """
     t, p, pub = data.territory, data.settings.period, data.publication
     profile = data.settings.publication
-    boxes = [grid_box(f) for f in data.frames]
     map_layers: dict[str, pd.DataFrame] = {}
     for name in MAP_LAYERS:
+        if data.db.period_coverage(name) == OUTSIDE:
+            continue
         frame = t.get(name)
         if name == "constats" and profile == "partenaires":
             frame = pub.layers.get(name)  # absent when publish withheld the whole layer
@@ -296,6 +302,15 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
             frame = frame[is_open(frame) & np.asarray(dated, dtype=bool)]
         keep = [c for c in MAP_COLUMNS[name] if c in frame.columns]
         map_layers[name] = frame[[*keep, frame.geometry.name]]
+    return map_layers
+
+
+def tasks(data: AtlasData) -> list[QuartierTask]:
+    """One :class:`QuartierTask` per page, in page order."""
+    p, pub = data.settings.period, data.publication
+    boxes = [grid_box(f) for f in data.frames]
+    map_layers = map_layers_of(data)
+    t = data.territory
     positions = {name: _in_boxes(frame, boxes) for name, frame in map_layers.items()}
     quartiers = t["quartiers"]
     locator_frames = [locator_frame(quartiers, row) for _, row in data.selected.iterrows()]

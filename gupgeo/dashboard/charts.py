@@ -27,6 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from gupgeo.coverage import period_words
 from gupgeo.indicators._catalog import TABLE_INFO, column_label
 from gupgeo.indicators._common import HORS_QPV, TOTAL
 from gupgeo.indicators._periods import FREQ_LABELS
@@ -121,11 +122,7 @@ def _title(fig: Figure, title: str) -> None:
 
 def period_title(db: Dashboard) -> str:
     """The period in words: ``2024``, ``2024-T2`` or ``du 15/01/2024 au 30/06/2024``."""
-    p = db.period
-    if p.kind != "custom":
-        return p.label
-    last = p.end - pd.Timedelta(days=1)
-    return f"du {p.start:%d/%m/%Y} au {last:%d/%m/%Y}"
+    return period_words(db.period)
 
 
 def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
@@ -165,13 +162,16 @@ def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Fi
             frame = table.loc[[code_qp]].set_axis([db.period.label])
         else:
             frame = _rows(series, code_qp)
+        blank = frame.isna().all(axis=1).to_numpy()
+        if blank.all():
+            return _message(fig, title, _uncovered(db, "signalements_par_categorie"))
         totals = frame.sum(axis=0).sort_values(ascending=False, kind="stable")
         keep = [c for c in totals.index[:top] if totals[c] > 0]
         rest = [c for c in frame.columns if c not in keep]
         data = frame[keep].copy()
-        if rest and frame[rest].to_numpy().sum() > 0:
-            data["autres catégories"] = frame[rest].sum(axis=1)
-        if data.to_numpy().sum() == 0:
+        if rest and np.nansum(frame[rest].to_numpy(dtype=float)) > 0:
+            data["autres catégories"] = frame[rest].sum(axis=1, min_count=1)
+        if np.nansum(data.to_numpy(dtype=float)) == 0:
             return _message(fig, title, "Aucun signalement sur la période.")
         ax = fig.add_subplot()
         _title(fig, title)
@@ -179,15 +179,33 @@ def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Fi
         bottom = np.zeros(len(data))
         for i, col in enumerate(data.columns):
             color = OTHERS_COLOR if col == "autres catégories" else PALETTE[i % len(PALETTE)]
-            values = data[col].to_numpy(dtype=float)
+            values = np.nan_to_num(data[col].to_numpy(dtype=float))
             ax.bar(x, values, bottom=bottom, color=color, label=str(col), width=0.8)
             bottom += values
+        _mark_blank(ax, blank)
         _period_axis(ax, list(data.index))
         ax.set_ylabel("Nombre de signalements")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, reverse=True)
         return fig
+
+
+def _uncovered(db: Dashboard, table: str) -> str:
+    """The message of a chart whose period the data does not cover."""
+    reason = db.missing_reason(table, "")
+    return f"Non calculable (n.c.) : {reason}." if reason else "Non calculable (n.c.)."
+
+
+def _mark_blank(ax: Axes, blank: np.ndarray) -> None:
+    """Write "n.c." where a sub-period has no figures (not covered by the data), not 0."""
+    for i in np.flatnonzero(blank):
+        ax.text(
+            float(i), 0, "n.c.", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90
+        )
+    if blank.any():
+        ax.set_title("n.c. : sous-période non couverte par les données", loc="right",
+                     fontsize=7.5, fontweight="normal", color="#666666")  # fmt: skip
 
 
 def _period_axis(ax: Axes, labels: list[str]) -> None:
@@ -249,6 +267,9 @@ def chart_backlog_age(db: Dashboard, code_qp: str) -> Figure:
         else:
             return _message(fig, title, "Pas de signalements dans ce territoire.")
         ages = frame[list(AGE_COLUMNS)]
+        blank = frame["nb_signalements"].isna().to_numpy()
+        if blank.all():
+            return _message(fig, title, _uncovered(db, "signalements"))
         if ages.isna().all().all():
             return _message(
                 fig,
@@ -263,6 +284,7 @@ def chart_backlog_age(db: Dashboard, code_qp: str) -> Figure:
             values = ages[col].fillna(0).to_numpy(dtype=float)
             ax.bar(x, values, bottom=bottom, color=color, label=label, width=0.8)
             bottom += values
+        _mark_blank(ax, blank)
         _period_axis(ax, list(ages.index))
         ax.set_ylabel(f"Ouverts en fin de {FREQ_LABELS[db.freq]}")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -342,7 +364,13 @@ def chart_quartiers_comparison(
             ax.text((0 if np.isnan(v) else v) + top * 0.01, yi, text, va="center", fontsize=8)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
         if values.isna().any():
-            ax.set_xlabel("n.c. : non calculable (population ou surface du quartier inconnue)")
+            reason = db.missing_reason(table, column)
+            ax.set_xlabel(
+                f"n.c. : {reason}"
+                if reason
+                else "n.c. : non calculable (population ou surface du quartier inconnue, "
+                "aucune valeur de référence…)"
+            )
         return fig
 
 

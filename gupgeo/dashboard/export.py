@@ -5,12 +5,14 @@
 
 - CSV: one file per table (``<table>.csv``) and per series
   (``<table>_par_mois.csv``…), plus ``indicateurs_long.csv``; the French option uses
-  ``;``, a decimal comma and UTF-8 with BOM so Excel opens it right. Numbers are
-  written with the shortest exact representation, so reading them back gives the
-  same values.
+  ``;``, a decimal comma and UTF-8 with BOM so Excel opens it right. The tables are
+  rounded for reading, by unit (:func:`gupgeo.french.csv_decimals`: counts 0
+  decimals, % and days 1, rates and euros 2); ``indicateurs_long.csv`` keeps the raw
+  values, written with the shortest exact representation, so reading it back gives
+  the same values.
 - XLSX: one sheet per table and per series with French headers, and a
-  "sources et méthode" sheet (period, sources, method notes, reconciliation,
-  definitions of every column).
+  "sources et méthode" sheet (period, sources, coverage of each dated layer, method
+  notes, reconciliation, definitions of every column).
 - Long table: ``code_qp, indicateur, periode, valeur, unite`` where ``indicateur``
   is ``<table>.<column>``; :func:`tables_from_long` turns it back into the tables.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -37,6 +40,8 @@ import pandas as pd
 
 from gupgeo import _atomic, _spreadsheet
 from gupgeo._spreadsheet import NEUTRALISED_NOTE
+from gupgeo.coverage import STATUS_WORDS, coverage_lines
+from gupgeo.french import csv_decimals, format_count, format_csv_number, format_date
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.indicators._periods import FREQ_LABELS
 
@@ -52,6 +57,7 @@ LONG_COLUMNS: tuple[str, ...] = ("code_qp", "indicateur", "periode", "valeur", "
 METHOD_SHEET = "sources et méthode"
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 _FREQ_FILE = {"month": "mois", "quarter": "trimestre", "year": "annee"}
+_KEYS = ("code_qp", "nom_qp", "periode")
 
 
 def _melt(table: str, frame: pd.DataFrame, periodes: np.ndarray) -> pd.DataFrame:
@@ -134,15 +140,28 @@ def _number_formatter(french: bool) -> Callable[[object], str]:
 
 
 def _csv(frame: pd.DataFrame, path: Path, *, french: bool, raw: bool = False) -> Path:
+    """Write a CSV; ``raw`` (the long table): text as is and numbers exact."""
     return _spreadsheet.write_csv(
         frame,
         path,
         raw=raw,
         sep=";" if french else ",",
         encoding="utf-8-sig" if french else "utf-8",
-        float_format=_number_formatter(french),
+        float_format=_number_formatter(french)
+        if raw
+        else partial(format_csv_number, french=french),
         lineterminator="\n",
     )
+
+
+def _rounded(table: str, flat: pd.DataFrame) -> pd.DataFrame:
+    """The numbers of a wide table rounded for display, by the unit of each column."""
+    out = flat.copy()
+    for column in flat.columns:
+        if column in _KEYS or not pd.api.types.is_float_dtype(flat[column]):
+            continue
+        out[column] = flat[column].round(csv_decimals(column_unit(table, str(column))))
+    return out
 
 
 def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,17 +173,19 @@ def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path]:
     """Write every table, every series and the long table as CSV into ``out_dir``.
 
-    Formula-like text is neutralised in every file but ``indicateurs_long.csv``, which
-    keeps raw values (see the module docstring).
+    Tables and series are rounded for display by unit; formula-like text is
+    neutralised in every file but ``indicateurs_long.csv``, which keeps raw values
+    (see the module docstring).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in db.tables.items():
-        written.append(_csv(_with_names(db, frame), out_dir / f"{name}.csv", french=french))
+        flat = _rounded(name, _with_names(db, frame))
+        written.append(_csv(flat, out_dir / f"{name}.csv", french=french))
     suffix = _FREQ_FILE[db.freq]
     for name, frame in db.series.items():
         path = out_dir / f"{name}_par_{suffix}.csv"
-        written.append(_csv(_with_names(db, frame), path, french=french))
+        written.append(_csv(_rounded(name, _with_names(db, frame)), path, french=french))
     long = _csv(long_table(db), out_dir / "indicateurs_long.csv", french=french, raw=True)
     written.append(long)
     method = out_dir / "sources_et_methode.txt"
@@ -199,9 +220,11 @@ def _method_lines(db: Dashboard) -> list[str]:
     ]
     for row in _records(db.sources):
         n_in = row["lignes_dans_la_periode"]
-        in_period = "" if pd.isna(n_in) else f", {int(n_in)} dans la période"
+        in_period = "" if pd.isna(n_in) else f", {format_count(n_in)} dans la période"
         prov = f" — {row['provenance']}" if row["provenance"] else ""
-        lines.append(f"- {row['couche']} : {row['lignes']} lignes{in_period}{prov}")
+        lines.append(f"- {row['couche']} : {format_count(row['lignes'])} lignes{in_period}{prov}")
+    lines += ["", f"Couverture des données (période {p.label}) :"]
+    lines += [f"- {line}" for line in coverage_lines(db.coverages.values(), p)]
     lines += ["", "Méthode et remarques :", *[f"- {n}" for n in db.notes]]
     lines += ["", "Fichiers tableurs :", f"- {NEUTRALISED_NOTE}"]
     return lines
@@ -300,6 +323,20 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
         n_in = row["lignes_dans_la_periode"]
         n_in = None if pd.isna(n_in) else int(n_in)
         ws.append([row["couche"], int(row["lignes"]), n_in, row["provenance"] or None])
+    ws.append([])
+    ws.append([f"Couverture des données (période {db.period.label})"])
+    ws.cell(ws.max_row, 1).font = bold
+    ws.append(["Couche", "Première date", "Dernière date", "Origine", "Période"])
+    for cov in _records(db.coverage):
+        ws.append(
+            [
+                cov["couche"],
+                format_date(cov["premiere_date"]),
+                format_date(cov["derniere_date"]),
+                cov["origine"],
+                STATUS_WORDS[cov["couverture_periode"]],
+            ]
+        )
     ws.append([])
     ws.append(["Méthode et remarques"])
     ws.cell(ws.max_row, 1).font = bold

@@ -28,6 +28,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gupgeo.coverage import (
+    DATE_COLUMNS,
+    OUTSIDE,
+    LayerCoverage,
+    Status,
+    change_reason,
+    coverage_frame,
+    coverage_of,
+    period_reason,
+)
+from gupgeo.dashboard._coverage import apply_coverage
 from gupgeo.errors import SchemaError
 from gupgeo.french import display_names
 from gupgeo.indicators import actions as _actions
@@ -36,8 +47,9 @@ from gupgeo.indicators import constats as _constats
 from gupgeo.indicators import degradations as _degradations
 from gupgeo.indicators import signalements as _signalements
 from gupgeo.indicators import tfpb as _tfpb
-from gupgeo.indicators._catalog import METHOD, TABLES
+from gupgeo.indicators._catalog import METHOD, TABLE_INFO, TABLES
 from gupgeo.indicators._common import (
+    EVOLUTION_COLUMNS,
     HORS_QPV,
     NAT_NS,
     TOTAL,
@@ -53,15 +65,6 @@ from gupgeo.publication import essp_mask
 
 logger = logging.getLogger(__name__)
 
-_DATE_COLUMNS = {
-    "signalements": "date_signalement",
-    "actions": "date",
-    "arrets_agents": "date_debut",
-    "reunions": "date",
-    "garanties": "date",
-    "constats": "date",
-}
-
 
 @dataclass(frozen=True)
 class DashboardConfig:
@@ -74,12 +77,16 @@ class DashboardConfig:
     ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
     (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
     (perimeter included; a line or polygon goes to the quartier holding most of it).
+    ``couverture`` declares the days a layer covers, ``{"garanties": ("2022-01-01",
+    "2024-12-31")}`` (both included), replacing the span of its dates: for rare events
+    whose last date is not the end of the data (see :mod:`gupgeo.coverage`).
     """
 
     degradations: DegradationConfig = field(default_factory=DegradationConfig)
     sources_proximite: ProximitySources = field(default_factory=ProximitySources)
     exclure_essp: bool = True
     attribuer: bool = True
+    couverture: Mapping[str, tuple[object, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +110,9 @@ class Dashboard:
         Method notes in French (definitions, what could not be computed and why).
     input_counts
         Layer → rows of the input dated within the period (for reconciliation).
+    coverages
+        Dated layer → the days its data covers (:class:`gupgeo.coverage.LayerCoverage`);
+        figures of periods it does not cover are NaN ("n.c."), see :attr:`coverage`.
     """
 
     period: Period
@@ -114,6 +124,7 @@ class Dashboard:
     sources: pd.DataFrame
     notes: tuple[str, ...]
     input_counts: Mapping[str, int]
+    coverages: Mapping[str, LayerCoverage] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -145,11 +156,38 @@ class Dashboard:
         """The quartier codes, in the order of the ``quartiers`` layer."""
         return tuple(c for c in self.names if c not in (HORS_QPV, TOTAL))
 
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """One row per dated layer: ``couche``, ``premiere_date``, ``derniere_date``,
+        ``origine`` and ``couverture_periode`` (couverte, partielle, non couverte)."""
+        return coverage_frame(self.coverages.values(), self.period)
+
+    def period_coverage(self, layer: str) -> Status | None:
+        """How the data of ``layer`` covers the period (None: layer without dates)."""
+        cov = self.coverages.get(layer)
+        return cov.status(self.period) if cov is not None else None
+
+    def missing_reason(self, table: str, column: str) -> str | None:
+        """Why ``table.column`` is n.c. because of the data's coverage (French), else None.
+
+        The whole period outside the layer's coverage, or, for a change against the
+        previous period, either period not entirely covered.
+        """
+        info = TABLE_INFO.get(table)
+        cov = self.coverages.get(info.layer) if info is not None else None
+        if cov is None:
+            return None
+        if cov.status(self.period) == OUTSIDE:
+            return period_reason(cov, self.period)
+        return change_reason(cov, self.period) if column in EVOLUTION_COLUMNS else None
+
     def reconciliation(self) -> pd.DataFrame:
         """For each count column: sum over quartiers + hors QPV, total, input rows.
 
         ``ok`` is true when the three agree. Every table is also checked for its
-        total row being the sum of the other rows (count tables only).
+        total row being the sum of the other rows (count tables only). A period the
+        layer does not cover has no counts (NaN): it is ``ok`` when no input row falls
+        in it.
         """
         rows = []
         for info in TABLES:
@@ -157,9 +195,10 @@ class Dashboard:
                 continue
             frame = self.tables[info.name]
             col = frame[info.count]
-            parts = float(col.drop(TOTAL).sum())
+            parts = float(col.drop(TOTAL).sum(min_count=1))
             total = float(col.loc[TOTAL])
             expected = self.input_counts.get(info.layer, np.nan)
+            blank = np.isnan(parts) and np.isnan(total) and expected == 0
             rows.append(
                 {
                     "tableau": info.name,
@@ -167,7 +206,7 @@ class Dashboard:
                     "quartiers_et_hors_qpv": parts,
                     "total": total,
                     "lignes_en_entree": expected,
-                    "ok": parts == total == expected,
+                    "ok": blank or parts == total == expected,
                 }
             )
         return pd.DataFrame(rows)
@@ -232,6 +271,24 @@ def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
         )
 
 
+def _communicable_constats(constats: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """The constats without those of an ESSP (or of unknown démarche), with a note."""
+    essp = essp_mask(constats)
+    if not essp.any():
+        return constats
+    if "demarche" in constats.columns:
+        notes.append(
+            f"constats : {int(essp.sum())} constat(s) d'ESSP ou de démarche non renseignée "
+            "exclu(s) (non communicables)."
+        )
+    else:
+        notes.append(
+            "constats : colonne demarche absente, tous exclus (un constat d'ESSP ne "
+            "pourrait pas être écarté)."
+        )
+    return constats.loc[~essp]
+
+
 def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> int:
     d = dates_ns(frame, column, layer=layer)
     return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
@@ -259,11 +316,14 @@ def build_dashboard(
         ``"month"``, ``"quarter"`` or ``"year"`` (French names accepted): the step of
         the series (monthly counts by category, backlog by age…).
     config
-        Dégradation mapping, proximity sources, ESSP exclusion.
+        Dégradation mapping, proximity sources, ESSP exclusion, declared coverage.
 
     Returns
     -------
     Dashboard
+        Figures of a period (or sub-period) that a layer's data does not cover are NaN
+        ("n.c."), never 0, and so is every change against a previous period not
+        entirely covered; the notes say why (:mod:`gupgeo.coverage`).
     """
     cfg = config or DashboardConfig()
     layers, provenance = _layers_of(territory_or_layers)
@@ -280,43 +340,16 @@ def build_dashboard(
     notes: list[str] = []
     if cfg.attribuer:
         _attribute_missing(used, notes)
-    if "constats" in used and cfg.exclure_essp and (essp := essp_mask(used["constats"])).any():
-        if "demarche" in used["constats"].columns:
-            notes.append(
-                f"constats : {int(essp.sum())} constat(s) d'ESSP ou de démarche non renseignée "
-                "exclu(s) (non communicables)."
-            )
-        else:
-            notes.append(
-                "constats : colonne demarche absente, tous exclus (un constat d'ESSP ne "
-                "pourrait pas être écarté)."
-            )
-        used["constats"] = used["constats"].loc[~essp]
+    # Coverage is read before the ESSP exclusion: it describes the data collected, and a
+    # covered period without any communicable constat counts 0.
+    declared = {name: LayerCoverage.declare(name, *span) for name, span in cfg.couverture.items()}
+    coverages = coverage_of(used, declared)
+    if "constats" in used and cfg.exclure_essp:
+        used["constats"] = _communicable_constats(used["constats"], notes)
 
-    built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
-    if "signalements" in used:
-        built.update(_signalement_tables(used["signalements"], zones, p, subs, cfg, notes))
-    for name, compute, series_ok in _small_layers(used, zones, f):
-        result, layer_notes = compute((p,))
-        notes.extend(layer_notes)
-        parts = _named(compute(subs)[0], name) if len(subs) > 1 and series_ok else {}
-        for table, whole in _named(result, name).items():
-            built[table] = (single(whole), parts.get(table))
-
-    for layer in dict.fromkeys(t.layer for t in TABLES if t.layer not in used):
-        notes.append(f"couche « {layer} » absente : ses tableaux ne sont pas produits.")
+    built = apply_coverage(_tables(used, zones, p, f, cfg, notes), coverages, p, subs, notes)
     counts = _input_counts(used, p)
-    sources = pd.DataFrame(
-        [
-            {
-                "couche": name,
-                "lignes": len(frame),
-                "lignes_dans_la_periode": counts.get(name, np.nan),
-                "provenance": _provenance(provenance.get(name)),
-            }
-            for name, frame in used.items()
-        ]
-    )
+    sources = _sources(used, counts, provenance)
     order = [t.name for t in TABLES if t.name in built]
     return Dashboard(
         period=p,
@@ -328,7 +361,32 @@ def build_dashboard(
         sources=sources,
         notes=tuple(dict.fromkeys([*METHOD, *notes])),
         input_counts=counts,
+        coverages=coverages,
     )
+
+
+def _tables(
+    used: Mapping[str, pd.DataFrame],
+    zones: Zones,
+    period: Period,
+    freq: Freq,
+    cfg: DashboardConfig,
+    notes: list[str],
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
+    """Every table of the layers present: (whole period, series by ``freq`` or None)."""
+    subs = period.split(freq)
+    built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
+    if "signalements" in used:
+        built.update(_signalement_tables(used["signalements"], zones, period, subs, cfg, notes))
+    for name, compute, series_ok in _small_layers(used, zones, freq):
+        result, layer_notes = compute((period,))
+        notes.extend(layer_notes)
+        parts = _named(compute(subs)[0], name) if len(subs) > 1 and series_ok else {}
+        for table, whole in _named(result, name).items():
+            built[table] = (single(whole), parts.get(table))
+    for layer in dict.fromkeys(t.layer for t in TABLES if t.layer not in used):
+        notes.append(f"couche « {layer} » absente : ses tableaux ne sont pas produits.")
+    return built
 
 
 def _signalement_tables(
@@ -390,15 +448,32 @@ def _small_layers(
 def _input_counts(used: Mapping[str, pd.DataFrame], period: Period) -> dict[str, int]:
     """Rows of each dated layer within the period (TFPB: rows of the years it touches)."""
     counts = {
-        name: _in_period(frame, _DATE_COLUMNS[name], period, name)
+        name: _in_period(frame, DATE_COLUMNS[name], period, name)
         for name, frame in used.items()
-        if name in _DATE_COLUMNS
+        if name in DATE_COLUMNS
     }
     if "tfpb" in used:
         years = range(period.start.year, (period.end - pd.Timedelta(nanoseconds=1)).year + 1)
         annee = pd.to_numeric(used["tfpb"]["annee"], errors="coerce")
         counts["tfpb"] = int(annee.isin(list(years)).sum())
     return counts
+
+
+def _sources(
+    used: Mapping[str, pd.DataFrame], counts: Mapping[str, int], provenance: Mapping[str, object]
+) -> pd.DataFrame:
+    """One row per layer used: rows, rows in the period, provenance."""
+    return pd.DataFrame(
+        [
+            {
+                "couche": name,
+                "lignes": len(frame),
+                "lignes_dans_la_periode": counts.get(name, np.nan),
+                "provenance": _provenance(provenance.get(name)),
+            }
+            for name, frame in used.items()
+        ]
+    )
 
 
 def _provenance(value: object) -> str:

@@ -156,6 +156,11 @@ METHOD: tuple[str, ...] = (
     "ancienneté : ≤ 4 semaines (28 jours), 4 à 8 semaines (29 à 56 jours), plus de 8 semaines.",
     "Évolution : comparaison avec la période précédente de même nature (année, trimestre ou "
     "mois précédent ; pour un intervalle, la même durée juste avant) ; vide si elle est à zéro.",
+    "Couverture : chaque couche datée couvre les jours de sa première à sa dernière date. Une "
+    "période est couverte si les données commencent au plus tard 7 jours après son début et "
+    "finissent au plus tôt 7 jours avant sa fin (un dixième de sa durée si elle est plus "
+    "courte). Hors de la couverture, les chiffres sont n.c. (non calculables), jamais 0 ; "
+    "l'évolution est n.c. si la période ou la précédente n'est pas entièrement couverte.",
     "Dégradations : signalements dont la sous-catégorie ou la catégorie correspond à un type "
     "de dégradation (mots-clés configurables).",
 )

@@ -267,15 +267,17 @@ def rates(zones: Zones, counts: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+EVOLUTION_COLUMNS: tuple[str, ...] = ("nb_periode_precedente", "evolution_nb", "evolution_pct")
+"""The columns :func:`change` adds: measured against the previous period."""
+
+
 def change(current: np.ndarray, previous: np.ndarray) -> dict[str, np.ndarray]:
     """Previous count, difference and change in % (NaN when the previous count is 0)."""
     cur = np.asarray(current, dtype="float64")
     prev = np.asarray(previous, dtype="float64")
-    return {
-        "nb_periode_precedente": np.rint(prev).astype(np.int64),
-        "evolution_nb": np.rint(cur - prev).astype(np.int64),
-        "evolution_pct": ratio(cur - prev, prev, scale=100.0),
-    }
+    values = (np.rint(prev).astype(np.int64), np.rint(cur - prev).astype(np.int64),
+              ratio(cur - prev, prev, scale=100.0))  # fmt: skip
+    return dict(zip(EVOLUTION_COLUMNS, values, strict=True))
 
 
 def attach_notes(frame: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import folium
 import pandas as pd
 
 from gupgeo.errors import GupgeoError
+from gupgeo.french import format_count, format_number
 from gupgeo.maps._assets import AssetBundle, copy_assets
 from gupgeo.maps._elements import MapFinish, MapSetup, RuntimeCall, ThemedGroup
 from gupgeo.maps._format import format_long_date_fr
@@ -229,11 +230,12 @@ class MapSizeReport:
 
     def __str__(self) -> str:
         def mb(n: int) -> str:
-            return f"{n / 1e6:.2f} Mo".replace(".", ",")
+            return f"{format_number(n / 1e6, 2)} Mo"
 
         rows = [f"Taille totale : {mb(self.total_bytes)} (bibliothèques : {mb(self.assets_bytes)})"]
         for name, size in sorted(self.layers.items(), key=lambda kv: -kv[1]):
-            rows.append(f"  {name} : {mb(size)} ({self.features.get(name, 0)} objets)")
+            count = format_count(self.features.get(name, 0))
+            rows.append(f"  {name} : {mb(size)} ({count} objets)")
         return "\n".join(rows)
 
 

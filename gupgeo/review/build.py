@@ -99,7 +99,7 @@ def review_operation(
     data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
     w = rd.windows(perimeter, data_start, data_end, int(months))
     pub = publish(t, publication)
-    notes = list(pub.notes)
+    notes = [*pub.notes, *rd.coverage_notes(t.layers, w)]
 
     sig = rd.layer_near(sig_layer, perimeter.geometry, buffer_m)
     sig = sig.assign(date_signalement=pd.to_datetime(sig["date_signalement"], errors="coerce"))

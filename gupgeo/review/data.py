@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from gupgeo.coverage import COVERED, LayerCoverage, coverage_of, coverage_words
 from gupgeo.crs import WORK_CRS, to_work_crs
 from gupgeo.errors import InputFileError, InputNotFoundError, SchemaError
 from gupgeo.schemas import normalise_name
@@ -27,6 +28,8 @@ from gupgeo.territory import Territory
 PERIMETRE = "périmètre"
 ABORDS = "abords"
 ZONES = (PERIMETRE, ABORDS)
+REVIEWED_LAYERS = ("signalements", "constats", "garanties")
+"""The dated layers a review reads: their coverage is written in its method."""
 
 CONSTRAINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("pave", "point_d_apport", "conteneur", "colonne"),
@@ -215,6 +218,26 @@ def windows(
         return Windows(before[0], after[1], d, before, after, data_end, data_start)
     start = max(data_end - pd.DateOffset(months=months), data_start)
     return Windows(start, data_end, None, None, None, data_end, data_start)
+
+
+def coverage_notes(layers: Mapping[str, pd.DataFrame], w: Windows) -> list[str]:
+    """What the data covers (French): each dated layer's first and last date, and the
+    quarters of the chart the window only partly covers (their bars are partial)."""
+    from gupgeo.indicators._periods import parse_period
+
+    covered = [c for c in coverage_of(layers).values() if c.layer in REVIEWED_LAYERS]
+    notes = [f"Couverture des données : {coverage_words(covered)}."] if covered else []
+    window = LayerCoverage("fenêtre", w.start, w.end - pd.Timedelta(days=1))
+    quarters = pd.period_range(w.start, w.end - pd.Timedelta(days=1), freq="Q")
+    labels = [f"{q.year}-T{q.quarter}" for q in quarters]
+    partial = [lab for lab in labels if window.status(parse_period(lab)) != COVERED]
+    if partial:
+        notes.append(
+            f"Signalements par trimestre : {', '.join(partial)} en partie seulement dans la "
+            f"fenêtre (du {w.start:%d/%m/%Y} au {w.end - pd.Timedelta(days=1):%d/%m/%Y}) : "
+            "barres partielles."
+        )
+    return notes
 
 
 def months_between(start: pd.Timestamp, end: pd.Timestamp) -> float:

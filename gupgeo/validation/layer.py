@@ -31,7 +31,7 @@ from pyproj import CRS, Transformer
 
 from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
 from gupgeo.dates import EXPECTED_DATE, parse_dates
-from gupgeo.french import format_count
+from gupgeo.french import format_count, geometry_type, validity_reason
 from gupgeo.readers._raw import RawLayer
 from gupgeo.schemas import LayerSchema, normalise_name
 from gupgeo.validation.report import LayerReport
@@ -473,7 +473,10 @@ def _check_geometries(
     if wrong.any():
         pos = np.flatnonzero(wrong)
         allowed = " ou ".join(_KIND_FR[k] for k in schema.geometry)
-        msgs = [f"géométrie de type {_TYPE_NAMES[types[p]]} ; attendu : {allowed}" for p in pos]
+        msgs = [
+            f"géométrie de type {geometry_type(_TYPE_NAMES[types[p]])} ; attendu : {allowed}"
+            for p in pos
+        ]
         rej.add(pos, msgs)
         _list(report, "rejet", pos, msgs, labels, "type de géométrie inattendu")
 
@@ -482,7 +485,7 @@ def _check_geometries(
         pos = np.flatnonzero(check)
         valid = shapely.is_valid(geoms[pos])
         for p in pos[~valid]:
-            reason = shapely.is_valid_reason(geoms[p])
+            reason = validity_reason(shapely.is_valid_reason(geoms[p]))
             geoms[p] = _repair(geoms[p], kinds[p])
             report.add(
                 "réparation",
