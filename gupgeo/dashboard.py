@@ -49,7 +49,7 @@ from gupgeo.indicators._common import (
 from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
-from gupgeo.publication import essp_mask
+from gupgeo.publication import cites_essp, essp_mask
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,11 @@ _DATE_COLUMNS = {
 class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
-    ``exclure_essp`` drops constats whose ``demarche`` is an ESSP (legally not
-    communicable) or unknown, and every constat when there is no ``demarche`` column,
-    before counting, since dashboards are shared with partners (the rule of
-    :func:`gupgeo.publication.essp_mask`).
+    ``exclure_essp`` drops, before counting, the constats of an ESSP (legally not
+    communicable: démarche, identifier or wording citing one, or an unknown démarche;
+    every constat when there is no ``demarche`` column) and the actions whose texts
+    cite one, since dashboards are shared with partners (the rule of
+    :func:`gupgeo.publication.essp_mask` and :func:`gupgeo.publication.cites_essp`).
     ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
     (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
     (perimeter included; a line or polygon goes to the quartier holding most of it).
@@ -326,6 +327,9 @@ def dashboard(
                 "pourrait pas être écarté)."
             )
         used["constats"] = used["constats"].loc[~essp]
+    if "actions" in used and cfg.exclure_essp and (cited := cites_essp(used["actions"])).any():
+        notes.append(f"actions : {int(cited.sum())} action(s) citant une ESSP exclue(s).")
+        used["actions"] = used["actions"].loc[~cited]
 
     built: dict[str, tuple[pd.DataFrame, pd.DataFrame | None]] = {}
     if "signalements" in used:

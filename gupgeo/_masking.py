@@ -1,0 +1,405 @@
+"""Masking of personal data and local paths in free text, in linear time.
+
+Each finder below is a regular expression whose every quantifier is bounded, so the
+work per starting position is bounded and a cell is scanned in time proportional to
+its length (the unbounded ``[\\w.+-]+@…`` of earlier versions took 10 s on one
+50,000-character cell). Finders report spans on the original text; overlapping spans
+are merged and replaced by one token, so the rest of the text stays readable.
+
+A text longer than ``max_chars`` is scanned on its first ``max_chars + MARGIN``
+characters only and cut at ``max_chars`` with "…": every maskable item is shorter
+than :data:`MARGIN`, so an item starting before the cut is seen whole and masked
+whole; an item crossing the cut is dropped with the rest of the text.
+
+:func:`mask_series` applies it to a column (each distinct value once);
+:mod:`gupgeo.publication` decides which columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import PureWindowsPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gupgeo._essp import ESSP_MENTION
+
+NAME_TOKEN = "[nom masqué]"
+PHONE_TOKEN = "[téléphone masqué]"
+EMAIL_TOKEN = "[courriel masqué]"
+PLATE_TOKEN = "[plaque masquée]"
+IBAN_TOKEN = "[IBAN masqué]"
+NIR_TOKEN = "[NIR masqué]"
+PATH_TOKEN = "[chemin masqué]"
+ESSP_TOKEN = "[étude masquée]"  # must not itself read as an ESSP mention
+ELLIPSIS = "…"
+MARGIN = 1200
+"""Characters scanned past the cut: longer than any maskable item (the longest, a
+Windows path, is at most 1,100 characters)."""
+
+Span = tuple[int, int, str]
+
+# --- phones ------------------------------------------------------------------------------
+_S = r"[ \t\u00a0\u202f.\-]"  # what people put between the digits of a phone number
+_PHONE = re.compile(
+    # national: ten digits in a row, or 0X then four pairs each after 1-3 separators
+    rf"(?<![\d+])0[1-9](?:\d{{8}}|(?:{_S}{{1,3}}\d{{2}}){{4}})(?!\d)"
+    # +33 / 0033, optional (0), optional stray 0, then 9 digits in any spacing
+    rf"|(?:\+|(?<!\d)00){_S}{{0,2}}33{_S}{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}})?"
+    rf"(?:0{_S}{{0,2}})?[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
+    # (0)6 98 76 54 32
+    rf"|\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
+    # other countries: +CC then 8 to 12 digits
+    rf"|\+(?!33)[1-9]\d{{0,2}}{_S}{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}})?"
+    rf"\d(?:{_S}{{0,3}}\d){{7,11}}(?!\d)"
+)
+
+# --- e-mails -----------------------------------------------------------------------------
+_LOCAL = re.compile(r"[\w+\-]{1,64}(?:\s{0,2}\.\s{0,2}[\w+\-]{1,64}){0,4}")
+_LOCAL_MAX = 64 + 4 * (2 + 1 + 2 + 64)
+_AT = (
+    r"(?:\s{0,3}@\s{0,3}"
+    r"|\s{0,3}[(\[{<]\s{0,2}(?i:at|arobase|chez)\s{0,2}[)\]}>]\s{0,3}"
+    r"|\s{1,3}(?i:arobase)\s{1,3})"
+)
+_TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io)\b"
+_DOT = (
+    r"(?:\s?\.\s?"
+    r"|\s{0,2}[(\[{<]\s{0,2}(?i:dot|point)\s{0,2}[)\]}>]\s{0,2}"
+    rf"|\s{{1,2}}(?i:dot|point)\s{{1,2}}(?={_TLD}))"
+)
+# The at-sign and the domain; the local part is then read backwards from the at-sign,
+# so a long run of letters before an "@" is read once, not once per letter.
+_AT_DOMAIN = re.compile(rf"{_AT}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,63}}){{1,6}}")
+
+
+def _email_spans(text: str) -> Iterator[Span]:
+    for m in _AT_DOMAIN.finditer(text):
+        at = m.start()
+        local = _LOCAL.match(text[max(0, at - _LOCAL_MAX) : at][::-1])
+        if local is not None:
+            yield at - local.end(), m.end(), EMAIL_TOKEN
+
+
+# --- plates, IBAN, NIR -------------------------------------------------------------------
+_L = "[A-HJ-NP-TV-Z]"  # letters of the SIV plates (no I, O, U)
+_PLATE = re.compile(
+    rf"(?<![\w\-]){_L}{{2}}[ \-]?\d{{3}}[ \-]?{_L}{{2}}(?![\w\-])"  # AB-123-CD (since 2009)
+    r"|(?<![\w\-])[a-z]{2}-\d{3}-[a-z]{2}(?![\w\-])"  # ab-123-cd
+    r"|(?<![\w\-])\d{1,4}[ \-]?[A-Z]{2,3}[ \-]?(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"  # 123 ABC 37
+    r"|(?<![\w\-])\d{3,4}[ \-]?[A-GJ-Z][ \-]?(?:\d{2}|2[AB])(?![\w\-])"  # 1234 A 37
+)
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z]{2}|[a-z]{2})\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}"
+    r"(?:[ \-]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+)
+_N = r"[ .\-\u00a0\u202f]?"
+_NIR = re.compile(
+    rf"(?<![\w])[12378]{_N}\d{{2}}{_N}(?:0[1-9]|1[0-2]|[2-9]\d){_N}(?:\d{{2}}|2[AB])"
+    rf"{_N}\d{{3}}{_N}\d{{3}}(?:{_N}\d{{2}})?(?![\w])"
+)
+
+# --- local paths -------------------------------------------------------------------------
+_PATH = re.compile(
+    r"(?i:file):/{1,3}[^\s\"'<>]{1,1000}"
+    r"|(?<![\w.~/\\-])[A-Za-z]:[\\/](?:[^\\/:*?\"<>|\r\n]{1,255}(?=[\\/])[\\/]){0,3}"
+    r"[^\s\\/:*?\"<>|]{0,255}"
+    r"|\\\\[^\s\\\"<>|]{1,255}\\[^\s\"<>|]{0,800}"
+    r"|(?<![\w.~/\\-])~?/[\w.@+\-]{1,255}/[^\s\"'<>|]{0,800}"
+    r"|(?<![\w.~/\\-])~[\\/][^\s\"'<>|]{1,800}"
+)
+
+# --- names -------------------------------------------------------------------------------
+_UP = "A-ZÀ-ÖØ-Þ"
+_WORD = r"(?:[dDlL]['’]\s{0,2})?[^\W\d_][\w'’\-]{0,40}\.?"
+_WORDS = rf"(?P<words>{_WORD}(?:\s{{1,3}}{_WORD}){{0,4}})"
+# Civilities after which the name may be in lower case ("mme durand"), any case.
+_STRONG = re.compile(
+    r"(?<![\w.'’\-])(?i:madame|monsieur|mademoiselle|mesdames|messieurs|mmes|mme|mlles|mlle"
+    r"|mrs|mr)\.?(?=\s{1,3}" + _WORDS + ")"
+)
+# Civilities that are also ordinary words or letters: only before a capitalised name.
+_WEAK = re.compile(
+    r"(?<![\w.'’\-])(?:M|MM|Me|Dr|Pr|(?i:docteur|professeur|ma[iî]tre))\.?"
+    rf"(?:(?=\s{{1,3}}{_WORDS})|(?<=\.)(?=(?P<glued>[{_UP}][\w'’\-]{{0,40}})))"
+)
+# "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand".
+_TRIGGER = re.compile(
+    r"(?<![\w])(?i:(?:signal|d[ée]clar|rapport|transmis|envoy|d[ée]pos)[ée]?e?s?\s{1,3}par"
+    r"|(?:plainte|r[ée]clamation|appel|courrier|message|t[ée]moignage)s?\s{1,3}(?:de\b|d['’])"
+    r"|(?:contact|d[ée]clarante?|t[ée]moin|demandeu(?:r|se)|requ[ée]rante?)\s{0,2}:)"
+    r"(?=\s{0,3}" + _WORDS + ")"
+)
+_PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
+_ARTICLES = frozenset({"le", "la", "les", "l"})
+_STOP = frozenset(
+    {
+        # grammar words
+        "a", "au", "aux", "avec", "ce", "ces", "cette", "dans", "de", "des", "du", "elle",
+        "en", "est", "et", "il", "ils", "je", "l", "la", "le", "les", "leur", "ma", "mais",
+        "me", "mes", "mon", "ne", "nous", "on", "ou", "par", "pas", "pour", "qu", "que",
+        "qui", "s", "sa", "sans", "se", "ses", "si", "son", "sur", "un", "une", "vous",
+        "votre", "vos", "y", "the", "avait", "etait", "sera", "dit", "indique", "signale",
+        "souhaite", "souhaiterait", "demande", "precise", "explique", "habite", "reside",
+        "appelle", "rappelle", "voudrait", "aimerait", "pense", "trouve", "constate",
+        "declare", "vit", "vient", "passe", "attend", "refuse", "accepte",
+        # functions and roles, not names
+        "maire", "adjoint", "adjointe", "prefet", "prefete", "directeur", "directrice",
+        "president", "presidente", "depute", "deputee", "senateur", "senatrice", "gardien",
+        "gardienne", "conseiller", "conseillere", "commissaire", "procureur", "juge",
+        "ministre", "chef", "responsable", "agent", "agente", "habitant", "habitante",
+        "locataire", "riverain", "riveraine", "voisin", "voisine", "ouvrage", "oeuvre",
+        "œuvre", "madame", "monsieur", "mme", "mr", "inconnu", "inconnue", "anonyme",
+        # places and bodies met after "plainte de", "signalé par"
+        "rue", "avenue", "av", "place", "allee", "boulevard", "bd", "quai", "impasse",
+        "chemin", "route", "square", "cite", "residence", "batiment", "bat",
+        "escalier", "mairie", "ville", "metropole", "tours", "habitat", "service",
+        "services", "police", "gendarmerie", "bailleur", "association", "collectif",
+        "conseil", "comite", "centre", "ecole", "college", "lycee", "telephone", "mail",
+        "courriel", "courrier", "internet", "application", "appli",
+    }
+)  # fmt: skip
+_TITLES = frozenset(
+    {"maire", "prefet", "prefete", "directeur", "directrice", "president", "presidente"}
+)
+
+
+def _key(word: str) -> str:
+    word = word.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+    return text.strip("'’-")
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+_APOSTROPHE = re.compile(r"([dDlL])['’]\s*(.+)")
+
+
+def _name_end(words: str, *, lower_ok: bool) -> int:
+    """Characters of ``words`` (words separated by spaces) that form a name, 0 if none.
+
+    A name is: optional particles (de, du, des, de la, d', de l'), a word that is
+    neither a grammar word, a function nor a place, then more capitalised words
+    (particles allowed), five words at most. ``lower_ok``: the first word may be in
+    lower case (after "mme", "madame"…), and is then the whole name. A capitalised
+    article starts a name only before another capitalised word ("Le Gall", not
+    "le Maire").
+    """
+    tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", words)][:5]
+    end, n_names, i = 0, 0, 0
+    while i < len(tokens):
+        start, word = tokens[i]
+        key = _key(word)
+        if key in _PARTICLES:
+            i += 2 if key == "de" and i + 1 < len(tokens) and _key(tokens[i + 1][1]) == "la" else 1
+            continue
+        elided = _APOSTROPHE.match(word)
+        core = (elided.group(2) if elided else word).rstrip(".")
+        sentence_end = word.endswith(".") and len(core) > 1  # "Durand." ends, "P." goes on
+        core_key = _key(core)
+        if not elided and core_key in _ARTICLES:
+            following = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+            if _is_cap(word) and _is_cap(following) and _key(following) not in _STOP:
+                end, n_names, i = start + len(word), n_names + 1, i + 1
+                continue
+            break
+        if core_key in _STOP or not core[:1].isalpha():
+            break
+        capitalised = _is_cap(core)
+        if not capitalised and (n_names or not lower_ok):
+            break
+        end, n_names, i = start + len(word) - sentence_end, n_names + 1, i + 1
+        if not capitalised or sentence_end:
+            break
+    return end
+
+
+def _civility_spans(text: str, pattern: re.Pattern[str], *, lower_ok: bool) -> Iterator[Span]:
+    for m in pattern.finditer(text):
+        glued = m.group("glued") if "glued" in pattern.groupindex else None
+        if glued:
+            if _key(glued) not in _STOP:
+                yield m.start(), m.end("glued"), NAME_TOKEN
+            continue
+        words = m.group("words")
+        if words is None:
+            continue
+        length = _name_end(words, lower_ok=lower_ok)
+        if length:
+            yield m.start(), m.start("words") + length, NAME_TOKEN
+
+
+def _trigger_spans(text: str) -> Iterator[Span]:
+    for m in _TRIGGER.finditer(text):
+        length = _name_end(m.group("words"), lower_ok=False)
+        if length:
+            yield m.start("words"), m.start("words") + length, NAME_TOKEN
+
+
+def _simple(pattern: re.Pattern[str], token: str) -> Callable[[str], Iterator[Span]]:
+    def find(text: str) -> Iterator[Span]:
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), token
+
+    return find
+
+
+_DIGIT = re.compile(r"\d")
+_PATH_HINT = re.compile(r"[/\\~]")
+_ALWAYS = re.compile(r"")
+
+# (a quick test that the text may hold the item, the finder)
+_FINDERS: tuple[tuple[re.Pattern[str], Callable[[str], Iterator[Span]]], ...] = (
+    (_ALWAYS, _email_spans),
+    (_PATH_HINT, _simple(_PATH, PATH_TOKEN)),
+    (_DIGIT, _simple(_IBAN, IBAN_TOKEN)),
+    (_DIGIT, _simple(_NIR, NIR_TOKEN)),
+    (_DIGIT, _simple(_PHONE, PHONE_TOKEN)),
+    (_DIGIT, _simple(_PLATE, PLATE_TOKEN)),
+    (_ALWAYS, _simple(ESSP_MENTION, ESSP_TOKEN)),
+    (_ALWAYS, lambda text: _civility_spans(text, _STRONG, lower_ok=True)),
+    (_ALWAYS, lambda text: _civility_spans(text, _WEAK, lower_ok=False)),
+    (_ALWAYS, _trigger_spans),
+)
+
+
+def spans(text: str) -> list[Span]:
+    """Spans ``(start, end, token)`` to mask in ``text``, merged, in order."""
+    found = sorted(
+        (s for hint, find in _FINDERS if hint.search(text) for s in find(text)),
+        key=lambda s: (s[0], -s[1]),
+    )
+    merged: list[Span] = []
+    for start, end, token in found:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, token))
+    return merged
+
+
+def mask(text: str, *, max_chars: int | None = None) -> str:
+    """``text`` with personal data, local paths and ESSP mentions masked, cut at
+    ``max_chars`` characters (ending with "…") when longer.
+
+    Examples
+    --------
+    >>> mask("Plainte de Jean Zorglub (06 98 76 54 32)")
+    'Plainte de [nom masqué] ([téléphone masqué])'
+    >>> mask("mme durand, le 12/03/2024 : 1 234,50 €")
+    '[nom masqué], le 12/03/2024 : 1 234,50 €'
+    >>> mask("abcdef " * 3, max_chars=10)
+    'abcdef ab…'
+    """
+    cut = max_chars is not None and len(text) > max_chars
+    if cut and max_chars is not None:
+        text = text[: max_chars + MARGIN]
+    text = unicodedata.normalize("NFC", text)
+    limit = max(0, (max_chars or 1) - 1) if cut else len(text)
+    out: list[str] = []
+    pos, stop = 0, limit
+    for start, end, token in spans(text):
+        if start >= limit:
+            break
+        if end > limit and cut:  # an item across the cut goes with the rest
+            stop = start
+            break
+        out += (text[pos:start], token)
+        pos = end
+    if not cut:
+        return "".join([*out, text[pos:]])
+    return "".join([*out, text[pos : max(pos, stop)], ELLIPSIS])
+
+
+def _as_text(value: Any) -> Any:
+    """Values a cell may keep as is (missing, numbers, dates), others as text."""
+    if value is None or isinstance(value, str | bool | int | float | np.number | np.bool_):
+        return value
+    if isinstance(value, dt.date | dt.time | dt.timedelta | pd.Timestamp | pd.Timedelta):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return value
+    return str(value)
+
+
+def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:
+    """:func:`mask` on every text cell (each distinct value once); also returns how many
+    cells were cut. Missing values, numbers and dates are kept; categories become text."""
+    cells = values.astype("object") if isinstance(values.dtype, pd.CategoricalDtype) else values
+    try:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        distinct = list(uniques)
+    except TypeError:  # unhashable cells (lists, dicts)
+        distinct = [_as_text(v) for v in cells.astype("object")]
+        codes = np.arange(len(distinct))
+    uses = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    cut = 0
+    masked = np.empty(len(distinct) + 1, dtype=object)
+    masked[-1] = None  # the missing values (code -1)
+    for i, value in enumerate(distinct):
+        value = _as_text(value)
+        if isinstance(value, str):
+            if max_chars is not None and len(value) > max_chars:
+                cut += int(uses[i])
+            value = mask(value, max_chars=max_chars)
+        masked[i] = value
+    result = masked[codes]
+    if len(result) and (codes == -1).any():
+        result[codes == -1] = cells.to_numpy(dtype=object)[codes == -1]
+    dtype = values.dtype if _keeps_dtype(values.dtype) else object
+    return pd.Series(result, index=values.index, name=values.name, dtype=dtype), cut
+
+
+def _keeps_dtype(dtype: Any) -> bool:
+    return dtype is not np.dtype(object) and pd.api.types.is_string_dtype(dtype)
+
+
+def is_text_like(values: pd.Series) -> bool:
+    """Whether a column holds text (string dtype, text in an object column, or text
+    categories): the columns :mod:`gupgeo.publication` masks or drops."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return is_text_like(pd.Series(dtype.categories))
+    if dtype is not np.dtype(object):
+        return bool(pd.api.types.is_string_dtype(dtype))
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    return kind not in _NOT_TEXT
+
+
+_NOT_TEXT = frozenset(
+    {"integer", "floating", "decimal", "boolean", "datetime", "datetime64", "date",
+     "timedelta", "timedelta64", "time", "period", "interval", "mixed-integer-float", "empty"}
+)  # fmt: skip
+
+
+def source_label(source: Any) -> str:
+    """A source as shown in shared outputs: file names only, never their folders.
+
+    Examples
+    --------
+    >>> source_label("/home/anne/gup/signalements.csv + C:\\\\Données\\\\sig_2.csv")
+    'signalements.csv + sig_2.csv'
+    """
+    parts = [p.strip() for p in str(source).split(" + ")]
+    names = [mask(PureWindowsPath(p.rstrip("/\\")).name or "source") for p in parts if p]
+    return " + ".join(names)
+
+
+def shared_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """Provenance records with their ``source`` reduced by :func:`source_label`."""
+    out: dict[str, Any] = {}
+    for name, record in provenance.items():
+        if dataclasses.is_dataclass(record) and hasattr(record, "source"):
+            out[name] = dataclasses.replace(record, source=source_label(record.source))  # type: ignore[type-var]
+        else:
+            out[name] = source_label(record)
+    return out
