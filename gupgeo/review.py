@@ -15,11 +15,13 @@ prevention upstream of every operation, and to check that investments last.
 
 Everything goes into one HTML file (:meth:`OperationReview.save`) that opens
 offline. The publication profile applies (``partenaires`` by default: no personal
-data, no ESSP findings).
+data, no ESSP findings): the territory is published first
+(:func:`gupgeo.publication.sanitise`) and every table, title and map is built from it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,14 @@ import pandas as pd
 from gupgeo import _review_data as rd
 from gupgeo._attributed import attributed_territory
 from gupgeo.errors import SchemaError
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, check_profile, publish
+from gupgeo.publication import (
+    GRID_CELL_M,
+    MAX_TEXT_CHARS,
+    aggregate_to_grid,
+    check_profile,
+    sanitise,
+    scrub_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +162,12 @@ def review_operation(
         raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
     if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
         raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
-    t = attributed_territory(territory)
+    pub = sanitise(attributed_territory(territory), publication)  # the one publication step
+    t = pub.territory()
     perimeter = rd.resolve_perimeter(t, operation)
+    if publication != "interne":  # a perimeter file brings its own name
+        name = scrub_text(pd.Series([perimeter.name]), max_chars=MAX_TEXT_CHARS).iloc[0]
+        perimeter = dataclasses.replace(perimeter, name=str(name))
     sig_layer = t.get("signalements")
     if not isinstance(sig_layer, gpd.GeoDataFrame):
         raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
@@ -164,7 +177,6 @@ def review_operation(
     data_start = pd.Timestamp(dates.min()).normalize()
     data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
     w = rd.windows(perimeter, data_start, data_end, int(months))
-    pub = publish(t, publication)
     notes = list(pub.notes)
 
     sig = rd.layer_near(sig_layer, perimeter.geometry, buffer_m)
@@ -172,8 +184,14 @@ def review_operation(
     by_cat = rd.by_category(sig, w)
     by_quarter = rd.by_quarter(sig, w)
     ba = rd.before_after(sig[(sig["zone"] == rd.PERIMETRE).to_numpy()], w)
-    constats = _constats(pub.layers.get("constats"), perimeter, buffer_m)
+    constats = _constats(
+        pub.layers.get("constats") if publication != "public" else None, perimeter, buffer_m
+    )
     if publication == "public":
+        notes.append(
+            f"signalements : publiés en carreaux de {GRID_CELL_M:g} m, effectifs inférieurs à "
+            f"{pub.secret_threshold} couverts par le secret."
+        )
         notes.append("constats : profil public, seuls leurs nombres par thème sont publiés.")
     equipements = rd.layer_near(pub.layers.get("equipements"), perimeter.geometry, buffer_m)
     if len(equipements):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from gupgeo.atlas._prepare import AtlasData
 from gupgeo.atlas._svg import Frame, SvgMap
 from gupgeo.atlas.options import INDICATORS
 from gupgeo.indicators._catalog import column_unit
+from gupgeo.publication import scrub_text
 
 COMPARISON: tuple[tuple[str, str, str], ...] = (
     ("signalements", "nb_signalements", "Signalements"),
@@ -150,6 +152,9 @@ def write_index(
         for p in data.pages
     ]  # fmt: skip
     failures = [r for r in results if not r.ok]
+    if s.publication != "interne":  # an error message may carry a local path or a label
+        failures = [dataclasses.replace(r, error=scrub_text(pd.Series([r.error])).iloc[0])
+                    for r in failures]  # fmt: skip
     sources = data.db.sources
     source_rows = []
     for record in sources.to_dict("records"):

@@ -19,6 +19,7 @@ from gupgeo.maps.signalements import (
 )
 from gupgeo.publication import (
     SECRET_THRESHOLD,
+    KeepColumns,
     aggregate_to_zones,
     check_profile,
     layers_of,
@@ -44,6 +45,7 @@ def map_territory(
     signalements_views: Sequence[str] = SIGNALEMENT_VIEWS,
     heat_weight: str | None = None,
     keep_description: bool = False,
+    keep_columns: KeepColumns = None,
     aggregate: Literal["grille", "quartier"] = "grille",
     cell_size_m: float = 200.0,
     secret_threshold: int = SECRET_THRESHOLD,
@@ -69,6 +71,9 @@ def map_territory(
         ``public`` the points become counts per cell or quartier whatever is chosen.
     heat_weight
         Numeric column weighting the heatmap.
+    keep_description, keep_columns
+        Free-text columns shown in ``partenaires`` and ``public`` (masked; see
+        :func:`gupgeo.publication.publish`): by default only the labels of each layer.
 
     Examples
     --------
@@ -94,6 +99,7 @@ def map_territory(
         {name: available[name] for name in wanted},
         publication,
         keep_description=keep_description,
+        keep_columns=keep_columns,
         aggregate=aggregate,
         cell_size_m=cell_size_m,
         secret_threshold=secret_threshold,
