@@ -54,8 +54,17 @@ _UNKNOWN = frozenset(
 )  # fmt: skip
 
 
+_KEYS = ("ssp", "dsp", "s.s", "s. s", "uret", "ûret", "ùret", "üret", "curit")
+"""Every mention holds one of these (in lower case): texts without any are not searched."""
+
+
 def _folded(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
+
+
+def might_mention_essp(lower_text: str) -> bool:
+    """A quick test on a lower-case text: False means it cannot cite an ESSP."""
+    return any(key in lower_text for key in _KEYS)
 
 
 def mentions_essp(value: Any) -> bool:
@@ -66,7 +75,10 @@ def mentions_essp(value: Any) -> bool:
     >>> [mentions_essp(v) for v in ("voir ESSP-01", "Diagnostic Surete", "marche", None)]
     [True, True, False, False]
     """
-    return isinstance(value, str) and ESSP_MENTION.search(_folded(value)) is not None
+    if not isinstance(value, str):
+        return False
+    folded = _folded(value)
+    return might_mention_essp(folded.lower()) and ESSP_MENTION.search(folded) is not None
 
 
 def _key(value: str) -> str:

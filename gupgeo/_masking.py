@@ -21,14 +21,14 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import PureWindowsPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gupgeo._essp import ESSP_MENTION
+from gupgeo._essp import ESSP_MENTION, might_mention_essp
 
 NAME_TOKEN = "[nom masqué]"
 PHONE_TOKEN = "[téléphone masqué]"
@@ -39,102 +39,129 @@ NIR_TOKEN = "[NIR masqué]"
 PATH_TOKEN = "[chemin masqué]"
 ESSP_TOKEN = "[étude masquée]"  # must not itself read as an ESSP mention
 ELLIPSIS = "…"
-MARGIN = 1200
-"""Characters scanned past the cut: longer than any maskable item (the longest, a
-Windows path, is at most 1,100 characters)."""
+MARGIN = 600
+"""Characters scanned past the cut: more than the longest maskable item (an e-mail, at
+most about 500 characters; a path at most 410)."""
 
 Span = tuple[int, int, str]
 
+# Every pattern starts with a character or a class of characters (the "not preceded by"
+# checks come just after, as lookbehinds over that first character): the regular
+# expression engine then jumps from candidate to candidate instead of trying every
+# position, which keeps masking cheap on long texts.
+
 # --- phones ------------------------------------------------------------------------------
 _S = r"[ \t\u00a0\u202f.\-]"  # what people put between the digits of a phone number
+_ZERO = rf"\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}"  # the "(0)" of "+33 (0)6…"
+_NINE = rf"(?:{_ZERO})?(?:0{_S}{{0,2}})?[1-9](?:{_S}{{0,3}}\d){{8}}"  # after +33 / 0033
 _PHONE = re.compile(
-    # national: ten digits in a row, or 0X then four pairs each after 1-3 separators
-    rf"(?<![\d+])0[1-9](?:\d{{8}}|(?:{_S}{{1,3}}\d{{2}}){{4}})(?!\d)"
-    # +33 / 0033, optional (0), optional stray 0, then 9 digits in any spacing
-    rf"|(?:\+|(?<!\d)00){_S}{{0,2}}33{_S}{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}})?"
-    rf"(?:0{_S}{{0,2}})?[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
+    # national: ten digits in a row, or 0X then four pairs each after 1-3 separators;
+    # 0033 then nine digits in any spacing
+    rf"0(?<![\d+]0)(?:[1-9](?:\d{{8}}|(?:{_S}{{1,3}}\d{{2}}){{4}})|0{_S}{{0,2}}33{_S}{{0,3}}{_NINE})"
+    rf"(?!\d)"
+    # +33, then other countries: +CC and 8 to 12 digits
+    rf"|\+(?:{_S}{{0,2}}33{_S}{{0,3}}{_NINE}"
+    rf"|(?!33)[1-9]\d{{0,2}}{_S}{{0,3}}(?:{_ZERO})?\d(?:{_S}{{0,3}}\d){{7,11}})(?!\d)"
     # (0)6 98 76 54 32
     rf"|\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
-    # other countries: +CC then 8 to 12 digits
-    rf"|\+(?!33)[1-9]\d{{0,2}}{_S}{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}})?"
-    rf"\d(?:{_S}{{0,3}}\d){{7,11}}(?!\d)"
 )
 
 # --- e-mails -----------------------------------------------------------------------------
-_LOCAL = re.compile(r"[\w+\-]{1,64}(?:\s{0,2}\.\s{0,2}[\w+\-]{1,64}){0,4}")
-_LOCAL_MAX = 64 + 4 * (2 + 1 + 2 + 64)
-_AT = (
-    r"(?:\s{0,3}@\s{0,3}"
-    r"|\s{0,3}[(\[{<]\s{0,2}(?i:at|arobase|chez)\s{0,2}[)\]}>]\s{0,3}"
-    r"|\s{1,3}(?i:arobase)\s{1,3})"
-)
+_LOCAL = re.compile(r"[\w+\-]{1,64}(?:\s{0,2}\.\s{0,2}[\w+\-]{1,40}){0,3}")
+_LOCAL_MAX = 64 + 3 * (2 + 1 + 2 + 40)
 _TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io)\b"
 _DOT = (
     r"(?:\s?\.\s?"
     r"|\s{0,2}[(\[{<]\s{0,2}(?i:dot|point)\s{0,2}[)\]}>]\s{0,2}"
     rf"|\s{{1,2}}(?i:dot|point)\s{{1,2}}(?={_TLD}))"
 )
-# The at-sign and the domain; the local part is then read backwards from the at-sign,
-# so a long run of letters before an "@" is read once, not once per letter.
-_AT_DOMAIN = re.compile(rf"{_AT}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,63}}){{1,6}}")
+_DOMAIN = rf"\s{{0,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{1,4}}"
+_BRACKETED = r"\s{0,2}(?i:at|arobase|chez)\s{0,2}"
+# The at-sign (or "(at)", "[at]", " arobase ") and the domain; the local part is then
+# read backwards from it, so a long run of letters before an "@" is read once.
+_AT_DOMAIN = re.compile(
+    rf"(?:@|\({_BRACKETED}\)|\[{_BRACKETED}\]|\{{{_BRACKETED}\}}|<{_BRACKETED}>"
+    rf"|a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
+)
 
 
 def _email_spans(text: str) -> Iterator[Span]:
     for m in _AT_DOMAIN.finditer(text):
-        at = m.start()
-        local = _LOCAL.match(text[max(0, at - _LOCAL_MAX) : at][::-1])
+        end_local = m.start()
+        while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
+            end_local -= 1
+        local = _LOCAL.match(text[max(0, end_local - _LOCAL_MAX) : end_local][::-1])
         if local is not None:
-            yield at - local.end(), m.end(), EMAIL_TOKEN
+            yield end_local - local.end(), m.end(), EMAIL_TOKEN
 
 
 # --- plates, IBAN, NIR -------------------------------------------------------------------
 _L = "[A-HJ-NP-TV-Z]"  # letters of the SIV plates (no I, O, U)
-_PLATE = re.compile(
-    rf"(?<![\w\-]){_L}{{2}}[ \-]?\d{{3}}[ \-]?{_L}{{2}}(?![\w\-])"  # AB-123-CD (since 2009)
-    r"|(?<![\w\-])[a-z]{2}-\d{3}-[a-z]{2}(?![\w\-])"  # ab-123-cd
-    r"|(?<![\w\-])\d{1,4}[ \-]?[A-Z]{2,3}[ \-]?(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"  # 123 ABC 37
-    r"|(?<![\w\-])\d{3,4}[ \-]?[A-GJ-Z][ \-]?(?:\d{2}|2[AB])(?![\w\-])"  # 1234 A 37
+# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, ab-123-cd), matched from their digits.
+_PLATE_SIV = re.compile(
+    rf"\d\d\d(?:(?<=(?<![\w\-]){_L}{_L}\d\d\d)|(?<=(?<![\w\-]){_L}{_L}[ \-]\d\d\d))"
+    rf"[ \-]?{_L}{{2}}(?![\w\-])"
+    r"|\d\d\d(?<=(?<![\w\-])[a-z][a-z]-\d\d\d)-[a-z]{2}(?![\w\-])"
+)
+# Plates before 2009: 123 ABC 37, 1234 AB 37, 123 A 37.
+_PLATE_FNI = re.compile(
+    r"\d(?<![\w\-]\d)(?:\d{0,3}[ \-]?[A-Z]{2,3}|\d{2,3}[ \-]?[A-GJ-Z])[ \-]?"
+    r"(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"
 )
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{2}|[a-z]{2})\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}"
+    r"\d\d(?<=(?<![A-Za-z0-9])(?:[A-Z][A-Z]|[a-z][a-z])\d\d)(?:[ \-]?[A-Z0-9]{4}){2,7}"
     r"(?:[ \-]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
 )
 _N = r"[ .\-\u00a0\u202f]?"
 _NIR = re.compile(
-    rf"(?<![\w])[12378]{_N}\d{{2}}{_N}(?:0[1-9]|1[0-2]|[2-9]\d){_N}(?:\d{{2}}|2[AB])"
-    rf"{_N}\d{{3}}{_N}\d{{3}}(?:{_N}\d{{2}})?(?![\w])"
+    rf"[12378](?<!\w.){_N}\d{{2}}{_N}(?:0[1-9]|1[0-2]|[2-9]\d){_N}(?:\d{{2}}|2[AB])"
+    rf"{_N}\d{{3}}{_N}\d{{3}}(?:{_N}\d{{2}})?(?!\w)"
 )
 
 # --- local paths -------------------------------------------------------------------------
+_NOT_BEFORE_PATH = r"[\w.~/\\-]"
 _PATH = re.compile(
-    r"(?i:file):/{1,3}[^\s\"'<>]{1,1000}"
-    r"|(?<![\w.~/\\-])[A-Za-z]:[\\/](?:[^\\/:*?\"<>|\r\n]{1,255}(?=[\\/])[\\/]){0,3}"
-    r"[^\s\\/:*?\"<>|]{0,255}"
-    r"|\\\\[^\s\\\"<>|]{1,255}\\[^\s\"<>|]{0,800}"
-    r"|(?<![\w.~/\\-])~?/[\w.@+\-]{1,255}/[^\s\"'<>|]{0,800}"
-    r"|(?<![\w.~/\\-])~[\\/][^\s\"'<>|]{1,800}"
+    rf"/(?<!{_NOT_BEFORE_PATH}/)[\w.@+\-]{{1,100}}/[^\s\"'<>|]{{0,300}}"  # /home/…
+    rf"|~(?<!{_NOT_BEFORE_PATH}~)[\\/][^\s\"'<>|]{{1,300}}"  # ~/…
+    r"|\\\\[^\s\\\"<>|]{1,100}\\[^\s\"<>|]{0,300}"  # \\serveur\partage
 )
+_DRIVE_PATH = re.compile(  # C:\Users\Anne Martin\x.csv (spaces inside the folders)
+    rf"[A-Za-z](?<!{_NOT_BEFORE_PATH}.):[\\/](?:[^\\/:*?\"<>|\r\n]{{1,100}}(?=[\\/])[\\/]){{0,3}}"
+    r"[^\s\\/:*?\"<>|]{0,100}"
+)
+_FILE_URL = re.compile(r"[fF](?i:ile):/{1,3}[^\s\"'<>]{1,400}")
 
 # --- names -------------------------------------------------------------------------------
 _UP = "A-ZÀ-ÖØ-Þ"
 _WORD = r"(?:[dDlL]['’]\s{0,2})?[^\W\d_][\w'’\-]{0,40}\.?"
 _WORDS = rf"(?P<words>{_WORD}(?:\s{{1,3}}{_WORD}){{0,4}})"
+_NOT_BEFORE_NAME = r"[\w.'’\-]"
 # Civilities after which the name may be in lower case ("mme durand"), any case.
 _STRONG = re.compile(
-    r"(?<![\w.'’\-])(?i:madame|monsieur|mademoiselle|mesdames|messieurs|mmes|mme|mlles|mlle"
-    r"|mrs|mr)\.?(?=\s{1,3}" + _WORDS + ")"
+    rf"[mM](?<!{_NOT_BEFORE_NAME}.)(?i:adame|onsieur|ademoiselle|esdames|essieurs|mes|me"
+    r"|lles|lle|rs|r)\.?(?=\s{1,3}" + _WORDS + ")"
 )
 # Civilities that are also ordinary words or letters: only before a capitalised name.
 _WEAK = re.compile(
-    r"(?<![\w.'’\-])(?:M|MM|Me|Dr|Pr|(?i:docteur|professeur|ma[iî]tre))\.?"
-    rf"(?:(?=\s{{1,3}}{_WORDS})|(?<=\.)(?=(?P<glued>[{_UP}][\w'’\-]{{0,40}})))"
+    rf"(?:M(?<!{_NOT_BEFORE_NAME}M)(?:M|e|(?i:a[iî]tre))?|m(?<!{_NOT_BEFORE_NAME}m)(?i:a[iî]tre)"
+    rf"|D(?<!{_NOT_BEFORE_NAME}D)(?:r|(?i:octeur))|d(?<!{_NOT_BEFORE_NAME}d)(?i:octeur)"
+    rf"|P(?<!{_NOT_BEFORE_NAME}P)(?:r|(?i:rofesseur))|p(?<!{_NOT_BEFORE_NAME}p)(?i:rofesseur))"
+    rf"\.?(?:(?=\s{{1,3}}{_WORDS})|(?<=\.)(?=(?P<glued>[{_UP}][\w'’\-]{{0,40}})))"
 )
-# "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand".
+# "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand": the first
+# letter is read, then the rest of the trigger word is chosen by that letter.
+_PAR = r"[ée]?e?s?\s{1,3}par"
+_DE = r"s?\s{1,3}(?:de\b|d['’])"
+_COLON = r"\s{0,2}:"
 _TRIGGER = re.compile(
-    r"(?<![\w])(?i:(?:signal|d[ée]clar|rapport|transmis|envoy|d[ée]pos)[ée]?e?s?\s{1,3}par"
-    r"|(?:plainte|r[ée]clamation|appel|courrier|message|t[ée]moignage)s?\s{1,3}(?:de\b|d['’])"
-    r"|(?:contact|d[ée]clarante?|t[ée]moin|demandeu(?:r|se)|requ[ée]rante?)\s{0,2}:)"
-    r"(?=\s{0,3}" + _WORDS + ")"
+    r"[sdrtepacmSDRTEPACM](?<!\w.)(?i:"
+    rf"(?<=s)ignal{_PAR}"
+    rf"|(?<=d)(?:[ée]clar{_PAR}|[ée]pos{_PAR}|[ée]clarante?{_COLON}|emandeu(?:r|se){_COLON})"
+    rf"|(?<=r)(?:apport{_PAR}|[ée]clamation{_DE}|equ[ée]rante?{_COLON})"
+    rf"|(?<=t)(?:ransmis{_PAR}|[ée]moignage{_DE}|[ée]moin{_COLON})"
+    rf"|(?<=e)nvoy{_PAR}|(?<=p)lainte{_DE}|(?<=a)ppel{_DE}"
+    rf"|(?<=c)(?:ourrier{_DE}|ontact{_COLON})|(?<=m)essage{_DE}"
+    r")(?=\s{0,3}" + _WORDS + ")"
 )
 _PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
 _ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -222,65 +249,72 @@ def _name_end(words: str, *, lower_ok: bool) -> int:
     return end
 
 
-def _civility_spans(text: str, pattern: re.Pattern[str], *, lower_ok: bool) -> Iterator[Span]:
+def _names(found: list[Span], text: str, pattern: re.Pattern[str], *, lower_ok: bool) -> None:
+    """Names after a civility (the span starts at the civility)."""
+    glued_group = "glued" in pattern.groupindex
     for m in pattern.finditer(text):
-        glued = m.group("glued") if "glued" in pattern.groupindex else None
+        glued = m.group("glued") if glued_group else None
         if glued:
             if _key(glued) not in _STOP:
-                yield m.start(), m.end("glued"), NAME_TOKEN
+                found.append((m.start(), m.end("glued"), NAME_TOKEN))
             continue
         words = m.group("words")
-        if words is None:
-            continue
-        length = _name_end(words, lower_ok=lower_ok)
+        length = _name_end(words, lower_ok=lower_ok) if words else 0
         if length:
-            yield m.start(), m.start("words") + length, NAME_TOKEN
+            found.append((m.start(), m.start("words") + length, NAME_TOKEN))
 
 
-def _trigger_spans(text: str) -> Iterator[Span]:
+def _triggered(found: list[Span], text: str) -> None:
+    """Names after "signalé par", "plainte de"… (the span is the name only)."""
     for m in _TRIGGER.finditer(text):
         length = _name_end(m.group("words"), lower_ok=False)
         if length:
-            yield m.start("words"), m.start("words") + length, NAME_TOKEN
+            found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
 
 
-def _simple(pattern: re.Pattern[str], token: str) -> Callable[[str], Iterator[Span]]:
-    def find(text: str) -> Iterator[Span]:
-        for m in pattern.finditer(text):
-            yield m.start(), m.end(), token
-
-    return find
+def _add(found: list[Span], pattern: re.Pattern[str], text: str, token: str) -> None:
+    found.extend((m.start(), m.end(), token) for m in pattern.finditer(text))
 
 
 _DIGIT = re.compile(r"\d")
-_PATH_HINT = re.compile(r"[/\\~]")
-_ALWAYS = re.compile(r"")
-
-# (a quick test that the text may hold the item, the finder)
-_FINDERS: tuple[tuple[re.Pattern[str], Callable[[str], Iterator[Span]]], ...] = (
-    (_ALWAYS, _email_spans),
-    (_PATH_HINT, _simple(_PATH, PATH_TOKEN)),
-    (_DIGIT, _simple(_IBAN, IBAN_TOKEN)),
-    (_DIGIT, _simple(_NIR, NIR_TOKEN)),
-    (_DIGIT, _simple(_PHONE, PHONE_TOKEN)),
-    (_DIGIT, _simple(_PLATE, PLATE_TOKEN)),
-    (_ALWAYS, _simple(ESSP_MENTION, ESSP_TOKEN)),
-    (_ALWAYS, lambda text: _civility_spans(text, _STRONG, lower_ok=True)),
-    (_ALWAYS, lambda text: _civility_spans(text, _WEAK, lower_ok=False)),
-    (_ALWAYS, _trigger_spans),
-)
+_AT_HINTS = ("@", "(", "[", "{", "<")
 
 
 def spans(text: str) -> list[Span]:
-    """Spans ``(start, end, token)`` to mask in ``text``, merged, in order."""
-    found = sorted(
-        (s for hint, find in _FINDERS if hint.search(text) for s in find(text)),
-        key=lambda s: (s[0], -s[1]),
-    )
-    merged: list[Span] = []
-    for start, end, token in found:
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
+    """Spans ``(start, end, token)`` to mask in ``text``, merged, in order.
+
+    Each finder runs only when a quick test says its item may be in the text (a digit
+    for phones, plates, IBAN and NIR; a slash for paths…).
+    """
+    low = text.lower()
+    found: list[Span] = []
+    if "arobase" in low or any(c in text for c in _AT_HINTS):
+        found.extend(_email_spans(text))
+    if "/" in text or "\\" in text or "~" in text:
+        _add(found, _PATH, text, PATH_TOKEN)
+        if ":" in text:
+            _add(found, _DRIVE_PATH, text, PATH_TOKEN)
+            _add(found, _FILE_URL, text, PATH_TOKEN)
+    if _DIGIT.search(text) is not None:
+        found.extend((m.start() - 2, m.end(), IBAN_TOKEN) for m in _IBAN.finditer(text))
+        _add(found, _NIR, text, NIR_TOKEN)
+        _add(found, _PHONE, text, PHONE_TOKEN)
+        for m in _PLATE_SIV.finditer(text):  # matched from the digits: back to the letters
+            start = m.start()
+            found.append((start - (3 if text[start - 1] in " -" else 2), m.end(), PLATE_TOKEN))
+        _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+    if might_mention_essp(low):
+        _add(found, ESSP_MENTION, text, ESSP_TOKEN)
+    _names(found, text, _STRONG, lower_ok=True)
+    _names(found, text, _WEAK, lower_ok=False)
+    _triggered(found, text)
+    if not found:
+        return found
+    found.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[Span] = [found[0]]
+    for start, end, token in found[1:]:
+        last = merged[-1]
+        if start < last[1]:
             merged[-1] = (last[0], max(last[1], end), last[2])
         else:
             merged.append((start, end, token))
@@ -331,30 +365,43 @@ def _as_text(value: Any) -> Any:
     return str(value)
 
 
-def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:
-    """:func:`mask` on every text cell (each distinct value once); also returns how many
-    cells were cut. Missing values, numbers and dates are kept; categories become text."""
-    cells = values.astype("object") if isinstance(values.dtype, pd.CategoricalDtype) else values
-    try:
-        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-        distinct = list(uniques)
-    except TypeError:  # unhashable cells (lists, dicts)
-        distinct = [_as_text(v) for v in cells.astype("object")]
-        codes = np.arange(len(distinct))
-    uses = np.bincount(codes[codes >= 0], minlength=len(distinct))
-    cut = 0
-    masked = np.empty(len(distinct) + 1, dtype=object)
-    masked[-1] = None  # the missing values (code -1)
-    for i, value in enumerate(distinct):
+def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tuple[list[Any], int]:
+    """Each distinct value masked, and how many cells (``uses``) were cut."""
+    out, cut = [], 0
+    for value, n in zip(distinct, uses, strict=True):
         value = _as_text(value)
         if isinstance(value, str):
             if max_chars is not None and len(value) > max_chars:
-                cut += int(uses[i])
+                cut += int(n)
             value = mask(value, max_chars=max_chars)
-        masked[i] = value
-    result = masked[codes]
-    if len(result) and (codes == -1).any():
-        result[codes == -1] = cells.to_numpy(dtype=object)[codes == -1]
+        out.append(value)
+    return out, cut
+
+
+def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:
+    """:func:`mask` on every text cell (each distinct value once); also returns how many
+    cells were cut. Missing values, numbers and dates are kept; so is the dtype (string,
+    object or categorical)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = list(values.cat.categories)
+        uses = np.bincount(values.cat.codes.to_numpy()[values.cat.codes.to_numpy() >= 0],
+                           minlength=len(cats))  # fmt: skip
+        masked_cats, cut = _masked(cats, uses, max_chars)
+        if len(set(masked_cats)) == len(masked_cats):  # the usual case: codes kept
+            return values.cat.rename_categories(masked_cats), cut
+        merged = np.asarray([*masked_cats, None], dtype=object)[values.cat.codes.to_numpy()]
+        return pd.Series(pd.Categorical(merged), index=values.index, name=values.name), cut
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        distinct = list(uniques)
+    except TypeError:  # unhashable cells (lists, dicts)
+        distinct = list(values.astype("object"))
+        codes = np.arange(len(distinct))
+    uses = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    masked, cut = _masked(distinct, uses, max_chars)
+    result = np.asarray([*masked, None], dtype=object)[codes]
+    if len(result) and (codes == -1).any():  # missing values kept as they were
+        result[codes == -1] = values.to_numpy(dtype=object)[codes == -1]
     dtype = values.dtype if _keeps_dtype(values.dtype) else object
     return pd.Series(result, index=values.index, name=values.name, dtype=dtype), cut
 

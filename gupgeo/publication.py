@@ -524,6 +524,13 @@ def sanitise(
     )
 
 
+def published(layers: Mapping[str, pd.DataFrame], profile: str) -> Publication:
+    """Layers that already went through :func:`sanitise` for ``profile`` and were then
+    cut (per page, around a perimeter…): :func:`publish` and the maps take them as they
+    are instead of masking them again (in ``public`` they are still aggregated)."""
+    return Publication(check_profile(profile), dict(layers), (), SECRET_THRESHOLD, {})
+
+
 def publish(
     source: Any,
     profile: str = "interne",
@@ -537,7 +544,10 @@ def publish(
 ) -> Publication:
     """Prepare every layer of a territory for a publication profile.
 
-    :func:`sanitise`, then in ``public`` the event layers become counts.
+    :func:`sanitise`, then in ``public`` the event layers become counts. A
+    :class:`Publication` of the same profile, not yet aggregated (see :func:`published`),
+    is not sanitised twice (``keep_columns``, ``keep_description`` and ``max_chars`` are
+    then those it was made with).
 
     Parameters
     ----------
@@ -570,13 +580,16 @@ def publish(
     check_profile(profile)
     if secret_threshold < 1:
         raise ValueError(f"secret_threshold : {secret_threshold!r} ; attendu un entier ≥ 1")
-    base = sanitise(
-        source,
-        profile,
-        keep_columns=keep_columns,
-        keep_description=keep_description,
-        max_chars=max_chars,
-    )
+    if isinstance(source, Publication) and source.profile == profile and not source.aggregated:
+        base = source
+    else:
+        base = sanitise(
+            source,
+            profile,
+            keep_columns=keep_columns,
+            keep_description=keep_description,
+            max_chars=max_chars,
+        )
     if profile == "interne":
         return dataclasses.replace(base, secret_threshold=secret_threshold)
     notes = list(base.notes)

@@ -30,18 +30,22 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gupgeo import _review_data as rd
 from gupgeo._attributed import attributed_territory
+from gupgeo.crs import to_work_crs
 from gupgeo.errors import SchemaError
 from gupgeo.publication import (
     GRID_CELL_M,
     MAX_TEXT_CHARS,
     aggregate_to_grid,
     check_profile,
+    published,
     sanitise,
     scrub_text,
 )
+from gupgeo.territory import Territory
 
 logger = logging.getLogger(__name__)
 
@@ -162,20 +166,24 @@ def review_operation(
         raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
     if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
         raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
-    pub = sanitise(attributed_territory(territory), publication)  # the one publication step
+    raw = attributed_territory(territory)
+    located = rd.resolve_perimeter(raw, operation)  # its geometry: names come once published
+    raw_sig = raw.get("signalements")
+    if not isinstance(raw_sig, gpd.GeoDataFrame):
+        raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
+    dates = pd.to_datetime(raw_sig["date_signalement"], errors="coerce")
+    if dates.isna().all():
+        raise SchemaError("revue : aucun signalement daté dans le territoire")
+    data_start = pd.Timestamp(dates.min()).normalize()
+    data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+    # The one publication step, on the rows the review can show.
+    pub = sanitise(_around(raw, located.geometry, buffer_m), publication)
     t = pub.territory()
     perimeter = rd.resolve_perimeter(t, operation)
     if publication != "interne":  # a perimeter file brings its own name
         name = scrub_text(pd.Series([perimeter.name]), max_chars=MAX_TEXT_CHARS).iloc[0]
         perimeter = dataclasses.replace(perimeter, name=str(name))
-    sig_layer = t.get("signalements")
-    if not isinstance(sig_layer, gpd.GeoDataFrame):
-        raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
-    dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
-    if dates.isna().all():
-        raise SchemaError("revue : aucun signalement daté dans le territoire")
-    data_start = pd.Timestamp(dates.min()).normalize()
-    data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+    sig_layer = t["signalements"]
     w = rd.windows(perimeter, data_start, data_end, int(months))
     notes = list(pub.notes)
 
@@ -241,7 +249,7 @@ def review_operation(
         else pd.Timestamp.now().normalize()
     )
     map_html = review_map(
-        map_layers, perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
+        published(map_layers, publication), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
         subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
         date=when, publication=publication, basemap=basemap,
     )  # fmt: skip
@@ -256,6 +264,30 @@ def review_operation(
         build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
         signalements_grid=grid,
     )  # fmt: skip
+
+
+REVIEW_LAYERS = ("quartiers", "operations", "equipements", "signalements", "constats", "garanties")
+"""The layers a review reads."""
+
+
+def _around(t: Territory, perimeter: shapely.Geometry, buffer_m: float) -> Territory:
+    """The layers a review reads, their points cut to what it can show: the abords drawn
+    on its map (1.5 × ``buffer_m``) and the whole public grid cells around them."""
+    reach = buffer_m * 1.5 + 2 * GRID_CELL_M
+    minx, miny, maxx, maxy = perimeter.bounds
+    box = shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach)
+    layers: dict[str, pd.DataFrame] = {}
+    for name in REVIEW_LAYERS:
+        frame = t.get(name)
+        if frame is None:
+            continue
+        if name in ("signalements", "constats", "equipements") and isinstance(
+            frame, gpd.GeoDataFrame
+        ):
+            work = to_work_crs(frame, name=name)
+            frame = frame.iloc[np.sort(work.sindex.query(box, predicate="intersects"))]
+        layers[name] = frame
+    return Territory(layers, provenance=t.provenance)
 
 
 def _constats(

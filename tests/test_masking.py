@@ -158,7 +158,7 @@ def test_long_text_is_cut_and_an_item_across_the_cut_goes_with_it():
     named = "y" * 990 + " M. Dupont Durand " + "z" * 50
     assert "Dup" not in mask(named, max_chars=1000)
     assert mask("court", max_chars=1000) == "court"
-    assert MARGIN > 1100
+    assert MARGIN > 510  # longer than any maskable item
 
 
 def test_mask_series_masks_each_distinct_value_once_and_keeps_types():
@@ -192,11 +192,13 @@ ADVERSARIAL = {
 
 
 def _seconds(text: str) -> float:
+    """CPU seconds of the fastest of five runs (CPU time: other jobs on the machine do
+    not count)."""
     best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):
+        start = time.process_time()
         mask(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -205,7 +207,8 @@ def test_masking_is_linear_on_adversarial_cells(kind):
     make = ADVERSARIAL[kind]
     assert _seconds(make(50_000)) < 1.0  # was 10.7 s for "lettres puis @"
     small, large = _seconds(make(10_000)), _seconds(make(40_000))
-    assert large / max(small, 1e-4) < 8, (kind, small, large)  # quadratic would be ~16
+    # linear: about 4; quadratic: about 16 (a floor of 2 ms keeps timer noise out)
+    assert large / max(small, 0.002) < 8, (kind, small, large)
 
 
 @pytest.mark.parametrize(

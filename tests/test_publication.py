@@ -409,3 +409,17 @@ def test_shared_provenance_keeps_file_names_only():
         .provenance["signalements"]
         .source.endswith("data/sample/signalements.csv")
     )
+
+
+def test_published_layers_are_not_masked_twice_but_still_aggregated(layers):
+    from gupgeo.publication import published
+
+    many = territory(400)["signalements"].assign(adresse="voir Mme Durand")
+    layers["signalements"] = many
+    once = sanitise(layers, "partenaires")
+    again = publish(published(once.layers, "partenaires"), "partenaires")
+    assert all(again.layers[n] is f for n, f in once.layers.items()) and again.notes == ()
+    public = publish(published(sanitise(layers, "public").layers, "public"), "public")
+    assert "signalements" not in public.layers and "signalements_agreges" in public.layers
+    # another profile's layers are published again
+    assert publish(published(layers, "interne"), "partenaires").notes

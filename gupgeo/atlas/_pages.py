@@ -34,7 +34,7 @@ from gupgeo.atlas._svg import (
 )
 from gupgeo.charts import chart_backlog_age, chart_series_by_category, chart_tfpb_axes, save_figure
 from gupgeo.indicators._periods import FREQ_LABELS
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
+from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     if s.publication == "public":
         spots = spots[spots["nb_signalements"] >= s.secret_threshold]
     return quartier_map(
-        task.map_layers, path, root=s.root,
+        published(task.map_layers, s.publication), path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
         subtitle=f"Période {period}", sources=s.sources, date=s.build_date,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -12,6 +13,8 @@ import pandas as pd
 from gupgeo.maps.base import TerritoryMap, base_map
 from gupgeo.maps.layers import add_constats, add_equipements, add_operations, add_quartiers
 from gupgeo.maps.signalements import (
+    DETAIL_MAX_POINTS,
+    TEXT_FIELDS,
     add_counts,
     add_signalements,
     add_signalements_heatmap,
@@ -20,6 +23,7 @@ from gupgeo.maps.signalements import (
 from gupgeo.publication import (
     SECRET_THRESHOLD,
     KeepColumns,
+    Publication,
     aggregate_to_zones,
     check_profile,
     layers_of,
@@ -57,7 +61,9 @@ def map_territory(
     Parameters
     ----------
     source
-        A Territory (its ``.layers``) or a mapping layer name → GeoDataFrame.
+        A Territory (its ``.layers``), a mapping layer name → GeoDataFrame, or a
+        :class:`~gupgeo.publication.Publication` (see
+        :func:`gupgeo.publication.published`).
     layers
         Layers to draw, among ``quartiers``, ``operations``, ``equipements``,
         ``signalements``, ``constats`` (default: those present).
@@ -95,8 +101,16 @@ def map_territory(
         raise ValueError(
             f"signalements_views : {bad_views} ; attendu parmi {list(SIGNALEMENT_VIEWS)}"
         )
+    chosen = {name: available[name] for name in wanted}
+    sig = chosen.get("signalements")
+    if publication != "interne" and sig is not None and len(sig) > DETAIL_MAX_POINTS:
+        # above this size the map shows no text per point: none is published, nor masked
+        chosen["signalements"] = sig.drop(columns=[c for c, _ in TEXT_FIELDS if c in sig.columns])
+    to_publish: Any = chosen
+    if isinstance(source, Publication):  # already published rows are not masked twice
+        to_publish = dataclasses.replace(source, layers=chosen)
     pub = publish(
-        {name: available[name] for name in wanted},
+        to_publish,
         publication,
         keep_description=keep_description,
         keep_columns=keep_columns,
