@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -14,13 +15,17 @@ from gupgeo.publication import (
     aggregate_to_grid,
     aggregate_to_zones,
     apply_secret,
+    cites_essp,
+    essp_mask,
     is_essp,
     is_personal_column,
     publish,
+    sanitise,
     scrub_text,
 )
 from tests.browser_support import X0, Y0, territory
 
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
 PHONE = re.compile(r"(?:\+33|0)[1-9](?:[\s.-]?\d{2}){4}")
 
@@ -271,7 +276,7 @@ def test_scrub_text_docstring_and_labels_do_not_over_promise():
 
     assert "not** detected" in (scrub_text.__doc__ or "")
     assert "sans données personnelles" not in publication.PROFILE_LABELS["partenaires"]
-    assert "relire les textes libres" in publication.PROFILE_LABELS["partenaires"]
+    assert "relire les textes" in publication.PROFILE_LABELS["partenaires"]
 
 
 @pytest.mark.parametrize(
@@ -291,9 +296,130 @@ def test_scrub_text_docstring_and_labels_do_not_over_promise():
     ],
 )
 def test_is_essp_one_rule(demarche, essp):
-    from gupgeo.publication import essp_mask
-
     assert is_essp(pd.Series([demarche], dtype="object")).tolist() == [essp]
     frame = pd.DataFrame({"demarche": pd.Series([demarche], dtype="object")})
     assert essp_mask(frame).tolist() == [essp]
     assert essp_mask(frame.drop(columns="demarche")).tolist() == [True]
+
+
+# --- free-text columns, ESSP rows, sources -------------------------------------------------
+
+
+def test_free_text_columns_are_dropped_unless_listed(layers):
+    sig = layers["signalements"]
+    sig["observations"] = "vu avec la gardienne, rappeler le 06 98 76 54 32"
+    sig["categorie"] = "Plainte de Jean Zorglub (06 98 76 54 32)"
+    sig["nb_passages"] = 3
+    sig["commentaire_libre"] = pd.Categorical(["Mme Durand"] * len(sig))
+    pub = publish(layers, "partenaires")
+    shown = pub.layers["signalements"]
+    assert {"observations", "commentaire_libre", "description"}.isdisjoint(shown.columns)
+    assert "nb_passages" in shown.columns  # numbers are not free text
+    assert set(shown["categorie"]) == {"Plainte de [nom masqué] ([téléphone masqué])"}
+    assert any("observations" in n and "colonnes retirées" in n for n in pub.notes)
+    kept = publish(layers, "partenaires", keep_columns={"signalements": ["observations", "email"]})
+    observations = kept.layers["signalements"]["observations"]
+    assert set(observations) == {"vu avec la gardienne, rappeler le [téléphone masqué]"}
+    assert "email" not in kept.layers["signalements"].columns  # personal: never kept
+    flat = publish(layers, "public", keep_columns=["observations"], aggregate="quartier")
+    assert "signalements_agreges" in flat.layers  # points still aggregated
+
+
+def test_every_label_column_is_masked(layers):
+    layers["operations"] = layers["operations"].assign(
+        nom="Résidentialisation, M. Dupont 0698765432"
+    )
+    layers["quartiers"] = layers["quartiers"].assign(commune="Tours (contact jean@x.fr)")
+    pub = publish(layers, "partenaires")
+    assert pub.layers["operations"]["nom"].iloc[0] == (
+        "Résidentialisation, [nom masqué] [téléphone masqué]"
+    )
+    assert set(pub.layers["quartiers"]["commune"]) == {"Tours (contact [courriel masqué])"}
+    assert pub.layers["quartiers"]["code_qp"].tolist() == layers["quartiers"]["code_qp"].tolist()
+
+
+def test_long_texts_are_cut_in_shared_outputs(layers):
+    layers["signalements"] = layers["signalements"].assign(adresse="rue " + "x" * 5000)
+    pub = publish(layers, "partenaires", max_chars=200)
+    adresse = pub.layers["signalements"]["adresse"]
+    assert (adresse.str.len() == 200).all() and adresse.str.endswith("…").all()
+    assert any("coupé" in n for n in pub.notes)
+    assert publish(layers, "interne").layers["signalements"]["adresse"].str.len().max() > 5000
+
+
+def test_essp_is_recognised_by_demarche_identifier_and_wording(layers):
+    con = layers["constats"].iloc[[0, 1, 3, 0, 1, 3]].copy()
+    con["id"] = ["K1", "K2", "K3", "K4", "K5", "K6"]
+    con["demarche"] = [
+        "diagnostic en marchant", "étude", "marche exploratoire", "ESSPs",
+        "diagnostic en marchant", "diagnostic en marchant",
+    ]  # fmt: skip
+    con["id_demarche"] = ["DEM-01", "DEM-02", "ESSP-03", "DEM-04", "DEM-05", "DEM-06"]
+    con["recommandation"] = [
+        "élaguer", "éclairer", "grille", "x", "reprendre l'audit de sûreté", "RAS",
+    ]  # fmt: skip
+    con["observations"] = ["", "", "", "", "", "cf. Diagnostic Sûreté 2023"]
+    layers["constats"] = gpd.GeoDataFrame(con, crs=con.crs)
+    actions = pd.DataFrame(
+        {
+            "id": ["A1", "A2", "A3"],
+            "code_qp": ["LOC-SANITAS"] * 3,
+            "date": pd.to_datetime(["2024-02-01"] * 3),
+            "intitule": ["Mise en œuvre de l'ESSP-01", "Nettoyage", "Grilles"],
+            "theme": ["sûreté", "propreté", "étude de sûreté et de sécurité publique"],
+        }
+    )
+    layers["actions"] = actions
+    pub = publish(layers, "partenaires")
+    assert pub.layers["constats"]["id"].tolist() == ["K1"]
+    assert pub.layers["actions"]["id"].tolist() == ["A2"]
+    assert pub.withheld == {"constats": 5, "actions": 2}
+    assert any("constats : 5 retiré(s)" in n for n in pub.notes)
+    assert any("actions : 2 retiré(s)" in n for n in pub.notes)
+    assert essp_mask(layers["constats"]).tolist() == [False, True, True, True, True, True]
+    assert cites_essp(actions).tolist() == [True, False, True]
+
+
+def test_dashboard_drops_actions_citing_an_essp():
+    from gupgeo.dashboard import build_dashboard
+
+    q = pd.DataFrame({"code_qp": ["QP-A"], "population": [1000]})
+    a = pd.DataFrame(
+        {
+            "id": ["a1", "a2"],
+            "code_qp": ["QP-A"] * 2,
+            "theme": ["ESSP-02 : grilles", "propreté"],
+            "date": pd.to_datetime(["2024-03-01"] * 2),
+        }
+    )
+    db = build_dashboard({"quartiers": q, "actions": a}, period="2024", freq="year")
+    assert db["actions"].loc["QP-A", "nb_actions"] == 1
+    assert "ESSP-02 : grilles" not in db["actions_par_theme"].columns
+
+
+def test_shared_provenance_keeps_file_names_only():
+    import gupgeo
+
+    t = gupgeo.load_territory(SAMPLE)
+    pub = sanitise(t, "partenaires")
+    assert pub.provenance["signalements"].source == "signalements.csv"
+    assert "data" not in str(pub.territory().provenance)
+    assert (
+        sanitise(t, "interne")
+        .provenance["signalements"]
+        .source.endswith("data/sample/signalements.csv")
+    )
+
+
+def test_published_layers_are_not_masked_twice_but_still_aggregated(layers):
+    from gupgeo.publication import published
+
+    many = territory(400)["signalements"].assign(adresse="voir Mme Durand")
+    layers["signalements"] = many
+    once = sanitise(layers, "partenaires")
+    again = publish(published(once.layers, "partenaires"), "partenaires")
+    assert all(again.layers[n] is f for n, f in once.layers.items()) and again.notes == ()
+    public = publish(published(sanitise(layers, "public").layers, "public"), "public")
+    assert "signalements" not in public.layers and "signalements_agreges" in public.layers
+    # another profile's layers are published again
+    assert publish(published(layers, "interne"), "partenaires").notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from gupgeo.coverage import period_words
 from gupgeo.dashboard.model import Dashboard
 from gupgeo.french import format_long_date
 from gupgeo.indicators._catalog import column_unit
+from gupgeo.publication import scrub_text
 from gupgeo.rendering.html import Cell, Table, date_cell, number_cell, render, text_cell
 
 COMPARISON: tuple[tuple[str, str, str], ...] = (
@@ -163,6 +165,9 @@ def write_index(
         for p in data.pages
     ]  # fmt: skip
     failures = [r for r in results if not r.ok]
+    if s.publication != "interne":  # an error message may carry a local path or a label
+        failures = [dataclasses.replace(r, error=scrub_text(pd.Series([r.error])).iloc[0])
+                    for r in failures]  # fmt: skip
     source_table = sources_table(data.db)
     context: dict[str, Any] = {
         "root": "",

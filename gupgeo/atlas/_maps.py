@@ -76,7 +76,7 @@ def spots_layer(spots: pd.DataFrame, *, radius_m: float) -> gpd.GeoDataFrame:
 
 
 def quartier_map(
-    layers: dict[str, pd.DataFrame],
+    layers: Any,
     path: Path,
     *,
     root: Path,
@@ -90,7 +90,11 @@ def quartier_map(
     publication: str,
     basemap: str | None,
 ) -> int:
-    """The interactive map of one page, fitted on ``box`` (Lambert-93); returns its size."""
+    """The interactive map of one page, fitted on ``box`` (Lambert-93); returns its size.
+
+    ``layers``: a mapping layer name → frame, or a
+    :class:`~gupgeo.publication.Publication` (rows already published).
+    """
     with quiet_classes():
         m = map_territory(
             layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
@@ -138,7 +142,7 @@ def overview_map(
 
 
 def review_map(
-    layers: dict[str, pd.DataFrame],
+    layers: Any,
     perimeter: gpd.GeoDataFrame,
     ring: gpd.GeoDataFrame,
     *,

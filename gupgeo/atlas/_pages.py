@@ -40,7 +40,7 @@ from gupgeo.dashboard.charts import (
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
+from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
 from gupgeo.rendering.html import render
 
 logger = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     if s.publication == "public":
         spots = spots[spots["nb_signalements"] >= s.secret_threshold]
     return quartier_map(
-        task.map_layers, path, root=s.root,
+        published(task.map_layers, s.publication), path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
         subtitle=_map_subtitle(task, period), sources=s.sources, date=s.build_date,

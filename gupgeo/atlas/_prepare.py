@@ -1,7 +1,9 @@
 """Everything the pages need, computed once in the main process and cut per quartier.
 
-The dashboard, the publication profile, the recurring spots and the page names are
-computed for the whole territory; each page then receives a small picklable
+The publication profile is applied first (:func:`gupgeo.publication.sanitise`): the
+dashboard, the recurring spots, the page names, the lists and the maps are all computed
+from the published territory, so no raw label reaches a shared page. Each page then
+receives a small picklable
 :class:`QuartierTask` holding only its rows (its dashboard row, the features inside
 its map frame, its constats, actions, operations), so pages can be built in
 parallel with any process start method.
@@ -28,7 +30,7 @@ from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
-from gupgeo.publication import GRID_CELL_M, Publication, essp_mask, publish, scrub_text
+from gupgeo.publication import GRID_CELL_M, Publication, sanitise, source_label
 from gupgeo.schemas import STATUTS_CLOS
 from gupgeo.secrecy import secrecy_note
 from gupgeo.territory import Territory
@@ -129,8 +131,10 @@ def prepare(
     build_date: Any,
     dashboard_config: DashboardConfig | None,
 ) -> AtlasData:
-    """Attribute, compute the dashboard and the publication, name the pages."""
-    territory = attributed(source)
+    """Attribute, publish, then compute the dashboard and the spots, name the pages."""
+    whole = attributed(source)
+    pub = sanitise(whole, publication)  # the one publication step
+    territory = pub.territory()
     quartiers = territory["quartiers"]
     if not isinstance(quartiers, gpd.GeoDataFrame):
         raise TypeError("quartiers : une couche de polygones (GeoDataFrame) est attendue")
@@ -138,13 +142,6 @@ def prepare(
     selected = select_quartiers(quartiers, options)
     config = dashboard_config or DashboardConfig(exclure_essp=publication != "interne")
     db = build_dashboard(territory, period=p, freq=options.freq, config=config)
-    # Lists come from the published layers; signalements are only counted and mapped (the
-    # map publishes its own extract), so an empty extract gives the publication notes.
-    sig_layer = territory.get("signalements")
-    to_publish = dict(territory.layers)
-    if sig_layer is not None:
-        to_publish["signalements"] = sig_layer.iloc[:0]
-    pub = publish(to_publish, publication)
     months = max(1, round((p.end - p.start).days / 30.4))
     sig = territory.get("signalements")
     if isinstance(sig, gpd.GeoDataFrame):
@@ -160,8 +157,6 @@ def prepare(
         spots = recurring_spots(pd.DataFrame(), start=p.start, end=p.end)
     if publication == "public":
         spots = spots[spots["nb_signalements"] >= pub.secret_threshold].assign(adresse=None)
-    elif publication == "partenaires" and len(spots):
-        spots = spots.assign(adresse=scrub_text(spots["adresse"]).astype("object"))
     records = [
         {str(k): v for k, v in r.items()}
         for r in selected.drop(columns="geometry").to_dict("records")
@@ -184,13 +179,15 @@ def prepare(
         period=p,
         publication=publication,
         publication_label=pub.label,
-        publication_notes=(*pub.notes, secrecy_note(pub.secret_threshold))
-        if publication == "public"
-        else pub.notes,
+        publication_notes=(
+            *pub.notes,
+            *_aggregation_note(publication, pub.secret_threshold),
+            *((secrecy_note(pub.secret_threshold),) if publication == "public" else ()),
+        ),
         build_date=pd.Timestamp(build_date).normalize()
         if build_date is not None
         else pd.Timestamp.now().normalize(),
-        sources=_sources_text(territory),
+        sources=_sources_text(territory, shared=publication != "interne"),
         options=options,
         secret_threshold=pub.secret_threshold,
         indicator=resolve_indicator(options.indicator, selected),
@@ -199,10 +196,25 @@ def prepare(
     return AtlasData(territory, selected, pages, db, pub, spots, settings, frames)
 
 
-def _sources_text(territory: Territory) -> str:
+def _aggregation_note(publication: str, threshold: int) -> tuple[str, ...]:
+    if publication != "public":
+        return ()
+    return (
+        f"signalements, constats et actions : publiés en nombres (carreaux de {GRID_CELL_M:g} m "
+        f"ou quartiers), effectifs inférieurs à {threshold} couverts par le secret",
+    )
+
+
+def _sources_text(territory: Territory, *, shared: bool) -> str:
+    """The sources line of the pages: the folder inside the team, file names outside."""
     provenance = territory.provenance
-    folders = sorted({str(Path(p.source).parent) for p in provenance.values() if p.source})
     layers = len(territory.layers)
+    if shared:
+        files = sorted({source_label(p.source) for p in provenance.values() if p.source})
+        if 0 < len(files) <= 3:
+            return f"données du territoire ({', '.join(files)}, {layers} couches)"
+        return f"données du territoire ({layers} couches, détail en fin de sommaire)"
+    folders = sorted({str(Path(p.source).parent) for p in provenance.values() if p.source})
     if len(folders) == 1:
         return f"données du territoire ({folders[0]}, {layers} couches)"
     return f"données du territoire ({layers} couches, détail en fin de sommaire)"
@@ -277,20 +289,16 @@ def grid_box(frame: Frame, cell_m: float = GRID_CELL_M) -> shapely.Polygon:
 def map_layers_of(data: AtlasData) -> dict[str, pd.DataFrame]:
     """The layers of the pages' maps: signalements of the period, constats open at its end.
 
-    A dated layer whose data does not cover the period at all is left out: its figures
-    read n.c. on the page, and its map must not show an empty layer as "0".
+    The territory is the published one (constats absent when the publication withheld
+    them). A dated layer whose data does not cover the period at all is left out: its
+    figures read n.c. on the page, and its map must not show an empty layer as "0".
     """
-    t, p, pub = data.territory, data.settings.period, data.publication
-    profile = data.settings.publication
+    t, p = data.territory, data.settings.period
     map_layers: dict[str, pd.DataFrame] = {}
     for name in MAP_LAYERS:
         if data.db.period_coverage(name) == OUTSIDE:
             continue
         frame = t.get(name)
-        if name == "constats" and profile == "partenaires":
-            frame = pub.layers.get(name)  # absent when publish withheld the whole layer
-        elif name == "constats" and profile == "public" and isinstance(frame, gpd.GeoDataFrame):
-            frame = frame[~essp_mask(frame)]  # the points the public map aggregates
         if not isinstance(frame, gpd.GeoDataFrame):
             continue
         if name == "signalements":

@@ -61,7 +61,7 @@ from gupgeo.indicators._common import (
 from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
-from gupgeo.publication import essp_mask
+from gupgeo.publication import cites_essp, essp_mask
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,11 @@ logger = logging.getLogger(__name__)
 class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
-    ``exclure_essp`` drops constats whose ``demarche`` is an ESSP (legally not
-    communicable) or unknown, and every constat when there is no ``demarche`` column,
-    before counting, since dashboards are shared with partners (the rule of
-    :func:`gupgeo.publication.essp_mask`).
+    ``exclure_essp`` drops, before counting, the constats of an ESSP (legally not
+    communicable: démarche, identifier or wording citing one, or an unknown démarche;
+    every constat when there is no ``demarche`` column) and the actions whose texts
+    cite one, since dashboards are shared with partners (the rule of
+    :func:`gupgeo.publication.essp_mask` and :func:`gupgeo.publication.cites_essp`).
     ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
     (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
     (perimeter included; a line or polygon goes to the quartier holding most of it).
@@ -271,6 +272,15 @@ def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
         )
 
 
+def _exclude_essp(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
+    """Drop ESSP constats and actions citing an ESSP (in place in ``used``), with notes."""
+    if "constats" in used:
+        used["constats"] = _communicable_constats(used["constats"], notes)
+    if "actions" in used and (cited := cites_essp(used["actions"])).any():
+        notes.append(f"actions : {int(cited.sum())} action(s) citant une ESSP exclue(s).")
+        used["actions"] = used["actions"].loc[~cited]
+
+
 def _communicable_constats(constats: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """The constats without those of an ESSP (or of unknown démarche), with a note."""
     essp = essp_mask(constats)
@@ -344,8 +354,8 @@ def build_dashboard(
     # covered period without any communicable constat counts 0.
     declared = {name: LayerCoverage.declare(name, *span) for name, span in cfg.couverture.items()}
     coverages = coverage_of(used, declared)
-    if "constats" in used and cfg.exclure_essp:
-        used["constats"] = _communicable_constats(used["constats"], notes)
+    if cfg.exclure_essp:
+        _exclude_essp(used, notes)
 
     built = apply_coverage(_tables(used, zones, p, f, cfg, notes), coverages, p, subs, notes)
     counts = _input_counts(used, p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -12,6 +13,8 @@ import pandas as pd
 from gupgeo.maps.base import TerritoryMap, base_map
 from gupgeo.maps.layers import add_constats, add_equipements, add_operations, add_quartiers
 from gupgeo.maps.signalements import (
+    DETAIL_MAX_POINTS,
+    TEXT_FIELDS,
     add_counts,
     add_signalements,
     add_signalements_heatmap,
@@ -19,6 +22,8 @@ from gupgeo.maps.signalements import (
 )
 from gupgeo.publication import (
     SECRET_THRESHOLD,
+    KeepColumns,
+    Publication,
     aggregate_to_zones,
     check_profile,
     layers_of,
@@ -47,6 +52,7 @@ def map_territory(
     signalements_views: Sequence[str] = SIGNALEMENT_VIEWS,
     heat_weight: str | None = None,
     keep_description: bool = False,
+    keep_columns: KeepColumns = None,
     aggregate: Literal["grille", "quartier"] = "grille",
     cell_size_m: float = 200.0,
     secret_threshold: int = SECRET_THRESHOLD,
@@ -58,7 +64,9 @@ def map_territory(
     Parameters
     ----------
     source
-        A Territory (its ``.layers``) or a mapping layer name → GeoDataFrame.
+        A Territory (its ``.layers``), a mapping layer name → GeoDataFrame, or a
+        :class:`~gupgeo.publication.Publication` (see
+        :func:`gupgeo.publication.published`).
     layers
         Layers to draw, among ``quartiers``, ``operations``, ``equipements``,
         ``signalements``, ``constats`` (default: those present).
@@ -72,6 +80,9 @@ def map_territory(
         ``public`` the points become counts per cell or quartier whatever is chosen.
     heat_weight
         Numeric column weighting the heatmap.
+    keep_description, keep_columns
+        Free-text columns shown in ``partenaires`` and ``public`` (masked; see
+        :func:`gupgeo.publication.publish`): by default only the labels of each layer.
 
     Examples
     --------
@@ -93,10 +104,19 @@ def map_territory(
         raise ValueError(
             f"signalements_views : {bad_views} ; attendu parmi {list(SIGNALEMENT_VIEWS)}"
         )
+    chosen = {name: available[name] for name in wanted}
+    sig = chosen.get("signalements")
+    if publication != "interne" and sig is not None and len(sig) > DETAIL_MAX_POINTS:
+        # above this size the map shows no text per point: none is published, nor masked
+        chosen["signalements"] = sig.drop(columns=[c for c, _ in TEXT_FIELDS if c in sig.columns])
+    to_publish: Any = chosen
+    if isinstance(source, Publication):  # already published rows are not masked twice
+        to_publish = dataclasses.replace(source, layers=chosen)
     pub = publish(
-        {name: available[name] for name in wanted},
+        to_publish,
         publication,
         keep_description=keep_description,
+        keep_columns=keep_columns,
         aggregate=aggregate,
         cell_size_m=cell_size_m,
         secret_threshold=secret_threshold,
@@ -196,7 +216,7 @@ def _attributed_if_possible(source: Any) -> Any:
     from gupgeo.attribution import ATTRIBUTED_LAYERS, attributed
 
     layers = layers_of(source)
-    if not isinstance(layers.get("quartiers"), gpd.GeoDataFrame):
+    if isinstance(source, Publication) or not isinstance(layers.get("quartiers"), gpd.GeoDataFrame):
         return source
     if getattr(source, "attribution_settings", None) is None and all(
         "code_qp" in frame.columns

@@ -15,11 +15,13 @@ prevention upstream of every operation, and to check that investments last.
 
 Everything goes into one HTML file (:meth:`OperationReview.save`) that opens
 offline. The publication profile applies (``partenaires`` by default: no personal
-data, no ESSP findings).
+data, no ESSP findings): the territory is published first
+(:func:`gupgeo.publication.sanitise`) and every table, title and map is built from it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import replace
 from typing import Any
@@ -27,13 +29,24 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gupgeo.attribution.territory import attributed
+from gupgeo.crs import to_work_crs
 from gupgeo.errors import SchemaError
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, check_profile, publish
+from gupgeo.publication import (
+    GRID_CELL_M,
+    MAX_TEXT_CHARS,
+    aggregate_to_grid,
+    check_profile,
+    published,
+    sanitise,
+    scrub_text,
+)
 from gupgeo.review import data as rd
 from gupgeo.review.html import render_review
 from gupgeo.review.model import OperationReview
+from gupgeo.territory import Territory
 
 logger = logging.getLogger(__name__)
 
@@ -87,27 +100,40 @@ def review_operation(
         raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
     if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
         raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
-    t = attributed(territory)
-    perimeter = rd.resolve_perimeter(t, operation)
-    sig_layer = t.get("signalements")
-    if not isinstance(sig_layer, gpd.GeoDataFrame):
+    raw = attributed(territory)
+    located = rd.resolve_perimeter(raw, operation)  # its geometry: names come once published
+    raw_sig = raw.get("signalements")
+    if not isinstance(raw_sig, gpd.GeoDataFrame):
         raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
-    dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
+    dates = pd.to_datetime(raw_sig["date_signalement"], errors="coerce")
     if dates.isna().all():
         raise SchemaError("revue : aucun signalement daté dans le territoire")
     data_start = pd.Timestamp(dates.min()).normalize()
     data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+    # The one publication step, on the rows the review can show.
+    pub = sanitise(_around(raw, located.geometry, buffer_m), publication)
+    t = pub.territory()
+    perimeter = rd.resolve_perimeter(t, operation)
+    if publication != "interne":  # a perimeter file brings its own name
+        name = scrub_text(pd.Series([perimeter.name]), max_chars=MAX_TEXT_CHARS).iloc[0]
+        perimeter = dataclasses.replace(perimeter, name=str(name))
+    sig_layer = t["signalements"]
     w = rd.windows(perimeter, data_start, data_end, int(months))
-    pub = publish(t, publication)
-    notes = [*pub.notes, *rd.coverage_notes(t.layers, w)]
+    notes = [*pub.notes, *rd.coverage_notes(raw.layers, w)]
 
     sig = rd.layer_near(sig_layer, perimeter.geometry, buffer_m)
     sig = sig.assign(date_signalement=pd.to_datetime(sig["date_signalement"], errors="coerce"))
     by_cat = rd.by_category(sig, w)
     by_quarter = rd.by_quarter(sig, w)
     ba = rd.before_after(sig[(sig["zone"] == rd.PERIMETRE).to_numpy()], w)
-    constats = _constats(pub.layers.get("constats"), perimeter, buffer_m)
+    constats = _constats(
+        pub.layers.get("constats") if publication != "public" else None, perimeter, buffer_m
+    )
     if publication == "public":
+        notes.append(
+            f"signalements : publiés en carreaux de {GRID_CELL_M:g} m, effectifs inférieurs à "
+            f"{pub.secret_threshold} couverts par le secret."
+        )
         notes.append("constats : profil public, seuls leurs nombres par thème sont publiés.")
     equipements = rd.layer_near(pub.layers.get("equipements"), perimeter.geometry, buffer_m)
     if len(equipements):
@@ -157,7 +183,7 @@ def review_operation(
         else pd.Timestamp.now().normalize()
     )
     map_html = review_map(
-        map_layers, perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
+        published(map_layers, publication), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
         subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
         date=when, publication=publication, basemap=basemap,
     )  # fmt: skip
@@ -173,6 +199,30 @@ def review_operation(
         signalements_grid=grid,
     )  # fmt: skip
     return replace(review, html=render_review(review))
+
+
+REVIEW_LAYERS = ("quartiers", "operations", "equipements", "signalements", "constats", "garanties")
+"""The layers a review reads."""
+
+
+def _around(t: Territory, perimeter: shapely.Geometry, buffer_m: float) -> Territory:
+    """The layers a review reads, their points cut to what it can show: the abords drawn
+    on its map (1.5 × ``buffer_m``) and the whole public grid cells around them."""
+    reach = buffer_m * 1.5 + 2 * GRID_CELL_M
+    minx, miny, maxx, maxy = perimeter.bounds
+    box = shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach)
+    layers: dict[str, pd.DataFrame] = {}
+    for name in REVIEW_LAYERS:
+        frame = t.get(name)
+        if frame is None:
+            continue
+        if name in ("signalements", "constats", "equipements") and isinstance(
+            frame, gpd.GeoDataFrame
+        ):
+            work = to_work_crs(frame, name=name)
+            frame = frame.iloc[np.sort(work.sindex.query(box, predicate="intersects"))]
+        layers[name] = frame
+    return Territory(layers, provenance=t.provenance)
 
 
 def _constats(
