@@ -31,7 +31,7 @@ from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Publication, sanitise, source_label
-from gupgeo.schemas import STATUTS_CLOS
+from gupgeo.schemas import SCHEMAS, STATUTS_CLOS
 from gupgeo.secrecy import secrecy_note
 from gupgeo.territory import Territory
 
@@ -393,7 +393,9 @@ def _local_spots(spots: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def _record(row: pd.Series) -> dict[str, Any]:
-    out = {}
+    """The quartier's values for its page: every column of the schema present (None when
+    the layer does not have it), so a layer with only the required columns builds."""
+    out: dict[str, Any] = {column.name: None for column in SCHEMAS["quartiers"].columns}
     for key, value in row.drop(labels="geometry").items():
         out[str(key)] = None if _isna(value) else value
     if out.get("surface_ha") is None:
