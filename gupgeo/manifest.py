@@ -305,43 +305,53 @@ class ReadingPlan:
         """The layer the manifest gives the file, if any."""
         return schema_for(settings.layer) if settings and settings.layer else None
 
-    def _shared_for(self, schema: LayerSchema, raw: RawLayer) -> dict[str, str]:
+    def _usable(self, key: str, schema: LayerSchema, raw: RawLayer) -> dict[str, str]:
+        """The entries of ``columns[key]`` this file can use: its layer has the target, it has
+        the source."""
+        if key not in ("*", schema.name):
+            return {}
         names = {c.name for c in schema.columns}
         present = {header_key(str(c)) for c in raw.frame.columns}
         return {
             t: s
-            for t, s in self.columns.get("*", {}).items()
+            for t, s in self.columns.get(key, {}).items()
             if t in names and (s in raw.frame.columns or header_key(s) in present)
         }
 
     def check_shared(self, raws: list[tuple[LayerSchema, RawLayer]]) -> None:
-        """A ``"*"`` mapping that no file can use is an error naming the closest columns."""
+        """A mapping entry that no file can use is an error naming the closest columns."""
         from gupgeo.validation.columns import closest_columns
 
-        shared = self.columns.get("*", {})
-        used = {t for schema, raw in raws for t in self._shared_for(schema, raw)}
-        for target, source in shared.items():
-            if target in used:
-                continue
-            found = sorted({str(c) for _, raw in raws for c in raw.frame.columns} - {"geometry"})
-            near = closest_columns(source, found)
-            raise SchemaError(
-                f"--colonne {target}={source} : colonne « {source} » absente de tous les "
-                "fichiers lus (ou leur couche n'a pas de colonne « "
-                + target
-                + " ») ; "
-                + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
-                + f"colonnes trouvées : {', '.join(found) or 'aucune'}"
-            )
+        for key, mapping in self.columns.items():
+            candidates = [(s, r) for s, r in raws if key in ("*", s.name)]
+            used = {t for schema, raw in candidates for t in self._usable(key, schema, raw)}
+            for target, source in mapping.items():
+                if target in used:
+                    continue
+                found = sorted(
+                    {str(c) for _, raw in candidates for c in raw.frame.columns} - {"geometry"}
+                )
+                near = closest_columns(source, found)
+                where = "des fichiers lus" if key == "*" else f"des fichiers de la couche « {key} »"
+                raise SchemaError(
+                    f"--colonne {target}={source} : colonne « {source} » absente de tous les "
+                    f"fichiers lus (ou leur couche n'a pas de colonne « {target} ») ; "
+                    + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
+                    + f"colonnes {where} : {', '.join(found) or 'aucune'}"
+                )
 
     def columns_for(
         self, schema: LayerSchema, raw: RawLayer, settings: FileSettings | None
     ) -> dict[str, str]:
-        """The mapping for one file: manifest, then ``"*"``, then the layer's own (wins)."""
+        """The mapping for one file: manifest, then ``"*"``, then the layer's own (wins).
+
+        The manifest's entry is the file's own: a column it names must be there. The
+        ``columns`` argument applies to each file where its source column is found.
+        """
         return {
             **(dict(settings.columns) if settings else {}),
-            **self._shared_for(schema, raw),
-            **self.columns.get(schema.name, {}),
+            **self._usable("*", schema, raw),
+            **self._usable(schema.name, schema, raw),
         }
 
     def describe(self, report: LayerReport, raw: RawLayer, settings: FileSettings | None) -> None:

@@ -336,10 +336,10 @@ def load_territory(
         Distance in metres from the quartiers beyond which features are flagged.
     columns
         Column mapping by layer: ``{layer: {schema column: file column}}``, e.g.
-        ``{"signalements": {"date_signalement": "date_mutation"}}``. The key ``"*"``
-        applies its mapping to every file whose layer has the schema column and
-        which has the file column (what ``--colonne CIBLE=SOURCE`` does); a ``"*"``
-        entry used by no file is an error. It wins over a folder's
+        ``{"signalements": {"date_signalement": "date_mutation"}}``; the key ``"*"``
+        is any layer (what ``--colonne CIBLE=SOURCE`` does). An entry applies to each
+        file of the layer that has the file column, and an entry no file can use is
+        a :class:`~gupgeo.errors.SchemaError` naming the closest columns. It wins over a folder's
         ``gupgeo.toml`` manifest (:mod:`gupgeo.manifest`), itself read for every
         folder given and for the folder of every file given.
     max_rejects_pct

@@ -136,13 +136,26 @@ def test_read_layer_columns_and_load_territory_columns_agree() -> None:
     pd.testing.assert_frame_equal(one.drop(columns="geometry"), both.drop(columns="geometry"))
 
 
-def test_mapping_to_an_absent_column_is_fatal_with_the_closest(tmp_path: Path) -> None:
+def test_mapping_to_an_absent_column_is_an_error_with_the_closest() -> None:
     csv = APPORTER / "signalements_mairie.csv"
-    frame = read_layer(csv, "signalements", columns={"date_signalement": "Jours"})
-    report = frame.attrs["rapport"]
-    assert report.fatal and report.rows_rejected == report.rows_read == 12
-    assert "colonne « Jours » (pour « date_signalement ») absente" in report.to_text()
-    assert "colonnes les plus proches : Jour" in report.to_text()
+    with pytest.raises(SchemaError, match="colonnes les plus proches : Jour ;"):
+        read_layer(csv, "signalements", columns={"date_signalement": "Jours"})
+
+
+def test_manifest_column_absent_from_its_file_is_fatal(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    csv = folder / "signalements_mairie.csv"
+    csv.write_bytes((APPORTER / "signalements_mairie.csv").read_bytes())
+    (folder / "gupgeo.toml").write_text(
+        '[fichiers."signalements_mairie.csv".colonnes]\ndate_signalement = "Jours"\n',
+        encoding="utf-8",
+    )
+    report = load_territory(folder).report
+    assert report.fatal and report.rows_read == report.rows_rejected == 12
+    text = report.to_text()
+    assert "colonne « Jours » (pour « date_signalement ») absente du fichier" in text
+    assert "colonnes les plus proches : Jour" in text
 
 
 def test_mapping_for_any_layer_used_by_no_file_is_an_error(capsys) -> None:

@@ -183,7 +183,7 @@ def read_csv(path: Path, *, encoding: str | None = None, separator: str | None =
     text_head = head.decode(codec, errors="replace")
     sep, sep_reason = detect_separator(text_head)
     if separator is not None:
-        sep, sep_reason = separator, f"séparateur {separator!r} (déclaré dans le manifeste)"
+        sep, sep_reason = separator, f"séparateur « {separator} » (déclaré dans le manifeste)"
     header = next(csv.reader([text_head.lstrip("\ufeff").splitlines()[0]], delimiter=sep))
     header = [h.strip() for h in header]
     coords = coordinate_columns(header)
