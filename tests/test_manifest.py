@@ -101,3 +101,28 @@ def test_proposed_manifest_rereads_the_file_identically(tmp_path: Path, capsys) 
     assert propose_manifest(again.report) == ""  # nothing left to guess
     assert main(["validate", str(folder), "--proposer-manifeste"]) == 0
     assert "rien à proposer" in capsys.readouterr().out
+
+
+def test_manifest_crs_and_layer_for_a_file_whose_name_says_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "export_voirie.csv").write_text(
+        "N° fiche;Créé le;Type;X;Y\nV-1;01/03/2024;Voirie;525100;6702050\n"
+        "V-2;02/03/2024;Tags;525150;6702060\n",
+        encoding="utf-8",
+    )
+    (folder / MANIFEST_NAME).write_text(
+        '[fichiers."export_*.csv"]\ncouche = "signalements"\ncrs = "EPSG:2154"\n'
+        '[fichiers."export_*.csv".colonnes]\nid = "N° fiche"\ndate_signalement = "Créé le"\n',
+        encoding="utf-8",
+    )
+    t = load_territory(folder)
+    report = t.report.layer("signalements")
+    assert t.report.ok and report.rows_read == 2 == report.rows_kept
+    assert report.crs_source == f"EPSG:2154 déclaré dans {MANIFEST_NAME}"
+    assert "CRS déduit" not in t.report.to_text()
+    assert list(t["signalements"]["id"]) == ["V-1", "V-2"]
+    # What is still guessed (encoding, separator, "Type" read as categorie) is proposed.
+    proposal = propose_manifest(t.report)
+    assert "couche déduite" not in proposal and 'crs = "EPSG:2154"' in proposal
+    assert 'categorie = "Type"' in proposal and 'encodage = "utf-8"' in proposal
