@@ -152,7 +152,11 @@ def test_the_fix_the_message_gives_makes_the_command_succeed(
     broken_territory: Path, tmp_path: Path, capsys
 ) -> None:
     assert main(["info", str(broken_territory)]) == 1
-    assert "ajoutez : --colonne categorie=Nature" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "ajoutez : --colonne categorie=Nature" in captured.err
+    assert _last_line(captured.out).endswith(
+        "colonne obligatoire « categorie » absente ; ajoutez : --colonne categorie=Nature."
+    )
     assert main(["info", str(broken_territory), "--colonne", "categorie=Nature"]) == 0
     assert _last_line(capsys.readouterr().out) == "OK : aucune erreur bloquante."
 

@@ -156,6 +156,11 @@ class ValidationReport:
         out = [
             f"couche « {r.layer} » ({r.source}) inutilisable : "
             + r.issues_of("fatal")[0].message.split(" ; ")[0]
+            + "".join(
+                " ; ajoutez : " + i.message.rsplit("ajoutez : ", 1)[1]
+                for i in r.issues_of("fatal")
+                if "ajoutez : --colonne" in i.message
+            )
             for r in self.layers
             if r.fatal
         ]
