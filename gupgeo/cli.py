@@ -1,13 +1,17 @@
 """The ``gupgeo`` command: parses arguments, configures logging, calls the public API.
 
-No domain logic lives here. Exit codes: 0 success, 1 fatal problems found in the
-data, 2 unusable command line or unreadable input.
+No domain logic lives here. Exit codes: 0 success; 1 the data lose rows: a layer is
+unusable (fatal problem), a layer rejects more than ``--max-rejets`` percent of its
+rows (default 5), or an output would be empty while its input was not — then the
+last line printed says ``ERREUR`` and nothing is written; 2 unusable command line,
+manifest or unreadable input.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,16 +19,44 @@ from typing import Any, NoReturn
 
 from gupgeo.errors import GupgeoError
 from gupgeo.territory import Territory, load_territory
-from gupgeo.validation.report import ValidationReport
+from gupgeo.validation.columns import parse_column_option
+from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
 
 log = logging.getLogger("gupgeo")
 
 
-def _load(paths: Sequence[Path]) -> Territory:
-    """Load a territory and say on stderr what was rejected or fatal (details: ``validate``)."""
-    territory = load_territory(*paths)
+class DataLossError(GupgeoError):
+    """The data read would lose rows beyond what the command line accepts (exit code 1)."""
+
+
+def _columns(args: argparse.Namespace, layer: str | None = None) -> dict[str, dict[str, str]]:
+    """``--colonne`` options as ``load_territory(columns=…)``: by layer, ``"*"`` for any."""
+    out: dict[str, dict[str, str]] = {}
+    for text in getattr(args, "columns", None) or []:
+        named, target, source = parse_column_option(text)
+        out.setdefault(named or layer or "*", {})[target] = source
+    return out
+
+
+def _load(paths: Sequence[Path], args: argparse.Namespace) -> Territory:
+    """Load a territory; fail (exit 1, last line ERREUR) when the report does not pass."""
+    territory = load_territory(*paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct)
     _warn_rejects(territory.report, paths)
+    _refuse_losses(territory.report, paths)
     return territory
+
+
+def _refuse_losses(report: ValidationReport, paths: Sequence[Path]) -> None:
+    if report.ok:
+        return
+    where = " ".join(str(p) for p in paths)
+    accept = ""
+    if not report.fatal:
+        worst = max(r.rejected_pct for r in report.too_many_rejects)
+        accept = f" ; pour accepter ces rejets : --max-rejets {math.ceil(worst)}"
+    raise DataLossError(
+        report.verdict() + f" Rien n'a été écrit ; détail : gupgeo validate {where}{accept}"
+    )
 
 
 def _warn_rejects(report: ValidationReport, paths: Sequence[Path]) -> None:
@@ -46,30 +78,42 @@ def _warn_rejects(report: ValidationReport, paths: Sequence[Path]) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from gupgeo.manifest import propose_manifest
+
     layers = {args.layer: args.paths[0]} if args.layer else None
     paths = [] if args.layer else args.paths
-    territory = load_territory(*paths, layers=layers, far_m=args.far_m)
+    territory = load_territory(
+        *paths,
+        layers=layers,
+        far_m=args.far_m,
+        columns=_columns(args, args.layer),
+        max_rejects_pct=args.max_rejects_pct,
+    )
     report = territory.report
-    print(report.to_text())
+    if args.propose_manifest:
+        proposal = propose_manifest(report)
+        print(proposal or "# rien à proposer : aucun fichier n'a demandé de deviner")
     if args.rejects_dir is not None:
         written = report.write_rejects(str(args.rejects_dir))
         for path in written:
             print(f"Rejets écrits : {path}")
-    if args.output is not None:
+    if args.output is not None and report.ok:
         saved = territory.save(args.output)
         print(f"Territoire validé enregistré : {saved}")
-    return 1 if report.fatal else 0
+    elif args.output is not None:
+        print(f"Territoire non enregistré dans {args.output} : le rapport signale des pertes.")
+    print(report.to_text())
+    return 0 if report.ok else 1
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    territory = _load(args.paths)
+    territory = load_territory(
+        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct
+    )
+    _warn_rejects(territory.report, args.paths)
     print(territory.summary())
-    if territory.report.fatal:
-        print(
-            "\nAttention : des erreurs bloquantes ont été trouvées (gupgeo validate pour le détail)."
-        )
-        return 1
-    return 0
+    print(territory.report.verdict())
+    return 0 if territory.report.ok else 1
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
@@ -78,7 +122,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.dashboard import build_dashboard, export_dashboard
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 
-    territory = attribute_territory(_load(args.paths), tolerance_m=args.tolerance_m)
+    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
     db = build_dashboard(territory, period=args.period, freq=args.freq)
     written = export_dashboard(
         db, args.output, french=not args.csv_international, charts=not args.no_charts
@@ -100,7 +144,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
     from gupgeo.maps import map_territory, save_map
 
-    territory = attribute_territory(_load(args.paths))
+    territory = attribute_territory(_load(args.paths, args))
     m = map_territory(
         territory,
         basemap=None if args.basemap == "aucun" else args.basemap,
@@ -120,10 +164,23 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     from gupgeo.territory import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
-    features = read_layer(args.input, args.layer)
+    columns = _columns(args)
+    features = read_layer(
+        args.input,
+        args.layer,
+        columns=columns.get(args.layer or "*") or columns.get("*"),
+        max_rejects_pct=args.max_rejects_pct,
+    )
     _warn_rejects(features.attrs["rapport"], [args.input])
-    zones = read_layer(args.zones, args.zones_layer)
+    _refuse_losses(features.attrs["rapport"], [args.input])
+    zones = read_layer(args.zones, args.zones_layer, max_rejects_pct=args.max_rejects_pct)
     _warn_rejects(zones.attrs["rapport"], [args.zones])
+    _refuse_losses(zones.attrs["rapport"], [args.zones])
+    if features.empty and features.attrs["rapport"].rows_read:
+        raise DataLossError(
+            f"ERREUR : aucune entité lisible dans {args.input} "
+            f"({features.attrs['rapport'].rows_read} ligne(s) lue(s)) ; rien n'a été écrit."
+        )
     print(
         f"Rattachement de {len(features)} entités aux {len(zones)} zones "
         f"(clé « {args.key} », tolérance {args.tolerance_m:g} m)…",
@@ -137,6 +194,11 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         tolerance_m=args.tolerance_m,
         multiple=_MULTIPLE.get(args.multiple, args.multiple),
     )
+    if len(features) and not len(result):
+        raise DataLossError(
+            f"ERREUR : le rattachement de {len(features)} entité(s) ne donne aucune ligne ; "
+            f"{args.output} n'a pas été écrit."
+        )
     report_path = write_attribution(result, args.output)
     print(attribution_report(result).to_text())
     print(f"Couche écrite : {args.output} ; rapport : {report_path}")
@@ -147,7 +209,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from gupgeo.atlas import build_atlas
 
     result = build_atlas(
-        _load(args.paths),
+        _load(args.paths, args),
         args.output,
         period=args.period,
         publication=args.publication,
@@ -171,7 +233,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from gupgeo.review.build import review_operation
 
     review = review_operation(
-        _load(args.territory),
+        _load(args.territory, args),
         args.operation,
         buffer_m=args.buffer_m,
         months=args.months,
@@ -252,6 +314,28 @@ class _FrenchParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog} : erreur : {message}\n")
 
 
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """``--colonne`` and ``--max-rejets``: on every command that reads files."""
+    parser.add_argument(
+        "--colonne",
+        dest="columns",
+        action="append",
+        metavar="CIBLE=SOURCE",
+        help="lire la colonne SOURCE du fichier comme la colonne CIBLE de gupgeo, ex. "
+        '--colonne date_signalement="Date de création" (répétable ; '
+        "couche.CIBLE=SOURCE pour une seule couche)",
+    )
+    parser.add_argument(
+        "--max-rejets",
+        dest="max_rejects_pct",
+        type=float,
+        default=MAX_REJECTS_PCT,
+        metavar="POURCENT",
+        help="au-delà de ce pourcentage de lignes rejetées dans une couche, la commande "
+        "échoue (code 1) sans rien écrire (défaut : 5)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(
         prog="gupgeo",
@@ -280,10 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=20_000.0,
         help="distance (m) au-delà de laquelle signaler un objet",
     )
+    p_val.add_argument(
+        "--proposer-manifeste",
+        dest="propose_manifest",
+        action="store_true",
+        help="afficher le gupgeo.toml qui fixerait ce qui a été deviné (couche, encodage, "
+        "séparateur, colonnes)",
+    )
+    _reading_options(p_val)
     p_val.set_defaults(func=_cmd_validate)
 
     p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
     p_info.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
+    _reading_options(p_info)
     p_info.set_defaults(func=_cmd_info)
     p_db = sub.add_parser(
         "dashboard",
@@ -322,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=15.0,
         help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
     )
+    _reading_options(p_db)
     p_db.set_defaults(func=_cmd_dashboard)
     p_map = sub.add_parser(
         "carte",
@@ -344,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_map.add_argument("--title", default="Territoire GUP", help="titre affiché sur la carte")
     p_map.add_argument("--subtitle", default="", help="sous-titre")
     p_map.add_argument("--sources", default="", help="sources citées dans la légende")
+    _reading_options(p_map)
     p_map.set_defaults(func=_cmd_carte)
     p_att = sub.add_parser(
         "attribute",
@@ -383,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="fichier de sortie (.gpkg, .geojson, .fgb, .parquet, .csv) ; rapport à côté",
     )
+    _reading_options(p_att)
     p_att.set_defaults(func=_cmd_attribute)
     p_atlas = sub.add_parser(
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
@@ -440,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_atlas.add_argument("--pdf", action="store_true", help="écrire aussi les PDF (WeasyPrint)")
     p_atlas.add_argument("--workers", type=int, default=None, help="processus en parallèle")
     p_atlas.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    _reading_options(p_atlas)
     p_atlas.set_defaults(func=_cmd_atlas)
 
     p_rev = sub.add_parser(
@@ -461,6 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
         help="profil de diffusion (défaut : partenaires)",
     )  # fmt: skip
+    _reading_options(p_rev)
     p_rev.set_defaults(func=_cmd_review)
     # Further commands register below.
     return parser
@@ -479,6 +577,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gupgeo : interrompu (Ctrl-C)", file=sys.stderr)
         return 130
+    except DataLossError as exc:
+        print(exc if str(exc).startswith("ERREUR") else f"ERREUR : {exc}")
+        return 1
     except GupgeoError as exc:
         print(f"gupgeo : erreur : {exc}", file=sys.stderr)
         return 2

@@ -41,3 +41,7 @@ class ValidationError(GupgeoError, ValueError):
 
 class OutputExistsError(GupgeoError, FileExistsError):
     """An output path holds files or tables gupgeo did not write: they are never replaced."""
+
+
+class ManifestError(GupgeoError, ValueError):
+    """A ``gupgeo.toml`` manifest cannot be read or holds an unknown key or value."""

@@ -2,11 +2,13 @@
 
 Column names follow French open-data habits (lower-case snake_case). Each column
 lists the aliases readers accept, matched case-insensitively after trimming
-spaces and accents (``CODE_QP``, ``lib_qp``, ``TYPE DECLARATION``…).
+spaces, accents, punctuation and small words (``CODE_QP``, ``lib_qp``,
+``TYPE DECLARATION``, ``Date du signalement``…, see :func:`header_key`).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,13 +69,35 @@ class LayerSchema:
         """Normalised alias → canonical column name (canonical names included)."""
         out: dict[str, str] = {}
         for c in self.columns:
-            for a in (c.name, *c.aliases):
-                out[normalise_name(a)] = c.name
+            for a in c.aliases:
+                out[header_key(a)] = c.name
+        out.update({header_key(c.name): c.name for c in self.columns})
         return out
 
+    def id_candidates(self) -> tuple[str, ...]:
+        """Header keys that may name the identifier column (its name, then its aliases)."""
+        if self.id_column is None:
+            return ()
+        col = self.column(self.id_column)
+        return tuple(dict.fromkeys(header_key(a) for a in (col.name, *col.aliases)))
 
-def normalise_name(name: str) -> str:
+
+SMALL_WORDS: frozenset[str] = frozenset(
+    {"de", "du", "des", "d", "la", "le", "les", "l", "au", "aux", "of", "the"}
+)
+"""Words a French (or English) export header may carry that say nothing about the column."""
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_name(name: str, *, drop_small_words: bool = False) -> str:
     """Normalise a column or file name for alias matching.
+
+    Accents are removed, case is folded, and every run of spaces or punctuation
+    becomes one ``_``. With ``drop_small_words``, the small words of
+    :data:`SMALL_WORDS` are dropped too — how column headers are matched, so that
+    ``"Date du signalement"``, ``"DATE_SIGNALEMENT"`` and ``"date signalement"``
+    are the same column.
 
     Examples
     --------
@@ -81,14 +105,28 @@ def normalise_name(name: str) -> str:
     'type_declaration'
     >>> normalise_name("Catégorie")
     'categorie'
+    >>> normalise_name("Date du signalement", drop_small_words=True)
+    'date_signalement'
+    >>> normalise_name("N° de l'équipement", drop_small_words=True)
+    'n_equipement'
     """
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    text = text.strip().lower()
-    for ch in " -./'":
-        text = text.replace(ch, "_")
-    while "__" in text:
-        text = text.replace("__", "_")
-    return text.strip("_")
+    text = _NOT_ALNUM.sub("_", text.lower()).strip("_")
+    if drop_small_words:
+        words = [w for w in text.split("_") if w not in SMALL_WORDS]
+        text = "_".join(words) if words else text
+    return text
+
+
+def header_key(name: str) -> str:
+    """The key under which a column header is matched to a schema column or alias.
+
+    Examples
+    --------
+    >>> {header_key(h) for h in ("Date du signalement", "DATE_SIGNALEMENT", "date signalement")}
+    {'date_signalement'}
+    """
+    return normalise_name(name, drop_small_words=True)
 
 
 def _c(name: str, kind: ColumnKind = "text", *aliases: str, required: bool = False) -> Column:

@@ -26,11 +26,12 @@ import shapely
 from gupgeo.coverage import coverage_frame, coverage_of
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
-from gupgeo.readers import SIDE_CAR, RawLayer, read_source
+from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
+from gupgeo.readers import SIDE_CAR, RawLayer
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
-from gupgeo.validation.report import LayerReport, ValidationReport
+from gupgeo.validation.report import MAX_REJECTS_PCT, LayerReport, ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,7 @@ def _sources(paths: Iterable[str | Path]) -> list[Path]:
                 and f.suffix.lower() not in SIDE_CAR
                 and not f.name.startswith(".")
                 and not f.name.startswith("rejets_")
+                and f.name != MANIFEST_NAME
             )
         else:
             found.append(p)
@@ -343,6 +345,8 @@ def load_territory(
     *paths: str | Path,
     layers: Mapping[str, str | Path] | None = None,
     far_m: float = FAR_M,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    max_rejects_pct: float = MAX_REJECTS_PCT,
 ) -> Territory:
     """Load and validate a territory from folders, GeoPackages or files.
 
@@ -355,24 +359,52 @@ def load_territory(
         Explicit ``{layer name: file}`` for files whose names say nothing.
     far_m
         Distance in metres from the quartiers beyond which features are flagged.
+    columns
+        Column mapping by layer: ``{layer: {schema column: file column}}``, e.g.
+        ``{"signalements": {"date_signalement": "date_mutation"}}``; the key ``"*"``
+        is any layer (what ``--colonne CIBLE=SOURCE`` does). An entry applies to each
+        file of the layer that has the file column, and an entry no file can use is
+        a :class:`~gupgeo.errors.SchemaError` naming the closest columns. It wins over a folder's
+        ``gupgeo.toml`` manifest (:mod:`gupgeo.manifest`), itself read for every
+        folder given and for the folder of every file given.
+    max_rejects_pct
+        Above this share of rejected rows in a layer (percent), the report fails
+        (``territory.report.ok`` is false, its last line says ERREUR).
 
     Returns
     -------
     Territory
         With ``territory.report`` accounting for every row read.
+
+    Examples
+    --------
+    >>> t = load_territory(
+    ...     "data/sample/apporter/signalements_mairie.csv",
+    ...     columns={"*": {"date_signalement": "Jour", "categorie": "Nature"}},
+    ... )
+    >>> t.report.ok, len(t["signalements"])
+    (True, 12)
     """
-    report = ValidationReport()
+    report = ValidationReport(max_rejects_pct=max_rejects_pct)
     raws: list[tuple[LayerSchema, RawLayer, Path]] = []
     explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
+    plan = ReadingPlan(columns)
     seen: set[Path] = set()
     for source in [*_sources(paths), *[Path(p) for p in (layers or {}).values()]]:
         if source.resolve() in seen:
             continue  # the same file named twice (a folder and one of its files…)
         seen.add(source.resolve())
-        for raw in _explicit_tables(read_source(source), explicit.get(source.resolve()), source):
+        settings = plan.settings(source)
+        for raw in _explicit_tables(
+            plan.read(source, settings), explicit.get(source.resolve()), source
+        ):
             if raw.layer in OWN_TABLES:
                 continue
-            schema = explicit.get(source.resolve()) or guess_layer(raw, source)
+            schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
+            guessed = schema is None
+            schema = schema or guess_layer(raw, source)
+            if guessed and schema is not None:
+                plan.guessed[id(raw)] = "couche déduite du nom ou du contenu du fichier"
             if schema is None:
                 report.skipped.append(
                     f"{source}{' (' + raw.layer + ')' if raw.layer else ''} : couche non reconnue "
@@ -380,12 +412,22 @@ def load_territory(
                 )
                 continue
             raws.append((schema, raw, source))
+    plan.check_shared([(s, r) for s, r, _ in raws])
     # Quartiers first: they define the territory used to flag far-away features.
     raws.sort(key=lambda item: LAYER_NAMES.index(item[0].name))
     results: dict[str, list[tuple[LayerResult, RawLayer, Path]]] = {}
     territory_area: shapely.Geometry | None = None
     for schema, raw, source in raws:
-        result = validate_raw(raw, schema, territory=territory_area, far_m=far_m)
+        settings = plan.settings(source)
+        result = validate_raw(
+            raw,
+            schema,
+            territory=territory_area,
+            far_m=far_m,
+            columns=plan.columns_for(schema, raw, settings),
+            statuses=settings.statuses if settings else None,
+        )
+        plan.describe(result.report, raw, settings)
         report.layers.append(result.report)
         results.setdefault(schema.name, []).append((result, raw, source))
         if schema.name == "quartiers" and len(result.data):
@@ -509,15 +551,41 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def read_layer(
-    path: str | Path, layer: str | None = None, *, far_m: float = FAR_M
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    far_m: float = FAR_M,
+    columns: Mapping[str, str] | None = None,
+    max_rejects_pct: float = MAX_REJECTS_PCT,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
 
     ``layer`` names the gupgeo layer (``"signalements"``…); by default it is
-    deduced from the file name or content.
+    deduced from the file name, the folder's ``gupgeo.toml`` or the content.
+    ``columns`` maps the layer's columns onto the file's:
+    ``{"date_signalement": "date_mutation"}``. Above ``max_rejects_pct`` percent of
+    rows rejected, the report fails (``.attrs["rapport"].ok`` is false).
+
+    Examples
+    --------
+    >>> s = read_layer(
+    ...     "data/sample/apporter/signalements_mairie.csv",
+    ...     "signalements",
+    ...     columns={"date_signalement": "Jour", "categorie": "Nature"},
+    ... )
+    >>> len(s), s["date_signalement"].min().date().isoformat()
+    (12, '2024-03-01')
     """
     p = Path(path)
-    territory = load_territory(layers={layer: p}) if layer else load_territory(p)
+    mapping = {(layer or "*"): dict(columns)} if columns else None
+    options: dict[str, Any] = {
+        "far_m": far_m,
+        "columns": mapping,
+        "max_rejects_pct": max_rejects_pct,
+    }
+    territory = (
+        load_territory(layers={layer: p}, **options) if layer else load_territory(p, **options)
+    )
     if len(territory.layers) != 1:
         found = ", ".join(territory.layers) or "aucune"
         raise SchemaError(
@@ -530,17 +598,24 @@ def read_layer(
 
 
 def validate(
-    *paths: str | Path, layers: Mapping[str, str | Path] | None = None
+    *paths: str | Path,
+    layers: Mapping[str, str | Path] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    max_rejects_pct: float = MAX_REJECTS_PCT,
 ) -> ValidationReport:
     """Validate files or folders and return the report (nothing is kept in memory).
+
+    Parameters are those of :func:`load_territory`.
 
     Examples
     --------
     >>> report = validate("data/sample")
-    >>> report.balanced
-    True
+    >>> report.balanced, report.ok
+    (True, True)
     """
-    return load_territory(*paths, layers=layers).report
+    return load_territory(
+        *paths, layers=layers, columns=columns, max_rejects_pct=max_rejects_pct
+    ).report
 
 
 __all__ = ["Provenance", "Territory", "load_territory", "read_layer", "validate"]

@@ -32,6 +32,7 @@ from _sample_tables import (
     make_reunions,
     make_tfpb,
 )
+from make_apporter_samples import make_apporter
 
 from gupgeo.crs import WORK_CRS
 
@@ -99,6 +100,7 @@ def make_sample(
         write_french_csv(out / f"{name}.csv", t_header, t_rows)
 
     dirty = make_dirty(ctx, eq_frame, routes, out / "dirty")
+    make_apporter(out / "apporter")
     counts: dict[str, object] = {
         "seed": seed,
         "equipements": len(eq_features),

@@ -47,6 +47,8 @@ def test_validate_writes_rejects_and_geopackage(tmp_path: Path, capsys) -> None:
             str(tmp_path),
             "-o",
             str(out_gpkg),
+            "--max-rejets",
+            "10",  # 3 duplicates out of 43 rows: 7 %, above the default 5 %
         ]
     )
     assert code == 0
@@ -198,6 +200,8 @@ def test_attribute_with_layer_option_and_rejects_said(tmp_path: Path, capsys) ->
             str(SAMPLE / "quartiers.geojson"),
             "-o",
             str(tmp_path / "a.gpkg"),
+            "--max-rejets",
+            "10",  # 4 unreadable dates out of 40 rows: accepted explicitly
         ]
     )
     assert code == 0

@@ -30,7 +30,7 @@ PUBLISHED_HA = {
     "LOC-RABATERIE": 34.0,
     "LOC-RABIERE": 35.0,
 }
-BINARY_SUFFIXES = {".shp", ".shx", ".dbf"}
+BINARY_SUFFIXES = {".shp", ".shx", ".dbf", ".xlsx"}
 
 
 def read_french_csv(path: Path) -> pd.DataFrame:

@@ -215,7 +215,7 @@ def _status_codes(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
     """Canonical status code per row (index in STATUS_COLUMNS) and whether any is known.
 
     ``statut`` is used when filled; where it is empty, ``statut_brut`` is mapped with
-    :func:`gupgeo.statuses.canonical_status`. Non-canonical values in ``statut`` are
+    :func:`gupgeo.validation.statuses.canonical_status`. Non-canonical values in ``statut`` are
     mapped the same way.
     """
     unknown = len(STATUTS)

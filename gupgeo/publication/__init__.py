@@ -98,7 +98,7 @@ PROFILE_LABELS: dict[str, str] = {
 ATTRIBUTION_COLUMNS = frozenset(
     {"code_qp", "code_qp_statut", "code_qp_declare", "operation_id", "operation_id_statut"}
 )
-"""Columns written by the attribution (:mod:`gupgeo.zoning`), kept on every layer."""
+"""Columns written by the attribution (:mod:`gupgeo.attribution.territory`), kept on every layer."""
 SHOWN_COLUMNS: Mapping[str, frozenset[str]] = {
     "quartiers": frozenset({"code_qp", "nom_qp", "commune", "insee_com", "perimetre"}),
     "operations": frozenset({"id", "nom"}),

@@ -29,11 +29,18 @@ SUPPORTED = sorted({*VECTOR_FORMATS, *TABULAR})
 SIDE_CAR = {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx", ".md", ".xml"}
 
 
-def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]:
+def read_source(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    separator: str | None = None,
+) -> list[RawLayer]:
     """Read every layer of a file (or the named ``layer``) as raw layers.
 
     A GeoPackage gives one raw layer per table, a zip one per shapefile; other
-    files give one.
+    files give one. ``layer`` is the sheet of a workbook; ``encoding`` and
+    ``separator`` override what is detected in a CSV.
 
     Raises
     ------
@@ -48,7 +55,11 @@ def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]
         raise InputNotFoundError(f"{p} : fichier introuvable")
     suffix = p.suffix.lower()
     if suffix in TABULAR:
-        raw = read_excel(p, sheet=layer) if TABULAR[suffix] == "Excel" else read_csv(p)
+        raw = (
+            read_excel(p, sheet=layer)
+            if TABULAR[suffix] == "Excel"
+            else read_csv(p, encoding=encoding, separator=separator)
+        )
         if looks_like_dansmarue(list(raw.frame.columns)):
             adapt_dansmarue(raw)
         return [raw]

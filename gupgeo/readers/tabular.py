@@ -151,8 +151,11 @@ def coordinate_columns(cols: list[str]) -> _Coordinates:
     return _Coordinates()
 
 
-def read_csv(path: Path) -> RawLayer:
+def read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> RawLayer:
     """Read a CSV file, detecting encoding, separator and decimal mark.
+
+    ``encoding`` and ``separator``, when given (a ``gupgeo.toml`` manifest), are
+    used instead of being detected.
 
     Text columns are read as text exactly (``"001"`` stays ``"001"``). A clean
     file takes a fast multi-threaded path (pyarrow) with coordinates parsed as
@@ -166,7 +169,9 @@ def read_csv(path: Path) -> RawLayer:
             f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
         )
     codec, codec_reason = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
-    if codec == "utf-8" and len(head) == SAMPLE_BYTES:
+    if encoding is not None:
+        codec, codec_reason = encoding.lower(), f"{encoding} (déclaré dans le manifeste)"
+    elif codec == "utf-8" and len(head) == SAMPLE_BYTES:
         # The sample was UTF-8; make sure the rest is too before trusting it.
         try:
             path.read_bytes().decode("utf-8")
@@ -177,6 +182,8 @@ def read_csv(path: Path) -> RawLayer:
             )
     text_head = head.decode(codec, errors="replace")
     sep, sep_reason = detect_separator(text_head)
+    if separator is not None:
+        sep, sep_reason = separator, f"séparateur « {separator} » (déclaré dans le manifeste)"
     header = next(csv.reader([text_head.lstrip("\ufeff").splitlines()[0]], delimiter=sep))
     header = [h.strip() for h in header]
     coords = coordinate_columns(header)
@@ -198,6 +205,7 @@ def read_csv(path: Path) -> RawLayer:
         notes=[f"encodage : {codec_reason}", sep_reason],
     )
     raw.unreadable = set_aside
+    raw.metadata.update(encodage=codec, separateur=sep)
     locate_coordinates(raw)
     raw.decimal_comma = decimal_comma
     if decimal_comma:

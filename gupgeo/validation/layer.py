@@ -3,9 +3,11 @@
 Problems are collected, never raised one at a time: the :class:`LayerReport`
 lists them all and the caller decides what is fatal. The rules, in order:
 
-1. columns are renamed from their aliases to the schema's names;
+1. columns are renamed to the schema's names: explicit mapping, identifier choice,
+   header matching (:mod:`gupgeo.validation.columns`);
 2. a missing required column is fatal for the layer (all its rows are rejected
-   with that reason, so the count still balances);
+   with that reason, so the count still balances; the message names the closest
+   columns and the ``--colonne`` line to add);
 3. geometries are built (coordinates columns, ``"lat, lon"`` fields or WKT),
    the CRS decided (declared, or deduced when only WGS84 or only Lambert-93 is
    possible — and said), swapped latitude/longitude corrected, invalid
@@ -18,6 +20,7 @@ lists them all and the caller decides what is fatal. The rules, in order:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,7 +36,8 @@ from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count, geometry_type, validity_reason
 from gupgeo.readers._raw import RawLayer
-from gupgeo.schemas import LayerSchema, normalise_name
+from gupgeo.schemas import LayerSchema
+from gupgeo.validation.columns import match_columns, missing_column_message
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
 
@@ -123,19 +127,8 @@ class _Rejections:
 
 def rename_columns(frame: pd.DataFrame, schema: LayerSchema) -> tuple[pd.DataFrame, list[str]]:
     """Rename alias columns to canonical names; return the frame and what was renamed."""
-    aliases = schema.alias_map()
-    present = set(frame.columns)
-    renames: dict[str, str] = {}
-    taken: set[str] = {c for c in frame.columns if c in aliases.values()}
-    for col in frame.columns:
-        target = aliases.get(normalise_name(col))
-        if target is None or target == col or target in taken or col == "geometry":
-            continue
-        if target in present:
-            continue
-        renames[col] = target
-        taken.add(target)
-    return frame.rename(columns=renames), [f"{a} → {b}" for a, b in renames.items()]
+    match = match_columns(frame, schema)
+    return match.frame, [f"{a} → {b}" for b, a in match.mapped.items()]
 
 
 def validate_raw(
@@ -144,6 +137,8 @@ def validate_raw(
     *,
     territory: shapely.Geometry | None = None,
     far_m: float = FAR_M,
+    columns: Mapping[str, str] | None = None,
+    statuses: Mapping[str, str] | None = None,
 ) -> LayerResult:
     """Validate one raw layer against its schema.
 
@@ -158,30 +153,42 @@ def validate_raw(
         ``far_m`` metres from it (typically the union of the quartiers).
     far_m
         Distance in metres beyond which a feature is flagged, not rejected.
+    columns
+        Explicit ``{schema column: file column}`` (see :mod:`gupgeo.validation.columns`).
+    statuses
+        The source's own status vocabulary, raw value → canonical status.
     """
     report = LayerReport(layer=schema.name, source=raw.source, format=raw.format)
     report.notes.extend(raw.notes)
-    frame, renamed = rename_columns(raw.frame, schema)
-    if renamed:
-        report.notes.append("colonnes renommées : " + ", ".join(renamed))
     labels = _Labels(raw)
+    match = match_columns(
+        raw.frame,
+        schema,
+        columns=columns,
+        line_ids=lambda: [labels[p].replace(" ", "-") for p in range(len(raw.frame))],
+    )
+    frame = match.frame
+    report.notes.extend(match.notes)
+    report.columns_mapped = dict(match.mapped)
     n = len(frame)
     report.rows_read = n + len(raw.unreadable)
     rej = _Rejections(n)
-
+    found = [str(c) for c in raw.frame.columns if c != "geometry"]
+    for kind, message in match.problems:
+        report.add("fatal", message, kind=kind)
     missing = [c for c in schema.required if c not in frame.columns]
-    if missing:
-        for col in missing:
-            accepted = ", ".join((col, *schema.column(col).aliases))
-            report.add(
-                "fatal",
-                f"colonne obligatoire « {col} » absente ; colonnes trouvées : "
-                f"{', '.join(map(str, raw.frame.columns))} ; noms acceptés : {accepted}",
-                column=col,
-                kind="colonne obligatoire absente",
-            )
-        reason = "couche inutilisable : colonne(s) obligatoire(s) absente(s) : " + ", ".join(
-            missing
+    for col in missing:
+        report.add(
+            "fatal",
+            missing_column_message(col, schema, found, raw.frame),
+            column=col,
+            kind="colonne obligatoire absente",
+        )
+    if missing or match.problems:
+        reason = "couche inutilisable : " + (
+            "colonne(s) obligatoire(s) absente(s) : " + ", ".join(missing)
+            if missing
+            else match.problems[0][1]
         )
         rej.add(np.arange(n), [reason] * n)
         return _finish(frame, raw, schema, rej, report, labels, geometry=None)
@@ -200,7 +207,7 @@ def validate_raw(
 
     frame = _type_columns(frame, schema, report, rej, labels, decimal_comma=raw.decimal_comma)
     if schema.name == "signalements":
-        frame = _signalement_rules(frame, raw, report)
+        frame = _signalement_rules(frame, raw, report, statuses)
     if isinstance(geometry, _PendingPoints):
         geometry = geometry.result(report, rej, labels)
     _flag_duplicates(
@@ -738,10 +745,15 @@ def _bad_values(
         _list(report, "avertissement", pos, msgs, labels, kind, name)
 
 
-def _signalement_rules(frame: pd.DataFrame, raw: RawLayer, report: LayerReport) -> pd.DataFrame:
+def _signalement_rules(
+    frame: pd.DataFrame,
+    raw: RawLayer,
+    report: LayerReport,
+    statuses: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     if "statut" in frame.columns:
         frame["statut_brut"] = frame["statut"]
-        frame["statut"] = canonical_statuses(frame["statut_brut"])
+        frame["statut"] = canonical_statuses(frame["statut_brut"], statuses)
         unknown = frame["statut_brut"].notna() & frame["statut"].isna()
         if unknown.any():
             counts = frame.loc[unknown, "statut_brut"].value_counts()

@@ -17,6 +17,9 @@ from gupgeo.french import format_count
 
 Severity = Literal["rejet", "réparation", "avertissement", "fatal"]
 
+MAX_REJECTS_PCT = 5.0
+"""Default threshold: a layer rejecting more than this share of its rows (percent) fails."""
+
 MAX_LISTED = 12
 """How many problems of one kind the text report lists before summarising."""
 
@@ -46,10 +49,21 @@ class LayerReport:
     crs_source: str = ""
     notes: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    columns_mapped: dict[str, str] = field(default_factory=dict)
+    """Schema column → the file's column it was read from, when the names differ."""
+    reading: dict[str, str] = field(default_factory=dict)
+    """How the file was read, as a manifest would say it (couche, encodage, separateur…)."""
+    guessed: list[str] = field(default_factory=list)
+    """What gupgeo had to guess about the file (what ``--proposer-manifeste`` fixes)."""
 
     @property
     def fatal(self) -> bool:
         return any(i.severity == "fatal" for i in self.issues)
+
+    @property
+    def rejected_pct(self) -> float:
+        """Share of the rows read that were rejected, in percent (0 for an empty file)."""
+        return 100.0 * self.rows_rejected / self.rows_read if self.rows_read else 0.0
 
     @property
     def balanced(self) -> bool:
@@ -117,10 +131,63 @@ class ValidationReport:
     layers: list[LayerReport] = field(default_factory=list)
     rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    max_rejects_pct: float = MAX_REJECTS_PCT
+    """Above this share of rejected rows (percent) in a layer, the report fails."""
 
     @property
     def fatal(self) -> bool:
         return any(r.fatal for r in self.layers)
+
+    @property
+    def too_many_rejects(self) -> list[LayerReport]:
+        """Layers (not already fatal) whose rejected share exceeds :attr:`max_rejects_pct`."""
+        return [r for r in self.layers if not r.fatal and r.rejected_pct > self.max_rejects_pct]
+
+    @property
+    def ok(self) -> bool:
+        """No fatal layer and no layer rejecting more than :attr:`max_rejects_pct` of its rows.
+
+        What the ``gupgeo`` commands turn into their exit code.
+        """
+        return not self.fatal and not self.too_many_rejects
+
+    def errors(self) -> list[str]:
+        """Why the report fails, one French sentence per layer (empty when :attr:`ok`)."""
+        out = [
+            f"couche « {r.layer} » ({r.source}) inutilisable : "
+            + r.issues_of("fatal")[0].message.split(" ; ")[0]
+            + "".join(
+                " ; ajoutez : " + i.message.rsplit("ajoutez : ", 1)[1]
+                for i in r.issues_of("fatal")
+                if "ajoutez : --colonne" in i.message
+            )
+            for r in self.layers
+            if r.fatal
+        ]
+        out.extend(
+            f"couche « {r.layer} » ({r.source}) : {format_count(r.rows_rejected)} ligne(s) "
+            f"rejetée(s) sur {format_count(r.rows_read)} ({_pct(r.rejected_pct)}), au-delà du "
+            f"seuil de {_pct(self.max_rejects_pct)} (--max-rejets)"
+            for r in self.too_many_rejects
+        )
+        return out
+
+    def verdict(self) -> str:
+        """The report's last line: ``ERREUR : …`` when it fails, ``OK : …`` otherwise."""
+        problems = self.errors()
+        if problems:
+            return "ERREUR : " + " ; ".join(problems) + "."
+        rejected = self.rows_rejected
+        return (
+            "OK : aucune erreur bloquante"
+            + (
+                f", {format_count(rejected)} ligne(s) rejetée(s) sous le seuil de "
+                f"{_pct(self.max_rejects_pct)} par couche (--max-rejets)"
+                if rejected
+                else ""
+            )
+            + "."
+        )
 
     @property
     def rows_read(self) -> int:
@@ -171,12 +238,19 @@ class ValidationReport:
             parts.append(f"Fichier ignoré : {note}")
         if self.skipped:
             parts.append("")
-        verdict = "ERREURS BLOQUANTES" if self.fatal else "aucune erreur bloquante"
+        verdict = (
+            "ERREURS BLOQUANTES"
+            if self.fatal
+            else "TROP DE REJETS"
+            if self.too_many_rejects
+            else "aucune erreur bloquante"
+        )
         parts.append(
             f"Bilan : {len(self.layers)} couche(s), {format_count(self.rows_read)} lignes lues = "
             f"{format_count(self.rows_kept)} conservées + {format_count(self.rows_rejected)} rejetées"
             f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
         )
+        parts.append(self.verdict())
         return "\n".join(parts)
 
     def __str__(self) -> str:
@@ -204,3 +278,9 @@ class ValidationReport:
             write_csv(frame, path, sep=";", encoding="utf-8-sig")
             written.append(str(path))
         return written
+
+
+def _pct(value: float) -> str:
+    """A percentage the French way: ``5 %``, ``28,6 %``."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"{text}\u00a0%"

@@ -8,6 +8,8 @@ canonical one (column ``statut_brut``); a raw value nobody knows maps to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -70,8 +72,14 @@ _RAW_TO_CANONICAL: dict[str, str] = {
 }
 
 
-def canonical_status(raw: str | None) -> str | None:
+_BY_KEY: dict[str, str] = {normalise_name(k): v for k, v in _RAW_TO_CANONICAL.items()}
+
+
+def canonical_status(raw: str | None, vocabulary: Mapping[str, str] | None = None) -> str | None:
     """Map one raw status onto the canonical lifecycle, ``None`` if unknown.
+
+    ``vocabulary`` (raw value → canonical status, e.g. from a ``gupgeo.toml``
+    manifest) is looked up first, with the same normalisation.
 
     Examples
     --------
@@ -83,14 +91,21 @@ def canonical_status(raw: str | None) -> str | None:
     'nouveau'
     >>> canonical_status("???") is None
     True
+    >>> canonical_status("Attente régie", {"attente régie": "programmé"})
+    'programmé'
     """
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
         return None
-    return _RAW_TO_CANONICAL.get(normalise_name(str(raw)))
+    key = normalise_name(str(raw))
+    if vocabulary:
+        own = {normalise_name(k): v for k, v in vocabulary.items()}
+        if key in own:
+            return own[key]
+    return _BY_KEY.get(key)
 
 
-def canonical_statuses(raw: pd.Series) -> pd.Series:
+def canonical_statuses(raw: pd.Series, vocabulary: Mapping[str, str] | None = None) -> pd.Series:
     """Vectorised :func:`canonical_status` over a column (unique values mapped once)."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    mapped = np.array([canonical_status(u) for u in uniques] + [None], dtype=object)
+    mapped = np.array([canonical_status(u, vocabulary) for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[codes], index=raw.index, dtype="object")

@@ -1,0 +1,278 @@
+"""Which column of a file is which column of a layer.
+
+Three ways a file's column becomes a schema column, in this order:
+
+1. an explicit mapping ``{target: source}`` (``read_layer(columns=…)``,
+   ``--colonne CIBLE=SOURCE``, or the ``colonnes`` table of a ``gupgeo.toml``
+   manifest) — always wins;
+2. the identifier: among the columns that could be it (``numero``, ``id_dmr``…)
+   the first whose values are unique; with none, identifiers are made from the
+   source line numbers (``ligne-12``);
+3. header matching: names and aliases compared by :func:`gupgeo.schemas.header_key`
+   (case, accents, spaces, punctuation and small words do not matter).
+
+Everything decided is said in the layer's report. A required column still missing
+gets a message listing the closest columns found and the ``--colonne`` line to add.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gupgeo.errors import SchemaError
+from gupgeo.schemas import LayerSchema, header_key
+
+
+@dataclass
+class ColumnMatch:
+    """The outcome of matching a file's columns to a schema.
+
+    ``frame`` has the schema's names; ``mapped`` says, for each schema column
+    found, the file's column it came from (only when the names differ);
+    ``problems`` are fatal messages (a mapping naming an absent column…).
+    """
+
+    frame: pd.DataFrame
+    mapped: dict[str, str] = field(default_factory=dict)
+    explicit: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_column_option(text: str) -> tuple[str | None, str, str]:
+    """Split one ``--colonne`` value into ``(layer or None, target, source)``.
+
+    ``CIBLE=SOURCE`` applies to every layer that has the column ``CIBLE`` and
+    whose file has ``SOURCE``; ``couche.CIBLE=SOURCE`` to one layer only.
+
+    Raises
+    ------
+    SchemaError
+        When the text has no ``=`` or an empty side.
+
+    Examples
+    --------
+    >>> parse_column_option("date_signalement=Date de création")
+    (None, 'date_signalement', 'Date de création')
+    >>> parse_column_option("signalements.id=N° fiche")
+    ('signalements', 'id', 'N° fiche')
+    """
+    target, sep, source = text.partition("=")
+    target, source = target.strip(), source.strip().strip('"').strip("'")
+    if not sep or not target or not source:
+        raise SchemaError(
+            f"--colonne {text!r} : attendu CIBLE=SOURCE, par exemple "
+            '--colonne date_signalement="Date de création"'
+        )
+    layer, dot, name = target.partition(".")
+    return (layer, name, source) if dot else (None, target, source)
+
+
+def column_option(target: str, source: str) -> str:
+    """The ``--colonne`` argument mapping ``source`` onto ``target``, quoted for a shell.
+
+    Examples
+    --------
+    >>> column_option("date_signalement", "Date de création")
+    '--colonne date_signalement="Date de création"'
+    >>> column_option("id", "numero")
+    '--colonne id=numero'
+    """
+    plain = all(ch.isalnum() or ch in "_-." for ch in source)
+    return f"--colonne {target}={source}" if plain else f'--colonne {target}="{source}"'
+
+
+def closest_columns(wanted: str, found: list[str], *, n: int = 3) -> list[str]:
+    """The columns of ``found`` whose names are closest to ``wanted`` (difflib).
+
+    Examples
+    --------
+    >>> closest_columns("date_signalement", ["Date de création", "Signalé le", "Rue"])
+    ['Signalé le', 'Date de création']
+    """
+    keys = {header_key(c): c for c in found}
+    near = difflib.get_close_matches(header_key(wanted), list(keys), n=n, cutoff=0.4)
+    return [keys[k] for k in near]
+
+
+def missing_column_message(
+    column: str, schema: LayerSchema, found: list[str], frame: pd.DataFrame | None = None
+) -> str:
+    """What a planner reads when a required column is absent, with the fix to apply.
+
+    The closest columns are those whose names are close (difflib) and, for a date
+    column, those of ``frame`` whose first values read as dates.
+    """
+    accepted = ", ".join((column, *schema.column(column).aliases))
+    near = closest_columns(column, found)
+    if frame is not None and schema.column(column).kind == "date":
+        near = [*_date_like(frame, found), *near]
+        near = list(dict.fromkeys(near))[:3]
+    suggestion = near[0] if near else "NOM DE LA COLONNE"
+    return (
+        f"colonne obligatoire « {column} » absente ; "
+        + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
+        + f"colonnes trouvées : {', '.join(found) or 'aucune'} ; noms reconnus : {accepted} ; "
+        f"si « {suggestion} » est bien cette colonne, ajoutez : {column_option(column, suggestion)}"
+    )
+
+
+def match_columns(
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    *,
+    columns: Mapping[str, str] | None = None,
+    line_ids: Callable[[], list[str]] | None = None,
+) -> ColumnMatch:
+    """Rename a file's columns to the schema's names.
+
+    Parameters
+    ----------
+    frame
+        The rows as read, with the file's own column names.
+    schema
+        The layer's schema.
+    columns
+        Explicit ``{schema column: file column}``; a file column is found by its
+        exact name, else by :func:`~gupgeo.schemas.header_key`.
+    line_ids
+        Identifiers made from where each row is in its source (``ligne-12``), used
+        when the layer needs an identifier and no column can be one.
+    """
+    match = ColumnMatch(frame=frame)
+    found = [str(c) for c in frame.columns if c != "geometry"]
+    by_key: dict[str, str] = {}
+    for c in found:
+        by_key.setdefault(header_key(c), c)
+    renames: dict[str, str] = {}
+    for target, source in (columns or {}).items():
+        if target not in {c.name for c in schema.columns}:
+            match.problems.append(
+                (
+                    "colonne cible inconnue",
+                    f"colonne cible « {target} » (← « {source} ») inconnue pour la couche "
+                    f"« {schema.name} » ; attendu l'une de : "
+                    + ", ".join(c.name for c in schema.columns),
+                )
+            )
+            continue
+        actual = source if source in found else by_key.get(header_key(source))
+        if actual is None:
+            near = closest_columns(source, found)
+            match.problems.append(
+                (
+                    "colonne source absente",
+                    f"colonne « {source} » (pour « {target} ») absente du fichier ; "
+                    + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
+                    + f"colonnes trouvées : {', '.join(found) or 'aucune'}",
+                )
+            )
+            continue
+        renames[actual] = target
+        match.explicit[target] = actual
+    taken = set(renames.values())
+    used = set(renames)
+    _choose_identifier(match, schema, found, renames, taken, used, line_ids)
+    aliases = schema.alias_map()
+    for col in found:
+        if col in used:
+            continue
+        alias_of = aliases.get(header_key(col))
+        if alias_of is None or alias_of in taken:
+            continue
+        if alias_of != col and alias_of in found and alias_of not in used:
+            continue  # the canonical column is there too: it wins, this one stays as is
+        renames[col] = alias_of
+        taken.add(alias_of)
+        used.add(col)
+    # A file column named like a schema column that another column now fills keeps its
+    # value under another name rather than being overwritten.
+    clashes = {c: f"{c} (fichier)" for c in found if c in taken and c not in used}
+    match.frame = match.frame.rename(columns={**clashes, **renames})
+    match.mapped.update({t: s for s, t in renames.items() if s != t})
+    if clashes:
+        match.notes.append(
+            "colonnes du fichier remplacées par une correspondance et conservées sous un autre "
+            "nom : " + ", ".join(f"{a} → {b}" for a, b in clashes.items())
+        )
+    renamed = {s: t for s, t in renames.items() if s != t}
+    if renamed:
+        match.notes.insert(
+            0, "colonnes renommées : " + ", ".join(f"{a} → {b}" for a, b in renamed.items())
+        )
+    return match
+
+
+def _choose_identifier(
+    match: ColumnMatch,
+    schema: LayerSchema,
+    found: list[str],
+    renames: dict[str, str],
+    taken: set[str],
+    used: set[str],
+    line_ids: Callable[[], list[str]] | None,
+) -> None:
+    """Pick the identifier column (unique values win) or make identifiers from line numbers."""
+    id_col = schema.id_column
+    if id_col is None or id_col in taken:
+        return
+    order = schema.id_candidates()
+    candidates = sorted(
+        (c for c in found if c not in used and header_key(c) in order),
+        key=lambda c: order.index(header_key(c)),
+    )
+    if not candidates:
+        if line_ids is not None and schema.column(id_col).required:
+            ids = line_ids()
+            match.frame = match.frame.assign(**{id_col: ids})
+            match.notes.append(
+                f"aucune colonne identifiant ({', '.join(order)}) : identifiants fabriqués à "
+                f"partir des numéros de ligne du fichier (« {ids[0] if ids else 'ligne-2'} »…)"
+            )
+            taken.add(id_col)
+        return
+    chosen = candidates[0]
+    if len(candidates) > 1:
+        duplicates = {c: _duplicates(match.frame[c]) for c in candidates}
+        unique = [c for c in candidates if duplicates[c] == 0]
+        chosen = unique[0] if unique else candidates[0]
+        others = ", ".join(
+            f"« {c} » ({duplicates[c]} valeur(s) en double)"
+            if duplicates[c]
+            else f"« {c} » (valeurs uniques aussi)"
+            for c in candidates
+            if c != chosen
+        )
+        why = "ses valeurs sont uniques" if unique else "aucune n'a des valeurs uniques"
+        match.notes.append(
+            f"plusieurs colonnes peuvent servir d'identifiant : « {chosen} » retenue ({why}) ; "
+            f"écartée(s) : {others} ; pour en choisir une autre : "
+            + column_option(id_col, candidates[1] if chosen == candidates[0] else candidates[0])
+        )
+    if chosen != id_col:
+        renames[chosen] = id_col
+    taken.add(id_col)
+    used.add(chosen)
+
+
+def _date_like(frame: pd.DataFrame, found: list[str]) -> list[str]:
+    """Columns whose first non-empty values all read as dates."""
+    from gupgeo.dates import parse_dates
+
+    out = []
+    for c in found:
+        sample = frame[c].dropna().head(20)
+        if len(sample) and not pd.api.types.is_numeric_dtype(sample):
+            _, bad = parse_dates(sample)
+            if not bad.any():
+                out.append(c)
+    return out
+
+
+def _duplicates(values: pd.Series) -> int:
+    present = values.dropna()
+    return int(present.duplicated().sum())
