@@ -11,6 +11,7 @@ given an attributed territory must not attribute it again.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -134,3 +135,25 @@ def test_a_saved_attributed_territory_attributes_again_identically(territory, tm
     pd.testing.assert_series_equal(after.loc[before.index], before, check_dtype=False)
     assert "code_qp_declare" not in again["signalements"].columns
     assert list(again["signalements"].columns).count("code_qp") == 1
+
+
+def test_atlas_map_legend_counts_the_quartiers_own_signalements(territory, tmp_path, monkeypatch):
+    from tests.browser_support import write_fake_assets
+
+    monkeypatch.setenv("GUPGEO_ASSETS_DIR", str(write_fake_assets(tmp_path / "assets")))
+    code = "LOC-SANITAS"
+    result = gupgeo.build_atlas(
+        territory, tmp_path / "atlas", period="2024", quartiers=[code], workers=1,
+        progress=False, basemap=None, publication="interne",
+    )  # fmt: skip
+    assert result.ok, result.summary()
+    text = (tmp_path / "atlas" / "cartes" / "loc-sanitas.html").read_text(encoding="utf-8")
+    finish = text[text.index("gupgeo.finish(") :]
+    legend = finish[finish.index('"title":"Signalements"') :]
+    legend = legend[: legend.index("]}")]
+    counts = [int(c.replace("\u202f", "")) for c in re.findall(r'"count":"([\d\u202f]+)"', legend)]
+    expected = build_dashboard(territory, period="2024")["signalements"].loc[
+        code, "nb_signalements"
+    ]
+    assert sum(counts) == expected
+    assert "Signalements alentour" in finish

@@ -8,6 +8,7 @@ renumbered here so the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,12 +26,13 @@ from gupgeo.maps import (
     add_counts,
     add_operations,
     add_quartiers,
+    add_signalements,
     base_map,
     map_territory,
     save_map,
 )
 from gupgeo.maps._vector import classify as _classify
-from gupgeo.publication import SECRET_THRESHOLD
+from gupgeo.publication import SECRET_THRESHOLD, Publication, layers_of
 
 MAP_ASSETS = "assets/carte"
 """Shared folder of the map libraries, relative to the atlas root."""
@@ -89,17 +91,25 @@ def quartier_map(
     date: Any,
     publication: str,
     basemap: str | None,
+    code_qp: str | None = None,
 ) -> int:
     """The interactive map of one page, fitted on ``box`` (Lambert-93); returns its size.
 
     ``layers``: a mapping layer name → frame, or a
-    :class:`~gupgeo.publication.Publication` (rows already published).
+    :class:`~gupgeo.publication.Publication` (rows already published). With ``code_qp``,
+    the "Signalements" layer and its legend hold the quartier's signalements only (the
+    dashboard's figure); the others in the frame form a second layer, hidden at first.
     """
+    own, around = _split_signalements(layers, code_qp)
     with quiet_classes():
         m = map_territory(
-            layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
+            own, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
             date=date, publication=publication, signalements_views=("clusters", "heatmap"),
         )  # fmt: skip
+        if around is not None and len(around) and publication != "public":
+            add_signalements(
+                m, around, name="Signalements alentour (autres quartiers, hors QPV)", show=False
+            )
         if len(spots):
             add_counts(
                 m, spots_layer(spots, radius_m=spot_radius_m), name="Points récurrents",
@@ -108,6 +118,18 @@ def quartier_map(
     west, south, east, north = bounds_wgs84(box)
     m.bounds = [[south, west], [north, east]]
     return _save(m, path, root=root)
+
+
+def _split_signalements(layers: Any, code_qp: str | None) -> tuple[Any, Any]:
+    """(the layers with the quartier's own signalements, the other signalements)."""
+    frames = layers_of(layers)
+    sig = frames.get("signalements")
+    if code_qp is None or sig is None or "code_qp" not in sig.columns:
+        return layers, None
+    mine = (sig["code_qp"].astype("object") == code_qp).to_numpy()
+    frames["signalements"] = sig[mine]
+    own = dataclasses.replace(layers, layers=frames) if isinstance(layers, Publication) else frames
+    return own, sig[~mine]
 
 
 def overview_map(

@@ -213,7 +213,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
         subtitle=_map_subtitle(task, period), sources=s.sources, date=s.build_date,
-        publication=s.publication, basemap=s.options.basemap,
+        publication=s.publication, basemap=s.options.basemap, code_qp=task.page.code_qp,
     )  # fmt: skip
 
 

@@ -43,14 +43,15 @@ MAP_COLUMNS: dict[str, tuple[str, ...]] = {
     "operations": ("id", "nom", "code_qp", "date_debut", "date_livraison", "montant_eur"),
     "equipements": ("id", "nom", "type", "gestionnaire", "date_mise_en_service"),
     "signalements": (
-        "id", "date_signalement", "categorie", "sous_categorie", "statut", "date_cloture",
-        "source", "adresse", "description",
+        "id", "code_qp", "date_signalement", "categorie", "sous_categorie", "statut",
+        "date_cloture", "source", "adresse", "description",
     ),
     "constats": (
         "id", "date", "demarche", "theme", "gravite", "recommandation", "statut", "description",
     ),
 }  # fmt: skip
-"""Columns the maps show, per layer: the rest never travels to the workers."""
+"""Columns the maps show, per layer: the rest never travels to the workers (signalements
+keep ``code_qp``: a page's map tells the quartier's own from those around it)."""
 MAP_LAYERS = tuple(MAP_COLUMNS)
 
 
