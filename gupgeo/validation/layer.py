@@ -737,6 +737,10 @@ def _bad_values(
 
 def _signalement_rules(frame: pd.DataFrame, raw: RawLayer, report: LayerReport) -> pd.DataFrame:
     if "statut" in frame.columns:
+        if "statut_brut" in frame.columns:  # a territory saved by gupgeo: the raw value stays
+            frame["statut"] = frame["statut_brut"].where(
+                frame["statut_brut"].notna(), frame["statut"]
+            )
         frame["statut_brut"] = frame["statut"]
         frame["statut"] = canonical_statuses(frame["statut_brut"])
         unknown = frame["statut_brut"].notna() & frame["statut"].isna()
