@@ -27,7 +27,13 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.readers import SIDE_CAR, RawLayer, read_source
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage import postgis
-from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
+from gupgeo.storage.geopackage import (
+    HISTORY_TABLE,
+    OWN_TABLES,
+    PROVENANCE_TABLE,
+    incomplete_save,
+    save_tables,
+)
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
 from gupgeo.validation.report import LayerReport, ValidationReport
 
@@ -187,7 +193,13 @@ class Territory:
         inside = ", ".join(f"{n}={len(f)}" for n, f in self.layers.items())
         return f"Territory({inside})"
 
-    def save(self, path: str | Path, *, rejects: bool = True) -> Path | str:
+    def save(
+        self,
+        path: str | Path,
+        *,
+        rejects: bool = True,
+        extra: Mapping[str, pd.DataFrame] | None = None,
+    ) -> Path | str:
         """Write every layer into one GeoPackage (and the rejects beside it), safely.
 
         ``path`` may instead be a PostGIS URL (``postgresql://…?schema=tours``): the
@@ -206,6 +218,9 @@ class Territory:
         layers is refused (:class:`~gupgeo.errors.OutputExistsError`) rather than
         overwritten.
 
+        ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are
+        written with the layers, in the same file or transaction.
+
         Raises
         ------
         ValueError
@@ -215,12 +230,12 @@ class Territory:
             layer that gupgeo did not write.
         """
         if postgis.is_postgis_url(path):
-            return self._save_postgis(str(path))
+            return self._save_postgis(str(path), extra)
         target = Path(path)
         if target.suffix.lower() != ".gpkg":
             raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
         layers = {name: _for_gpkg(frame) for name, frame in self.layers.items()}
-        kept = save_tables(target, layers, self._provenance_table())
+        kept = save_tables(target, layers, self._provenance_table(), extra=extra)
         if kept:
             log.info("%s : tables conservées telles quelles : %s", target, ", ".join(kept))
         if rejects:
@@ -235,8 +250,8 @@ class Territory:
         prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
         return prov.astype("string")
 
-    def _save_postgis(self, url: str) -> str:
-        kept = postgis.save_tables(url, self.layers, self._provenance_table())
+    def _save_postgis(self, url: str, extra: Mapping[str, pd.DataFrame] | None) -> str:
+        kept = postgis.save_tables(url, self.layers, self._provenance_table(), extra=extra)
         if kept:
             log.info("%s : tables conservées telles quelles : %s", url, ", ".join(kept))
         return url
@@ -363,7 +378,7 @@ def load_territory(
             continue  # the same file named twice (a folder and one of its files…)
         seen.add(source.resolve())
         for raw in _explicit_tables(read_source(source), explicit.get(source.resolve()), source):
-            if raw.layer in OWN_TABLES:
+            if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
             schema = explicit.get(source.resolve()) or guess_layer(raw, source)
             if schema is None:
@@ -433,12 +448,9 @@ def _load_postgis(url: str, *, far_m: float) -> Territory:
     for name, table in stored.layers.items():
         source = f"{stored.location.label}, table {name}"
         crs = table.crs if isinstance(table, gpd.GeoDataFrame) else None
-        frame = pd.DataFrame(table)
-        if {"statut", "statut_brut"} <= set(frame.columns):  # validated again from the raw value
-            frame["statut"] = frame["statut_brut"].where(
-                frame["statut_brut"].notna(), frame["statut"]
-            )
-        raw = RawLayer(frame=frame, source=source, format="PostGIS", layer=name, crs=crs)
+        raw = RawLayer(
+            frame=pd.DataFrame(table), source=source, format="PostGIS", layer=name, crs=crs
+        )
         result = validate_raw(raw, SCHEMAS[name], territory=territory_area, far_m=far_m)
         report.layers.append(result.report)
         if stored.problem:

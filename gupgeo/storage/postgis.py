@@ -190,7 +190,8 @@ def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
 # ---------------------------------------------------------------- save
 
 
-def _tables(conn: Any, schema: str) -> list[str]:
+def list_tables(conn: Any, schema: str) -> list[str]:
+    """Names of the tables of ``schema``."""
     rows = conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
         [schema],
@@ -204,8 +205,12 @@ def save_tables(
     provenance: pd.DataFrame,
     *,
     schema: str | None = None,
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[str]:
     """Write ``layers`` and ``provenance`` into the schema of ``url``, in one transaction.
+
+    ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are
+    written in the same transaction, replacing their previous version.
 
     Returns the tables of the schema kept as they were (the user's own).
 
@@ -220,10 +225,12 @@ def save_tables(
     sql = _psycopg().sql
     location = parse_url(url, schema=schema)
     with connect(location) as conn, conn.transaction():
-        existing = _tables(conn, location.schema)
-        written = [*layers, *OWN_TABLES]
+        existing = list_tables(conn, location.schema)
+        extras = dict(extra or {})
+        written = [*layers, *extras, *OWN_TABLES]
         saved_by_gupgeo = PROVENANCE_TABLE in existing
-        owned = [t for t in existing if saved_by_gupgeo and (t in LAYER_NAMES or t in OWN_TABLES)]
+        ours = (*LAYER_NAMES, *OWN_TABLES, *extras)
+        owned = [t for t in existing if saved_by_gupgeo and t in ours]
         clashes = [t for t in existing if t in written and t not in owned]
         if clashes:
             raise OutputExistsError(
@@ -243,6 +250,8 @@ def save_tables(
                 {"couche": name, "colonne": str(c), "position": i, "type_pandas": str(t)}
                 for i, (c, t) in enumerate(frame.dtypes.items())
             ]
+        for name, frame in extras.items():
+            write_table(conn, location.schema, name, frame)
         write_table(conn, location.schema, PROVENANCE_TABLE, provenance)
         write_table(conn, location.schema, COLUMNS_TABLE, pd.DataFrame(columns))
         write_table(conn, location.schema, SEAL_TABLE, _seal(layers))
@@ -319,7 +328,7 @@ def read_tables(url: str, *, schema: str | None = None) -> Stored:
     """
     location = parse_url(url, schema=schema)
     with connect(location) as conn:
-        tables = _tables(conn, location.schema)
+        tables = list_tables(conn, location.schema)
         names = [n for n in LAYER_NAMES if n in tables]
         if not names:
             raise InputFileError(
