@@ -44,8 +44,9 @@ def test_a_url_names_its_schema_and_hides_its_password() -> None:
     location = parse_url("postgresql://gup:secret@db:5433/sig?schema=tours&sslmode=require")
     assert location == Location("postgresql://gup:secret@db:5433/sig?sslmode=require", "tours")
     assert "secret" not in location.label and "tours" in location.label
-    assert parse_url("postgresql://", schema="rabiere").schema == "rabiere"
-    assert parse_url("postgresql:///sig").schema == "gupgeo"
+    assert parse_url("postgresql://", schema="rabiere") == Location("postgresql://", "rabiere")
+    assert parse_url("postgres://?sslmode=disable").conninfo == "postgres://?sslmode=disable"
+    assert parse_url("postgresql:///sig") == Location("postgresql:///sig", "gupgeo")
     with pytest.raises(InputFileError, match="postgresql://"):
         parse_url("territoire.gpkg")
 

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -72,8 +72,8 @@ class Location:
             user = netloc[0].split(":", 1)[0]
             netloc = [f"{user}@{netloc[1]}"]
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "password"]
-        base = urlunsplit((parts.scheme, netloc[0], parts.path, urlencode(query), ""))
-        return f"{base or 'postgresql://'} (schéma {self.schema})"
+        base = _url(parts.scheme, netloc[0], parts.path, urlencode(query))
+        return f"{base} (schéma {self.schema})"
 
 
 def parse_url(url: str, *, schema: str | None = None) -> Location:
@@ -85,8 +85,8 @@ def parse_url(url: str, *, schema: str | None = None) -> Location:
     --------
     >>> parse_url("postgresql://gup@localhost:5432/sig?schema=tours")
     Location(conninfo='postgresql://gup@localhost:5432/sig', schema='tours')
-    >>> parse_url("postgresql://").schema
-    'gupgeo'
+    >>> parse_url("postgresql://?schema=tours")  # libpq's PGHOST, PGUSER… variables
+    Location(conninfo='postgresql://', schema='tours')
     """
     if not is_postgis_url(url):
         raise InputFileError(f"{url!r} : attendu une URL postgresql://…")
@@ -95,7 +95,12 @@ def parse_url(url: str, *, schema: str | None = None) -> Location:
     in_url = [v for k, v in query if k == "schema"]
     rest = urlencode([(k, v) for k, v in query if k != "schema"])
     chosen = schema or (in_url[-1] if in_url else "") or DEFAULT_SCHEMA
-    return Location(urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")), chosen)
+    return Location(_url(parts.scheme, parts.netloc, parts.path, rest), chosen)
+
+
+def _url(scheme: str, netloc: str, path: str, query: str) -> str:
+    """A URL whose ``//`` stays even with no host (``urlunsplit`` drops it)."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def _psycopg() -> Any:
