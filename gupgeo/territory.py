@@ -203,8 +203,9 @@ class Territory:
         """Write every layer into one GeoPackage (and the rejects beside it), safely.
 
         ``path`` may instead be a PostGIS URL (``postgresql://…?schema=tours``): the
-        layers are then written into that schema in one transaction
-        (:mod:`gupgeo.storage.postgis`) and the URL is returned.
+        layers, and the rejected rows as tables ``rejets_<couche>``, are then written
+        into that schema in one transaction (:mod:`gupgeo.storage.postgis`) and the URL
+        is returned.
 
         The GeoPackage holds one table per layer, ``gupgeo_provenance`` and, written
         last, ``gupgeo_sauvegarde`` (the seal :func:`load_territory` checks); rejected
@@ -230,7 +231,7 @@ class Territory:
             layer that gupgeo did not write.
         """
         if postgis.is_postgis_url(path):
-            return self._save_postgis(str(path), extra)
+            return self._save_postgis(str(path), extra, rejects=rejects)
         target = Path(path)
         if target.suffix.lower() != ".gpkg":
             raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
@@ -250,8 +251,13 @@ class Territory:
         prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
         return prov.astype("string")
 
-    def _save_postgis(self, url: str, extra: Mapping[str, pd.DataFrame] | None) -> str:
-        kept = postgis.save_tables(url, self.layers, self._provenance_table(), extra=extra)
+    def _save_postgis(
+        self, url: str, extra: Mapping[str, pd.DataFrame] | None, *, rejects: bool
+    ) -> str:
+        tables = dict(extra or {})
+        if rejects:
+            tables |= postgis.rejects_tables(self.report.rejects)
+        kept = postgis.save_tables(url, self.layers, self._provenance_table(), extra=tables)
         if kept:
             log.info("%s : tables conservées telles quelles : %s", url, ", ".join(kept))
         return url

@@ -158,3 +158,16 @@ def test_no_sql_injection(squares, points, postgis_server: str | None) -> None:
     assert tables(victim)["signalements"] == 4
     assert tables(url)["signalements"] == 4
     assert parse_url(url).schema == HOSTILE
+
+
+def test_rejected_rows_are_stored_beside_the_layers(tmp_path, pg_url: str) -> None:
+    (tmp_path / "signalements.csv").write_text(
+        "id;date_signalement;categorie;longitude;latitude\n"
+        "1;hier;=1+1;0,69;47,39\n2;01/02/2024;voirie;0,69;47,39\n",
+        encoding="utf-8",
+    )
+    territory = load_territory(tmp_path)
+    territory.save(pg_url)
+    assert tables(pg_url)["rejets_signalements"] == 1 and tables(pg_url)["signalements"] == 1
+    Territory(territory.layers, provenance=territory.provenance).save(pg_url)
+    assert "rejets_signalements" not in tables(pg_url)  # the rejects of the last save only

@@ -49,6 +49,8 @@ COLUMNS_TABLE = "gupgeo_colonnes"
 """Layer, column, position and pandas type of every saved column."""
 OWN_TABLES = (PROVENANCE_TABLE, COLUMNS_TABLE, SEAL_TABLE)
 INSTALL = "pip install 'gupgeo[postgis]'"
+REJECTS_TABLES = tuple(f"rejets_{name}" for name in LAYER_NAMES)
+"""Rows rejected at validation, one text table per layer, replaced by every save."""
 
 
 def is_postgis_url(source: object) -> bool:
@@ -234,7 +236,7 @@ def save_tables(
         extras = dict(extra or {})
         written = [*layers, *extras, *OWN_TABLES]
         saved_by_gupgeo = PROVENANCE_TABLE in existing
-        ours = (*LAYER_NAMES, *OWN_TABLES, *extras)
+        ours = (*LAYER_NAMES, *OWN_TABLES, *REJECTS_TABLES, *extras)
         owned = [t for t in existing if saved_by_gupgeo and t in ours]
         clashes = [t for t in existing if t in written and t not in owned]
         if clashes:
@@ -261,6 +263,16 @@ def save_tables(
         write_table(conn, location.schema, COLUMNS_TABLE, pd.DataFrame(columns))
         write_table(conn, location.schema, SEAL_TABLE, _seal(layers))
     return kept
+
+
+def rejects_tables(rejects: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``rejets_<couche>`` tables (text columns) for the non-empty rejects of each layer."""
+    out = {}
+    for name, frame in rejects.items():
+        if not frame.empty:
+            unique = frame.loc[:, ~frame.columns.astype(str).duplicated()]
+            out[f"rejets_{name}"] = pd.DataFrame(unique).astype("string")
+    return out
 
 
 def _seal(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
