@@ -15,7 +15,7 @@ import shapely
 from gupgeo import Territory, load_territory
 from gupgeo.attribution.territory import attribute_territory
 from gupgeo.errors import InputFileError, OutputExistsError
-from gupgeo.storage.postgis import Location, connect, parse_url
+from gupgeo.storage.postgis import Location, connect, parse_url, read_table, write_table
 from tests.conftest import SAMPLE
 from tests.postgis_support import require_postgis, with_schema
 
@@ -171,3 +171,19 @@ def test_rejected_rows_are_stored_beside_the_layers(tmp_path, pg_url: str) -> No
     assert tables(pg_url)["rejets_signalements"] == 1 and tables(pg_url)["signalements"] == 1
     Territory(territory.layers, provenance=territory.provenance).save(pg_url)
     assert "rejets_signalements" not in tables(pg_url)  # the rejects of the last save only
+
+
+def test_a_hostile_table_name_is_only_a_name(pg_url: str) -> None:
+    location = parse_url(pg_url)
+    frame = gpd.GeoDataFrame(
+        {HOSTILE: [HOSTILE, None], "n": [1, 2]},
+        geometry=[shapely.Point(525_000, 6_702_000), None],
+        crs=2154,
+    )
+    with connect(location) as conn:
+        conn.execute(f'CREATE SCHEMA "{location.schema}"')
+        write_table(conn, location.schema, HOSTILE, frame)
+        back = read_table(conn, location.schema, HOSTILE)
+    assert back[HOSTILE].iloc[0] == HOSTILE and back[HOSTILE].isna().iloc[1]
+    assert back.crs == frame.crs and back.geometry.isna().tolist() == [False, True]
+    assert tables(pg_url) == {HOSTILE: 2}

@@ -232,6 +232,8 @@ def save_tables(
     sql = _psycopg().sql
     location = parse_url(url, schema=schema)
     with connect(location) as conn, conn.transaction():
+        # One save per schema at a time (released at commit): a concurrent save waits.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"gupgeo:{location.schema}"])
         existing = list_tables(conn, location.schema)
         extras = dict(extra or {})
         written = [*layers, *extras, *OWN_TABLES]
