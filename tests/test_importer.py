@@ -132,3 +132,18 @@ def test_the_importer_command(tmp_path: Path, months, capsys) -> None:
     out = capsys.readouterr().out
     assert "51 ligne(s) lue(s) = 10 ajoutée(s) + 40 mise(s) à jour" in out
     assert "1 rejetée(s) (équilibré)" in out
+
+
+def test_an_incomplete_store_is_refused(tmp_path: Path, months) -> None:
+    import fiona
+
+    from gupgeo.errors import ValidationError
+    from gupgeo.storage.geopackage import SEAL_TABLE
+
+    store = tmp_path / "territoire.gpkg"
+    load_territory(SAMPLE).save(store, rejects=False)
+    fiona.remove(str(store), layer=SEAL_TABLE, driver="GPKG")
+    before = store.read_bytes()
+    with pytest.raises(ValidationError, match=r"import refusé.*sauvegarde incomplète"):
+        import_export(export(tmp_path / "signalements_2024-05.csv", months[0]), store)
+    assert store.read_bytes() == before

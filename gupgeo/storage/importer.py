@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gupgeo.errors import SchemaError
+from gupgeo.errors import SchemaError, ValidationError
 from gupgeo.schemas import SCHEMAS
 from gupgeo.storage import postgis
 from gupgeo.storage.geopackage import HISTORY_TABLE
@@ -207,6 +207,9 @@ def import_export(
     ------
     SchemaError
         When the export holds no layer, or several, or a layer without identifier.
+    ValidationError
+        When the export or the stored territory has a fatal problem (an incomplete
+        save…): nothing is written.
     """
     seen_at = seen_at or dt.datetime.now().replace(microsecond=0)
     source = load_territory(layers={layer: export}) if layer else load_territory(export)
@@ -221,6 +224,14 @@ def import_export(
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
     territory = load_territory(store)
+    for where, loaded in ((store, territory), (export, source)):
+        fatal = [i.message for r in loaded.report.layers for i in r.issues_of("fatal")]
+        if fatal:
+            raise ValidationError(
+                f"{where} : import refusé, erreur bloquante : {fatal[0]} "
+                f"(détail : gupgeo validate {where})",
+                loaded.report,
+            )
     current = territory[name] if name in territory.layers else incoming.iloc[:0]
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)
