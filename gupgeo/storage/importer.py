@@ -224,6 +224,13 @@ def import_export(
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
     territory = load_territory(store)
+    lost = sum(r.rows_rejected for r in territory.report.layers)
+    if lost:  # rewriting the store would drop them
+        raise ValidationError(
+            f"{store} : import refusé, {lost} ligne(s) du territoire enregistré rejetée(s) à "
+            f"la relecture (détail : gupgeo validate {store}) ; corrigez-les d'abord",
+            territory.report,
+        )
     for where, loaded in ((store, territory), (export, source)):
         fatal = [i.message for r in loaded.report.layers for i in r.issues_of("fatal")]
         if fatal:
