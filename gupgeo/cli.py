@@ -243,6 +243,17 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_importer(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from gupgeo.storage.importer import import_export
+
+    seen_at = dt.datetime.fromisoformat(args.date) if args.date else None
+    report = import_export(args.export, args.territoire, layer=args.couche, seen_at=seen_at)
+    print(report.to_text())
+    return 0 if report.balanced else 1
+
+
 _ARGPARSE_FR = (
     ("the following arguments are required", "arguments obligatoires manquants"),
     ("unrecognized arguments", "arguments inconnus"),
@@ -560,6 +571,19 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _reading_options(p_rev)
     p_rev.set_defaults(func=_cmd_review)
+
+    p_imp = sub.add_parser(
+        "importer",
+        help="importer un export mensuel dans un territoire enregistré (sans doublons)",
+    )
+    p_imp.add_argument("export", type=Path, metavar="EXPORT", help="fichier exporté (une couche)")
+    p_imp.add_argument(
+        "--territoire", required=True, metavar="URL|GPKG",
+        help="territoire enregistré : fichier .gpkg ou URL postgresql://…?schema=…",
+    )  # fmt: skip
+    p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
+    p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    p_imp.set_defaults(func=_cmd_importer)
     # Further commands register below.
     return parser
 

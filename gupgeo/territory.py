@@ -29,7 +29,14 @@ from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, RawLayer
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
-from gupgeo.storage.geopackage import OWN_TABLES, PROVENANCE_TABLE, incomplete_save, save_tables
+from gupgeo.storage import postgis
+from gupgeo.storage.geopackage import (
+    HISTORY_TABLE,
+    OWN_TABLES,
+    PROVENANCE_TABLE,
+    incomplete_save,
+    save_tables,
+)
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
 from gupgeo.validation.report import MAX_REJECTS_PCT, LayerReport, ValidationReport
 
@@ -212,8 +219,19 @@ class Territory:
         inside = ", ".join(f"{n}={len(f)}" for n, f in self.layers.items())
         return f"Territory({inside})"
 
-    def save(self, path: str | Path, *, rejects: bool = True) -> Path:
+    def save(
+        self,
+        path: str | Path,
+        *,
+        rejects: bool = True,
+        extra: Mapping[str, pd.DataFrame] | None = None,
+    ) -> Path | str:
         """Write every layer into one GeoPackage (and the rejects beside it), safely.
+
+        ``path`` may instead be a PostGIS URL (``postgresql://…?schema=tours``): the
+        layers, and the rejected rows as tables ``rejets_<couche>``, are then written
+        into that schema in one transaction (:mod:`gupgeo.storage.postgis`) and the URL
+        is returned.
 
         The GeoPackage holds one table per layer, ``gupgeo_provenance`` and, written
         last, ``gupgeo_sauvegarde`` (the seal :func:`load_territory` checks); rejected
@@ -227,6 +245,9 @@ class Territory:
         layers is refused (:class:`~gupgeo.errors.OutputExistsError`) rather than
         overwritten.
 
+        ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are
+        written with the layers, in the same file or transaction.
+
         Raises
         ------
         ValueError
@@ -235,21 +256,37 @@ class Territory:
             When ``path`` exists and is not a GeoPackage, or holds a table named like a
             layer that gupgeo did not write.
         """
+        if postgis.is_postgis_url(path):
+            return self._save_postgis(str(path), extra, rejects=rejects)
         target = Path(path)
         if target.suffix.lower() != ".gpkg":
             raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
-        prov = pd.DataFrame(
-            [{**asdict(p), "layer": name} for name, p in self.provenance.items()]
-            or [{"layer": None}]
-        )
-        prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
         layers = {name: _for_gpkg(frame) for name, frame in self.layers.items()}
-        kept = save_tables(target, layers, prov.astype("string"))
+        kept = save_tables(target, layers, self._provenance_table(), extra=extra)
         if kept:
             log.info("%s : tables conservées telles quelles : %s", target, ", ".join(kept))
         if rejects:
             self.report.write_rejects(str(target.parent))
         return target
+
+    def _provenance_table(self) -> pd.DataFrame:
+        prov = pd.DataFrame(
+            [{**asdict(p), "layer": name} for name, p in self.provenance.items()]
+            or [{"layer": None}]
+        )
+        prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        return prov.astype("string")
+
+    def _save_postgis(
+        self, url: str, extra: Mapping[str, pd.DataFrame] | None, *, rejects: bool
+    ) -> str:
+        tables = dict(extra or {})
+        if rejects:
+            tables |= postgis.rejects_tables(self.report.rejects)
+        kept = postgis.save_tables(url, self.layers, self._provenance_table(), extra=tables)
+        if kept:
+            log.info("%s : tables conservées telles quelles : %s", url, ", ".join(kept))
+        return url
 
 
 def _for_gpkg(frame: pd.DataFrame) -> pd.DataFrame:
@@ -385,6 +422,8 @@ def load_territory(
     >>> t.report.ok, len(t["signalements"])
     (True, 12)
     """
+    if len(paths) == 1 and postgis.is_postgis_url(paths[0]) and not layers:
+        return _load_postgis(str(paths[0]), far_m=far_m)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
     raws: list[tuple[LayerSchema, RawLayer, Path]] = []
     explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
@@ -398,7 +437,7 @@ def load_territory(
         for raw in _explicit_tables(
             plan.read(source, settings), explicit.get(source.resolve()), source
         ):
-            if raw.layer in OWN_TABLES:
+            if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
             schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
             guessed = schema is None
@@ -464,6 +503,54 @@ def load_territory(
             frames[name] = _reject_cross_file_duplicates(name, frame, items, report)
             provenance[name] = replace(provenance[name], rows=len(frames[name]))
     _check_saves(seen, report)
+    return Territory(frames, provenance=provenance, report=report)
+
+
+def _load_postgis(url: str, *, far_m: float) -> Territory:
+    """A territory saved in PostGIS, validated like any source, its saved types restored."""
+    stored = postgis.read_tables(url)
+    saved = {
+        str(r["layer"]): {k: v for k, v in r.items() if isinstance(v, str)}
+        for r in stored.provenance.to_dict("records")
+        if isinstance(r.get("layer"), str)
+    }
+    report = ValidationReport()
+    frames: dict[str, pd.DataFrame] = {}
+    provenance: dict[str, Provenance] = {}
+    territory_area: shapely.Geometry | None = None
+    for name, table in stored.layers.items():
+        source = f"{stored.location.label}, table {name}"
+        crs = table.crs if isinstance(table, gpd.GeoDataFrame) else None
+        raw = RawLayer(
+            frame=pd.DataFrame(table), source=source, format="PostGIS", layer=name, crs=crs
+        )
+        result = validate_raw(raw, SCHEMAS[name], territory=territory_area, far_m=far_m)
+        report.layers.append(result.report)
+        if stored.problem:
+            result.report.add("fatal", stored.problem, kind="sauvegarde incomplète")
+        if not result.rejects.empty:
+            report.rejects[name] = result.rejects
+        frame = result.data
+        dtypes = stored.dtypes.get(name, {})
+        for col, dtype in dtypes.items():
+            if col in frame.columns and col != "geometry":
+                frame[col] = postgis.restore_dtype(frame[col], dtype)
+        frames[name] = frame[
+            [*(c for c in dtypes if c in frame), *(c for c in frame if c not in dtypes)]
+        ]
+        if name == "quartiers" and len(frame):
+            territory_area = shapely.union_all(frame.geometry.array)
+        restored = saved.get(name, {})
+        provenance[name] = Provenance(
+            layer=name,
+            source=restored.get("source") or source,
+            format=restored.get("format") or "PostGIS",
+            rows=len(frame),
+            crs_source=restored.get("crs_source") or result.report.crs_source,
+            file_date=restored.get("file_date"),
+            qpv_vintage=_int_or_none(restored.get("qpv_vintage")),
+            perimeters=restored.get("perimeters"),
+        )
     return Territory(frames, provenance=provenance, report=report)
 
 

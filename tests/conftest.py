@@ -14,6 +14,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
+from tests.postgis_support import pg_url, postgis_server  # noqa: F401  (fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

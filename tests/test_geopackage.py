@@ -181,3 +181,17 @@ def test_rejects_are_written_whole(tmp_path: Path) -> None:
     assert names == ["rejets_signalements.csv", "t.gpkg"]
     text = (tmp_path / "out" / "rejets_signalements.csv").read_text(encoding="utf-8-sig")
     assert ";'=1+1;" in text and os.linesep in text
+
+
+def test_a_reload_keeps_the_raw_status(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "signalements.csv").write_text(
+        "id;date_signalement;categorie;statut;longitude;latitude\n"
+        "1;01/02/2024;voirie;Clôturé;0,69;47,39\n2;01/02/2024;voirie;;0,69;47,39\n",
+        encoding="utf-8",
+    )
+    first = load_territory(tmp_path / "in")["signalements"]
+    Territory({"signalements": first}).save(tmp_path / "t.gpkg")
+    again = load_territory(tmp_path / "t.gpkg")["signalements"]
+    assert again["statut_brut"].tolist() == first["statut_brut"].tolist()
+    assert again["statut"].tolist() == first["statut"].tolist()

@@ -35,6 +35,8 @@ SEAL_TABLE = "gupgeo_sauvegarde"
 """One row written after every other table: format, layers and their rows, date."""
 SEAL_FORMAT = "gupgeo-territoire/1"
 OWN_TABLES = (PROVENANCE_TABLE, SEAL_TABLE)
+HISTORY_TABLE = "gupgeo_historique_statuts"
+"""Statuses seen by each import (:mod:`gupgeo.storage.importer`): kept by every save."""
 
 
 def list_tables(path: Path) -> list[str]:
@@ -65,10 +67,16 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def save_tables(
-    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+    target: Path,
+    layers: Mapping[str, pd.DataFrame],
+    provenance: pd.DataFrame,
+    *,
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[str]:
     """Write ``layers`` and ``provenance`` into the GeoPackage ``target``, then the seal.
 
+    ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are written
+    in the same new file, replacing their previous version when gupgeo saved the file.
     Returns the tables of ``target`` kept as they were (the user's own).
 
     Raises
@@ -78,9 +86,11 @@ def save_tables(
         without having written it.
     """
     existing = _existing_tables(target)
-    written = [*layers, *OWN_TABLES]
+    extra = dict(extra or {})
+    written = [*layers, *extra, *OWN_TABLES]
     saved_by_gupgeo = PROVENANCE_TABLE in existing
-    owned = [t for t in existing if saved_by_gupgeo and (t in LAYER_NAMES or t in OWN_TABLES)]
+    ours = (*LAYER_NAMES, *OWN_TABLES, *extra)
+    owned = [t for t in existing if saved_by_gupgeo and t in ours]
     clashes = [t for t in existing if t in written and t not in owned]
     if clashes:
         raise OutputExistsError(
@@ -94,7 +104,7 @@ def save_tables(
             _copy(target, tmp)
             for table in sorted(owned, key=lambda t: t != SEAL_TABLE):  # the seal first
                 fiona.remove(str(tmp), layer=table, driver="GPKG")
-        for name, frame in layers.items():
+        for name, frame in {**layers, **extra}.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
         pyogrio.write_dataframe(provenance, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
         pyogrio.write_dataframe(_seal(layers), tmp, layer=SEAL_TABLE, driver="GPKG")

@@ -752,6 +752,10 @@ def _signalement_rules(
     statuses: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     if "statut" in frame.columns:
+        if "statut_brut" in frame.columns:  # a territory saved by gupgeo: the raw value stays
+            frame["statut"] = frame["statut_brut"].where(
+                frame["statut_brut"].notna(), frame["statut"]
+            )
         frame["statut_brut"] = frame["statut"]
         frame["statut"] = canonical_statuses(frame["statut_brut"], statuses)
         unknown = frame["statut_brut"].notna() & frame["statut"].isna()

@@ -1,0 +1,66 @@
+"""Attribution in PostGIS (gupgeo.attribution.database) answers as the Python path does.
+
+The bundled sample (21,900 signalements, 10 quartiers) and the hand-built squares of
+conftest with a point 10 m outside a square (tolerance) and one without geometry.
+Needs a PostGIS server (tests/postgis_support.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from gupgeo import Territory, load_territory
+from gupgeo.attribution.database import attribute_in_database
+from gupgeo.attribution.zones import attribute
+from tests.conftest import SAMPLE
+
+
+def both(territory: Territory, url: str, tolerance_m: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    territory.save(url)
+    started = time.perf_counter()
+    python = attribute(territory["signalements"], territory["quartiers"], tolerance_m=tolerance_m)
+    middle = time.perf_counter()
+    sql = attribute_in_database(url, tolerance_m=tolerance_m)
+    print(f"python {middle - started:.3f} s, PostGIS {time.perf_counter() - middle:.3f} s")
+    python = pd.DataFrame(python).set_index("id")[list(sql.columns)]
+    return python, sql.loc[python.index]
+
+
+def values(series: pd.Series) -> list[object]:
+    return [None if pd.isna(v) else str(v) for v in series]
+
+
+def check_same(python: pd.DataFrame, sql: pd.DataFrame) -> None:
+    assert values(python["code_qp"]) == values(sql["code_qp"])
+    assert python["code_qp_statut"].tolist() == sql["code_qp_statut"].tolist()
+    if "code_qp_distance_m" in sql:
+        np.testing.assert_allclose(
+            python["code_qp_distance_m"], sql["code_qp_distance_m"], atol=1e-6
+        )
+
+
+@pytest.mark.parametrize("tolerance_m", [0.0, 15.0])
+def test_the_sample_is_attributed_alike(pg_url: str, tolerance_m: float) -> None:
+    check_same(*both(load_territory(SAMPLE), pg_url, tolerance_m))
+
+
+def test_tolerance_perimeter_and_missing_geometry_alike(squares, points, pg_url: str) -> None:
+    pts = points.assign(date_signalement=pd.Timestamp("2024-01-05"))
+    edge = gpd.GeoDataFrame(
+        {"id": ["S5", "S6"], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=gpd.points_from_xy([525_100.0, np.nan], [6_702_050.0, np.nan]),
+        crs=2154,
+    )
+    edge.loc[1, "geometry"] = None
+    sig = gpd.GeoDataFrame(pd.concat([pts, edge], ignore_index=True), crs=2154)
+    python, sql = both(Territory({"quartiers": squares, "signalements": sig}), pg_url, 15.0)
+    check_same(python, sql)
+    assert sql.loc["S3", "code_qp_statut"] == "tolérance"
+    assert sql.loc["S3", "code_qp_distance_m"] == pytest.approx(10.0)
+    assert sql.loc["S5", "code_qp_statut"] == "plusieurs zones"  # on the shared edge
+    assert sql.loc["S6", "code_qp_statut"] == "sans géométrie"

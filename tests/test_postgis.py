@@ -1,0 +1,189 @@
+"""The PostGIS store: a whole territory round trip, one transaction, no SQL injection.
+
+Needs a PostGIS server (tests/postgis_support.py: the one ``.ci/run`` starts, or a
+throwaway cluster from Debian's binaries); each test writes into a fresh schema of its
+own. The round trip uses the bundled sample territory, attributed.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from gupgeo import Territory, load_territory
+from gupgeo.attribution.territory import attribute_territory
+from gupgeo.errors import InputFileError, OutputExistsError
+from gupgeo.storage.postgis import Location, connect, parse_url, read_table, write_table
+from tests.conftest import SAMPLE
+from tests.postgis_support import require_postgis, with_schema
+
+HOSTILE = "x'); DROP TABLE signalements; --"
+
+
+def tables(url: str) -> dict[str, int]:
+    """Rows of every table of the schema of ``url``."""
+    from psycopg import sql
+
+    location = parse_url(url)
+    with connect(location) as conn:
+        names = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            [location.schema],
+        ).fetchall()
+        return {
+            n: conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(location.schema, n))
+            ).fetchone()[0]
+            for (n,) in names
+        }
+
+
+def test_a_url_names_its_schema_and_hides_its_password() -> None:
+    location = parse_url("postgresql://gup:secret@db:5433/sig?schema=tours&sslmode=require")
+    assert location == Location("postgresql://gup:secret@db:5433/sig?sslmode=require", "tours")
+    assert "secret" not in location.label and "tours" in location.label
+    assert parse_url("postgresql://", schema="rabiere") == Location("postgresql://", "rabiere")
+    assert parse_url("postgres://?sslmode=disable").conninfo == "postgres://?sslmode=disable"
+    assert parse_url("postgresql:///sig") == Location("postgresql:///sig", "gupgeo")
+    with pytest.raises(InputFileError, match="postgresql://"):
+        parse_url("territoire.gpkg")
+
+
+@pytest.fixture(scope="module")
+def attributed() -> Territory:
+    return attribute_territory(load_territory(SAMPLE))
+
+
+def test_the_sample_territory_round_trips(attributed: Territory, pg_url: str) -> None:
+    assert attributed.save(pg_url) == pg_url
+    back = load_territory(pg_url)
+    assert not back.report.fatal and back.report.balanced
+    assert list(back.layers) == list(attributed.layers)
+    for name, frame in attributed.layers.items():
+        got = back[name]
+        assert len(got) == len(frame), name
+        assert list(got.columns) == list(frame.columns), name
+        assert [str(t) for t in got.dtypes] == [str(t) for t in frame.dtypes], name
+        plain = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(got).drop(columns="geometry", errors="ignore"),
+            plain,
+            check_categorical=False,
+        )
+        if isinstance(frame, gpd.GeoDataFrame):
+            assert isinstance(got, gpd.GeoDataFrame) and got.crs == frame.crs
+            a, b = frame.geometry.array, got.geometry.array
+            assert (shapely.is_missing(a) == shapely.is_missing(b)).all(), name
+            present = ~shapely.is_missing(a)
+            assert shapely.equals_exact(a[present], b[present], tolerance=1e-6).all(), name
+    assert back.provenance == attributed.provenance
+    counts = tables(pg_url)
+    assert counts["signalements"] == 21_900
+    assert {"gupgeo_provenance", "gupgeo_sauvegarde", "gupgeo_colonnes"} <= set(counts)
+
+
+def test_columns_are_typed_and_geometries_indexed(squares, points, pg_url: str) -> None:
+    Territory({"quartiers": squares, "signalements": load_points(points)}).save(pg_url)
+    location = parse_url(pg_url)
+    with connect(location) as conn:
+        types = dict(
+            conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'signalements'",
+                [location.schema],
+            ).fetchall()
+        )
+        geo = conn.execute(
+            "SELECT f_table_name, type, srid FROM geometry_columns WHERE f_table_schema = %s "
+            "ORDER BY 1",
+            [location.schema],
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = %s", [location.schema]
+        ).fetchall()
+    assert types["date_signalement"] == "timestamp without time zone"
+    assert types["id"] == "text" and types["geometry"] == "USER-DEFINED"
+    assert geo == [("quartiers", "POLYGON", 2154), ("signalements", "POINT", 2154)]
+    assert sum("USING gist" in d for (d,) in indexes) == 2
+
+
+def load_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The fixture's signalements with real dates (as validation leaves them)."""
+    return points.assign(date_signalement=pd.to_datetime(["2024-01-05"] * len(points)))
+
+
+def test_a_save_is_all_or_nothing(squares, points, pg_url: str) -> None:
+    first = Territory({"quartiers": squares, "signalements": points})
+    first.save(pg_url)
+    before = tables(pg_url)
+    broken = points.to_crs(4326)  # refused by the store, after quartiers were rewritten
+    with pytest.raises(InputFileError, match="Lambert-93"):
+        Territory({"quartiers": squares.iloc[:1], "signalements": broken}).save(pg_url)
+    assert tables(pg_url) == before
+
+
+def test_foreign_tables_are_kept_and_never_replaced(squares, pg_url: str) -> None:
+    location = parse_url(pg_url)
+    with connect(location) as conn:
+        conn.execute(f'CREATE SCHEMA "{location.schema}"')
+        conn.execute(f'CREATE TABLE "{location.schema}".quartiers (nom text)')
+        conn.execute(f'CREATE TABLE "{location.schema}".mes_arbres (essence text)')
+    with pytest.raises(OutputExistsError, match=r"quartiers.*pas été écrites par gupgeo"):
+        Territory({"quartiers": squares}).save(pg_url)
+    other = with_schema(pg_url.split("?")[0])
+    Territory({"quartiers": squares}).save(other)
+    location = parse_url(other)
+    with connect(location) as conn:
+        conn.execute(f'CREATE TABLE "{location.schema}".mes_arbres (essence text)')
+    Territory({"quartiers": squares}).save(other)
+    assert tables(other)["mes_arbres"] == 0 and tables(other)["quartiers"] == 2
+
+
+def test_no_sql_injection(squares, points, postgis_server: str | None) -> None:
+    base = require_postgis(postgis_server)
+    hostile = points.copy()
+    hostile[HOSTILE] = HOSTILE
+    hostile["description"] = [HOSTILE, "l'Alouette; --", '"; DROP SCHEMA public; --', "\\'"]
+    hostile["categorie"] = HOSTILE
+    victim = with_schema(base)  # a territory next door must survive
+    Territory({"quartiers": squares, "signalements": points}).save(victim)
+    url = with_schema(base, HOSTILE)
+    Territory({"quartiers": squares, "signalements": hostile}).save(url)
+    back = load_territory(url)
+    assert back["signalements"][HOSTILE].tolist() == [HOSTILE] * 4
+    assert back["signalements"]["description"].tolist() == hostile["description"].tolist()
+    assert back["signalements"]["categorie"].tolist() == [HOSTILE] * 4
+    assert tables(victim)["signalements"] == 4
+    assert tables(url)["signalements"] == 4
+    assert parse_url(url).schema == HOSTILE
+
+
+def test_rejected_rows_are_stored_beside_the_layers(tmp_path, pg_url: str) -> None:
+    (tmp_path / "signalements.csv").write_text(
+        "id;date_signalement;categorie;longitude;latitude\n"
+        "1;hier;=1+1;0,69;47,39\n2;01/02/2024;voirie;0,69;47,39\n",
+        encoding="utf-8",
+    )
+    territory = load_territory(tmp_path)
+    territory.save(pg_url)
+    assert tables(pg_url)["rejets_signalements"] == 1 and tables(pg_url)["signalements"] == 1
+    Territory(territory.layers, provenance=territory.provenance).save(pg_url)
+    assert "rejets_signalements" not in tables(pg_url)  # the rejects of the last save only
+
+
+def test_a_hostile_table_name_is_only_a_name(pg_url: str) -> None:
+    location = parse_url(pg_url)
+    frame = gpd.GeoDataFrame(
+        {HOSTILE: [HOSTILE, None], "n": [1, 2]},
+        geometry=[shapely.Point(525_000, 6_702_000), None],
+        crs=2154,
+    )
+    with connect(location) as conn:
+        conn.execute(f'CREATE SCHEMA "{location.schema}"')
+        write_table(conn, location.schema, HOSTILE, frame)
+        back = read_table(conn, location.schema, HOSTILE)
+    assert back[HOSTILE].iloc[0] == HOSTILE and back[HOSTILE].isna().iloc[1]
+    assert back.crs == frame.crs and back.geometry.isna().tolist() == [False, True]
+    assert tables(pg_url) == {HOSTILE: 2}
