@@ -75,6 +75,11 @@ def _peek_json(path: Path) -> object:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except RecursionError as exc:
+        raise InputFileError(
+            f"{path} : JSON imbriqué trop profondément (des milliers de niveaux de [ ou {{) ; "
+            "attendu un GeoJSON (FeatureCollection) ou un tableau de demandes Open311"
+        ) from exc
 
 
 __all__ = ["SUPPORTED", "RawLayer", "list_layers", "read_source"]

@@ -29,7 +29,14 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
-from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
+from gupgeo.crs import (
+    DISPLAY_CRS,
+    FRANCE_LAT,
+    FRANCE_LON,
+    WORK_CRS,
+    guess_crs,
+    implausible_for_crs,
+)
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count
 from gupgeo.readers._raw import RawLayer
@@ -223,6 +230,11 @@ def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
+def _shown(value: object) -> str:
+    """A source value as a planner would read it (``inf``, not ``np.float64(inf)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _coordinates(
     frame: pd.DataFrame,
     raw: RawLayer,
@@ -239,10 +251,13 @@ def _coordinates(
         names = (raw.x_column, raw.y_column)
         for values, parsed, name in ((xs_raw, x, names[0]), (ys_raw, y, names[1])):
             blank = values.isna().to_numpy()
-            bad = ~blank & ~np.isfinite(parsed)
+            # NaN read from the text "NaN" is not blank: it is a coordinate that is no number.
+            bad = (~blank | np.isinf(parsed)) & ~np.isfinite(parsed)
             if bad.any():
                 pos = np.flatnonzero(bad)
-                msgs = [f"{name} illisible : {values.iloc[p]!r} (attendu un nombre)" for p in pos]
+                msgs = [
+                    f"{name} illisible : {_shown(values.iloc[p])} (attendu un nombre)" for p in pos
+                ]
                 rej.add(pos, msgs)
                 _list(report, "rejet", pos, msgs, labels, "coordonnée illisible", name)
         blank = ~np.isfinite(x) | ~np.isfinite(y)
@@ -329,7 +344,12 @@ def _decide_crs(xs: np.ndarray, ys: np.ndarray, raw: RawLayer, report: LayerRepo
     """The declared CRS, or the one the coordinates allow (said in the report), or None."""
     if raw.crs is not None:
         report.crs_source = raw.crs_note or f"{raw.crs.name} déclaré"
-        return CRS.from_user_input(raw.crs)
+        declared = CRS.from_user_input(raw.crs)
+        problem = implausible_for_crs(xs, ys, declared)
+        if problem is not None:
+            report.add("fatal", problem, kind="coordonnées incompatibles avec le CRS déclaré")
+            return None
+        return declared
     guess = guess_crs(xs, ys)
     if guess is None:
         ok = np.isfinite(xs) & np.isfinite(ys)
@@ -448,6 +468,7 @@ def _check_geometries(
     rej: _Rejections,
     labels: _Labels,
 ) -> np.ndarray | None:
+    _reject_non_finite(geoms, report, rej, labels)
     present = ~shapely.is_missing(geoms) & ~rej.mask
     bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
     crs = _decide_crs(bounds[:, [0, 2]].ravel(), bounds[:, [1, 3]].ravel(), raw, report)
@@ -496,6 +517,25 @@ def _check_geometries(
         geoms = _reproject(geoms, crs)
         report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
     return geoms
+
+
+def _reject_non_finite(
+    geoms: np.ndarray, report: LayerReport, rej: _Rejections, labels: _Labels
+) -> None:
+    """Reject geometries with a NaN or infinite coordinate (``POINT(NaN NaN)``, ``inf``)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad_coord = ~np.isfinite(coords).all(axis=1)
+    if not bad_coord.any():
+        return
+    pos = np.unique(index[bad_coord])
+    pos = pos[~rej.mask[pos]]
+    msgs = [
+        f"coordonnées non finies (NaN ou infini) : {shapely.to_wkt(geoms[p])[:60]} ; "
+        "attendu des nombres"
+        for p in pos
+    ]
+    rej.add(pos, msgs)
+    _list(report, "rejet", pos, msgs, labels, "coordonnées non finies")
 
 
 def _repair(geom: shapely.Geometry, kind: str) -> shapely.Geometry:

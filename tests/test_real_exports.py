@@ -1,0 +1,160 @@
+"""Real exports as they really come: each file is written here the way its source writes it.
+
+Where each fixture comes from:
+
+- GPX: OsmAnd / GPSLogger walk recordings (waypoints with ``+02:00`` offsets, track
+  points in UTC ``Z``), GPX 1.1 schema;
+- KML: field apps (Google My Maps, QField exports) dating placemarks with
+  ``<TimeStamp><when>`` or ``<TimeSpan><begin>``, KML 2.2;
+- GeoJSON declared Lambert-93 holding degrees: a GeoJSON re-exported with a stale
+  ``crs`` member (``urn:ogc:def:crs:EPSG::2154``) after coordinates were reprojected;
+- CSV with ``POINT(NaN NaN)``: WKT columns written by scripts from empty geometries.
+
+Every test checks rows in = kept + rejected and the message a planner reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gupgeo import read_layer
+from gupgeo.errors import InputFileError
+
+
+def _report(frame):
+    [layer] = frame.attrs["rapport"].layers
+    assert layer.rows_read == layer.rows_kept + layer.rows_rejected
+    return layer
+
+
+GPX = """<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="OsmAnd~ 4.6" xmlns="http://www.topografix.com/GPX/1/1">
+ <wpt lat="47.3900" lon="0.6890"><time>2024-05-14T23:40:00+02:00</time>
+  <name>Éclairage HS</name><desc>Lampadaire éteint rue de l'Alouette</desc></wpt>
+ <wpt lat="47.3905" lon="0.6895"><time>2024-05-14T09:20:00+02:00</time><name>Recoin</name></wpt>
+ <trk><name>Marche exploratoire</name><trkseg>
+  <trkpt lat="47.3900" lon="0.6890"><time>2024-05-14T21:50:00Z</time></trkpt>
+  <trkpt lat="47.3910" lon="0.6900"><time>2024-05-14T22:30:00Z</time></trkpt>
+ </trkseg></trk>
+</gpx>
+"""
+
+
+def test_gpx_with_timezone_aware_times_keeps_french_wall_clock(tmp_path: Path) -> None:
+    path = tmp_path / "constats_marche.gpx"
+    path.write_text(GPX, encoding="utf-8")
+    constats = read_layer(path)
+    r = _report(constats)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 3, 0)
+    dates = constats["date"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    # 21:50 UTC is 23:50 in Paris in May: the walk stays on the 14th.
+    assert dates == ["2024-05-14 23:40", "2024-05-14 09:20", "2024-05-14 23:50"]
+    assert any("fuseau (UTC+02:00)" in n and "heure légale de Paris" in n for n in r.notes)
+    assert any("fuseau (UTC)" in n for n in r.notes)
+
+
+KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Diagnostic en marchant</name>
+<Placemark><name>Banc cassé</name><description>à réparer</description>
+ <TimeStamp><when>2024-05-14T09:12:00+02:00</when></TimeStamp>
+ <Point><coordinates>0.689,47.39</coordinates></Point></Placemark>
+<Placemark><name>Haie trop haute</name>
+ <TimeSpan><begin>2024-05-15</begin><end>2024-05-16</end></TimeSpan>
+ <Point><coordinates>0.6895,47.3905</coordinates></Point></Placemark>
+<Placemark><name>Sans date</name><Point><coordinates>0.6896,47.3906</coordinates></Point></Placemark>
+</Document></kml>
+"""
+
+
+def test_kml_timestamp_and_timespan_give_the_date(tmp_path: Path) -> None:
+    path = tmp_path / "constats_marche.kml"
+    path.write_text(KML, encoding="utf-8")
+    constats = read_layer(path)
+    r = _report(constats)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 2, 1)
+    assert constats["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-05-14 09:12",
+        "2024-05-15 00:00",
+    ]
+    assert any("date ← timestamp puis begin" in n for n in r.notes)
+    [rejet] = r.issues_of("rejet")
+    assert (rejet.row, rejet.message) == ("entité 3", "date vide (valeur obligatoire)")
+
+
+def test_geojson_declared_lambert93_holding_degrees_is_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.geojson"
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": f"S{i}", "date_signalement": "2024-03-05", "categorie": "tags"},
+            "geometry": {"type": "Point", "coordinates": [0.68 + i / 1000, 47.39]},
+        }
+        for i in range(4)
+    ]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": features}))
+    signalements = read_layer(path)
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (4, 0, 4)
+    [fatal] = r.issues_of("fatal")
+    assert fatal.message.startswith("coordonnées hors de l'emprise de EPSG:2154")
+    assert "ce sont des degrés : longitude/latitude (WGS84, EPSG:4326) ?" in fatal.message
+    assert "déclarez EPSG:4326" in fatal.message
+
+
+def test_csv_declared_wgs84_holding_lambert93_metres_is_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id;date_signalement;categorie;longitude;latitude\n"
+        "1;2024-03-05;tags;525000;6702000\n"
+        "2;2024-03-05;tags;526000;6703000\n",
+        encoding="utf-8",
+    )
+    r = _report(read_layer(path))
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (2, 0, 2)
+    assert "ce sont des mètres en Lambert-93 ?" in r.issues_of("fatal")[0].message
+
+
+def test_nan_and_infinite_coordinates_rejected_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id;date_signalement;categorie;wkt\n"
+        "1;2024-03-05;tags;POINT(NaN NaN)\n"
+        "2;2024-03-05;tags;POINT(inf inf)\n"
+        "3;2024-03-05;tags;POINT(0.69 47.39)\n",
+        encoding="utf-8",
+    )
+    signalements = read_layer(path)
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 1, 2)
+    msgs = {i.row: i.message for i in r.issues_of("rejet")}
+    assert (
+        msgs["ligne 2"]
+        == "coordonnées non finies (NaN ou infini) : POINT (NaN NaN) ; attendu des nombres"
+    )
+    assert msgs["ligne 3"].startswith("coordonnées non finies (NaN ou infini) : POINT (Infinity")
+
+
+def test_infinite_coordinate_columns_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id;date_signalement;categorie;longitude;latitude\n"
+        "1;2024-03-05;tags;inf;-inf\n"
+        "2;2024-03-05;tags;0.69;47.39\n",
+        encoding="utf-8",
+    )
+    r = _report(read_layer(path))
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (2, 1, 1)
+    assert r.issues_of("rejet")[0].message == "longitude illisible : inf (attendu un nombre)"
+
+
+def test_json_nested_100000_deep_is_a_french_message(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(
+        InputFileError, match=r"signalements\.json : JSON imbriqué trop profondément"
+    ):
+        read_layer(path)
