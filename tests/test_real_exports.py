@@ -158,3 +158,71 @@ def test_json_nested_100000_deep_is_a_french_message(tmp_path: Path) -> None:
         InputFileError, match=r"signalements\.json : JSON imbriqué trop profondément"
     ):
         read_layer(path)
+
+
+# DansMaRue open-data export (opendata.paris.fr "dans-ma-rue", Opendatasoft CSV with
+# ";"), re-saved through pandas so that geo_point_2d became a Python dict literal on
+# some rows; numero repeats (it is reused), id_dmr does not.
+DANSMARUE_API = [
+    "type;soustype;adresse;prefixe;intervenant;datedecl;numero;id_dmr;geo_point_2d;geo_shape",
+    "Propreté;Propreté:Dépôt sauvage;12 Rue de Belleville, 75020 PARIS;A;Ville de Paris - DPE;"
+    "2023-11-20;20231120;DMR-1;{'lon': 2.3791, 'lat': 48.8721};"
+    '"{""coordinates"": [2.3791, 48.8721], ""type"": ""Point""}"',
+    "Graffitis, tags, affiches;Graffitis:Tag sur mur;3 Rue des Envierges, 75020 PARIS;G;"
+    'Prestataire graffitis;2023-11-21;20231120;DMR-2;"{""lon"": 2.3860, ""lat"": 48.8708}";',
+    "Voirie et espace public;Voirie:Trou;5 Rue Piat, 75020 PARIS;S;Section de voirie;"
+    '2023-11-22;20231122;DMR-3;"48.8713, 2.3830";',
+    "Éclairage public;Éclairage:Lampadaire;8 Rue Piat, 75020 PARIS;S;Ville de Paris - DVD;"
+    "2023-11-23;20231123;DMR-4;;{'type': 'Point', 'coordinates': [2.3835, 48.8714]}",
+    "Éclairage public;Éclairage:Lampadaire;9 Rue Piat, 75020 PARIS;S;Ville de Paris - DVD;"
+    "2023-11-23;20231123;DMR-5;n/a;",
+]
+
+
+def test_dansmarue_api_export_with_dict_literal_points(tmp_path: Path) -> None:
+    path = tmp_path / "dansmarue_export_api.csv"
+    path.write_text("\n".join(DANSMARUE_API) + "\n", encoding="utf-8")
+    signalements = read_layer(path)
+    r = _report(signalements)
+    # numero 20231120 and 20231123 repeat: with id_dmr as identifier nothing is a duplicate.
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (5, 4, 1)
+    assert signalements["id"].tolist() == ["DMR-1", "DMR-2", "DMR-3", "DMR-4"]
+    assert signalements["numero_dansmarue"].tolist()[:2] == ["A20231120", "G20231120"]
+    assert signalements["categorie"].iloc[0] == "Propreté"
+    assert signalements["sous_categorie"].iloc[0] == "Propreté:Dépôt sauvage"
+    assert signalements["intervenant"].iloc[0] == "Ville de Paris - DPE"
+    assert set(signalements["source"]) == {"DansMaRue"}
+    lonlat = signalements.geometry.to_crs(4326)
+    assert [round(p.x, 4) for p in lonlat] == [2.3791, 2.386, 2.383, 2.3835]
+    assert [round(p.y, 4) for p in lonlat] == [48.8721, 48.8708, 48.8713, 48.8714]
+    assert any("identifiant = id_dmr (numero n'est pas unique" in n for n in r.notes)
+    assert "1 point(s) pris dans « geo_shape » (geo_point_2d vide ou illisible)" in r.notes
+    [rejet] = r.issues_of("rejet")
+    assert rejet.row == "ligne 6"
+    assert rejet.message.startswith("geo_point_2d illisible : 'n/a'")
+
+
+def test_dansmarue_api_json_records(tmp_path: Path) -> None:
+    path = tmp_path / "dansmarue.json"
+    records = [
+        {
+            "id_dmr": f"DMR-{i}",
+            "numero": 42,
+            "type": "Propreté",
+            "soustype": "Propreté:Déjections canines",
+            "datedecl": "2024-02-0" + str(i),
+            "intervenant": "Ville de Paris - DPE",
+            "geo_point_2d": {"lon": 2.38 + i / 1000, "lat": 48.87},
+            "geo_shape": {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [2.38, 48.87]},
+            },
+        }
+        for i in range(1, 4)
+    ]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    signalements = read_layer(path)
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 3, 0)
+    assert signalements["id"].tolist() == ["DMR-1", "DMR-2", "DMR-3"]
+    assert r.format == "DansMaRue (JSON)"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from gupgeo.errors import InputFileError, InputNotFoundError
 from gupgeo.readers._raw import RawLayer
-from gupgeo.readers.dansmarue import adapt_dansmarue, looks_like_dansmarue
+from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_dansmarue
 from gupgeo.readers.open311 import looks_like_open311, read_open311
-from gupgeo.readers.tabular import read_csv, read_excel
+from gupgeo.readers.tabular import locate_coordinates, read_csv, read_excel
 from gupgeo.readers.vector import VECTOR_FORMATS, list_layers, read_vector
 
 TABULAR = {
@@ -56,6 +56,13 @@ def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]
         payload = _peek_json(p)
         if looks_like_open311(payload):
             return [read_open311(p, payload)]
+        records = json_records(payload)
+        if records is not None and looks_like_dansmarue(list(records.columns)):
+            raw = RawLayer(
+                frame=records, source=str(p), format="JSON", label_prefix="enregistrement"
+            )
+            locate_coordinates(raw)
+            return [adapt_dansmarue(raw)]
     if suffix in (".gpkg", ".zip") and layer is None:
         # Every table of a GeoPackage, every shapefile of a zip: none left out unsaid.
         return [read_vector(p, layer=name) for name in list_layers(p)]

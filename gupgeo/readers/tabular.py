@@ -40,6 +40,7 @@ X_NAMES = ("x", "coord_x", "x_l93", "xl93", "x_lambert93", "x_lambert_93", "coor
 Y_NAMES = ("y", "coord_y", "y_l93", "yl93", "y_lambert93", "y_lambert_93", "coordonnee_y", "y_2154")
 LATLON_NAMES = ("geo_point_2d", "geo_point", "coordonnees", "lat_lon", "latlon", "geopoint")
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom")
+SHAPE_NAMES = ("geo_shape", "geoshape", "geojson")
 
 
 def detect_encoding(raw: bytes, *, truncated: bool = False) -> tuple[str, str]:
@@ -120,6 +121,9 @@ def locate_coordinates(raw: RawLayer) -> None:
     )
     if found.crs is not None:
         raw.crs, raw.crs_note = found.crs, found.note
+    shape = _find([str(c) for c in raw.frame.columns], SHAPE_NAMES)
+    if shape and found.order == "yx":
+        raw.metadata["geo_shape"] = shape  # fallback for unreadable points
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,10 @@ def coordinate_columns(cols: list[str]) -> _Coordinates:
     wkt = _find(cols, WKT_NAMES)
     if wkt:
         return _Coordinates(xy=wkt, order="wkt")
+    shape = _find(cols, SHAPE_NAMES)
+    if shape:
+        note = f"WGS84 (EPSG:4326) : colonne « {shape} » en GeoJSON (toujours en WGS84)"
+        return _Coordinates(xy=shape, order="geojson", crs=DISPLAY_CRS, note=note)
     return _Coordinates()
 
 

@@ -39,6 +39,7 @@ from gupgeo.crs import (
 )
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count
+from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
 from gupgeo.schemas import LayerSchema, normalise_name
 from gupgeo.validation.report import LayerReport
@@ -274,23 +275,45 @@ def _coordinates(
             _list(report, "rejet", pos, [msg] * len(pos), labels, "coordonnées manquantes")
         return x, y
     if raw.xy_column and raw.xy_order == "yx":
-        parts = frame[raw.xy_column].astype("string").str.split(",", n=1, expand=True)
-        if parts.shape[1] < 2:
-            parts[1] = pd.NA
-        y = pd.to_numeric(parts[0].str.strip(), errors="coerce").to_numpy(dtype="float64")
-        x = pd.to_numeric(parts[1].str.strip(), errors="coerce").to_numpy(dtype="float64")
+        x, y = parse_lat_lon(frame[raw.xy_column])
         bad = ~np.isfinite(x) | ~np.isfinite(y)
+        shape_column = raw.metadata.get("geo_shape")
+        if bad.any() and isinstance(shape_column, str) and shape_column in frame.columns:
+            _points_from_shapes(frame[shape_column], bad, x, y, raw.xy_column, report)
+            bad = ~np.isfinite(x) | ~np.isfinite(y)
         if bad.any():
             pos = np.flatnonzero(bad)
             msgs = [
                 f"{raw.xy_column} illisible : {frame[raw.xy_column].iloc[p]!r} "
-                "(attendu « latitude, longitude »)"
+                "(attendu « latitude, longitude » ou {'lon': …, 'lat': …})"
                 for p in pos
             ]
             rej.add(pos, msgs)
             _list(report, "rejet", pos, msgs, labels, "coordonnées illisibles", raw.xy_column)
         return x, y
     return None
+
+
+def _points_from_shapes(
+    shapes: pd.Series,
+    bad: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    column: str,
+    report: LayerReport,
+) -> None:
+    """Fill unreadable points from the GeoJSON shape column (``geo_shape``), saying how many."""
+    geoms = parse_geojson(shapes[bad])
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not present.any():
+        return
+    points = shapely.point_on_surface(geoms[present])
+    pos = np.flatnonzero(bad)[present]
+    x[pos], y[pos] = shapely.get_x(points), shapely.get_y(points)
+    report.notes.append(
+        f"{format_count(len(pos))} point(s) pris dans « {shapes.name} » ({column} vide ou "
+        "illisible)"
+    )
 
 
 def _build_geometry(
@@ -316,6 +339,16 @@ def _build_geometry(
             msgs = [f"géométrie WKT illisible : {text.iloc[p][:60]!r}" for p in pos]
             rej.add(pos, msgs)
             _list(report, "rejet", pos, msgs, labels, "WKT illisible", raw.xy_column)
+        return _check_geometries(geoms, raw, schema, report, rej, labels)
+    if raw.xy_column and raw.xy_order == "geojson":
+        source = frame[raw.xy_column]
+        geoms = parse_geojson(source)
+        bad = (~_blank(source)).to_numpy() & shapely.is_missing(geoms)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msgs = [f"géométrie GeoJSON illisible : {str(source.iloc[p])[:60]!r}" for p in pos]
+            rej.add(pos, msgs)
+            _list(report, "rejet", pos, msgs, labels, "GeoJSON illisible", raw.xy_column)
         return _check_geometries(geoms, raw, schema, report, rej, labels)
     xy = _coordinates(frame, raw, report, rej, labels, geometry_required=schema.geometry_required)
     if xy is None:
