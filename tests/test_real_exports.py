@@ -226,3 +226,44 @@ def test_dansmarue_api_json_records(tmp_path: Path) -> None:
     assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 3, 0)
     assert signalements["id"].tolist() == ["DMR-1", "DMR-2", "DMR-3"]
     assert r.format == "DansMaRue (JSON)"
+
+
+def test_open311_offsets_keep_local_day_around_midnight(tmp_path: Path) -> None:
+    # GeoReport v2 as served by US cities (Chicago, Bloomington): local time plus offset.
+    times = [
+        "2014-05-09T19:02:21-05:00",
+        "2014-05-09T23:45:00-05:00",
+        "2014-05-10T00:10:00-05:00",
+        "2014-05-09T23:59:59-0500",
+        "2014-05-10T04:30:00Z",
+    ]
+    requests = [
+        {
+            "service_request_id": str(1000 + i),
+            "status": "closed" if i % 2 else "open",
+            "service_name": "Pothole",
+            "service_code": "PH",
+            "requested_datetime": t,
+            "updated_datetime": t,
+            "lat": 47.39,
+            "long": 0.69 + i / 1000,
+        }
+        for i, t in enumerate(times)
+    ]
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps(requests), encoding="utf-8")
+    signalements = read_layer(path)
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (5, 5, 0)
+    # Converted to UTC, the three evening requests would move to the 10th.
+    assert signalements["date_signalement"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2014-05-09 19:02",
+        "2014-05-09 23:45",
+        "2014-05-10 00:10",
+        "2014-05-09 23:59",
+        "2014-05-10 04:30",
+    ]
+    assert (
+        "requested_datetime : heures locales avec décalage -05:00 (4), Z (UTC) (1) conservées "
+        "telles quelles (jour et heure du lieu, non convertis en UTC)"
+    ) in r.notes
