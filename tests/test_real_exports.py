@@ -15,6 +15,7 @@ Every test checks rows in = kept + rejected and the message a planner reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -267,3 +268,65 @@ def test_open311_offsets_keep_local_day_around_midnight(tmp_path: Path) -> None:
         "requested_datetime : heures locales avec décalage -05:00 (4), Z (UTC) (1) conservées "
         "telles quelles (jour et heure du lieu, non convertis en UTC)"
     ) in r.notes
+
+
+def _excel_export(path: Path) -> None:
+    """A GUP export as office software writes it: title rows, merged header cells, blank rows."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Signalements"
+    sheet["A1"] = "Export des signalements GUP — Tours Métropole"
+    sheet.merge_cells("A1:G1")
+    sheet["A2"] = "Extrait le 03/06/2024"
+    sheet["A4"] = "ID signalement"  # spans both header rows
+    sheet.merge_cells("A4:A5")
+    sheet["B4"] = "Signalement"  # a group label over three columns
+    sheet.merge_cells("B4:D4")
+    sheet["E4"] = "Localisation"
+    sheet.merge_cells("E4:F4")
+    header = ["Date", "Catégorie", "Sous-catégorie", "Longitude", "Latitude", "Adresse"]
+    for column, name in zip("BCDEFG", header, strict=True):
+        sheet[f"{column}5"] = name
+    rows = {
+        6: (
+            1,
+            dt.datetime(2024, 3, 5, 10, 15),
+            "Propreté",
+            "Dépôt",
+            0.6890,
+            47.39,
+            "Rue de l'Alouette",
+        ),
+        7: (2, "06/03/2024", "Tags", None, 0.6895, 47.3905, None),
+        # row 8 blank
+        9: (3, 45358, "Éclairage", "Lampadaire", "0,6900", "47,3910", "Place Saint-Paul"),
+        10: (4, "pas de date", "Éclairage", None, 0.69, 47.39, None),
+    }
+    for number, values in rows.items():
+        for column, value in zip("ABCDEFG", values, strict=True):
+            sheet[f"{column}{number}"] = value
+    book.save(path)
+
+
+def test_excel_with_title_rows_and_merged_french_headers(tmp_path: Path) -> None:
+    path = tmp_path / "signalements_export.xlsx"
+    _excel_export(path)
+    signalements = read_layer(path)
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (4, 3, 1)
+    assert signalements["id"].tolist() == ["1", "2", "3"]
+    assert signalements["date_signalement"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-03-05",
+        "2024-03-06",
+        "2024-03-07",
+    ]
+    assert signalements["categorie"].tolist() == ["Propreté", "Tags", "Éclairage"]
+    assert any(
+        n.startswith("en-tête trouvé ligne 5 (ligne(s) de titre au-dessus ignorées : Export des")
+        for n in r.notes
+    )
+    [rejet] = r.issues_of("rejet")
+    assert rejet.row == "ligne 10"  # the Excel row number, blank row 8 counted
+    assert rejet.message.startswith("date_signalement illisible : 'pas de date'")

@@ -13,8 +13,9 @@ from pathlib import Path
 from gupgeo.errors import InputFileError, InputNotFoundError
 from gupgeo.readers._raw import RawLayer
 from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_dansmarue
+from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
-from gupgeo.readers.tabular import locate_coordinates, read_csv, read_excel
+from gupgeo.readers.tabular import locate_coordinates, read_csv
 from gupgeo.readers.vector import VECTOR_FORMATS, list_layers, read_vector
 
 TABULAR = {
@@ -24,6 +25,7 @@ TABULAR = {
     ".xlsx": "Excel",
     ".xls": "Excel",
     ".xlsm": "Excel",
+    ".ods": "Excel",
 }
 SUPPORTED = sorted({*VECTOR_FORMATS, *TABULAR})
 SIDE_CAR = {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx", ".md", ".xml"}

@@ -342,32 +342,3 @@ def _decimal_comma_example(
             if i < len(row) and pattern.fullmatch(row[i].strip()):
                 return row[i].strip()
     return None
-
-
-def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
-    """Read one sheet of an Excel workbook (the first unless ``sheet`` is given)."""
-    try:
-        book = pd.ExcelFile(path)
-    except Exception as exc:  # openpyxl raises many kinds
-        raise InputFileError(f"{path} : classeur Excel illisible ({exc})") from exc
-    sheets = [str(s) for s in book.sheet_names]
-    chosen = sheet if sheet is not None else sheets[0]
-    if chosen not in sheets:
-        raise InputFileError(
-            f"{path} : feuille {chosen!r} absente ; feuilles disponibles : {', '.join(sheets)}"
-        )
-    frame = pd.read_excel(book, sheet_name=chosen, dtype=object)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all")
-    labels = [f"ligne {int(i) + 2}" for i in frame.index]
-    frame = frame.reset_index(drop=True)
-    raw = RawLayer(
-        frame=frame,
-        source=str(path),
-        format="Excel",
-        layer=chosen,
-        row_labels=labels,
-        notes=[f"feuille « {chosen} »" + (f" (sur {len(sheets)})" if len(sheets) > 1 else "")],
-    )
-    locate_coordinates(raw)
-    return raw

@@ -228,6 +228,11 @@ def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     text = values.astype("string").str.strip()
     if decimal_comma:
         text = text.str.replace(",", ".", regex=False)
+    elif values.dtype == object:
+        # A spreadsheet column mixing numbers and French text numbers ("0,69").
+        french = text.str.fullmatch(r"[-+]?\d+,\d+").fillna(False)
+        if french.any():
+            text = text.where(~french, text.str.replace(",", ".", regex=False))
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
