@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
 from gupgeo.errors import InputFileError
 from gupgeo.readers._raw import RawLayer
@@ -103,19 +104,17 @@ def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
     skipped and titles above the header are said in the notes.
     """
     try:
-        book = pd.ExcelFile(path, engine=ENGINE)
-    except Exception as exc:  # calamine raises its own error kinds (CalamineError…)
+        sheets = [str(s) for s in CalamineWorkbook.from_path(str(path)).sheet_names]
+    except Exception as exc:  # calamine raises its own error kinds (CalamineError, ZipError…)
         raise InputFileError(
             f"{path} : classeur Excel illisible ({exc}) ; attendu un fichier .xlsx, .xls ou .ods"
         ) from exc
-    with book:
-        sheets = [str(s) for s in book.sheet_names]
-        chosen = sheet if sheet is not None else sheets[0]
-        if chosen not in sheets:
-            raise InputFileError(
-                f"{path} : feuille {chosen!r} absente ; feuilles disponibles : {', '.join(sheets)}"
-            )
-        grid = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+    chosen = sheet if sheet is not None else sheets[0]
+    if chosen not in sheets:
+        raise InputFileError(
+            f"{path} : feuille {chosen!r} absente ; feuilles disponibles : {', '.join(sheets)}"
+        )
+    grid = pd.read_excel(path, sheet_name=chosen, header=None, dtype=object, engine=ENGINE)
     notes = [f"feuille « {chosen} »" + (f" (sur {len(sheets)})" if len(sheets) > 1 else "")]
     if grid.empty:
         raise InputFileError(
