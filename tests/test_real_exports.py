@@ -330,3 +330,83 @@ def test_excel_with_title_rows_and_merged_french_headers(tmp_path: Path) -> None
     [rejet] = r.issues_of("rejet")
     assert rejet.row == "ligne 10"  # the Excel row number, blank row 8 counted
     assert rejet.message.startswith("date_signalement illisible : 'pas de date'")
+
+
+# Malformed CSVs as spreadsheets and hand edits leave them.
+HEADER = "id;date_signalement;categorie;longitude;latitude\n"
+GOOD = "{n};2024-03-05;tags;0.69;47.39\n"
+
+
+def _csv(tmp_path: Path, body: str, newline: str | None = None) -> Path:
+    path = tmp_path / "signalements.csv"
+    with open(path, "w", encoding="utf-8", newline=newline) as fh:
+        fh.write(HEADER + body)
+    return path
+
+
+def test_unclosed_quote_is_bounded_to_its_line(tmp_path: Path) -> None:
+    body = '1;2024-03-05;"tags;0.69;47.39\n' + "".join(GOOD.format(n=n) for n in range(2, 6))
+    r = _report(read_layer(_csv(tmp_path, body)))
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (5, 4, 1)
+    [rejet] = r.issues_of("rejet")
+    assert rejet.row == "ligne 2"
+    assert rejet.message.startswith(
+        "guillemet ouvert et jamais refermé : la ligne est mise de côté seule, les lignes "
+        "suivantes sont relues normalement"
+    )
+
+
+def test_unclosed_quote_with_coincidental_field_count(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text('id;categorie\n1;"tags\n2;graffiti\n3;propreté\n', encoding="utf-8")
+    r = _report(read_layer(path, layer="signalements"))
+    assert r.rows_read == 3
+    assert [i.row for i in r.issues_of("rejet") if "guillemet" in i.message] == ["ligne 2"]
+
+
+def test_too_few_and_too_many_fields_counted_once(tmp_path: Path) -> None:
+    body = "1;2024-03-05;tags;0.69\n2;2024-03-05;tags;0.69;47.39;en trop\n" + "".join(
+        GOOD.format(n=n) for n in range(3, 6)
+    )
+    r = _report(read_layer(_csv(tmp_path, body)))
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (5, 3, 2)
+    msgs = {i.row: i.message for i in r.issues_of("rejet")}
+    assert msgs["ligne 2"].startswith("4 champ(s) au lieu de 5 : ligne illisible")
+    assert msgs["ligne 3"].startswith("6 champ(s) au lieu de 5 : ligne illisible")
+
+
+def test_bare_carriage_return_inside_a_field_is_kept_and_said(tmp_path: Path) -> None:
+    body = "1;2024-03-05;ta\rgs;0.69;47.39\n" + GOOD.format(n=2)
+    signalements = read_layer(_csv(tmp_path, body, newline=""))
+    r = _report(signalements)
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (2, 2, 0)
+    assert signalements["categorie"].iloc[0] == "ta\rgs"
+    assert any(n.startswith("retour chariot isolé (\\r) dans un champ") for n in r.notes)
+
+
+def test_garbage_file_counts_its_physical_lines(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    lines = [
+        "".join(rng.choice("abc;,\t xyz0123'é") for _ in range(rng.randint(1, 40)))
+        for _ in range(3000)
+    ]
+    path = tmp_path / "signalements.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = _report(read_layer(path))
+    records = sum(1 for line in lines[1:] if line.strip())
+    assert r.rows_read == records
+    assert r.rows_kept == 0
+    assert r.fatal
+
+
+def test_csv_of_100000_columns_is_a_french_message(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        ";".join(f"c{i}" for i in range(100_000)) + "\n" + ";".join("1" * 100_000) + "\n"
+    )
+    with pytest.raises(
+        InputFileError, match=r"signalements\.csv : au moins .* colonnes dans l'en-tête"
+    ):
+        read_layer(path)
