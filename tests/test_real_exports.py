@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from gupgeo import read_layer
+from gupgeo import load_territory, read_layer
+from gupgeo.cli import main
 from gupgeo.errors import InputFileError
 
 
@@ -410,3 +412,48 @@ def test_csv_of_100000_columns_is_a_french_message(tmp_path: Path) -> None:
         InputFileError, match=r"signalements\.csv : au moins .* colonnes dans l'en-tête"
     ):
         read_layer(path)
+
+
+def test_files_matching_no_format_are_listed_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "signalements.csv").write_text(HEADER + GOOD.format(n=1), encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    (tmp_path / "compte_rendu.docx").write_bytes(b"PK\x03\x04")
+    territory = load_territory(tmp_path)
+    report = territory.report
+    assert report.layer("signalements").rows_kept == 1
+    assert any("notes.pdf : format « .pdf » non lu, fichier ignoré" in s for s in report.skipped)
+    assert any("compte_rendu.docx : format « .docx » non lu" in s for s in report.skipped)
+    assert main(["validate", str(tmp_path)]) == 0
+    assert "notes.pdf" in capsys.readouterr().out
+
+
+def test_zip_bomb_refused_with_a_french_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "signalements.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("signalements.dbf", b"\0" * 30_000_000)
+    with pytest.raises(InputFileError, match=r"signalements\.zip : archive refusée : .* rapport"):
+        read_layer(path)
+    assert main(["validate", str(path)]) == 2
+    assert "Décompressez l'archive vous-même" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '1;2024-03-05;"tags;0.69;47.39\n' + GOOD.format(n=2),  # one line set aside
+        "1;2024-03-05;tags;0.69\n",  # every line set aside
+    ],
+)
+def test_damaged_csv_through_the_cli_never_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    path = _csv(tmp_path, body)
+    # 0 or 1: how many rejects make a run fail is the --max-rejets policy, not the reader's.
+    assert main(["validate", str(path)]) in (0, 1)
+    captured = capsys.readouterr()
+    assert "ligne 2" in captured.out
+    assert "Traceback" not in captured.out + captured.err

@@ -16,7 +16,7 @@ from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_d
 from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
 from gupgeo.readers.tabular import locate_coordinates, read_csv
-from gupgeo.readers.vector import VECTOR_FORMATS, list_layers, read_vector
+from gupgeo.readers.vector import VECTOR_FORMATS, check_archive, list_layers, read_vector
 
 TABULAR = {
     ".csv": "CSV",
@@ -49,6 +49,8 @@ def read_source(path: str | Path, *, layer: str | None = None) -> list[RawLayer]
     if not p.exists():
         raise InputNotFoundError(f"{p} : fichier introuvable")
     suffix = p.suffix.lower()
+    if suffix == ".zip":
+        check_archive(p)
     if suffix in TABULAR:
         raw = read_excel(p, sheet=layer) if TABULAR[suffix] == "Excel" else read_csv(p)
         if looks_like_dansmarue(list(raw.frame.columns)):

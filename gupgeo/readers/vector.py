@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+import zipfile
 from pathlib import Path
 
 import fiona
@@ -49,6 +50,35 @@ def list_layers(path: Path) -> list[str]:
             f"{path} : impossible de lister les couches ({exc}) ; le fichier est-il un "
             f"{VECTOR_FORMATS.get(path.suffix.lower(), 'fichier SIG')} valide ?"
         ) from exc
+
+
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""Most a zip may expand to: a territory's shapefiles are a few megabytes."""
+MAX_ZIP_RATIO = 100
+"""Largest expansion ratio accepted: beyond it the archive is a zip bomb, not data."""
+RATIO_CHECKED_FROM = 20 * 1024 * 1024
+"""Expanded size from which the ratio is checked."""
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a zip that is unreadable or would expand beyond the bounds, before GDAL opens it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path} : archive zip illisible ({exc})") from exc
+    expanded = sum(e.file_size for e in entries)
+    packed = max(sum(e.compress_size for e in entries), 1)
+    mb = 1024 * 1024
+    # The ratio only matters once the expansion is large: a small dbf compresses well too.
+    bomb = expanded > RATIO_CHECKED_FROM and expanded / packed > MAX_ZIP_RATIO
+    if expanded > MAX_UNZIPPED_BYTES or bomb:
+        raise InputFileError(
+            f"{path} : archive refusée : {packed / mb:.1f} Mo compressés se décompresseraient "
+            f"en {expanded / mb:.0f} Mo (rapport {expanded / packed:.0f}) ; limites : "
+            f"{MAX_UNZIPPED_BYTES // mb} Mo décompressés et un rapport de {MAX_ZIP_RATIO}. "
+            "Décompressez l'archive vous-même et donnez les fichiers utiles"
+        )
 
 
 def _gdal_path(path: Path) -> str:
