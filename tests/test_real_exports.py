@@ -8,9 +8,24 @@ Where each fixture comes from:
   ``<TimeStamp><when>`` or ``<TimeSpan><begin>``, KML 2.2;
 - GeoJSON declared Lambert-93 holding degrees: a GeoJSON re-exported with a stale
   ``crs`` member (``urn:ogc:def:crs:EPSG::2154``) after coordinates were reprojected;
-- CSV with ``POINT(NaN NaN)``: WKT columns written by scripts from empty geometries.
+- CSV with ``POINT(NaN NaN)``: WKT columns written by scripts from empty geometries;
+- DansMaRue: the open-data export of opendata.paris.fr ("dans-ma-rue", Opendatasoft),
+  API field names, ``geo_point_2d`` in its three spellings ("lat, lon", JSON object,
+  Python dict literal left by a pandas re-export), ``geo_shape`` GeoJSON, a
+  ``numero`` reused across reports; and the JSON records export of the same API;
+- Open311: GeoReport v2 ``requests.json`` as US cities serve it (local time with a
+  ``-05:00`` offset), requests around local midnight;
+- Excel: an office-software export (openpyxl writes it here) with a title row, an
+  extraction-date row, merged group labels over the header and a label merged over two
+  header rows, real date cells, an Excel serial, a French decimal-comma text cell;
+- malformed CSVs: an unclosed quote, rows with too few and too many fields, a bare CR
+  typed in a cell, a random garbage file, a 100,000-column header — the damage seen in
+  hand-edited exports;
+- a territory folder holding ``notes.pdf`` and a ``.docx`` beside the data, and a zip
+  bomb (30 MB of zeros compressed to about 30 kB).
 
-Every test checks rows in = kept + rejected and the message a planner reads.
+Every test checks rows in = kept + rejected and the message a planner reads; those
+going through the CLI check its exit code too.
 """
 
 from __future__ import annotations
