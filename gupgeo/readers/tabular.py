@@ -179,10 +179,11 @@ def read_csv(path: Path) -> RawLayer:
             f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
         )
     codec, codec_reason = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
+    data = path.read_bytes() if len(head) == SAMPLE_BYTES else head  # read once, used thrice
     if codec == "utf-8" and len(head) == SAMPLE_BYTES:
         # The sample was UTF-8; make sure the rest is too before trusting it.
         try:
-            path.read_bytes().decode("utf-8")
+            data.decode("utf-8")
         except UnicodeDecodeError as exc:
             codec, codec_reason = (
                 "cp1252",
@@ -202,8 +203,8 @@ def read_csv(path: Path) -> RawLayer:
             f"{sep!r}) ; attendu un tableau d'au plus {format_count(MAX_COLUMNS)} colonnes : "
             "est-ce bien un export de données ?"
         )
-    frame = _read_fast(path, sep, codec, header, coord_cols, decimal_comma)
-    if frame is not None and not _one_record_per_line(path, len(frame)):
+    frame = _read_fast(data, sep, codec, header, coord_cols, decimal_comma)
+    if frame is not None and not _one_record_per_line(data, len(frame)):
         frame = None  # quoted line breaks, or an unclosed quote: the record splitter decides
     notes = [f"encodage : {codec_reason}", sep_reason]
     records = None
@@ -241,9 +242,8 @@ def read_csv(path: Path) -> RawLayer:
     return raw
 
 
-def _one_record_per_line(path: Path, rows: int) -> bool:
+def _one_record_per_line(data: bytes, rows: int) -> bool:
     """Whether each line after the header holds one record (or no quote can span lines)."""
-    data = path.read_bytes()
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     return lines == rows + 1 or b'"' not in data
 
@@ -264,7 +264,7 @@ def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | Non
 
 
 def _read_fast(
-    path: Path, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
+    data: bytes, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
 ) -> pd.DataFrame | None:
     """Read with pyarrow's multi-threaded CSV parser; ``None`` if the file needs the slow path."""
     if len(set(header)) != len(header):
@@ -273,7 +273,7 @@ def _read_fast(
     column_types.update({c: pa.float64() for c in coord_cols})
     try:
         table = pacsv.read_csv(
-            path,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(encoding=_ARROW_CODECS.get(codec, codec)),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
