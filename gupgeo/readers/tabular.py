@@ -244,8 +244,10 @@ def read_csv(path: Path) -> RawLayer:
 
 def _one_record_per_line(data: bytes, rows: int) -> bool:
     """Whether each line after the header holds one record (or no quote can span lines)."""
+    if b'"' not in data:  # one memchr pass; counting lines costs ten times more
+        return True
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return lines == rows + 1 or b'"' not in data
+    return lines == rows + 1
 
 
 def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | None:
