@@ -120,15 +120,21 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
     from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
+    from gupgeo.dashboard.model import DashboardConfig
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
+    from gupgeo.publication import sanitise
 
     territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
-    db = build_dashboard(territory, period=args.period, freq=args.freq)
+    # The one publication step, before any figure or label is computed.
+    published = sanitise(territory, args.publication).territory()
+    config = DashboardConfig(exclure_essp=args.publication != "interne")
+    db = build_dashboard(published, period=args.period, freq=args.freq, config=config)
     written = export_dashboard(
         db, args.output, french=not args.csv_international, charts=not args.no_charts
     )
     print(
-        f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}) : {len(db.tables)} tableaux, "
+        f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}, "
+        f"diffusion « {args.publication} ») : {len(db.tables)} tableaux, "
         f"{len(written)} fichiers écrits dans {args.output}"
     )
     for cov in db.coverages.values():
@@ -426,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=15.0,
         help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
     )
+    p_db.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion des fichiers (défaut : partenaires : sans données "
+        "personnelles ni ESSP, libellés masqués, noms de fichiers seulement)",
+    )  # fmt: skip
     _reading_options(p_db)
     p_db.set_defaults(func=_cmd_dashboard)
     p_map = sub.add_parser(

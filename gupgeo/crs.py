@@ -6,11 +6,12 @@ Folium and GeoJSON outputs use WGS84 (EPSG:4326, degrees, shown as lat/lon).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from gupgeo.errors import CRSError
 
@@ -87,6 +88,100 @@ def guess_crs(x: np.ndarray, y: np.ndarray) -> CRSGuess | None:
             "Y 6 000 000–7 200 000 m) : seul le Lambert-93 est possible",
         )
     return None
+
+
+OUTSIDE_SHARE_FATAL = 0.5
+"""Share of coordinates outside the declared CRS's area of use that makes a layer fatal."""
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def _extent(x: np.ndarray, y: np.ndarray) -> str:
+    xs = f"X {_number(np.min(x))} à {_number(np.max(x))}"
+    return f"{xs}, Y {_number(np.min(y))} à {_number(np.max(y))}"
+
+
+@functools.cache
+def _projected_bounds(crs_wkt: str) -> tuple[float, float, float, float] | None:
+    """The area of use of a projected CRS, in its own units, with a 10 % margin."""
+    crs = CRS.from_wkt(crs_wkt)
+    area = crs.area_of_use
+    if area is None:
+        return None
+    to_crs = Transformer.from_crs(DISPLAY_CRS, crs, always_xy=True)
+    minx, miny, maxx, maxy = to_crs.transform_bounds(
+        area.west, area.south, area.east, area.north, densify_pts=21
+    )
+    if not all(np.isfinite([minx, miny, maxx, maxy])):
+        return None
+    dx, dy = (maxx - minx) * 0.1, (maxy - miny) * 0.1
+    return minx - dx, miny - dy, maxx + dx, maxy + dy
+
+
+def implausible_for_crs(x: np.ndarray, y: np.ndarray, crs: CRS) -> str | None:
+    """Why coordinates cannot be in the declared ``crs``, or ``None`` if they can.
+
+    Most coordinates (more than half) must lie in the CRS's area of use: a
+    projected CRS (Lambert-93…) holding degrees, or WGS84 holding Lambert-93
+    metres, is a wrong declaration, not a few stray points (those are rejected
+    row by row by validation). The French message says what the
+    coordinates look like and how to fix the declaration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(implausible_for_crs(np.array([0.69]), np.array([47.39]), WORK_CRS))
+    ... # doctest: +ELLIPSIS
+    coordonnées hors de l'emprise de EPSG:2154 (RGF93 v1 / Lambert-93) ...ce sont des degrés...
+    >>> implausible_for_crs(np.array([525_000.0]), np.array([6_702_000.0]), WORK_CRS) is None
+    True
+    """
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None
+    xs, ys = x[ok], y[ok]
+    name = f"EPSG:{crs.to_epsg()} ({crs.name})" if crs.to_epsg() else crs.name
+    degrees = bool((np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all())
+    if crs.is_geographic:
+        outside = float(((np.abs(xs) > 180) | (np.abs(ys) > 90)).mean())
+        # A few impossible values are rejected row by row; metres throughout are a wrong CRS.
+        if (
+            outside <= OUTSIDE_SHARE_FATAL
+            or _share_inside(xs, ys, LAMBERT93_X, LAMBERT93_Y) <= OUTSIDE_SHARE_FATAL
+        ):
+            return None
+        looks = "ce sont des mètres en Lambert-93 ?"
+        return (
+            f"coordonnées impossibles en {name} ({_extent(xs, ys)}) : {outside:.0%} hors des "
+            f"longitudes -180 à 180 / latitudes -90 à 90 ; {looks} Déclarez le bon CRS "
+            "(EPSG:2154 pour du Lambert-93) dans le fichier ou à la lecture, ou reprojetez-le"
+        )
+    bounds = _projected_bounds(crs.to_wkt())
+    if bounds is None:
+        return None
+    minx, miny, maxx, maxy = bounds
+    outside = float(((xs < minx) | (xs > maxx) | (ys < miny) | (ys > maxy)).mean())
+    if outside <= OUTSIDE_SHARE_FATAL:
+        return None
+    looks = (
+        "ce sont des degrés : longitude/latitude (WGS84, EPSG:4326) ?"
+        if degrees
+        else "les coordonnées sont-elles dans un autre système ?"
+    )
+    fix = (
+        "déclarez EPSG:4326 (WGS84) à la place"
+        if degrees
+        else "déclarez le CRS dans lequel elles sont écrites"
+    )
+    return (
+        f"coordonnées hors de l'emprise de {name} ({_extent(xs, ys)} ; emprise attendue "
+        f"X {minx:.0f} à {maxx:.0f}, Y {miny:.0f} à {maxy:.0f}) : {looks} Le CRS déclaré est "
+        f"faux : {fix} (fichier .prj, membre « crs » du GeoJSON, ou CRS indiqué à la lecture)"
+    )
 
 
 def to_work_crs(gdf: gpd.GeoDataFrame, *, name: str = "couche") -> gpd.GeoDataFrame:

@@ -27,7 +27,7 @@ from gupgeo.coverage import coverage_frame, coverage_of
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
-from gupgeo.readers import SIDE_CAR, RawLayer
+from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage import postgis
 from gupgeo.storage.geopackage import (
@@ -318,22 +318,29 @@ def guess_layer(raw: RawLayer, path: Path) -> LayerSchema | None:
     return None
 
 
-def _sources(paths: Iterable[str | Path]) -> list[Path]:
+def _sources(paths: Iterable[str | Path], skipped: list[str]) -> list[Path]:
+    """Files to read; a folder's files in no format read are listed in ``skipped``."""
     found: list[Path] = []
     for item in paths:
         p = Path(item)
         if not p.exists():
             raise InputNotFoundError(f"{p} : fichier ou dossier introuvable")
         if p.is_dir():
-            found.extend(
-                f
-                for f in sorted(p.iterdir())
-                if f.is_file()
-                and f.suffix.lower() not in SIDE_CAR
-                and not f.name.startswith(".")
-                and not f.name.startswith("rejets_")
-                and f.name != MANIFEST_NAME
-            )
+            for f in sorted(p.iterdir()):
+                if (
+                    not f.is_file()
+                    or f.suffix.lower() in SIDE_CAR
+                    or f.name.startswith((".", "rejets_"))
+                    or f.name == MANIFEST_NAME
+                ):
+                    continue
+                if f.suffix.lower() not in SUPPORTED:
+                    skipped.append(
+                        f"{f} : format « {f.suffix or 'sans extension'} » non lu, fichier ignoré "
+                        f"(formats lus : {', '.join(SUPPORTED)})"
+                    )
+                    continue
+                found.append(f)
         else:
             found.append(p)
     return found
@@ -429,7 +436,7 @@ def load_territory(
     explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
     plan = ReadingPlan(columns)
     seen: set[Path] = set()
-    for source in [*_sources(paths), *[Path(p) for p in (layers or {}).values()]]:
+    for source in [*_sources(paths, report.skipped), *[Path(p) for p in (layers or {}).values()]]:
         if source.resolve() in seen:
             continue  # the same file named twice (a folder and one of its files…)
         seen.add(source.resolve())

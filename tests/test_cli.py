@@ -261,3 +261,23 @@ def test_rate_legend_names_its_classes_in_french():
 
     assert scheme_label("FisherJenks") == "seuils naturels (Fisher-Jenks)"
     assert scheme_label("Quantiles") == "quantiles (effectifs égaux)"
+
+
+def test_dashboard_command_publishes_before_exporting(tmp_path, capsys):
+    import pandas as pd
+
+    folder = tmp_path / "territoire"
+    import shutil
+
+    shutil.copytree(require_sample(), folder, ignore=shutil.ignore_patterns("dirty", "apporter"))
+    sig = pd.read_csv(folder / "signalements.csv", sep=None, engine="python", dtype=str)
+    sig.loc[sig.index[:50], "categorie"] = "Plainte de Mme Zorglub 06 98 76 54 32"
+    sep = ";" if ";" in (folder / "signalements.csv").read_text(encoding="utf-8-sig")[:500] else ","
+    sig.to_csv(folder / "signalements.csv", sep=sep, index=False)
+    out = tmp_path / "tdb"
+    code = main(["dashboard", str(folder), "--period", "2024", "-o", str(out), "--sans-graphiques"])
+    assert code in (0, 1), capsys.readouterr().err
+    assert "diffusion « partenaires »" in capsys.readouterr().out
+    texts = " ".join(p.read_bytes().decode("utf-8-sig", "replace") for p in out.rglob("*.csv"))
+    assert "Zorglub" not in texts and "98 76 54 32" not in texts
+    assert str(tmp_path) not in texts

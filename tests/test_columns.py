@@ -81,8 +81,20 @@ def test_the_unique_identifier_column_wins_and_is_said(tmp_path: Path) -> None:
     assert report.rows_read == 8 == report.rows_kept
     assert report.rows_rejected == 0  # no report lost as a "duplicate"
     assert list(frame["id"]) == [str(9000 + i) for i in range(8)]
+    assert "numero" not in frame.columns  # DansMaRue's numero is not an identifier
+
+
+def test_the_unique_candidate_wins_in_any_export(tmp_path: Path) -> None:
+    path = tmp_path / "signalements_ville.csv"
+    rows = ["numero;id_signalement;date_signalement;categorie;longitude;latitude"]
+    rows += [f"{i % 4};S-{i};0{i + 1}/03/2024;tags;0.69{i};47.39{i}" for i in range(8)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    frame = read_layer(path, "signalements")
+    report = frame.attrs["rapport"]
+    assert report.rows_read == 8 == report.rows_kept
+    assert list(frame["id"]) == [f"S-{i}" for i in range(8)]
     text = report.to_text()
-    assert "« id_dmr » retenue (ses valeurs sont uniques)" in text
+    assert "« id_signalement » retenue (ses valeurs sont uniques)" in text
     assert "« numero » (4 valeur(s) en double)" in text
 
 

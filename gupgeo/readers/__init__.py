@@ -12,10 +12,11 @@ from pathlib import Path
 
 from gupgeo.errors import InputFileError, InputNotFoundError
 from gupgeo.readers._raw import RawLayer
-from gupgeo.readers.dansmarue import adapt_dansmarue, looks_like_dansmarue
+from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_dansmarue
+from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
-from gupgeo.readers.tabular import read_csv, read_excel
-from gupgeo.readers.vector import VECTOR_FORMATS, list_layers, read_vector
+from gupgeo.readers.tabular import locate_coordinates, read_csv
+from gupgeo.readers.vector import VECTOR_FORMATS, check_archive, list_layers, read_vector
 
 TABULAR = {
     ".csv": "CSV",
@@ -24,6 +25,7 @@ TABULAR = {
     ".xlsx": "Excel",
     ".xls": "Excel",
     ".xlsm": "Excel",
+    ".ods": "Excel",
 }
 SUPPORTED = sorted({*VECTOR_FORMATS, *TABULAR})
 SIDE_CAR = {".shx", ".dbf", ".prj", ".cpg", ".qmd", ".qix", ".sbn", ".sbx", ".md", ".xml"}
@@ -54,6 +56,8 @@ def read_source(
     if not p.exists():
         raise InputNotFoundError(f"{p} : fichier introuvable")
     suffix = p.suffix.lower()
+    if suffix == ".zip":
+        check_archive(p)
     if suffix in TABULAR:
         raw = (
             read_excel(p, sheet=layer)
@@ -67,6 +71,13 @@ def read_source(
         payload = _peek_json(p)
         if looks_like_open311(payload):
             return [read_open311(p, payload)]
+        records = json_records(payload)
+        if records is not None and looks_like_dansmarue(list(records.columns)):
+            raw = RawLayer(
+                frame=records, source=str(p), format="JSON", label_prefix="enregistrement"
+            )
+            locate_coordinates(raw)
+            return [adapt_dansmarue(raw)]
     if suffix in (".gpkg", ".zip") and layer is None:
         # Every table of a GeoPackage, every shapefile of a zip: none left out unsaid.
         return [read_vector(p, layer=name) for name in list_layers(p)]
@@ -86,6 +97,11 @@ def _peek_json(path: Path) -> object:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except RecursionError as exc:
+        raise InputFileError(
+            f"{path} : JSON imbriqué trop profondément (des milliers de niveaux de [ ou {{) ; "
+            "attendu un GeoJSON (FeatureCollection) ou un tableau de demandes Open311"
+        ) from exc
 
 
 __all__ = ["SUPPORTED", "RawLayer", "list_layers", "read_source"]

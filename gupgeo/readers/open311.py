@@ -9,6 +9,7 @@ Fields follow the GeoReport v2 specification: ``service_request_id``,
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,43 @@ from gupgeo.errors import InputFileError
 from gupgeo.readers._raw import RawLayer
 
 OPEN311_KEYS = frozenset({"service_request_id", "requested_datetime", "service_code"})
+DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
+_OFFSET = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def local_wall_clock(values: pd.Series) -> tuple[pd.Series, str]:
+    """Datetimes with their offset removed, keeping the local time and day; and what was found.
+
+    GeoReport v2 servers write the local time of the city with its offset
+    (``2014-05-09T19:02:21-05:00``). Converting to UTC (or to Paris time) would move
+    evening requests to the next day; the local wall-clock time is what the city
+    lived, so it is kept and the offsets found are said.
+
+    Examples
+    --------
+    >>> times = ["2014-05-09T23:02:21-05:00", "2014-05-10T01:00:00-05:00"]
+    >>> s, note = local_wall_clock(pd.Series(times, name="requested_datetime"))
+    >>> s.tolist()
+    ['2014-05-09T23:02:21', '2014-05-10T01:00:00']
+    >>> print(note)
+    requested_datetime : heures locales avec décalage -05:00 (2) conservées telles quelles (jour et heure du lieu, non convertis en UTC)
+    """
+    text = values.astype("string")
+    parts = text.str.extract(_OFFSET)
+    has_offset = parts[0].notna()
+    if not has_offset.any():
+        return values, ""
+    offsets = parts[1][has_offset].str.replace(r"^([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+    counts = offsets.replace({"Z": "Z (UTC)"}).value_counts()
+    found = ", ".join(f"{zone} ({n})" for zone, n in counts.items())
+    out = values.astype(object).where(~has_offset, parts[0])
+    name = values.name if values.name is not None else "date"
+    return out, (
+        f"{name} : heures locales avec décalage {found} conservées telles quelles "
+        "(jour et heure du lieu, non convertis en UTC)"
+    )
 
 
 def looks_like_open311(payload: object) -> bool:
@@ -47,6 +85,11 @@ def read_open311(path: Path, payload: object | None = None) -> RawLayer:
         )
     frame = pd.DataFrame.from_records(payload)
     frame = frame.rename(columns={"long": "longitude", "lat": "latitude"})
+    zone_notes = []
+    for column in DATETIME_FIELDS:
+        if column in frame.columns:
+            frame[column], note = local_wall_clock(frame[column])
+            zone_notes.extend([note] if note else [])
     if "status" in frame.columns:
         status = frame["status"].astype("string").str.lower()
         # Open311 has no closing date: the last update of a closed request is the best proxy.
@@ -66,7 +109,8 @@ def read_open311(path: Path, payload: object | None = None) -> RawLayer:
         suggested_layer="signalements",
         notes=[
             "Open311 : date de clôture = updated_datetime des demandes « closed » "
-            "(la norme ne publie pas de date de clôture)"
+            "(la norme ne publie pas de date de clôture)",
+            *zone_notes,
         ],
     )
     return raw

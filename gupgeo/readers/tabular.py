@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -25,7 +23,9 @@ from pyproj import CRS
 
 from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import InputFileError
+from gupgeo.french import format_count
 from gupgeo.readers._raw import RawLayer
+from gupgeo.readers._records import Records, physical_lines, split_records, unique_names
 from gupgeo.schemas import normalise_name
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 SAMPLE_BYTES = 256 * 1024
 _ARROW_CODECS = {"utf-8-sig": "utf8", "utf-8": "utf8", "latin-1": "latin1"}
 SEPARATORS = (";", ",", "\t", "|")
+MAX_COLUMNS = 5_000
+"""More header fields than this is not a table a planner exported."""
 
 LON_NAMES = ("longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84", "longitude_wgs84")
 LAT_NAMES = ("latitude", "lat", "y_wgs84", "lat_wgs84", "latitude_wgs84")
@@ -40,6 +42,7 @@ X_NAMES = ("x", "coord_x", "x_l93", "xl93", "x_lambert93", "x_lambert_93", "coor
 Y_NAMES = ("y", "coord_y", "y_l93", "yl93", "y_lambert93", "y_lambert_93", "coordonnee_y", "y_2154")
 LATLON_NAMES = ("geo_point_2d", "geo_point", "coordonnees", "lat_lon", "latlon", "geopoint")
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom")
+SHAPE_NAMES = ("geo_shape", "geoshape", "geojson")
 
 
 def detect_encoding(raw: bytes, *, truncated: bool = False) -> tuple[str, str]:
@@ -87,7 +90,10 @@ def detect_separator(text: str) -> tuple[str, str]:
         raise InputFileError("fichier vide : aucune ligne d'en-tête trouvée")
     best: tuple[int, str] | None = None
     for sep in SEPARATORS:
-        counts = [len(row) for row in csv.reader(lines[:-1] or lines, delimiter=sep)]
+        try:
+            counts = [len(row) for row in csv.reader(lines[:-1] or lines, delimiter=sep)]
+        except csv.Error:  # a bare CR, a field beyond the parser's limit: not this separator
+            continue
         if not counts or counts[0] < 2:
             continue
         consistent = sum(c == counts[0] for c in counts)
@@ -120,6 +126,9 @@ def locate_coordinates(raw: RawLayer) -> None:
     )
     if found.crs is not None:
         raw.crs, raw.crs_note = found.crs, found.note
+    shape = _find([str(c) for c in raw.frame.columns], SHAPE_NAMES)
+    if shape and found.order == "yx":
+        raw.metadata["geo_shape"] = shape  # fallback for unreadable points
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,10 @@ def coordinate_columns(cols: list[str]) -> _Coordinates:
     wkt = _find(cols, WKT_NAMES)
     if wkt:
         return _Coordinates(xy=wkt, order="wkt")
+    shape = _find(cols, SHAPE_NAMES)
+    if shape:
+        note = f"WGS84 (EPSG:4326) : colonne « {shape} » en GeoJSON (toujours en WGS84)"
+        return _Coordinates(xy=shape, order="geojson", crs=DISPLAY_CRS, note=note)
     return _Coordinates()
 
 
@@ -169,12 +182,13 @@ def read_csv(path: Path, *, encoding: str | None = None, separator: str | None =
             f"{path} : fichier vide ; attendu une ligne d'en-tête puis des données"
         )
     codec, codec_reason = detect_encoding(head, truncated=len(head) == SAMPLE_BYTES)
+    data = path.read_bytes() if len(head) == SAMPLE_BYTES else head  # read once, used thrice
     if encoding is not None:
         codec, codec_reason = encoding.lower(), f"{encoding} (déclaré dans le manifeste)"
     elif codec == "utf-8" and len(head) == SAMPLE_BYTES:
         # The sample was UTF-8; make sure the rest is too before trusting it.
         try:
-            path.read_bytes().decode("utf-8")
+            data.decode("utf-8")
         except UnicodeDecodeError as exc:
             codec, codec_reason = (
                 "cp1252",
@@ -184,16 +198,36 @@ def read_csv(path: Path, *, encoding: str | None = None, separator: str | None =
     sep, sep_reason = detect_separator(text_head)
     if separator is not None:
         sep, sep_reason = separator, f"séparateur « {separator} » (déclaré dans le manifeste)"
-    header = next(csv.reader([text_head.lstrip("\ufeff").splitlines()[0]], delimiter=sep))
-    header = [h.strip() for h in header]
+    first_line = physical_lines(text_head.lstrip("\ufeff"))[0]
+    header = [h.strip() for h in split_records([first_line], sep).header]
     coords = coordinate_columns(header)
     coord_cols = [c for c in (coords.x, coords.y) if c]
     example = _decimal_comma_example(text_head, sep, header, coord_cols) if sep != "," else None
     decimal_comma = example is not None
-    frame = _read_fast(path, sep, codec, header, coord_cols, decimal_comma)
-    set_aside: list[tuple[str, str]] = []
+    if len(header) > MAX_COLUMNS:
+        raise InputFileError(
+            f"{path} : au moins {format_count(len(header))} colonnes dans l'en-tête (séparateur "
+            f"{sep!r}) ; attendu un tableau d'au plus {format_count(MAX_COLUMNS)} colonnes : "
+            "est-ce bien un export de données ?"
+        )
+    frame = _read_fast(data, sep, codec, header, coord_cols, decimal_comma)
+    if frame is not None and not _one_record_per_line(data, len(frame)):
+        frame = None  # quoted line breaks, or an unclosed quote: the record splitter decides
+    notes = [f"encodage : {codec_reason}", sep_reason]
+    records = None
     if frame is None:
-        frame, set_aside = _read_text(path, sep, codec, sep_reason)
+        frame, records = _read_text(path, sep, codec)
+        if records.set_aside:
+            notes.append(
+                f"{format_count(len(records.set_aside))} ligne(s) mises de côté à la lecture "
+                "(nombre de champs faux ou guillemet non fermé), chacune rejetée avec sa ligne"
+            )
+        if records.bare_cr_lines:
+            shown = ", ".join(map(str, records.bare_cr_lines[:10]))
+            notes.append(
+                "retour chariot isolé (\\r) dans un champ, conservé dans la valeur : "
+                f"ligne(s) {shown}" + (" …" if len(records.bare_cr_lines) > 10 else "")
+            )
     frame.columns = [str(c).strip() for c in frame.columns]
     raw = RawLayer(
         frame=frame,
@@ -201,16 +235,27 @@ def read_csv(path: Path, *, encoding: str | None = None, separator: str | None =
         format="CSV",
         label_prefix="ligne",
         label_offset=2,
-        lazy_labels=functools.partial(_line_labels, path, codec, sep, len(frame)),
-        notes=[f"encodage : {codec_reason}", sep_reason],
+        notes=notes,
     )
-    raw.unreadable = set_aside
+    if records is None:
+        raw.lazy_labels = functools.partial(_line_labels, path, codec, sep, len(frame))
+    else:
+        raw.row_labels = [f"ligne {start}" for start in records.starts]
+        raw.unreadable = records.set_aside
     raw.metadata.update(encodage=codec, separateur=sep)
     locate_coordinates(raw)
     raw.decimal_comma = decimal_comma
     if decimal_comma:
         raw.notes.append(f"virgule décimale détectée dans les nombres (par exemple « {example} »)")
     return raw
+
+
+def _one_record_per_line(data: bytes, rows: int) -> bool:
+    """Whether each line after the header holds one record (or no quote can span lines)."""
+    if b'"' not in data:  # one memchr pass; counting lines costs ten times more
+        return True
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return lines == rows + 1
 
 
 def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | None:
@@ -223,13 +268,13 @@ def _line_labels(path: Path, codec: str, sep: str, rows: int) -> list[str] | Non
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == rows + 1:
         return None
-    header, records = _records(path, codec, sep)
-    labels = [f"ligne {start}" for start, fields in records if len(fields) == len(header)]
+    _, records = _records(path, codec, sep)
+    labels = [f"ligne {start}" for start, _ in records]
     return labels if len(labels) == rows else None
 
 
 def _read_fast(
-    path: Path, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
+    data: bytes, sep: str, codec: str, header: list[str], coord_cols: list[str], decimal_comma: bool
 ) -> pd.DataFrame | None:
     """Read with pyarrow's multi-threaded CSV parser; ``None`` if the file needs the slow path."""
     if len(set(header)) != len(header):
@@ -238,7 +283,7 @@ def _read_fast(
     column_types.update({c: pa.float64() for c in coord_cols})
     try:
         table = pacsv.read_csv(
-            path,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(encoding=_ARROW_CODECS.get(codec, codec)),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
@@ -258,83 +303,41 @@ def _read_fast(
     return frame
 
 
-def _read_text(
-    path: Path, sep: str, codec: str, sep_reason: str
-) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Read every field as text; lines with a wrong number of fields are set aside.
+def _read_text(path: Path, sep: str, codec: str) -> tuple[pd.DataFrame, Records]:
+    """Read every field as text, record by record; damaged lines are set aside, never lost.
 
-    Returns the frame and the lines set aside as ``(label, reason)``: they count
-    as read and rejected, never silently dropped.
+    Returns the frame and the :class:`Records` (line of each row, lines set aside
+    as ``(label, reason)``: they count as read and rejected).
     """
     try:
-        return _pandas_text(path, sep, codec, on_bad_lines="error"), []
+        text = path.read_bytes().decode(codec)
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{path} : lecture impossible en {codec} (octet {exc.start}) ; "
             "attendu un texte UTF-8 ou Windows-1252"
         ) from exc
-    except (pd.errors.ParserError, ValueError):
-        pass
-    bad = _ragged_lines(path, codec, sep)
-    if not bad:
+    records = split_records(physical_lines(text.lstrip("\ufeff")), sep)
+    if not records.header:
         raise InputFileError(
-            f"{path} : lecture CSV impossible ; attendu un CSV dont toutes les lignes ont le "
-            f"même nombre de champs, séparés par {sep_reason}"
+            f"{path} : en-tête illisible ; attendu une première ligne de noms de colonnes"
         )
-    frame = _pandas_text(path, sep, codec, on_bad_lines="skip")
-    return frame, bad
-
-
-def _pandas_text(
-    path: Path, sep: str, codec: str, *, on_bad_lines: Literal["error", "skip"]
-) -> pd.DataFrame:
-    return pd.read_csv(
-        path,
-        sep=sep,
-        encoding=codec,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        engine="python" if on_bad_lines == "skip" else "c",
-        on_bad_lines=on_bad_lines,
-    )
+    columns = unique_names(records.header)
+    frame = pd.DataFrame(records.rows, columns=columns, dtype=object)
+    frame = frame.where(frame != "").astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    return frame, records
 
 
 def _records(path: Path, codec: str, sep: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and every non-blank record with the line where it starts."""
+    """The header and every record read with the line where it starts."""
     text = path.read_bytes().decode(codec, errors="replace").lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header: list[str] = []
-    records: list[tuple[int, list[str]]] = []
-    previous = 0
-    for record in reader:
-        start, previous = previous + 1, reader.line_num
-        if not record:
-            continue  # blank line, skipped by the parsers too
-        if not header:
-            header = record
-            continue
-        records.append((start, record))
-    return header, records
-
-
-def _ragged_lines(path: Path, codec: str, sep: str) -> list[tuple[str, str]]:
-    header, records = _records(path, codec, sep)
-    return [
-        (
-            f"ligne {start}",
-            f"{len(fields)} champ(s) au lieu de {len(header)} : ligne illisible "
-            "(séparateur en trop ou manquant, guillemet non fermé ?)",
-        )
-        for start, fields in records
-        if len(fields) != len(header)
-    ]
+    records = split_records(physical_lines(text), sep)
+    return records.header, list(zip(records.starts, records.rows, strict=True))
 
 
 def _decimal_comma_example(
     text: str, sep: str, header: list[str], coord_cols: list[str]
 ) -> str | None:
-    rows = list(csv.reader(text.splitlines()[1:200], delimiter=sep))
+    rows = split_records(physical_lines(text)[:200], sep).rows
     wanted = [header.index(c) for c in coord_cols] if coord_cols else range(len(header))
     pattern = re.compile(r"-?\d+,\d+")
     for row in rows[:-1] or rows:
@@ -342,32 +345,3 @@ def _decimal_comma_example(
             if i < len(row) and pattern.fullmatch(row[i].strip()):
                 return row[i].strip()
     return None
-
-
-def read_excel(path: Path, *, sheet: str | None = None) -> RawLayer:
-    """Read one sheet of an Excel workbook (the first unless ``sheet`` is given)."""
-    try:
-        book = pd.ExcelFile(path)
-    except Exception as exc:  # openpyxl raises many kinds
-        raise InputFileError(f"{path} : classeur Excel illisible ({exc})") from exc
-    sheets = [str(s) for s in book.sheet_names]
-    chosen = sheet if sheet is not None else sheets[0]
-    if chosen not in sheets:
-        raise InputFileError(
-            f"{path} : feuille {chosen!r} absente ; feuilles disponibles : {', '.join(sheets)}"
-        )
-    frame = pd.read_excel(book, sheet_name=chosen, dtype=object)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all")
-    labels = [f"ligne {int(i) + 2}" for i in frame.index]
-    frame = frame.reset_index(drop=True)
-    raw = RawLayer(
-        frame=frame,
-        source=str(path),
-        format="Excel",
-        layer=chosen,
-        row_labels=labels,
-        notes=[f"feuille « {chosen} »" + (f" (sur {len(sheets)})" if len(sheets) > 1 else "")],
-    )
-    locate_coordinates(raw)
-    return raw

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+import zipfile
 from pathlib import Path
 
 import fiona
@@ -37,6 +38,7 @@ VECTOR_FORMATS = {
     ".geoparquet": "GeoParquet",
 }
 GPX_LAYERS = ("waypoints", "tracks", "routes")
+PARIS = "Europe/Paris"
 
 
 def list_layers(path: Path) -> list[str]:
@@ -48,6 +50,35 @@ def list_layers(path: Path) -> list[str]:
             f"{path} : impossible de lister les couches ({exc}) ; le fichier est-il un "
             f"{VECTOR_FORMATS.get(path.suffix.lower(), 'fichier SIG')} valide ?"
         ) from exc
+
+
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""Most a zip may expand to: a territory's shapefiles are a few megabytes."""
+MAX_ZIP_RATIO = 100
+"""Largest expansion ratio accepted: beyond it the archive is a zip bomb, not data."""
+RATIO_CHECKED_FROM = 20 * 1024 * 1024
+"""Expanded size from which the ratio is checked."""
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a zip that is unreadable or would expand beyond the bounds, before GDAL opens it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path} : archive zip illisible ({exc})") from exc
+    expanded = sum(e.file_size for e in entries)
+    packed = max(sum(e.compress_size for e in entries), 1)
+    mb = 1024 * 1024
+    # The ratio only matters once the expansion is large: a small dbf compresses well too.
+    bomb = expanded > RATIO_CHECKED_FROM and expanded / packed > MAX_ZIP_RATIO
+    if expanded > MAX_UNZIPPED_BYTES or bomb:
+        raise InputFileError(
+            f"{path} : archive refusée : {packed / mb:.1f} Mo compressés se décompresseraient "
+            f"en {expanded / mb:.0f} Mo (rapport {expanded / packed:.0f}) ; limites : "
+            f"{MAX_UNZIPPED_BYTES // mb} Mo décompressés et un rapport de {MAX_ZIP_RATIO}. "
+            "Décompressez l'archive vous-même et donnez les fichiers utiles"
+        )
 
 
 def _gdal_path(path: Path) -> str:
@@ -65,7 +96,9 @@ def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
     if suffix == ".kml" and layer is None:
         return _read_all_layers(path, fmt)
     gdf, unreadable, gdal_warnings = _read_with_salvage(path, layer)
+    gdf, zones = local_wall_clock(gdf)
     raw = _to_raw(gdf, path, fmt, layer)
+    raw.notes.extend(zones)
     raw.unreadable = unreadable
     raw.notes.extend(dict.fromkeys(gdal_warnings))
     if fmt == "Shapefile" and raw.crs is None:
@@ -154,10 +187,13 @@ def _read_parquet(path: Path) -> RawLayer:
 
 def _read_all_layers(path: Path, fmt: str) -> RawLayer:
     parts = []
+    notes: list[str] = []
     unreadable: list[tuple[str, str]] = []
     # pyogrio's own layer names: Fiona may name an unnamed KML folder differently.
     for name in [str(n) for n in pyogrio.list_layers(str(path))[:, 0]]:
         gdf, lost, _ = _read_with_salvage(path, name)
+        gdf, zones = local_wall_clock(gdf)
+        notes.extend(zones)
         unreadable.extend((f"{name} : {label}", msg) for label, msg in lost)
         if len(gdf):
             gdf["couche_source"] = name
@@ -168,6 +204,7 @@ def _read_all_layers(path: Path, fmt: str) -> RawLayer:
     raw = _to_raw(merged, path, fmt, None)
     raw.unreadable = unreadable
     raw.notes.append(f"{len(parts)} dossier(s) {fmt} réunis")
+    raw.notes.extend(dict.fromkeys(notes))
     _walk_defaults(raw)
     return raw
 
@@ -179,6 +216,7 @@ def read_gpx(path: Path) -> RawLayer:
     its first track point.
     """
     parts = []
+    notes: list[str] = []
     available = set(list_layers(path))
     for name in GPX_LAYERS:
         if name not in available:
@@ -189,9 +227,13 @@ def read_gpx(path: Path) -> RawLayer:
         gdf["couche_source"] = name
         if name == "tracks" and "track_points" in available and "time" not in gdf.columns:
             points = pyogrio.read_dataframe(str(path), layer="track_points", read_geometry=False)
+            points, zones = local_wall_clock(points)
+            notes.extend(zones)
             if "time" in points.columns and "track_fid" in points.columns:
                 first = points.groupby("track_fid")["time"].min()
                 gdf["time"] = first.reindex(range(len(gdf))).to_numpy()
+        gdf, zones = local_wall_clock(gdf)
+        notes.extend(zones)
         parts.append(gdf)
     if not parts:
         raise InputFileError(f"{path} : le GPX ne contient ni point de passage ni trace")
@@ -204,9 +246,31 @@ def read_gpx(path: Path) -> RawLayer:
         "GPX : "
         + ", ".join(f"{n} {'points' if k == 'waypoints' else k}" for k, n in counts.items())
     )
+    raw.notes.extend(dict.fromkeys(notes))
     raw.suggested_layer = "constats"
     _walk_defaults(raw)
     return raw
+
+
+def local_wall_clock(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Time-zone-aware columns as naive French wall-clock times, with a note for each.
+
+    GPX and KML carry UTC (``Z``) or offset times (``+02:00``); a walk in France is
+    dated by the time on the walkers' watches, so every aware column is converted to
+    Europe/Paris and the zone dropped — said in the report. Mixed zones (waypoints in
+    ``+02:00``, track points in UTC) can then be combined without error.
+    """
+    notes = []
+    for col in frame.columns:
+        dtype = frame[col].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            zone = str(dtype.tz)
+            frame[col] = frame[col].dt.tz_convert(PARIS).dt.tz_localize(None)
+            notes.append(
+                f"heures « {col} » avec fuseau ({zone}) converties en heure légale de Paris "
+                "(heure locale des observations)"
+            )
+    return frame, notes
 
 
 def _walk_defaults(raw: RawLayer) -> None:
@@ -219,11 +283,14 @@ def _walk_defaults(raw: RawLayer) -> None:
         frame["id"] = prefix.str.slice(0, 3).str.upper() + "-" + (frame.index + 1).astype(str)
         filled.append("id (position dans le fichier)")
     if "date" not in cols:
-        for candidate in ("time", "timestamp", "begin", "when"):
-            if candidate in cols:
-                frame["date"] = frame[cols[candidate]]
-                filled.append(f"date ← {cols[candidate]}")
-                break
+        # KML: TimeStamp/when (GDAL's "timestamp") first, else the start of a TimeSpan.
+        sources = [cols[c] for c in ("time", "timestamp", "when", "begin") if c in cols]
+        if sources:
+            date = frame[sources[0]]
+            for other in sources[1:]:
+                date = date.where(date.notna(), frame[other])
+            frame["date"] = date
+            filled.append("date ← " + " puis ".join(sources))
     if "theme" not in cols:
         for candidate in ("type", "name"):
             if candidate in cols:

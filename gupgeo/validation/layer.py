@@ -32,9 +32,17 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
-from gupgeo.crs import DISPLAY_CRS, FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs
+from gupgeo.crs import (
+    DISPLAY_CRS,
+    FRANCE_LAT,
+    FRANCE_LON,
+    WORK_CRS,
+    guess_crs,
+    implausible_for_crs,
+)
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count, geometry_type, validity_reason
+from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
 from gupgeo.schemas import LayerSchema
 from gupgeo.validation.columns import match_columns, missing_column_message
@@ -227,7 +235,17 @@ def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     text = values.astype("string").str.strip()
     if decimal_comma:
         text = text.str.replace(",", ".", regex=False)
+    elif values.dtype == object:
+        # A spreadsheet column mixing numbers and French text numbers ("0,69").
+        french = text.str.fullmatch(r"[-+]?\d+,\d+").fillna(False)
+        if french.any():
+            text = text.where(~french, text.str.replace(",", ".", regex=False))
     return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _shown(value: object) -> str:
+    """A source value as a planner would read it (``inf``, not ``np.float64(inf)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _coordinates(
@@ -246,10 +264,13 @@ def _coordinates(
         names = (raw.x_column, raw.y_column)
         for values, parsed, name in ((xs_raw, x, names[0]), (ys_raw, y, names[1])):
             blank = values.isna().to_numpy()
-            bad = ~blank & ~np.isfinite(parsed)
+            # NaN read from the text "NaN" is not blank: it is a coordinate that is no number.
+            bad = (~blank | np.isinf(parsed)) & ~np.isfinite(parsed)
             if bad.any():
                 pos = np.flatnonzero(bad)
-                msgs = [f"{name} illisible : {values.iloc[p]!r} (attendu un nombre)" for p in pos]
+                msgs = [
+                    f"{name} illisible : {_shown(values.iloc[p])} (attendu un nombre)" for p in pos
+                ]
                 rej.add(pos, msgs)
                 _list(report, "rejet", pos, msgs, labels, "coordonnée illisible", name)
         blank = ~np.isfinite(x) | ~np.isfinite(y)
@@ -266,23 +287,45 @@ def _coordinates(
             _list(report, "rejet", pos, [msg] * len(pos), labels, "coordonnées manquantes")
         return x, y
     if raw.xy_column and raw.xy_order == "yx":
-        parts = frame[raw.xy_column].astype("string").str.split(",", n=1, expand=True)
-        if parts.shape[1] < 2:
-            parts[1] = pd.NA
-        y = pd.to_numeric(parts[0].str.strip(), errors="coerce").to_numpy(dtype="float64")
-        x = pd.to_numeric(parts[1].str.strip(), errors="coerce").to_numpy(dtype="float64")
+        x, y = parse_lat_lon(frame[raw.xy_column])
         bad = ~np.isfinite(x) | ~np.isfinite(y)
+        shape_column = raw.metadata.get("geo_shape")
+        if bad.any() and isinstance(shape_column, str) and shape_column in frame.columns:
+            _points_from_shapes(frame[shape_column], bad, x, y, raw.xy_column, report)
+            bad = ~np.isfinite(x) | ~np.isfinite(y)
         if bad.any():
             pos = np.flatnonzero(bad)
             msgs = [
                 f"{raw.xy_column} illisible : {frame[raw.xy_column].iloc[p]!r} "
-                "(attendu « latitude, longitude »)"
+                "(attendu « latitude, longitude » ou {'lon': …, 'lat': …})"
                 for p in pos
             ]
             rej.add(pos, msgs)
             _list(report, "rejet", pos, msgs, labels, "coordonnées illisibles", raw.xy_column)
         return x, y
     return None
+
+
+def _points_from_shapes(
+    shapes: pd.Series,
+    bad: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    column: str,
+    report: LayerReport,
+) -> None:
+    """Fill unreadable points from the GeoJSON shape column (``geo_shape``), saying how many."""
+    geoms = parse_geojson(shapes[bad])
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not present.any():
+        return
+    points = shapely.point_on_surface(geoms[present])
+    pos = np.flatnonzero(bad)[present]
+    x[pos], y[pos] = shapely.get_x(points), shapely.get_y(points)
+    report.notes.append(
+        f"{format_count(len(pos))} point(s) pris dans « {shapes.name} » ({column} vide ou "
+        "illisible)"
+    )
 
 
 def _build_geometry(
@@ -308,6 +351,16 @@ def _build_geometry(
             msgs = [f"géométrie WKT illisible : {text.iloc[p][:60]!r}" for p in pos]
             rej.add(pos, msgs)
             _list(report, "rejet", pos, msgs, labels, "WKT illisible", raw.xy_column)
+        return _check_geometries(geoms, raw, schema, report, rej, labels)
+    if raw.xy_column and raw.xy_order == "geojson":
+        source = frame[raw.xy_column]
+        geoms = parse_geojson(source)
+        bad = (~_blank(source)).to_numpy() & shapely.is_missing(geoms)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msgs = [f"géométrie GeoJSON illisible : {str(source.iloc[p])[:60]!r}" for p in pos]
+            rej.add(pos, msgs)
+            _list(report, "rejet", pos, msgs, labels, "GeoJSON illisible", raw.xy_column)
         return _check_geometries(geoms, raw, schema, report, rej, labels)
     xy = _coordinates(frame, raw, report, rej, labels, geometry_required=schema.geometry_required)
     if xy is None:
@@ -336,7 +389,12 @@ def _decide_crs(xs: np.ndarray, ys: np.ndarray, raw: RawLayer, report: LayerRepo
     """The declared CRS, or the one the coordinates allow (said in the report), or None."""
     if raw.crs is not None:
         report.crs_source = raw.crs_note or f"{raw.crs.name} déclaré"
-        return CRS.from_user_input(raw.crs)
+        declared = CRS.from_user_input(raw.crs)
+        problem = implausible_for_crs(xs, ys, declared)
+        if problem is not None:
+            report.add("fatal", problem, kind="coordonnées incompatibles avec le CRS déclaré")
+            return None
+        return declared
     guess = guess_crs(xs, ys)
     if guess is None:
         ok = np.isfinite(xs) & np.isfinite(ys)
@@ -455,6 +513,7 @@ def _check_geometries(
     rej: _Rejections,
     labels: _Labels,
 ) -> np.ndarray | None:
+    _reject_non_finite(geoms, report, rej, labels)
     present = ~shapely.is_missing(geoms) & ~rej.mask
     bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
     crs = _decide_crs(bounds[:, [0, 2]].ravel(), bounds[:, [1, 3]].ravel(), raw, report)
@@ -506,6 +565,25 @@ def _check_geometries(
         geoms = _reproject(geoms, crs)
         report.notes.append(f"reprojeté de EPSG:{crs.to_epsg()} en Lambert-93 (EPSG:2154)")
     return geoms
+
+
+def _reject_non_finite(
+    geoms: np.ndarray, report: LayerReport, rej: _Rejections, labels: _Labels
+) -> None:
+    """Reject geometries with a NaN or infinite coordinate (``POINT(NaN NaN)``, ``inf``)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad_coord = ~np.isfinite(coords).all(axis=1)
+    if not bad_coord.any():
+        return
+    pos = np.unique(index[bad_coord])
+    pos = pos[~rej.mask[pos]]
+    msgs = [
+        f"coordonnées non finies (NaN ou infini) : {shapely.to_wkt(geoms[p])[:60]} ; "
+        "attendu des nombres"
+        for p in pos
+    ]
+    rej.add(pos, msgs)
+    _list(report, "rejet", pos, msgs, labels, "coordonnées non finies")
 
 
 def _repair(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
