@@ -41,3 +41,12 @@ class ValidationError(GupgeoError, ValueError):
 
 class OutputExistsError(GupgeoError, FileExistsError):
     """An output path holds files or tables gupgeo did not write: they are never replaced."""
+
+
+class AnalysisError(GupgeoError, ValueError):
+    """A statistical analysis cannot give a meaningful answer on the data received.
+
+    Raised by the veille (hot spots, emerging hot spots) when there are too few events
+    or cells, or when the study area holds no event at all: a map of noise is worse than
+    a clear refusal.
+    """
