@@ -74,6 +74,8 @@ def test_queen_weights_equal_polygon_contiguity():
     ours = queen_weights(grid)
     theirs = libpysal.weights.Queen.from_dataframe(grid, use_index=False)
     assert (ours.sparse != theirs.sparse).nnz == 0
+    star = queen_weights(grid, self_weight=True).sparse
+    assert (star.diagonal() == 1).all() and star.sum() == ours.sparse.sum() + len(grid)
 
 
 def test_refuses_a_layer_without_crs():

@@ -274,7 +274,7 @@ def emerging_hotspots(
     cube = cube.reindex(columns=labels, fill_value=0)
     counts = cube.to_numpy(dtype="int64")
     check_enough(counts.sum(axis=1))
-    w = queen_weights(grid.reset_index(drop=True))
+    w = queen_weights(grid.reset_index(drop=True), self_weight=True)
     z = gi_star_by_period(counts, w)
     table = classify_trends(z, alpha=alpha, fdr=fdr, trend_alpha=trend_alpha)
     out = grid[["id_carreau", "code_qp", "geometry"]].reset_index(drop=True).copy()

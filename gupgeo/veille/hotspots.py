@@ -266,7 +266,7 @@ def hotspots(
         keep = np.ones(len(cells), dtype=bool)
     check_enough(counts[keep])
     sub = cells[keep].reset_index(drop=True)
-    w = queen_weights(sub)
+    w = queen_weights(sub, self_weight=method == "gi_star")
     z, p, sign = local_statistic(
         values[keep], w, method=method, permutations=permutations, seed=seed
     )
