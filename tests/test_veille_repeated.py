@@ -87,7 +87,8 @@ def test_problems_by_quartier_counts_reports_and_problems():
         np.full(5, Y0),
         dates=["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01", "2024-01-01"],
     )
-    s["code_qp"] = ["QP1", "QP1", "QP1", "QP1", None]
+    s["code_qp"] = pd.Categorical(["QP1", "QP1", "QP1", "QP1", None])
+    s["categorie"] = s["categorie"].astype("category")
     table = problems_by_quartier(s)
     assert table.loc["QP1"].to_dict() == {
         "nb_signalements": 4,

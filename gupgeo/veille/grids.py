@@ -31,8 +31,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from libpysal.graph import Graph
+from pyproj import Transformer
 from scipy import sparse
 
 from gupgeo.crs import WORK_CRS
@@ -333,7 +333,8 @@ def count_in_cells(
     if by is not None:
         if by not in signalements.columns:
             raise SchemaError(f"colonne {by!r} absente des signalements (by={by!r})")
-        keys.append(signalements[by].fillna("non renseigné").astype(str).rename(by))
+        values = signalements[by].astype(object)
+        keys.append(values.where(values.notna(), "non renseigné").astype(str).rename(by))
     ids = pd.Series(grid["id_carreau"].to_numpy()[pos[inside]], name="id_carreau")
     if not keys:
         counts = ids.value_counts().rename("nb_signalements").to_frame()

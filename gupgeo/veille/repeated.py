@@ -30,7 +30,7 @@ from gupgeo.crs import WORK_CRS
 from gupgeo.errors import SchemaError
 from gupgeo.schemas import STATUTS_CLOS
 from gupgeo.validation import canonical_statuses
-from gupgeo.veille.grids import work_xy
+from gupgeo.veille.grids import HORS_QPV, work_xy
 
 REPEATED_COLUMNS = (
     "id_probleme", "code_qp", "nb_signalements", "premier", "dernier", "duree_jours",
@@ -104,7 +104,8 @@ def report_groups(
     elif by not in signalements.columns:
         raise SchemaError(f"colonne {by!r} absente des signalements (by={by!r})")
     else:
-        cat = pd.factorize(signalements[by].fillna("non renseigné").astype(str), sort=True)[0]
+        values = signalements[by].astype(object)
+        cat = pd.factorize(values.where(values.notna(), "non renseigné").astype(str), sort=True)[0]
     order = np.lexsort((np.arange(n), ns, cat))
     rank = np.empty(n, dtype="int64")
     rank[order] = np.arange(n)
@@ -243,7 +244,8 @@ def problems_by_quartier(
     if groups is None:
         groups = report_groups(signalements, radius_m=radius_m, days=days, by=by)
     gid = groups.to_numpy()
-    code = signalements["code_qp"].fillna("hors QPV").astype(str).to_numpy()
+    raw = signalements["code_qp"].astype(object)
+    code = raw.where(raw.notna(), HORS_QPV).astype(str).to_numpy()
     n = int(gid.max()) + 1 if len(gid) else 0
     sizes = np.bincount(gid, minlength=n)
     seed_pos = np.full(n, -1, dtype="int64")
