@@ -87,3 +87,23 @@ def test_refuses_a_layer_without_crs():
 def test_bad_cell_size():
     with pytest.raises(ValueError, match="cell_m"):
         cell_indices(np.array([X0]), np.array([Y0]), cell_m=0)
+
+
+def test_h3_hexagons_count_and_neighbour(squares):
+    from gupgeo.veille.grids import hex_grid
+    from gupgeo.veille.hotspots import hotspots
+    from tests._veille_fixtures import layer, uniform
+
+    quartiers = squares.copy()
+    quartiers.geometry = quartiers.geometry.buffer(1_200)
+    grid = hex_grid(quartiers, target_m=200, buffer_m=300)
+    assert grid.attrs["h3_resolution"] == 9 and grid.crs.to_epsg() == 2154
+    w = queen_weights(grid)
+    assert int(w.cardinalities.max()) == 6
+    rng = np.random.default_rng(0)
+    s = layer(*uniform(rng, 500))
+    counts = count_in_cells(grid, s)
+    inside = grid.union_all().contains(gpd.points_from_xy(*uniform(np.random.default_rng(0), 500)))
+    assert counts["nb_signalements"].sum() == inside.sum()
+    result = hotspots(s, grid=grid, seed=0)
+    assert len(result) == len(grid) and result["z_score"].notna().all()

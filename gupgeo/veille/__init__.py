@@ -15,7 +15,14 @@ One module per concept, all pure functions returning (Geo)DataFrames in Lambert-
 from __future__ import annotations
 
 from gupgeo.veille.emerging import emerging_hotspots, mann_kendall
-from gupgeo.veille.grids import HORS_QPV, count_in_cells, queen_weights, square_grid
+from gupgeo.veille.grids import (
+    HORS_QPV,
+    count_in_cells,
+    h3_resolution,
+    hex_grid,
+    queen_weights,
+    square_grid,
+)
 from gupgeo.veille.hotspots import hotspots
 from gupgeo.veille.repeated import problems_by_quartier, repeated_reports, report_groups
 
@@ -23,6 +30,8 @@ __all__ = [
     "HORS_QPV",
     "count_in_cells",
     "emerging_hotspots",
+    "h3_resolution",
+    "hex_grid",
     "hotspots",
     "mann_kendall",
     "problems_by_quartier",

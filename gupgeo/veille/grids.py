@@ -23,11 +23,15 @@ contains its centre (``code_qp``), or ``"hors QPV"``.
 Neighbours are read from the cell indices (Queen contiguity: the 8 surrounding cells),
 not from polygon topology, which is exact on a regular grid and fast on tens of
 thousands of cells.
+
+:func:`hex_grid` offers H3 hexagons instead (resolution chosen from a target size;
+the 6 adjacent hexagons as neighbours): every function here accepts either grid.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -268,8 +272,11 @@ def locate(
 ) -> np.ndarray:
     """Row position in ``grid`` of the cell holding each Lambert-93 point, ``-1`` outside.
 
-    ``grid`` must be sorted by ``(ix, iy)``, as :func:`square_grid` returns it.
+    ``grid`` must be sorted by ``(ix, iy)``, as :func:`square_grid` returns it, or be an
+    H3 grid from :func:`hex_grid`.
     """
+    if grid.attrs.get("h3_resolution") is not None:
+        return _locate_h3(grid, x, y)
     size = _check_cell(cell_m if cell_m is not None else grid.attrs.get("cell_m", np.nan))
     ix, iy = cell_indices(x, y, cell_m=size)
     keys = _keys(grid["ix"].to_numpy(), grid["iy"].to_numpy())
@@ -354,6 +361,7 @@ def count_in_cells(
 def queen_weights(grid: gpd.GeoDataFrame, *, self_weight: bool = False) -> Graph:
     """Binary Queen contiguity of the cells (the 8 surrounding cells), from their indices.
 
+    On an H3 grid (:func:`hex_grid`) the neighbours are the 6 adjacent hexagons.
     A libpysal :class:`~libpysal.graph.Graph` (esda runs on it as on a ``W``, and a
     Graph is far cheaper to transform: one Gi* per period stays fast). Its ids are the
     row positions of ``grid``. ``self_weight=True`` adds each cell to its own
@@ -365,6 +373,8 @@ def queen_weights(grid: gpd.GeoDataFrame, *, self_weight: bool = False) -> Graph
     >>> w.n, int(w.cardinalities.iloc[4])
     (9, 8)
     """
+    if grid.attrs.get("h3_resolution") is not None:
+        return _h3_weights(grid, self_weight=self_weight)
     keys = _keys(grid["ix"].to_numpy(), grid["iy"].to_numpy())
     rows, cols = [], []
     for dx in (-1, 0, 1):
@@ -381,4 +391,81 @@ def queen_weights(grid: gpd.GeoDataFrame, *, self_weight: bool = False) -> Graph
         r = np.r_[r, np.arange(len(keys))]
         c = np.r_[c, np.arange(len(keys))]
     matrix = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(keys), len(keys)))
+    return Graph.from_sparse(matrix)
+
+
+def h3_resolution(target_m: float) -> int:
+    """The H3 resolution whose average hexagon has the area of a ``target_m`` square.
+
+    Examples
+    --------
+    >>> h3_resolution(200), h3_resolution(1_000)
+    (9, 8)
+    """
+    target_m = _check_cell(target_m)
+    sides = np.sqrt([h3.average_hexagon_area(r, "m^2") for r in range(16)])
+    return int(np.argmin(np.abs(np.log(sides / target_m))))
+
+
+def hex_grid(
+    quartiers: gpd.GeoDataFrame, *, target_m: float = 200.0, buffer_m: float = 500.0
+) -> gpd.GeoDataFrame:
+    """H3 hexagons whose centre lies in the study area (quartiers + ``buffer_m``).
+
+    The resolution is :func:`h3_resolution` of ``target_m`` (H3 sizes step by a factor
+    of about 2.6 in side: 200 m gives resolution 9, hexagons of about 0.1 km²).
+    ``id_carreau`` is the H3 index; the result works wherever a :func:`square_grid`
+    does (:func:`count_in_cells`, :func:`queen_weights`, ``hotspots(grid=…)``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> q = gpd.GeoDataFrame({"code_qp": ["QP"]}, geometry=[box(525_000, 6_702_000, 526_000, 6_703_000)], crs=2154)
+    >>> g = hex_grid(q, target_m=200, buffer_m=0)
+    >>> g.attrs["h3_resolution"], 5 < len(g) < 20
+    (9, True)
+    """
+    resolution = h3_resolution(target_m)
+    area = gpd.GeoSeries([study_area(quartiers, buffer_m=buffer_m)], crs=WORK_CRS).to_crs(4326)
+    cells = sorted(h3.geo_to_cells(area.iloc[0], resolution))
+    if not cells:
+        raise AnalysisError("la zone d'étude ne contient le centre d'aucun hexagone H3")
+    rings = [np.array(h3.cell_to_boundary(c))[:, ::-1] for c in cells]
+    polygons = gpd.GeoSeries(shapely.polygons(rings), crs=4326).to_crs(WORK_CRS)
+    centres = np.array([h3.cell_to_latlng(c) for c in cells])
+    cx, cy = Transformer.from_crs(4326, WORK_CRS, always_xy=True).transform(
+        centres[:, 1], centres[:, 0]
+    )
+    grid = gpd.GeoDataFrame(
+        {"id_carreau": cells, "code_qp": _tag_quartiers(np.asarray(cx), np.asarray(cy), quartiers)},
+        geometry=polygons.to_numpy(),
+        crs=WORK_CRS,
+    )
+    grid.attrs["h3_resolution"] = resolution
+    return grid
+
+
+def _locate_h3(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    resolution = int(grid.attrs["h3_resolution"])
+    lon, lat = Transformer.from_crs(WORK_CRS, 4326, always_xy=True).transform(x, y)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    ids = np.full(len(lon), "", dtype=object)
+    ids[ok] = [h3.latlng_to_cell(a, b, resolution) for a, b in zip(lat[ok], lon[ok], strict=True)]
+    pos = pd.Index(grid["id_carreau"]).get_indexer(ids)
+    return np.where(ok, pos, -1)
+
+
+def _h3_weights(grid: gpd.GeoDataFrame, *, self_weight: bool) -> Graph:
+    index = pd.Index(grid["id_carreau"])
+    rows, cols = [], []
+    for i, cell in enumerate(grid["id_carreau"]):
+        for other in h3.grid_ring(cell, 1):
+            j = index.get_loc(other) if other in index else -1
+            if j >= 0:
+                rows.append(i)
+                cols.append(j)
+    if self_weight:
+        rows.extend(range(len(index)))
+        cols.extend(range(len(index)))
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(index), len(index)))
     return Graph.from_sparse(matrix)
