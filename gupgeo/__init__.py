@@ -14,6 +14,9 @@ planner names, and nothing imports a step further down the flow):
 4. :mod:`gupgeo.publication` (what a shared output may show), then the products:
    :mod:`gupgeo.maps`, :mod:`gupgeo.atlas`, :mod:`gupgeo.review` — imported on demand
    (they pull in folium and jinja2).
+5. :mod:`gupgeo.veille` (veille territoriale: :func:`hotspots`,
+   :func:`emerging_hotspots`, :func:`repeated_reports`, :func:`problems_by_quartier`),
+   imported on demand (it pulls in esda, libpysal and scipy).
 
 Cross-cutting helpers: :mod:`gupgeo.crs`, :mod:`gupgeo.french` (every number and date a
 reader sees), :mod:`gupgeo.errors`, :mod:`gupgeo.schemas`, :mod:`gupgeo.dates`.
@@ -36,6 +39,7 @@ from gupgeo.attribution import (
 from gupgeo.crs import DISPLAY_CRS, WORK_CRS
 from gupgeo.dashboard import Dashboard, DashboardConfig, build_dashboard, export_dashboard
 from gupgeo.errors import (
+    AnalysisError,
     CRSError,
     GupgeoError,
     InputFileError,
@@ -65,7 +69,8 @@ from gupgeo.validation import (
 
 __version__ = "0.1.0"
 
-# Maps, publication and atlas pull in folium and jinja2: imported on first use only.
+# Maps, publication and atlas pull in folium and jinja2, the veille esda/libpysal:
+# imported on first use only.
 _LAZY = {
     "map_territory": "gupgeo.maps",
     "save_map": "gupgeo.maps",
@@ -73,6 +78,10 @@ _LAZY = {
     "build_atlas": "gupgeo.atlas",
     "AtlasOptions": "gupgeo.atlas",
     "review_operation": "gupgeo.review",
+    "hotspots": "gupgeo.veille",
+    "emerging_hotspots": "gupgeo.veille",
+    "repeated_reports": "gupgeo.veille",
+    "problems_by_quartier": "gupgeo.veille",
     "OperationReview": "gupgeo.review",
 }
 
@@ -93,6 +102,7 @@ __all__ = [
     "SCHEMAS",
     "STATUTS",
     "WORK_CRS",
+    "AnalysisError",
     "AttributionReport",
     "AttributionSettings",
     "CRSError",

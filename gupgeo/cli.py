@@ -260,6 +260,31 @@ def _cmd_importer(args: argparse.Namespace) -> int:
     return 0 if report.balanced else 1
 
 
+def _cmd_veille(args: argparse.Namespace) -> int:
+    from gupgeo.attribution.territory import attribute_territory
+    from gupgeo.veille.bulletin import build_bulletin
+
+    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
+    bulletin = build_bulletin(
+        territory,
+        period=args.period,
+        cell_m=args.cell_m,
+        freq=args.freq,
+        radius_m=args.radius_m,
+        days=args.days,
+        publication=args.publication,
+        seed=args.seed,
+    )
+    written = bulletin.save(args.output)
+    print(
+        f"Veille {bulletin.period.label} (profil « {bulletin.publication} ») : "
+        f"{len(written)} fichiers écrits dans {args.output}"
+    )
+    for note in bulletin.notes:
+        print(f"  {note}")
+    return 0
+
+
 _ARGPARSE_FR = (
     ("the following arguments are required", "arguments obligatoires manquants"),
     ("unrecognized arguments", "arguments inconnus"),
@@ -595,6 +620,47 @@ def build_parser() -> argparse.ArgumentParser:
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
     p_imp.set_defaults(func=_cmd_importer)
+
+    p_veille = sub.add_parser(
+        "veille",
+        help="veille territoriale : points chauds, tendances, signalements répétés "
+        "(GeoPackage, CSV, bulletin HTML)",
+    )
+    p_veille.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_veille.add_argument(
+        "--period", "--periode", dest="period", required=True,
+        help="période du bulletin : 2024, 2024-T4, 2024-11, ou un intervalle",
+    )  # fmt: skip
+    p_veille.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
+    p_veille.add_argument(
+        "--freq", default="mois", choices=["mois", "trimestre", "annee", "month", "quarter", "year"],
+        help="pas des tendances (défaut : mois)",
+    )  # fmt: skip
+    p_veille.add_argument(
+        "--carreau-m", dest="cell_m", type=float, default=200.0,
+        help="côté des carreaux en mètres, alignés sur le carroyage INSEE (défaut : 200)",
+    )  # fmt: skip
+    p_veille.add_argument(
+        "--rayon-m", dest="radius_m", type=float, default=20.0,
+        help="signalements répétés : distance au premier signalement (défaut : 20 m)",
+    )  # fmt: skip
+    p_veille.add_argument(
+        "--jours", dest="days", type=float, default=30.0,
+        help="signalements répétés : délai après le premier signalement (défaut : 30 jours)",
+    )  # fmt: skip
+    p_veille.add_argument(
+        "--publication", default="interne", choices=["interne", "partenaires", "public"],
+        help="profil de diffusion (défaut : interne)",
+    )  # fmt: skip
+    p_veille.add_argument(
+        "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"
+    )
+    p_veille.add_argument(
+        "--tolerance-m", type=float, default=15.0,
+        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
+    )  # fmt: skip
+    _reading_options(p_veille)
+    p_veille.set_defaults(func=_cmd_veille)
     # Further commands register below.
     return parser
 

@@ -45,3 +45,12 @@ class OutputExistsError(GupgeoError, FileExistsError):
 
 class ManifestError(GupgeoError, ValueError):
     """A ``gupgeo.toml`` manifest cannot be read or holds an unknown key or value."""
+
+
+class AnalysisError(GupgeoError, ValueError):
+    """A statistical analysis cannot give a meaningful answer on the data received.
+
+    Raised by the veille (hot spots, emerging hot spots) when there are too few events
+    or cells, or when the study area holds no event at all: a map of noise is worse than
+    a clear refusal.
+    """

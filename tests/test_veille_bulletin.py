@@ -1,0 +1,77 @@
+"""The veille bulletin and the ``gupgeo veille`` command on the bundled sample."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from gupgeo import attribute_territory, load_territory
+from gupgeo.cli import main
+from gupgeo.errors import OutputExistsError
+from gupgeo.publication import SECRET_THRESHOLD
+from gupgeo.veille.bulletin import build_bulletin
+from tests.conftest import require_sample
+
+
+@pytest.fixture(scope="module")
+def territory():
+    return attribute_territory(load_territory(require_sample()))
+
+
+def test_bulletin_counts_every_signalement_of_the_period(territory, tmp_path):
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre")
+    dates = pd.to_datetime(territory["signalements"]["date_signalement"])
+    in_period = ((dates >= "2024-10-01") & (dates < "2025-01-01")).sum()
+    assert b.summary["nb_signalements"].sum() == in_period
+    assert "hors QPV" in b.summary.index
+    assert set(territory["quartiers"]["code_qp"]) <= set(b.summary.index)
+    assert b.cells["classe"].str.startswith("point chaud").any()
+    assert (b.repeated["nb_signalements"] >= 2).all() and len(b.repeated) > 0
+    written = b.save(tmp_path / "out")
+    assert {p.name for p in written} == {
+        "veille.gpkg",
+        "carreaux.csv",
+        "quartiers.csv",
+        "bulletin.html",
+    }
+    layers = set(pyogrio.list_layers(tmp_path / "out" / "veille.gpkg")[:, 0])
+    assert layers == {"carreaux", "problemes_repetes"}
+    cells = gpd.read_file(tmp_path / "out" / "veille.gpkg", layer="carreaux")
+    assert cells.crs.to_epsg() == 2154 and len(cells) == len(b.cells)
+    html = (tmp_path / "out" / "bulletin.html").read_text(encoding="utf-8")
+    assert "Veille territoriale — 2024-T4" in html and "Ce qui est nouveau" in html
+    assert "http://" not in html and "https://" not in html
+    with pytest.raises(OutputExistsError, match="déjà"):
+        b.save(tmp_path / "out")
+
+
+def test_public_bulletin_hides_small_cells_and_places(territory, tmp_path):
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre", publication="public")
+    hot = b.cells["classe"].str.startswith("point")
+    assert (b.cells.loc[hot, "nb_signalements"] >= SECRET_THRESHOLD).all()
+    assert b.cells["nb_signalements"].isna().any()
+    assert len(b.repeated) == 0 and "z_score" not in b.cells
+    shown = b.summary["nb_signalements"].dropna()
+    assert (shown >= SECRET_THRESHOLD).all()
+    assert "secret" in b.html()
+
+
+def test_names_are_escaped(territory):
+    layers = dict(territory.layers)
+    quartiers = layers["quartiers"].copy()
+    quartiers.loc[quartiers.index[0], "nom_qp"] = "<script>alert('x')</script> de l'Alouette"
+    layers["quartiers"] = quartiers
+    html = build_bulletin(layers, period="2024-T4", freq="trimestre").html()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_cli_writes_the_bulletin(tmp_path, capsys):
+    code = main(
+        ["veille", str(require_sample()), "--period", "2024-T4", "--freq", "trimestre",
+         "-o", str(tmp_path / "v"), "--publication", "partenaires"]
+    )  # fmt: skip
+    assert code == 0
+    assert (tmp_path / "v" / "bulletin.html").exists()
+    assert "Veille 2024-T4" in capsys.readouterr().out
