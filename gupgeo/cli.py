@@ -378,16 +378,8 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _FrenchParser(
-        prog="gupgeo",
-        description="Outils SIG pour la gestion urbaine de proximité (GUP) des quartiers prioritaires.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="messages détaillés")
-    sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMANDE", parser_class=_FrenchParser
-    )
-
+def _add_validate(sub: Any) -> None:
+    """The ``validate`` command and its options."""
     p_val = sub.add_parser(
         "validate",
         help="valider des fichiers ou un territoire et afficher le rapport",
@@ -416,10 +408,17 @@ def build_parser() -> argparse.ArgumentParser:
     _reading_options(p_val)
     p_val.set_defaults(func=_cmd_validate)
 
+
+def _add_info(sub: Any) -> None:
+    """The ``info`` command and its options."""
     p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
     p_info.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
     _reading_options(p_info)
     p_info.set_defaults(func=_cmd_info)
+
+
+def _add_dashboard(sub: Any) -> None:
+    """The ``dashboard`` command and its options."""
     p_db = sub.add_parser(
         "dashboard",
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
@@ -464,6 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _reading_options(p_db)
     p_db.set_defaults(func=_cmd_dashboard)
+
+
+def _add_carte(sub: Any) -> None:
+    """The ``carte`` command and its options."""
     p_map = sub.add_parser(
         "carte",
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
@@ -487,6 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_map.add_argument("--sources", default="", help="sources citées dans la légende")
     _reading_options(p_map)
     p_map.set_defaults(func=_cmd_carte)
+
+
+def _add_attribute(sub: Any) -> None:
+    """The ``attribute`` command and its options."""
     p_att = sub.add_parser(
         "attribute",
         help="rattacher des points, lignes ou polygones aux quartiers (ou autres zones)",
@@ -527,6 +534,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _reading_options(p_att)
     p_att.set_defaults(func=_cmd_attribute)
+
+
+def _add_atlas(sub: Any) -> None:
+    """The ``atlas`` command and its options."""
     p_atlas = sub.add_parser(
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
     )
@@ -586,6 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
     _reading_options(p_atlas)
     p_atlas.set_defaults(func=_cmd_atlas)
 
+
+def _add_review(sub: Any) -> None:
+    """The ``review`` command and its options."""
     p_rev = sub.add_parser(
         "review",
         help="revue d'une opération d'aménagement (identifiant ou fichier de périmètre)",
@@ -608,6 +622,9 @@ def build_parser() -> argparse.ArgumentParser:
     _reading_options(p_rev)
     p_rev.set_defaults(func=_cmd_review)
 
+
+def _add_importer(sub: Any) -> None:
+    """The ``importer`` command and its options."""
     p_imp = sub.add_parser(
         "importer",
         help="importer un export mensuel dans un territoire enregistré (sans doublons)",
@@ -621,6 +638,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
     p_imp.set_defaults(func=_cmd_importer)
 
+
+def _add_veille(sub: Any) -> None:
+    """The ``veille`` command and its options."""
     p_veille = sub.add_parser(
         "veille",
         help="veille territoriale : points chauds, tendances, signalements répétés "
@@ -661,7 +681,27 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _reading_options(p_veille)
     p_veille.set_defaults(func=_cmd_veille)
-    # Further commands register below.
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _FrenchParser(
+        prog="gupgeo",
+        description="Outils SIG pour la gestion urbaine de proximité (GUP) des quartiers prioritaires.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="messages détaillés")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMANDE", parser_class=_FrenchParser
+    )
+
+    _add_validate(sub)
+    _add_info(sub)
+    _add_dashboard(sub)
+    _add_carte(sub)
+    _add_attribute(sub)
+    _add_atlas(sub)
+    _add_review(sub)
+    _add_importer(sub)
+    _add_veille(sub)
     return parser
 
 

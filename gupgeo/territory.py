@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -432,9 +432,27 @@ def load_territory(
     if len(paths) == 1 and postgis.is_postgis_url(paths[0]) and not layers:
         return _load_postgis(str(paths[0]), far_m=far_m)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
-    raws: list[tuple[LayerSchema, RawLayer, Path]] = []
-    explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
     plan = ReadingPlan(columns)
+    raws, seen = _collect_raws(paths, layers, plan, report)
+    results = _validate_all(raws, plan, report, far_m)
+    frames, provenance = _assemble(results, report)
+    _check_saves(seen, report)
+    return Territory(frames, provenance=provenance, report=report)
+
+
+_Found = list[tuple[LayerSchema, RawLayer, Path]]
+_Validated = dict[str, list[tuple[LayerResult, RawLayer, Path]]]
+
+
+def _collect_raws(
+    paths: Sequence[str | Path],
+    layers: Mapping[str, str | Path] | None,
+    plan: ReadingPlan,
+    report: ValidationReport,
+) -> tuple[_Found, set[Path]]:
+    """Read every source once and match each table to a layer (or list it as skipped)."""
+    raws: _Found = []
+    explicit = {Path(p).resolve(): schema_for(name) for name, p in (layers or {}).items()}
     seen: set[Path] = set()
     for source in [*_sources(paths, report.skipped), *[Path(p) for p in (layers or {}).values()]]:
         if source.resolve() in seen:
@@ -459,9 +477,16 @@ def load_territory(
                 continue
             raws.append((schema, raw, source))
     plan.check_shared([(s, r) for s, r, _ in raws])
-    # Quartiers first: they define the territory used to flag far-away features.
-    raws.sort(key=lambda item: LAYER_NAMES.index(item[0].name))
-    results: dict[str, list[tuple[LayerResult, RawLayer, Path]]] = {}
+    return raws, seen
+
+
+def _validate_all(
+    raws: _Found, plan: ReadingPlan, report: ValidationReport, far_m: float
+) -> _Validated:
+    """Validate every table, quartiers first: they define the territory used to flag
+    far-away features."""
+    raws = sorted(raws, key=lambda item: LAYER_NAMES.index(item[0].name))
+    results: _Validated = {}
     territory_area: shapely.Geometry | None = None
     for schema, raw, source in raws:
         settings = plan.settings(source)
@@ -478,6 +503,13 @@ def load_territory(
         results.setdefault(schema.name, []).append((result, raw, source))
         if schema.name == "quartiers" and len(result.data):
             territory_area = shapely.union_all(result.data.geometry.array)
+    return results
+
+
+def _assemble(
+    results: _Validated, report: ValidationReport
+) -> tuple[dict[str, pd.DataFrame], dict[str, Provenance]]:
+    """One frame and one provenance per layer (files of the same layer concatenated)."""
     frames: dict[str, pd.DataFrame] = {}
     provenance: dict[str, Provenance] = {}
     saved: dict[str, dict[str, str]] = {}
@@ -509,8 +541,7 @@ def load_territory(
         if len(items) > 1:
             frames[name] = _reject_cross_file_duplicates(name, frame, items, report)
             provenance[name] = replace(provenance[name], rows=len(frames[name]))
-    _check_saves(seen, report)
-    return Territory(frames, provenance=provenance, report=report)
+    return frames, provenance
 
 
 def _load_postgis(url: str, *, far_m: float) -> Territory:

@@ -150,3 +150,27 @@ def test_python_m_gupgeo_runs_the_cli():
     )
     assert done.returncode == 0, done.stderr
     assert "validate" in done.stdout
+
+
+MAX_FUNCTION_LINES = 80
+"""Longest function body (docstring excluded) before it must be split into named steps."""
+
+
+def long_functions() -> list[str]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            if body and body[-1].end_lineno is not None:
+                length = body[-1].end_lineno - body[0].lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{module_name(path)}.{node.name} ({length} lignes)")
+    return found
+
+
+def test_no_function_over_80_lines():
+    assert long_functions() == []

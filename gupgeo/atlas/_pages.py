@@ -105,9 +105,6 @@ def _write_page(task: QuartierTask) -> int:
     tfpb, tfpb_more = content.tfpb_table(task.tfpb, max_rows=max_rows)
     spots = task.spots.head(max_rows)
 
-    def vt(table: str, **kw: Any) -> Any:
-        return content.vertical_table(db, table, code, secrecy, **kw)
-
     context = {
         "root": "../",
         "title": task.page.title,
@@ -128,26 +125,7 @@ def _write_page(task: QuartierTask) -> int:
         "map_href": f"../cartes/{stem}.html",
         "map_bytes": map_bytes,
         "charts": charts,
-        "tables": {
-            "signalements": vt("signalements"),
-            "categories": vt(
-                "signalements_par_categorie", sort=True, skip_zero=True, share_of="nb_signalements"
-            ),
-            "statuts": vt("signalements_par_statut", skip_zero=True),
-            "degradations": vt("degradations"),
-            "proximite": vt("signalements_proximite"),
-            "actions": vt("actions"),
-            "actions_theme": vt("actions_par_theme", sort=True, skip_zero=True),
-            "tfpb": vt("tfpb"),
-            "tfpb_axes": vt("tfpb_montant_par_axe", caption="TFPB : montants par axe national"),
-            "tfpb_bailleurs": vt("tfpb_montant_par_bailleur", skip_zero=True),
-            "arrets": vt("arrets_agents"),
-            "reunions": vt("reunions"),
-            "garanties": vt("garanties"),
-            "garanties_objets": vt("garanties_par_objet", skip_zero=True),
-            "constats": vt("constats"),
-            "constats_theme": vt("constats_par_theme", skip_zero=True, sort=True),
-        },
+        "tables": _tables(db, code, secrecy),
         "spots": content.spots_table(
             spots,
             show_address=s.publication != "public",
@@ -172,6 +150,34 @@ def _write_page(task: QuartierTask) -> int:
     target = root / "quartiers" / f"{stem}.html"
     target.write_text(html_text, encoding="utf-8")
     return len(html_text.encode("utf-8")) + map_bytes
+
+
+def _tables(db: Any, code: str, secrecy: Any) -> dict[str, Any]:
+    """The page's tables, each one row per indicator of the quartier (secrecy applied)."""
+
+    def vt(table: str, **kw: Any) -> Any:
+        return content.vertical_table(db, table, code, secrecy, **kw)
+
+    return {
+        "signalements": vt("signalements"),
+        "categories": vt(
+            "signalements_par_categorie", sort=True, skip_zero=True, share_of="nb_signalements"
+        ),
+        "statuts": vt("signalements_par_statut", skip_zero=True),
+        "degradations": vt("degradations"),
+        "proximite": vt("signalements_proximite"),
+        "actions": vt("actions"),
+        "actions_theme": vt("actions_par_theme", sort=True, skip_zero=True),
+        "tfpb": vt("tfpb"),
+        "tfpb_axes": vt("tfpb_montant_par_axe", caption="TFPB : montants par axe national"),
+        "tfpb_bailleurs": vt("tfpb_montant_par_bailleur", skip_zero=True),
+        "arrets": vt("arrets_agents"),
+        "reunions": vt("reunions"),
+        "garanties": vt("garanties"),
+        "garanties_objets": vt("garanties_par_objet", skip_zero=True),
+        "constats": vt("constats"),
+        "constats_theme": vt("constats_par_theme", skip_zero=True, sort=True),
+    }
 
 
 def _spots_rule(task: QuartierTask) -> str:

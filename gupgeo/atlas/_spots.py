@@ -71,24 +71,7 @@ def recurring_spots(
     span = int(max(ix.max(), iy.max())) + 3
     key = (cat_codes.astype("int64") * span + ix) * span + iy
     cells, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    window = np.zeros(len(cells), dtype="int64")
-    for dx, dy in _OFFSETS:
-        pos = np.searchsorted(cells, cells + dx * span + dy)
-        pos = np.minimum(pos, len(cells) - 1)
-        found = cells[pos] == cells + dx * span + dy
-        window += np.where(found, counts[pos], 0)
-    candidates = np.flatnonzero(window >= min_count)
-    order = candidates[np.lexsort((cells[candidates], -window[candidates]))]
-    taken: set[int] = set()
-    centres: list[int] = []
-    for c in order.tolist():
-        k = int(cells[c])
-        if k in taken:
-            continue
-        centres.append(c)
-        for dx in range(-2, 3):
-            for dy in range(-2, 3):
-                taken.add(k + dx * span + dy)
+    centres = _centres(cells, counts, span, min_count)
     if not centres:
         return empty
     centre_keys = cells[centres]
@@ -113,8 +96,47 @@ def recurring_spots(
             "adresse": _text(frame, "adresse"),
         }
     )
+    out = _summary(table)
+    centre_cats = (centre_keys // (span * span)).astype("int64")
+    out["categorie"] = [str(cats[c]) for c in centre_cats[out.index.to_numpy()]]
+    out = out[(out["nb_signalements"] >= min_count) & (out["nb_mois"] >= min_months)]
+    out = out.sort_values(
+        ["nb_signalements", "nb_mois", "categorie", "x"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
+    out["rang"] = np.arange(1, len(out) + 1)
+    return out[list(SPOT_COLUMNS)]
+
+
+def _centres(cells: np.ndarray, counts: np.ndarray, span: int, min_count: int) -> list[int]:
+    """Cells whose 3 × 3 window holds ``min_count`` reports, busiest first, no two centres
+    closer than 3 cells (greedy)."""
+    window = np.zeros(len(cells), dtype="int64")
+    for dx, dy in _OFFSETS:
+        pos = np.searchsorted(cells, cells + dx * span + dy)
+        pos = np.minimum(pos, len(cells) - 1)
+        found = cells[pos] == cells + dx * span + dy
+        window += np.where(found, counts[pos], 0)
+    candidates = np.flatnonzero(window >= min_count)
+    order = candidates[np.lexsort((cells[candidates], -window[candidates]))]
+    taken: set[int] = set()
+    centres: list[int] = []
+    for c in order.tolist():
+        k = int(cells[c])
+        if k in taken:
+            continue
+        centres.append(c)
+        for dx in range(-2, 3):
+            for dy in range(-2, 3):
+                taken.add(k + dx * span + dy)
+    return centres
+
+
+def _summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per spot: centre, counts, months, first/last date, open reports, place."""
     grouped = table.groupby("spot", sort=True)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "x": grouped["x"].mean(),
             "y": grouped["y"].mean(),
@@ -127,16 +149,6 @@ def recurring_spots(
             "adresse": grouped["adresse"].agg(_mode),
         }
     )
-    centre_cats = (centre_keys // (span * span)).astype("int64")
-    out["categorie"] = [str(cats[c]) for c in centre_cats[out.index.to_numpy()]]
-    out = out[(out["nb_signalements"] >= min_count) & (out["nb_mois"] >= min_months)]
-    out = out.sort_values(
-        ["nb_signalements", "nb_mois", "categorie", "x"],
-        ascending=[False, False, True, True],
-        kind="stable",
-    ).reset_index(drop=True)
-    out["rang"] = np.arange(1, len(out) + 1)
-    return out[list(SPOT_COLUMNS)]
 
 
 def _open(frame: pd.DataFrame) -> np.ndarray:

@@ -95,21 +95,10 @@ def review_operation(
     >>> review.windows.delivery is not None  # doctest: +SKIP
     True
     """
-    check_profile(publication)
-    if not (np.isfinite(buffer_m) and 0 <= buffer_m <= 5000):
-        raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
-    if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
-        raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
+    _check_options(publication, buffer_m, months)
     raw = attributed(territory)
     located = rd.resolve_perimeter(raw, operation)  # its geometry: names come once published
-    raw_sig = raw.get("signalements")
-    if not isinstance(raw_sig, gpd.GeoDataFrame):
-        raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
-    dates = pd.to_datetime(raw_sig["date_signalement"], errors="coerce")
-    if dates.isna().all():
-        raise SchemaError("revue : aucun signalement daté dans le territoire")
-    data_start = pd.Timestamp(dates.min()).normalize()
-    data_end = pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+    data_start, data_end = _data_span(raw)
     # The one publication step, on the rows the review can show.
     pub = sanitise(_around(raw, located.geometry, buffer_m), publication)
     t = pub.territory()
@@ -130,32 +119,10 @@ def review_operation(
         pub.layers.get("constats") if publication != "public" else None, perimeter, buffer_m
     )
     if publication == "public":
-        notes.append(
-            f"signalements : publiés en carreaux de {GRID_CELL_M:g} m, effectifs inférieurs à "
-            f"{pub.secret_threshold} couverts par le secret."
-        )
-        notes.append("constats : profil public, seuls leurs nombres par thème sont publiés.")
-    equipements = rd.layer_near(pub.layers.get("equipements"), perimeter.geometry, buffer_m)
-    if len(equipements):
-        equipements = equipements.assign(
-            distance_m=rd.distance_m(equipements, perimeter.geometry),
-            contrainte_gestion=[rd.constraint_for(v) for v in equipements.get("type", [])],
-        )
+        notes.extend(_public_notes(pub.secret_threshold))
+    equipements = _equipements_near(pub.layers.get("equipements"), perimeter, buffer_m)
     garanties = rd.guarantee_calls(pub.layers, perimeter, equipements, w)
-    if w.delivery is None:
-        notes.append(
-            f"opération non livrée à la fin des données ({w.data_end - pd.Timedelta(days=1):%d/%m/%Y}) "
-            f": fenêtre des {months} derniers mois, sans comparaison avant/après."
-        )
-    else:
-        for label, span in (("avant", w.before), ("après", w.after)):
-            if span is not None and rd.months_between(*span) < months - 0.5:
-                notes.append(
-                    f"{label} livraison : {rd.months_between(*span):.1f} mois de données "
-                    f"seulement (sur {months} demandés) ; les comparaisons se font par mois.".replace(
-                        ".", ",", 1
-                    )
-                )
+    notes.extend(_window_notes(w, months))
     from gupgeo.atlas._maps import review_map
 
     map_layers = _map_layers(t, perimeter, buffer_m, w)
@@ -223,6 +190,66 @@ def _around(t: Territory, perimeter: shapely.Geometry, buffer_m: float) -> Terri
             frame = frame.iloc[np.sort(work.sindex.query(box, predicate="intersects"))]
         layers[name] = frame
     return Territory(layers, provenance=t.provenance)
+
+
+def _check_options(publication: str, buffer_m: float, months: int) -> None:
+    check_profile(publication)
+    if not (np.isfinite(buffer_m) and 0 <= buffer_m <= 5000):
+        raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
+    if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
+        raise ValueError(f"months : {months!r} ; attendu un nombre entier de mois entre 1 et 240")
+
+
+def _data_span(raw: Territory) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First day of the signalements, and the day after their last."""
+    raw_sig = raw.get("signalements")
+    if not isinstance(raw_sig, gpd.GeoDataFrame):
+        raise SchemaError("revue : la couche « signalements » (points) est nécessaire")
+    dates = pd.to_datetime(raw_sig["date_signalement"], errors="coerce")
+    if dates.isna().all():
+        raise SchemaError("revue : aucun signalement daté dans le territoire")
+    start = pd.Timestamp(dates.min()).normalize()
+    return start, pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+
+
+def _public_notes(threshold: int) -> list[str]:
+    return [
+        f"signalements : publiés en carreaux de {GRID_CELL_M:g} m, effectifs inférieurs à "
+        f"{threshold} couverts par le secret.",
+        "constats : profil public, seuls leurs nombres par thème sont publiés.",
+    ]
+
+
+def _equipements_near(
+    equipements: pd.DataFrame | None, perimeter: Any, buffer_m: float
+) -> gpd.GeoDataFrame:
+    """The équipements of the perimeter and its surroundings, with distance and constraint."""
+    near = rd.layer_near(equipements, perimeter.geometry, buffer_m)
+    if len(near):
+        near = near.assign(
+            distance_m=rd.distance_m(near, perimeter.geometry),
+            contrainte_gestion=[rd.constraint_for(v) for v in near.get("type", [])],
+        )
+    return near
+
+
+def _window_notes(w: rd.Windows, months: int) -> list[str]:
+    """What the time window can and cannot compare, in French."""
+    if w.delivery is None:
+        return [
+            f"opération non livrée à la fin des données ({w.data_end - pd.Timedelta(days=1):%d/%m/%Y}) "
+            f": fenêtre des {months} derniers mois, sans comparaison avant/après."
+        ]
+    notes = []
+    for label, span in (("avant", w.before), ("après", w.after)):
+        if span is not None and rd.months_between(*span) < months - 0.5:
+            notes.append(
+                f"{label} livraison : {rd.months_between(*span):.1f} mois de données "
+                f"seulement (sur {months} demandés) ; les comparaisons se font par mois.".replace(
+                    ".", ",", 1
+                )
+            )
+    return notes
 
 
 def _constats(

@@ -44,7 +44,7 @@ from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count, geometry_type, validity_reason
 from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
-from gupgeo.schemas import LayerSchema
+from gupgeo.schemas import Column, LayerSchema
 from gupgeo.validation.columns import match_columns, missing_column_message
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
@@ -687,95 +687,93 @@ def _type_columns(
     *,
     decimal_comma: bool,
 ) -> pd.DataFrame:
+    """Type every column of the schema present (dates, numbers, text), naming each
+    unreadable value; a blank required value rejects its row."""
     frame = frame.copy()
     for col in schema.columns:
         if col.name not in frame.columns:
             continue
         values = frame[col.name]
         if col.kind == "date":
-            parsed, bad = parse_dates(values)
-            frame[col.name] = parsed
-            bad_arr = bad.to_numpy()
-            _bad_values(
-                values,
-                bad_arr,
-                col.name,
-                col.required,
-                f"attendu {EXPECTED_DATE}",
-                "date illisible",
-                report,
-                rej,
-                labels,
-            )
+            frame[col.name] = _typed_dates(values, col, report, rej, labels)
         elif col.kind in ("integer", "number"):
-            parsed_num = _to_float(values, decimal_comma or _has_decimal_comma(values))
-            blank = _blank(values)
-            bad_arr = (~blank & parsed_num.isna()).to_numpy()
-            _bad_values(
-                values,
-                bad_arr,
-                col.name,
-                col.required,
-                "attendu un nombre",
-                "nombre illisible",
-                report,
-                rej,
-                labels,
-            )
-            if col.kind == "integer":
-                frac = parsed_num.notna() & (parsed_num != parsed_num.round())
-                if frac.any():
-                    frac_arr = frac.to_numpy()
-                    _bad_values(
-                        values,
-                        frac_arr,
-                        col.name,
-                        col.required,
-                        "attendu un entier",
-                        "entier attendu",
-                        report,
-                        rej,
-                        labels,
-                    )
-                    parsed_num = parsed_num.where(~frac)
-                frame[col.name] = parsed_num.round().astype("Int64")
-            else:
-                frame[col.name] = parsed_num
+            frame[col.name] = _typed_numbers(values, col, report, rej, labels, decimal_comma)
         else:
             frame[col.name] = _clean_text(values, strip=col.name not in FREE_TEXT)
         if col.required:
-            blank_req = (
-                frame[col.name].isna().to_numpy()
-                if col.kind == "text"
-                else _blank(values).to_numpy()
-            )
-            if blank_req.any():
-                pos = np.flatnonzero(blank_req)
-                msg = f"{col.name} vide (valeur obligatoire)"
-                rej.add(pos, [msg] * len(pos))
-                _list(
-                    report,
-                    "rejet",
-                    pos,
-                    [msg] * len(pos),
-                    labels,
-                    "valeur obligatoire vide",
-                    col.name,
-                )
+            _reject_blank_required(frame[col.name], values, col, report, rej, labels)
     if "gravite" in frame.columns:
-        out_of_range = frame["gravite"].notna() & ~frame["gravite"].isin([1, 2, 3])
-        if out_of_range.any():
-            pos = np.flatnonzero(out_of_range.to_numpy())
-            for p in pos:
-                report.add(
-                    "avertissement",
-                    f"gravite {frame['gravite'].iloc[p]} hors de l'échelle 1–3 : vidée",
-                    row=labels[p],
-                    column="gravite",
-                    kind="gravité hors échelle",
-                )
-            frame["gravite"] = frame["gravite"].where(~out_of_range)
+        frame["gravite"] = _gravite_in_range(frame["gravite"], report, labels)
     return frame
+
+
+def _typed_dates(
+    values: pd.Series, col: Column, report: LayerReport, rej: _Rejections, labels: _Labels
+) -> pd.Series:
+    parsed, bad = parse_dates(values)
+    _bad_values(
+        values, bad.to_numpy(), col.name, col.required, f"attendu {EXPECTED_DATE}",
+        "date illisible", report, rej, labels,
+    )  # fmt: skip
+    return parsed
+
+
+def _typed_numbers(
+    values: pd.Series,
+    col: Column,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+    decimal_comma: bool,
+) -> pd.Series:
+    parsed_num = _to_float(values, decimal_comma or _has_decimal_comma(values))
+    bad_arr = (~_blank(values) & parsed_num.isna()).to_numpy()
+    _bad_values(
+        values, bad_arr, col.name, col.required, "attendu un nombre", "nombre illisible",
+        report, rej, labels,
+    )  # fmt: skip
+    if col.kind != "integer":
+        return parsed_num
+    frac = parsed_num.notna() & (parsed_num != parsed_num.round())
+    if frac.any():
+        _bad_values(
+            values, frac.to_numpy(), col.name, col.required, "attendu un entier",
+            "entier attendu", report, rej, labels,
+        )  # fmt: skip
+        parsed_num = parsed_num.where(~frac)
+    return parsed_num.round().astype("Int64")
+
+
+def _reject_blank_required(
+    typed: pd.Series,
+    values: pd.Series,
+    col: Column,
+    report: LayerReport,
+    rej: _Rejections,
+    labels: _Labels,
+) -> None:
+    blank_req = typed.isna().to_numpy() if col.kind == "text" else _blank(values).to_numpy()
+    if blank_req.any():
+        pos = np.flatnonzero(blank_req)
+        msg = f"{col.name} vide (valeur obligatoire)"
+        rej.add(pos, [msg] * len(pos))
+        _list(report, "rejet", pos, [msg] * len(pos), labels, "valeur obligatoire vide", col.name)
+
+
+def _gravite_in_range(gravite: pd.Series, report: LayerReport, labels: _Labels) -> pd.Series:
+    """Gravité outside 1–3 is emptied, with a warning naming the row."""
+    out_of_range = gravite.notna() & ~gravite.isin([1, 2, 3])
+    if not out_of_range.any():
+        return gravite
+    for p in np.flatnonzero(out_of_range.to_numpy()):
+        report.add(
+            "avertissement",
+            f"gravite {gravite.iloc[p]} hors de l'échelle 1–3 : vidée",
+            row=labels[p],
+            column="gravite",
+            kind="gravité hors échelle",
+        )
+    return gravite.where(~out_of_range)
 
 
 def _clean_text(values: pd.Series, *, strip: bool = True) -> pd.Series:
