@@ -8,6 +8,7 @@ every format gupgeo reads.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,3 +67,16 @@ def require_sample() -> Path:
     if not (SAMPLE / "signalements.csv").exists():
         pytest.fail(f"échantillon absent : {SAMPLE} (régénérer avec `make sample`)")
     return SAMPLE
+
+
+@pytest.fixture(scope="module")
+def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tiny stand-ins for the npm map assets, set as ``GUPGEO_ASSETS_DIR`` for the module
+    (HTML-level tests; the browser tests use the real files)."""
+    from tests.browser_support import write_fake_assets
+
+    patch = pytest.MonkeyPatch()
+    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
+    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
+    yield directory
+    patch.undo()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from gupgeo.dashboard.model import build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.territory import Territory
 from tests._html_parse import Page, is_remote, local_target, parse, squash
-from tests.browser_support import XSS_IMG, XSS_SCRIPT, write_fake_assets
+from tests.browser_support import XSS_IMG, XSS_SCRIPT
 
 from .conftest import IN_CI
 
@@ -43,15 +42,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 HOSTILE_NAME = "La Rabière / Rue de l'Alouette <b>"
 SELECTED = ["LOC-SANITAS", "LOC-RABIERE", "LOC-EUROPE"]
 BUILD_DATE = "2025-01-15"
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,21 +26,11 @@ from gupgeo.attribution import attributed
 from gupgeo.cli import main
 from gupgeo.errors import OutputExistsError
 from gupgeo.territory import Territory
-from tests.browser_support import write_fake_assets
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 THREE = ["LOC-SANITAS", "LOC-RABIERE", "LOC-EUROPE"]
 BUILD_DATE = "2025-01-15"
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 @pytest.fixture(scope="module")

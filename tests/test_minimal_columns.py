@@ -7,7 +7,6 @@ review must still build, saying "non renseigné" or "n.c." where a value is miss
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,7 +20,6 @@ from gupgeo.maps import map_territory, save_map
 from gupgeo.review import review_operation
 from gupgeo.schemas import SCHEMAS
 from gupgeo.territory import Territory
-from tests.browser_support import write_fake_assets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -42,15 +40,6 @@ def required_only(t: Territory) -> Territory:
 @pytest.fixture(scope="module")
 def territory() -> Territory:
     return required_only(gupgeo.load_territory(SAMPLE))
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 def test_the_territory_really_is_minimal(territory):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ from gupgeo.secrecy import (
     table_lines,
 )
 from tests._html_parse import Page, parse
-from tests.browser_support import write_fake_assets
 
 SECRET = "secret"
 
@@ -217,15 +215,6 @@ def test_the_note_is_french_and_names_the_threshold():
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 THRESHOLD = 11
 BUILD_DATE = "2025-01-15"
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ from gupgeo.maps import map_territory, save_map
 from gupgeo.publication import sanitise
 from gupgeo.review import review_operation
 from gupgeo.territory import Territory
-from tests.browser_support import write_fake_assets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 FOLDER = "dossier_zorglub_local"
@@ -117,15 +115,6 @@ def territory(tmp_path_factory: pytest.TempPathFactory) -> Territory:
     t = gupgeo.load_territory(folder)
     assert str(folder) in str(t.provenance["signalements"].source)  # an absolute local path
     return seeded(t)
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")

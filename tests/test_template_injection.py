@@ -27,7 +27,6 @@ from gupgeo.dashboard import build_dashboard, export_dashboard
 from gupgeo.maps import map_territory, save_map
 from gupgeo.review.build import review_operation
 from gupgeo.territory import Territory
-from tests.browser_support import write_fake_assets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 PROFILES = ("interne", "partenaires", "public")
@@ -61,15 +60,6 @@ def hostile(t: Territory) -> Territory:
 @pytest.fixture(scope="module")
 def territory() -> Territory:
     return hostile(gupgeo.load_territory(SAMPLE))
-
-
-@pytest.fixture(scope="module")
-def fake_assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    patch = pytest.MonkeyPatch()
-    directory = write_fake_assets(tmp_path_factory.mktemp("assets"))
-    patch.setenv("GUPGEO_ASSETS_DIR", str(directory))
-    yield directory
-    patch.undo()
 
 
 @pytest.fixture

@@ -131,8 +131,31 @@ def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
     return part.droplevel("code_qp")
 
 
+LABEL_MAX_CHARS = 40
+"""Longest category or quartier name drawn on a chart: longer ones end with "…" (the
+tables beside the chart carry the whole text)."""
+
+
+def short_label(text: object, max_chars: int = LABEL_MAX_CHARS) -> str:
+    r"""A label that fits a chart, and that matplotlib draws as typed (no mathtext).
+
+    Examples
+    --------
+    >>> short_label("Dépôts sauvages")
+    'Dépôts sauvages'
+    >>> short_label("x" * 50)[-3:], len(short_label("x" * 50))
+    ('xx…', 40)
+    >>> short_label("coût $5$") == r"coût \$5\$"
+    True
+    """
+    value = str(text)
+    if len(value) > max_chars:
+        value = value[: max_chars - 1].rstrip() + "…"
+    return value.replace("$", r"\$")
+
+
 def _name(db: Dashboard, code_qp: str) -> str:
-    return db.names.get(code_qp, code_qp)
+    return short_label(db.names.get(code_qp, code_qp))
 
 
 def _message(fig: Figure, title: str, text: str) -> Figure:
@@ -180,7 +203,7 @@ def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Fi
         for i, col in enumerate(data.columns):
             color = OTHERS_COLOR if col == "autres catégories" else PALETTE[i % len(PALETTE)]
             values = np.nan_to_num(data[col].to_numpy(dtype=float))
-            ax.bar(x, values, bottom=bottom, color=color, label=str(col), width=0.8)
+            ax.bar(x, values, bottom=bottom, color=color, label=short_label(col), width=0.8)
             bottom += values
         _mark_blank(ax, blank)
         _period_axis(ax, list(data.index))
