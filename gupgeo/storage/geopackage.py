@@ -107,11 +107,12 @@ def save_tables(
         for name, frame in {**layers, **extra}.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
         pyogrio.write_dataframe(provenance, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
-        pyogrio.write_dataframe(_seal(layers), tmp, layer=SEAL_TABLE, driver="GPKG")
+        pyogrio.write_dataframe(seal_frame(layers), tmp, layer=SEAL_TABLE, driver="GPKG")
     return kept
 
 
-def _seal(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def seal_frame(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The seal written last by every store: format, layers and their rows, date."""
     return pd.DataFrame(
         {
             "format": [SEAL_FORMAT],

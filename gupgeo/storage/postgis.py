@@ -26,7 +26,6 @@ optional dependency (``pip install 'gupgeo[postgis]'``), imported where it is us
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ import shapely
 
 from gupgeo.errors import InputFileError, OutputExistsError
 from gupgeo.schemas import LAYER_NAMES
-from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_FORMAT, SEAL_TABLE
+from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
 
 SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_SCHEMA = "gupgeo"
@@ -263,7 +262,7 @@ def save_tables(
             write_table(conn, location.schema, name, frame)
         write_table(conn, location.schema, PROVENANCE_TABLE, provenance)
         write_table(conn, location.schema, COLUMNS_TABLE, pd.DataFrame(columns))
-        write_table(conn, location.schema, SEAL_TABLE, _seal(layers))
+        write_table(conn, location.schema, SEAL_TABLE, seal_frame(layers))
     return kept
 
 
@@ -275,17 +274,6 @@ def rejects_tables(rejects: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFram
             unique = frame.loc[:, ~frame.columns.astype(str).duplicated()]
             out[f"rejets_{name}"] = pd.DataFrame(unique).astype("string")
     return out
-
-
-def _seal(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "format": [SEAL_FORMAT],
-            "couches": [",".join(layers)],
-            "lignes": [",".join(str(len(f)) for f in layers.values())],
-            "enregistre_le": [dt.datetime.now().isoformat(timespec="seconds")],
-        }
-    ).astype("string")
 
 
 def write_table(conn: Any, schema: str, table: str, frame: pd.DataFrame) -> None:
