@@ -275,10 +275,10 @@ def _cmd_veille(args: argparse.Namespace) -> int:
         publication=args.publication,
         seed=args.seed,
     )
-    written = bulletin.save(args.output)
+    written = bulletin.save(args.output, basemap=None if args.basemap == "aucun" else args.basemap)
     print(
         f"Veille {bulletin.period.label} (profil « {bulletin.publication} ») : "
-        f"{len(written)} fichiers écrits dans {args.output}"
+        f"{len(written)} fichiers écrits dans {args.output} ({', '.join(p.name for p in written)})"
     )
     for note in bulletin.notes:
         print(f"  {note}")
@@ -644,7 +644,7 @@ def _add_veille(sub: Any) -> None:
     p_veille = sub.add_parser(
         "veille",
         help="veille territoriale : points chauds, tendances, signalements répétés "
-        "(GeoPackage, CSV, bulletin HTML)",
+        "(GeoPackage, CSV, bulletin HTML, carte hors ligne)",
     )
     p_veille.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
     p_veille.add_argument(
@@ -675,6 +675,10 @@ def _add_veille(sub: Any) -> None:
     p_veille.add_argument(
         "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"
     )
+    p_veille.add_argument(
+        "--fond", dest="basemap", choices=["plan-ign", "osm", "ortho-ign", "aucun"],
+        default="plan-ign", help="fond de la carte (tuiles en ligne ; lisible sans elles)",
+    )  # fmt: skip
     p_veille.add_argument(
         "--tolerance-m", type=float, default=15.0,
         help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",

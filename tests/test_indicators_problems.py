@@ -75,6 +75,7 @@ def test_counts_per_quartier_hors_qpv_and_total():
     table = problem_counts(signalements(), quartiers(), period="2024")
     assert list(table.columns) == list(PROBLEM_COLUMNS)
     assert list(table.index) == ROWS and table.index.name == "code_qp"
+    assert table.loc[ROWS, "nb_signalements"].tolist() == [6, 1, 2, 9]
     assert table.loc[ROWS, "nb_problemes"].tolist() == [3, 1, 1, 5]
     assert table.loc[ROWS, "nb_problemes_repetes"].tolist() == [2, 0, 1, 3]
     assert table.loc[ROWS, "nb_signalements_repetes"].tolist() == [5, 0, 2, 7]

@@ -23,7 +23,7 @@ Examples
 ...      "date_signalement": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-05-01"])},
 ...     geometry=[Point(50, 50), Point(55, 50), Point(50, 50)], crs=2154)
 >>> problem_counts(s, q, period="2024").loc["QP1"].to_dict()
-{'nb_problemes': 2, 'nb_problemes_repetes': 1, 'nb_signalements_repetes': 2, 'nb_problemes_repetes_ouverts': 0}
+{'nb_signalements': 3, 'nb_problemes': 2, 'nb_problemes_repetes': 1, 'nb_signalements_repetes': 2, 'nb_problemes_repetes_ouverts': 0}
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ from gupgeo.veille.repeated import (
 )
 
 PROBLEM_COLUMNS = (
-    "nb_problemes", "nb_problemes_repetes", "nb_signalements_repetes",
+    "nb_signalements", "nb_problemes", "nb_problemes_repetes", "nb_signalements_repetes",
     "nb_problemes_repetes_ouverts",
 )  # fmt: skip
-"""Distinct problems; those reported at least twice; their reports; those still open
-(at least one report neither résolu nor clos autre)."""
+"""Signalements of the period (in their own quartier); distinct problems; those reported
+at least twice; their reports; those still open (a report neither résolu nor clos autre).
+A problem counts in the quartier of its first report."""
 HISTORY_COLUMNS = (
     "id", "date_signalement", "statut", "date_cloture", "source", "description",
 )  # fmt: skip
@@ -148,15 +149,12 @@ def _zone_codes(codes: pd.Series, zones: Zones) -> np.ndarray:
 def _table(per_qp: pd.DataFrame, repeated: gpd.GeoDataFrame, zones: Zones) -> pd.DataFrame:
     """The indicator table from the grouping's counts (per quartier code)."""
     rows = [*zones.codes, HORS_QPV]
-    distinct = (
-        per_qp["nb_problemes"]
-        .groupby(_zone_codes(pd.Series(per_qp.index, dtype="object"), zones))
-        .sum()
-    )
+    by_zone = per_qp.groupby(_zone_codes(pd.Series(per_qp.index, dtype="object"), zones)).sum()
     where = _zone_codes(repeated["code_qp"], zones)
     frame = pd.DataFrame(
         {
-            "nb_problemes": distinct.reindex(rows, fill_value=0),
+            "nb_signalements": by_zone["nb_signalements"].reindex(rows, fill_value=0),
+            "nb_problemes": by_zone["nb_problemes"].reindex(rows, fill_value=0),
             "nb_problemes_repetes": pd.Series(1, index=where).groupby(level=0).sum(),
             "nb_signalements_repetes": pd.Series(
                 repeated["nb_signalements"].to_numpy(), index=where
