@@ -204,7 +204,7 @@ class SvgMap:
                 )
 
     def numbered(self, xy: np.ndarray, labels: Sequence[str], *, color: str = "#b2182b") -> None:
-        """Numbered markers (recurring spots)."""
+        """Numbered markers (the repeated problems listed on a page)."""
         pts: Any = self.frame.px(np.asarray(xy, dtype="float64")) if len(xy) else []
         for (x, y), label in zip(pts, labels, strict=True):
             self.parts.append(

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gupgeo.crs import to_work_crs
 from gupgeo.errors import AnalysisError
 from gupgeo.indicators._periods import Period, parse_freq, parse_period
 from gupgeo.publication import SECRET_THRESHOLD, check_profile
@@ -188,6 +189,34 @@ def publish_cells(
     return cells.drop(columns=["z_score", "p_value", "tendance_z"])
 
 
+def most_cited_address(
+    cells: gpd.GeoDataFrame, signalements: gpd.GeoDataFrame, *, column: str = "adresse"
+) -> pd.Series:
+    """The most cited ``column`` of the signalements in each cell (ties: the first
+    alphabetically; None when the cell holds none), aligned on ``cells``.
+
+    Pass the signalements of the period and only the cells to describe (the hot
+    ones): the points are matched to the cells' polygons.
+    """
+    named = np.full(len(cells), None, dtype=object)
+    out = pd.Series(named, index=cells.index, dtype="object")
+    if column not in signalements.columns or len(cells) == 0 or len(signalements) == 0:
+        return out
+    points = to_work_crs(signalements, name="signalements")
+    cell_pos, point_pos = points.sindex.query(
+        np.asarray(cells.geometry.array), predicate="intersects"
+    )
+    values = points[column].astype("object").to_numpy()[point_pos]
+    frame = pd.DataFrame({"cell": cell_pos, "value": values}).dropna()
+    if frame.empty:
+        return out
+    counts = frame.groupby(["cell", "value"]).size().reset_index(name="n")
+    counts = counts.sort_values(["cell", "n", "value"], ascending=[True, False, True])
+    best = counts.drop_duplicates("cell")
+    named[best["cell"].to_numpy()] = best["value"].to_numpy()
+    return pd.Series(named, index=cells.index, dtype="object")
+
+
 def cells_near(
     cells: gpd.GeoDataFrame, geometry: shapely.Geometry, *, distance_m: float
 ) -> gpd.GeoDataFrame:
@@ -204,6 +233,7 @@ __all__ = [
     "SECRET_CLASS",
     "PeriodCells",
     "cells_near",
+    "most_cited_address",
     "period_cells",
     "publish_cells",
 ]
