@@ -163,12 +163,23 @@ def review_map(
     date: Any,
     publication: str,
     basemap: str | None,
+    veille: Any = None,
 ) -> str:
-    """The review's map as one self-contained HTML document (libraries inlined)."""
+    """The review's map as one self-contained HTML document (libraries inlined).
+
+    ``veille`` (:class:`gupgeo.review.veille.ReviewVeille`) adds its cells (hot spots,
+    emerging categories, hidden at first) and its repeated problems with their history.
+    """
     m = map_territory(
         layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
         publication=publication, signalements_views=("clusters", "heatmap"),
     )  # fmt: skip
+    if veille is not None:
+        with quiet_classes():
+            add_hotspots(m, veille.found.cells, show=False)
+            add_emerging(m, veille.found.cells, show=False)
+            if len(veille.problems):
+                add_repeated(m, veille.problems, veille.history)
     add_quartiers(m, ring, name="Abords étudiés", theme="Périmètre")
     add_operations(m, perimeter, name="Périmètre étudié", theme="Périmètre")
     box = shapely.box(*ring.total_bounds).buffer(20).bounds

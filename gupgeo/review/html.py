@@ -24,6 +24,15 @@ from gupgeo.rendering.html import (
     svg_data_uri,
     text_cell,
 )
+from gupgeo.rendering.veille import (
+    VeilleSection,
+    figures,
+    hot_spots,
+    method_notes,
+    recurring_places,
+    repeated_table,
+    trends,
+)
 from gupgeo.review import data as rd
 from gupgeo.review.secrecy import (
     BEFORE_AFTER,
@@ -33,6 +42,7 @@ from gupgeo.review.secrecy import (
     QUARTERS,
     secret_cells,
 )
+from gupgeo.review.veille import COUNTS as VEILLE_COUNTS
 from gupgeo.secrecy import secrecy_note
 
 if TYPE_CHECKING:
@@ -303,6 +313,61 @@ def map_caption(review: OperationReview) -> str:
     return " ; ".join(parts) + "."
 
 
+REVIEW_LISTED = 20
+"""Most repeated problems listed in a review (the others are counted)."""
+
+
+def veille_section(review: OperationReview) -> VeilleSection | None:
+    """The "Veille territoriale" section: what concentrates, emerges or comes back in the
+    perimeter and its abords over the window (None without signalements)."""
+    v = review.veille
+    if v is None:
+        return None
+    public = review.publication == "public"
+    found, w, buffer = v.found, review.windows, f"{review.buffer_m:g}"
+    hot_text, hot = hot_spots(
+        found.cells, found, where="dans le périmètre ou ses abords",
+        nowhere="dans le périmètre ni ses abords", public=public, threshold=SECRET_THRESHOLD,
+    )  # fmt: skip
+    trend_text, trend = trends(found.cells, found, nowhere="dans le périmètre ni ses abords")
+    labels = ("Problèmes signalés plusieurs fois", "Signalements de ces problèmes",
+              "Problèmes encore ouverts")  # fmt: skip
+    shown = figures(
+        [(label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)],
+        public=public, threshold=SECRET_THRESHOLD,
+    )  # fmt: skip
+    table, more = None, 0
+    if public:
+        text = (
+            "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
+            "(chacun ne désigne que quelques signalements)."
+        )
+    elif len(v.problems) == 0:
+        text = (
+            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
+        )
+    else:
+        text = (
+            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
+            "signalé au moins signalé ; historique de chaque signalement sur la carte."
+            + recurring_places(v.problems)
+        )
+        table, more = repeated_table(
+            v.problems, caption="Problèmes signalés plusieurs fois autour de l'opération",
+            max_rows=REVIEW_LISTED, with_place=True,
+        )  # fmt: skip
+    return VeilleSection(
+        lead=(
+            f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
+            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
+        ),
+        hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
+        repeated_text=text, repeated=table, repeated_more=more,
+        method=method_notes(found, rule_text=v.rule.text(),
+                            near=f"abords : à moins de {buffer} m du périmètre"),
+    )  # fmt: skip
+
+
 def render_review(review: OperationReview) -> str:
     w = review.windows
     public = review.publication == "public"
@@ -362,5 +427,6 @@ def render_review(review: OperationReview) -> str:
         "map_caption": map_caption(review),
         "notes": (*review.notes, secrecy_note(SECRET_THRESHOLD)) if public else review.notes,
         "delivered": w.delivery is not None,
+        "veille": veille_section(review),
     }
     return render("review.html", **context)
