@@ -497,7 +497,7 @@ def test_the_repeated_problems_shown_are_the_indicator(atlas: AtlasResult, probl
 def test_the_print_map_numbers_the_listed_problems(atlas: AtlasResult):
     text = (atlas.out_dir / "quartiers" / "sanitas.html").read_text(encoding="utf-8")
     printed = re.findall(r'<g class="gg-spot">.*?<text[^>]*>(\d+)</text>', text)
-    assert printed == [str(i) for i in range(1, 21)]
+    assert printed == [str(i) for i in range(20, 0, -1)]  # n° 1 on top
     assert "problème signalé plusieurs fois (n°)" in text
 
 

@@ -102,15 +102,18 @@ def test_repeated_problems_show_their_history_in_the_popup():
     add_repeated(m, problems, history)
     spec = specs(m)["Problèmes signalés plusieurs fois"]
     popup = dict(spec["popup"]["fields"])
-    assert popup["_historique"] == "Historique des signalements"
+    assert popup["_historique"] == "Historique"
     first, second = (f["properties"] for f in spec["data"]["features"])
     assert first["_titre"] == "n° 1 — dépôts sauvages"
     assert first["_historique"].split("\n") == [
-        "05/01/2024 — résolu, clos le 08/01/2024 — <script>alert(1)</script>",
-        "10/01/2024 — clos autre, clos le 11/01/2024 — Sacs près de l'entrée",
-        "20/01/2024 — nouveau",
+        "05/01/2024 : résolu le 08/01/2024 — <script>alert(1)</script>",
+        "10/01/2024 : clos autre le 11/01/2024 — Sacs près de l'entrée",
+        "20/01/2024 : nouveau",
     ]
-    assert second["_historique"].split("\n")[0].endswith("x" * 79 + "…")
+    assert (
+        second["_historique"].split("\n")[0]
+        == "01/02/2024 : résolu le 10/02/2024 — " + "x" * 49 + "…"
+    )
     assert (first["premier"], first["nb_signalements"]) == ("05/01/2024", "3")
     entries = legend(m, "Problèmes signalés plusieurs fois")
     assert [(e["label"], e["count"]) for e in entries] == [
@@ -132,10 +135,10 @@ def test_a_long_history_is_cut_and_says_how_many_are_left():
         }
     )
     m = base_map(basemap=None)
-    add_repeated(m, problems.iloc[:1], many, max_history=12)
+    add_repeated(m, problems.iloc[:1], many)
     props = specs(m)["Problèmes signalés plusieurs fois"]["data"]["features"][0]["properties"]
     lines = props["_historique"].split("\n")
-    assert len(lines) == 13 and lines[-1] == "… et 18 autres signalements"
+    assert len(lines) == 11 and lines[-1] == "… et 20 autres signalements"
 
 
 def test_repeated_problems_without_history_still_draw():

@@ -170,7 +170,7 @@ def test_the_section_renders_escaped_with_its_method():
     text, hot = hot_spots(c, f, public=False, threshold=11, **WHERE)
     table, _ = repeated_table(_problems(), caption="Problèmes", max_rows=20)
     section = VeilleSection(
-        lead="Ce qui se concentre…", hot_text=text, hot=hot, trend_text="Aucune tendance.",
+        lead="Ce qui se concentre…", hot_title="Points chauds de la période", hot_text=text, hot=hot, trend_text="Aucune tendance.",
         trends=None, figures=figures([("Problèmes", 3, "problemes_repetes:x")], public=False,
                                      threshold=11),
         repeated_text="Problèmes :", repeated=table, repeated_more=4,

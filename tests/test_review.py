@@ -405,7 +405,8 @@ def test_veille_says_why_no_hot_spot_and_lists_the_repeated_problem(
     assert v.counts == {"nb_problemes_repetes": 1, "nb_signalements_repetes": 2,
                         "nb_problemes_repetes_ouverts": 0}  # fmt: skip
     page = parse(review.save(tmp_path / "revue.html"))
-    assert f"Points chauds non calculés pour la période : {reason}." in page.text
+    assert f"Points chauds non calculés pour la fenêtre : {reason}." in page.text
+    assert "Points chauds de la fenêtre" in page.text
     assert "Tendances non calculées : analyse des points chauds impossible : 13 signalements" in (
         page.text
     )
@@ -416,7 +417,7 @@ def test_veille_says_why_no_hot_spot_and_lists_the_repeated_problem(
     assert figures == {"revue:nb_problemes_repetes": "1", "revue:nb_signalements_repetes": "2",
                        "revue:nb_problemes_repetes_ouverts": "0"}  # fmt: skip
     assert "Problèmes signalés plusieurs fois" in review.map_html
-    assert "15/02/2023 — résolu" in review.map_html  # the history, in the map's popup data
+    assert "15/02/2023 : résolu" in review.map_html  # the history, in the map's popup data
 
 
 def test_public_veille_counts_the_problems_without_locating_them(

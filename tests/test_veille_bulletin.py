@@ -75,8 +75,8 @@ def test_the_map_shows_hot_spots_trends_and_each_problem_history(territory, fake
     assert len(features) == len(b.repeated)
     first = b.repeated.iloc[0]
     lines = features[0]["properties"]["_historique"].split("\n")
-    assert len(lines) == min(first["nb_signalements"], 12) + (first["nb_signalements"] > 12)
-    assert lines[0].startswith(f"{first['premier']:%d/%m/%Y} — ")
+    assert len(lines) == min(first["nb_signalements"], 10) + (first["nb_signalements"] > 10)
+    assert lines[0].startswith(f"{first['premier']:%d/%m/%Y} : ")
     b.save(tmp_path / "v", basemap=None)
     html = (tmp_path / "v" / "carte.html").read_text(encoding="utf-8")
     assert "Veille territoriale — 2024-T4" in html

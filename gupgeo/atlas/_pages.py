@@ -299,9 +299,9 @@ def _print_map(task: QuartierTask) -> str:
         xy = shapely.get_coordinates(geoms[points]) if points.any() else np.empty((0, 2))
         svg.points(xy, colors=[c for c, pt in zip(colors, points, strict=True) if pt], radius=4)
     problems = _listed_problems(task)
-    if problems is not None and len(problems):
+    if problems is not None and len(problems):  # n° 1 drawn last, on top of its place
         xy = shapely.get_coordinates(np.asarray(problems.geometry.array))
-        svg.numbered(xy, [str(r) for r in problems["rang"]])
+        svg.numbered(xy[::-1], [str(r) for r in problems["rang"]][::-1])
     svg.scale_bar()
     return svg.render()
 

@@ -172,7 +172,7 @@ def quartier_section(
             f"Ce qui se concentre, émerge ou revient dans le quartier et à moins de "
             f"{NEAR_M:g} m, période {found.period.label}."
         ),
-        hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
+        hot_title="Points chauds de la période", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
         repeated_text=text, repeated=table, repeated_more=more,
         method=method_notes(found, rule_text=problems.rule.text(),
                             near=f"« à proximité » : à moins de {NEAR_M:g} m du quartier"),

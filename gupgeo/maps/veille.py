@@ -119,27 +119,26 @@ OPEN_COLOR = "#b2182b"
 CLOSED_COLOR = "#4d4d4d"
 SIZE_BINS = ((2, 2, 5), (3, 5, 7), (6, None, 10))
 """(fewest reports, most reports or None, radius in pixels) of the circles."""
-HISTORY_LINES = 12
+HISTORY_LINES = 10
 """Reports listed in a popup; the others are counted on a last line."""
-DESCRIPTION_CHARS = 80
+DESCRIPTION_CHARS = 50
 
 
 def _history_line(record: dict[Any, Any]) -> str:
-    """``05/01/2024 — résolu, clos le 08/01/2024 — habitant — S12 — description…``."""
+    """``05/01/2024 : résolu le 08/01/2024 — description…`` (the description, when the
+    published history holds one, cut at :data:`DESCRIPTION_CHARS`)."""
     status = record.get("statut")
-    parts = [to_json_value(record.get("date_signalement")) or "date inconnue"]
+    line = to_json_value(record.get("date_signalement")) or "date inconnue"
     if isinstance(status, str) and status:
         closed = to_json_value(record.get("date_cloture"))
-        parts.append(f"{status}, clos le {closed}" if closed else status)
-    for column in ("source", "id", "description"):
-        value = to_json_value(record.get(column))
-        if value is None or value == "":
-            continue
-        text = str(value)
+        line += f" : {status} le {closed}" if closed else f" : {status}"
+    text = to_json_value(record.get("description"))
+    if text:
+        text = str(text)
         if len(text) > DESCRIPTION_CHARS:
             text = text[: DESCRIPTION_CHARS - 1] + "…"
-        parts.append(text)
-    return " — ".join(parts)
+        line += f" — {text}"
+    return line
 
 
 def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd.Series:
@@ -147,8 +146,8 @@ def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd
 
     ``history`` is :attr:`gupgeo.indicators.problems.RepeatedProblems.history` (or any
     table with ``id_probleme``, ``date_signalement`` and optionally ``statut``,
-    ``date_cloture``, ``source``, ``id``, ``description``). Beyond ``max_lines``
-    reports, a last line counts the others.
+    ``date_cloture``, ``description``). Beyond ``max_lines`` reports, a last line counts
+    the others.
     """
     out: dict[Any, str] = {}
     ordered = history.sort_values(["id_probleme", "date_signalement"], kind="stable")
@@ -205,16 +204,16 @@ def add_repeated(
     ]
     popup = [
         Field("nb_signalements", "Signalements", "integer"),
-        Field("premier", "Premier signalement", "date"),
-        Field("dernier", "Dernier signalement", "date"),
+        Field("premier", "Premier", "date"),
+        Field("dernier", "Dernier", "date"),
         Field("statut", "Statut du dernier"),
         Field("nb_ouverts", "Encore ouverts", "integer"),
-        Field("adresse", "Adresse la plus citée"),
+        Field("adresse", "Adresse"),
     ]
     if history is not None and len(history):
         texts = history_text(history, max_lines=max_history)
         gdf["_historique"] = texts.reindex(gdf["id_probleme"].to_numpy()).to_numpy()
-        popup.append(Field("_historique", "Historique des signalements"))
+        popup.append(Field("_historique", "Historique"))
     entries = [
         {"label": "au moins un signalement encore ouvert", "color": OPEN_COLOR, "shape": "circle",
          "count": format_number_fr(int(is_open.sum()))},

@@ -66,6 +66,7 @@ class VeilleSection:
     """What the ``_veille.html`` macro renders (every text in French)."""
 
     lead: str
+    hot_title: str
     hot_text: str
     hot: Table | None
     trend_text: str
@@ -96,14 +97,16 @@ def hot_spots(
     nowhere: str,
     public: bool,
     threshold: int,
+    span: str = "la période",
 ) -> tuple[str, Table | None]:
     """The sentence and the table of the significant hot spots among ``cells``.
 
     ``where`` ends the sentence listing them ("dans le quartier ou à moins de 200 m"),
-    ``nowhere`` the one saying there is none ("dans le quartier ni à moins de 200 m").
+    ``nowhere`` the one saying there is none ("dans le quartier ni à moins de 200 m");
+    ``span`` names the time studied ("la période", "la fenêtre").
     """
     if found.hot_error:
-        return f"Points chauds non calculés pour la période : {found.hot_error}.", None
+        return f"Points chauds non calculés pour {span} : {found.hot_error}.", None
     hot = _hot_rows(cells)
     cold = int(cells["classe"].astype(str).str.startswith("point froid").sum())
     secret = int((cells["classe"] == SECRET_CLASS).sum())
@@ -122,10 +125,10 @@ def hot_spots(
         )
     extra = f" Par ailleurs : {' ; '.join(notes)}." if notes else ""
     if hot.empty:
-        return _nothing_hot(cells, nowhere=nowhere, public=public) + extra, None
+        return _nothing_hot(cells, nowhere=f"{nowhere} sur {span}", public=public) + extra, None
     text = (
         _count_text(len(hot), "carreau", "carreaux")
-        + f" en point chaud significatif {where} sur la période.{extra}"
+        + f" en point chaud significatif {where} sur {span}.{extra}"
     )
     named = "adresse" in hot.columns and bool(hot["adresse"].notna().any())
     rows = tuple(
@@ -144,7 +147,7 @@ def hot_spots(
 
 def _nothing_hot(cells: pd.DataFrame, *, nowhere: str, public: bool) -> str:
     """Why no cell of the place is a hot spot, in one French sentence."""
-    base = f"Aucun point chaud significatif {nowhere} sur la période"
+    base = f"Aucun point chaud significatif {nowhere}"
     if public:
         return base + " : les signalements n'y sont pas plus concentrés qu'ailleurs."
     n = int(pd.to_numeric(cells["nb_signalements"], errors="coerce").fillna(0).sum())

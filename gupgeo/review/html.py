@@ -328,6 +328,7 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
     hot_text, hot = hot_spots(
         found.cells, found, where="dans le périmètre ou ses abords",
         nowhere="dans le périmètre ni ses abords", public=public, threshold=SECRET_THRESHOLD,
+        span="la fenêtre",
     )  # fmt: skip
     trend_text, trend = trends(found.cells, found, nowhere="dans le périmètre ni ses abords")
     labels = ("Problèmes signalés plusieurs fois", "Signalements de ces problèmes",
@@ -361,7 +362,7 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
             f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
             f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
         ),
-        hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
+        hot_title="Points chauds de la fenêtre", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
         repeated_text=text, repeated=table, repeated_more=more,
         method=method_notes(found, rule_text=v.rule.text(),
                             near=f"abords : à moins de {buffer} m du périmètre"),
