@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.maps._elements import ThemedGroup
-from gupgeo.maps._format import format_number_fr, to_json_value
+from gupgeo.maps._format import format_number_fr
 from gupgeo.maps._vector import SECRET_COLOR, Field, add_vector_layer, check_layer
 from gupgeo.maps.base import TerritoryMap
 
@@ -124,21 +124,38 @@ HISTORY_LINES = 10
 DESCRIPTION_CHARS = 50
 
 
-def _history_line(record: dict[Any, Any]) -> str:
+def _dates_fr(history: pd.DataFrame, column: str) -> list[str | None]:
+    if column not in history.columns:
+        return [None] * len(history)
+    dates = pd.to_datetime(history[column], errors="coerce")
+    return [None if pd.isna(d) else d.strftime("%d/%m/%Y") for d in dates]
+
+
+def _history_line(date: str | None, status: object, closed: str | None, text: object) -> str:
     """``05/01/2024 : résolu le 08/01/2024 — description…`` (the description, when the
     published history holds one, cut at :data:`DESCRIPTION_CHARS`)."""
-    status = record.get("statut")
-    line = to_json_value(record.get("date_signalement")) or "date inconnue"
+    line = date or "date inconnue"
     if isinstance(status, str) and status:
-        closed = to_json_value(record.get("date_cloture"))
         line += f" : {status} le {closed}" if closed else f" : {status}"
-    text = to_json_value(record.get("description"))
-    if text:
-        text = str(text)
+    if isinstance(text, str) and text:
         if len(text) > DESCRIPTION_CHARS:
             text = text[: DESCRIPTION_CHARS - 1] + "…"
         line += f" — {text}"
     return line
+
+
+def _history_lines(history: pd.DataFrame) -> list[str]:
+    """One line per report of ``history``."""
+    nothing = [None] * len(history)
+    status = history["statut"].astype("object").tolist() if "statut" in history else nothing
+    text = history["description"].astype("object").tolist() if "description" in history else nothing
+    return [
+        _history_line(*values)
+        for values in zip(
+            _dates_fr(history, "date_signalement"), status, _dates_fr(history, "date_cloture"),
+            text, strict=True,
+        )
+    ]  # fmt: skip
 
 
 def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd.Series:
@@ -149,15 +166,22 @@ def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd
     ``date_cloture``, ``description``). Beyond ``max_lines`` reports, a last line counts
     the others.
     """
-    out: dict[Any, str] = {}
+    if history.empty:
+        return pd.Series(dtype="object")
     ordered = history.sort_values(["id_probleme", "date_signalement"], kind="stable")
-    for problem, rows in ordered.groupby("id_probleme", sort=False):
-        records = rows.to_dict("records")
-        lines = [_history_line(r) for r in records[:max_lines]]
-        if len(records) > max_lines:
-            lines.append(f"… et {len(records) - max_lines} autres signalements")
-        out[problem] = "\n".join(lines)
-    return pd.Series(out, dtype="object")
+    ordered = ordered.reset_index(drop=True)
+    position = ordered.groupby("id_probleme", sort=False).cumcount().to_numpy()
+    sizes = ordered.groupby("id_probleme", sort=False).size()
+    kept = ordered[position < max_lines]
+    lines = (
+        pd.Series(_history_lines(kept), dtype="object")
+        .groupby(kept["id_probleme"].to_numpy(), sort=False)
+        .agg("\n".join)
+    )
+    texts: dict[Any, str] = dict(lines.items())
+    for problem, n in (sizes - max_lines)[sizes > max_lines].items():
+        texts[problem] += f"\n… et {n} autres signalements"
+    return pd.Series(texts, dtype="object")
 
 
 def _repeated_classes(problems: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +235,8 @@ def add_repeated(
         Field("adresse", "Adresse"),
     ]
     if history is not None and len(history):
-        texts = history_text(history, max_lines=max_history)
+        mine = history[history["id_probleme"].isin(gdf["id_probleme"]).to_numpy()]
+        texts = history_text(mine, max_lines=max_history)
         gdf["_historique"] = texts.reindex(gdf["id_probleme"].to_numpy()).to_numpy()
         popup.append(Field("_historique", "Historique"))
     entries = [
