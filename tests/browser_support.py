@@ -249,6 +249,11 @@ def write_fake_assets(directory: Path) -> Path:
         "leaflet": (["dist/leaflet.js"], ["dist/leaflet.css"], ["dist/images/layers.png"]),
         "fullscreen": (["Control.FullScreen.js"], ["Control.FullScreen.css"], []),
         "heat": (["dist/leaflet-heat.js"], [], []),
+        "groupedlayercontrol": (
+            ["src/leaflet.groupedlayercontrol.js"],
+            ["src/leaflet.groupedlayercontrol.css"],
+            [],
+        ),
         "markercluster": (["dist/leaflet.markercluster.js"], ["dist/MarkerCluster.css"], []),
     }
     dist = directory / "dist"

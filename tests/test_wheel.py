@@ -157,7 +157,7 @@ def test_installed_wheel_draws_an_offline_map_with_no_configuration(installed):
     assert Path(where["assets_dir"]) == installed.site_packages / "gupgeo" / "maps" / "vendor"
     html = out.read_text(encoding="utf-8")
     assert "Leaflet 1.9.4" in html and "Vladimir Agafonkin" in html  # inline, with its licence
-    assert "L.map(" in html and "gupgeo.finish(" in html
+    assert "L.map(" in html and "gupgeo.done(" in html
     assert "LOC-B" in html and "École Jean Moulin" in html
     assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
     assert not re.search(r"<link[^>]+href=[\"']?https?:", html)

@@ -15,7 +15,7 @@ import shapely
 
 from gupgeo.crs import to_display_crs, to_work_crs
 from gupgeo.errors import SchemaError
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import ThemedGroup, VectorLayer
 from gupgeo.maps._format import (
     MISSING_LABEL,
     display_geometries,
@@ -269,8 +269,7 @@ def add_vector_layer(
     group = ThemedGroup(name, theme=theme, show=show)
     group.legend = legend
     group.add_child(
-        RuntimeCall(
-            "vector",
+        VectorLayer(
             {
                 "name": name,
                 "kind": kind,
