@@ -8,6 +8,9 @@
     map.getContainer().classList.add('gupgeo-map');
     L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
     L.control.scale({ position: 'bottomleft', imperial: false }).addTo(map);
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="Bibliothèque de cartes interactives">Leaflet</a>');
+    }
   };
 
   G.ready = false;

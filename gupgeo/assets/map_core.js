@@ -25,6 +25,9 @@
 
   G.shown = shown;
 
+  /* A count as a French reader writes it (narrow no-break space between thousands). */
+  G.count = function (n) { return Number(n).toLocaleString('fr-FR'); };
+
   /* A small titled table of label/value rows. */
   G.table = function (title, rows) {
     var box = el('div', 'gupgeo-info');

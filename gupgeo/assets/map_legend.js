@@ -19,6 +19,7 @@
       s.style.background = entry.color;
     }
     if (entry.glyph) s.textContent = entry.glyph;
+    if (entry.textColor) s.style.color = entry.textColor;
     return s;
   }
 

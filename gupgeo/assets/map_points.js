@@ -81,6 +81,7 @@
       var map = this._map;
       if (!map) return;
       var size = map.getSize(), pad = size.multiplyBy(this.options.padding).round();
+      this._pad = pad;
       var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
       var ratio = window.devicePixelRatio || 1, canvas = this._canvas;
       if (canvas.width !== w * ratio || canvas.height !== h * ratio) {
@@ -131,7 +132,7 @@
           var fill = bn < 10 ? '110,204,57' : bn < 100 ? '240,194,12' : bn < 1000 ? '241,128,23' : '215,48,31';
           ctx.beginPath(); ctx.arc(bx, by, br, 0, 2 * Math.PI); ctx.fillStyle = 'rgba(' + fill + ',0.45)'; ctx.fill();
           ctx.beginPath(); ctx.arc(bx, by, br - 4, 0, 2 * Math.PI); ctx.fillStyle = 'rgba(' + fill + ',0.9)'; ctx.fill();
-          ctx.fillStyle = '#1b1b1b'; ctx.fillText(clusterLabel(bn), bx, by);
+          ctx.fillStyle = bn < 1000 ? '#1b1b1b' : '#ffffff'; ctx.fillText(clusterLabel(bn), bx, by);
         }
       }
       this._drawn = drawn;
@@ -171,6 +172,12 @@
       var hit = this._hit(e);
       if (!hit) return;
       e.stopPropagation();
+      this.open(hit);
+    },
+
+    /* Open a dot's popup, or zoom on a group (a group at one spot: the list of its points).
+     * Called by a click, and by the map's data table (keyboard, screen readers). */
+    open: function (hit) {
       var map = this._map, cells = this._cells(map.getZoom());
       if (hit[3] === 1) {
         L.popup({ maxWidth: 320 }).setLatLng(toLatLng(this._pts.wx[hit[4]], this._pts.wy[hit[4]]))
@@ -192,12 +199,38 @@
         }
       }
       L.popup({ maxWidth: 340, maxHeight: 300 }).setLatLng(bounds.getCenter()).setContent(box).openOn(map);
+    },
+
+    /* What the data table lists: the groups and dots drawn in the visible part of the map. */
+    rows: function () {
+      var map = this._map, pad = this._pad, out = [], self = this, spec = this._spec;
+      if (!map || !pad) return out;
+      var size = map.getSize();
+      this._items.forEach(function (it) {
+        if (it[0] < pad.x || it[1] < pad.y || it[0] > pad.x + size.x || it[1] > pad.y + size.y) return;
+        var n = it[3], i = it[4];
+        var cells = spec.fields.map(function (f) { return n > 1 ? null : fieldValue(f, i); });
+        out.push({
+          title: n > 1 ? 'Groupe de ' + G.count(n) + ' ' + spec.unit : (spec.titleField === null ? spec.name : fieldValue(spec.fields[spec.titleField], i)),
+          count: n,
+          cells: cells,
+          key: n > 1 ? 'c' + map.getZoom() + ':' + it[5] : 'p' + i,
+          at: function () { return map.layerPointToLatLng(L.point(it[0], it[1]).add(L.DomUtil.getPosition(self._canvas))); },
+          open: function () { self.open(it); }
+        });
+      });
+      return out;
     }
   });
 
   G.points = function (group, spec, options) {
     var layer = new G.Points(spec, options).addTo(group);
-    return G.register(spec.name, 'points', layer, group, spec.payload.n);
+    var entry = G.register(spec.name, 'points', layer, group, spec.payload.n);
+    entry.columns = ['Nombre'].concat(spec.fields.map(function (f) { return f.label; }));
+    entry.rows = function () {
+      return layer.rows().map(function (r) { return { title: r.title, cells: [r.count].concat(r.cells), key: r.key, at: r.at, open: r.open }; });
+    };
+    return entry;
   };
 
 })();

@@ -19,6 +19,7 @@
           var st = styles[f.properties._s];
           var badge = el('div', 'gupgeo-badge', st.glyph);
           badge.style.background = st.fillColor;
+          if (st.textColor) badge.style.color = st.textColor;
           return L.marker(latlng, {
             icon: L.divIcon({ html: badge, className: 'gupgeo-badge-icon', iconSize: [22, 22] }),
             keyboard: false,
@@ -28,6 +29,9 @@
         return L.circleMarker(latlng, styles[f.properties._s]);
       },
       onEachFeature: function (f, lyr) {
+        // Features are reached with the keyboard through the map's data table, not one
+        // Tab stop per shape between the page and the map's controls.
+        lyr.on('add', function () { var node = lyr.getElement && lyr.getElement(); if (node) node.setAttribute('tabindex', '-1'); });
         if (spec.tooltip) lyr.bindTooltip(function () { return featureInfo(spec.tooltip, f.properties); }, { sticky: !spec.badges });
         if (spec.popup) lyr.bindPopup(function () { return featureInfo(spec.popup, f.properties); }, { maxWidth: 320 });
       }
@@ -49,7 +53,30 @@
       });
       G.declutter(group, labels);
     }
-    return G.register(spec.name, spec.kind, layer, group, spec.data.features.length);
+    var entry = G.register(spec.name, spec.kind, layer, group, spec.data.features.length);
+    var info = spec.popup || spec.tooltip;
+    var titleKey = (info && info.title) || spec.label;
+    entry.columns = info ? info.fields.filter(function (f) { return f[0] !== titleKey; }).map(function (f) { return f[1]; }) : [];
+    /* What the data table lists: the features in view (all of them in the fitted view). */
+    entry.rows = function () {
+      var map = group._map, out = [];
+      if (!map || !group.hasLayer(layer)) return out;
+      var view = map.getBounds();
+      layer.eachLayer(function (lyr) {
+        var inView = lyr.getBounds ? view.intersects(lyr.getBounds()) : view.contains(lyr.getLatLng());
+        if (!inView) return;
+        var p = lyr.feature.properties;
+        out.push({
+          title: titleKey ? shown(p[titleKey]) : spec.name,
+          cells: info ? info.fields.filter(function (f) { return f[0] !== titleKey; }).map(function (f) { return p[f[0]]; }) : [],
+          key: L.stamp(lyr),
+          at: function () { return lyr.getBounds ? lyr.getBounds().getCenter() : lyr.getLatLng(); },
+          open: function () { if (lyr.getPopup()) lyr.openPopup(); else if (lyr.getTooltip()) lyr.openTooltip(); }
+        });
+      });
+      return out;
+    };
+    return entry;
   };
 
   /* Show ``layer`` inside ``group`` only between two zoom levels (both included; null:

@@ -33,6 +33,7 @@ CATEGORY_COLORS = (
 )  # fmt: skip
 OTHER_COLOR = "#7f7f7f"
 MISSING_COLOR = "#b0b0b0"
+DARK_TEXT = "#1b1b1b"
 SECRET_COLOR = "#9a9a9a"
 YLORRD: dict[int, tuple[str, ...]] = {
     1: ("#fd8d3c",),
@@ -203,6 +204,41 @@ def label_positions(
     return out
 
 
+def relative_luminance(color: str) -> float:
+    """WCAG 2.1 relative luminance of a ``#rrggbb`` colour.
+
+    >>> round(relative_luminance("#ffffff"), 3), round(relative_luminance("#000000"), 3)
+    (1.0, 0.0)
+    """
+    rgb = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio between two ``#rrggbb`` colours (1 to 21).
+
+    >>> round(contrast_ratio("#ffffff", "#000000"), 1)
+    21.0
+    """
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_color_on(fill: str) -> str:
+    """The text colour for a glyph on ``fill``: white, else near-black, else black — the
+    first to reach 4.5:1 (WCAG AA), or whichever contrasts most.
+
+    >>> text_color_on("#1f3a93"), text_color_on("#f2c94c"), text_color_on("#9467bd")
+    ('#ffffff', '#1b1b1b', '#000000')
+    """
+    candidates = ("#ffffff", DARK_TEXT, "#000000")
+    for candidate in candidates:
+        if contrast_ratio(candidate, fill) >= 4.5:
+            return candidate
+    return max(candidates, key=lambda c: contrast_ratio(c, fill))
+
+
 MIN_VISIBLE_PX = 8.0
 """Below this size on screen (pixels), a polygon is also drawn as a circle."""
 
@@ -310,6 +346,7 @@ def legend_entries(
             row["count"] = format_number_fr(counts[i])
         if glyphs is not None:
             row["glyph"] = glyphs[i]
+            row["textColor"] = text_color_on(color)
         rows.append(row)
     return rows
 

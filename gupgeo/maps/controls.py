@@ -1,5 +1,6 @@
 """The map's controls, each a folium element: setup, French zoom and scale, fullscreen,
-caption, legend, grouped layer control, and the "ready" flag.
+the "données de la carte" tables, caption, legend, grouped layer control, and the "ready"
+flag.
 
 :func:`attach_controls` adds them to a :class:`~gupgeo.maps.base.TerritoryMap` when it is
 rendered, once every layer exists, in the order a reader meets them. Plugins come from
@@ -71,6 +72,23 @@ class FullscreenButton(Fullscreen, DataSafeElement):
             title_cancel="Quitter le plein écran",
             force_separate_button=True,
         )
+
+
+class DataPanel(GupgeoElement):
+    """ "Données de la carte": a button among the controls and a skip link first in the page
+    open one table per layer shown, listing what is in view; each row opens its popup (or
+    zooms on a group of points) as a click would — the map for a keyboard or a screen
+    reader (``map_datatable.js``)."""
+
+    default_js = own_assets("map_core.js", "map_datatable.js")
+    default_css = own_assets("map_core.css", "map_datatable.css")
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        new gupgeo.DataPanel().addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
 
 
 class Caption(GupgeoElement):
@@ -172,6 +190,7 @@ def attach_controls(m: Any) -> None:
     controls: list[tuple[str, Any]] = [
         ("gupgeo_zoom", FrenchControls()),
         ("gupgeo_fullscreen", FullscreenButton()),
+        ("gupgeo_data", DataPanel()),
         ("gupgeo_caption", Caption(m.caption)),
         ("gupgeo_legend", Legend(groups)),
         ("gupgeo_layers", LayerControl(bases, groups)),
