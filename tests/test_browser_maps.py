@@ -352,3 +352,45 @@ def test_layer_and_theme_names_reach_the_layer_control_as_text(layers, tmp_path,
     assert XSS_IMG in labels and XSS_SCRIPT in labels
     assert count(offline_page, ".leaflet-control-layers img") == 0
     assert offline_page.page.evaluate("() => window.xss === undefined")
+
+
+def swatch_colours(page: OfflinePage, section: str) -> dict[str, str]:
+    """Legend label → the colour at the centre of its swatch, as rendered on screen."""
+    import io
+
+    from PIL import Image
+
+    out = {}
+    index = page.page.evaluate(
+        """name => [...document.querySelectorAll('.gupgeo-legend-section')]
+            .findIndex(s => s.querySelector('.gupgeo-legend-name').textContent === name)""",
+        section,
+    )
+    assert index >= 0, section
+    entries = page.page.locator(".gupgeo-legend-section").nth(index).locator(".gupgeo-legend-entry")
+    for k in range(entries.count()):
+        entry = entries.nth(k)
+        label = entry.locator(".gupgeo-legend-label").inner_text()
+        png = entry.locator(".gupgeo-swatch").screenshot()
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        r, g, b = image.getpixel((image.width // 2, image.height // 2))
+        out[label] = f"#{r:02x}{g:02x}{b:02x}"
+    return out
+
+
+@pytest.mark.parametrize("vision", ["deuteranopia", "protanopia"])
+def test_categories_stay_distinct_for_colour_blind_readers(interne_html, offline_page, vision):
+    """Chromium's own simulation of the deficiency; the colours read back from the legend
+    swatches stay apart (ΔE*ab), and the screenshot is kept to be looked at."""
+    from gupgeo.palette import MIN_DELTA_E, min_distance
+
+    page = offline_page
+    page.open(interne_html)
+    cdp = page.page.context.new_cdp_session(page.page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
+    colours = swatch_colours(page, "Signalements")
+    categories = [c for label, c in colours.items() if "groupe" not in label]
+    assert len(categories) >= 3
+    # Anti-aliasing and the simulation blur the reading a little: a margin of 20 %.
+    assert min_distance(categories) >= 0.8 * MIN_DELTA_E, colours
+    shot(page, f"map_{vision}.png")

@@ -24,15 +24,13 @@ from gupgeo.maps._format import (
     to_json_value,
 )
 from gupgeo.maps.base import TerritoryMap, require_map
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
 
 logger = logging.getLogger(__name__)
 
-CATEGORY_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31",
-)  # fmt: skip
-OTHER_COLOR = "#7f7f7f"
-MISSING_COLOR = "#b0b0b0"
+MISSING_COLOR = "#d0d0d0"
+"""Missing values ("non renseigné"): light grey, apart from the palette and "autres"
+(checked with the palette in ``tests/test_palette.py``)."""
 DARK_TEXT = "#1b1b1b"
 SECRET_COLOR = "#9a9a9a"
 YLORRD: dict[int, tuple[str, ...]] = {
@@ -94,7 +92,8 @@ def check_layer(gdf: Any, *, name: str, required: Sequence[str] = ()) -> gpd.Geo
 def category_classes(values: pd.Series) -> tuple[list[str], np.ndarray, list[str], list[int]]:
     """Labels by decreasing frequency, per-row class (−1: missing), colours, counts.
 
-    The twelve most frequent categories get their own colour, the others share grey.
+    The eight most frequent categories get their own colour (Okabe–Ito, :mod:`gupgeo.palette`),
+    the others share grey.
     """
     text = values.astype("string")
     counts = text.value_counts(dropna=True)
