@@ -294,6 +294,18 @@ def incomplete_save(folder: Path) -> str | None:
     return None
 
 
+def is_dask(frame: object) -> bool:
+    """Whether ``frame`` is a Dask collection (a ``dask_geopandas.GeoDataFrame``…).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_dask(pd.DataFrame())
+    False
+    """
+    return hasattr(frame, "__dask_graph__") and hasattr(frame, "map_partitions")
+
+
 def read_layer_dask(path: str | Path, *, layer: str | None = None) -> Any:
     """A partitioned layer written by gupgeo, opened lazily as a ``dask_geopandas.GeoDataFrame``.
 
@@ -337,6 +349,7 @@ __all__ = [
     "PARTITIONED_LAYERS",
     "ROWS_PER_FILE",
     "incomplete_save",
+    "is_dask",
     "read_layer_dask",
     "save_tables",
     "saved_provenance",
