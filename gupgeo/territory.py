@@ -464,7 +464,13 @@ def load_territory(
     (True, 12)
     """
     if len(paths) == 1 and postgis.is_postgis_url(paths[0]) and not layers:
-        return _load_postgis(str(paths[0]), far_m=far_m)
+        if any(columns.values() if columns else ()):
+            raise SchemaError(
+                f"{postgis.parse_url(str(paths[0])).label} : une correspondance de colonnes "
+                "(columns=…, --colonne) ne s'applique pas à un territoire PostGIS, dont les "
+                "colonnes sont déjà celles de gupgeo"
+            )
+        return _load_postgis(str(paths[0]), far_m=far_m, max_rejects_pct=max_rejects_pct)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
     plan = ReadingPlan(columns)
     raws, seen = _collect_raws(paths, layers, plan, report)
@@ -578,7 +584,7 @@ def _assemble(
     return frames, provenance
 
 
-def _load_postgis(url: str, *, far_m: float) -> Territory:
+def _load_postgis(url: str, *, far_m: float, max_rejects_pct: float) -> Territory:
     """A territory saved in PostGIS, validated like any source, its saved types restored."""
     stored = postgis.read_tables(url)
     saved = {
@@ -586,7 +592,7 @@ def _load_postgis(url: str, *, far_m: float) -> Territory:
         for r in stored.provenance.to_dict("records")
         if isinstance(r.get("layer"), str)
     }
-    report = ValidationReport()
+    report = ValidationReport(max_rejects_pct=max_rejects_pct)
     frames: dict[str, pd.DataFrame] = {}
     provenance: dict[str, Provenance] = {}
     territory_area: shapely.Geometry | None = None
