@@ -200,3 +200,9 @@ def test_only_the_indicators_columns_come_back(
     assert "geometry" not in gathered.columns and "description" not in gathered.columns
     assert len(gathered) == len(sample["signalements"])
     assert np.array_equal(gathered.index, np.arange(len(gathered)))
+
+
+def test_the_log_says_where_dask_computes(client: Client) -> None:
+    from gupgeo.attribution.distributed import running_on
+
+    assert running_on() == f"le cluster Dask {client.scheduler.address}"

@@ -24,6 +24,7 @@ where they are used.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,7 @@ from gupgeo.attribution.report import STATUTS, AttributionReport, LayerReport
 from gupgeo.storage.parquet import is_dask
 
 INSTALL = "pip install 'gupgeo[dask]'"
+logger = logging.getLogger(__name__)
 
 
 def attribute_located(
@@ -93,6 +95,7 @@ def attribute_partitions(
             "'first' ou 'largest', ou attribuez la couche en mémoire"
         )
     dask = _dask()
+    logger.info("rattachement de %d partition(s) sur %s", features.npartitions, running_on())
     options: dict[str, Any] = {"key": key, "predicate": predicate, "tolerance_m": tolerance_m}
     options |= {"multiple": multiple, "located_only": located_only}
     meta = _attribute_partition(features._meta, zones, dtypes=None, **options)
@@ -183,6 +186,19 @@ def _layer_report(
     )
 
 
+def running_on() -> str:
+    """Where Dask computes, in French: the active ``dask.distributed`` scheduler's address,
+    or Dask's local threads when no ``Client`` is active."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return "les threads locaux de Dask (dask.distributed absent)"
+    try:
+        return f"le cluster Dask {default_client().scheduler.address}"
+    except ValueError:  # no Client created in this process
+        return "les threads locaux de Dask (aucun Client dask.distributed actif)"
+
+
 def _bins(counts: pd.Series, n: int) -> np.ndarray:
     """Counts indexed by category code as an array of ``n`` bins (code -1 left out)."""
     codes = np.asarray(counts.index, dtype=np.int64)
@@ -205,4 +221,5 @@ __all__ = [
     "attribute_partitions",
     "is_dask",
     "partitions_report",
+    "running_on",
 ]
