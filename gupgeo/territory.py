@@ -1,9 +1,10 @@
 """The Territory: validated layers plus where each came from.
 
 A territory is loaded from a folder of files (one file per layer, named after
-the layer: ``signalements.csv``, ``quartiers.geojson``…) or from one
-GeoPackage (one table per layer), validated on the way in, and saved to one
-GeoPackage — the embedded default store, which opens in QGIS.
+the layer: ``signalements.csv``, ``quartiers.geojson``…, or a GeoParquet folder
+partitioned by year), from one GeoPackage (one table per layer) or from a PostGIS
+schema, validated on the way in, and saved to one GeoPackage — the embedded default
+store, which opens in QGIS —, to PostGIS, or to a folder of GeoParquet.
 """
 
 from __future__ import annotations
