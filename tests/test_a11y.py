@@ -1,9 +1,10 @@
 """Every HTML output passes axe-core's WCAG 2.1 A/AA rules in a real Chromium (RGAA).
 
 Outputs, built once for the module: for each publication profile (``interne``,
-``partenaires``, ``public``) on the bundled sample — the atlas index, the atlas page of
-Sanitas, the review of OP-03, the veille bulletin (``gupgeo veille``) and the standalone
-map (``gupgeo carte``) —, and at region scale (105 generated quartiers, tests/_region.py,
+``partenaires``, ``public``) on the bundled sample — the atlas index (of the ten quartiers
+in ``partenaires``, of three elsewhere), the atlas page of Sanitas, the review of OP-03,
+the veille bulletin (``gupgeo veille``) and the standalone map (``gupgeo carte``) —, and
+at region scale (105 generated quartiers, tests/_region.py,
 ``public`` profile, where a city publishes) the same five. The dashboard writes no HTML.
 
 axe runs in the page and in every frame (tests/a11y_support.py), with the WCAG 2.0/2.1 A
@@ -19,6 +20,10 @@ exclude violations found *inside* a map document, and only those: the iframe ele
 itself (its ``title``, its place in the page) and any frame that is not a map are
 asserted with the page. Each page-level test also checks that axe did reach the map
 frame, so the exclusion never hides a frame that was not audited.
+
+The keyboard walk (:func:`test_keyboard_walk_through_an_atlas_page`) tabs through the
+atlas page of Sanitas from the top; the stops inside its map are counted, not judged
+(they belong to the map documents too).
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ REGION = "région"
 PAGES = ("index", "page", "revue", "veille")
 """Outputs laid out by gupgeo's templates; ``carte`` is a map document through and through."""
 EMBEDDED_MAPS = {"index": 1, "page": 1, "revue": 1, "veille": 0}
+ATLAS_QUARTIERS = {"partenaires": None, "interne": ("LOC-SANITAS", "LOC-EUROPE", "LOC-RABIERE")}
+"""The whole sample atlas in ``partenaires`` (the demo's profile), three pages elsewhere."""
 BUILD_DATE = "2025-01-15"
 
 Outputs = dict[tuple[str, str], Path]
@@ -63,6 +70,7 @@ def _sample_outputs(out: Path, sample: Path, territory: Territory, profile: str)
     atlas = build_atlas(
         territory, out / f"atlas_{profile}", period="2024", publication=profile, workers=2,
         progress=False, build_date=BUILD_DATE,
+        quartiers=ATLAS_QUARTIERS.get(profile, ATLAS_QUARTIERS["interne"]),
     )  # fmt: skip
     assert atlas.ok, atlas.summary()
     sanitas = next(p for p in atlas.pages if p.code_qp == "LOC-SANITAS")
@@ -192,3 +200,78 @@ def test_the_audit_reaches_every_frame_and_reports_what_breaks(browser, tmp_path
     }
     text = describe(result.violations(maps=False))
     assert "image-alt (critical)" in text and "inner.html" in text and "img" in text
+
+
+FOCUSABLE_JS = """() => {
+    const selector = 'a[href], button:not([disabled]), summary, iframe, input:not([disabled]),'
+        + ' select, textarea, [tabindex]:not([tabindex="-1"])';
+    const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'
+        && !(e.closest('details:not([open])') && e.tagName !== 'SUMMARY'
+             && e.closest('details:not([open])').querySelector('summary') !== e);
+    const all = [...document.querySelectorAll(selector)].filter(shown);
+    all.forEach((e, i) => e.setAttribute('data-gg-walk', String(i)));
+    return all.map(e => e.tagName + ' ' + (e.getAttribute('aria-label') || e.textContent).trim().slice(0, 40));
+}"""
+FOCUSED_JS = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const s = getComputedStyle(e);
+    const r = e.getBoundingClientRect();
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+    return {walk: e.getAttribute('data-gg-walk'), tag: e.tagName, id: e.id,
+            label: (e.getAttribute('aria-label') || e.textContent).trim().slice(0, 40),
+            indicator: outline || s.boxShadow !== 'none', top: r.top, height: r.height};
+}"""
+
+
+def _walk(page: Any, *, max_steps: int = 600) -> tuple[list[dict[str, Any]], int]:
+    """Tab until focus leaves the page: the page's stops, and the stops inside its map."""
+    stops: list[dict[str, Any]] = []
+    in_map = 0
+    for _ in range(max_steps):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused is None:
+            return stops, in_map
+        if focused["tag"] == "IFRAME":
+            in_map += 1  # a control of the embedded map (tested with the map documents)
+            continue
+        stops.append(focused)
+    pytest.fail(f"la tabulation ne sort pas de la page après {max_steps} pressions")
+
+
+def test_keyboard_walk_through_an_atlas_page(browser, outputs):
+    """Tab from the top: skip link first, then every control of the page in order, each
+    with a visible focus; Enter on the skip link lands in ``main``; Enter opens and closes
+    a chart's data table."""
+    with offline_page(browser) as state:
+        page = state.page
+        page.goto(outputs[("page", "partenaires")].as_uri())
+        page.wait_for_function("window.gupgeoAtlas && window.gupgeoAtlas.ready === true")
+        controls = page.evaluate(FOCUSABLE_JS)
+        stops, in_map = _walk(page)
+        assert stops[0]["label"] == "Aller au contenu" and stops[0]["top"] >= 0
+        assert stops[0]["height"] > 0  # shown when focused
+        assert [int(s["walk"]) for s in stops] == [
+            i for i, c in enumerate(controls) if not c.startswith("IFRAME")
+        ], (stops, controls)
+        assert [s["label"] for s in stops if not s["indicator"]] == []
+        assert in_map > 0  # the map is in the walk, between the map heading and its link
+        summaries = [s for s in stops if s["tag"] == "SUMMARY"]
+        assert len(summaries) == 3  # one data table per chart
+
+        page.reload()
+        page.wait_for_function("window.gupgeoAtlas && window.gupgeoAtlas.ready === true")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.id") == "contenu"
+        assert page.url.endswith("#contenu")
+        page.keyboard.press("Tab")  # the next stop is inside main: the navigation is skipped
+        assert page.evaluate("() => !!document.activeElement.closest('main')")
+
+        details = page.locator("details.gg-chart-data").first
+        details.locator("summary").focus()
+        page.keyboard.press("Enter")
+        assert details.evaluate("d => d.open") and details.locator("table").is_visible()
+        page.keyboard.press("Enter")
+        assert not details.evaluate("d => d.open")
