@@ -1,10 +1,10 @@
-"""Colour-vision deficiency simulation and colour differences, for palette checks.
+"""CIEDE2000 colour differences between colours as colour-blind readers see them.
 
-Simulation: Machado, Oliveira & Fernandes (2009), "A Physiologically-based Model for
-Simulation of Color Vision Deficiency", IEEE TVCG 15(6) — the severity-1.0 matrices
-(dichromacy) of the paper's table, applied to linear sRGB, as colorspacious and
-DaltonLens do. Colour difference: CIEDE2000 (Sharma, Wu & Dalal 2005 formulation,
-checked below against their published test pairs) between CIELAB D65 colours.
+The simulation is gupgeo's own (:func:`gupgeo.palette.as_seen`: Machado, Oliveira &
+Fernandes 2009, severity 1, in linear sRGB, then CIELAB D65); this module adds the
+CIEDE2000 difference (Sharma, Wu & Dalal 2005 formulation, checked in
+tests/test_chart_palettes.py against their published test pairs), closer to perceived
+differences than the plain CIELAB distance, and the WCAG contrast ratio.
 """
 
 from __future__ import annotations
@@ -14,64 +14,7 @@ import math
 
 import numpy as np
 
-MACHADO_2009 = {
-    "protanopie": np.array(
-        [[0.152286, 1.052583, -0.204868],
-         [0.114503, 0.786281, 0.099216],
-         [-0.003882, -0.048116, 1.051998]]
-    ),
-    "deutéranopie": np.array(
-        [[0.367322, 0.860646, -0.227968],
-         [0.280085, 0.672501, 0.047413],
-         [-0.011820, 0.042940, 0.968881]]
-    ),
-    "tritanopie": np.array(
-        [[1.255528, -0.076749, -0.178779],
-         [-0.078411, 0.930809, 0.147602],
-         [0.004733, 0.691367, 0.303900]]
-    ),
-}  # fmt: skip
-"""Severity 1.0 (full dichromacy) matrices, linear RGB → linear RGB."""
-
-_SRGB_TO_XYZ = np.array(
-    [[0.4124564, 0.3575761, 0.1804375],
-     [0.2126729, 0.7151522, 0.0721750],
-     [0.0193339, 0.1191920, 0.9503041]]
-)  # fmt: skip
-_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
-
-
-def hex_to_rgb(colour: str) -> np.ndarray:
-    """``"#0072B2"`` → sRGB in [0, 1]."""
-    value = colour.lstrip("#")
-    return np.array([int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)])
-
-
-def rgb_to_hex(rgb: np.ndarray) -> str:
-    return "#" + "".join(f"{round(float(c) * 255):02x}" for c in np.clip(rgb, 0, 1))
-
-
-def to_linear(rgb: np.ndarray) -> np.ndarray:
-    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-
-
-def from_linear(lin: np.ndarray) -> np.ndarray:
-    lin = np.clip(lin, 0, 1)
-    return np.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin ** (1 / 2.4) - 0.055)
-
-
-def simulate(rgb: np.ndarray, deficiency: str | None) -> np.ndarray:
-    """sRGB colour(s) as seen with ``deficiency`` (None: unchanged); last axis is RGB."""
-    if deficiency is None:
-        return rgb
-    return from_linear(to_linear(rgb) @ MACHADO_2009[deficiency].T)
-
-
-def to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB in [0, 1] → CIELAB (D65)."""
-    xyz = to_linear(rgb) @ _SRGB_TO_XYZ.T / _WHITE_D65
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+from gupgeo.palette import as_seen
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> float:
@@ -116,17 +59,19 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> float:
     )
 
 
-def min_distance(colours: list[str], deficiency: str | None) -> tuple[float, str, str]:
-    """The closest pair of ``colours`` as seen with ``deficiency``: (ΔE00, colour, colour)."""
-    labs = {c: to_lab(simulate(hex_to_rgb(c), deficiency)) for c in colours}
+def min_distance(colours: list[str], vision: str) -> tuple[float, str, str]:
+    """The closest pair of ``colours`` as seen with ``vision``: (ΔE00, colour, colour)."""
+    labs = {c: as_seen(c, vision) for c in colours}
     return min((ciede2000(labs[a], labs[b]), a, b) for a, b in itertools.combinations(colours, 2))
 
 
 def contrast_ratio(fg: str, bg: str) -> float:
-    """WCAG 2.1 contrast ratio between two sRGB colours."""
+    """WCAG 2.1 contrast ratio between two sRGB colours (``"#rrggbb"``)."""
 
     def luminance(colour: str) -> float:
-        return float(to_linear(hex_to_rgb(colour)) @ np.array([0.2126, 0.7152, 0.0722]))
+        srgb = np.array([int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)])
+        linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
 
     hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)

@@ -33,6 +33,7 @@ from gupgeo.coverage import period_words
 from gupgeo.dashboard import chart_data
 from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
 from gupgeo.indicators._common import HORS_QPV, TOTAL
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
 
 if TYPE_CHECKING:
     from gupgeo.dashboard.model import Dashboard
@@ -59,13 +60,13 @@ STYLE: dict[str, Any] = {
     "grid.linewidth": 0.6,
     "svg.fonttype": "none",
 }
-# Okabe–Ito, distinguishable with colour-blindness; grey for "autres". Checked by
-# tests/test_palettes.py: every pair at least 10 CIEDE2000 apart in normal vision and as
-# simulated for deuteranopia, protanopia and tritanopia (Machado 2009); the pairs closer
-# than 15 there also differ by a hatch (second cue), drawn in white like the separators.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-HATCHES = ("", "", "", "...", "", "\\\\\\", "")
-OTHERS_COLOR = "#bdbdbd"
+# The categories of every product (gupgeo.palette: Okabe–Ito, "autres" in grey), with a
+# hatch as second cue where two of them come closest for a red-green colour-blind reader
+# (tests/test_chart_palettes.py: CIEDE2000 below 15 as simulated), drawn in white like the
+# separators between stacked bars.
+PALETTE = CATEGORY_COLORS
+HATCHES = ("", "", "", "...", "", "\\\\\\", "", "")
+OTHERS_COLOR = OTHER_COLOR
 OTHERS_HATCH = "///"
 BAR_EDGES: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.6}
 """White separators between stacked bars (and the colour of the hatches)."""
