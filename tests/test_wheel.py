@@ -142,6 +142,9 @@ def test_wheel_carries_the_checked_leaflet_assets_and_nothing_of_npm(installed):
                 assert f"{prefix}{name}/{rel}" in names
     assert {"leaflet", "fullscreen", "heat", "markercluster"} <= set(manifest["assets"])
     assert not [n for n in names if "node_modules" in n or "/npm/" in n or n.startswith("tests/")]
+    # axe-core is a test-only devDependency of the same lock: never packed into a wheel.
+    assert "test_assets" not in manifest
+    assert not [n for n in names if "axe" in n.lower()]
 
 
 def test_installed_wheel_draws_an_offline_map_with_no_configuration(installed):
