@@ -167,12 +167,13 @@ def test_region_pages_pass_axe(audits, kind: str):
 
 @pytest.mark.parametrize("profile", [*PROFILES, REGION])
 def test_map_documents_pass_axe(audits, profile: str):
-    """The standalone map and every map embedded in the atlas and the review (WCAG rules)."""
+    """The standalone map and every map embedded in the atlas and the review (WCAG rules and
+    axe's best practices: one main landmark, one heading, nothing outside landmarks)."""
     problems = []
     for kind in ("carte", "index", "page", "revue"):
         result = audits(kind, profile)
         assert any(f.is_map for f in result.frames), f"{kind} : aucune carte auditée"
-        problems += result.violations(maps=True)
+        problems += result.violations(maps=True, best_practice=True)
     assert problems == [], f"{profile} :\n{describe(problems)}"
 
 

@@ -107,6 +107,7 @@
         radius: 5, color: st.color || '#1f3a93', weight: 2, fillColor: st.fillColor || st.color || '#1f3a93',
         fillOpacity: 0.6, pane: 'gupgeoPoints', className: 'gupgeo-min-size'
       });
+      dot.on('add', function () { var node = dot.getElement(); if (node) node.setAttribute('tabindex', '-1'); });
       if (spec.tooltip) dot.bindTooltip(function () { return featureInfo(spec.tooltip, f.properties); });
       if (spec.popup) dot.bindPopup(function () { return featureInfo(spec.popup, f.properties); }, { maxWidth: 320 });
       stand.push([lyr.getBounds(), dot]);

@@ -100,13 +100,16 @@ class TerritoryMap(folium.Map, DataSafeElement):
         {% macro header(this, kwargs) %}
             <meta name="viewport" content="width=device-width, initial-scale=1.0" />
             <style>
-                html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
+                html, body, .gupgeo-main { width: 100%; height: 100%; margin: 0; padding: 0; }
                 #{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }
             </style>
         {% endmacro %}
 
         {% macro html(this, kwargs) %}
+            <main class="gupgeo-main">
+            <h1 class="gupgeo-sr-only">{{ this.heading() }}</h1>
             <div class="folium-map" id={{ this.get_name()|tojson }}></div>
+            </main>
         {% endmacro %}
 
         {% macro script(this, kwargs) %}
@@ -151,6 +154,10 @@ class TerritoryMap(folium.Map, DataSafeElement):
         self.simplify_tolerance_m = simplify_tolerance_m
         self.bounds: list[list[float]] | None = None
         self.fit_max_zoom = 17
+
+    def heading(self) -> str:
+        """The page's one heading (read by screen readers, not drawn): the map's title."""
+        return html.escape(self.caption.get("title") or "Carte gupgeo")
 
     def include_bounds(self, west: float, south: float, east: float, north: float) -> None:
         """Grow the initial extent to cover a layer (WGS84 degrees)."""
