@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gupgeo.errors import GupgeoError
+from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
@@ -38,7 +39,17 @@ def _columns(args: argparse.Namespace, layer: str | None = None) -> dict[str, di
     return out
 
 
-def _load(paths: Sequence[Path], args: argparse.Namespace) -> Territory:
+def _territory_arg(text: str) -> Path | str:
+    """A territory on the command line: a path, or a PostGIS URL (``postgresql://…``)."""
+    return text if is_postgis_url(text) else Path(text)
+
+
+def _shown(paths: Sequence[Path | str]) -> str:
+    """The territory as the user may type it again; a PostGIS URL without its password."""
+    return " ".join(parse_url(str(p)).safe_url if is_postgis_url(p) else str(p) for p in paths)
+
+
+def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     """Load a territory; fail (exit 1, last line ERREUR) when the report does not pass."""
     territory = load_territory(*paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct)
     _warn_rejects(territory.report, paths)
@@ -46,10 +57,10 @@ def _load(paths: Sequence[Path], args: argparse.Namespace) -> Territory:
     return territory
 
 
-def _refuse_losses(report: ValidationReport, paths: Sequence[Path]) -> None:
+def _refuse_losses(report: ValidationReport, paths: Sequence[Path | str]) -> None:
     if report.ok:
         return
-    where = " ".join(str(p) for p in paths)
+    where = _shown(paths)
     accept = ""
     if not report.fatal:
         worst = max(r.rejected_pct for r in report.too_many_rejects)
@@ -59,8 +70,8 @@ def _refuse_losses(report: ValidationReport, paths: Sequence[Path]) -> None:
     )
 
 
-def _warn_rejects(report: ValidationReport, paths: Sequence[Path]) -> None:
-    where = " ".join(str(p) for p in paths)
+def _warn_rejects(report: ValidationReport, paths: Sequence[Path | str]) -> None:
+    where = _shown(paths)
     for layer in report.layers:
         if layer.fatal:
             print(
@@ -99,9 +110,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"Rejets écrits : {path}")
     if args.output is not None and report.ok:
         saved = territory.save(args.output)
-        print(f"Territoire validé enregistré : {saved}")
+        print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
-        print(f"Territoire non enregistré dans {args.output} : le rapport signale des pertes.")
+        print(
+            f"Territoire non enregistré dans {_shown([args.output])} : le rapport signale "
+            "des pertes."
+        )
     print(report.to_text())
     return 0 if report.ok else 1
 
@@ -386,11 +400,14 @@ def _add_validate(sub: Any) -> None:
         description="Valide chaque fichier (ou dossier, ou GeoPackage) et affiche le rapport : "
         "lignes lues = conservées + rejetées, avec le motif de chaque rejet.",
     )
-    p_val.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
+    p_val.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
     p_val.add_argument("--layer", help="couche du fichier (si son nom ne l'indique pas)")
     p_val.add_argument("--rejects-dir", type=Path, help="dossier où écrire rejets_<couche>.csv")
     p_val.add_argument(
-        "-o", "--output", type=Path, help="GeoPackage où enregistrer le territoire validé"
+        "-o",
+        "--output",
+        type=_territory_arg,
+        help="GeoPackage (ou URL postgresql://…) où enregistrer le territoire validé",
     )
     p_val.add_argument(
         "--far-m",
@@ -412,7 +429,7 @@ def _add_validate(sub: Any) -> None:
 def _add_info(sub: Any) -> None:
     """The ``info`` command and its options."""
     p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
-    p_info.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
+    p_info.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
     _reading_options(p_info)
     p_info.set_defaults(func=_cmd_info)
 
@@ -423,7 +440,7 @@ def _add_dashboard(sub: Any) -> None:
         "dashboard",
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
     )
-    p_db.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_db.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_db.add_argument(
         "--period",
         "--periode",
@@ -471,7 +488,7 @@ def _add_carte(sub: Any) -> None:
         "carte",
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
     )
-    p_map.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_map.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_map.add_argument("-o", "--output", type=Path, required=True, help="fichier HTML à écrire")
     p_map.add_argument(
         "--publication",
@@ -541,7 +558,7 @@ def _add_atlas(sub: Any) -> None:
     p_atlas = sub.add_parser(
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
     )
-    p_atlas.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_atlas.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_atlas.add_argument(
         "-o", "--output", type=Path, default=Path("out/atlas"),
         help="dossier de l'atlas (défaut : out/atlas)",
@@ -606,7 +623,8 @@ def _add_review(sub: Any) -> None:
     )
     p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
     p_rev.add_argument(
-        "--territory", "--territoire", nargs="+", type=Path, required=True, metavar="TERRITOIRE",
+        "--territory", "--territoire", nargs="+", type=_territory_arg, required=True,
+        metavar="TERRITOIRE",
         help="dossier, GeoPackage ou fichiers du territoire",
     )  # fmt: skip
     p_rev.add_argument(
@@ -646,7 +664,7 @@ def _add_veille(sub: Any) -> None:
         help="veille territoriale : points chauds, tendances, signalements répétés "
         "(GeoPackage, CSV, bulletin HTML, carte hors ligne)",
     )
-    p_veille.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_veille.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_veille.add_argument(
         "--period", "--periode", dest="period", required=True,
         help="période du bulletin : 2024, 2024-T4, 2024-11, ou un intervalle",
@@ -717,6 +735,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     if args.command == "validate" and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
+    if args.command == "validate" and args.layer and is_postgis_url(args.paths[0]):
+        parser.error("--layer s'applique à un fichier, pas à un territoire PostGIS")
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
@@ -739,6 +759,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             message = str(exc)
         print(f"gupgeo : erreur : {message}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        # The server of a postgresql:// territory: unreachable, refused, no such base…
+        log.debug("détail de l'erreur", exc_info=True)
+        print(f"gupgeo : erreur PostGIS : {str(exc).strip()}", file=sys.stderr)
         return 2
     return code
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -545,9 +546,41 @@ def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
     )  # fmt: skip
     names = sorted(p.name for p in result.pdf)
     assert names == ["atlas.pdf", "loc-maryse-bastie.pdf"]  # files are named after the code
+    titles = {"atlas.pdf": "Atlas des quartiers — 2024",
+              "loc-maryse-bastie.pdf": "Maryse Bastié — Atlas des quartiers 2024"}  # fmt: skip
     for path in result.pdf:
         data = path.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 20_000
+        _assert_tagged_pdf(path, titles[path.name])
+
+
+def _assert_tagged_pdf(path: Path, title: str) -> None:
+    """A tagged PDF (PDF/UA-1): structure tree, marked content, language, title, alt texts."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata is not None and reader.metadata.title == title
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()
+    kinds: Counter[str] = Counter()
+    alts: list[str] = []
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        if not hasattr(node, "get"):
+            continue
+        if "/S" in node:
+            kinds[str(node["/S"])] += 1
+            if node["/S"] == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+        kids = node.get("/K", [])
+        stack.extend(k.get_object() for k in (kids if isinstance(kids, list) else [kids]))
+    assert kinds["/H1"] >= 1 and kinds["/H2"] >= 5 and kinds["/Table"] >= 5 and kinds["/TH"]
+    assert alts and all(alts), alts  # every figure (maps, charts) has its text alternative
+    assert any("Signalements par mois et catégorie" in a and "maximum" in a for a in alts)
 
 
 def test_a_worker_that_dies_loses_only_its_page(territory, fake_assets, tmp_path, monkeypatch):

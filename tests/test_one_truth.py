@@ -24,7 +24,7 @@ import gupgeo
 from gupgeo.attribution import attribute_territory, attributed
 from gupgeo.dashboard import build_dashboard
 from gupgeo.maps import map_territory
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import DataLayer, ThemedGroup
 from gupgeo.territory import Territory
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -63,7 +63,7 @@ def map_counts(m: object) -> dict[str, dict[str, int]]:
         if not isinstance(group, ThemedGroup):
             continue
         for element in group._children.values():
-            if not (isinstance(element, RuntimeCall) and element.function == "vector"):
+            if not (isinstance(element, DataLayer) and element.function == "vector"):
                 continue
             spec = json.loads(element.spec_js)
             if spec["kind"] not in ("quartiers", "choropleth"):
@@ -148,7 +148,7 @@ def test_atlas_map_legend_counts_the_quartiers_own_signalements(territory, tmp_p
     )  # fmt: skip
     assert result.ok, result.summary()
     text = (tmp_path / "atlas" / "cartes" / "loc-sanitas.html").read_text(encoding="utf-8")
-    finish = text[text.index("gupgeo.finish(") :]
+    finish = text[text.index("new gupgeo.Legend(") :]
     legend = finish[finish.index('"title":"Signalements"') :]
     legend = legend[: legend.index("]}")]
     counts = [int(c.replace("\u202f", "")) for c in re.findall(r'"count":"([\d\u202f]+)"', legend)]

@@ -33,16 +33,17 @@ from gupgeo.atlas._svg import (
 )
 from gupgeo.atlas._veille import LISTED, quartier_section
 from gupgeo.coverage import OUTSIDE, coverage_lines, period_reason, period_words
+from gupgeo.dashboard import chart_data
 from gupgeo.dashboard.charts import (
-    chart_backlog_age,
-    chart_series_by_category,
-    chart_tfpb_axes,
+    draw_backlog_age,
+    draw_series_by_category,
+    draw_tfpb_axes,
     save_figure,
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
-from gupgeo.rendering.html import render
+from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.veille import VeilleSection
 
 logger = logging.getLogger(__name__)
@@ -223,21 +224,25 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     )  # fmt: skip
 
 
-def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, str]]:
+def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, Any]]:
+    """The page's charts: image, text alternative (what and key figures) and data table."""
     db, code, stem = task.db, task.page.code_qp, task.page.stem
-    makers: list[tuple[str, str, Callable[..., Any]]] = []
+    makers: list[tuple[str, Callable[..., Any], Callable[..., Any]]] = []
     if "signalements" in db.tables and not public:
-        makers.append(("signalements", "Signalements par catégorie", chart_series_by_category))
-        makers.append(("stock", "Stock de signalements ouverts par ancienneté", chart_backlog_age))
+        makers.append(("signalements", chart_data.series_by_category, draw_series_by_category))
+        makers.append(("stock", chart_data.backlog_age, draw_backlog_age))
     if "tfpb_montant_par_axe" in db.tables:
-        makers.append(("tfpb", "TFPB par axe national", chart_tfpb_axes))
+        makers.append(("tfpb", chart_data.tfpb_axes, draw_tfpb_axes))
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     with reproducible_svg():
-        for key, alt, make in makers:
-            fig = make(db, code)
-            (path,) = save_figure(fig, folder / f"{stem}-{key}", formats=("svg",))
-            out.append({"key": key, "src": f"../graphiques/{path.name}", "alt": alt})
+        for key, values_of, draw in makers:
+            data = values_of(db, code)
+            (path,) = save_figure(draw(data), folder / f"{stem}-{key}", formats=("svg",))
+            out.append(
+                {"key": key, "src": f"../graphiques/{path.name}", "alt": data.summary,
+                 "table": chart_table(data)}
+            )  # fmt: skip
     return out
 
 

@@ -121,6 +121,7 @@ class SvgMap:
         self.css_class = css_class
         self.parts: list[str] = []
         self.defs: list[str] = []
+        self.has_links = False
 
     def polygons(
         self,
@@ -161,7 +162,9 @@ class SvgMap:
             shape += f"<title>{escape(titles[i])}</title></{tag}>" if titles else f"</{tag}>"
             link = links[i] if links else None
             if link:
-                shape = f"<a href={quoteattr(link)}>{shape}</a>"
+                label = f" aria-label={quoteattr(titles[i])}" if titles else ""
+                shape = f"<a href={quoteattr(link)}{label}>{shape}</a>"
+                self.has_links = True
             self.parts.append(shape)
 
     def lines(self, geoms: Iterable[shapely.Geometry], *, colors: Sequence[str], width: float = 3):
@@ -262,9 +265,11 @@ class SvgMap:
     def render(self) -> str:
         w, h = self.frame.width, self.frame.height
         defs = f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
+        # A drawing with links is a group of links (an image holds no control).
+        role = "group" if self.has_links else "img"
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="{self.css_class}" '
-            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="{role}" '
             f"aria-label={quoteattr(self.title)} "
             'font-family="Helvetica, Arial, sans-serif">'
             f"<title>{escape(self.title)}</title>{defs}"

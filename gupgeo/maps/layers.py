@@ -32,6 +32,7 @@ from gupgeo.maps._vector import (
     legend_entries,
     missing_entry,
     scheme_label,
+    text_color_on,
 )
 from gupgeo.maps.base import TerritoryMap
 from gupgeo.schemas import normalise_name
@@ -166,13 +167,21 @@ def add_equipements(
     check_layer(equipements, name="equipements", required=("nom", type_column))
     labels, index, colors, counts = category_classes(equipements[type_column])
     glyphs = [glyph_for(t) for t in labels]
-    styles = [{"fillColor": c, "glyph": g} for c, g in zip(colors, glyphs, strict=True)]
-    styles.append({"fillColor": MISSING_COLOR, "glyph": "?"})
+    styles = [
+        {"fillColor": c, "glyph": g, "textColor": text_color_on(c)}
+        for c, g in zip(colors, glyphs, strict=True)
+    ]
+    styles.append(
+        {"fillColor": MISSING_COLOR, "glyph": "?", "textColor": text_color_on(MISSING_COLOR)}
+    )
     classes = np.where(index < 0, len(labels), index)
     entries = legend_entries(labels, colors, shape="badge", counts=counts, glyphs=glyphs)
     n_missing = int((index < 0).sum())
     if n_missing:
-        entries.append({**missing_entry(n_missing, shape="badge"), "glyph": "?"})
+        entries.append(
+            {**missing_entry(n_missing, shape="badge"), "glyph": "?",
+             "textColor": text_color_on(MISSING_COLOR)}
+        )  # fmt: skip
     popup = [
         Field(type_column, "Type"),
         Field("gestionnaire", "Gestionnaire"),

@@ -40,7 +40,7 @@ EMERGING_COLORS = {
     "point chaud en intensification": "#d62f27",
     "point chaud persistant": "#ed7551",
     "point chaud en diminution": "#fab984",
-    "point chaud sporadique": "#fdd49e",
+    "point chaud sporadique": "#ffffb2",
     "point chaud oscillant": "#bcbddc",
     "point chaud historique": "#d9d9d9",
 }

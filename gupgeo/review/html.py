@@ -10,11 +10,13 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
+from gupgeo.dashboard.chart_data import ChartData, number, period_name, span_words
 from gupgeo.french import format_long_date
 from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
 from gupgeo.rendering.html import (
     Cell,
     Table,
+    chart_table,
     date_cell,
     format_number,
     is_missing,
@@ -191,6 +193,12 @@ def garanties_table(review: OperationReview) -> Table:
                  "de son périmètre.")  # fmt: skip
 
 
+def _chart(review: OperationReview, secret: Secret) -> dict[str, Any]:
+    data = quarter_chart_data(review, secret)
+    src = svg_data_uri(quarter_chart(review, secret))
+    return {"src": src, "alt": data.summary, "table": chart_table(data)}
+
+
 def _svg(fig: Figure) -> str:
     import io
 
@@ -251,6 +259,48 @@ def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
         fig.suptitle("Signalements par trimestre", x=0.01, ha="left", fontweight="bold")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         return _svg(fig)
+
+
+def _zone_label(review: OperationReview, zone: str) -> str:
+    return "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
+
+
+def quarter_chart_data(review: OperationReview, secret: Secret | None = None) -> ChartData:
+    """The values of :func:`quarter_chart` and its text alternative (what, key figures).
+
+    Secret counts read "secret" in the table and count in no figure of the text: with
+    any of them, no total is given (a total would give them back by subtraction).
+    """
+    table = review.signalements_by_quarter
+    secret = secret_cells(review) if secret is None else secret
+    labels = [str(q) for q in table.index]
+    zones = list(rd.ZONES)
+    values = pd.DataFrame(
+        {_zone_label(review, z): table[z].to_numpy(dtype="float64") for z in zones}, index=labels
+    )
+    hidden = pd.DataFrame(
+        {_zone_label(review, z): [(QUARTERS, q, z) in secret for q in table.index] for z in zones},
+        index=labels,
+    )
+    title = f"Signalements par trimestre, périmètre et abords — {review.name}"
+    parts = []
+    for column in values.columns:
+        shown = values[column][~hidden[column]]
+        words = [] if hidden.to_numpy().any() else [f"{number(float(shown.sum()))} au total"]
+        if len(shown) and shown.max() > 0:
+            top = int(np.argmax(shown.to_numpy()))
+            words.append(f"au plus {number(shown.iloc[top])} en {period_name(shown.index[top])}")
+        parts.append(f"{column} : " + (", ".join(words) or "aucun signalement"))
+    if n_hidden := int(hidden.to_numpy().sum()):
+        parts.append(
+            f"{n_hidden} effectif(s) inférieur(s) à {SECRET_THRESHOLD} ou masqué(s) pour les "
+            "protéger, ni représenté(s) ni compté(s) (secret statistique)"
+        )
+    if review.windows.delivery is not None:
+        q = pd.Timestamp(review.windows.delivery).to_period("Q")
+        parts.append(f"livraison en T{q.quarter} {q.year}")
+    summary = f"{title}, {span_words(labels)} : " + " ; ".join(parts) + "."
+    return ChartData(title, values.mask(hidden), "Trimestre", summary, hidden=hidden)
 
 
 def print_map(review: OperationReview) -> str:
@@ -419,7 +469,7 @@ def render_review(review: OperationReview) -> str:
         "build_date": format_long_date(review.build_date),
         "categories": category_table(review, secret),
         "before_after": before_after_table(review, secret),
-        "quarter_chart": svg_data_uri(quarter_chart(review, secret)),
+        "quarter_chart": _chart(review, secret),
         "constats": constats_table(review) if not public else None,
         "equipements": equipements_table(review),
         "garanties": garanties_table(review),
