@@ -3,14 +3,17 @@
 The categorical palette is Okabe & Ito's (2008), built to stay distinguishable with the
 common colour-vision deficiencies; it is checked here, not assumed:
 :func:`min_distance` simulates deuteranopia and protanopia (Machado, Oliveira & Fernandes
-2009, severity 1) and measures the smallest CIELAB distance between two categories
-(``tests/test_palette.py`` holds it above :data:`MIN_DELTA_E`). Categories beyond the
-palette share :data:`OTHER_COLOR` and are named in the legend.
+2009, severity 1) and measures the smallest CIEDE2000 difference (Sharma, Wu & Dalal 2005)
+between two categories; ``tests/test_palette.py`` holds every palette of the maps above
+:data:`MIN_DELTA_E` and ``tests/test_chart_palettes.py`` those of the charts. Categories
+beyond the palette share :data:`OTHER_COLOR` and are named in the legend. Text on a colour
+follows WCAG's contrast ratio (:func:`contrast_ratio`).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -22,8 +25,12 @@ CATEGORY_COLORS = (
 OTHER_COLOR = "#5f5f5f"
 """Categories beyond the palette ("autres")."""
 
-MIN_DELTA_E = 12.0
-"""Smallest CIELAB distance (ΔE*ab) kept between two categories, for every vision type."""
+MIN_DELTA_E = 10.0
+"""Smallest CIEDE2000 difference kept between two categories, for every vision type."""
+
+GRAVITE_COLORS = {1: "#fee08b", 2: "#f46d43", 3: "#a50026"}
+"""Gravity of a constat, 1 (faible) to 3 (forte): light yellow, orange, dark red — apart in
+lightness as well as hue, so the order reads without colour vision too."""
 
 _MACHADO = {
     "deuteranopia": np.array(
@@ -61,13 +68,81 @@ def as_seen(color: str, vision: str = "normale") -> np.ndarray:
     return _lab(linear if vision == "normale" else _MACHADO[vision] @ linear)
 
 
+def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> float:
+    """CIEDE2000 colour difference (kL = kC = kH = 1)."""
+    l1, a1, b1 = (float(v) for v in lab1)
+    l2, a2, b2 = (float(v) for v in lab2)
+    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(c_bar**7 / (c_bar**7 + 25**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
+    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
+    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
+    dlp, dcp = l2 - l1, c2p - c1p
+    if c1p * c2p == 0:
+        dhp = 0.0
+    elif abs(h2p - h1p) <= 180:
+        dhp = h2p - h1p
+    else:
+        dhp = h2p - h1p - 360 if h2p > h1p else h2p - h1p + 360
+    dhp_big = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dhp / 2))
+    lp_bar, cp_bar = (l1 + l2) / 2, (c1p + c2p) / 2
+    if c1p * c2p == 0:
+        hp_bar = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        hp_bar = (h1p + h2p) / 2
+    else:
+        hp_bar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
+    t = (
+        1
+        - 0.17 * math.cos(math.radians(hp_bar - 30))
+        + 0.24 * math.cos(math.radians(2 * hp_bar))
+        + 0.32 * math.cos(math.radians(3 * hp_bar + 6))
+        - 0.20 * math.cos(math.radians(4 * hp_bar - 63))
+    )
+    d_theta = 30 * math.exp(-(((hp_bar - 275) / 25) ** 2))
+    rc = 2 * math.sqrt(cp_bar**7 / (cp_bar**7 + 25**7))
+    sl = 1 + 0.015 * (lp_bar - 50) ** 2 / math.sqrt(20 + (lp_bar - 50) ** 2)
+    sc, sh = 1 + 0.045 * cp_bar, 1 + 0.015 * cp_bar * t
+    rt = -math.sin(math.radians(2 * d_theta)) * rc
+    return math.sqrt(
+        (dlp / sl) ** 2 + (dcp / sc) ** 2 + (dhp_big / sh) ** 2 + rt * (dcp / sc) * (dhp_big / sh)
+    )
+
+
+def closest_pair(
+    colors: tuple[str, ...] | list[str], vision: str = "normale"
+) -> tuple[float, str, str]:
+    """The two of ``colors`` that look most alike with ``vision``: (ΔE00, colour, colour)."""
+    seen = {c: as_seen(c, vision) for c in colors}
+    return min((ciede2000(seen[a], seen[b]), a, b) for a, b in itertools.combinations(colors, 2))
+
+
 def min_distance(colors: tuple[str, ...] | list[str], vision: str = "normale") -> float:
-    """The smallest CIELAB distance between two of ``colors`` as seen with ``vision``.
+    """The smallest CIEDE2000 difference between two of ``colors`` as seen with ``vision``.
 
     >>> min_distance(["#d62728", "#2ca02c"]) > 40      # red and green, normal vision
     True
-    >>> min_distance(["#d62728", "#2ca02c"], "deuteranopia") < 12
+    >>> min_distance(["#d62728", "#2ca02c"], "deuteranopia") < 10
     True
     """
-    seen = [as_seen(c, vision) for c in colors]
-    return min(float(np.linalg.norm(a - b)) for a, b in itertools.combinations(seen, 2))
+    return closest_pair(colors, vision)[0]
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2.1 relative luminance of a ``#rrggbb`` colour.
+
+    >>> round(relative_luminance("#ffffff"), 3), round(relative_luminance("#000000"), 3)
+    (1.0, 0.0)
+    """
+    return float(_linear(color) @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio between two ``#rrggbb`` colours (1 to 21).
+
+    >>> round(contrast_ratio("#ffffff", "#000000"), 1)
+    21.0
+    """
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)

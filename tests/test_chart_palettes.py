@@ -3,7 +3,7 @@
 The charts draw with :mod:`gupgeo.palette` (tests/test_palette.py holds its CIELAB
 distances); here each category *as drawn on a chart* — colour and hatch, "autres
 catégories" included — is seen through gupgeo's Machado (2009) simulation of deuteranopia
-and protanopia and compared with CIEDE2000 (tests/_colour_vision.py, checked first
+and protanopia and compared with CIEDE2000 (gupgeo.palette, checked first
 against published values): the closest pair stays at least :data:`MIN_DELTA_E` apart, and
 a pair closer than :data:`CUE_BELOW` also differs by a second cue (a hatch).
 """
@@ -17,11 +17,10 @@ import pytest
 
 from gupgeo.dashboard.chart_data import TOP_CATEGORIES
 from gupgeo.dashboard.charts import AGE_COLORS, category_style
-from gupgeo.palette import VISIONS, as_seen
+from gupgeo.palette import MIN_DELTA_E, VISIONS, as_seen, ciede2000, contrast_ratio
+from gupgeo.palette import closest_pair as min_distance
 from gupgeo.review.html import ZONE_COLORS
-from tests._colour_vision import ciede2000, contrast_ratio, min_distance
 
-MIN_DELTA_E = 10.0
 """Two categories side by side stay clearly different (ΔE00 ≈ 2.3 is one just-noticeable
 difference)."""
 CUE_BELOW = 15.0

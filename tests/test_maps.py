@@ -33,6 +33,7 @@ from gupgeo.maps import (
 )
 from gupgeo.maps._elements import DataLayer, ThemedGroup
 from gupgeo.maps._vector import MISSING_COLOR
+from gupgeo.palette import GRAVITE_COLORS
 from tests.browser_support import XSS_IMG, XSS_SCRIPT, require_assets, territory, write_fake_assets
 
 
@@ -161,7 +162,7 @@ def test_constats_coloured_by_gravite_missing_grey_all_geometry_kinds(layers):
     kinds = [f["geometry"]["type"] for f in spec["data"]["features"]]
     assert kinds == ["Point", "LineString", "Point", "Polygon"]
     styles = [spec["styles"][f["properties"]["_s"]]["color"] for f in spec["data"]["features"]]
-    assert styles == ["#d7301f", "#f2994a", "#f2c94c", MISSING_COLOR]
+    assert styles == [GRAVITE_COLORS[3], GRAVITE_COLORS[2], GRAVITE_COLORS[1], MISSING_COLOR]
     assert spec["data"]["features"][0]["properties"]["recommandation"].startswith("Ajouter")
     labels = [e["label"] for e in legend(m, "Constats")]
     assert labels[-1] == "gravité non renseignée"

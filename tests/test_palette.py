@@ -1,18 +1,25 @@
-"""Colour-blind readers tell the categories apart: every palette a product draws with is
-simulated for deuteranopia and protanopia (Machado et al. 2009) and kept apart in CIELAB."""
+"""Colour-blind readers tell the categories apart: every palette the maps draw with is
+simulated for deuteranopia and protanopia (Machado et al. 2009) and kept apart (CIEDE2000).
+The charts' palettes: tests/test_chart_palettes.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from gupgeo.maps._vector import MISSING_COLOR
-from gupgeo.maps.layers import GRAVITE
 from gupgeo.maps.veille import EMERGING_COLORS, HOT_COLORS
-from gupgeo.palette import CATEGORY_COLORS, MIN_DELTA_E, OTHER_COLOR, VISIONS, min_distance
+from gupgeo.palette import (
+    CATEGORY_COLORS,
+    GRAVITE_COLORS,
+    MIN_DELTA_E,
+    OTHER_COLOR,
+    VISIONS,
+    min_distance,
+)
 
 PALETTES = {
     "catégories (+ autres, non renseigné)": (*CATEGORY_COLORS, OTHER_COLOR, MISSING_COLOR),
-    "gravité des constats": (*(color for _, color in GRAVITE.values()), MISSING_COLOR),
+    "gravité des constats": (*GRAVITE_COLORS.values(), MISSING_COLOR),
     "points chauds et froids": tuple(HOT_COLORS.values()),
     "points chauds émergents": tuple(EMERGING_COLORS.values()),
 }

@@ -24,7 +24,6 @@ from gupgeo.atlas import _content as content
 from gupgeo.atlas._maps import quartier_map
 from gupgeo.atlas._prepare import QuartierTask
 from gupgeo.atlas._svg import (
-    GRAVITE_COLORS,
     MISSING_COLOR,
     SECRET_COLOR,
     SvgMap,
@@ -42,6 +41,7 @@ from gupgeo.dashboard.charts import (
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.palette import GRAVITE_COLORS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
 from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.veille import VeilleSection

@@ -18,7 +18,6 @@ import shapely
 
 from gupgeo.rendering.html import format_number
 
-GRAVITE_COLORS = {1: "#f2c94c", 2: "#f2994a", 3: "#d7301f"}
 MISSING_COLOR = "#bdbdbd"
 DENSITY_COLORS = ("#fde0c5", "#facba6", "#f59e72", "#e05c3b")
 SECRET_COLOR = "#c9c9d3"

@@ -24,7 +24,7 @@ from gupgeo.maps._format import (
     to_json_value,
 )
 from gupgeo.maps.base import TerritoryMap, require_map
-from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR, contrast_ratio
 
 logger = logging.getLogger(__name__)
 
@@ -201,27 +201,6 @@ def label_positions(
         else:
             out.append([round(pt.y, precision), round(pt.x, precision)])
     return out
-
-
-def relative_luminance(color: str) -> float:
-    """WCAG 2.1 relative luminance of a ``#rrggbb`` colour.
-
-    >>> round(relative_luminance("#ffffff"), 3), round(relative_luminance("#000000"), 3)
-    (1.0, 0.0)
-    """
-    rgb = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    """WCAG 2.1 contrast ratio between two ``#rrggbb`` colours (1 to 21).
-
-    >>> round(contrast_ratio("#ffffff", "#000000"), 1)
-    21.0
-    """
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def text_color_on(fill: str) -> str:

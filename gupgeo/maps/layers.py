@@ -35,11 +35,14 @@ from gupgeo.maps._vector import (
     text_color_on,
 )
 from gupgeo.maps.base import TerritoryMap
+from gupgeo.palette import GRAVITE_COLORS
 from gupgeo.schemas import normalise_name
 
 QUARTIER_COLOR = "#2c3e8f"
 OPERATION_COLOR = "#7b3294"
-GRAVITE = {1: ("faible", "#f2c94c"), 2: ("moyenne", "#f2994a"), 3: ("forte", "#d7301f")}
+GRAVITE = {
+    k: (label, GRAVITE_COLORS[k]) for k, label in ((1, "faible"), (2, "moyenne"), (3, "forte"))
+}
 _GLYPHS = {
     "ecole": "É", "groupe_scolaire": "É", "college": "Co", "lycee": "L", "creche": "Cr",
     "centre_social": "CS", "maison_de_projets": "MP", "maison_des_projets": "MP",
