@@ -120,6 +120,14 @@ def test_trends_by_category_hot_and_new_first():
     assert table is None and text.startswith(
         "Aucune tendance significative autour du périmètre sur 6 trimestres"
     )
+    secret = cells(["non significatif"] * 2, [1, 1], [SECRET_CLASS, "aucune tendance"])
+    _, table = trends(secret, found(secret), nowhere="ici")
+    assert table is not None
+    assert [c.text for c in table.rows[0]] == [
+        "tendance non publiée (secret statistique)",
+        "1",
+        "dans le quartier",
+    ]
     text, _ = trends(none, found(none, trend_error="3 période(s)"), nowhere="ici")
     assert text == "Tendances non calculées : 3 période(s)."
 

@@ -46,6 +46,8 @@ TREND_ORDER = (
     SECRET_CLASS,
 )
 """Emerging categories, in the order a reader scans them (hot first, new first)."""
+SECRET_TREND = "tendance non publiée (secret statistique)"
+"""How a trend withheld by the ``public`` profile reads."""
 FEW_SIGNALEMENTS = 30
 """Below this many signalements in the place's cells, "nothing significant" is said to be
 expected from so few events."""
@@ -176,7 +178,8 @@ def trends(cells: pd.DataFrame, found: PeriodCells, *, nowhere: str) -> tuple[st
         if these.empty:
             continue
         places = sorted(set(these[LIEU].astype(str)))
-        rows.append((text_cell(category), number_cell(len(these)), text_cell(", ".join(places))))
+        label = SECRET_TREND if category == SECRET_CLASS else category
+        rows.append((text_cell(label), number_cell(len(these)), text_cell(", ".join(places))))
     headers = (("Catégorie", False), ("Carreaux", True), ("Lieu", False))
     table = Table(
         "Tendances des carreaux", headers, tuple(rows), attrs={"data-list": "veille-tendances"}
