@@ -75,11 +75,11 @@
       return box;
     },
 
-    /* Bring a row's feature into the part of the map the panel leaves visible, then open it. */
+    /* Centre the map on a row's feature (clear of the controls at the edges), then open it. */
     show: function (row, button) {
       var map = this._map, at = row.at && row.at();
       this.opener = button;
-      if (at) map.panInside(at, { paddingTopLeft: [this._panel.offsetWidth + 40, 40], animate: false });
+      if (at) map.setView(at, map.getZoom(), { animate: false });
       row.open();
     },
 
@@ -88,6 +88,7 @@
     open: function () {
       this._panel.hidden = false;
       this._button.setAttribute('aria-expanded', 'true');
+      this._beside(this._panel.offsetWidth);
       this._fill();
       this._panel.querySelector('h2').focus();
     },
@@ -95,7 +96,16 @@
     close: function () {
       this._panel.hidden = true;
       this._button.setAttribute('aria-expanded', 'false');
+      this._beside(0);
       this._button.focus();
+    },
+
+    /* The map moves beside the panel (never under it), so what a row opens stays in sight. */
+    _beside: function (width) {
+      var container = this._map.getContainer();
+      container.style.marginLeft = width ? width + 'px' : '';
+      container.style.width = width ? 'calc(100% - ' + width + 'px)' : '';
+      this._map.invalidateSize({ pan: true, animate: false });
     },
 
     /* (Re)build the tables for the current view, keeping the focus on the same button. */
