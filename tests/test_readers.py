@@ -378,3 +378,41 @@ def test_kml_without_document_name(tmp_path: Path) -> None:
     )
     c = read_layer(path)
     assert c["theme"].tolist() == ["éclairage"] and c["date"].notna().all()
+
+
+def test_csv_whose_wkt_column_is_named_geometry(tmp_path: Path) -> None:
+    """``GeoDataFrame.to_csv`` writes the geometry as WKT under ``geometry``: it is parsed,
+    and a rejected row keeps its text in the rejects."""
+    path = tmp_path / "signalements_export.csv"
+    path.write_text(
+        "id;date_signalement;categorie;geometry\n"
+        "A;01/02/2024;tags;POINT (0.69 47.39)\n"
+        "B;02/02/2024;tags;POINT (0.70 47.40)\n"
+        "C;03/02/2024;tags;POINT (zéro)\n",
+        encoding="utf-8",
+    )
+    s = read_layer(path, "signalements")
+    report = s.attrs["rapport"]
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (3, 2, 1)
+    assert s.crs.to_epsg() == 2154
+    assert s["id"].tolist() == ["A", "B"]
+    assert s.geometry.x.round(-3).tolist() == [526_000.0, 527_000.0]
+    rejects = report.rejects["signalements"]
+    assert rejects["motif"].tolist() == ["géométrie WKT illisible : 'POINT (zéro)'"]
+    assert rejects["geometry"].tolist() == ["POINT (zéro)"]
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_gc_paused_restores_the_collector(enabled_before: bool) -> None:
+    import gc
+
+    from gupgeo.readers._bulk import gc_paused
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with pytest.raises(ZeroDivisionError), gc_paused():
+            assert not gc.isenabled()
+            1 / 0  # noqa: B018
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()

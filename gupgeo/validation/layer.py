@@ -953,7 +953,7 @@ def _finish(
         )
         if "geometry" in original.columns:
             original["geometry"] = [
-                g.wkt if isinstance(g, shapely.Geometry) else None for g in original["geometry"]
+                g.wkt if isinstance(g, shapely.Geometry) else g for g in original["geometry"]
             ]
         rejects = pd.concat([rejects, original.astype("string")], axis=1)
     if raw.unreadable:
