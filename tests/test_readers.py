@@ -416,3 +416,16 @@ def test_gc_paused_restores_the_collector(enabled_before: bool) -> None:
         assert gc.isenabled() is enabled_before
     finally:
         gc.enable()
+
+
+def test_comma_separated_csv_with_quoted_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id,date_signalement,categorie,longitude,latitude\n"
+        'A,04/03/2024,Tags,"0,6612","47,3521"\n'
+        'B,05/03/2024,Tags,"0,6625","47,3530"\n',
+        encoding="utf-8",
+    )
+    s = read_layer(path)
+    assert s.attrs["rapport"].rows_kept == 2 and s.attrs["rapport"].rows_rejected == 0
+    assert s.geometry.x.round(1).tolist() == [523467.0, 523568.1]

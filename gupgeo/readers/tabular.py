@@ -44,6 +44,23 @@ LATLON_NAMES = ("geo_point_2d", "geo_point", "coordonnees", "lat_lon", "latlon",
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom")
 SHAPE_NAMES = ("geo_shape", "geoshape", "geojson")
 
+COORDINATE_TARGETS: dict[str, str] = {
+    "x": "x",
+    "longitude": "x",
+    "lon": "x",
+    "y": "y",
+    "latitude": "y",
+    "lat": "y",
+    "geo_point_2d": "latlon",
+    "geo_point": "latlon",
+    "wkt": "wkt",
+}
+"""Targets of a column mapping that say where a table's coordinates are, and the role of
+each: ``x``/``y`` in any CRS (``longitude``/``lon`` and ``latitude``/``lat`` also say they
+are WGS84 degrees), one ``"latitude, longitude"`` column, or WKT geometries."""
+DEGREE_TARGETS = frozenset({"longitude", "lon", "latitude", "lat", "geo_point_2d", "geo_point"})
+"""Coordinate targets whose name says WGS84 degrees."""
+
 
 def detect_encoding(raw: bytes, *, truncated: bool = False) -> tuple[str, str]:
     """Return ``(codec, reason)`` for the first bytes of a text file.
@@ -126,6 +143,7 @@ def locate_coordinates(raw: RawLayer) -> None:
     )
     if found.crs is not None:
         raw.crs, raw.crs_note = found.crs, found.note
+        raw.metadata["crs_from_names"] = True  # implied by the names, not declared
     shape = _find([str(c) for c in raw.frame.columns], SHAPE_NAMES)
     if shape and found.order == "yx":
         raw.metadata["geo_shape"] = shape  # fallback for unreadable points
@@ -162,6 +180,22 @@ def coordinate_columns(cols: list[str]) -> _Coordinates:
         note = f"WGS84 (EPSG:4326) : colonne « {shape} » en GeoJSON (toujours en WGS84)"
         return _Coordinates(xy=shape, order="geojson", crs=DISPLAY_CRS, note=note)
     return _Coordinates()
+
+
+def coordinate_partner(cols: list[str], role: str) -> tuple[str | None, bool]:
+    """The column named like the ``role`` coordinate (``"x"`` or ``"y"``), and whether its
+    name says degrees (``longitude``…) rather than any CRS (``x``…).
+
+    Examples
+    --------
+    >>> coordinate_partner(["Coord X", "Latitude"], "y")
+    ('Latitude', True)
+    >>> coordinate_partner(["Coord X", "Y_L93"], "y")
+    ('Y_L93', False)
+    """
+    degrees, any_crs = (LON_NAMES, X_NAMES) if role == "x" else (LAT_NAMES, Y_NAMES)
+    found = _find(cols, degrees)
+    return (found, True) if found else (_find(cols, any_crs), False)
 
 
 def read_csv(path: Path, *, encoding: str | None = None, separator: str | None = None) -> RawLayer:

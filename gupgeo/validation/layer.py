@@ -45,8 +45,14 @@ from gupgeo.french import format_count, geometry_type, validity_reason
 from gupgeo.readers._bulk import gc_paused, points
 from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import Column, LayerSchema
-from gupgeo.validation.columns import match_columns, missing_column_message
+from gupgeo.validation.columns import (
+    coordinate_hint,
+    map_coordinates,
+    match_columns,
+    missing_column_message,
+)
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
 
@@ -169,16 +175,23 @@ def validate_raw(
     """
     report = LayerReport(layer=schema.name, source=raw.source, format=raw.format)
     report.notes.extend(raw.notes)
+    placed = map_coordinates(
+        raw, schema, {t: s for t, s in (columns or {}).items() if t in COORDINATE_TARGETS}
+    )
+    raw = placed.raw
     labels = _Labels(raw)
     match = match_columns(
         raw.frame,
         schema,
-        columns=columns,
+        columns={t: s for t, s in (columns or {}).items() if t not in COORDINATE_TARGETS},
         line_ids=lambda: [labels[p].replace(" ", "-") for p in range(len(raw.frame))],
+        reserved=frozenset(placed.mapped.values()),
+        file=raw.source,
     )
+    match.problems[:0] = placed.problems
     frame = match.frame
-    report.notes.extend(match.notes)
-    report.columns_mapped = dict(match.mapped)
+    report.notes.extend([*placed.notes, *match.notes])
+    report.columns_mapped = {**placed.mapped, **match.mapped}
     n = len(frame)
     report.rows_read = n + len(raw.unreadable)
     rej = _Rejections(n)
@@ -260,8 +273,10 @@ def _coordinates(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     if raw.x_column and raw.y_column:
         xs_raw, ys_raw = frame[raw.x_column], frame[raw.y_column]
-        x = _to_float(xs_raw, raw.decimal_comma).to_numpy()
-        y = _to_float(ys_raw, raw.decimal_comma).to_numpy()
+        # Columns read as text: a decimal comma is looked for in each (quoted "0,69" in a
+        # comma-separated file, or columns a mapping named after the file was read).
+        x = _to_float(xs_raw, raw.decimal_comma or _has_decimal_comma(xs_raw)).to_numpy()
+        y = _to_float(ys_raw, raw.decimal_comma or _has_decimal_comma(ys_raw)).to_numpy()
         names = (raw.x_column, raw.y_column)
         for values, parsed, name in ((xs_raw, x, names[0]), (ys_raw, y, names[1])):
             blank = values.isna().to_numpy()
@@ -367,8 +382,9 @@ def _build_geometry(
         if schema.geometry_required:
             report.add(
                 "fatal",
-                "aucune géométrie ni colonne de coordonnées ; attendu une géométrie ou des "
-                "colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d",
+                "aucune géométrie ni colonne de coordonnées reconnue ; attendu une géométrie ou "
+                "des colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d ; "
+                + coordinate_hint([str(c) for c in raw.frame.columns]),
                 kind="géométrie absente",
             )
         else:
