@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from gupgeo.cli import main
 from gupgeo.errors import SchemaError
@@ -105,6 +106,21 @@ def test_no_identifier_column_ids_from_line_numbers(tmp_path: Path) -> None:
     assert report.rows_read == 12 == report.rows_kept + report.rows_rejected
     assert list(frame["id"][:3]) == ["ligne-2", "ligne-3", "ligne-4"]
     assert "identifiants fabriqués à partir des numéros de ligne" in report.to_text()
+
+
+def test_quartiers_without_a_code_column_never_get_made_up_codes(tmp_path: Path) -> None:
+    """Line numbers do as signalement identifiers, never as QPV codes: every other layer
+    joins on code_qp."""
+    path = tmp_path / "quartiers.geojson"
+    gpd.GeoDataFrame(
+        {"IDENT_QP": ["QN03701M"], "nom_qp": ["Sanitas"]},
+        geometry=[box(525_000, 6_702_000, 525_100, 6_702_100)],
+        crs="EPSG:2154",
+    ).to_file(path)
+    report = read_layer(path, "quartiers").attrs["rapport"]
+    assert report.fatal and report.rows_read == report.rows_rejected == 1
+    assert "identifiants fabriqués" not in report.to_text()
+    assert report.verdict().endswith("ajoutez : --colonne code_qp=IDENT_QP.")
 
 
 def test_missing_column_names_the_closest_and_the_option_to_add(tmp_path: Path, capsys) -> None:

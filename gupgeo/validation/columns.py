@@ -420,7 +420,7 @@ def _choose_identifier(
         key=lambda c: order.index(header_key(c)),
     )
     if not candidates:
-        if line_ids is not None and schema.column(id_col).required:
+        if line_ids is not None and schema.column(id_col).required and schema.ids_from_lines:
             ids = line_ids()
             match.frame = match.frame.assign(**{id_col: ids})
             match.notes.append(
