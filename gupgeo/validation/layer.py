@@ -881,7 +881,8 @@ def _start_distinct_check(frame: pd.DataFrame, schema: LayerSchema) -> Future[bo
     if not schema.id_column or schema.id_column not in frame.columns or len(frame) < _PREFETCH_ROWS:
         return None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gupgeo-ids")
-    future = pool.submit(_all_distinct, frame[schema.id_column])
+    # Compared as they will be kept: " S-1" and "S-1" are the same identifier.
+    future = pool.submit(lambda ids: _all_distinct(_clean_text(ids)), frame[schema.id_column])
     pool.shutdown(wait=False)
     return future
 
