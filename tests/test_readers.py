@@ -429,3 +429,42 @@ def test_comma_separated_csv_with_quoted_decimal_commas(tmp_path: Path) -> None:
     s = read_layer(path)
     assert s.attrs["rapport"].rows_kept == 2 and s.attrs["rapport"].rows_rejected == 0
     assert s.geometry.x.round(1).tolist() == [523467.0, 523568.1]
+
+
+def _big_csv(path: Path, last: bytes, rows: int = 6_000) -> bytes:
+    """Over 256 KB (the sample the encoding is detected on); ``last`` is the final line."""
+    body = b"".join(
+        f"S-{i};04/03/2024;tags;0,6{i % 10}12;47,3521;Rue de la Paix\n".encode()
+        for i in range(rows)
+    )
+    data = b"id;date_signalement;categorie;longitude;latitude;adresse\n" + body + last
+    path.write_bytes(data)
+    return data
+
+
+def test_utf8_sample_then_windows1252_found_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    last = "Z;05/03/2024;tags;0,69;47,39;Rue de l'Église\n".encode("cp1252")
+    data = _big_csv(path, last)
+    assert len(data) > 256 * 1024
+    s = read_layer(path)
+    report = s.attrs["rapport"]
+    assert report.rows_read == report.rows_kept == 6_001
+    assert s["adresse"].iloc[-1] == "Rue de l'Église"
+    position = data.index("É".encode("cp1252"))
+    assert f"Windows-1252 (octet non UTF-8 à la position {position} du fichier)" in (
+        report.to_text()
+    )
+
+
+def test_big_file_with_a_quoted_line_break_keeps_its_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    _big_csv(
+        path, b'Z;05/03/2024;tags;0,69;47,39;"Rue\nde la Gare"\nY;32/03/2024;tags;0,69;47,39;x\n'
+    )
+    s = read_layer(path, max_rejects_pct=1)
+    report = s.attrs["rapport"]
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (6_002, 6_001, 1)
+    assert s["adresse"].iloc[-1] == "Rue\nde la Gare"
+    [issue] = report.layer("signalements").issues_of("rejet")
+    assert issue.row == "ligne 6004"
