@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gupgeo.errors import GupgeoError, SchemaError
+from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
@@ -294,7 +294,20 @@ def _cmd_importer(args: argparse.Namespace) -> int:
     from gupgeo.storage.importer import import_export
 
     seen_at = dt.datetime.fromisoformat(args.date) if args.date else None
-    report = import_export(args.export, args.territoire, layer=args.couche, seen_at=seen_at)
+    columns = _file_columns(
+        args.columns, args.couche, option="--colonne", layer_option="--couche", file="EXPORT"
+    )
+    try:
+        report = import_export(
+            args.export,
+            args.territoire,
+            layer=args.couche,
+            seen_at=seen_at,
+            columns=columns,
+            max_rejects_pct=args.max_rejects_pct,
+        )
+    except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
+        raise DataLossError(str(exc)) from exc
     print(report.to_text())
     return 0 if report.balanced else 1
 
@@ -684,6 +697,7 @@ def _add_importer(sub: Any) -> None:
     )  # fmt: skip
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    _reading_options(p_imp)
     p_imp.set_defaults(func=_cmd_importer)
 
 
