@@ -3,7 +3,7 @@
 Each scenario runs in a fresh subprocess (so peak memory is its own): load or generate
 the territory, then ``build_atlas`` of every quartier for 2024 with the default workers
 (the available cores), the real Leaflet assets and the ``partenaires`` profile.
-Reported: total time, preparation time (attribution, dashboard, publication, spots),
+Reported: total time, preparation time (attribution, dashboard, publication, veille),
 per-page time (min / median / max, measured in the workers), pages per minute, peak
 resident memory of the main process and of the largest worker (``ru_maxrss``), and the
 folder size.

@@ -41,7 +41,8 @@ import pandas as pd
 from folium.plugins import FastMarkerCluster
 
 from gupgeo.maps import add_signalements, base_map, save_map
-from gupgeo.maps._assets import AssetBundle
+from gupgeo.maps._assets import inline_packages
+from gupgeo.maps._elements import VerbatimText
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -92,7 +93,9 @@ def _offline(m: folium.Map, names: tuple[str, ...]) -> None:
         if hasattr(child, "default_js"):
             child.default_js, child.default_css = [], []
         stack.extend(child._children.values())
-    m.get_root().header.add_child(AssetBundle(names), name="bench_assets", index=1)
+    m.get_root().header.add_child(
+        VerbatimText(inline_packages(names)), name="bench_assets", index=1
+    )
 
 
 def _bounds(gdf: gpd.GeoDataFrame) -> list[list[float]]:

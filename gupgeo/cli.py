@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
+from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
@@ -60,7 +61,17 @@ def _file_columns(
     return out
 
 
-def _load(paths: Sequence[Path], args: argparse.Namespace) -> Territory:
+def _territory_arg(text: str) -> Path | str:
+    """A territory on the command line: a path, or a PostGIS URL (``postgresql://…``)."""
+    return text if is_postgis_url(text) else Path(text)
+
+
+def _shown(paths: Sequence[Path | str]) -> str:
+    """The territory as the user may type it again; a PostGIS URL without its password."""
+    return " ".join(parse_url(str(p)).safe_url if is_postgis_url(p) else str(p) for p in paths)
+
+
+def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     """Load a territory; fail (exit 1, last line ERREUR) when the report does not pass."""
     territory = load_territory(*paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct)
     _warn_rejects(territory.report, paths)
@@ -69,13 +80,13 @@ def _load(paths: Sequence[Path], args: argparse.Namespace) -> Territory:
 
 
 def _refuse_losses(
-    report: ValidationReport, paths: Sequence[Path], *, option: str = "--colonne"
+    report: ValidationReport, paths: Sequence[Path | str], *, option: str = "--colonne"
 ) -> None:
     """Fail (exit 1, last line ERREUR) when the report does not pass; ``option`` is how
     this file's columns are mapped."""
     if report.ok:
         return
-    where = " ".join(str(p) for p in paths)
+    where = _shown(paths)
     accept = ""
     if not report.fatal:
         worst = max(r.rejected_pct for r in report.too_many_rejects)
@@ -87,10 +98,10 @@ def _refuse_losses(
 
 
 def _warn_rejects(
-    report: ValidationReport, paths: Sequence[Path], *, option: str = "--colonne"
+    report: ValidationReport, paths: Sequence[Path | str], *, option: str = "--colonne"
 ) -> None:
     """Say on stderr what a read lost; ``option`` is how this file's columns are mapped."""
-    where = " ".join(str(p) for p in paths)
+    where = _shown(paths)
     for layer in report.layers:
         if layer.fatal:
             message = layer.issues_of("fatal")[0].message
@@ -130,9 +141,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"Rejets écrits : {path}")
     if args.output is not None and report.ok:
         saved = territory.save(args.output)
-        print(f"Territoire validé enregistré : {saved}")
+        print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
-        print(f"Territoire non enregistré dans {args.output} : le rapport signale des pertes.")
+        print(
+            f"Territoire non enregistré dans {_shown([args.output])} : le rapport signale "
+            "des pertes."
+        )
     print(report.to_text())
     return 0 if report.ok else 1
 
@@ -327,10 +341,10 @@ def _cmd_veille(args: argparse.Namespace) -> int:
         publication=args.publication,
         seed=args.seed,
     )
-    written = bulletin.save(args.output)
+    written = bulletin.save(args.output, basemap=None if args.basemap == "aucun" else args.basemap)
     print(
         f"Veille {bulletin.period.label} (profil « {bulletin.publication} ») : "
-        f"{len(written)} fichiers écrits dans {args.output}"
+        f"{len(written)} fichiers écrits dans {args.output} ({', '.join(p.name for p in written)})"
     )
     for note in bulletin.notes:
         print(f"  {note}")
@@ -439,11 +453,14 @@ def _add_validate(sub: Any) -> None:
         description="Valide chaque fichier (ou dossier, ou GeoPackage) et affiche le rapport : "
         "lignes lues = conservées + rejetées, avec le motif de chaque rejet.",
     )
-    p_val.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
+    p_val.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
     p_val.add_argument("--layer", help="couche du fichier (si son nom ne l'indique pas)")
     p_val.add_argument("--rejects-dir", type=Path, help="dossier où écrire rejets_<couche>.csv")
     p_val.add_argument(
-        "-o", "--output", type=Path, help="GeoPackage où enregistrer le territoire validé"
+        "-o",
+        "--output",
+        type=_territory_arg,
+        help="GeoPackage (ou URL postgresql://…) où enregistrer le territoire validé",
     )
     p_val.add_argument(
         "--far-m",
@@ -465,7 +482,7 @@ def _add_validate(sub: Any) -> None:
 def _add_info(sub: Any) -> None:
     """The ``info`` command and its options."""
     p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
-    p_info.add_argument("paths", nargs="+", type=Path, metavar="CHEMIN")
+    p_info.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
     _reading_options(p_info)
     p_info.set_defaults(func=_cmd_info)
 
@@ -476,7 +493,7 @@ def _add_dashboard(sub: Any) -> None:
         "dashboard",
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
     )
-    p_db.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_db.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_db.add_argument(
         "--period",
         "--periode",
@@ -524,7 +541,7 @@ def _add_carte(sub: Any) -> None:
         "carte",
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
     )
-    p_map.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_map.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_map.add_argument("-o", "--output", type=Path, required=True, help="fichier HTML à écrire")
     p_map.add_argument(
         "--publication",
@@ -602,7 +619,7 @@ def _add_atlas(sub: Any) -> None:
     p_atlas = sub.add_parser(
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
     )
-    p_atlas.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_atlas.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_atlas.add_argument(
         "-o", "--output", type=Path, default=Path("out/atlas"),
         help="dossier de l'atlas (défaut : out/atlas)",
@@ -667,7 +684,8 @@ def _add_review(sub: Any) -> None:
     )
     p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
     p_rev.add_argument(
-        "--territory", "--territoire", nargs="+", type=Path, required=True, metavar="TERRITOIRE",
+        "--territory", "--territoire", nargs="+", type=_territory_arg, required=True,
+        metavar="TERRITOIRE",
         help="dossier, GeoPackage ou fichiers du territoire",
     )  # fmt: skip
     p_rev.add_argument(
@@ -706,9 +724,9 @@ def _add_veille(sub: Any) -> None:
     p_veille = sub.add_parser(
         "veille",
         help="veille territoriale : points chauds, tendances, signalements répétés "
-        "(GeoPackage, CSV, bulletin HTML)",
+        "(GeoPackage, CSV, bulletin HTML, carte hors ligne)",
     )
-    p_veille.add_argument("paths", nargs="+", type=Path, metavar="TERRITOIRE")
+    p_veille.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
     p_veille.add_argument(
         "--period", "--periode", dest="period", required=True,
         help="période du bulletin : 2024, 2024-T4, 2024-11, ou un intervalle",
@@ -737,6 +755,10 @@ def _add_veille(sub: Any) -> None:
     p_veille.add_argument(
         "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"
     )
+    p_veille.add_argument(
+        "--fond", dest="basemap", choices=["plan-ign", "osm", "ortho-ign", "aucun"],
+        default="plan-ign", help="fond de la carte (tuiles en ligne ; lisible sans elles)",
+    )  # fmt: skip
     p_veille.add_argument(
         "--tolerance-m", type=float, default=15.0,
         help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
@@ -775,6 +797,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     if args.command == "validate" and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
+    if args.command == "validate" and args.layer and is_postgis_url(args.paths[0]):
+        parser.error("--layer s'applique à un fichier, pas à un territoire PostGIS")
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
@@ -797,6 +821,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             message = str(exc)
         print(f"gupgeo : erreur : {message}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        # The server of a postgresql:// territory: unreachable, refused, no such base…
+        log.debug("détail de l'erreur", exc_info=True)
+        print(f"gupgeo : erreur PostGIS : {str(exc).strip()}", file=sys.stderr)
         return 2
     return code
 

@@ -1,9 +1,10 @@
 """The Territory: validated layers plus where each came from.
 
 A territory is loaded from a folder of files (one file per layer, named after
-the layer: ``signalements.csv``, ``quartiers.geojson``…) or from one
-GeoPackage (one table per layer), validated on the way in, and saved to one
-GeoPackage — the embedded default store, which opens in QGIS.
+the layer: ``signalements.csv``, ``quartiers.geojson``…, or a GeoParquet folder
+partitioned by year), from one GeoPackage (one table per layer) or from a PostGIS
+schema, validated on the way in, and saved to one GeoPackage — the embedded default
+store, which opens in QGIS —, to PostGIS, or to a folder of GeoParquet.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from gupgeo.coverage import coverage_frame, coverage_of
 from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
-from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer
+from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
-from gupgeo.storage import postgis
+from gupgeo.storage import parquet, postgis
 from gupgeo.storage.geopackage import (
     HISTORY_TABLE,
     OWN_TABLES,
@@ -225,6 +226,7 @@ class Territory:
         *,
         rejects: bool = True,
         extra: Mapping[str, pd.DataFrame] | None = None,
+        format: str | None = None,
     ) -> Path | str:
         """Write every layer into one GeoPackage (and the rejects beside it), safely.
 
@@ -232,6 +234,13 @@ class Territory:
         layers, and the rejected rows as tables ``rejets_<couche>``, are then written
         into that schema in one transaction (:mod:`gupgeo.storage.postgis`) and the URL
         is returned.
+
+        With ``format="parquet"``, ``path`` is a folder of GeoParquet files
+        (:mod:`gupgeo.storage.parquet`): the dated layers partitioned by year
+        (``signalements/annee=2024/…``, what Dask reads), the others one file each,
+        provenance and seal beside them, the rejects as ``rejets_<couche>.csv`` inside.
+        ``extra`` tables are not written there (a GeoParquet folder holds no status
+        history).
 
         The GeoPackage holds one table per layer, ``gupgeo_provenance`` and, written
         last, ``gupgeo_sauvegarde`` (the seal :func:`load_territory` checks); rejected
@@ -251,14 +260,19 @@ class Territory:
         Raises
         ------
         ValueError
-            When ``path`` does not end with ``.gpkg``.
+            When ``path`` does not end with ``.gpkg`` (and ``format`` is not
+            ``"parquet"``), or ``format`` is neither ``"gpkg"`` nor ``"parquet"``.
         OutputExistsError
             When ``path`` exists and is not a GeoPackage, or holds a table named like a
             layer that gupgeo did not write.
         """
+        if format not in (None, "gpkg", "parquet"):
+            raise ValueError(f"format : attendu 'gpkg' ou 'parquet', reçu {format!r}")
         if postgis.is_postgis_url(path):
             return self._save_postgis(str(path), extra, rejects=rejects)
         target = Path(path)
+        if format == "parquet":
+            return self._save_parquet(target, extra, rejects=rejects)
         if target.suffix.lower() != ".gpkg":
             raise ValueError(f"{target} : attendu un chemin se terminant par .gpkg")
         layers = {name: _for_gpkg(frame) for name, frame in self.layers.items()}
@@ -276,6 +290,21 @@ class Territory:
         )
         prov["saved_at"] = dt.datetime.now().isoformat(timespec="seconds")
         return prov.astype("string")
+
+    def _save_parquet(
+        self, target: Path, extra: Mapping[str, pd.DataFrame] | None, *, rejects: bool
+    ) -> Path:
+        if extra:
+            raise ValueError(
+                f"{target} : un dossier GeoParquet ne garde pas les tables "
+                f"{', '.join(extra)} ; enregistrez le territoire en GeoPackage ou dans PostGIS"
+            )
+        kept = parquet.save_tables(target, self.layers, self._provenance_table())
+        if kept:
+            log.info("%s : fichiers conservés tels quels : %s", target, ", ".join(kept))
+        if rejects:
+            self.report.write_rejects(str(target))
+        return target
 
     def _save_postgis(
         self, url: str, extra: Mapping[str, pd.DataFrame] | None, *, rejects: bool
@@ -325,13 +354,17 @@ def _sources(paths: Iterable[str | Path], skipped: list[str]) -> list[Path]:
         p = Path(item)
         if not p.exists():
             raise InputNotFoundError(f"{p} : fichier ou dossier introuvable")
-        if p.is_dir():
+        if p.is_dir() and not is_dataset(p):
             for f in sorted(p.iterdir()):
+                if f.is_dir() and not f.name.startswith(".") and is_dataset(f):
+                    found.append(f)  # a partitioned GeoParquet layer
+                    continue
                 if (
                     not f.is_file()
                     or f.suffix.lower() in SIDE_CAR
                     or f.name.startswith((".", "rejets_"))
                     or f.name == MANIFEST_NAME
+                    or (f.suffix.lower() == ".parquet" and f.stem in OWN_TABLES)
                 ):
                     continue
                 if f.suffix.lower() not in SUPPORTED:
@@ -372,6 +405,8 @@ def _quartiers_provenance(frame: pd.DataFrame, raw: RawLayer) -> tuple[int | Non
 
 
 def _saved_provenance(path: Path) -> dict[str, dict[str, str]]:
+    if path.suffix.lower() == ".parquet" or is_dataset(path):
+        return parquet.saved_provenance(path.parent)
     if path.suffix.lower() != ".gpkg":
         return {}
     names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
@@ -430,7 +465,13 @@ def load_territory(
     (True, 12)
     """
     if len(paths) == 1 and postgis.is_postgis_url(paths[0]) and not layers:
-        return _load_postgis(str(paths[0]), far_m=far_m)
+        if any(columns.values() if columns else ()):
+            raise SchemaError(
+                f"{postgis.parse_url(str(paths[0])).label} : une correspondance de colonnes "
+                "(columns=…, --colonne) ne s'applique pas à un territoire PostGIS, dont les "
+                "colonnes sont déjà celles de gupgeo"
+            )
+        return _load_postgis(str(paths[0]), far_m=far_m, max_rejects_pct=max_rejects_pct)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
     plan = ReadingPlan(columns)
     raws, seen = _collect_raws(paths, layers, plan, report)
@@ -544,7 +585,7 @@ def _assemble(
     return frames, provenance
 
 
-def _load_postgis(url: str, *, far_m: float) -> Territory:
+def _load_postgis(url: str, *, far_m: float, max_rejects_pct: float) -> Territory:
     """A territory saved in PostGIS, validated like any source, its saved types restored."""
     stored = postgis.read_tables(url)
     saved = {
@@ -552,7 +593,7 @@ def _load_postgis(url: str, *, far_m: float) -> Territory:
         for r in stored.provenance.to_dict("records")
         if isinstance(r.get("layer"), str)
     }
-    report = ValidationReport()
+    report = ValidationReport(max_rejects_pct=max_rejects_pct)
     frames: dict[str, pd.DataFrame] = {}
     provenance: dict[str, Provenance] = {}
     territory_area: shapely.Geometry | None = None
@@ -593,14 +634,22 @@ def _load_postgis(url: str, *, far_m: float) -> Territory:
 
 
 def _check_saves(sources: Iterable[Path], report: ValidationReport) -> None:
-    """A fatal problem for every layer read from an incomplete gupgeo GeoPackage."""
-    for source in sources:
-        problem = incomplete_save(source)
+    """A fatal problem for every layer read from an incomplete gupgeo save (a GeoPackage,
+    or a GeoParquet folder: its files and partitioned layers)."""
+    sources = list(sources)
+    folders = {s.parent for s in sources if s.suffix.lower() == ".parquet" or is_dataset(s)}
+    for source in [*sources, *sorted(folders)]:
+        problem = incomplete_save(source) if source.is_file() else parquet.incomplete_save(source)
         if problem is None:
             continue
-        reports = [r for r in report.layers if Path(r.source).resolve() == source]
+        reports = [
+            r
+            for r in report.layers
+            if source in (Path(r.source).resolve(), Path(r.source).resolve().parent)
+        ]
         if not reports:
-            reports = [LayerReport(layer="territoire", source=str(source), format="GeoPackage")]
+            fmt = "GeoParquet" if source.is_dir() else "GeoPackage"
+            reports = [LayerReport(layer="territoire", source=str(source), format=fmt)]
             report.layers.extend(reports)
         for layer_report in reports:
             layer_report.add("fatal", problem, kind="sauvegarde incomplète")

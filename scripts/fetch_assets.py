@@ -4,7 +4,8 @@ Build-time only (``make assets``): ``npm ci`` against ``gupgeo/assets/package-lo
 (sha512 integrity), then the listed files with their licences go into
 ``build/assets/dist/`` with a ``manifest.json`` of sha256 digests. The work is done by
 :mod:`gupgeo.maps._fetch`, which ``setup.py`` also runs to build the same files into every
-wheel; an installed wheel needs no fetch.
+wheel; an installed wheel needs no fetch. A checkout also gets the test-only assets
+(axe-core, for the accessibility tests), which a wheel never carries.
 
 Usage::
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        fetch(args.dest.resolve(), force=args.force)
+        fetch(args.dest.resolve(), force=args.force, test_assets=True)
     except AssetsFetchError as exc:
         sys.exit(str(exc))
     return 0

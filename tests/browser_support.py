@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -42,7 +42,7 @@ XSS_SCRIPT = "<script>alert(1)</script>"
 X0, Y0 = 525_000.0, 6_701_000.0
 
 
-def missing(what: str) -> None:
+def missing(what: str) -> NoReturn:
     """Fail in CI, skip elsewhere."""
     if IN_CI:
         pytest.fail(f"CI : {what}", pytrace=False)
@@ -249,6 +249,11 @@ def write_fake_assets(directory: Path) -> Path:
         "leaflet": (["dist/leaflet.js"], ["dist/leaflet.css"], ["dist/images/layers.png"]),
         "fullscreen": (["Control.FullScreen.js"], ["Control.FullScreen.css"], []),
         "heat": (["dist/leaflet-heat.js"], [], []),
+        "groupedlayercontrol": (
+            ["src/leaflet.groupedlayercontrol.js"],
+            ["src/leaflet.groupedlayercontrol.css"],
+            [],
+        ),
         "markercluster": (["dist/leaflet.markercluster.js"], ["dist/MarkerCluster.css"], []),
     }
     dist = directory / "dist"

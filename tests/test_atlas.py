@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
 from gupgeo.atlas import _pages as pages_module
 from gupgeo.atlas._index import COMPARISON
 from gupgeo.atlas._prepare import _frames
-from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
 from gupgeo.atlas.naming import apply_pattern, unique_stems
 from gupgeo.atlas.options import select_quartiers
@@ -96,6 +96,16 @@ def db(territory: Territory) -> Any:
     return build_dashboard(territory, period="2024", freq="month")
 
 
+@pytest.fixture(scope="module")
+def problems(territory: Territory) -> pd.DataFrame:
+    """The repeated-problems indicator of the published (partenaires) territory."""
+    from gupgeo.indicators.problems import problem_counts
+    from gupgeo.publication import sanitise
+
+    published = sanitise(territory, "partenaires").territory()
+    return problem_counts(published["signalements"], published["quartiers"], period="2024")
+
+
 def html_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.html"))
 
@@ -149,8 +159,12 @@ def test_progress_reports_every_page(atlas: AtlasResult, progress_calls):
 # --- figures equal to the dashboard -------------------------------------------------------
 
 
-def test_every_figure_and_table_cell_equals_the_dashboard(atlas: AtlasResult, db, territory):
+def test_every_figure_and_table_cell_equals_the_dashboard(
+    atlas: AtlasResult, db, problems, territory
+):
+    """Every figure is the dashboard's, or the repeated-problems indicator's."""
     q = territory["quartiers"].set_index("code_qp")
+    tables = {**db.tables, "problemes_repetes": problems}
     checked = 0
     for code, page in pages_of(atlas).items():
         found = {ind for ind, _, _ in page.indicators}
@@ -165,7 +179,7 @@ def test_every_figure_and_table_cell_equals_the_dashboard(atlas: AtlasResult, db
                     expected = q.loc[code, "surface_ha"]
                 assert same(value, None if pd.isna(expected) else expected), indicator
             else:
-                assert same(value, db.tables[table].loc[code, column]), (code, indicator, value)
+                assert same(value, tables[table].loc[code, column]), (code, indicator, value)
             assert text, indicator
             checked += 1
     assert checked > 3 * 60
@@ -208,14 +222,23 @@ def test_index_states_sources_method_date_and_profile(atlas: AtlasResult):
 
 def test_pages_hold_every_section(atlas: AtlasResult):
     text = (atlas.out_dir / "quartiers" / "sanitas.html").read_text(encoding="utf-8")
-    for section in ("Carte du quartier", "Points de signalement récurrents",
+    for section in ("Carte du quartier", "Veille territoriale", "Points chauds de la période",
+                    "Problèmes signalés plusieurs fois",
                     "Constats ouverts et recommandations", "Actions GUP de la période",
                     "Actions TFPB par axe", "Opérations d'aménagement", "Sources et méthode"):  # fmt: skip
         assert section in text, section
     assert 'class="gg-locator"' in text and 'class="gg-printmap"' in text
     page = parse(atlas.out_dir / "quartiers" / "sanitas.html")
-    assert page.tables["spots"][0][1] == "dépôts sauvages"  # the designed hot spot first
-    assert int(page.tables["spots"][0][3]) >= 50
+    # The designed hot spot of the sample (dépôts sauvages at the rue de l'Alouette) comes
+    # first among the repeated problems, and its cells are significant hot spots.
+    first = page.tables["veille-repetes"][0]
+    assert first[:3] == ["1", "dépôts sauvages", "7 rue de l'Alouette"] and int(first[3]) >= 10
+    assert len(page.tables["veille-repetes"]) == 20  # the 20 largest; the others counted
+    assert "autre(s) problème(s) signalé(s) plusieurs fois" in page.text
+    assert "Le même lieu revient : 7 rue de l'Alouette" in page.text
+    hot = page.tables["veille-chauds"]
+    assert hot and hot[0][0] == "dans le quartier" and hot[0][2] == "point chaud 99 %"
+    assert {r[0] for r in page.tables["veille-tendances"]} >= {"point chaud persistant"}
     assert {r[1] for r in page.tables["operations"]} >= {"OP-01", "OP-02", "OP-03"}
 
 
@@ -460,25 +483,23 @@ def test_frame_keeps_the_pixel_ratio():
     assert f.px(np.array([[0.0, 100.0]])).tolist() == [[120.0, 0.0]]  # x0 = -25 m, 4.8 px/m
 
 
-def test_recurring_spots_need_count_and_months():
-    rng = np.random.default_rng(0)
-    spot_dates = pd.to_datetime([f"2024-{m:02d}-10" for m in (1, 2, 3, 4, 5, 6)] * 2)
-    burst_dates = pd.to_datetime(["2024-03-01"] * 12)
-    x = np.concatenate([1000 + rng.uniform(0, 20, 12), 3000 + rng.uniform(0, 20, 12)])
-    y = np.concatenate([1000 + rng.uniform(0, 20, 12), 1000 + rng.uniform(0, 20, 12)])
-    sig = gpd.GeoDataFrame(
-        {"categorie": ["tags"] * 24, "date_signalement": list(spot_dates) + list(burst_dates),
-         "code_qp": ["A"] * 24, "adresse": ["1 rue de l'Alouette"] * 11 + ["2 rue X"] + ["b"] * 12,
-         "statut": ["nouveau"] * 2 + ["résolu"] * 22},
-        geometry=shapely.points(x, y), crs=2154,
-    )  # fmt: skip
-    spots = recurring_spots(sig, start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2025-01-01"),
-                            min_count=10, min_months=4)  # fmt: skip
-    assert len(spots) == 1  # the burst of one day is not recurrent
-    spot = spots.iloc[0]
-    assert (spot["nb_signalements"], spot["nb_mois"], spot["nb_ouverts"]) == (12, 6, 2)
-    assert spot["adresse"] == "1 rue de l'Alouette"
-    assert 1000 <= spot["x"] <= 1020
+def test_the_repeated_problems_shown_are_the_indicator(atlas: AtlasResult, problems):
+    for code, page in pages_of(atlas).items():
+        shown = {k: v for k, v, _ in page.indicators if k.startswith("problemes_repetes:")}
+        assert set(shown) == {f"problemes_repetes:{c}" for c in
+                              ("nb_problemes_repetes", "nb_signalements_repetes",
+                               "nb_problemes_repetes_ouverts")}  # fmt: skip
+        for key, value in shown.items():
+            assert int(value) == problems.loc[code, key.split(":")[1]], (code, key)
+        listed = page.tables["veille-repetes"]
+        assert len(listed) == min(20, problems.loc[code, "nb_problemes_repetes"])
+
+
+def test_the_print_map_numbers_the_listed_problems(atlas: AtlasResult):
+    text = (atlas.out_dir / "quartiers" / "sanitas.html").read_text(encoding="utf-8")
+    printed = re.findall(r'<g class="gg-spot">.*?<text[^>]*>(\d+)</text>', text)
+    assert printed == [str(i) for i in range(20, 0, -1)]  # n° 1 on top
+    assert "problème signalé plusieurs fois (n°)" in text
 
 
 def test_auto_indicator_falls_back_to_the_rate_per_hectare():
@@ -525,9 +546,41 @@ def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
     )  # fmt: skip
     names = sorted(p.name for p in result.pdf)
     assert names == ["atlas.pdf", "loc-maryse-bastie.pdf"]  # files are named after the code
+    titles = {"atlas.pdf": "Atlas des quartiers — 2024",
+              "loc-maryse-bastie.pdf": "Maryse Bastié — Atlas des quartiers 2024"}  # fmt: skip
     for path in result.pdf:
         data = path.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 20_000
+        _assert_tagged_pdf(path, titles[path.name])
+
+
+def _assert_tagged_pdf(path: Path, title: str) -> None:
+    """A tagged PDF (PDF/UA-1): structure tree, marked content, language, title, alt texts."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata is not None and reader.metadata.title == title
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()
+    kinds: Counter[str] = Counter()
+    alts: list[str] = []
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        if not hasattr(node, "get"):
+            continue
+        if "/S" in node:
+            kinds[str(node["/S"])] += 1
+            if node["/S"] == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+        kids = node.get("/K", [])
+        stack.extend(k.get_object() for k in (kids if isinstance(kids, list) else [kids]))
+    assert kinds["/H1"] >= 1 and kinds["/H2"] >= 5 and kinds["/Table"] >= 5 and kinds["/TH"]
+    assert alts and all(alts), alts  # every figure (maps, charts) has its text alternative
+    assert any("Signalements par mois et catégorie" in a and "maximum" in a for a in alts)
 
 
 def test_a_worker_that_dies_loses_only_its_page(territory, fake_assets, tmp_path, monkeypatch):
@@ -602,6 +655,9 @@ def test_public_print_map_draws_only_the_published_grid(territory: Territory):
     legend = [e["label"] for e in pages_module._legend(task)]
     assert any("carreau de 200 m" in label and "secret" in label for label in legend)
     assert not any("50 m" in label for label in legend)
+    # Repeated problems are not located in public: no numbered marker, no legend entry.
+    assert 'class="gg-spot"' not in svg
+    assert not any("problème signalé" in label for label in legend)
     # Cells are whole: the page's points fill every cell touching the frame completely.
     sig = territory["signalements"]
     dates = pd.to_datetime(sig["date_signalement"])

@@ -102,7 +102,8 @@ def test_quartier_page_offline_with_map_charts_and_print_view(atlas: AtlasResult
     inner = wait_for_map(page)
     layers = dict(inner.evaluate("() => window.gupgeo.layers.map(e => [e.name, e.count])"))
     assert layers["Signalements"] > 1000
-    assert "Points récurrents" in layers and "Constats" in layers
+    assert layers["Problèmes signalés plusieurs fois"] == 20 and "Constats" in layers
+    assert {"Points chauds", "Points chauds émergents"} <= set(layers)
     # Charts are loaded local SVG images with a real size.
     widths = page.eval_on_selector_all(".gg-chart img", "imgs => imgs.map(i => i.naturalWidth)")
     assert len(widths) == 3 and min(widths) > 300

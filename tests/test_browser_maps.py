@@ -272,3 +272,125 @@ def test_twenty_thousand_points_are_all_drawn_and_zoomable(offline_page, tmp_pat
     )
     assert zoomed["points"] <= 20_000 and zoomed["items"] > stats["items"]
     assert offline_page.js_errors() == []
+
+
+def focused(page: OfflinePage) -> str:
+    return str(
+        page.page.evaluate(
+            """() => { const a = document.activeElement;
+                return (a.getAttribute('class') || a.tagName) + ' | ' + (a.textContent || '').trim(); }"""
+        )
+    )
+
+
+def test_keyboard_walk_reaches_the_controls_and_the_map_data(interne_html, offline_page, layers):
+    """Tab from the top of the page: the skip link first, then the map, then its controls —
+    never one stop per shape; the data panel lists every quartier and opens a popup whose
+    focus returns to its row on Escape."""
+    page = offline_page
+    page.open(interne_html)
+    stops = []
+    for _ in range(12):
+        page.page.keyboard.press("Tab")
+        stops.append(focused(page))
+    assert stops[0].startswith("gupgeo-skip | Aller aux données de la carte")
+    assert not any("gupgeo-quartiers" in s or "gupgeo-operations" in s for s in stops), stops
+    assert any(s.startswith("gupgeo-data-button") for s in stops), stops
+    assert any("Zoom avant" in s or "leaflet-control-zoom-in" in s for s in stops), stops
+
+    page.page.reload()
+    page.page.wait_for_function("() => window.gupgeo && window.gupgeo.ready")
+    page.page.keyboard.press("Tab")
+    page.page.keyboard.press("Enter")
+    assert focused(page) == "DIV | Données de la carte" or "Données de la carte" in focused(page)
+    tables = page.page.evaluate(
+        """() => [...document.querySelectorAll('#gupgeo-data table')].map(t => [
+            t.querySelector('caption').textContent,
+            [...t.querySelectorAll('tbody th button')].map(b => b.textContent)])"""
+    )
+    by_layer = {caption.split(" — ")[0]: names for caption, names in tables}
+    assert sorted(by_layer["Quartiers prioritaires"]) == sorted(layers["quartiers"]["nom_qp"])
+    assert "Équipements" in by_layer and "Signalements" in by_layer
+    headers = page.page.evaluate(
+        "() => [...document.querySelectorAll('#gupgeo-data thead th')].every(th => th.scope === 'col')"
+    )
+    assert headers
+    # Open an équipement from its row: its popup takes the focus; Escape gives it back.
+    name = by_layer["Équipements"][0]
+    button = page.page.locator("#gupgeo-data button.gupgeo-data-open", has_text=name).first
+    button.focus()
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_selector(".leaflet-popup")
+    assert name in page.page.evaluate("() => document.activeElement.textContent")
+    assert page.page.get_attribute(".leaflet-popup-close-button", "aria-label") == "Fermer la fiche"
+    page.page.keyboard.press("Escape")
+    page.page.wait_for_selector(".leaflet-popup", state="detached")
+    assert focused(page) == f"gupgeo-data-open | {name}"
+    # A group of signalements: its row zooms on it, as a click would.
+    zoom = page.page.evaluate("() => window.gupgeo.map.getZoom()")
+    group = page.page.locator("#gupgeo-data button.gupgeo-data-open", has_text="Groupe de").first
+    group.focus()
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_function(f"() => window.gupgeo.map.getZoom() > {zoom}")
+    page.page.keyboard.press("Escape")
+    assert page.page.locator("#gupgeo-data").is_hidden()
+    assert focused(page).startswith("gupgeo-data-button")
+    shot(page, "map_keyboard.png")
+    assert page.js_errors(allowed_hosts=(TILE_HOST,)) == []
+
+
+def test_layer_and_theme_names_reach_the_layer_control_as_text(layers, tmp_path, offline_page):
+    require_assets()
+    from gupgeo.maps import add_quartiers, base_map
+
+    m = base_map(basemap="plan-ign")
+    add_quartiers(m, layers["quartiers"], name=XSS_IMG, theme=XSS_SCRIPT)
+    path = tmp_path / "noms.html"
+    save_map(m, path)
+    offline_page.open(path)
+    labels = offline_page.page.inner_text(".leaflet-control-layers")
+    assert XSS_IMG in labels and XSS_SCRIPT in labels
+    assert count(offline_page, ".leaflet-control-layers img") == 0
+    assert offline_page.page.evaluate("() => window.xss === undefined")
+
+
+def swatch_colours(page: OfflinePage, section: str) -> dict[str, str]:
+    """Legend label → the colour at the centre of its swatch, as rendered on screen."""
+    import io
+
+    from PIL import Image
+
+    out = {}
+    index = page.page.evaluate(
+        """name => [...document.querySelectorAll('.gupgeo-legend-section')]
+            .findIndex(s => s.querySelector('.gupgeo-legend-name').textContent === name)""",
+        section,
+    )
+    assert index >= 0, section
+    entries = page.page.locator(".gupgeo-legend-section").nth(index).locator(".gupgeo-legend-entry")
+    for k in range(entries.count()):
+        entry = entries.nth(k)
+        label = entry.locator(".gupgeo-legend-label").inner_text()
+        png = entry.locator(".gupgeo-swatch").screenshot()
+        image = Image.open(io.BytesIO(png)).convert("RGB")
+        r, g, b = image.getpixel((image.width // 2, image.height // 2))
+        out[label] = f"#{r:02x}{g:02x}{b:02x}"
+    return out
+
+
+@pytest.mark.parametrize("vision", ["deuteranopia", "protanopia"])
+def test_categories_stay_distinct_for_colour_blind_readers(interne_html, offline_page, vision):
+    """Chromium's own simulation of the deficiency; the colours read back from the legend
+    swatches stay apart (ΔE*ab), and the screenshot is kept to be looked at."""
+    from gupgeo.palette import MIN_DELTA_E, min_distance
+
+    page = offline_page
+    page.open(interne_html)
+    cdp = page.page.context.new_cdp_session(page.page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": vision})
+    colours = swatch_colours(page, "Signalements")
+    categories = [c for label, c in colours.items() if "groupe" not in label]
+    assert len(categories) >= 3
+    # Anti-aliasing and the simulation blur the reading a little: a margin of 20 %.
+    assert min_distance(categories) >= 0.8 * MIN_DELTA_E, colours
+    shot(page, f"map_{vision}.png")

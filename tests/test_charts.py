@@ -5,8 +5,10 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from gupgeo.dashboard import chart_data
 from gupgeo.dashboard.charts import (
     A4_TEXT_WIDTH_IN,
     DPI,
@@ -20,6 +22,7 @@ from gupgeo.dashboard.charts import (
     save_figure,
 )
 from gupgeo.dashboard.model import Dashboard, build_dashboard
+from gupgeo.rendering.html import chart_table
 from tests._dashboard_fixtures import layers
 
 
@@ -106,3 +109,50 @@ def test_formatting_helpers() -> None:
     assert french_number(2.25, decimals=1) == "2,2"
     assert period_tick("2024-03") == "mars 24"
     assert period_tick("2024-T2") == "2024-T2"
+
+
+def test_series_text_alternative_gives_the_period_and_key_figures(db: Dashboard) -> None:
+    data = chart_data.series_by_category(db, "QP-A")
+    # QP-A in 2024-T1: January 2 (Tags, Propreté), February 1 (Éclairage), March 2 (Tags ×2).
+    assert data.summary == (
+        "Signalements par mois et catégorie — Les Acacias, janvier–mars 2024 : 5 signalements"
+        " ; maximum 2 en janvier 2024, minimum 1 en février 2024 ; catégories les plus "
+        "fréquentes : Tags (3), Éclairage (1), Propreté (1)."
+    )
+    table = chart_table(data)
+    assert table is not None
+    assert [h for h, _ in table.headers] == ["Mois", "Tags", "Éclairage", "Propreté", "Total"]
+    assert [row[0].text for row in table.rows] == ["janvier 2024", "février 2024", "mars 2024"]
+    assert [row[-1].value for row in table.rows] == ["2", "1", "2"]
+
+
+def test_backlog_tfpb_and_comparison_alternatives(db: Dashboard) -> None:
+    backlog = chart_data.backlog_age(db, "QP-B").summary
+    assert "en fin de mars 2024, 3 ouverts dont 1 depuis plus de 8 semaines" in backlog
+    tfpb = chart_data.tfpb_axes(db, "QP-A").summary
+    assert (
+        "3\u202f500\u202f€ au total" in tfpb
+        and "tranquillité résidentielle (2\u202f000\u202f€)" in tfpb
+    )
+    comparison = chart_data.quartiers_comparison(db)
+    assert "le plus élevé : Le Bocage (6,0) ; le plus bas : Les Acacias (2,5)" in comparison.summary
+    assert list(comparison.values.index) == ["Le Bocage", "Les Acacias"]
+
+
+def test_chart_table_says_nc_and_secret_never_the_value() -> None:
+    values = pd.DataFrame(
+        {"périmètre": [4.0, 15.0], "abords": [30.0, 25.0]}, index=["2024-T1", "2024-T2"]
+    )
+    hidden = pd.DataFrame(
+        {"périmètre": [True, False], "abords": [False, False]}, index=values.index
+    )
+    data = chart_data.ChartData(
+        "Titre", values, "Trimestre", "résumé", hidden=hidden, blank=(False, True)
+    )
+    table = chart_table(data)
+    assert table is not None
+    first, second = table.rows
+    assert [c.text for c in first] == ["T1 2024", "secret", "30"]
+    assert first[1].value == "" and "4" not in first[1].text
+    assert [c.text for c in second] == ["T2 2024", "n.c.", "n.c."]
+    assert table.caption == "Données du graphique : Titre"

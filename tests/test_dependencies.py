@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "gupgeo"
-OPTIONAL_FEATURES = ("pdf", "postgis")
+OPTIONAL_FEATURES = ("pdf", "postgis", "dask")
 """Extras that add a feature at run time (the others, dev and bench, serve the checkout)."""
 
 

@@ -136,7 +136,8 @@ def test_the_scan_sees_text_nodes_svg_legends_and_headers(outputs) -> None:
     chart = " ".join(texts_of(next(p for n, p in atlas.items() if n.endswith("-stock.svg"))))
     assert "Stock de signalements ouverts par ancienneté" in chart
     legend = " ".join(texts_of(atlas["cartes/loc-sanitas.html"]))
-    assert "classes : quantiles (effectifs égaux)" in legend
+    assert "point chaud 99 %" in legend  # the veille layers' legends
+    assert "au premier signalement ; taille : 2, 3 à 5, 6 signalements et plus" in legend
     assert "Taux de signalements" in " ".join(texts_of(outputs["carte"][0]))
     csv_header = texts_of(
         next(p for p in outputs["tableau de bord"] if p.name == "signalements.csv")

@@ -31,7 +31,9 @@ from gupgeo.maps import (
     map_territory,
     save_map,
 )
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import DataLayer, ThemedGroup
+from gupgeo.maps._vector import MISSING_COLOR
+from gupgeo.palette import GRAVITE_COLORS
 from tests.browser_support import XSS_IMG, XSS_SCRIPT, require_assets, territory, write_fake_assets
 
 
@@ -53,7 +55,7 @@ def specs(m: folium.Map) -> dict[str, dict]:
     for child in m._children.values():
         if isinstance(child, ThemedGroup):
             for element in child._children.values():
-                if isinstance(element, RuntimeCall):
+                if isinstance(element, DataLayer):
                     out[child.layer_name] = json.loads(element.spec_js)
     return out
 
@@ -94,8 +96,10 @@ def test_user_strings_reach_the_page_as_script_safe_json(layers):
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     assert "Rue de l\\u0027Alouette" in html
     # the runtime builds every text with textContent, never innerHTML
-    runtime = (Path(__file__).parents[1] / "gupgeo" / "assets" / "gupgeo_map.js").read_text()
-    assert "innerHTML" not in runtime.replace("never innerHTML", "")
+    modules = sorted((Path(__file__).parents[1] / "gupgeo" / "assets").glob("map_*.js"))
+    assert len(modules) >= 5
+    for module in modules:
+        assert "innerHTML" not in module.read_text().replace("never innerHTML", ""), module
 
 
 def test_document_title_is_escaped(layers):
@@ -158,7 +162,7 @@ def test_constats_coloured_by_gravite_missing_grey_all_geometry_kinds(layers):
     kinds = [f["geometry"]["type"] for f in spec["data"]["features"]]
     assert kinds == ["Point", "LineString", "Point", "Polygon"]
     styles = [spec["styles"][f["properties"]["_s"]]["color"] for f in spec["data"]["features"]]
-    assert styles == ["#d7301f", "#f2994a", "#f2c94c", "#b0b0b0"]
+    assert styles == [GRAVITE_COLORS[3], GRAVITE_COLORS[2], GRAVITE_COLORS[1], MISSING_COLOR]
     assert spec["data"]["features"][0]["properties"]["recommandation"].startswith("Ajouter")
     labels = [e["label"] for e in legend(m, "Constats")]
     assert labels[-1] == "gravité non renseignée"
@@ -310,7 +314,7 @@ def test_save_map_shared_assets_folder_for_atlases(layers, tmp_path):
     assert '<script src="gupgeo-assets/leaflet/dist/leaflet.js"></script>' in html
     assert "window.fake_leaflet" not in html
     assert (tmp_path / "gupgeo-assets" / "leaflet" / "LICENCE.txt").exists()
-    assert (tmp_path / "gupgeo-assets" / "gupgeo" / "gupgeo_map.js").exists()
+    assert (tmp_path / "gupgeo-assets" / "gupgeo" / "map_core.js").exists()
     # the map object is left in inline mode
     assert "window.fake_leaflet" in map_territory(layers, basemap=None).get_root().render()
 
@@ -354,7 +358,7 @@ def test_notebook_display_is_an_inline_iframe(layers):
     m = map_territory(layers, basemap=None)
     out = m._repr_html_()
     assert out.count("<iframe srcdoc=") == 1
-    assert "gupgeo.finish(" in out and "window.fake_leaflet" in out
+    assert "gupgeo.done(" in out and "window.fake_leaflet" in out
 
 
 def test_basemaps_offer_the_others_as_alternatives():

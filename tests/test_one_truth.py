@@ -24,7 +24,7 @@ import gupgeo
 from gupgeo.attribution import attribute_territory, attributed
 from gupgeo.dashboard import build_dashboard
 from gupgeo.maps import map_territory
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import DataLayer, ThemedGroup
 from gupgeo.territory import Territory
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -63,7 +63,7 @@ def map_counts(m: object) -> dict[str, dict[str, int]]:
         if not isinstance(group, ThemedGroup):
             continue
         for element in group._children.values():
-            if not (isinstance(element, RuntimeCall) and element.function == "vector"):
+            if not (isinstance(element, DataLayer) and element.function == "vector"):
                 continue
             spec = json.loads(element.spec_js)
             if spec["kind"] not in ("quartiers", "choropleth"):
@@ -148,7 +148,7 @@ def test_atlas_map_legend_counts_the_quartiers_own_signalements(territory, tmp_p
     )  # fmt: skip
     assert result.ok, result.summary()
     text = (tmp_path / "atlas" / "cartes" / "loc-sanitas.html").read_text(encoding="utf-8")
-    finish = text[text.index("gupgeo.finish(") :]
+    finish = text[text.index("new gupgeo.Legend(") :]
     legend = finish[finish.index('"title":"Signalements"') :]
     legend = legend[: legend.index("]}")]
     counts = [int(c.replace("\u202f", "")) for c in re.findall(r'"count":"([\d\u202f]+)"', legend)]
@@ -157,3 +157,33 @@ def test_atlas_map_legend_counts_the_quartiers_own_signalements(territory, tmp_p
     ]
     assert sum(counts) == expected
     assert "Signalements alentour" in finish
+
+
+def test_repeated_problems_are_one_count_in_the_atlas_the_bulletin_and_the_indicator(
+    territory, tmp_path, monkeypatch
+):
+    """One grouping: the atlas page, the veille bulletin and the indicator agree, and
+    the problems the page lists are the indicator's own, in the same order."""
+    from gupgeo.indicators.problems import repeated_problems
+    from gupgeo.veille.bulletin import build_bulletin
+    from tests._html_parse import parse
+    from tests.browser_support import write_fake_assets
+
+    monkeypatch.setenv("GUPGEO_ASSETS_DIR", str(write_fake_assets(tmp_path / "assets")))
+    code = EDGE_CODE
+    result = gupgeo.build_atlas(
+        territory, tmp_path / "atlas", period="2024", quartiers=[code], workers=1,
+        progress=False, basemap=None, publication="interne",
+    )  # fmt: skip
+    assert result.ok, result.summary()
+    page = parse(tmp_path / "atlas" / result.pages[0].href)
+    shown = {k.split(":")[1]: int(v) for k, v, _ in page.indicators if k.startswith("problemes_")}
+    truth = repeated_problems(territory["signalements"], territory["quartiers"], period="2024")
+    bulletin = build_bulletin(territory, period="2024", freq="trimestre")
+    expected = truth.table.loc[code]
+    assert shown == {c: expected[c] for c in shown} and len(shown) == 3
+    assert bulletin.summary.loc[code, "nb_problemes_repetes"] == expected["nb_problemes_repetes"]
+    listed = [int(r[3]) for r in page.tables["veille-repetes"]]
+    mine = truth.of_quartier(code).groups
+    assert listed == mine["nb_signalements"].head(20).tolist()
+    assert len(bulletin.repeated) == truth.table.loc["total", "nb_problemes_repetes"]

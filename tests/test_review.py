@@ -218,6 +218,8 @@ def test_operation_not_delivered_uses_the_last_months():
     assert any("non livrée" in n for n in r.notes)
     assert r.garanties["objet_id"].tolist() == ["OP-B"]  # its own call; E1 is not inside
     assert r.garanties["moment"].tolist() == [""]
+    assert r.veille is not None and set(r.veille.counts.values()) == {0}
+    assert "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords" in r.to_html()
 
 
 def test_perimeter_from_a_file_in_wgs84(tmp_path: Path, review: OperationReview):
@@ -383,3 +385,74 @@ def test_the_review_says_the_coverage_and_the_partial_quarters(
         n.startswith("Signalements par trimestre : 2024-T2 en partie seulement dans la fenêtre")
         for n in seven.notes
     ), seven.notes
+
+
+# --- veille around the operation ---------------------------------------------------------------
+
+
+def test_veille_says_why_no_hot_spot_and_lists_the_repeated_problem(
+    review: OperationReview, tmp_path: Path
+):
+    v = review.veille
+    assert v is not None
+    reason = (
+        "analyse des points chauds impossible : 12 signalements dans la zone d'étude (au moins "
+        "30) — élargir la période ou la zone, ou prendre des carreaux plus grands"
+    )
+    assert v.found.hot_error == reason
+    # Tags at the centre on 15 Feb and 15 Mar 2023 (28 days): one problem; 15 Jan and
+    # 15 Apr are 31 days from it, each alone.
+    assert v.counts == {"nb_problemes_repetes": 1, "nb_signalements_repetes": 2,
+                        "nb_problemes_repetes_ouverts": 0}  # fmt: skip
+    page = parse(review.save(tmp_path / "revue.html"))
+    assert f"Points chauds non calculés pour la fenêtre : {reason}." in page.text
+    assert "Points chauds de la fenêtre" in page.text
+    assert "Tendances non calculées : analyse des points chauds impossible : 13 signalements" in (
+        page.text
+    )
+    assert page.tables["veille-repetes"] == [
+        ["1", "tags", "périmètre", "2", "15/02/2023", "15/03/2023", "résolu", "0"]
+    ]
+    figures = {k: v for k, v, _ in page.indicators if k.startswith("revue:nb_")}
+    assert figures == {"revue:nb_problemes_repetes": "1", "revue:nb_signalements_repetes": "2",
+                       "revue:nb_problemes_repetes_ouverts": "0"}  # fmt: skip
+    assert "Problèmes signalés plusieurs fois" in review.map_html
+    assert "15/02/2023 : résolu" in review.map_html  # the history, in the map's popup data
+
+
+def test_public_veille_counts_the_problems_without_locating_them(
+    public_review: OperationReview, tmp_path: Path
+):
+    page = parse(public_review.save(tmp_path / "revue.html"))
+    assert "veille-repetes" not in page.tables
+    assert "ne sont pas localisés" in page.text
+    figures = {k: t for k, _, t in page.indicators if k.startswith("revue:nb_")}
+    assert set(figures.values()) == {"secret"}  # 1, 2 and 0: below 11
+    assert "15/02/2023" not in public_review.map_html
+
+
+def test_sample_review_veille_is_the_indicator_around_the_perimeter():
+    """The problems a review counts are those of the whole territory's grouping whose first
+    report lies in the perimeter or its abords (the review reads only its surroundings)."""
+    from gupgeo.attribution.territory import attributed
+    from gupgeo.indicators.problems import repeated_problems
+    from gupgeo.publication import sanitise
+    from gupgeo.review.data import layer_near
+    from gupgeo.review.veille import window_period
+
+    t = attributed(gupgeo.load_territory(SAMPLE))
+    r = review_operation(t, "OP-03", months=18, basemap=None, build_date="2025-01-15")
+    assert r.veille is not None
+    published = sanitise(t, "partenaires").territory()
+    whole = repeated_problems(
+        published["signalements"], published["quartiers"], period=window_period(r.windows)
+    )
+    around = layer_near(whole.groups, r.perimeter.geometry.iloc[0], r.buffer_m)
+    assert r.veille.counts["nb_problemes_repetes"] == len(around) > 20
+    assert r.veille.counts["nb_signalements_repetes"] == around["nb_signalements"].sum()
+    assert len(r.veille.problems) == len(around)
+    hot = r.veille.found.cells
+    assert (hot["classe"] == "point chaud 99 %").any() and set(hot["lieu"]) == {
+        "périmètre",
+        "abords",
+    }

@@ -436,10 +436,14 @@ def test_no_count_below_the_threshold_is_shown_on_a_public_atlas(atlases: Any):
             count = "nb_degradations" if table == "degradations" else "nb_signalements"
             if shown.get(f"{table}:{count}") == SECRET:
                 assert shown[key] == SECRET, key
-        spots = page.tables["spots"]
-        assert spots and all(int(r[2]) >= THRESHOLD for r in spots)  # spots published from 11
-        assert all(r[-1] == SECRET or int(r[-1]) >= THRESHOLD for r in spots)
-        assert "au moins 11 signalements" in page.text
+        # Veille: hot spots listed from 11 signalements (smaller cells are "secret
+        # statistique", never hot spots), repeated problems counted but never located.
+        hot = page.table_values["veille-chauds"]
+        assert hot and all(int(r[2]) >= THRESHOLD for r in hot)
+        assert "veille-repetes" not in page.tables
+        assert "ne sont pas localisés" in page.text
+        repeated = {k for k in shown if k.startswith("problemes_repetes:")}
+        assert len(repeated) == 3  # counted above like every figure: ≥ 11 or secret
         assert "secret secondaire" in page.text
 
 

@@ -129,6 +129,18 @@ def test_atlas_shows_payloads_as_typed(territory, fake_assets, workdir, profile)
     page = (workdir / "atlas" / result.pages[0].href).read_text(encoding="utf-8")
     assert_verbatim(page, where=f"page d'atlas {profile}")
     assert_verbatim(result.index.read_text(encoding="utf-8"), where=f"index {profile}")
+    veille = veille_section(page)
+    assert "Problèmes signalés plusieurs fois" in veille
+    if profile != "public":  # categories and addresses of the repeated problems
+        assert_verbatim(veille, where=f"section Veille de l'atlas {profile}")
+        carte = workdir / "atlas" / "cartes" / f"{result.pages[0].href.split('/')[-1]}"
+        assert "_historique" in carte.read_text(encoding="utf-8")
+
+
+def veille_section(page: str) -> str:
+    """The HTML of the "Veille territoriale" section of a page."""
+    start = page.index('<section class="gg-section gg-veille"')
+    return page[start : page.index("</section>", start)]
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -141,6 +153,27 @@ def test_review_shows_payloads_as_typed(territory, fake_assets, workdir, profile
     text = path.read_text(encoding="utf-8")
     assert_inert(text, where=f"revue {profile}")
     assert_verbatim(text, where=f"revue {profile}")
+    veille = veille_section(text)
+    if profile != "public":
+        assert_verbatim(veille, where=f"section Veille de la revue {profile}")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_veille_bulletin_and_map_show_payloads_as_typed(territory, fake_assets, workdir, profile):
+    from gupgeo.attribution.territory import attributed
+    from gupgeo.veille.bulletin import build_bulletin
+
+    bulletin = build_bulletin(
+        attributed(territory), period="2024-T4", freq="trimestre", publication=profile
+    )
+    bulletin.save(workdir / "veille", basemap=None)
+    for name in ("bulletin.html", "carte.html"):
+        text = (workdir / "veille" / name).read_text(encoding="utf-8")
+        assert_inert(text, where=f"{name} {profile}")
+        assert_verbatim(text, where=f"{name} {profile}")  # quartier names, at least
+    carte = readable((workdir / "veille" / "carte.html").read_text(encoding="utf-8"))
+    if profile == "interne":  # descriptions in the history of the repeated problems
+        assert carte.count(PAYLOAD) > len(bulletin.repeated)
 
 
 def test_dashboard_exports_keep_payloads_as_typed(territory, workdir):
@@ -196,6 +229,11 @@ def test_no_value_is_ever_compiled(territory, fake_assets, workdir, monkeypatch)
         territory, workdir / "atlas", period="2024", publication="interne",
         quartiers=["LOC-SANITAS"], workers=1, progress=False,
     )  # fmt: skip
+    from gupgeo.attribution.territory import attributed
+    from gupgeo.veille.bulletin import build_bulletin
+
+    bulletin = build_bulletin(attributed(territory), period="2024-T4", freq="trimestre")
+    bulletin.save(workdir / "veille", basemap=None)
     assert compiled, "l'espion n'a rien vu : le test ne vérifie plus rien"
     leaked = [s for s in compiled if "Sacs" in s or "PWNED" in s]
     assert not leaked, f"{len(leaked)} gabarit(s) compilé(s) à partir de données"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -10,9 +12,11 @@ import pytest
 from gupgeo import attribute_territory, load_territory
 from gupgeo.cli import main
 from gupgeo.errors import OutputExistsError
+from gupgeo.indicators.problems import RepeatRule, problem_counts
 from gupgeo.publication import SECRET_THRESHOLD
 from gupgeo.veille.bulletin import build_bulletin
 from tests.conftest import require_sample
+from tests.test_maps import specs
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def territory():
     return attribute_territory(load_territory(require_sample()))
 
 
-def test_bulletin_counts_every_signalement_of_the_period(territory, tmp_path):
+def test_bulletin_counts_every_signalement_of_the_period(territory, fake_assets, tmp_path):
     b = build_bulletin(territory, period="2024-T4", freq="trimestre")
     dates = pd.to_datetime(territory["signalements"]["date_signalement"])
     in_period = ((dates >= "2024-10-01") & (dates < "2025-01-01")).sum()
@@ -35,6 +39,7 @@ def test_bulletin_counts_every_signalement_of_the_period(territory, tmp_path):
         "carreaux.csv",
         "quartiers.csv",
         "bulletin.html",
+        "carte.html",
     }
     layers = set(pyogrio.list_layers(tmp_path / "out" / "veille.gpkg")[:, 0])
     assert layers == {"carreaux", "problemes_repetes"}
@@ -47,12 +52,51 @@ def test_bulletin_counts_every_signalement_of_the_period(territory, tmp_path):
         b.save(tmp_path / "out")
 
 
+def test_the_bulletin_counts_problems_with_the_indicator(territory):
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre", radius_m=25, days=20)
+    table = problem_counts(
+        territory["signalements"], territory["quartiers"], period="2024-T4",
+        rule=RepeatRule(radius_m=25, days=20),
+    )  # fmt: skip
+    for column in ("nb_signalements", "nb_problemes", "nb_problemes_repetes"):
+        assert b.summary[column].to_dict() == table[column].drop("total").to_dict(), column
+    assert len(b.repeated) == table.loc["total", "nb_problemes_repetes"]
+    assert set(b.history["id_probleme"]) == set(b.repeated["id_probleme"])
+    assert "à moins de 25 m et 20 jours" in " ".join(b.notes)
+
+
+def test_the_map_shows_hot_spots_trends_and_each_problem_history(territory, fake_assets, tmp_path):
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre", publication="interne")
+    m = b.map(basemap=None)
+    layers = specs(m)
+    assert {"Quartiers prioritaires", "Points chauds", "Points chauds émergents",
+            "Problèmes signalés plusieurs fois"} <= set(layers)  # fmt: skip
+    features = layers["Problèmes signalés plusieurs fois"]["data"]["features"]
+    assert len(features) == len(b.repeated)
+    first = b.repeated.iloc[0]
+    lines = features[0]["properties"]["_historique"].split("\n")
+    assert len(lines) == min(first["nb_signalements"], 10) + (first["nb_signalements"] > 10)
+    assert lines[0].startswith(f"{first['premier']:%d/%m/%Y} : ")
+    b.save(tmp_path / "v", basemap=None)
+    html = (tmp_path / "v" / "carte.html").read_text(encoding="utf-8")
+    assert "Veille territoriale — 2024-T4" in html
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"?https?:", html)
+
+
+def test_partenaires_history_keeps_dates_and_statuses_only(territory):
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre", publication="partenaires")
+    assert len(b.history) and "statut" in b.history.columns
+    assert not {"id", "description"} & set(b.history.columns)
+    assert "ids" not in b.repeated.columns
+
+
 def test_public_bulletin_hides_small_cells_and_places(territory, tmp_path):
     b = build_bulletin(territory, period="2024-T4", freq="trimestre", publication="public")
     hot = b.cells["classe"].str.startswith("point")
     assert (b.cells.loc[hot, "nb_signalements"] >= SECRET_THRESHOLD).all()
     assert b.cells["nb_signalements"].isna().any()
-    assert len(b.repeated) == 0 and "z_score" not in b.cells
+    assert len(b.repeated) == 0 and len(b.history) == 0 and "z_score" not in b.cells
+    assert "Problèmes signalés plusieurs fois" not in specs(b.map(basemap=None))
     shown = b.summary["nb_signalements"].dropna()
     assert (shown >= SECRET_THRESHOLD).all()
     assert "secret" in b.html()
@@ -67,11 +111,13 @@ def test_names_are_escaped(territory):
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
-def test_cli_writes_the_bulletin(tmp_path, capsys):
+def test_cli_writes_the_bulletin(fake_assets, tmp_path, capsys):
     code = main(
         ["veille", str(require_sample()), "--period", "2024-T4", "--freq", "trimestre",
          "-o", str(tmp_path / "v"), "--publication", "partenaires"]
     )  # fmt: skip
     assert code == 0
     assert (tmp_path / "v" / "bulletin.html").exists()
-    assert "Veille 2024-T4" in capsys.readouterr().out
+    assert (tmp_path / "v" / "carte.html").exists()
+    out = capsys.readouterr().out
+    assert "Veille 2024-T4" in out and "carte.html" in out

@@ -142,6 +142,9 @@ def test_wheel_carries_the_checked_leaflet_assets_and_nothing_of_npm(installed):
                 assert f"{prefix}{name}/{rel}" in names
     assert {"leaflet", "fullscreen", "heat", "markercluster"} <= set(manifest["assets"])
     assert not [n for n in names if "node_modules" in n or "/npm/" in n or n.startswith("tests/")]
+    # axe-core is a test-only devDependency of the same lock: never packed into a wheel.
+    assert "test_assets" not in manifest
+    assert not [n for n in names if "axe" in n.lower()]
 
 
 def test_installed_wheel_draws_an_offline_map_with_no_configuration(installed):
@@ -157,7 +160,7 @@ def test_installed_wheel_draws_an_offline_map_with_no_configuration(installed):
     assert Path(where["assets_dir"]) == installed.site_packages / "gupgeo" / "maps" / "vendor"
     html = out.read_text(encoding="utf-8")
     assert "Leaflet 1.9.4" in html and "Vladimir Agafonkin" in html  # inline, with its licence
-    assert "L.map(" in html and "gupgeo.finish(" in html
+    assert "L.map(" in html and "gupgeo.done(" in html
     assert "LOC-B" in html and "École Jean Moulin" in html
     assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
     assert not re.search(r"<link[^>]+href=[\"']?https?:", html)

@@ -2,9 +2,9 @@
 
 The QGIS Atlas, for GUP: a coverage layer (the quartiers, filtered and ordered), a
 page per feature named by a pattern, maps fitted on each feature with a margin or at
-a fixed size, an overview map — plus the dashboard's figures, charts, recurring
-spots, open constats, GUP and TFPB actions and operations, all readable offline and
-printable on A4.
+a fixed size, an overview map — plus the dashboard's figures, charts, the veille
+(hot spots, trends, problems reported several times), open constats, GUP and TFPB
+actions and operations, all readable offline and printable on A4.
 
 - :func:`build_atlas` — write the atlas folder;
 - :class:`AtlasOptions` — the controls (filter, order, names, extent, indicator…);

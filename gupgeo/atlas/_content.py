@@ -322,35 +322,3 @@ def operations_table(operations: pd.DataFrame, end: pd.Timestamp) -> Table:
     return Table("Opérations d'aménagement", headers, tuple(rows),
                  empty="Aucune opération d'aménagement sur ce quartier.",
                  attrs={"data-list": "operations"})  # fmt: skip
-
-
-def spots_table(
-    spots: pd.DataFrame, *, show_address: bool, secret_below: int | None = None
-) -> Table:
-    """Recurring spots; with ``secret_below`` (``public``), open counts below it read
-    "secret" (spots themselves are published from that threshold up)."""
-    rows = []
-    for record in spots.to_dict("records"):
-        cells = [
-            number_cell(record["rang"]),
-            text_cell(record["categorie"]),
-        ]
-        if show_address:
-            cells.append(text_cell(record.get("adresse")))
-        cells += [
-            number_cell(record["nb_signalements"]),
-            number_cell(record["nb_mois"]),
-            date_cell(record["premier"]),
-            date_cell(record["dernier"]),
-            Cell(SECRET, "", True, css="gg-secret")
-            if secret_below is not None and record["nb_ouverts"] < secret_below
-            else number_cell(record["nb_ouverts"]),
-        ]
-        rows.append(tuple(cells))
-    headers = [("N°", True), ("Catégorie", False)]
-    if show_address:
-        headers.append(("Adresse la plus citée", False))
-    headers += [("Signalements", True), ("Mois concernés", True), ("Premier", False),
-                ("Dernier", False), ("Encore ouverts", True)]  # fmt: skip
-    return Table("Points de signalement récurrents", tuple(headers), tuple(rows),
-                 empty="Aucun point récurrent sur la période.", attrs={"data-list": "spots"})  # fmt: skip

@@ -151,7 +151,7 @@ def overview_svg(
 
 
 def write_index(
-    data: AtlasData, results: Sequence[PageResult], *, comparison_chart: str | None
+    data: AtlasData, results: Sequence[PageResult], *, comparison_chart: dict[str, Any] | None
 ) -> str:
     """Render ``index.html`` (the overview map file is written by the caller)."""
     s = data.settings
@@ -228,11 +228,14 @@ def sources_table(db: Dashboard) -> Table:
                  attrs={"data-table": "sources"})  # fmt: skip
 
 
-def comparison_chart(data: AtlasData, folder: Any) -> str | None:
-    """The bar chart comparing the selected quartiers on the overview indicator."""
+def comparison_chart(data: AtlasData, folder: Any) -> dict[str, Any] | None:
+    """The bar chart comparing the selected quartiers on the overview indicator: its
+    image, its text alternative (what and key figures) and its data table."""
     import dataclasses
 
-    from gupgeo.dashboard.charts import chart_quartiers_comparison, save_figure
+    from gupgeo.dashboard.chart_data import quartiers_comparison
+    from gupgeo.dashboard.charts import draw_quartiers_comparison, save_figure
+    from gupgeo.rendering.html import chart_table
 
     if data.settings.publication == "public":
         return None
@@ -243,10 +246,11 @@ def comparison_chart(data: AtlasData, folder: Any) -> str | None:
     names = {c: t for c, t in zip(codes, [p.title for p in data.pages], strict=True)}
     names.update({k: v for k, v in data.db.names.items() if k in ("hors QPV", "total")})
     db = dataclasses.replace(data.db, names=names)
+    values = quartiers_comparison(db, table, column)
     with reproducible_svg():
-        fig = chart_quartiers_comparison(db, table, column)
+        fig = draw_quartiers_comparison(values, reason=db.missing_reason(table, column) or "")
         (path,) = save_figure(fig, folder / COMPARISON_STEM, formats=("svg",))
-    return f"graphiques/{path.name}"
+    return {"src": f"graphiques/{path.name}", "alt": values.summary, "table": chart_table(values)}
 
 
 __all__ = ["comparison_chart", "comparison_table", "overview_svg", "write_index"]

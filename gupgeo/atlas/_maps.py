@@ -23,7 +23,6 @@ import shapely
 from gupgeo.crs import WORK_CRS
 from gupgeo.maps import (
     add_choropleth,
-    add_counts,
     add_operations,
     add_quartiers,
     add_signalements,
@@ -32,6 +31,7 @@ from gupgeo.maps import (
     save_map,
 )
 from gupgeo.maps._vector import classify as _classify
+from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
 from gupgeo.publication import SECRET_THRESHOLD, Publication, layers_of
 
 MAP_ASSETS = "assets/carte"
@@ -62,29 +62,12 @@ def _save(m: Any, path: Path, *, root: Path) -> int:
     return report.total_bytes
 
 
-def spots_layer(spots: pd.DataFrame, *, radius_m: float) -> gpd.GeoDataFrame:
-    """Recurring spots as small discs with the ``effectif``/``secret`` columns of counts."""
-    geometry = shapely.buffer(shapely.points(spots["x"], spots["y"]), radius_m * 1.5)
-    labels = [f"n° {r} — {c}" for r, c in zip(spots["rang"], spots["categorie"], strict=True)]
-    return gpd.GeoDataFrame(
-        {
-            "carreau": pd.array(labels, dtype="string"),
-            "effectif": pd.array(spots["nb_signalements"].to_numpy(), dtype="Int64"),
-            "secret": np.zeros(len(spots), dtype=bool),
-        },
-        geometry=geometry,
-        crs=WORK_CRS,
-    )
-
-
 def quartier_map(
     layers: Any,
     path: Path,
     *,
     root: Path,
     box: Sequence[float],
-    spots: pd.DataFrame,
-    spot_radius_m: float,
     title: str,
     subtitle: str,
     sources: str,
@@ -92,6 +75,9 @@ def quartier_map(
     publication: str,
     basemap: str | None,
     code_qp: str | None = None,
+    cells: gpd.GeoDataFrame | None = None,
+    problems: gpd.GeoDataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> int:
     """The interactive map of one page, fitted on ``box`` (Lambert-93); returns its size.
 
@@ -99,6 +85,9 @@ def quartier_map(
     :class:`~gupgeo.publication.Publication` (rows already published). With ``code_qp``,
     the "Signalements" layer and its legend hold the quartier's signalements only (the
     dashboard's figure); the others in the frame form a second layer, hidden at first.
+    ``cells`` (published veille cells) add the hot spots and the emerging categories,
+    hidden at first; ``problems`` and ``history`` the repeated problems with the history
+    of their reports (:mod:`gupgeo.maps.veille`).
     """
     own, around = _split_signalements(layers, code_qp)
     with quiet_classes():
@@ -110,11 +99,11 @@ def quartier_map(
             add_signalements(
                 m, around, name="Signalements alentour (autres quartiers, hors QPV)", show=False
             )
-        if len(spots):
-            add_counts(
-                m, spots_layer(spots, radius_m=spot_radius_m), name="Points récurrents",
-                unit="Signalements", theme="Signalements", show=True,
-            )  # fmt: skip
+        if cells is not None and len(cells):
+            add_hotspots(m, cells, show=False)
+            add_emerging(m, cells, show=False)
+        if problems is not None and len(problems):
+            add_repeated(m, problems, history)
     west, south, east, north = bounds_wgs84(box)
     m.bounds = [[south, west], [north, east]]
     return _save(m, path, root=root)
@@ -174,12 +163,23 @@ def review_map(
     date: Any,
     publication: str,
     basemap: str | None,
+    veille: Any = None,
 ) -> str:
-    """The review's map as one self-contained HTML document (libraries inlined)."""
+    """The review's map as one self-contained HTML document (libraries inlined).
+
+    ``veille`` (:class:`gupgeo.review.veille.ReviewVeille`) adds its cells (hot spots,
+    emerging categories, hidden at first) and its repeated problems with their history.
+    """
     m = map_territory(
         layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
         publication=publication, signalements_views=("clusters", "heatmap"),
     )  # fmt: skip
+    if veille is not None:
+        with quiet_classes():
+            add_hotspots(m, veille.found.cells, show=False)
+            add_emerging(m, veille.found.cells, show=False)
+            if len(veille.problems):
+                add_repeated(m, veille.problems, veille.history)
     add_quartiers(m, ring, name="Abords étudiés", theme="Périmètre")
     add_operations(m, perimeter, name="Périmètre étudié", theme="Périmètre")
     box = shapely.box(*ring.total_bounds).buffer(20).bounds

@@ -24,24 +24,27 @@ from gupgeo.atlas import _content as content
 from gupgeo.atlas._maps import quartier_map
 from gupgeo.atlas._prepare import QuartierTask
 from gupgeo.atlas._svg import (
-    GRAVITE_COLORS,
     MISSING_COLOR,
     SECRET_COLOR,
     SvgMap,
     density_grid,
     published_cells,
 )
-from gupgeo.coverage import OUTSIDE, coverage_lines, period_words
+from gupgeo.atlas._veille import LISTED, quartier_section
+from gupgeo.coverage import OUTSIDE, coverage_lines, period_reason, period_words
+from gupgeo.dashboard import chart_data
 from gupgeo.dashboard.charts import (
-    chart_backlog_age,
-    chart_series_by_category,
-    chart_tfpb_axes,
+    draw_backlog_age,
+    draw_series_by_category,
+    draw_tfpb_axes,
     save_figure,
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.palette import GRAVITE_COLORS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
-from gupgeo.rendering.html import render
+from gupgeo.rendering.html import chart_table, render
+from gupgeo.rendering.veille import VeilleSection
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,6 @@ def _write_page(task: QuartierTask) -> int:
     constats, constats_more = content.constats_table(task.constats, max_rows=max_rows)
     actions, actions_more = content.actions_table(task.actions, max_rows=max_rows)
     tfpb, tfpb_more = content.tfpb_table(task.tfpb, max_rows=max_rows)
-    spots = task.spots.head(max_rows)
 
     context = {
         "root": "../",
@@ -126,13 +128,7 @@ def _write_page(task: QuartierTask) -> int:
         "map_bytes": map_bytes,
         "charts": charts,
         "tables": _tables(db, code, secrecy),
-        "spots": content.spots_table(
-            spots,
-            show_address=s.publication != "public",
-            secret_below=s.secret_threshold if secrecy.active else None,
-        ),
-        "spots_more": max(0, len(task.spots) - max_rows),
-        "spots_rule": _spots_rule(task),
+        "veille": _veille(task),
         "constats_list": constats if s.publication != "public" else None,
         "constats_more": constats_more,
         "actions_list": actions if s.publication != "public" else None,
@@ -180,21 +176,25 @@ def _tables(db: Any, code: str, secrecy: Any) -> dict[str, Any]:
     }
 
 
-def _spots_rule(task: QuartierTask) -> str:
-    o = task.settings.options
-    months = min(o.spots_min_months, _months(task))
-    count = o.spots_min_count
-    if task.settings.publication == "public":  # smaller spots are not published
-        count = max(count, task.settings.secret_threshold)
-    return (
-        f"{count} signalements sur {months} mois distincts, dans un carré "
-        f"d'environ {3 * o.spot_radius_m:g} m de côté"
-    )
+def _veille(task: QuartierTask) -> VeilleSection | None:
+    """The "Veille territoriale" section (None without point signalements)."""
+    if task.veille is None:
+        return None
+    s, db = task.settings, task.db
+    cov = db.coverages.get("signalements")
+    outside = cov is not None and cov.status(db.period) == OUTSIDE
+    uncovered = (period_reason(cov, db.period) or "") if cov is not None and outside else ""
+    return quartier_section(
+        task.veille, task.page.code_qp, publication=s.publication,
+        threshold=s.secret_threshold, max_rows=s.options.max_rows, uncovered=uncovered,
+    )  # fmt: skip
 
 
-def _months(task: QuartierTask) -> int:
-    p = task.settings.period
-    return max(1, round((p.end - p.start).days / 30.4))
+def _listed_problems(task: QuartierTask) -> pd.DataFrame | None:
+    """The problems a page lists (and numbers on its maps): none in ``public``."""
+    if task.veille is None or task.settings.publication == "public":
+        return None
+    return task.veille.problems.groups.head(min(task.settings.options.max_rows, LISTED))
 
 
 def _period_words(task: QuartierTask) -> str:
@@ -211,33 +211,38 @@ def _map_subtitle(task: QuartierTask, period: str) -> str:
 
 def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     s = task.settings
-    spots = task.spots
-    if s.publication == "public":
-        spots = spots[spots["nb_signalements"] >= s.secret_threshold]
+    problems = _listed_problems(task)
     return quartier_map(
         published(task.map_layers, s.publication), path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
-        spots=spots, spot_radius_m=s.options.spot_radius_m, title=task.page.title,
-        subtitle=_map_subtitle(task, period), sources=s.sources, date=s.build_date,
-        publication=s.publication, basemap=s.options.basemap, code_qp=task.page.code_qp,
+        title=task.page.title, subtitle=_map_subtitle(task, period), sources=s.sources,
+        date=s.build_date, publication=s.publication, basemap=s.options.basemap,
+        code_qp=task.page.code_qp,
+        cells=task.veille.map_cells if task.veille is not None else None,
+        problems=problems,
+        history=task.veille.problems.history if problems is not None and task.veille else None,
     )  # fmt: skip
 
 
-def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, str]]:
+def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, Any]]:
+    """The page's charts: image, text alternative (what and key figures) and data table."""
     db, code, stem = task.db, task.page.code_qp, task.page.stem
-    makers: list[tuple[str, str, Callable[..., Any]]] = []
+    makers: list[tuple[str, Callable[..., Any], Callable[..., Any]]] = []
     if "signalements" in db.tables and not public:
-        makers.append(("signalements", "Signalements par catégorie", chart_series_by_category))
-        makers.append(("stock", "Stock de signalements ouverts par ancienneté", chart_backlog_age))
+        makers.append(("signalements", chart_data.series_by_category, draw_series_by_category))
+        makers.append(("stock", chart_data.backlog_age, draw_backlog_age))
     if "tfpb_montant_par_axe" in db.tables:
-        makers.append(("tfpb", "TFPB par axe national", chart_tfpb_axes))
+        makers.append(("tfpb", chart_data.tfpb_axes, draw_tfpb_axes))
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     with reproducible_svg():
-        for key, alt, make in makers:
-            fig = make(db, code)
-            (path,) = save_figure(fig, folder / f"{stem}-{key}", formats=("svg",))
-            out.append({"key": key, "src": f"../graphiques/{path.name}", "alt": alt})
+        for key, values_of, draw in makers:
+            data = values_of(db, code)
+            (path,) = save_figure(draw(data), folder / f"{stem}-{key}", formats=("svg",))
+            out.append(
+                {"key": key, "src": f"../graphiques/{path.name}", "alt": data.summary,
+                 "table": chart_table(data)}
+            )  # fmt: skip
     return out
 
 
@@ -255,7 +260,8 @@ def _locator(task: QuartierTask) -> str:
 
 
 def _print_map(task: QuartierTask) -> str:
-    """A static map of the page's frame: density, perimeters, operations, constats, spots."""
+    """A static map of the page's frame: density, perimeters, operations, constats, and
+    the numbers of the problems listed in the Veille section."""
     svg = SvgMap(task.frame, title=f"Carte de {task.page.title}", css_class="gg-printmap")
     layers = task.map_layers
     publication = task.settings.publication
@@ -297,11 +303,10 @@ def _print_map(task: QuartierTask) -> str:
         svg.lines(geoms[lines], colors=[c for c, ln in zip(colors, lines, strict=True) if ln])
         xy = shapely.get_coordinates(geoms[points]) if points.any() else np.empty((0, 2))
         svg.points(xy, colors=[c for c, pt in zip(colors, points, strict=True) if pt], radius=4)
-    spots = task.spots
-    if publication == "public":
-        spots = spots[spots["nb_signalements"] >= task.settings.secret_threshold]
-    if len(spots):
-        svg.numbered(spots[["x", "y"]].to_numpy(), [str(r) for r in spots["rang"]])
+    problems = _listed_problems(task)
+    if problems is not None and len(problems):  # n° 1 drawn last, on top of its place
+        xy = shapely.get_coordinates(np.asarray(problems.geometry.array))
+        svg.numbered(xy[::-1], [str(r) for r in problems["rang"]][::-1])
     svg.scale_bar()
     return svg.render()
 
@@ -329,9 +334,11 @@ def _legend(task: QuartierTask) -> list[dict[str, str]]:
         {"shape": "hatch", "color": OPERATION_COLOR, "label": "opération d'aménagement"},
         {"shape": "square", "color": "#4d4d4d", "label": "équipement"},
         *density_legend(s.publication, s.secret_threshold),
-        {"shape": "spot", "color": "#b2182b", "label": "point récurrent (n°)"},
     ]
     if task.settings.publication != "public":
+        entries.append(
+            {"shape": "spot", "color": "#b2182b", "label": "problème signalé plusieurs fois (n°)"}
+        )
         entries += [
             {"shape": "circle", "color": color, "label": f"constat de gravité {level}"}
             for level, color in GRAVITE_COLORS.items()

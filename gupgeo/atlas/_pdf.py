@@ -4,6 +4,11 @@ The PDF is the print view of the HTML pages (A4 stylesheet, static SVG maps inst
 the interactive ones, SVG charts), laid out by WeasyPrint — a pure-Python HTML/CSS
 renderer from PyPI (it needs the system's Pango library, present on Debian desktops and
 servers). Nothing is fetched: pages, images and styles are read from the atlas folder.
+
+Every file is a tagged PDF in WeasyPrint's PDF/UA-1 variant (:data:`PDF_OPTIONS`): a
+structure tree (headings, tables, lists, figures with their text alternative) that
+screen readers follow, ``/MarkInfo`` marked, the language of the page (``<html
+lang="fr">``) and its ``<title>`` as the document title, shown in the window's title bar.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from gupgeo.atlas.naming import BOOK_STEM
 from gupgeo.errors import GupgeoError
 
 logger = logging.getLogger(__name__)
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+"""Tagged PDF (PDF/UA-1): structure tree, language, title (WeasyPrint ≥ 62)."""
 
 
 class PdfUnavailableError(GupgeoError, ImportError):
@@ -53,12 +61,12 @@ def write_pdfs(root: Path, results: Sequence[PageResult]) -> list[Path]:
         page = root / result.href
         document = weasyprint.HTML(filename=str(page)).render()
         target = folder / f"{page.stem}.pdf"
-        document.write_pdf(str(target))
+        document.write_pdf(str(target), **PDF_OPTIONS)
         written.append(target)
         documents.append(document)
     pages = [p for document in documents for p in document.pages]
     atlas = folder / f"{BOOK_STEM}.pdf"
-    index.copy(pages).write_pdf(str(atlas))
+    index.copy(pages).write_pdf(str(atlas), **PDF_OPTIONS)
     written.insert(0, atlas)
     logger.info(
         "PDF : %d fichier(s), %d page(s) A4 en %.1f s",

@@ -1,8 +1,8 @@
 """Everything the pages need, computed once in the main process and cut per quartier.
 
 The publication profile is applied first (:func:`gupgeo.publication.sanitise`): the
-dashboard, the recurring spots, the page names, the lists and the maps are all computed
-from the published territory, so no raw label reaches a shared page. Each page then
+dashboard, the veille (:mod:`gupgeo.atlas._veille`), the page names, the lists and the
+maps are all computed from the published territory, so no raw label reaches a shared page. Each page then
 receives a small picklable
 :class:`QuartierTask` holding only its rows (its dashboard row, the features inside
 its map frame, its constats, actions, operations), so pages can be built in
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.atlas._spots import recurring_spots
 from gupgeo.atlas._svg import Frame
+from gupgeo.atlas._veille import AtlasVeille, QuartierVeille, atlas_veille, quartier_veille
 from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.attribution.territory import attributed
@@ -83,7 +83,7 @@ class QuartierTask:
     locator_frame: Frame
     locator: gpd.GeoDataFrame
     map_layers: dict[str, pd.DataFrame]
-    spots: pd.DataFrame
+    veille: QuartierVeille | None
     constats: pd.DataFrame
     actions: pd.DataFrame
     tfpb: pd.DataFrame
@@ -117,7 +117,7 @@ class AtlasData:
     pages: tuple[PageRef, ...]
     db: Dashboard
     publication: Publication
-    spots: pd.DataFrame
+    veille: AtlasVeille | None
     settings: AtlasSettings
     frames: tuple[Frame, ...]
 
@@ -132,7 +132,7 @@ def prepare(
     build_date: Any,
     dashboard_config: DashboardConfig | None,
 ) -> AtlasData:
-    """Attribute, publish, then compute the dashboard and the spots, name the pages."""
+    """Attribute, publish, then compute the dashboard and the veille, name the pages."""
     whole = attributed(source)
     pub = sanitise(whole, publication)  # the one publication step
     territory = pub.territory()
@@ -143,21 +143,9 @@ def prepare(
     selected = select_quartiers(quartiers, options)
     config = dashboard_config or DashboardConfig(exclure_essp=publication != "interne")
     db = build_dashboard(territory, period=p, freq=options.freq, config=config)
-    months = max(1, round((p.end - p.start).days / 30.4))
-    sig = territory.get("signalements")
-    if isinstance(sig, gpd.GeoDataFrame):
-        spots = recurring_spots(
-            sig,
-            start=p.start,
-            end=p.end,
-            radius_m=options.spot_radius_m,
-            min_count=options.spots_min_count,
-            min_months=min(options.spots_min_months, months),
-        )
-    else:
-        spots = recurring_spots(pd.DataFrame(), start=p.start, end=p.end)
-    if publication == "public":
-        spots = spots[spots["nb_signalements"] >= pub.secret_threshold].assign(adresse=None)
+    veille = atlas_veille(
+        territory, p, options=options, publication=publication, threshold=pub.secret_threshold
+    )
     records = [
         {str(k): v for k, v in r.items()}
         for r in selected.drop(columns="geometry").to_dict("records")
@@ -194,7 +182,7 @@ def prepare(
         indicator=resolve_indicator(options.indicator, selected),
     )
     frames = tuple(_frames(selected, options))
-    return AtlasData(territory, selected, pages, db, pub, spots, settings, frames)
+    return AtlasData(territory, selected, pages, db, pub, veille, settings, frames)
 
 
 def _aggregation_note(publication: str, threshold: int) -> tuple[str, ...]:
@@ -346,7 +334,9 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
                 locator_frame=locator_frames[i],
                 locator=locator,
                 map_layers=subset,
-                spots=_local_spots(data.spots, page.code_qp),
+                veille=quartier_veille(data.veille, page.code_qp, row.geometry, boxes[i])
+                if data.veille is not None
+                else None,
                 constats=_for_quartier(pub.layers.get("constats"), page.code_qp, open_only=True),
                 actions=_period_rows(
                     _for_quartier(pub.layers.get("actions"), page.code_qp), "date", p
@@ -385,12 +375,6 @@ def locator_frame(quartiers: gpd.GeoDataFrame, row: pd.Series) -> Frame:
     return Frame.around(
         (minx, miny, maxx, maxy), width=LOCATOR_PX[0], height=LOCATOR_PX[1], margin_pct=4
     )
-
-
-def _local_spots(spots: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The quartier's spots, numbered from 1 on its page."""
-    local = spots[(spots["code_qp"] == code).to_numpy(dtype=bool)].reset_index(drop=True)
-    return local.assign(rang=np.arange(1, len(local) + 1))
 
 
 def _record(row: pd.Series) -> dict[str, Any]:

@@ -18,7 +18,6 @@ import shapely
 
 from gupgeo.rendering.html import format_number
 
-GRAVITE_COLORS = {1: "#f2c94c", 2: "#f2994a", 3: "#d7301f"}
 MISSING_COLOR = "#bdbdbd"
 DENSITY_COLORS = ("#fde0c5", "#facba6", "#f59e72", "#e05c3b")
 SECRET_COLOR = "#c9c9d3"
@@ -121,6 +120,7 @@ class SvgMap:
         self.css_class = css_class
         self.parts: list[str] = []
         self.defs: list[str] = []
+        self.has_links = False
 
     def polygons(
         self,
@@ -161,7 +161,9 @@ class SvgMap:
             shape += f"<title>{escape(titles[i])}</title></{tag}>" if titles else f"</{tag}>"
             link = links[i] if links else None
             if link:
-                shape = f"<a href={quoteattr(link)}>{shape}</a>"
+                label = f" aria-label={quoteattr(titles[i])}" if titles else ""
+                shape = f"<a href={quoteattr(link)}{label}>{shape}</a>"
+                self.has_links = True
             self.parts.append(shape)
 
     def lines(self, geoms: Iterable[shapely.Geometry], *, colors: Sequence[str], width: float = 3):
@@ -204,7 +206,7 @@ class SvgMap:
                 )
 
     def numbered(self, xy: np.ndarray, labels: Sequence[str], *, color: str = "#b2182b") -> None:
-        """Numbered markers (recurring spots)."""
+        """Numbered markers (the repeated problems listed on a page)."""
         pts: Any = self.frame.px(np.asarray(xy, dtype="float64")) if len(xy) else []
         for (x, y), label in zip(pts, labels, strict=True):
             self.parts.append(
@@ -262,9 +264,11 @@ class SvgMap:
     def render(self) -> str:
         w, h = self.frame.width, self.frame.height
         defs = f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
+        # A drawing with links is a group of links (an image holds no control).
+        role = "group" if self.has_links else "img"
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="{self.css_class}" '
-            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="{role}" '
             f"aria-label={quoteattr(self.title)} "
             'font-family="Helvetica, Arial, sans-serif">'
             f"<title>{escape(self.title)}</title>{defs}"

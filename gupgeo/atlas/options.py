@@ -15,6 +15,8 @@ import pandas as pd
 
 from gupgeo.atlas.naming import check_pattern
 from gupgeo.errors import SchemaError
+from gupgeo.indicators._periods import parse_freq
+from gupgeo.indicators.problems import RepeatRule
 
 Extent = Literal["auto", "fixed"]
 INDICATORS: dict[str, tuple[str, str, str]] = {
@@ -63,10 +65,14 @@ class AtlasOptions:
         Basemap of the interactive maps (``"plan-ign"``, ``"osm"``, ``"ortho-ign"``, None).
     freq
         Step of the charts' series: ``"month"``, ``"quarter"`` or ``"year"``.
-    spots_min_count, spots_min_months, spot_radius_m
-        A recurring spot gathers at least ``spots_min_count`` signalements of one
-        category within about ``3 × spot_radius_m`` metres, over at least
-        ``spots_min_months`` distinct months of the period.
+    repeat_radius_m, repeat_days
+        Two signalements of one category are the same problem when the later lies
+        within ``repeat_radius_m`` metres and ``repeat_days`` days of the first report
+        of the problem (:class:`gupgeo.indicators.problems.RepeatRule`); the "Veille"
+        section lists the problems reported several times.
+    veille_cell_m, veille_freq
+        Side (metres) of the INSEE-aligned cells of the hot spots, and length of a
+        period of the emerging hot spots (``"month"``, ``"quarter"``, ``"year"``).
     max_rows
         Longest list printed per section (constats, actions, operations); the rest is
         counted, never silently dropped.
@@ -88,9 +94,10 @@ class AtlasOptions:
     indicator: str = "auto"
     basemap: str | None = "plan-ign"
     freq: str = "month"
-    spots_min_count: int = 10
-    spots_min_months: int = 4
-    spot_radius_m: float = 25.0
+    repeat_radius_m: float = 20.0
+    repeat_days: float = 30.0
+    veille_cell_m: float = 200.0
+    veille_freq: str = "month"
     max_rows: int = 60
     title: str = "Atlas des quartiers"
     pdf: bool = False
@@ -113,13 +120,13 @@ class AtlasOptions:
             raise ValueError(
                 f"indicator : {self.indicator!r} inconnu ; attendu l'un de {sorted(INDICATORS)}"
             )
-        if self.spots_min_count < 2 or self.spots_min_months < 1:
+        RepeatRule(radius_m=self.repeat_radius_m, days=self.repeat_days)  # French errors
+        if not (math.isfinite(self.veille_cell_m) and 50 <= self.veille_cell_m <= 5000):
             raise ValueError(
-                "spots_min_count ≥ 2 et spots_min_months ≥ 1 attendus ; reçu "
-                f"{self.spots_min_count!r} et {self.spots_min_months!r}"
+                f"veille_cell_m : {self.veille_cell_m!r} ; attendu un côté de carreau entre "
+                "50 et 5000 mètres"
             )
-        if not self.spot_radius_m > 0:
-            raise ValueError(f"spot_radius_m : {self.spot_radius_m!r} ; attendu > 0 (mètres)")
+        parse_freq(self.veille_freq)
         if self.max_rows < 1:
             raise ValueError(f"max_rows : {self.max_rows!r} ; attendu ≥ 1")
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
-from gupgeo.attribution.report import STATUTS, LayerReport
+from gupgeo.attribution.report import STATUTS, AttributionReport, LayerReport
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,33 @@ def run(
     table = table.sort_values("_pos", kind="stable")
     positions = table.pop("_pos").to_numpy()
     return positions, {c: table[c].array for c in table.columns}, reports
+
+
+REPORT_ATTR = "attribution_report"
+"""Key of the :class:`AttributionReport` in ``result.attrs``."""
+
+
+def attribute_frame(
+    features: gpd.GeoDataFrame,
+    zones: Zones,
+    *,
+    key: str | Mapping[str, str],
+    predicate: str,
+    tolerance_m: float,
+    multiple: str,
+) -> gpd.GeoDataFrame:
+    """The in-memory attribution behind :func:`gupgeo.attribution.zones.attribute`."""
+    check_options(predicate, tolerance_m, multiple)
+    feats = eng.split_features(features)
+    positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
+    out = features.copy(deep=False) if positions is None else features.iloc[positions].copy()
+    for name, values in columns.items():
+        if name in features.columns:
+            logger.warning("la colonne « %s » existante est remplacée", name)
+        out[name] = values
+    report = AttributionReport(len(features), len(out), tuple(reports))
+    out.attrs = {**features.attrs, REPORT_ATTR: report}
+    return out
 
 
 def write_attribution(result: gpd.GeoDataFrame, path: str | Path, report: object) -> Path:

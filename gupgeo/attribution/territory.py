@@ -22,6 +22,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from gupgeo.attribution.distributed import (
+    attribute_located,
+    attribute_partitions,
+    is_dask,
+    partitions_report,
+)
 from gupgeo.attribution.report import AttributionReport
 from gupgeo.attribution.zones import REPORT_ATTR, attribute
 from gupgeo.errors import SchemaError
@@ -66,7 +72,11 @@ def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANC
     territory
         A loaded territory (or anything :func:`gupgeo.territory.as_territory` accepts);
         it must have a ``quartiers`` layer. An already attributed territory is
-        attributed again from its declared values with the new settings.
+        attributed again from its declared values with the new settings. A layer may
+        be a ``dask_geopandas.GeoDataFrame`` (:func:`gupgeo.storage.parquet.read_layer_dask`):
+        it is attributed on the Dask cluster partition by partition, kept there
+        (``persist``), and its report computed in one pass; the answers are those of
+        the in-memory path (:mod:`gupgeo.attribution.distributed`).
     tolerance_m
         Features outside every quartier but within this distance (metres) of one
         are attributed to the nearest, and counted as such in the report
@@ -95,39 +105,29 @@ def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANC
             "territoire : la couche « quartiers » est nécessaire pour le rattachement ; "
             f"couches présentes : {', '.join(territory.layers) or 'aucune'}"
         )
-    quartiers = territory["quartiers"]
-    operations = territory.get("operations")
     layers: dict[str, pd.DataFrame] = dict(territory.layers)
     reports: dict[str, AttributionReport] = {}
     for name in ATTRIBUTED_LAYERS:
         frame = layers.get(name)
-        if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        spatial = isinstance(frame, gpd.GeoDataFrame) and not frame.empty
+        if frame is None or not (spatial or is_dask(frame)):
             continue
-        zones: dict[str, gpd.GeoDataFrame] = {}
-        keys: dict[str, str] = {}
-        if name != "actions":
-            zones["code_qp"], keys["code_qp"] = quartiers, "code_qp"
-            if "code_qp" in frame.columns:
-                frame = frame.rename(columns={"code_qp": "code_qp" + DECLARED_SUFFIX})
-        if operations is not None and len(operations):
-            zones["operation_id"], keys["operation_id"] = operations, "id"
+        frame, zones, keys = _zones_of(name, frame, territory)
         if not zones:
             continue
-        located = frame.geometry.notna()
-        if name == "actions" and not located.all():
-            # Actions without a location keep their declared quartier and no operation.
-            part = attribute(
-                frame[located], zones, key=keys, tolerance_m=tolerance_m, multiple="largest"
-            )
-            rest = frame[~located].copy()
-            frame = pd.concat([part, rest]).loc[frame.index]
-            reports[name] = part.attrs.get(REPORT_ATTR)
+        if is_dask(frame):
+            frame, reports[name] = _attribute_dask(name, frame, zones, keys, tolerance_m)
         else:
-            frame = attribute(frame, zones, key=keys, tolerance_m=tolerance_m, multiple="largest")
+            # Actions without a location keep their declared quartier and no operation;
+            # other features without geometry are attributed ("sans géométrie").
+            attribute_rows = attribute_located if name == "actions" else attribute
+            frame = attribute_rows(
+                frame, zones, key=keys, tolerance_m=tolerance_m, multiple="largest"
+            )
             reports[name] = frame.attrs.get(REPORT_ATTR)
-        # The report lives in ``result.attribution``: pandas deep-copies ``attrs`` on
-        # every operation, which would make each later step pay for it.
-        frame.attrs = {}
+            # The report lives in ``result.attribution``: pandas deep-copies ``attrs`` on
+            # every operation, which would make each later step pay for it.
+            frame.attrs = {}
         layers[name] = frame
     result = Territory(layers, provenance=territory.provenance, report=territory.report)
     result.attribution = reports
@@ -136,6 +136,33 @@ def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANC
         tolerance_m=float(tolerance_m), vintage=getattr(prov, "qpv_vintage", None)
     )
     return result
+
+
+def _zones_of(
+    name: str, frame: Any, territory: Territory
+) -> tuple[Any, dict[str, gpd.GeoDataFrame], dict[str, str]]:
+    """The zone layers (and their identifier columns) a layer is attributed to; a
+    ``code_qp`` declared by the source is renamed ``code_qp_declare``."""
+    zones: dict[str, gpd.GeoDataFrame] = {}
+    keys: dict[str, str] = {}
+    if name != "actions":
+        zones["code_qp"], keys["code_qp"] = territory["quartiers"], "code_qp"
+        if "code_qp" in frame.columns:
+            frame = frame.rename(columns={"code_qp": "code_qp" + DECLARED_SUFFIX})
+    operations = territory.get("operations")
+    if operations is not None and len(operations):
+        zones["operation_id"], keys["operation_id"] = operations, "id"
+    return frame, zones, keys
+
+
+def _attribute_dask(
+    name: str, frame: Any, zones: dict[str, gpd.GeoDataFrame], keys: dict[str, str], tol: float
+) -> tuple[Any, AttributionReport]:
+    """A Dask layer attributed on the cluster, kept there (``persist``), and its report."""
+    options: dict[str, Any] = {"key": keys, "tolerance_m": tol, "multiple": "largest"}
+    out = attribute_partitions(frame, zones, located_only=name == "actions", **options)
+    out = out.persist()
+    return out, partitions_report(out, zones, **options)
 
 
 def attributed(source: Any) -> Territory:

@@ -55,6 +55,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -63,8 +64,9 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gupgeo.attribution import _engine as eng
-from gupgeo.attribution._output import Zones, check_options, run
+from gupgeo.attribution._output import REPORT_ATTR, Zones, attribute_frame, check_options, run
 from gupgeo.attribution._output import write_attribution as _write
+from gupgeo.attribution.distributed import attribute_partitions, is_dask
 from gupgeo.attribution.report import (
     STATUT_COORDONNEES_INVALIDES,
     STATUT_DANS_ZONE,
@@ -99,9 +101,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-REPORT_ATTR = "attribution_report"
-"""Key of the :class:`AttributionReport` in ``result.attrs``."""
 
 
 def attribute(
@@ -144,6 +143,10 @@ def attribute(
         The features (same CRS, index and columns) with the columns described
         in the module docstring; the :class:`AttributionReport` is in
         ``result.attrs["attribution_report"]`` (see :func:`attribution_report`).
+        A ``dask_geopandas.GeoDataFrame`` gives a lazy one, attributed partition by
+        partition with the zones broadcast to the workers, the same answers row for
+        row (:mod:`gupgeo.attribution.distributed`; its report:
+        :func:`~gupgeo.attribution.distributed.partitions_report`).
 
     Raises
     ------
@@ -167,17 +170,10 @@ def attribute(
     1   LOC-A   dans la zone                 0.0
     2   LOC-A      tolérance                 5.0
     """
-    check_options(predicate, tolerance_m, multiple)
-    feats = eng.split_features(features)
-    positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
-    out = features.copy(deep=False) if positions is None else features.iloc[positions].copy()
-    for name, values in columns.items():
-        if name in features.columns:
-            logger.warning("la colonne « %s » existante est remplacée", name)
-        out[name] = values
-    report = AttributionReport(len(features), len(out), tuple(reports))
-    out.attrs = {**features.attrs, REPORT_ATTR: report}
-    return out
+    options: dict[str, Any] = {"key": key, "predicate": predicate, "tolerance_m": tolerance_m}
+    if is_dask(features):
+        return attribute_partitions(features, zones, multiple=multiple, **options)
+    return attribute_frame(features, zones, multiple=multiple, **options)
 
 
 def attribute_xy(
@@ -259,6 +255,12 @@ def write_attribution(result: gpd.GeoDataFrame, path: str | Path) -> Path:
 
 def attribution_report(result: pd.DataFrame) -> AttributionReport:
     """The :class:`AttributionReport` attached to a result of this module."""
+    if is_dask(result):
+        raise ValueError(
+            "résultat Dask : son rapport se calcule avec "
+            "gupgeo.attribution.distributed.partitions_report(résultat, zones, …) (une passe "
+            "sur les données), ou attribuez le territoire avec attribute_territory"
+        )
     report = result.attrs.get(REPORT_ATTR)
     if not isinstance(report, AttributionReport):
         raise ValueError(

@@ -2,7 +2,10 @@
 
 Each chart is a :class:`matplotlib.figure.Figure` built without pyplot (no global
 figure state, rendered by the Agg canvas for PNG), sized for the text width of an
-A4 page (17 cm) with 9-point text:
+A4 page (17 cm) with 9-point text, and drawn from a
+:class:`~gupgeo.dashboard.chart_data.ChartData` — the values and the text alternative
+that pages print beside the image; each ``chart_*`` function has a ``draw_*`` twin that
+draws a ``ChartData`` already built:
 
 - :func:`chart_series_by_category` — signalements per sub-period, stacked by category;
 - :func:`chart_backlog_age` — open backlog at the end of each sub-period, by age;
@@ -22,17 +25,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from gupgeo.coverage import period_words
-from gupgeo.indicators._catalog import TABLE_INFO, column_label
+from gupgeo.dashboard import chart_data
+from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
 from gupgeo.indicators._common import HORS_QPV, TOTAL
-from gupgeo.indicators._periods import FREQ_LABELS
-from gupgeo.indicators.signalements import AGE_COLUMNS
-from gupgeo.schemas import AXES_TFPB
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
 
 if TYPE_CHECKING:
     from gupgeo.dashboard.model import Dashboard
@@ -59,11 +60,17 @@ STYLE: dict[str, Any] = {
     "grid.linewidth": 0.6,
     "svg.fonttype": "none",
 }
-# Okabe–Ito, distinguishable with colour-blindness; grey for "autres".
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-OTHERS_COLOR = "#9e9e9e"
+# The categories of every product (gupgeo.palette: Okabe–Ito, "autres" in grey), with a
+# hatch as second cue where two of them come closest for a red-green colour-blind reader
+# (tests/test_chart_palettes.py: CIEDE2000 below 15 as simulated), drawn in white like the
+# separators between stacked bars.
+PALETTE = CATEGORY_COLORS
+HATCHES = ("", "", "", "...", "", "\\\\\\", "", "")
+OTHERS_COLOR = OTHER_COLOR
+OTHERS_HATCH = "///"
+BAR_EDGES: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.6}
+"""White separators between stacked bars (and the colour of the hatches)."""
 AGE_COLORS = ("#c6dbef", "#6baed6", "#08306b")
-AGE_LABELS = ("≤ 4 semaines", "4 à 8 semaines", "plus de 8 semaines")
 MONTHS_FR = (
     "janv.", "févr.", "mars", "avr.", "mai", "juin",
     "juil.", "août", "sept.", "oct.", "nov.", "déc.",
@@ -125,39 +132,6 @@ def period_title(db: Dashboard) -> str:
     return period_words(db.period)
 
 
-def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
-    """The sub-period rows of one zone of a stacked series, indexed by ``periode``."""
-    part = series[series.index.get_level_values("code_qp") == code_qp]
-    return part.droplevel("code_qp")
-
-
-LABEL_MAX_CHARS = 40
-"""Longest category or quartier name drawn on a chart: longer ones end with "…" (the
-tables beside the chart carry the whole text)."""
-
-
-def short_label(text: object, max_chars: int = LABEL_MAX_CHARS) -> str:
-    r"""A label that fits a chart, and that matplotlib draws as typed (no mathtext).
-
-    Examples
-    --------
-    >>> short_label("Dépôts sauvages")
-    'Dépôts sauvages'
-    >>> short_label("x" * 50)[-3:], len(short_label("x" * 50))
-    ('xx…', 40)
-    >>> short_label("coût $5$") == r"coût \$5\$"
-    True
-    """
-    value = str(text)
-    if len(value) > max_chars:
-        value = value[: max_chars - 1].rstrip() + "…"
-    return value.replace("$", r"\$")
-
-
-def _name(db: Dashboard, code_qp: str) -> str:
-    return short_label(db.names.get(code_qp, code_qp))
-
-
 def _message(fig: Figure, title: str, text: str) -> Figure:
     ax = fig.add_subplot()
     ax.set_axis_off()
@@ -166,47 +140,32 @@ def _message(fig: Figure, title: str, text: str) -> Figure:
     return fig
 
 
-def _check_zone(db: Dashboard, code_qp: str) -> None:
-    if code_qp not in db.names:
-        raise KeyError(f"quartier {code_qp!r} inconnu ; attendu l'un de : {', '.join(db.names)}")
-
-
-def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Figure:
+def chart_series_by_category(
+    db: Dashboard, code_qp: str, *, top: int = chart_data.TOP_CATEGORIES
+) -> Figure:
     """Signalements of a quartier per sub-period, stacked by category (top ``top`` + autres)."""
-    _check_zone(db, code_qp)
+    return draw_series_by_category(chart_data.series_by_category(db, code_qp, top=top))
+
+
+def draw_series_by_category(data: ChartData) -> Figure:
+    """The stacked bars of :func:`gupgeo.dashboard.chart_data.series_by_category`."""
     with _style():
         fig = _figure()
-        title = f"Signalements par {FREQ_LABELS[db.freq]} et catégorie — {_name(db, code_qp)}"
-        series = db.series.get("signalements_par_categorie")
-        if series is None:
-            table = db.tables.get("signalements_par_categorie")
-            if table is None:
-                return _message(fig, title, "Pas de signalements dans ce territoire.")
-            frame = table.loc[[code_qp]].set_axis([db.period.label])
-        else:
-            frame = _rows(series, code_qp)
-        blank = frame.isna().all(axis=1).to_numpy()
-        if blank.all():
-            return _message(fig, title, _uncovered(db, "signalements_par_categorie"))
-        totals = frame.sum(axis=0).sort_values(ascending=False, kind="stable")
-        keep = [c for c in totals.index[:top] if totals[c] > 0]
-        rest = [c for c in frame.columns if c not in keep]
-        data = frame[keep].copy()
-        if rest and np.nansum(frame[rest].to_numpy(dtype=float)) > 0:
-            data["autres catégories"] = frame[rest].sum(axis=1, min_count=1)
-        if np.nansum(data.to_numpy(dtype=float)) == 0:
-            return _message(fig, title, "Aucun signalement sur la période.")
+        if data.message:
+            return _message(fig, data.title, _sentence(data.message))
         ax = fig.add_subplot()
-        _title(fig, title)
-        x = np.arange(len(data))
-        bottom = np.zeros(len(data))
-        for i, col in enumerate(data.columns):
-            color = OTHERS_COLOR if col == "autres catégories" else PALETTE[i % len(PALETTE)]
-            values = np.nan_to_num(data[col].to_numpy(dtype=float))
-            ax.bar(x, values, bottom=bottom, color=color, label=short_label(col), width=0.8)
-            bottom += values
-        _mark_blank(ax, blank)
-        _period_axis(ax, list(data.index))
+        _title(fig, data.title)
+        values = data.values
+        x = np.arange(len(values))
+        bottom = np.zeros(len(values))
+        for i, col in enumerate(values.columns):
+            color, hatch = category_style(i, others=col == OTHERS)
+            heights = np.nan_to_num(values[col].to_numpy(dtype=float))
+            ax.bar(x, heights, bottom=bottom, color=color, hatch=hatch, label=short_label(col),
+                   width=0.8, **BAR_EDGES)  # fmt: skip
+            bottom += heights
+        _mark_blank(ax, np.asarray(data.blank, dtype=bool))
+        _period_axis(ax, list(values.index))
         ax.set_ylabel("Nombre de signalements")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
@@ -214,10 +173,16 @@ def chart_series_by_category(db: Dashboard, code_qp: str, *, top: int = 6) -> Fi
         return fig
 
 
-def _uncovered(db: Dashboard, table: str) -> str:
-    """The message of a chart whose period the data does not cover."""
-    reason = db.missing_reason(table, "")
-    return f"Non calculable (n.c.) : {reason}." if reason else "Non calculable (n.c.)."
+def category_style(i: int, *, others: bool = False) -> tuple[str, str]:
+    """Colour and hatch of the ``i``-th category of a chart (or of "autres catégories")."""
+    if others:
+        return OTHERS_COLOR, OTHERS_HATCH
+    return PALETTE[i % len(PALETTE)], HATCHES[i % len(HATCHES)]
+
+
+def _sentence(text: str) -> str:
+    """A message written on a chart: a capital first letter."""
+    return text[:1].upper() + text[1:]
 
 
 def _mark_blank(ax: Axes, blank: np.ndarray) -> None:
@@ -278,38 +243,27 @@ def _unit_index(label: str) -> int:
 
 def chart_backlog_age(db: Dashboard, code_qp: str) -> Figure:
     """Open signalements of a quartier at the end of each sub-period, stacked by age."""
-    _check_zone(db, code_qp)
+    return draw_backlog_age(chart_data.backlog_age(db, code_qp))
+
+
+def draw_backlog_age(data: ChartData) -> Figure:
+    """The stacked bars of :func:`gupgeo.dashboard.chart_data.backlog_age`."""
     with _style():
         fig = _figure()
-        title = f"Stock de signalements ouverts par ancienneté — {_name(db, code_qp)}"
-        table = db.series.get("signalements")
-        if table is None and "signalements" in db.tables:
-            frame = db.tables["signalements"].loc[[code_qp]].set_axis([db.period.label])
-        elif table is not None:
-            frame = _rows(table, code_qp)
-        else:
-            return _message(fig, title, "Pas de signalements dans ce territoire.")
-        ages = frame[list(AGE_COLUMNS)]
-        blank = frame["nb_signalements"].isna().to_numpy()
-        if blank.all():
-            return _message(fig, title, _uncovered(db, "signalements"))
-        if ages.isna().all().all():
-            return _message(
-                fig,
-                title,
-                "Stock non calculable : la source n'a ni statut ni date de clôture.",
-            )
+        if data.message:
+            return _message(fig, data.title, _sentence(data.message))
         ax = fig.add_subplot()
-        _title(fig, title)
-        x = np.arange(len(ages))
-        bottom = np.zeros(len(ages))
-        for col, color, label in zip(AGE_COLUMNS, AGE_COLORS, AGE_LABELS, strict=True):
-            values = ages[col].fillna(0).to_numpy(dtype=float)
-            ax.bar(x, values, bottom=bottom, color=color, label=label, width=0.8)
-            bottom += values
-        _mark_blank(ax, blank)
-        _period_axis(ax, list(ages.index))
-        ax.set_ylabel(f"Ouverts en fin de {FREQ_LABELS[db.freq]}")
+        _title(fig, data.title)
+        values = data.values
+        x = np.arange(len(values))
+        bottom = np.zeros(len(values))
+        for col, color in zip(values.columns, AGE_COLORS, strict=True):
+            heights = values[col].fillna(0).to_numpy(dtype=float)
+            ax.bar(x, heights, bottom=bottom, color=color, label=col, width=0.8, **BAR_EDGES)
+            bottom += heights
+        _mark_blank(ax, np.asarray(data.blank, dtype=bool))
+        _period_axis(ax, list(values.index))
+        ax.set_ylabel(f"Ouverts en {data.row_header.lower()}")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
         ax.legend(
@@ -324,20 +278,19 @@ def chart_backlog_age(db: Dashboard, code_qp: str) -> Figure:
 
 def chart_tfpb_axes(db: Dashboard, code_qp: str) -> Figure:
     """TFPB amounts of a quartier along the 8 national axes (horizontal bars, €)."""
-    _check_zone(db, code_qp)
+    return draw_tfpb_axes(chart_data.tfpb_axes(db, code_qp))
+
+
+def draw_tfpb_axes(data: ChartData) -> Figure:
+    """The horizontal bars of :func:`gupgeo.dashboard.chart_data.tfpb_axes`."""
     with _style():
         fig = _figure(height_in=3.9)
-        first, last = db.period.start.year, (db.period.end - pd.Timedelta(days=1)).year
-        years = str(first) if first == last else f"{first}–{last}"
-        title = f"TFPB {years} par axe national — {_name(db, code_qp)}"
-        table = db.tables.get("tfpb_montant_par_axe")
-        if table is None:
-            return _message(fig, title, "Pas de données TFPB dans ce territoire.")
-        row = table.loc[code_qp]
-        axes = [a for a in table.columns if a in AXES_TFPB or row[a] > 0]
-        values = row[axes].to_numpy(dtype=float)
+        if data.message:
+            return _message(fig, data.title, _sentence(data.message))
+        axes = [str(a) for a in data.values.index]
+        values = data.values.iloc[:, 0].to_numpy(dtype=float)
         ax = fig.add_subplot()
-        _title(fig, title)
+        _title(fig, data.title)
         y = np.arange(len(axes))[::-1]
         ax.barh(y, values, color=PALETTE[0], height=0.7)
         labels = [textwrap.fill(a[0].upper() + a[1:], 44) for a in axes]
@@ -357,23 +310,23 @@ def chart_quartiers_comparison(
     db: Dashboard, table: str = "signalements", column: str = "par_1000_habitants"
 ) -> Figure:
     """One indicator compared across the quartiers (horizontal bars, sorted)."""
+    data = chart_data.quartiers_comparison(db, table, column)
+    return draw_quartiers_comparison(data, reason=db.missing_reason(table, column) or "")
+
+
+def draw_quartiers_comparison(data: ChartData, *, reason: str = "") -> Figure:
+    """The bars of :func:`gupgeo.dashboard.chart_data.quartiers_comparison`, the highest
+    on top; ``reason`` says why the values that cannot be computed are missing."""
     with _style():
-        frame = db.tables.get(table)
-        label = column_label(column)
-        if column in ("par_1000_habitants", "par_ha"):
-            what = TABLE_INFO[table].title if table in TABLE_INFO else table
-            label = f"{what} {label.lower()}"
-        fig = _figure(height_in=max(2.6, 0.3 * len(db.quartiers) + 1.2))
-        title = f"{label} par quartier, {period_title(db)}"
-        if frame is None or column not in frame.columns:
-            return _message(fig, title, "Indicateur non disponible.")
-        values = frame.loc[list(db.quartiers), column].astype(float)
-        values = values.sort_values(ascending=True, na_position="first")
+        fig = _figure(height_in=max(2.6, 0.3 * len(data.values) + 1.2))
+        if data.message:
+            return _message(fig, data.title, _sentence(data.message))
+        values = data.values.iloc[::-1, 0].astype(float)  # bottom to top: the highest on top
         ax = fig.add_subplot()
-        _title(fig, title)
+        _title(fig, data.title)
         y = np.arange(len(values))
         ax.barh(y, values.fillna(0).to_numpy(), color=PALETTE[0], height=0.7)
-        ax.set_yticks(y, [_name(db, c) for c in values.index])
+        ax.set_yticks(y, [short_label(name) for name in values.index])
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
         integral = bool(np.allclose(values.dropna() % 1, 0))
@@ -387,7 +340,6 @@ def chart_quartiers_comparison(
             ax.text((0 if np.isnan(v) else v) + top * 0.01, yi, text, va="center", fontsize=8)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
         if values.isna().any():
-            reason = db.missing_reason(table, column)
             ax.set_xlabel(
                 f"n.c. : {reason}"
                 if reason

@@ -61,6 +61,7 @@ from gupgeo.indicators._common import (
 from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
+from gupgeo.indicators.distributed import gather_layers
 from gupgeo.publication import cites_essp, essp_mask
 
 logger = logging.getLogger(__name__)
@@ -318,7 +319,10 @@ def build_dashboard(
     territory_or_layers
         A ``Territory`` (its ``.layers``) or a mapping layer name → (Geo)DataFrame,
         already validated and attributed (``code_qp`` on signalements and constats).
-        ``quartiers`` is required; every other layer is optional.
+        ``quartiers`` is required; every other layer is optional. The signalements
+        may be a Dask GeoDataFrame (attributed on a cluster by
+        :func:`gupgeo.attribute_territory`): the columns the indicators read are
+        gathered from it, and every table is the one of the in-memory path.
     period
         ``"2024"``, ``"2024-T2"``/``"2024-Q2"``, ``"2024-03"``, a range
         (``"2024-01-15/2024-06-30"``, both dates included) or a ``Period``.
@@ -348,6 +352,7 @@ def build_dashboard(
     zones = zones_from(layers["quartiers"])
     used = {k: v for k, v in layers.items() if v is not None}
     notes: list[str] = []
+    notes.extend(gather_layers(used, attribuer=cfg.attribuer, fields=cfg.degradations.fields))
     if cfg.attribuer:
         _attribute_missing(used, notes)
     # Coverage is read before the ESSP exclusion: it describes the data collected, and a

@@ -3,6 +3,10 @@
 Every table has one row per quartier, then ``"hors QPV"`` and ``"total"``; columns
 carry their unit in their name (``par_1000_habitants``, ``par_ha``, ``_jours``,
 ``_pct``, ``_eur``). Method notes (French) are in ``table.attrs["notes"]``.
+
+:mod:`gupgeo.indicators.problems` (problems reported several times, counted once) is
+imported on demand: it groups reports with :mod:`gupgeo.veille`, which pulls in esda
+and libpysal.
 """
 
 from __future__ import annotations

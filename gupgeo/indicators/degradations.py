@@ -29,6 +29,7 @@ from gupgeo.indicators._common import (
     with_total,
 )
 from gupgeo.indicators._periods import parse_period
+from gupgeo.indicators.distributed import gather_signalements
 from gupgeo.indicators.signalements import (
     Cut,
     PreparedSignalements,
@@ -222,6 +223,7 @@ def degradation_counts(
         ``evolution_nb``, ``evolution_pct``.
     """
     config = config or DegradationConfig()
+    signalements = gather_signalements(signalements, extra=config.fields)
     prep = prepare_signalements(signalements, quartiers)
     frame = single(degradation_table(prep, cut(prep, (parse_period(period),)), config))
     return attach_notes(frame, prep.notes)

@@ -47,6 +47,7 @@ from gupgeo.indicators._common import (
     zones_from,
 )
 from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.indicators.distributed import gather_signalements
 from gupgeo.schemas import STATUTS, STATUTS_CLOS
 from gupgeo.validation.statuses import canonical_status
 
@@ -144,7 +145,12 @@ class Cut:
 def prepare_signalements(
     signalements: pd.DataFrame, quartiers: pd.DataFrame | Zones
 ) -> PreparedSignalements:
-    """Turn the attributed signalements into arrays (one pass, reused for every period)."""
+    """Turn the attributed signalements into arrays (one pass, reused for every period).
+
+    A Dask layer is first gathered: the columns the indicators read, brought back from
+    the cluster (:func:`gupgeo.indicators.distributed.gather_signalements`).
+    """
+    signalements = gather_signalements(signalements)
     require(signalements, ("date_signalement", "categorie"), layer="signalements")
     zones = quartiers if isinstance(quartiers, Zones) else zones_from(quartiers)
     n = len(signalements)
@@ -446,7 +452,8 @@ def signalement_summary(
     ----------
     signalements
         Attributed signalements (``date_signalement``, ``categorie``, ``code_qp``;
-        ``statut``/``statut_brut`` and ``date_cloture`` when known).
+        ``statut``/``statut_brut`` and ``date_cloture`` when known); a Dask
+        GeoDataFrame attributed on a cluster gives the same table.
     quartiers
         The quartiers layer (``code_qp``, ``population``, ``surface_ha`` or polygons).
     period

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from folium.elements import Element
+from folium.elements import CssLink, Element, JavascriptLink
 
 from gupgeo.errors import GupgeoError
 from gupgeo.maps._fetch import IN_PACKAGE_DIR, MANIFEST, sha256_file
@@ -29,11 +29,12 @@ from gupgeo.maps._fetch import IN_PACKAGE_DIR, MANIFEST, sha256_file
 logger = logging.getLogger(__name__)
 
 PACKAGE_ASSETS = Path(__file__).resolve().parents[1] / "assets"
-"""Our own map runtime (gupgeo_map.js/.css) and the npm manifest, shipped with the package."""
+"""Our own map modules (``map_*.js``/``map_*.css``, one per element kind) and the npm
+manifest, shipped with the package."""
 
 ENV_VAR = "GUPGEO_ASSETS_DIR"
 FETCH_COMMAND = ".venv/bin/python scripts/fetch_assets.py"
-ASSET_ORDER = ("leaflet", "fullscreen", "heat", "markercluster", "gupgeo")
+ASSET_ORDER = ("leaflet", "fullscreen", "heat", "groupedlayercontrol", "markercluster", "gupgeo")
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:|#|https?:)([^'\")]+)\1\s*\)")
 
 
@@ -98,6 +99,29 @@ def _script_safe(js: str) -> str:
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
+OWN_PACKAGE = "gupgeo"
+"""The pseudo-package of gupgeo's own map modules (``gupgeo/assets/map_*.js|css``)."""
+
+FOLIUM_NAMES: dict[str, tuple[str, str, int]] = {
+    "leaflet": ("leaflet", "js", 0),
+    "leaflet_css": ("leaflet", "css", 0),
+    "Control.Fullscreen.js": ("fullscreen", "js", 0),
+    "Control.FullScreen.css": ("fullscreen", "css", 0),
+    "leaflet-heat.js": ("heat", "js", 0),
+    "leaflet.groupedlayercontrol.min.js": ("groupedlayercontrol", "js", 0),
+    "leaflet.groupedlayercontrol.min.css": ("groupedlayercontrol", "css", 0),
+}
+"""folium's asset names (the first item of ``default_js``/``default_css`` in ``folium.Map``
+and ``folium.plugins``) → the npm package fetched at build time, and which of its files."""
+
+
+def own_modules() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """gupgeo's own map modules: (JS file names, CSS file names)."""
+    js = tuple(sorted(p.name for p in PACKAGE_ASSETS.glob("map_*.js")))
+    css = tuple(sorted(p.name for p in PACKAGE_ASSETS.glob("map_*.css")))
+    return js, css
+
+
 def load_assets(names: tuple[str, ...], *, assets_dir: Path | None = None) -> list[Asset]:
     """Read and check the named assets, in load order.
 
@@ -112,19 +136,23 @@ def load_assets(names: tuple[str, ...], *, assets_dir: Path | None = None) -> li
     if unknown:
         raise AssetsMissingError(f"assets inconnus : {unknown} ; connus : {list(ASSET_ORDER)}")
     out: list[Asset] = []
-    npm_names = [n for n in wanted if n != "gupgeo"]
+    npm_names = [n for n in wanted if n != OWN_PACKAGE]
     if npm_names:
         out.extend(_load_npm_assets(npm_names, assets_dir or default_assets_dir()))
-    if "gupgeo" in wanted:
-        js_path, css_path = PACKAGE_ASSETS / "gupgeo_map.js", PACKAGE_ASSETS / "gupgeo_map.css"
+    if OWN_PACKAGE in wanted:
+        js_names, css_names = own_modules()
+        paths = [PACKAGE_ASSETS / n for n in (*js_names, *css_names)]
         out.append(
             Asset(
-                name="gupgeo",
+                name=OWN_PACKAGE,
                 version="",
                 licence_text="",
-                js=(("gupgeo_map.js", _script_safe(js_path.read_text(encoding="utf-8"))),),
-                css=(("gupgeo_map.css", css_path.read_text(encoding="utf-8")),),
-                source_files=(js_path, css_path),
+                js=tuple(
+                    (n, _script_safe((PACKAGE_ASSETS / n).read_text(encoding="utf-8")))
+                    for n in js_names
+                ),
+                css=tuple((n, (PACKAGE_ASSETS / n).read_text(encoding="utf-8")) for n in css_names),
+                source_files=tuple(paths),
             )
         )
     return out
@@ -206,49 +234,107 @@ def _default_icon_script(leaflet: Asset) -> str:
     )
 
 
-class AssetBundle(Element):
-    """The map's ``<head>`` assets, inline by default or linked to a local folder.
+class AssetBundle:
+    """Where a map's scripts and styles come from: local files, never a remote URL.
 
-    Kept by the map (never a class-level list), rendered first in the header so Leaflet
-    loads before any layer script.
+    Every folium element lists what it needs in ``default_js``/``default_css`` (folium's
+    asset mechanism: one header entry per name, so a library needed by ten elements loads
+    once, in the order first needed). Before the page is written, :meth:`localise` swaps
+    each entry for the file fetched at build time (npm packages) or shipped in the package
+    (gupgeo's own modules): inline by default, linked to a local folder in atlas mode. A
+    name with no local copy is an error, never a CDN link.
     """
 
-    def __init__(self, names: tuple[str, ...] = ("leaflet", "fullscreen", "gupgeo")) -> None:
-        super().__init__()
-        self._name = "GupgeoAssets"
-        self.names: list[str] = list(names)
+    def __init__(self) -> None:
         self.assets_dir: Path | None = None
         self.link_prefix: str | None = None
+        self.packages: list[str] = []
+        self.rendered_bytes = 0
+        self._loaded: dict[str, Asset] = {}
+        self._licensed: set[str] = set()
 
-    def require(self, *names: str) -> None:
-        """Add assets needed by a layer (idempotent)."""
-        for name in names:
-            if name not in self.names:
-                self.names.append(name)
+    def localise(self, header: Element) -> None:
+        """Replace folium's ``JavascriptLink``/``CssLink`` entries of ``header`` in place."""
+        self.rendered_bytes = 0
+        self._licensed = set()
+        self._loaded = {}
+        self.packages = []
+        for name, child in list(header._children.items()):
+            if isinstance(child, JavascriptLink | CssLink):
+                kind = "js" if isinstance(child, JavascriptLink) else "css"
+                package, rel = self._resolve(name, kind)
+                header._children[name] = LocalAsset(self, package, kind, rel)
+
+    def _resolve(self, name: str, kind: str) -> tuple[str, str]:
+        if name.startswith("map_") and (PACKAGE_ASSETS / name).is_file():
+            package, rel = OWN_PACKAGE, name
+        elif name in FOLIUM_NAMES:
+            package, expected, index = FOLIUM_NAMES[name]
+            if expected != kind:
+                raise AssetsMissingError(f"asset {name!r} : type {kind} ; attendu {expected}")
+            files = getattr(self._asset(package), kind)
+            rel = files[index][0]
+        else:
+            raise AssetsMissingError(
+                f"l'élément de carte demande {name!r}, dont gupgeo n'a pas de copie locale : "
+                "une carte hors ligne ne charge jamais de bibliothèque depuis internet "
+                f"(connus : {sorted(FOLIUM_NAMES)} et gupgeo/assets/map_*)"
+            )
+        self._asset(package)
+        if package not in self.packages:
+            self.packages.append(package)
+        return package, rel
+
+    def _asset(self, package: str) -> Asset:
+        if package not in self._loaded:
+            (self._loaded[package],) = load_assets((package,), assets_dir=self.assets_dir)
+        return self._loaded[package]
+
+    def tag(self, package: str, kind: str, rel: str) -> str:
+        """The ``<script>``/``<style>`` (inline) or ``<script src>``/``<link>`` of one file."""
+        asset = self._asset(package)
+        if self.link_prefix is not None:
+            href = f"{self.link_prefix}{package}/{rel}"
+            if kind == "css":
+                return f'<link rel="stylesheet" href="{href}"/>'
+            return f'<script src="{href}"></script>'
+        text = dict(getattr(asset, kind))[rel]
+        if kind == "css":
+            out = f"<style>/* {package}: {rel} */\n{text}\n</style>"
+        else:
+            header = ""
+            if asset.licence_text and package not in self._licensed:
+                header = _licence_comment(asset, package)
+                self._licensed.add(package)
+            out = f"<script>{header}{text}\n</script>"
+            if package == "leaflet":
+                out += f"\n<script>{_default_icon_script(asset)}</script>"
+        self.rendered_bytes += len(out.encode("utf-8"))
+        return out
+
+
+def inline_packages(names: tuple[str, ...], *, assets_dir: Path | None = None) -> str:
+    """Every file of the named packages as inline tags, in load order (for a plain folium
+    map that must open offline, e.g. the peers timed in ``benchmarks/maps.py``)."""
+    bundle = AssetBundle()
+    bundle.assets_dir = assets_dir
+    parts = []
+    for asset in load_assets(names, assets_dir=assets_dir):
+        bundle._loaded[asset.name] = asset
+        parts += [bundle.tag(asset.name, "css", rel) for rel, _ in asset.css]
+        parts += [bundle.tag(asset.name, "js", rel) for rel, _ in asset.js]
+    return "\n".join(parts)
+
+
+class LocalAsset(Element):
+    """One script or stylesheet of the page, from a local file (see :class:`AssetBundle`)."""
+
+    def __init__(self, bundle: AssetBundle, package: str, kind: str, rel: str) -> None:
+        super().__init__()
+        self.bundle, self.package, self.kind, self.rel = bundle, package, kind, rel
 
     def render(self, **kwargs: object) -> str:
-        assets = load_assets(tuple(self.names), assets_dir=self.assets_dir)
-        parts: list[str] = []
-        for asset in assets:
-            for rel, css in asset.css:
-                if self.link_prefix is not None:
-                    parts.append(f'<link rel="stylesheet" href="{self._href(asset, rel)}"/>')
-                else:
-                    parts.append(f"<style>/* {asset.name}: {rel} */\n{css}\n</style>")
-        for asset in assets:
-            header = _licence_comment(asset, asset.name) if asset.licence_text else ""
-            for rel, js in asset.js:
-                if self.link_prefix is not None:
-                    parts.append(f'<script src="{self._href(asset, rel)}"></script>')
-                else:
-                    parts.append(f"<script>{header}{js}\n</script>")
-                header = ""
-            if asset.name == "leaflet":
-                parts.append(f"<script>{_default_icon_script(asset)}</script>")
-        return "\n".join(parts)
-
-    def _href(self, asset: Asset, rel: str) -> str:
-        return f"{self.link_prefix}{asset.name}/{rel}"
+        return self.bundle.tag(self.package, self.kind, self.rel)
 
 
 def copy_assets(
@@ -278,5 +364,6 @@ __all__ = [
     "AssetsMissingError",
     "copy_assets",
     "default_assets_dir",
+    "inline_packages",
     "load_assets",
 ]

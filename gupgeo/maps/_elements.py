@@ -1,9 +1,11 @@
-"""The folium elements gupgeo adds to a map: themed layer groups and runtime calls.
+"""The folium elements gupgeo's layers are made of: themed groups and data layers.
 
-Each element emits one call to the gupgeo runtime (``gupgeo_map.js``) with its data as
-script-safe JSON (:func:`gupgeo.maps._format.js_literal`); the runtime builds every visible
-text with ``textContent``. Styles are one small table per layer, looked up by class index
-in the browser, never a per-feature ``switch``.
+Each element is a folium ``MacroElement`` that declares its own small JS/CSS modules
+(``gupgeo/assets/map_*.js``) with folium's asset mechanism and emits one call with its
+data as script-safe JSON (:func:`gupgeo.maps._format.js_literal`); the modules build every
+visible text with ``textContent``. Styles are one small table per layer, looked up by
+class index in the browser, never a per-feature ``switch``. The map's controls (caption,
+legend, layer control, fullscreen) are in :mod:`gupgeo.maps.controls`.
 
 Data is never compiled as a template. branca's ``MacroElement.render`` wraps the output
 of each macro in ``Element(text)``, which compiles ``text`` as a Jinja2 template a second
@@ -17,7 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from folium.elements import Element, Figure, MacroElement
+from folium.elements import Element, Figure, JSCSSMixin, MacroElement
+from folium.plugins import HeatMap
 from folium.template import Template
 
 from gupgeo.maps._format import js_literal
@@ -56,6 +59,26 @@ class DataSafeElement(MacroElement):
         return ""
 
 
+def own_assets(*files: str) -> list[tuple[str, str]]:
+    """``default_js``/``default_css`` entries for gupgeo's own map modules.
+
+    The name is the file name in ``gupgeo/assets`` (how :class:`~gupgeo.maps._assets.AssetBundle`
+    finds it); the second item only says where it lives: the bundle inlines or links the
+    local file, never a URL.
+    """
+    return [(name, f"gupgeo/assets/{name}") for name in files]
+
+
+class GupgeoElement(JSCSSMixin, DataSafeElement):
+    """A gupgeo map element: its own small JS/CSS modules declared with folium's asset
+    mechanism (``default_js``/``default_css``, loaded once per page whatever the number
+    of elements needing them), its data as script-safe JSON, never compiled as a template.
+    """
+
+    default_js = own_assets("map_core.js")
+    default_css = own_assets("map_core.css")
+
+
 class ThemedGroup(folium.FeatureGroup, DataSafeElement):
     """A layer group with a theme (its heading in the layer control) and a legend section."""
 
@@ -65,9 +88,11 @@ class ThemedGroup(folium.FeatureGroup, DataSafeElement):
         self.legend: dict[str, Any] | None = None
 
 
-class RuntimeCall(DataSafeElement):
-    """``var <name> = gupgeo.<function>(<parent group>, <spec>, <options>);``"""
+class DataLayer(GupgeoElement):
+    """A layer drawn by one gupgeo module from its JSON spec, inside its themed group:
+    ``var <name> = gupgeo.<function>(<group>, <spec>, <options>);``."""
 
+    function = ""
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -79,7 +104,6 @@ class RuntimeCall(DataSafeElement):
 
     def __init__(
         self,
-        function: str,
         spec: dict[str, Any],
         options: dict[str, Any] | None = None,
         *,
@@ -87,8 +111,7 @@ class RuntimeCall(DataSafeElement):
     ) -> None:
         super().__init__()
         self.feature_count = feature_count
-        self._name = f"gupgeo_{function}"
-        self.function = function
+        self._name = f"gupgeo_{self.function}"
         self.spec_js = js_literal(spec)
         self.options_js = js_literal(options or {})
 
@@ -98,69 +121,24 @@ class RuntimeCall(DataSafeElement):
         return len(self.spec_js.encode("utf-8")) + len(self.options_js.encode("utf-8"))
 
 
-class MapSetup(DataSafeElement):
-    """Right after the map is created: gupgeo's panes, and the extent of the data, fitted
-    before any layer is drawn (no animation, no second drawing)."""
+class VectorLayer(DataLayer):
+    """Lines, polygons and points from GeoJSON, one style per class (``map_vector.js``):
+    minimum visible size, zoom range and decluttered labels."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        gupgeo.prepare({{ this._parent.get_name() }});
-        {% if this._parent.bounds %}
-        {{ this._parent.get_name() }}.fitBounds({{ this.bounds_js(this._parent) }},
-            {padding: [10, 10], maxZoom: {{ this._parent.fit_max_zoom }}, animate: false});
-        {% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "gupgeo_setup"
-
-    def bounds_js(self, m: Any) -> str:
-        return js_literal(m.bounds)
+    function = "vector"
+    default_js = own_assets("map_core.js", "map_vector.js")
 
 
-class MapFinish(DataSafeElement):
-    """Controls added once every layer exists: zoom, fullscreen, scale, caption, legend,
-    layer control grouped by theme. Rendered last by ``TerritoryMap``."""
+class PointLayer(DataLayer):
+    """Any number of points on one canvas, grid clusters by zoom (``map_points.js``)."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        gupgeo.finish({{ this._parent.get_name() }}, {{ this.options_js(this._parent) }});
-        {% endmacro %}
-        """
-    )
+    function = "points"
+    default_js = own_assets("map_core.js", "map_points.js")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "gupgeo_finish"
 
-    def options_js(self, m: Any) -> str:
-        groups: dict[str, list[str]] = {}
-        legend: list[str] = []
-        bases: list[str] = []
-        for child in m._children.values():
-            if isinstance(child, ThemedGroup):
-                groups.setdefault(child.theme, []).append(
-                    f"[{js_literal(child.layer_name)}, {child.get_name()}]"
-                )
-                if child.legend:
-                    legend.append(
-                        "{" + f"layer: {child.get_name()}, " + js_literal(child.legend)[1:]
-                    )
-            elif isinstance(child, folium.TileLayer):
-                bases.append(f"[{js_literal(child.layer_name)}, {child.get_name()}]")
-        group_js = ", ".join(
-            f"[{js_literal(theme)}, [{', '.join(items)}]]" for theme, items in groups.items()
-        )
-        return (
-            "{"
-            f"caption: {js_literal(m.caption)}, "
-            f"bases: [{', '.join(bases)}], "
-            f"groups: [{group_js}], "
-            f"legend: [{', '.join(legend)}]"
-            "}"
-        )
+class HeatLayer(DataLayer):
+    """A heatmap drawn by the library of ``folium.plugins.HeatMap`` (leaflet.heat), fed
+    from the compact point payload rather than folium's list of coordinates."""
+
+    function = "heat"
+    default_js = [*HeatMap.default_js, *own_assets("map_core.js", "map_heat.js")]  # noqa: RUF012 (folium API)

@@ -9,6 +9,11 @@ integrity —, checks the installed versions, then copies the files listed in
 copied file). :mod:`gupgeo.maps._assets` reads that manifest and refuses files whose sha256
 changed. Nothing fetched is committed; nothing is fetched when a map is viewed.
 
+``assets.json``'s ``test_assets`` (axe-core, an npm devDependency of the same lock) are
+copied the same way under the manifest's ``test_assets`` key when asked (a checkout's
+``make assets``, for the accessibility tests); a wheel is built with ``npm ci --omit=dev``
+and never holds them.
+
 Standard library only, and no ``gupgeo`` import: ``setup.py`` loads this file by its path
 in an isolated build environment where gupgeo's dependencies are absent.
 """
@@ -51,7 +56,7 @@ def lock_digest(spec_dir: Path = SPEC_DIR) -> str:
 
 def files_intact(dist: Path, manifest: dict[str, Any]) -> bool:
     """Whether every file listed in ``manifest`` lies in ``dist`` with its sha256."""
-    for name, entry in manifest["assets"].items():
+    for name, entry in [*manifest["assets"].items(), *manifest.get("test_assets", {}).items()]:
         files = entry.get("files")
         if not isinstance(files, dict):
             return False
@@ -63,7 +68,12 @@ def files_intact(dist: Path, manifest: dict[str, Any]) -> bool:
 
 
 def fetch(
-    dest: Path, *, work_dir: Path | None = None, force: bool = False, spec_dir: Path = SPEC_DIR
+    dest: Path,
+    *,
+    work_dir: Path | None = None,
+    force: bool = False,
+    spec_dir: Path = SPEC_DIR,
+    test_assets: bool = False,
 ) -> Path:
     """Install, check and copy the assets into ``dest / "dist"``; return the manifest path.
 
@@ -78,6 +88,9 @@ def fetch(
         Reinstall even when ``dist/`` already holds intact files for the current lock.
     spec_dir
         The folder holding ``package.json``, ``package-lock.json`` and ``assets.json``.
+    test_assets
+        Also install the lock's devDependencies and copy ``assets.json``'s ``test_assets``
+        (for the tests of a checkout); otherwise ``npm ci --omit=dev``.
 
     Raises
     ------
@@ -87,21 +100,26 @@ def fetch(
     dist = dest / "dist"
     manifest_path = dist / MANIFEST
     if manifest_path.exists() and not force:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("lock_sha256") == lock_digest(spec_dir) and files_intact(dist, manifest):
+        current = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if (
+            current.get("lock_sha256") == lock_digest(spec_dir)
+            and files_intact(dist, current)
+            and (not test_assets or "test_assets" in current)
+        ):
             logger.info("assets à jour : %s", manifest_path)
             return manifest_path
     npm_dir = work_dir if work_dir is not None else dest / "npm"
-    _npm_ci(spec_dir, npm_dir)
+    _npm_ci(spec_dir, npm_dir, dev=test_assets)
     lock = json.loads((spec_dir / "package-lock.json").read_text(encoding="utf-8"))
-    spec = json.loads((spec_dir / "assets.json").read_text(encoding="utf-8"))["assets"]
+    spec = json.loads((spec_dir / "assets.json").read_text(encoding="utf-8"))
     if dist.exists():
         shutil.rmtree(dist)
-    assets = {
-        name: _copy_package(name, entry, lock, npm_dir / "node_modules", dist)
-        for name, entry in spec.items()
-    }
-    manifest = {"lock_sha256": lock_digest(spec_dir), "assets": assets}
+    manifest: dict[str, Any] = {"lock_sha256": lock_digest(spec_dir)}
+    for section in ("assets", "test_assets") if test_assets else ("assets",):
+        manifest[section] = {
+            name: _copy_package(name, entry, lock, npm_dir / "node_modules", dist)
+            for name, entry in spec[section].items()
+        }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     logger.info("assets copiés et vérifiés : %s", manifest_path)
     return manifest_path
@@ -114,7 +132,7 @@ def fetch_into_package(build_lib: Path) -> Path:
         return fetch(dest, work_dir=Path(work))
 
 
-def _npm_ci(spec_dir: Path, npm_dir: Path) -> None:
+def _npm_ci(spec_dir: Path, npm_dir: Path, *, dev: bool) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise AssetsFetchError(
@@ -125,6 +143,8 @@ def _npm_ci(spec_dir: Path, npm_dir: Path) -> None:
     for name in ("package.json", "package-lock.json"):
         shutil.copyfile(spec_dir / name, npm_dir / name)
     cmd = [npm, "ci", "--prefix", str(npm_dir), "--ignore-scripts", "--no-audit", "--no-fund"]
+    if not dev:
+        cmd.append("--omit=dev")
     logger.info("+ %s", " ".join(cmd))
     subprocess.run(cmd, check=True)
 

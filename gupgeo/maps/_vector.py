@@ -15,7 +15,7 @@ import shapely
 
 from gupgeo.crs import to_display_crs, to_work_crs
 from gupgeo.errors import SchemaError
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import ThemedGroup, VectorLayer
 from gupgeo.maps._format import (
     MISSING_LABEL,
     display_geometries,
@@ -24,15 +24,14 @@ from gupgeo.maps._format import (
     to_json_value,
 )
 from gupgeo.maps.base import TerritoryMap, require_map
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR, contrast_ratio
 
 logger = logging.getLogger(__name__)
 
-CATEGORY_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-    "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31",
-)  # fmt: skip
-OTHER_COLOR = "#7f7f7f"
-MISSING_COLOR = "#b0b0b0"
+MISSING_COLOR = "#d0d0d0"
+"""Missing values ("non renseigné"): light grey, apart from the palette and "autres"
+(checked with the palette in ``tests/test_palette.py``)."""
+DARK_TEXT = "#1b1b1b"
 SECRET_COLOR = "#9a9a9a"
 YLORRD: dict[int, tuple[str, ...]] = {
     1: ("#fd8d3c",),
@@ -93,7 +92,8 @@ def check_layer(gdf: Any, *, name: str, required: Sequence[str] = ()) -> gpd.Geo
 def category_classes(values: pd.Series) -> tuple[list[str], np.ndarray, list[str], list[int]]:
     """Labels by decreasing frequency, per-row class (−1: missing), colours, counts.
 
-    The twelve most frequent categories get their own colour, the others share grey.
+    The eight most frequent categories get their own colour (Okabe–Ito, :mod:`gupgeo.palette`),
+    the others share grey.
     """
     text = values.astype("string")
     counts = text.value_counts(dropna=True)
@@ -203,6 +203,20 @@ def label_positions(
     return out
 
 
+def text_color_on(fill: str) -> str:
+    """The text colour for a glyph on ``fill``: white, else near-black, else black — the
+    first to reach 4.5:1 (WCAG AA), or whichever contrasts most.
+
+    >>> text_color_on("#1f3a93"), text_color_on("#f2c94c"), text_color_on("#9467bd")
+    ('#ffffff', '#1b1b1b', '#000000')
+    """
+    candidates = ("#ffffff", DARK_TEXT, "#000000")
+    for candidate in candidates:
+        if contrast_ratio(candidate, fill) >= 4.5:
+            return candidate
+    return max(candidates, key=lambda c: contrast_ratio(c, fill))
+
+
 MIN_VISIBLE_PX = 8.0
 """Below this size on screen (pixels), a polygon is also drawn as a circle."""
 
@@ -269,8 +283,7 @@ def add_vector_layer(
     group = ThemedGroup(name, theme=theme, show=show)
     group.legend = legend
     group.add_child(
-        RuntimeCall(
-            "vector",
+        VectorLayer(
             {
                 "name": name,
                 "kind": kind,
@@ -311,6 +324,7 @@ def legend_entries(
             row["count"] = format_number_fr(counts[i])
         if glyphs is not None:
             row["glyph"] = glyphs[i]
+            row["textColor"] = text_color_on(color)
         rows.append(row)
     return rows
 

@@ -27,12 +27,14 @@ from typing import Any
 
 import folium
 import pandas as pd
+from folium.template import Template
 
 from gupgeo.errors import GupgeoError
 from gupgeo.french import format_count, format_number
 from gupgeo.maps._assets import AssetBundle, copy_assets
-from gupgeo.maps._elements import MapFinish, MapSetup, RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import DataLayer, DataSafeElement, ThemedGroup, own_assets
 from gupgeo.maps._format import format_long_date_fr
+from gupgeo.maps.controls import attach_controls
 from gupgeo.publication import PROFILE_LABELS, check_profile
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,60 @@ BASEMAPS: dict[str, dict[str, Any]] = {
 }
 
 
-class TerritoryMap(folium.Map):
+class MapFigure(folium.Figure):
+    """The page of a map: a French document (``lang="fr"``) with its title."""
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="fr">\n'
+        "<head>\n"
+        "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+        "    {{ this.header.render(**kwargs) }}\n"
+        "</head>\n"
+        "<body>\n"
+        "    {{ this.html.render(**kwargs) }}\n"
+        "</body>\n"
+        "<script>\n"
+        "    {{ this.script.render(**kwargs) }}\n"
+        "</script>\n"
+        "</html>\n"
+    )
+
+
+class TerritoryMap(folium.Map, DataSafeElement):
     """A ``folium.Map`` carrying gupgeo's assets, caption, precision settings and extent.
 
     Use :func:`base_map` to create one; the layer builders of :mod:`gupgeo.maps` add to it.
+    Its page lets readers zoom (no ``user-scalable=no``); its controls are attached when
+    it is rendered (:func:`gupgeo.maps.controls.attach_controls`).
     """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+            <style>
+                html, body, .gupgeo-main { width: 100%; height: 100%; margin: 0; padding: 0; }
+                #{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }
+            </style>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <main class="gupgeo-main">
+            <h1 class="gupgeo-sr-only">{{ this.heading() }}</h1>
+            <div class="folium-map" id={{ this.get_name()|tojson }}></div>
+            </main>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+                center: {{ this.location|tojson }},
+                crs: L.CRS.{{ this.crs }},
+                ...{{ this.options|tojavascript }}
+            });
+        {% endmacro %}
+        """
+    )
 
     def __init__(
         self,
@@ -87,20 +138,26 @@ class TerritoryMap(folium.Map):
             control_scale=False,
             prefer_canvas=False,
         )
+        MapFigure().add_child(self)
         self.options["max_zoom"] = max_zoom
         self.options["min_zoom"] = 3
         # Per-instance lists: folium's class-level defaults (CDN links) are never used
-        # and never mutated.
-        self.default_js: list[tuple[str, str]] = []
-        self.default_css: list[tuple[str, str]] = []
+        # and never mutated. Leaflet itself is resolved to the local copy by name.
+        self.default_js: list[tuple[str, str]] = [("leaflet", "leaflet/dist/leaflet.js")]
+        self.default_css: list[tuple[str, str]] = [
+            ("leaflet_css", "leaflet/dist/leaflet.css"),
+            *own_assets("map_core.css"),
+        ]
         self.assets = AssetBundle()
         self.caption = caption
         self.precision = precision
         self.simplify_tolerance_m = simplify_tolerance_m
         self.bounds: list[list[float]] | None = None
         self.fit_max_zoom = 17
-        self.add_child(MapSetup(), name="gupgeo_setup")
-        self.add_child(MapFinish(), name="gupgeo_finish")
+
+    def heading(self) -> str:
+        """The page's one heading (read by screen readers, not drawn): the map's title."""
+        return html.escape(self.caption.get("title") or "Carte gupgeo")
 
     def include_bounds(self, west: float, south: float, east: float, north: float) -> None:
         """Grow the initial extent to cover a layer (WGS84 degrees)."""
@@ -116,12 +173,11 @@ class TerritoryMap(folium.Map):
         figure = self.get_root()
         if not isinstance(figure, folium.Figure):
             raise TypeError("la carte doit appartenir à une figure folium pour être rendue")
-        figure.header.add_child(self.assets, name="gupgeo_assets", index=1)
         figure.title = html.escape(self.caption.get("title") or "Carte gupgeo")
-        self._children.move_to_end("gupgeo_setup", last=False)
-        self._children.move_to_end("gupgeo_finish")
+        attach_controls(self)
         number_elements(figure)
         super().render(**kwargs)
+        self.assets.localise(figure.header)
 
 
 def number_elements(root: Any) -> None:
@@ -252,16 +308,15 @@ def size_report(
         if not isinstance(child, ThemedGroup):
             continue
         for element in child._children.values():
-            if isinstance(element, RuntimeCall):
+            if isinstance(element, DataLayer):
                 layers[child.layer_name] = layers.get(child.layer_name, 0) + element.payload_bytes
                 features[child.layer_name] = features.get(child.layer_name, 0) + int(
                     getattr(element, "feature_count", 0)
                 )
-    assets = m.assets.render() if m.assets.link_prefix is None else ""
     return MapSizeReport(
         path=path,
         total_bytes=len(html_text.encode("utf-8")),
-        assets_bytes=len(assets.encode("utf-8")),
+        assets_bytes=m.assets.rendered_bytes,
         layers=layers,
         features=features,
     )
@@ -299,11 +354,13 @@ def save_map(
         m.assets.assets_dir = Path(assets_dir)
     m.assets.link_prefix = None if self_contained else f"{assets_folder}/"
     try:
+        html_text = m.get_root().render()
         if not self_contained:
             copy_assets(
-                tuple(m.assets.names), target.parent / assets_folder, assets_dir=m.assets.assets_dir
+                tuple(m.assets.packages),
+                target.parent / assets_folder,
+                assets_dir=m.assets.assets_dir,
             )
-        html_text = m.get_root().render()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html_text, encoding="utf-8")

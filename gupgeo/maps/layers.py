@@ -32,13 +32,17 @@ from gupgeo.maps._vector import (
     legend_entries,
     missing_entry,
     scheme_label,
+    text_color_on,
 )
 from gupgeo.maps.base import TerritoryMap
+from gupgeo.palette import GRAVITE_COLORS
 from gupgeo.schemas import normalise_name
 
 QUARTIER_COLOR = "#2c3e8f"
 OPERATION_COLOR = "#7b3294"
-GRAVITE = {1: ("faible", "#f2c94c"), 2: ("moyenne", "#f2994a"), 3: ("forte", "#d7301f")}
+GRAVITE = {
+    k: (label, GRAVITE_COLORS[k]) for k, label in ((1, "faible"), (2, "moyenne"), (3, "forte"))
+}
 _GLYPHS = {
     "ecole": "É", "groupe_scolaire": "É", "college": "Co", "lycee": "L", "creche": "Cr",
     "centre_social": "CS", "maison_de_projets": "MP", "maison_des_projets": "MP",
@@ -166,13 +170,21 @@ def add_equipements(
     check_layer(equipements, name="equipements", required=("nom", type_column))
     labels, index, colors, counts = category_classes(equipements[type_column])
     glyphs = [glyph_for(t) for t in labels]
-    styles = [{"fillColor": c, "glyph": g} for c, g in zip(colors, glyphs, strict=True)]
-    styles.append({"fillColor": MISSING_COLOR, "glyph": "?"})
+    styles = [
+        {"fillColor": c, "glyph": g, "textColor": text_color_on(c)}
+        for c, g in zip(colors, glyphs, strict=True)
+    ]
+    styles.append(
+        {"fillColor": MISSING_COLOR, "glyph": "?", "textColor": text_color_on(MISSING_COLOR)}
+    )
     classes = np.where(index < 0, len(labels), index)
     entries = legend_entries(labels, colors, shape="badge", counts=counts, glyphs=glyphs)
     n_missing = int((index < 0).sum())
     if n_missing:
-        entries.append({**missing_entry(n_missing, shape="badge"), "glyph": "?"})
+        entries.append(
+            {**missing_entry(n_missing, shape="badge"), "glyph": "?",
+             "textColor": text_color_on(MISSING_COLOR)}
+        )  # fmt: skip
     popup = [
         Field(type_column, "Type"),
         Field("gestionnaire", "Gestionnaire"),

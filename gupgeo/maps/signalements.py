@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.crs import to_work_crs
-from gupgeo.maps._elements import RuntimeCall, ThemedGroup
+from gupgeo.maps._elements import HeatLayer, PointLayer, ThemedGroup
 from gupgeo.maps._format import (
     MISSING_LABEL,
     compact_points,
@@ -172,7 +172,6 @@ def add_signalements(
     if mode not in ("clusters", "points"):
         raise ValueError(f"mode : {mode!r} ; attendu 'clusters' ou 'points'")
     check_layer(signalements, name=name, required=(category_column,))
-    m.assets.require("leaflet", "gupgeo")
     spec, labels, colors, counts = _points_payload(
         signalements, name=name, category_column=category_column, text_fields=text_fields,
         precision=m.precision,
@@ -189,7 +188,7 @@ def add_signalements(
         )
     group.legend = {"title": name, "entries": entries}
     options = {"clusterMaxZoom": cluster_max_zoom if mode == "clusters" else 0}
-    group.add_child(RuntimeCall("points", spec, options, feature_count=spec["payload"]["n"]))
+    group.add_child(PointLayer(spec, options, feature_count=spec["payload"]["n"]))
     _include(m, spec["payload"])
     return group
 
@@ -211,7 +210,6 @@ def add_signalements_heatmap(
     """
     m = require_map(m)
     check_layer(signalements, name=name)
-    m.assets.require("leaflet", "heat", "gupgeo")
     lon, lat = lonlat_points(signalements, name=name)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if weight is None:
@@ -252,7 +250,7 @@ def add_signalements_heatmap(
         "note": f"{format_number_fr(len(weights))} signalements ; le rouge marque les 5 % "
         "de secteurs les plus denses",
     }  # fmt: skip
-    group.add_child(RuntimeCall("heat", spec, options, feature_count=len(weights)))
+    group.add_child(HeatLayer(spec, options, feature_count=len(weights)))
     _include(m, payload)
     return group
 

@@ -1,11 +1,16 @@
-"""Map layers of the veille: hot/cold spot bins and emerging hot spot categories.
+"""Map layers of the veille: hot/cold spot bins, emerging categories, repeated problems.
 
-Both take the cells returned by :func:`gupgeo.veille.hotspots` /
+:func:`add_hotspots` and :func:`add_emerging` take the cells returned by :func:`gupgeo.veille.hotspots` /
 :func:`gupgeo.veille.emerging_hotspots` (or the bulletin's ``cells``) and draw only the
 cells that carry a finding — the "non significatif" / "aucune tendance" cells would
 cover the whole study area — with a legend counting every class, the undrawn ones
 included. Colours follow ArcGIS's hot spot renderer (red hot, blue cold, lighter for
 lower confidence); a cell withheld by the public profile is hatched grey ("secret").
+
+:func:`add_repeated` draws the problems reported several times
+(:func:`gupgeo.indicators.problems.repeated_problems`) at their first report, red while
+a report is still open, with the history of their reports in the popup — plain text
+lines, shown through ``textContent`` like every value of the map runtime.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from gupgeo.maps._elements import ThemedGroup
 from gupgeo.maps._format import format_number_fr
@@ -34,7 +40,7 @@ EMERGING_COLORS = {
     "point chaud en intensification": "#d62f27",
     "point chaud persistant": "#ed7551",
     "point chaud en diminution": "#fab984",
-    "point chaud sporadique": "#fdd49e",
+    "point chaud sporadique": "#ffffb2",
     "point chaud oscillant": "#bcbddc",
     "point chaud historique": "#d9d9d9",
 }
@@ -105,4 +111,144 @@ def add_emerging(
     return _add_classes(
         m, cells, column="categorie", colors=EMERGING_COLORS, name=name,
         undrawn="sans tendance (ou points froids)", show=show,
+    )  # fmt: skip
+
+
+REPEATED_NAME = "Problèmes signalés plusieurs fois"
+OPEN_COLOR = "#b2182b"
+CLOSED_COLOR = "#4d4d4d"
+SIZE_BINS = ((2, 2, 5), (3, 5, 7), (6, None, 10))
+"""(fewest reports, most reports or None, radius in pixels) of the circles."""
+HISTORY_LINES = 10
+"""Reports listed in a popup; the others are counted on a last line."""
+DESCRIPTION_CHARS = 50
+
+
+def _dates_fr(history: pd.DataFrame, column: str) -> list[str | None]:
+    if column not in history.columns:
+        return [None] * len(history)
+    dates = pd.to_datetime(history[column], errors="coerce")
+    return [None if pd.isna(d) else d.strftime("%d/%m/%Y") for d in dates]
+
+
+def _history_line(date: str | None, status: object, closed: str | None, text: object) -> str:
+    """``05/01/2024 : résolu le 08/01/2024 — description…`` (the description, when the
+    published history holds one, cut at :data:`DESCRIPTION_CHARS`)."""
+    line = date or "date inconnue"
+    if isinstance(status, str) and status:
+        line += f" : {status} le {closed}" if closed else f" : {status}"
+    if isinstance(text, str) and text:
+        if len(text) > DESCRIPTION_CHARS:
+            text = text[: DESCRIPTION_CHARS - 1] + "…"
+        line += f" — {text}"
+    return line
+
+
+def _history_lines(history: pd.DataFrame) -> list[str]:
+    """One line per report of ``history``."""
+    nothing = [None] * len(history)
+    status = history["statut"].astype("object").tolist() if "statut" in history else nothing
+    text = history["description"].astype("object").tolist() if "description" in history else nothing
+    return [
+        _history_line(*values)
+        for values in zip(
+            _dates_fr(history, "date_signalement"), status, _dates_fr(history, "date_cloture"),
+            text, strict=True,
+        )
+    ]  # fmt: skip
+
+
+def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd.Series:
+    """One text per problem (``id_probleme``): a line per report, oldest first.
+
+    ``history`` is :attr:`gupgeo.indicators.problems.RepeatedProblems.history` (or any
+    table with ``id_probleme``, ``date_signalement`` and optionally ``statut``,
+    ``date_cloture``, ``description``). Beyond ``max_lines`` reports, a last line counts
+    the others.
+    """
+    if history.empty:
+        return pd.Series(dtype="object")
+    ordered = history.sort_values(["id_probleme", "date_signalement"], kind="stable")
+    ordered = ordered.reset_index(drop=True)
+    position = ordered.groupby("id_probleme", sort=False).cumcount().to_numpy()
+    sizes = ordered.groupby("id_probleme", sort=False).size()
+    kept = ordered[position < max_lines]
+    lines = (
+        pd.Series(_history_lines(kept), dtype="object")
+        .groupby(kept["id_probleme"].to_numpy(), sort=False)
+        .agg("\n".join)
+    )
+    texts: dict[Any, str] = dict(lines.items())
+    for problem, n in (sizes - max_lines)[sizes > max_lines].items():
+        texts[problem] += f"\n… et {n} autres signalements"
+    return pd.Series(texts, dtype="object")
+
+
+def _repeated_classes(problems: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(class of each problem: size bin + 3 when all closed, whether it is open)."""
+    size = problems["nb_signalements"].to_numpy(dtype="int64")
+    size_class = np.digitize(size, [low for low, _, _ in SIZE_BINS[1:]])
+    is_open = problems["nb_ouverts"].fillna(0).to_numpy(dtype="int64") > 0
+    return size_class + np.where(is_open, 0, len(SIZE_BINS)), is_open
+
+
+def add_repeated(
+    m: TerritoryMap,
+    problems: gpd.GeoDataFrame,
+    history: pd.DataFrame | None = None,
+    *,
+    name: str = REPEATED_NAME,
+    show: bool = True,
+    max_history: int = HISTORY_LINES,
+) -> ThemedGroup:
+    """Problems reported several times, at their first report, with their history.
+
+    ``problems`` is :attr:`gupgeo.indicators.problems.RepeatedProblems.groups` (points,
+    ``nb_signalements``, ``premier``, ``dernier``, ``nb_ouverts``; ``rang``,
+    ``categorie``, ``statut``, ``adresse`` shown when present); ``history`` its
+    ``history`` (already published: the popup shows what it holds). Red: a report is
+    still open; grey: all closed; the circle grows with the number of reports.
+    """
+    required = ("id_probleme", "nb_signalements", "premier", "dernier", "nb_ouverts")
+    check_layer(problems, name=name, required=required)
+    gdf = problems.copy()
+    classes, is_open = _repeated_classes(gdf)
+    styles: list[dict[str, Any]] = [
+        {"color": "#ffffff", "weight": 1.5, "fillColor": color, "fillOpacity": 0.85,
+         "radius": radius, "className": "gupgeo-repetes"}
+        for color in (OPEN_COLOR, CLOSED_COLOR)
+        for _, _, radius in SIZE_BINS
+    ]  # fmt: skip
+    nothing = [None] * len(gdf)
+    categories = gdf["categorie"].astype("object").tolist() if "categorie" in gdf else nothing
+    ranks = gdf["rang"].tolist() if "rang" in gdf else nothing
+    gdf["_titre"] = [
+        (f"n° {r} — " if r is not None else "") + ("problème" if pd.isna(c) else str(c))
+        for r, c in zip(ranks, categories, strict=True)
+    ]
+    popup = [
+        Field("nb_signalements", "Signalements", "integer"),
+        Field("premier", "Premier", "date"),
+        Field("dernier", "Dernier", "date"),
+        Field("statut", "Statut du dernier"),
+        Field("nb_ouverts", "Encore ouverts", "integer"),
+        Field("adresse", "Adresse"),
+    ]
+    if history is not None and len(history):
+        mine = history[history["id_probleme"].isin(gdf["id_probleme"]).to_numpy()]
+        texts = history_text(mine, max_lines=max_history)
+        gdf["_historique"] = texts.reindex(gdf["id_probleme"].to_numpy()).to_numpy()
+        popup.append(Field("_historique", "Historique"))
+    entries = [
+        {"label": "au moins un signalement encore ouvert", "color": OPEN_COLOR, "shape": "circle",
+         "count": format_number_fr(int(is_open.sum()))},
+        {"label": "tous clos", "color": CLOSED_COLOR, "shape": "circle",
+         "count": format_number_fr(int((~is_open).sum()))},
+    ]  # fmt: skip
+    return add_vector_layer(
+        m, gdf, name=name, theme="Veille", kind="repetes", styles=styles, classes=classes,
+        title="_titre", tooltip=[Field("nb_signalements", "signalements", "integer")],
+        popup=[f for f in popup if f.column in gdf.columns], show=show,
+        legend={"title": name, "entries": entries,
+                "note": "au premier signalement ; taille : 2, 3 à 5, 6 signalements et plus"},
     )  # fmt: skip

@@ -69,6 +69,7 @@ import shapely
 
 from gupgeo.attribution import REPORT_ATTR, count_by_zone
 from gupgeo.crs import to_work_crs
+from gupgeo.french import format_number
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like, mask, mask_series, shared_provenance
 from gupgeo.publication._masking import source_label as source_label
@@ -335,12 +336,13 @@ def _geometry_name(frame: pd.DataFrame) -> str | None:
 
 def apply_secret(counts: pd.Series, *, threshold: int = SECRET_THRESHOLD) -> pd.DataFrame:
     """Counts with statistical secrecy: ``effectif`` is <NA> and ``libelle`` "secret"
-    wherever the count is below ``threshold`` (zero included).
+    wherever the count is below ``threshold`` (zero included); ``libelle`` is the count as
+    a French reader writes it (narrow no-break space between thousands).
 
     Examples
     --------
-    >>> apply_secret(pd.Series([3, 25], index=["a", "b"]))["libelle"].tolist()
-    ['secret', '25']
+    >>> apply_secret(pd.Series([3, 25, 4764], index=["a", "b", "c"]))["libelle"].tolist()
+    ['secret', '25', '4\u202f764']
     """
     values = counts.astype("Int64")
     secret = (values < threshold).fillna(True).astype(bool)
@@ -349,7 +351,8 @@ def apply_secret(counts: pd.Series, *, threshold: int = SECRET_THRESHOLD) -> pd.
             "effectif": values.mask(secret),
             "secret": secret,
             "libelle": [
-                SECRET_LABEL if s else str(int(v)) for v, s in zip(values, secret, strict=True)
+                SECRET_LABEL if s else format_number(int(v))
+                for v, s in zip(values, secret, strict=True)
             ],
         },
         index=counts.index,

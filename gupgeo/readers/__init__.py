@@ -15,6 +15,7 @@ from gupgeo.readers._raw import RawLayer
 from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_dansmarue
 from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
+from gupgeo.readers.parquet import is_dataset, read_parquet
 from gupgeo.readers.tabular import locate_coordinates, read_csv
 from gupgeo.readers.vector import VECTOR_FORMATS, check_archive, list_layers, read_vector
 
@@ -41,7 +42,8 @@ def read_source(
     """Read every layer of a file (or the named ``layer``) as raw layers.
 
     A GeoPackage gives one raw layer per table, a zip one per shapefile; other
-    files give one. ``layer`` is the sheet of a workbook; ``encoding`` and
+    files give one, and so does a partitioned GeoParquet folder
+    (:mod:`gupgeo.readers.parquet`). ``layer`` is the sheet of a workbook; ``encoding`` and
     ``separator`` override what is detected in a CSV.
 
     Raises
@@ -55,6 +57,13 @@ def read_source(
     p = Path(path)
     if not p.exists():
         raise InputNotFoundError(f"{p} : fichier introuvable")
+    if p.is_dir():
+        if is_dataset(p):
+            return [read_parquet(p)]
+        raise InputFileError(
+            f"{p} : dossier qui n'est pas une couche GeoParquet partitionnée (sous-dossiers "
+            "annee=…) ; donnez ses fichiers, ou le dossier à load_territory"
+        )
     suffix = p.suffix.lower()
     if suffix == ".zip":
         check_archive(p)
@@ -104,4 +113,4 @@ def _peek_json(path: Path) -> object:
         ) from exc
 
 
-__all__ = ["SUPPORTED", "RawLayer", "list_layers", "read_source"]
+__all__ = ["SUPPORTED", "RawLayer", "is_dataset", "list_layers", "read_source"]

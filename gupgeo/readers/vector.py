@@ -23,6 +23,7 @@ from pyproj import CRS
 from gupgeo.errors import InputFileError
 from gupgeo.readers._bulk import gc_paused
 from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.parquet import read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
     suffix = path.suffix.lower()
     fmt = VECTOR_FORMATS.get(suffix, "fichier SIG")
     if suffix in (".parquet", ".geoparquet"):
-        return _read_parquet(path)
+        return read_parquet(path)
     if suffix == ".gpx":
         return read_gpx(path)
     if suffix == ".kml" and layer is None:
@@ -173,18 +174,6 @@ def _salvage(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, list[tupl
         raise InputFileError(f"{path} : aucune entité lisible")
     gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
     return gdf, unreadable
-
-
-def _read_parquet(path: Path) -> RawLayer:
-    try:
-        gdf = gpd.read_parquet(path)
-    except Exception as exc:
-        raise InputFileError(
-            f"{path} : GeoParquet illisible ({exc}) ; attendu un fichier Parquet avec "
-            "des métadonnées « geo »"
-        ) from exc
-    gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
-    return _to_raw(gdf, path, "GeoParquet", None)
 
 
 def _read_all_layers(path: Path, fmt: str) -> RawLayer:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -24,6 +24,9 @@ import pandas as pd
 
 from gupgeo.french import NNBSP, format_number, is_missing
 from gupgeo.french import format_date as _format_date
+
+if TYPE_CHECKING:
+    from gupgeo.dashboard.chart_data import ChartData
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MISSING = "n.c."
@@ -189,6 +192,40 @@ def frame_table(
         caption=caption, headers=headers, rows=tuple(rows), note=note, sortable=sortable,
         empty=empty,
     )  # fmt: skip
+
+
+def chart_table(data: ChartData) -> Table | None:
+    """The values a chart draws, as the table printed under it (None when it draws none).
+
+    Rows keep their whole names (the chart may shorten them); sub-periods read in words
+    (``mars 2024``); a stacked chart gets a total column; sub-periods the data does not
+    cover read ``n.c.`` and cells withheld by statistical secrecy ``secret``.
+    """
+    from gupgeo.dashboard.chart_data import period_name
+
+    values = data.values
+    if values.empty:
+        return None
+    columns = [str(c) for c in values.columns]
+    headers = [(data.row_header, False), *((c, True) for c in columns)]
+    if data.stacked:
+        headers.append(("Total", True))
+    blank = data.blank or (False,) * len(values)
+    rows = []
+    for i, (label, record) in enumerate(zip(values.index, values.to_numpy(), strict=True)):
+        cells = [Cell(period_name(str(label)), str(label))]
+        for j, value in enumerate(record):
+            if data.hidden is not None and bool(data.hidden.iat[i, j]):
+                cells.append(Cell("secret", "", True, css="gg-secret"))
+            else:
+                cells.append(number_cell(math.nan if blank[i] else value, data.unit))
+        if data.stacked and data.hidden is not None and bool(data.hidden.iloc[i].any()):
+            cells.append(Cell("secret", "", True, css="gg-secret"))
+        elif data.stacked:
+            total = math.nan if blank[i] else float(np.nansum(record.astype(float)))
+            cells.append(number_cell(total, data.unit))
+        rows.append(tuple(cells))
+    return Table(f"Données du graphique : {data.title}", tuple(headers), tuple(rows))
 
 
 def svg_data_uri(svg: str) -> str:

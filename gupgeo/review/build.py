@@ -11,6 +11,9 @@ prevention upstream of every operation, and to check that investments last.
 - the équipements concerned, with the management constraint each brings (PAVE,
   play areas, lighting, schools…);
 - the guarantee calls on the operation and on the équipements of its perimeter;
+- the veille around it (:mod:`gupgeo.review.veille`): significant hot spots, emerging
+  categories and problems reported several times in the perimeter and its abords —
+  what "alimenter le projet urbain" asks;
 - a map.
 
 Everything goes into one HTML file (:meth:`OperationReview.save`) that opens
@@ -46,6 +49,7 @@ from gupgeo.publication import (
 from gupgeo.review import data as rd
 from gupgeo.review.html import render_review
 from gupgeo.review.model import OperationReview
+from gupgeo.review.veille import review_veille
 from gupgeo.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -123,6 +127,10 @@ def review_operation(
     equipements = _equipements_near(pub.layers.get("equipements"), perimeter, buffer_m)
     garanties = rd.guarantee_calls(pub.layers, perimeter, equipements, w)
     notes.extend(_window_notes(w, months))
+    veille = review_veille(
+        raw.get("signalements"), sig_layer, t["quartiers"], perimeter=perimeter.geometry,
+        buffer_m=buffer_m, window=w, publication=publication,
+    )  # fmt: skip
     from gupgeo.atlas._maps import review_map
 
     map_layers = _map_layers(t, perimeter, buffer_m, w)
@@ -152,7 +160,7 @@ def review_operation(
     map_html = review_map(
         published(map_layers, publication), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
         subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
-        date=when, publication=publication, basemap=basemap,
+        date=when, publication=publication, basemap=basemap, veille=veille,
     )  # fmt: skip
     review = OperationReview(
         name=perimeter.name, operation_id=perimeter.operation_id, source=perimeter.source,
@@ -163,7 +171,7 @@ def review_operation(
         constats=constats, equipements=equipements,
         garanties=garanties, record=perimeter.record, notes=tuple(notes), map_html=map_html,
         build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
-        signalements_grid=grid,
+        signalements_grid=grid, veille=veille,
     )  # fmt: skip
     return replace(review, html=render_review(review))
 

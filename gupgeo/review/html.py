@@ -10,11 +10,13 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
+from gupgeo.dashboard.chart_data import ChartData, number, period_name, span_words
 from gupgeo.french import format_long_date
 from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
 from gupgeo.rendering.html import (
     Cell,
     Table,
+    chart_table,
     date_cell,
     format_number,
     is_missing,
@@ -23,6 +25,15 @@ from gupgeo.rendering.html import (
     static_text,
     svg_data_uri,
     text_cell,
+)
+from gupgeo.rendering.veille import (
+    VeilleSection,
+    figures,
+    hot_spots,
+    method_notes,
+    recurring_places,
+    repeated_table,
+    trends,
 )
 from gupgeo.review import data as rd
 from gupgeo.review.secrecy import (
@@ -33,6 +44,7 @@ from gupgeo.review.secrecy import (
     QUARTERS,
     secret_cells,
 )
+from gupgeo.review.veille import COUNTS as VEILLE_COUNTS
 from gupgeo.secrecy import secrecy_note
 
 if TYPE_CHECKING:
@@ -181,6 +193,12 @@ def garanties_table(review: OperationReview) -> Table:
                  "de son périmètre.")  # fmt: skip
 
 
+def _chart(review: OperationReview, secret: Secret) -> dict[str, Any]:
+    data = quarter_chart_data(review, secret)
+    src = svg_data_uri(quarter_chart(review, secret))
+    return {"src": src, "alt": data.summary, "table": chart_table(data)}
+
+
 def _svg(fig: Figure) -> str:
     import io
 
@@ -243,16 +261,58 @@ def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
         return _svg(fig)
 
 
+def _zone_label(review: OperationReview, zone: str) -> str:
+    return "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
+
+
+def quarter_chart_data(review: OperationReview, secret: Secret | None = None) -> ChartData:
+    """The values of :func:`quarter_chart` and its text alternative (what, key figures).
+
+    Secret counts read "secret" in the table and count in no figure of the text: with
+    any of them, no total is given (a total would give them back by subtraction).
+    """
+    table = review.signalements_by_quarter
+    secret = secret_cells(review) if secret is None else secret
+    labels = [str(q) for q in table.index]
+    zones = list(rd.ZONES)
+    values = pd.DataFrame(
+        {_zone_label(review, z): table[z].to_numpy(dtype="float64") for z in zones}, index=labels
+    )
+    hidden = pd.DataFrame(
+        {_zone_label(review, z): [(QUARTERS, q, z) in secret for q in table.index] for z in zones},
+        index=labels,
+    )
+    title = f"Signalements par trimestre, périmètre et abords — {review.name}"
+    parts = []
+    for column in values.columns:
+        shown = values[column][~hidden[column]]
+        words = [] if hidden.to_numpy().any() else [f"{number(float(shown.sum()))} au total"]
+        if len(shown) and shown.max() > 0:
+            top = int(np.argmax(shown.to_numpy()))
+            words.append(f"au plus {number(shown.iloc[top])} en {period_name(shown.index[top])}")
+        parts.append(f"{column} : " + (", ".join(words) or "aucun signalement"))
+    if n_hidden := int(hidden.to_numpy().sum()):
+        parts.append(
+            f"{n_hidden} effectif(s) inférieur(s) à {SECRET_THRESHOLD} ou masqué(s) pour les "
+            "protéger, ni représenté(s) ni compté(s) (secret statistique)"
+        )
+    if review.windows.delivery is not None:
+        q = pd.Timestamp(review.windows.delivery).to_period("Q")
+        parts.append(f"livraison en T{q.quarter} {q.year}")
+    summary = f"{title}, {span_words(labels)} : " + " ; ".join(parts) + "."
+    return ChartData(title, values.mask(hidden), "Trimestre", summary, hidden=hidden)
+
+
 def print_map(review: OperationReview) -> str:
     """Static map for print: abords, perimeter, signalement density, équipements, constats."""
     from gupgeo.atlas._svg import (
-        GRAVITE_COLORS,
         MISSING_COLOR,
         Frame,
         SvgMap,
         density_grid,
         published_cells,
     )
+    from gupgeo.palette import GRAVITE_COLORS
 
     geom = review.perimeter.geometry.iloc[0]
     ring = geom.buffer(review.buffer_m)
@@ -301,6 +361,62 @@ def map_caption(review: OperationReview) -> str:
         parts.append("carrés : équipements")
         parts.append("ronds : constats (jaune, orange, rouge : gravité 1 à 3)")
     return " ; ".join(parts) + "."
+
+
+REVIEW_LISTED = 20
+"""Most repeated problems listed in a review (the others are counted)."""
+
+
+def veille_section(review: OperationReview) -> VeilleSection | None:
+    """The "Veille territoriale" section: what concentrates, emerges or comes back in the
+    perimeter and its abords over the window (None without signalements)."""
+    v = review.veille
+    if v is None:
+        return None
+    public = review.publication == "public"
+    found, w, buffer = v.found, review.windows, f"{review.buffer_m:g}"
+    hot_text, hot = hot_spots(
+        found.cells, found, where="dans le périmètre ou ses abords",
+        nowhere="dans le périmètre ni ses abords", public=public, threshold=SECRET_THRESHOLD,
+        span="la fenêtre",
+    )  # fmt: skip
+    trend_text, trend = trends(found.cells, found, nowhere="dans le périmètre ni ses abords")
+    labels = ("Problèmes signalés plusieurs fois", "Signalements de ces problèmes",
+              "Problèmes encore ouverts")  # fmt: skip
+    shown = figures(
+        [(label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)],
+        public=public, threshold=SECRET_THRESHOLD,
+    )  # fmt: skip
+    table, more = None, 0
+    if public:
+        text = (
+            "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
+            "(chacun ne désigne que quelques signalements)."
+        )
+    elif len(v.problems) == 0:
+        text = (
+            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
+        )
+    else:
+        text = (
+            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
+            "signalé au moins signalé ; historique de chaque signalement sur la carte."
+            + recurring_places(v.problems)
+        )
+        table, more = repeated_table(
+            v.problems, caption="Problèmes signalés plusieurs fois autour de l'opération",
+            max_rows=REVIEW_LISTED, with_place=True,
+        )  # fmt: skip
+    return VeilleSection(
+        lead=(
+            f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
+            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
+        ),
+        hot_title="Points chauds de la fenêtre", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
+        repeated_text=text, repeated=table, repeated_more=more,
+        method=method_notes(found, rule_text=v.rule.text(),
+                            near=f"abords : à moins de {buffer} m du périmètre"),
+    )  # fmt: skip
 
 
 def render_review(review: OperationReview) -> str:
@@ -353,7 +469,7 @@ def render_review(review: OperationReview) -> str:
         "build_date": format_long_date(review.build_date),
         "categories": category_table(review, secret),
         "before_after": before_after_table(review, secret),
-        "quarter_chart": svg_data_uri(quarter_chart(review, secret)),
+        "quarter_chart": _chart(review, secret),
         "constats": constats_table(review) if not public else None,
         "equipements": equipements_table(review),
         "garanties": garanties_table(review),
@@ -362,5 +478,6 @@ def render_review(review: OperationReview) -> str:
         "map_caption": map_caption(review),
         "notes": (*review.notes, secrecy_note(SECRET_THRESHOLD)) if public else review.notes,
         "delivered": w.delivery is not None,
+        "veille": veille_section(review),
     }
     return render("review.html", **context)

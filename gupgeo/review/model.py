@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gupgeo.review import data as rd
+from gupgeo.review.veille import ReviewVeille
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ class OperationReview:
         ``public`` only: the published grid (:func:`gupgeo.publication.aggregate_to_grid`)
         of the window's signalements, whole cells around the perimeter — the only
         signalement geography a public report draws.
+    veille
+        Hot spots, emerging categories and repeated problems of the window in the
+        perimeter and its abords (:class:`gupgeo.review.veille.ReviewVeille`; None
+        without signalements).
     """
 
     name: str
@@ -64,6 +69,7 @@ class OperationReview:
     build_date: pd.Timestamp
     quartier_name: str | None = None
     signalements_grid: gpd.GeoDataFrame | None = None
+    veille: ReviewVeille | None = None
     html: str = ""
     """The rendered report (:func:`gupgeo.review.html.render_review`), set by
     :func:`gupgeo.review.review_operation`."""

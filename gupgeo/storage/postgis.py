@@ -67,14 +67,28 @@ class Location:
     @property
     def label(self) -> str:
         """The location without any password, for messages and provenance."""
+        return f"{self._without_password()} (schéma {self.schema})"
+
+    @property
+    def safe_url(self) -> str:
+        """The URL to type again, schema included, without any password.
+
+        Examples
+        --------
+        >>> parse_url("postgresql://gup:secret@db/sig?schema=tours").safe_url
+        'postgresql://gup@db/sig?schema=tours'
+        """
+        base = self._without_password()
+        return f"{base}{'&' if '?' in base else '?'}{urlencode([('schema', self.schema)])}"
+
+    def _without_password(self) -> str:
         parts = urlsplit(self.conninfo)
         netloc = parts.netloc.rsplit("@", 1)
         if len(netloc) == 2:
             user = netloc[0].split(":", 1)[0]
             netloc = [f"{user}@{netloc[1]}"]
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "password"]
-        base = _url(parts.scheme, netloc[0], parts.path, urlencode(query))
-        return f"{base} (schéma {self.schema})"
+        return _url(parts.scheme, netloc[0], parts.path, urlencode(query))
 
 
 def parse_url(url: str, *, schema: str | None = None) -> Location:

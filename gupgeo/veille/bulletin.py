@@ -1,15 +1,21 @@
 """The veille bulletin of a period: what is new, per quartier, and the files behind it.
 
-:func:`build_bulletin` runs the three analyses on a territory for one period —
-hot spots of the period's signalements, emerging hot spots over every period up to the
-end of it, repeated reports of the period — and summarises them per quartier.
-:meth:`VeilleBulletin.save` writes ``veille.gpkg`` (layers ``carreaux`` and
-``problemes_repetes``), CSV tables and one self-contained HTML bulletin in French
-(rendered by the autoescaped Jinja environment of :mod:`gupgeo.rendering.html`).
+:func:`build_bulletin` publishes the territory (the one publication step,
+:func:`gupgeo.publication.sanitise`), then reads the cells of the period
+(:func:`gupgeo.veille.cells.period_cells`: hot spots of the period's signalements,
+emerging hot spots over every period up to the end of it) and the repeated problems of
+the period (:func:`gupgeo.indicators.problems.repeated_problems`), and summarises them
+per quartier. :meth:`VeilleBulletin.save` writes ``veille.gpkg`` (layers ``carreaux``
+and ``problemes_repetes``), CSV tables, one self-contained HTML bulletin in French
+(rendered by the autoescaped Jinja environment of :mod:`gupgeo.rendering.html`) and
+``carte.html``, an offline map of the hot spots, the emerging categories and the
+repeated problems with the history of their reports (:mod:`gupgeo.maps.veille`).
 
-Publication profiles apply (:mod:`gupgeo.publication`): with ``public``, a cell with
-fewer than ``SECRET_THRESHOLD`` signalements is never shown as a hot spot (its class
-becomes "secret statistique" and its count is withheld), repeated-report groups (point
+Publication profiles apply (:mod:`gupgeo.publication`): the history shows only what
+the published signalements hold (``partenaires``: no free text, and no report
+identifier); with ``public``, a cell with fewer than ``SECRET_THRESHOLD`` signalements
+is never shown as a hot spot (its class becomes "secret statistique" and its count is
+withheld, :func:`gupgeo.veille.cells.publish_cells`), repeated problems (point
 locations) are left out, and per-quartier counts below the threshold are withheld.
 An analysis that cannot be run (too few signalements, too few periods) is reported in
 the bulletin's notes instead of stopping the others.
@@ -19,31 +25,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from gupgeo.errors import AnalysisError, OutputExistsError, SchemaError
-from gupgeo.indicators import Period, parse_period
-from gupgeo.publication import SECRET_THRESHOLD, check_profile
-from gupgeo.veille.emerging import emerging_hotspots
-from gupgeo.veille.grids import HORS_QPV, square_grid
-from gupgeo.veille.hotspots import hotspots
-from gupgeo.veille.repeated import problems_by_quartier, repeated_reports, report_groups
+from gupgeo.errors import OutputExistsError, SchemaError
+from gupgeo.indicators import Period
+from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
+from gupgeo.publication import SECRET_THRESHOLD, check_profile, sanitise
+from gupgeo.veille.cells import SECRET_CLASS, period_cells, publish_cells
+from gupgeo.veille.grids import HORS_QPV
 
-SECRET_CLASS = "secret statistique"
+if TYPE_CHECKING:
+    from gupgeo.maps.base import TerritoryMap
+
+__all__ = ["NEW_KINDS", "SECRET_CLASS", "SUMMARY_COLUMNS", "VeilleBulletin", "build_bulletin"]
+
 NEW_KINDS = ("nouveau point chaud", "point chaud consécutif", "point chaud en intensification")
 """Emerging categories the bulletin lists as new this period."""
 SUMMARY_COLUMNS = (
     "nom_qp", "nb_signalements", "nb_problemes", "nb_problemes_repetes", "carreaux_chauds",
     "carreaux_nouveaux", "carreaux_intensification",
 )  # fmt: skip
+OUTPUT_NAMES = ("veille.gpkg", "carreaux.csv", "quartiers.csv", "bulletin.html", "carte.html")
 
 
 @dataclass(frozen=True)
 class VeilleBulletin:
-    """The veille of one period: cells, repeated problems, per-quartier summary."""
+    """The veille of one period: cells, repeated problems and their history, summary.
+
+    ``quartiers`` are the published quartiers (drawn on the map); ``history`` holds one
+    row per report of a repeated problem (:attr:`RepeatedProblems.history`).
+    """
 
     period: Period
     publication: str
@@ -51,6 +65,8 @@ class VeilleBulletin:
     repeated: gpd.GeoDataFrame
     summary: pd.DataFrame
     notes: tuple[str, ...]
+    history: pd.DataFrame
+    quartiers: gpd.GeoDataFrame
 
     def html(self) -> str:
         """The bulletin as one self-contained HTML page (French, no external resource)."""
@@ -71,21 +87,40 @@ class VeilleBulletin:
             notes=list(self.notes),
         )
 
-    def save(self, output: str | Path) -> list[Path]:
-        """Write ``veille.gpkg``, ``carreaux.csv``, ``quartiers.csv``, ``bulletin.html``.
+    def map(self, *, basemap: str | None = "plan-ign") -> TerritoryMap:
+        """The map of the bulletin: quartiers, hot spots, emerging categories and the
+        repeated problems with the history of their reports (offline once saved)."""
+        from gupgeo.maps import add_quartiers, base_map
+        from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
+
+        m = base_map(
+            basemap=basemap, title=f"Veille territoriale — {self.period.label}",
+            subtitle="Points chauds, tendances et problèmes signalés plusieurs fois",
+            sources="signalements du territoire", publication=self.publication,
+        )  # fmt: skip
+        add_quartiers(m, self.quartiers)
+        add_hotspots(m, self.cells)
+        add_emerging(m, self.cells)
+        if len(self.repeated):
+            add_repeated(m, self.repeated, self.history)
+        return m
+
+    def save(self, output: str | Path, *, basemap: str | None = "plan-ign") -> list[Path]:
+        """Write ``veille.gpkg``, ``carreaux.csv``, ``quartiers.csv``, ``bulletin.html``
+        and ``carte.html`` (the map, libraries inlined: it opens offline).
 
         Existing files are never replaced: choose a new folder for each bulletin.
         """
+        from gupgeo.maps import save_map
+
         out = Path(output)
-        names = ("veille.gpkg", "carreaux.csv", "quartiers.csv", "bulletin.html")
-        present = [n for n in names if (out / n).exists()]
+        present = [n for n in OUTPUT_NAMES if (out / n).exists()]
         if present:
             raise OutputExistsError(
                 f"le dossier {out} contient déjà {', '.join(present)} : choisir un autre dossier "
                 "de sortie (un bulletin n'en remplace jamais un autre)"
             )
         out.mkdir(parents=True, exist_ok=True)
-        written = []
         gpkg = out / "veille.gpkg"
         self.cells.to_file(gpkg, layer="carreaux", driver="GPKG")
         if len(self.repeated):
@@ -93,82 +128,62 @@ class VeilleBulletin:
             for column in ("premier", "dernier"):
                 frame[column] = frame[column].dt.strftime("%Y-%m-%d")
             frame.to_file(gpkg, layer="problemes_repetes", driver="GPKG")
-        written.append(gpkg)
         for name, table in (
             ("carreaux.csv", self.cells.drop(columns="geometry")),
             ("quartiers.csv", self.summary),
         ):
             table.to_csv(
-                out / name,
-                sep=";",
-                decimal=",",
-                encoding="utf-8-sig",
+                out / name, sep=";", decimal=",", encoding="utf-8-sig",
                 index=name == "quartiers.csv",
-            )
-            written.append(out / name)
+            )  # fmt: skip
         (out / "bulletin.html").write_text(self.html(), encoding="utf-8")
-        written.append(out / "bulletin.html")
-        return written
+        save_map(self.map(basemap=basemap), out / "carte.html")
+        return [out / name for name in OUTPUT_NAMES]
 
 
-def _grid_and_cells(
-    signalements: gpd.GeoDataFrame,
-    history: gpd.GeoDataFrame,
-    quartiers: gpd.GeoDataFrame,
-    *,
-    cell_m: float,
-    freq: str,
-    seed: int,
-    notes: list[str],
-) -> gpd.GeoDataFrame:
-    grid = square_grid(cell_m=cell_m, quartiers=quartiers)
-    cells = grid[["id_carreau", "code_qp", "geometry"]].copy()
-    try:
-        hot = hotspots(signalements, grid=grid, seed=seed)
-        for column in ("nb_signalements", "z_score", "p_value", "classe"):
-            cells[column] = hot[column].to_numpy()
-    except AnalysisError as exc:
-        notes.append(f"Points chauds de la période non calculés : {exc}")
-        cells["nb_signalements"] = 0
-        cells["z_score"] = np.nan
-        cells["p_value"] = np.nan
-        cells["classe"] = "non calculé"
-    try:
-        emerging = emerging_hotspots(history, grid=grid, freq=freq)
-        cells["categorie"] = emerging["categorie"].to_numpy()
-        cells["tendance_z"] = emerging["tendance_z"].to_numpy()
-        cells["nb_signalements_historique"] = emerging["nb_signalements"].to_numpy()
-        periods = emerging.attrs["periodes"]
-        notes.append(
-            f"Tendances calculées sur {len(periods)} périodes, de {periods[0]} à {periods[-1]}."
-        )
-    except AnalysisError as exc:
-        notes.append(f"Points chauds émergents non calculés : {exc}")
-        cells["categorie"] = "non calculé"
-        cells["tendance_z"] = np.nan
-        cells["nb_signalements_historique"] = 0
-    return cells
-
-
-def _publish(
-    cells: gpd.GeoDataFrame, summary: pd.DataFrame, publication: str
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    if publication != "public":
-        return cells, summary
-    cells = cells.copy()
-    small = cells["nb_signalements"] < SECRET_THRESHOLD
-    cells.loc[small & (cells["classe"] != "non significatif"), "classe"] = SECRET_CLASS
-    cells["nb_signalements"] = cells["nb_signalements"].astype("Int64").mask(small)
-    small_history = cells["nb_signalements_historique"] < SECRET_THRESHOLD
-    cells.loc[small_history & (cells["categorie"] != "aucune tendance"), "categorie"] = SECRET_CLASS
-    cells["nb_signalements_historique"] = (
-        cells["nb_signalements_historique"].astype("Int64").mask(small_history)
+def _summary(
+    problems: RepeatedProblems, cells: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """One row per quartier and hors QPV: reports, problems, hot and new cells."""
+    names = quartiers.set_index(quartiers["code_qp"].astype(str))["nom_qp"]
+    codes = [*names.index, HORS_QPV]
+    summary = problems.table.reindex(codes)
+    summary["nom_qp"] = names.reindex(codes).fillna("hors quartiers").to_numpy()
+    by_qp = cells.groupby("code_qp")
+    summary["carreaux_chauds"] = (
+        by_qp["classe"]
+        .agg(lambda c: c.isin(["point chaud 99 %", "point chaud 95 %"]).sum())
+        .reindex(codes, fill_value=0)
     )
-    cells = cells.drop(columns=["z_score", "p_value", "tendance_z"])
-    summary = summary.copy()
-    for column in ("nb_signalements", "nb_problemes", "nb_problemes_repetes"):
-        summary[column] = summary[column].astype("Int64").mask(summary[column] < SECRET_THRESHOLD)
-    return cells, summary
+    summary["carreaux_nouveaux"] = (
+        by_qp["categorie"].agg(lambda c: c.isin(NEW_KINDS[:2]).sum()).reindex(codes, fill_value=0)
+    )
+    summary["carreaux_intensification"] = (
+        by_qp["categorie"].agg(lambda c: (c == NEW_KINDS[2]).sum()).reindex(codes, fill_value=0)
+    )
+    return summary[list(SUMMARY_COLUMNS)]
+
+
+def _published(
+    summary: pd.DataFrame, problems: RepeatedProblems, publication: str
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame, list[str]]:
+    """Summary, repeated problems and history as the profile may show them, with notes."""
+    repeated, history = problems.groups, problems.history
+    if publication == "public":
+        summary = summary.copy()
+        for column in ("nb_signalements", "nb_problemes", "nb_problemes_repetes"):
+            summary[column] = (
+                summary[column].astype("Int64").mask(summary[column] < SECRET_THRESHOLD)
+            )
+        note = (
+            f"Profil public : carreaux et effectifs de moins de {SECRET_THRESHOLD} signalements "
+            "non diffusés (secret statistique) ; signalements répétés non localisés."
+        )
+        return summary, repeated.iloc[0:0], history.iloc[0:0], [note]
+    if publication == "partenaires":
+        repeated = repeated.drop(columns="ids")
+        history = history.drop(columns=["id"], errors="ignore")
+    return summary, repeated, history, []
 
 
 def build_bulletin(
@@ -194,57 +209,29 @@ def build_bulletin(
     cell_m, freq
         Cell side in metres; length of a period of the emerging analysis.
     radius_m, days, publication, seed
-        Repeated-report bounds, publication profile, seed of the permutations.
+        Repeated-report bounds (:class:`gupgeo.indicators.problems.RepeatRule`),
+        publication profile, seed of the permutations.
     """
     publication = check_profile(publication)
+    rule = RepeatRule(radius_m=radius_m, days=days)
     layers = territory.layers if hasattr(territory, "layers") else territory
     if not isinstance(layers, dict) or "signalements" not in layers or "quartiers" not in layers:
         raise SchemaError("veille : le territoire doit avoir les couches quartiers et signalements")
-    signalements, quartiers = layers["signalements"], layers["quartiers"]
-    if "code_qp" not in signalements.columns:
+    if "code_qp" not in layers["signalements"].columns:
         raise SchemaError(
             "veille : signalements non rattachés (gupgeo.attribute_territory d'abord)"
         )
-    p = parse_period(period)
-    dates = pd.to_datetime(signalements["date_signalement"], errors="coerce")
-    current = signalements[((dates >= p.start) & (dates < p.end)).to_numpy()]
-    history = signalements[(dates < p.end).to_numpy()]
-    notes: list[str] = []
-    cells = _grid_and_cells(
-        current, history, quartiers, cell_m=cell_m, freq=freq, seed=seed, notes=notes
+    pub = sanitise({k: layers[k] for k in ("quartiers", "signalements")}, publication)
+    signalements, quartiers = pub.layers["signalements"], pub.layers["quartiers"]
+    found = period_cells(
+        signalements, quartiers, period=period, cell_m=cell_m, freq=freq, seed=seed
     )
-    groups = report_groups(current, radius_m=radius_m, days=days)
-    repeated = repeated_reports(current, radius_m=radius_m, days=days, groups=groups)
-    problems = problems_by_quartier(current, groups=groups)
-    names = quartiers.set_index(quartiers["code_qp"].astype(str))["nom_qp"]
-    codes = [*names.index, HORS_QPV]
-    summary = problems.reindex(codes, fill_value=0)
-    summary.index.name = "code_qp"
-    summary["nom_qp"] = names.reindex(codes).fillna("hors quartiers").to_numpy()
-    by_qp = cells.groupby("code_qp")
-    summary["carreaux_chauds"] = (
-        by_qp["classe"]
-        .agg(lambda c: c.isin(["point chaud 99 %", "point chaud 95 %"]).sum())
-        .reindex(codes, fill_value=0)
-    )
-    summary["carreaux_nouveaux"] = (
-        by_qp["categorie"].agg(lambda c: c.isin(NEW_KINDS[:2]).sum()).reindex(codes, fill_value=0)
-    )
-    summary["carreaux_intensification"] = (
-        by_qp["categorie"].agg(lambda c: (c == NEW_KINDS[2]).sum()).reindex(codes, fill_value=0)
-    )
-    summary = summary[list(SUMMARY_COLUMNS)]
-    cells, summary = _publish(cells, summary, publication)
-    if publication == "public":
-        repeated = repeated.iloc[0:0]
-        notes.append(
-            f"Profil public : carreaux et effectifs de moins de {SECRET_THRESHOLD} signalements "
-            "non diffusés (secret statistique) ; signalements répétés non localisés."
-        )
-    elif publication == "partenaires":
-        repeated = repeated.drop(columns="ids")
-    notes.append(
-        f"Signalements répétés : même catégorie, à moins de {radius_m:g} m et {days:g} jours du "
-        "premier signalement du groupe (pas d'enchaînement de proche en proche)."
-    )
-    return VeilleBulletin(p, publication, cells, repeated, summary, tuple(notes))
+    problems = repeated_problems(signalements, quartiers, period=found.period, rule=rule)
+    summary = _summary(problems, found.cells, quartiers)
+    summary, repeated, history, notes = _published(summary, problems, publication)
+    notes.append(f"Signalements répétés : {rule.text()} (pas d'enchaînement de proche en proche).")
+    cells = publish_cells(found.cells, publication)
+    return VeilleBulletin(
+        found.period, publication, cells, repeated, summary, (*found.notes, *notes), history,
+        quartiers,
+    )  # fmt: skip

@@ -39,7 +39,8 @@ REPEATED_COLUMNS = (
 _NS_PER_DAY = 86_400 * 10**9
 
 
-def _check(radius_m: float, days: float) -> None:
+def check_bounds(radius_m: float, days: float) -> None:
+    """Refuse, in French, a radius or a delay that cannot bound a group."""
     if not np.isfinite(radius_m) or radius_m <= 0:
         raise ValueError(f"radius_m doit être une distance positive en mètres ; reçu {radius_m!r}")
     if not np.isfinite(days) or days < 0:
@@ -87,7 +88,7 @@ def report_groups(
     >>> report_groups(s, radius_m=20, days=30).tolist()
     [0, 0, 2, 1]
     """
-    _check(radius_m, days)
+    check_bounds(radius_m, days)
     n = len(signalements)
     if n == 0:
         return pd.Series([], index=signalements.index, dtype="int64", name="id_probleme")
