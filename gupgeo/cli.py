@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gupgeo.errors import GupgeoError
+from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
@@ -39,6 +39,28 @@ def _columns(args: argparse.Namespace, layer: str | None = None) -> dict[str, di
     return out
 
 
+def _file_columns(
+    texts: Sequence[str] | None, layer: str | None, *, option: str, layer_option: str, file: str
+) -> dict[str, str]:
+    """``--colonne``-like options for one file read as one layer: ``CIBLE=SOURCE``, and
+    ``couche.CIBLE=SOURCE`` when ``couche`` is the file's layer (never silently dropped)."""
+    out: dict[str, str] = {}
+    for text in texts or []:
+        named, target, source = parse_column_option(text)
+        if named is not None and layer is None:
+            raise SchemaError(
+                f"{option} {text} : vaut pour la couche « {named} » ; précisez la couche de "
+                f"{file} : {layer_option} {named} (ou écrivez {option} {target}={source})"
+            )
+        if named is not None and named != layer:
+            raise SchemaError(
+                f"{option} {text} : vaut pour la couche « {named} », or {file} est lue comme "
+                f"couche « {layer} » ({layer_option} {layer})"
+            )
+        out[target] = source
+    return out
+
+
 def _territory_arg(text: str) -> Path | str:
     """A territory on the command line: a path, or a PostGIS URL (``postgresql://…``)."""
     return text if is_postgis_url(text) else Path(text)
@@ -57,7 +79,11 @@ def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     return territory
 
 
-def _refuse_losses(report: ValidationReport, paths: Sequence[Path | str]) -> None:
+def _refuse_losses(
+    report: ValidationReport, paths: Sequence[Path | str], *, option: str = "--colonne"
+) -> None:
+    """Fail (exit 1, last line ERREUR) when the report does not pass; ``option`` is how
+    this file's columns are mapped."""
     if report.ok:
         return
     where = _shown(paths)
@@ -66,17 +92,22 @@ def _refuse_losses(report: ValidationReport, paths: Sequence[Path | str]) -> Non
         worst = max(r.rejected_pct for r in report.too_many_rejects)
         accept = f" ; pour accepter ces rejets : --max-rejets {math.ceil(worst)}"
     raise DataLossError(
-        report.verdict() + f" Rien n'a été écrit ; détail : gupgeo validate {where}{accept}"
+        report.verdict().replace("--colonne ", f"{option} ")
+        + f" Rien n'a été écrit ; détail : gupgeo validate {where}{accept}"
     )
 
 
-def _warn_rejects(report: ValidationReport, paths: Sequence[Path | str]) -> None:
+def _warn_rejects(
+    report: ValidationReport, paths: Sequence[Path | str], *, option: str = "--colonne"
+) -> None:
+    """Say on stderr what a read lost; ``option`` is how this file's columns are mapped."""
     where = _shown(paths)
     for layer in report.layers:
         if layer.fatal:
+            message = layer.issues_of("fatal")[0].message
             print(
                 f"Attention : couche « {layer.layer} » ({layer.source}) inutilisable : "
-                f"{layer.issues_of('fatal')[0].message}",
+                + message.replace("--colonne ", f"{option} "),
                 file=sys.stderr,
             )
         elif layer.rows_rejected:
@@ -184,18 +215,26 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     from gupgeo.territory import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
-    columns = _columns(args)
+    columns = _file_columns(
+        args.columns, args.layer, option="--colonne", layer_option="--layer", file="ENTREE"
+    )
+    zone_columns = _file_columns(
+        args.zone_columns,
+        args.zones_layer,
+        option="--colonne-zones",
+        layer_option="--zones-layer",
+        file="ZONES",
+    )
     features = read_layer(
-        args.input,
-        args.layer,
-        columns=columns.get(args.layer or "*") or columns.get("*"),
-        max_rejects_pct=args.max_rejects_pct,
+        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct
     )
     _warn_rejects(features.attrs["rapport"], [args.input])
     _refuse_losses(features.attrs["rapport"], [args.input])
-    zones = read_layer(args.zones, args.zones_layer, max_rejects_pct=args.max_rejects_pct)
-    _warn_rejects(zones.attrs["rapport"], [args.zones])
-    _refuse_losses(zones.attrs["rapport"], [args.zones])
+    zones = read_layer(
+        args.zones, args.zones_layer, columns=zone_columns, max_rejects_pct=args.max_rejects_pct
+    )
+    _warn_rejects(zones.attrs["rapport"], [args.zones], option="--colonne-zones")
+    _refuse_losses(zones.attrs["rapport"], [args.zones], option="--colonne-zones")
     if features.empty and features.attrs["rapport"].rows_read:
         raise DataLossError(
             f"ERREUR : aucune entité lisible dans {args.input} "
@@ -269,7 +308,20 @@ def _cmd_importer(args: argparse.Namespace) -> int:
     from gupgeo.storage.importer import import_export
 
     seen_at = dt.datetime.fromisoformat(args.date) if args.date else None
-    report = import_export(args.export, args.territoire, layer=args.couche, seen_at=seen_at)
+    columns = _file_columns(
+        args.columns, args.couche, option="--colonne", layer_option="--couche", file="EXPORT"
+    )
+    try:
+        report = import_export(
+            args.export,
+            args.territoire,
+            layer=args.couche,
+            seen_at=seen_at,
+            columns=columns,
+            max_rejects_pct=args.max_rejects_pct,
+        )
+    except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
+        raise DataLossError(str(exc)) from exc
     print(report.to_text())
     return 0 if report.balanced else 1
 
@@ -379,7 +431,8 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         metavar="CIBLE=SOURCE",
         help="lire la colonne SOURCE du fichier comme la colonne CIBLE de gupgeo, ex. "
         '--colonne date_signalement="Date de création" (répétable ; '
-        "couche.CIBLE=SOURCE pour une seule couche)",
+        "couche.CIBLE=SOURCE pour une seule couche) ; coordonnées : x=, y= (tout CRS), "
+        "lon=, lat= (degrés WGS84), geo_point_2d= (« latitude, longitude »), wkt=",
     )
     parser.add_argument(
         "--max-rejets",
@@ -543,6 +596,14 @@ def _add_attribute(sub: Any) -> None:
     p_att.add_argument("--layer", help="couche de ENTREE (si son nom ne l'indique pas)")
     p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
     p_att.add_argument(
+        "--colonne-zones",
+        dest="zone_columns",
+        action="append",
+        metavar="CIBLE=SOURCE",
+        help="comme --colonne, pour le fichier ZONES, ex. --colonne-zones code_qp=IDENT_QP "
+        "(répétable ; --colonne vaut pour ENTREE)",
+    )
+    p_att.add_argument(
         "-o",
         "--output",
         type=Path,
@@ -654,6 +715,7 @@ def _add_importer(sub: Any) -> None:
     )  # fmt: skip
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    _reading_options(p_imp)
     p_imp.set_defaults(func=_cmd_importer)
 
 

@@ -36,6 +36,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
+from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.report import LayerReport, ValidationReport
 
@@ -163,6 +164,8 @@ def _check(settings: FileSettings, where: str) -> None:
             if layer
             else {c.name for s in SCHEMAS.values() for c in s.columns}
         )
+        if layer is None or layer.is_spatial:
+            names |= set(COORDINATE_TARGETS)
         for target in settings.columns:
             if target not in names:
                 raise ManifestError(
@@ -298,6 +301,7 @@ class ReadingPlan:
             for raw in raws:
                 raw.crs = crs
                 raw.crs_note = f"{settings.crs} déclaré dans {MANIFEST_NAME}"
+                raw.metadata.pop("crs_from_names", None)
         return raws
 
     @staticmethod
@@ -311,6 +315,8 @@ class ReadingPlan:
         if key not in ("*", schema.name):
             return {}
         names = {c.name for c in schema.columns}
+        if schema.is_spatial and not raw.has_geometry:  # a table: coordinates may be mapped
+            names |= set(COORDINATE_TARGETS)
         present = {header_key(str(c)) for c in raw.frame.columns}
         return {
             t: s
@@ -333,9 +339,15 @@ class ReadingPlan:
                 )
                 near = closest_columns(source, found)
                 where = "des fichiers lus" if key == "*" else f"des fichiers de la couche « {key} »"
+                files = ", ".join(dict.fromkeys(raw.source for _, raw in candidates))
+                layer_lacks = (
+                    "leur couche n'a pas de géométrie ou ils en ont déjà"
+                    if target in COORDINATE_TARGETS
+                    else f"leur couche n'a pas de colonne « {target} »"
+                )
                 raise SchemaError(
                     f"--colonne {target}={source} : colonne « {source} » absente de tous les "
-                    f"fichiers lus (ou leur couche n'a pas de colonne « {target} ») ; "
+                    f"fichiers lus ({files or 'aucun'}), ou {layer_lacks} ; "
                     + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
                     + f"colonnes {where} : {', '.join(found) or 'aucune'}"
                 )

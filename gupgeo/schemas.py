@@ -35,7 +35,9 @@ class LayerSchema:
 
     ``geometry`` is the tuple of allowed geometry kinds; empty means the layer
     is a plain table (no geometry). ``geometry_required`` says whether a row
-    without a geometry is rejected.
+    without a geometry is rejected. ``ids_from_lines`` says whether identifiers may be
+    made from line numbers when no column holds them (not for a key other layers refer
+    to, such as the quartiers' ``code_qp``).
     """
 
     name: str
@@ -44,6 +46,7 @@ class LayerSchema:
     geometry: tuple[GeometryKind, ...] = ()
     geometry_required: bool = True
     id_column: str | None = None
+    ids_from_lines: bool = True
     file_aliases: tuple[str, ...] = ()
     description: str = ""
 
@@ -138,6 +141,7 @@ QUARTIERS = LayerSchema(
     label="quartiers prioritaires (QPV)",
     geometry=("polygon",),
     id_column="code_qp",
+    ids_from_lines=False,  # the key of every other layer: a made-up code would join nothing
     file_aliases=("qpv", "qp", "quartiers_prioritaires", "perimetres"),
     columns=(
         _c("code_qp", "text", "CODE_QP", "code_quartier", "codeqp", "qp", required=True),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import box
 
 from gupgeo.cli import main
 
-from .conftest import SAMPLE, require_sample
+from .conftest import SAMPLE, X0, Y0, require_sample
 
 
 def test_validate_sample_prints_french_report(capsys: pytest.CaptureFixture[str]) -> None:
@@ -284,3 +286,107 @@ def test_dashboard_command_publishes_before_exporting(tmp_path, capsys):
     texts = " ".join(p.read_bytes().decode("utf-8-sig", "replace") for p in out.rglob("*.csv"))
     assert "Zorglub" not in texts and "98 76 54 32" not in texts
     assert str(tmp_path) not in texts
+
+
+# --------------------------------------------------------------------------- attribute, own names
+# A landlord's zones and a city's points, each with column names of its own.
+
+
+def _own_names(folder: Path) -> tuple[Path, Path]:
+    """Zones as a landlord's GIS exports them (``IDENT_QP``, ``LIBELLE``) and points as a
+    city's CSV (``;``, decimal commas, Lambert-93 in « Abscisse » / « Ordonnée »)."""
+    zones = folder / "quartiers_bailleur.geojson"
+    gpd.GeoDataFrame(
+        {"IDENT_QP": ["QN03701M", "QN03702M"], "LIBELLE": ["Sanitas", "Rabière"]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 100, Y0, X0 + 200, Y0 + 100)],
+        crs="EPSG:2154",
+    ).to_file(zones)
+    points = folder / "export_ville.csv"
+    points.write_bytes(
+        (
+            "Réf;Jour;Nature;Abscisse;Ordonnée\n"
+            f"V-1;04/03/2024;Tags;{X0 + 50:.0f},5;{Y0 + 50:.0f},25\n"
+            f"V-2;05/03/2024;Propreté;{X0 + 150:.0f},5;{Y0 + 50:.0f},25\n"
+            f"V-3;06/03/2024;Voirie;{X0 + 900:.0f},0;{Y0 + 50:.0f},0\n"
+        ).encode("cp1252")
+    )
+    return points, zones
+
+
+_POINT_OPTIONS = [
+    "--layer", "signalements",
+    "--colonne", "id=Réf", "--colonne", "date_signalement=Jour", "--colonne", "categorie=Nature",
+    "--colonne", "x=Abscisse", "--colonne", "y=Ordonnée",
+]  # fmt: skip
+
+
+def test_attribute_maps_the_columns_of_both_files(tmp_path: Path, capsys) -> None:
+    points, zones = _own_names(tmp_path)
+    out = tmp_path / "rattaches.gpkg"
+    code = main(
+        ["attribute", str(points), *_POINT_OPTIONS, "--zones", str(zones),
+         "--colonne-zones", "code_qp=IDENT_QP", "--colonne-zones", "nom_qp=LIBELLE",
+         "-o", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    result = gpd.read_file(out)
+    assert result["id"].tolist() == ["V-1", "V-2", "V-3"]
+    assert result["code_qp"].iloc[:2].tolist() == ["QN03701M", "QN03702M"]
+    assert result["code_qp"].isna().iloc[2]
+    assert "toutes les entités sont comptées une fois" in capsys.readouterr().out
+
+
+def test_attribute_zones_without_their_mapping_say_which_option(tmp_path: Path, capsys) -> None:
+    points, zones = _own_names(tmp_path)
+    out = tmp_path / "rattaches.gpkg"
+    code = main(["attribute", str(points), *_POINT_OPTIONS, "--zones", str(zones), "-o", str(out)])
+    assert code == 1 and not out.exists()
+    captured = capsys.readouterr()
+    last = captured.out.rstrip().splitlines()[-1]
+    assert last.startswith("ERREUR") and "ajoutez : --colonne-zones code_qp=IDENT_QP" in last
+    assert "colonne obligatoire « code_qp » absente" in captured.err
+    assert "--colonne-zones code_qp=IDENT_QP" in captured.err
+
+
+def test_attribute_zone_mapping_to_an_absent_column(tmp_path: Path, capsys) -> None:
+    points, zones = _own_names(tmp_path)
+    out = tmp_path / "rattaches.gpkg"
+    code = main(
+        ["attribute", str(points), *_POINT_OPTIONS, "--zones", str(zones),
+         "--colonne-zones", "code_qp=CODE_QUARTIER", "-o", str(out)]
+    )  # fmt: skip
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "colonne « CODE_QUARTIER » absente" in err
+    assert "quartiers_bailleur.geojson" in err and "IDENT_QP, LIBELLE" in err
+
+
+def test_attribute_point_mapping_to_an_absent_column(tmp_path: Path, capsys) -> None:
+    points, zones = _own_names(tmp_path)
+    code = main(
+        ["attribute", str(points), *_POINT_OPTIONS, "--colonne", "y=Latitude",
+         "--zones", str(zones), "--colonne-zones", "code_qp=IDENT_QP",
+         "--colonne-zones", "nom_qp=LIBELLE", "-o", str(tmp_path / "r.gpkg")]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "colonne « Latitude » absente" in err and "export_ville.csv" in err
+
+
+@pytest.mark.parametrize(
+    ("layer_options", "expected"),
+    [
+        ([], "précisez la couche de ENTREE : --layer signalements"),
+        (["--layer", "constats"], "ENTREE est lue comme couche « constats »"),
+    ],
+)
+def test_attribute_layer_prefixed_mapping_never_silently_ignored(
+    tmp_path: Path, capsys, layer_options: list[str], expected: str
+) -> None:
+    points, zones = _own_names(tmp_path)
+    code = main(
+        ["attribute", str(points), *layer_options, "--colonne", "signalements.categorie=Nature",
+         "--zones", str(zones), "-o", str(tmp_path / "r.gpkg")]
+    )  # fmt: skip
+    assert code == 2
+    assert expected in capsys.readouterr().err

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 from gupgeo.cli import main
 from gupgeo.errors import SchemaError
@@ -106,6 +108,21 @@ def test_no_identifier_column_ids_from_line_numbers(tmp_path: Path) -> None:
     assert "identifiants fabriqués à partir des numéros de ligne" in report.to_text()
 
 
+def test_quartiers_without_a_code_column_never_get_made_up_codes(tmp_path: Path) -> None:
+    """Line numbers do as signalement identifiers, never as QPV codes: every other layer
+    joins on code_qp."""
+    path = tmp_path / "quartiers.geojson"
+    gpd.GeoDataFrame(
+        {"IDENT_QP": ["QN03701M"], "nom_qp": ["Sanitas"]},
+        geometry=[box(525_000, 6_702_000, 525_100, 6_702_100)],
+        crs="EPSG:2154",
+    ).to_file(path)
+    report = read_layer(path, "quartiers").attrs["rapport"]
+    assert report.fatal and report.rows_read == report.rows_rejected == 1
+    assert "identifiants fabriqués" not in report.to_text()
+    assert report.verdict().endswith("ajoutez : --colonne code_qp=IDENT_QP.")
+
+
 def test_missing_column_names_the_closest_and_the_option_to_add(tmp_path: Path, capsys) -> None:
     path = tmp_path / "signalements.csv"
     path.write_text(
@@ -183,3 +200,213 @@ def test_column_option_syntax() -> None:
     assert parse_column_option('constats.date="Date"') == ("constats", "date", "Date")
     with pytest.raises(SchemaError, match="attendu CIBLE=SOURCE"):
         parse_column_option("categorie")
+
+
+# --------------------------------------------------------------------------- coordinates
+# Coordinate columns with names nobody could guess, mapped with x/y, lon/lat, geo_point_2d.
+
+
+def _mairie_lambert93(path: Path) -> Path:
+    """A city's export: Windows-1252, ``;``, decimal commas, Lambert-93 in columns whose
+    names say nothing gupgeo knows (« Abscisse L93 », « Ordonnée L93 »)."""
+    path.write_bytes(
+        (
+            "N° fiche;Date de la demande;Nature du problème;Abscisse L93;Ordonnée L93;Observations\n"
+            "F-101;04/03/2024;Dépôt sauvage;525412,37;6701188,05;Près de l'école\n"
+            "F-102;05/03/2024;Éclairage;525530,10;6701240,90;\n"
+            "F-103;05/03/2024;Tags;525498,00;6701101,45;Façade\n"
+            "F-104;06/03/2024;Voirie;;6701150,00;coordonnée X oubliée\n"
+        ).encode("cp1252")
+    )
+    return path
+
+
+_MAIRIE_COLUMNS = {
+    "id": "N° fiche",
+    "date_signalement": "Date de la demande",
+    "categorie": "Nature du problème",
+}
+
+
+def test_lambert93_columns_mapped_as_x_y(tmp_path: Path) -> None:
+    path = _mairie_lambert93(tmp_path / "export_mairie.csv")
+    s = read_layer(
+        path, "signalements", columns={**_MAIRIE_COLUMNS, "x": "Abscisse L93", "y": "Ordonnée L93"}
+    )
+    layer = s.attrs["rapport"].layers[0]
+    assert (layer.rows_read, layer.rows_kept, layer.rows_rejected) == (4, 3, 1)
+    assert s["id"].tolist() == ["F-101", "F-102", "F-103"]
+    assert s.geometry.x.tolist() == [525412.37, 525530.10, 525498.00]
+    assert s.geometry.y.tolist() == [6701188.05, 6701240.90, 6701101.45]
+    assert "Abscisse L93" not in s.columns and "Ordonnée L93" not in s.columns
+    assert layer.crs_source.startswith("non déclaré ; EPSG:2154 retenu")
+    assert "coordonnées : colonnes « Abscisse L93 » (x) / « Ordonnée L93 » (y)" in layer.to_text()
+    assert layer.columns_mapped["x"] == "Abscisse L93"
+    assert layer.columns_mapped["y"] == "Ordonnée L93"
+    rejects = s.attrs["rapport"].rejects["signalements"]
+    assert rejects["ligne"].tolist() == ["ligne 5"]
+    assert rejects["motif"].tolist() == [
+        "coordonnées manquantes (Abscisse L93 / Ordonnée L93 vides)"
+    ]
+
+
+def test_lambert93_columns_mapped_on_the_command_line(tmp_path: Path, capsys) -> None:
+    path = _mairie_lambert93(tmp_path / "export_mairie.csv")
+    options = [f"--colonne={t}={s}" for t, s in _MAIRIE_COLUMNS.items()]
+    argv = ["validate", str(path), "--layer", "signalements", *options, "--max-rejets", "30"]
+    assert main([*argv, "--colonne", "x=Abscisse L93", "--colonne", "y=Ordonnée L93"]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith("OK")
+
+
+def _excel_wgs84_unusual_names(path: Path) -> Path:
+    """An office export: a title row, French headers, degrees in LONG_WGS84/LAT_WGS84, one
+    longitude typed as text with a decimal comma."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Signalements"
+    sheet.append(["Export des signalements — Ville de Joué-lès-Tours, mars 2024"])
+    sheet.append(["Identifiant", "Date du signalement", "Catégorie", "LONG_WGS84", "LAT_WGS84"])
+    sheet.append(["J-1", dt.datetime(2024, 3, 4), "Tags", 0.6612, 47.3521])
+    sheet.append(["J-2", dt.datetime(2024, 3, 5), "Propreté", "0,6625", 47.3530])
+    sheet.append(["J-3", dt.datetime(2024, 3, 6), "Voirie", 0.6598, 47.3517])
+    book.save(path)
+    return path
+
+
+def test_unknown_coordinate_names_say_how_to_map_them(tmp_path: Path) -> None:
+    path = _excel_wgs84_unusual_names(tmp_path / "export.xlsx")
+    report = read_layer(path, "signalements").attrs["rapport"]
+    assert report.fatal and report.rows_read == report.rows_rejected == 3
+    assert "ajoutez : --colonne x=LONG_WGS84 --colonne y=LAT_WGS84" in report.to_text()
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("lon", "lat"), ("longitude", "latitude")])
+def test_wgs84_columns_mapped_as_lon_lat(tmp_path: Path, lon: str, lat: str) -> None:
+    path = _excel_wgs84_unusual_names(tmp_path / "export.xlsx")
+    s = read_layer(path, "signalements", columns={lon: "LONG_WGS84", lat: "LAT_WGS84"})
+    layer = s.attrs["rapport"].layers[0]
+    assert (layer.rows_read, layer.rows_kept, layer.rows_rejected) == (3, 3, 0)
+    assert layer.crs_source.startswith("WGS84 (EPSG:4326) : colonnes « LONG_WGS84 »")
+    assert s.crs.to_epsg() == 2154
+    # Joué-lès-Tours, in Lambert-93 (pyproj, EPSG:4326 -> EPSG:2154).
+    assert s.geometry.x.round(1).tolist() == [523467.0, 523568.1, 523360.0]
+    assert s.geometry.y.round(1).tolist() == [6697255.4, 6697352.4, 6697214.1]
+
+
+def test_combined_point_column_mapped_as_geo_point_2d(tmp_path: Path) -> None:
+    path = tmp_path / "signalements_portail.csv"
+    path.write_text(
+        "Référence,Date,Type,Localisation\n"
+        'P-1,2024-03-04,Tags,"47.3912, 0.6871"\n'
+        'P-2,2024-03-05,Propreté,"47.3920, 0.6880"\n'
+        "P-3,2024-03-06,Voirie,inconnue\n",
+        encoding="utf-8-sig",
+    )
+    s = read_layer(
+        path, "signalements", columns={"id": "Référence", "geo_point_2d": "Localisation"}
+    )
+    layer = s.attrs["rapport"].layers[0]
+    assert (layer.rows_read, layer.rows_kept, layer.rows_rejected) == (3, 2, 1)
+    assert layer.crs_source.startswith("WGS84 (EPSG:4326) : colonne « Localisation »")
+    assert "Localisation illisible : 'inconnue'" in layer.to_text()
+
+
+def test_absent_coordinate_column_names_file_source_and_columns(tmp_path: Path, capsys) -> None:
+    path = _mairie_lambert93(tmp_path / "export_mairie.csv")
+    with pytest.raises(SchemaError) as caught:
+        read_layer(path, "signalements", columns={"x": "Longitude", "y": "Ordonnée L93"})
+    message = str(caught.value)
+    assert "colonne « Longitude » absente" in message
+    assert "export_mairie.csv" in message
+    assert "Abscisse L93, Date de la demande" in message
+    argv = ["validate", str(path), "--layer", "signalements", "--colonne", "x=Longitude"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "colonne « Longitude » absente" in err and "export_mairie.csv" in err
+
+
+def test_two_columns_for_one_coordinate_is_fatal(tmp_path: Path) -> None:
+    path = _mairie_lambert93(tmp_path / "export_mairie.csv")
+    report = read_layer(
+        path,
+        "signalements",
+        columns={"x": "Abscisse L93", "lon": "Ordonnée L93", "y": "Ordonnée L93"},
+    ).attrs["rapport"]
+    assert report.fatal and report.rows_read == report.rows_rejected == 4
+    assert "« x » et « lon » désignent la même coordonnée (x)" in report.to_text()
+
+
+def test_one_coordinate_without_its_partner_is_fatal_with_the_fix(tmp_path: Path) -> None:
+    path = _mairie_lambert93(tmp_path / "export_mairie.csv")
+    columns = {**_MAIRIE_COLUMNS, "x": "Abscisse L93"}
+    report = read_layer(path, "signalements", columns=columns).attrs["rapport"]
+    assert report.fatal and report.rows_read == report.rows_rejected == 4
+    assert "coordonnée y non indiquée" in report.to_text()
+    assert 'ajoutez : --colonne y="NOM DE LA COLONNE"' in report.to_text()
+
+
+def test_one_coordinate_takes_its_partner_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id;date_signalement;categorie;X_EPSG2154;y\nA;04/03/2024;Tags;525412,5;6701188\n",
+        encoding="utf-8",
+    )
+    s = read_layer(path, "signalements", columns={"x": "X_EPSG2154"})
+    assert s.geometry.x.tolist() == [525412.5] and s.geometry.y.tolist() == [6701188.0]
+    assert "« y » prise comme coordonnée y (nom reconnu)" in s.attrs["rapport"].to_text()
+
+
+def test_coordinate_mapping_in_the_manifest_and_proposed_back(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    _mairie_lambert93(folder / "export_mairie.csv")
+    manifest = folder / "gupgeo.toml"
+    layer_only = '[fichiers."export_mairie.csv"]\ncouche = "signalements"\n'
+    manifest.write_text(
+        layer_only + '\n[fichiers."export_mairie.csv".colonnes]\n'
+        'id = "N° fiche"\ndate_signalement = "Date de la demande"\n'
+        'categorie = "Nature du problème"\nx = "Abscisse L93"\ny = "Ordonnée L93"\n',
+        encoding="utf-8",
+    )
+    t = load_territory(folder)
+    assert len(t["signalements"]) == 3 and t.report.rows_read == 4
+    assert t["signalements"].geometry.x.iloc[0] == 525412.37
+    manifest.write_text(layer_only, encoding="utf-8")
+    options = [f"--colonne={t}={s}" for t, s in _MAIRIE_COLUMNS.items()]
+    options += ["--colonne", "x=Abscisse L93", "--colonne", "y=Ordonnée L93"]
+    code = main(["validate", str(folder), *options, "--proposer-manifeste", "--max-rejets", "30"])
+    assert code == 0
+    assert 'x = "Abscisse L93"\ny = "Ordonnée L93"' in capsys.readouterr().out
+
+
+def test_manifest_coordinate_column_absent_names_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    _mairie_lambert93(folder / "signalements_mairie.csv")
+    (folder / "gupgeo.toml").write_text(
+        '[fichiers."signalements_mairie.csv".colonnes]\nx = "X"\ny = "Ordonnée L93"\n',
+        encoding="utf-8",
+    )
+    report = load_territory(folder).report
+    assert report.fatal and report.rows_read == report.rows_rejected == 4
+    text = report.to_text()
+    assert "colonne « X » (pour « x ») absente du fichier" in text
+    assert "signalements_mairie.csv" in text.split("absente du fichier")[1].splitlines()[0]
+
+
+def test_coordinate_mapping_on_a_file_with_geometries_is_fatal(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    frame = pd.DataFrame(
+        {"id": ["A"], "date_signalement": ["2024-03-04"], "categorie": ["Tags"], "X_C": [5.0e5]}
+    )
+    points = gpd.points_from_xy([525000.0], [6701000.0])
+    gpd.GeoDataFrame(frame, geometry=points, crs=2154).to_file(folder / "signalements.geojson")
+    (folder / "gupgeo.toml").write_text(
+        '[fichiers."signalements.geojson".colonnes]\nx = "X_C"\n', encoding="utf-8"
+    )
+    report = load_territory(folder).report
+    assert report.fatal and report.rows_read == report.rows_rejected == 1
+    assert "le fichier a déjà des géométries (GeoJSON)" in report.to_text()

@@ -147,3 +147,28 @@ def test_an_incomplete_store_is_refused(tmp_path: Path, months) -> None:
     with pytest.raises(ValidationError, match=r"import refusé.*sauvegarde incomplète"):
         import_export(export(tmp_path / "signalements_2024-05.csv", months[0]), store)
     assert store.read_bytes() == before
+
+
+def test_importer_maps_columns_and_refuses_what_would_lose_rows(
+    tmp_path: Path, months, capsys
+) -> None:
+    store = tmp_path / "territoire.gpkg"
+    load_territory(SAMPLE).save(store, rejects=False)
+    before = len(load_territory(store)["signalements"])
+    may, _ = months
+    path = export(tmp_path / "export_mai.csv", may.rename(columns={"date_signalement": "Jour"}))
+    args = ["importer", str(path), "--territoire", str(store), "--couche", "signalements"]
+    assert main(args) == 1  # no date column: nothing imported, last line ERREUR
+    out = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert out.startswith("ERREUR") and "date_signalement" in out
+    assert len(load_territory(store)["signalements"]) == before
+    assert main([*args, "--colonne", "date_signalement=Jour"]) == 0
+    assert "51 ligne(s) lue(s) = 10 ajoutée(s)" in capsys.readouterr().out
+    dates = ["pas une date"] * 11 + may["date_signalement"].iloc[11:].tolist()
+    june = export(tmp_path / "signalements_juin.csv", may.assign(date_signalement=dates))
+    args = ["importer", str(june), "--territoire", str(store)]
+    assert main(args) == 1  # 12 of 51 rows rejected (24 %): refused, nothing written
+    out = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert out.startswith("ERREUR") and "--max-rejets" in out
+    assert len(load_territory(store)["signalements"]) == before + 10
+    assert main([*args, "--max-rejets", "25"]) == 0

@@ -378,3 +378,93 @@ def test_kml_without_document_name(tmp_path: Path) -> None:
     )
     c = read_layer(path)
     assert c["theme"].tolist() == ["éclairage"] and c["date"].notna().all()
+
+
+def test_csv_whose_wkt_column_is_named_geometry(tmp_path: Path) -> None:
+    """``GeoDataFrame.to_csv`` writes the geometry as WKT under ``geometry``: it is parsed,
+    and a rejected row keeps its text in the rejects."""
+    path = tmp_path / "signalements_export.csv"
+    path.write_text(
+        "id;date_signalement;categorie;geometry\n"
+        "A;01/02/2024;tags;POINT (0.69 47.39)\n"
+        "B;02/02/2024;tags;POINT (0.70 47.40)\n"
+        "C;03/02/2024;tags;POINT (zéro)\n",
+        encoding="utf-8",
+    )
+    s = read_layer(path, "signalements")
+    report = s.attrs["rapport"]
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (3, 2, 1)
+    assert s.crs.to_epsg() == 2154
+    assert s["id"].tolist() == ["A", "B"]
+    assert s.geometry.x.round(-3).tolist() == [526_000.0, 527_000.0]
+    rejects = report.rejects["signalements"]
+    assert rejects["motif"].tolist() == ["géométrie WKT illisible : 'POINT (zéro)'"]
+    assert rejects["geometry"].tolist() == ["POINT (zéro)"]
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_gc_paused_restores_the_collector(enabled_before: bool) -> None:
+    import gc
+
+    from gupgeo.readers._bulk import gc_paused
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with pytest.raises(ZeroDivisionError), gc_paused():
+            assert not gc.isenabled()
+            1 / 0  # noqa: B018
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+
+
+def test_comma_separated_csv_with_quoted_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    path.write_text(
+        "id,date_signalement,categorie,longitude,latitude\n"
+        'A,04/03/2024,Tags,"0,6612","47,3521"\n'
+        'B,05/03/2024,Tags,"0,6625","47,3530"\n',
+        encoding="utf-8",
+    )
+    s = read_layer(path)
+    assert s.attrs["rapport"].rows_kept == 2 and s.attrs["rapport"].rows_rejected == 0
+    assert s.geometry.x.round(1).tolist() == [523467.0, 523568.1]
+
+
+def _big_csv(path: Path, last: bytes, rows: int = 6_000) -> bytes:
+    """Over 256 KB (the sample the encoding is detected on); ``last`` is the final line."""
+    body = b"".join(
+        f"S-{i};04/03/2024;tags;0,6{i % 10}12;47,3521;Rue de la Paix\n".encode()
+        for i in range(rows)
+    )
+    data = b"id;date_signalement;categorie;longitude;latitude;adresse\n" + body + last
+    path.write_bytes(data)
+    return data
+
+
+def test_utf8_sample_then_windows1252_found_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    last = "Z;05/03/2024;tags;0,69;47,39;Rue de l'Église\n".encode("cp1252")
+    data = _big_csv(path, last)
+    assert len(data) > 256 * 1024
+    s = read_layer(path)
+    report = s.attrs["rapport"]
+    assert report.rows_read == report.rows_kept == 6_001
+    assert s["adresse"].iloc[-1] == "Rue de l'Église"
+    position = data.index("É".encode("cp1252"))
+    assert f"Windows-1252 (octet non UTF-8 à la position {position} du fichier)" in (
+        report.to_text()
+    )
+
+
+def test_big_file_with_a_quoted_line_break_keeps_its_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "signalements.csv"
+    _big_csv(
+        path, b'Z;05/03/2024;tags;0,69;47,39;"Rue\nde la Gare"\nY;32/03/2024;tags;0,69;47,39;x\n'
+    )
+    s = read_layer(path, max_rejects_pct=1)
+    report = s.attrs["rapport"]
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (6_002, 6_001, 1)
+    assert s["adresse"].iloc[-1] == "Rue\nde la Gare"
+    [issue] = report.layer("signalements").issues_of("rejet")
+    assert issue.row == "ligne 6004"

@@ -82,6 +82,31 @@ def test_duplicate_ids_keep_first_and_name_it(tmp_path: Path) -> None:
     assert issue.message == "identifiant « A » en double (déjà présent ligne 2)"
 
 
+@pytest.mark.parametrize("prefetch_rows", [2, 100_000])
+def test_identifiers_differing_by_spaces_are_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefetch_rows: int
+) -> None:
+    """Large files check identifiers on another core: as kept, surrounding spaces removed."""
+    import gupgeo.validation.layer as layer
+
+    monkeypatch.setattr(layer, "_PREFETCH_ROWS", prefetch_rows)
+    path = _write_csv(
+        tmp_path / "signalements.csv",
+        [
+            "id;date_signalement;categorie;longitude;latitude",
+            "A;2024-03-05;tags;0,693;47,386",
+            "B;2024-03-05;tags;0,693;47,386",
+            "A ;2024-03-06;tags;0,694;47,387",
+        ],
+    )
+    s = read_layer(path, max_rejects_pct=50)
+    report = s.attrs["rapport"]
+    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (3, 2, 1)
+    assert s["id"].tolist() == ["A", "B"]
+    [issue] = report.layer("signalements").issues_of("rejet")
+    assert issue.message == "identifiant « A » en double (déjà présent ligne 2)"
+
+
 def test_swapped_lat_lon_detected_and_corrected(tmp_path: Path) -> None:
     path = _write_csv(
         tmp_path / "signalements.csv",

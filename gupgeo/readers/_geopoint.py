@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gupgeo.readers._bulk import gc_paused
+
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _KEY_VALUE = r"""["']?{key}["']?\s*:\s*["']?""" + _NUMBER
 _LON = re.compile(_KEY_VALUE.format(key="(?:lon|lng|long|longitude)"), re.IGNORECASE)
@@ -87,4 +89,5 @@ def parse_geojson(values: pd.Series) -> np.ndarray:
     >>> [None if v is None else v.wkt for v in g]
     ['POINT (2.33 48.88)', None, None]
     """
-    return np.array([_geojson(v) for v in values.tolist()], dtype=object)
+    with gc_paused():
+        return np.array([_geojson(v) for v in values.tolist()], dtype=object)

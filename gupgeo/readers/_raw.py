@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from geopandas.array import GeometryDtype
 from pyproj import CRS
 
 
@@ -56,4 +57,7 @@ class RawLayer:
 
     @property
     def has_geometry(self) -> bool:
-        return "geometry" in self.frame.columns
+        """Whether the reader built geometries (a ``geometry`` column of text is WKT to parse)."""
+        return "geometry" in self.frame.columns and isinstance(
+            self.frame["geometry"].dtype, GeometryDtype
+        )

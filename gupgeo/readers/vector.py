@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from gupgeo.errors import InputFileError
+from gupgeo.readers._bulk import gc_paused
 from gupgeo.readers._raw import RawLayer
 from gupgeo.readers.parquet import read_parquet
 
@@ -131,7 +132,8 @@ def _read_with_salvage(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
+            with gc_paused():  # one shapely object per feature (see readers._bulk)
+                frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
         return frame, [], [f"GDAL : {w.message}" for w in caught]
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, …
         first_error = exc

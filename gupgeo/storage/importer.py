@@ -34,6 +34,7 @@ from gupgeo.schemas import SCHEMAS
 from gupgeo.storage import postgis
 from gupgeo.storage.geopackage import HISTORY_TABLE
 from gupgeo.territory import Provenance, Territory, load_territory
+from gupgeo.validation.report import MAX_REJECTS_PCT
 
 TRACKED = ("statut", "statut_brut", "date_cloture")
 """The columns an export may change for a known identifier."""
@@ -196,12 +197,17 @@ def import_export(
     *,
     layer: str | None = None,
     seen_at: dt.datetime | None = None,
+    columns: Mapping[str, str] | None = None,
+    max_rejects_pct: float = MAX_REJECTS_PCT,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
 
     ``store`` is a GeoPackage saved by gupgeo or a PostGIS URL. ``layer`` names the
     export's layer (default: deduced from the file name, as in a folder load).
-    ``seen_at`` dates the status changes (default: now).
+    ``seen_at`` dates the status changes (default: now). ``columns`` maps the layer's
+    columns onto the export's (as in :func:`gupgeo.read_layer`; the export's folder
+    ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
+    percent of its rows is refused: nothing is written.
 
     Raises
     ------
@@ -209,10 +215,18 @@ def import_export(
         When the export holds no layer, or several, or a layer without identifier.
     ValidationError
         When the export or the stored territory has a fatal problem (an incomplete
-        save…): nothing is written.
+        save…), or the export rejects too many rows: nothing is written.
     """
     seen_at = seen_at or dt.datetime.now().replace(microsecond=0)
-    source = load_territory(layers={layer: export}) if layer else load_territory(export)
+    options: dict[str, Any] = {
+        "columns": {(layer or "*"): dict(columns)} if columns else None,
+        "max_rejects_pct": max_rejects_pct,
+    }
+    source = (
+        load_territory(layers={layer: export}, **options)
+        if layer
+        else load_territory(export, **options)
+    )
     if len(source.layers) != 1:
         found = ", ".join(source.layers) or "aucune"
         raise SchemaError(
@@ -239,6 +253,12 @@ def import_export(
                 f"(détail : gupgeo validate {where})",
                 loaded.report,
             )
+    if not source.report.ok:  # too many rows rejected: importing the rest would lose them
+        raise ValidationError(
+            f"{export} : import refusé, {source.report.errors()[0]} ; rien n'a été écrit "
+            f"(détail : gupgeo validate {export} ; pour accepter ces rejets : --max-rejets)",
+            source.report,
+        )
     current = territory[name] if name in territory.layers else incoming.iloc[:0]
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)

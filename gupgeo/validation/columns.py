@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import SchemaError
-from gupgeo.schemas import LayerSchema, header_key
+from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.tabular import COORDINATE_TARGETS, DEGREE_TARGETS, coordinate_partner
+from gupgeo.schemas import LayerSchema, header_key, normalise_name
 
 
 @dataclass
@@ -127,6 +130,8 @@ def match_columns(
     *,
     columns: Mapping[str, str] | None = None,
     line_ids: Callable[[], list[str]] | None = None,
+    reserved: frozenset[str] = frozenset(),
+    file: str = "",
 ) -> ColumnMatch:
     """Rename a file's columns to the schema's names.
 
@@ -142,12 +147,14 @@ def match_columns(
     line_ids
         Identifiers made from where each row is in its source (``ligne-12``), used
         when the layer needs an identifier and no column can be one.
+    reserved
+        File columns already taken (the coordinates a mapping names): never renamed.
+    file
+        The file read, named in messages.
     """
     match = ColumnMatch(frame=frame)
     found = [str(c) for c in frame.columns if c != "geometry"]
-    by_key: dict[str, str] = {}
-    for c in found:
-        by_key.setdefault(header_key(c), c)
+    by_key = _by_key(found)
     renames: dict[str, str] = {}
     for target, source in (columns or {}).items():
         if target not in {c.name for c in schema.columns}:
@@ -162,20 +169,14 @@ def match_columns(
             continue
         actual = source if source in found else by_key.get(header_key(source))
         if actual is None:
-            near = closest_columns(source, found)
             match.problems.append(
-                (
-                    "colonne source absente",
-                    f"colonne « {source} » (pour « {target} ») absente du fichier ; "
-                    + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
-                    + f"colonnes trouvées : {', '.join(found) or 'aucune'}",
-                )
+                ("colonne source absente", absent_source_message(source, target, found, file))
             )
             continue
         renames[actual] = target
         match.explicit[target] = actual
     taken = set(renames.values())
-    used = set(renames)
+    used = set(renames) | set(reserved)
     _choose_identifier(match, schema, found, renames, taken, used, line_ids)
     aliases = schema.alias_map()
     for col in found:
@@ -207,6 +208,199 @@ def match_columns(
     return match
 
 
+def _by_key(found: list[str]) -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for c in found:
+        by_key.setdefault(header_key(c), c)
+    return by_key
+
+
+def absent_source_message(source: str, target: str, found: list[str], file: str = "") -> str:
+    """What a planner reads when a mapping names a column the file does not have.
+
+    Examples
+    --------
+    >>> absent_source_message("Longitude", "x", ["Coord X", "Coord Y"], "export.csv")
+    'colonne « Longitude » (pour « x ») absente du fichier export.csv ; colonnes trouvées : Coord X, Coord Y'
+    """
+    near = closest_columns(source, found)
+    return (
+        f"colonne « {source} » (pour « {target} ») absente du fichier{' ' + file if file else ''} ; "
+        + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
+        + f"colonnes trouvées : {', '.join(found) or 'aucune'}"
+    )
+
+
+_X_WORDS = frozenset({"x", "lon", "long", "lng", "longitude", "abscisse", "easting"})
+_Y_WORDS = frozenset({"y", "lat", "latitude", "ordonnee", "northing"})
+
+
+def coordinate_hint(found: list[str]) -> str:
+    """The ``--colonne`` options to add when no coordinate column was recognised, naming the
+    columns whose words look like coordinates (``LONG_WGS84``, ``Coord X``…).
+
+    Examples
+    --------
+    >>> coordinate_hint(["Identifiant", "LONG_WGS84", "LAT_WGS84"])
+    'si les coordonnées sont dans des colonnes au nom inhabituel, ajoutez : --colonne x=LONG_WGS84 --colonne y=LAT_WGS84 (ou lon=/lat= pour des degrés, geo_point_2d= pour « latitude, longitude » dans une colonne, wkt= pour du WKT)'
+    """
+    guess = {}
+    for role, words in (("x", _X_WORDS), ("y", _Y_WORDS)):
+        near = [c for c in found if words & set(normalise_name(c).split("_"))]
+        guess[role] = near[0] if near else "NOM DE LA COLONNE"
+    return (
+        "si les coordonnées sont dans des colonnes au nom inhabituel, ajoutez : "
+        f"{column_option('x', guess['x'])} {column_option('y', guess['y'])} (ou lon=/lat= pour "
+        "des degrés, geo_point_2d= pour « latitude, longitude » dans une colonne, wkt= pour du "
+        "WKT)"
+    )
+
+
+@dataclass
+class CoordinateMatch:
+    """Where a table's coordinates are, as a mapping says (:func:`map_coordinates`).
+
+    ``raw`` is a copy of the raw layer pointing at the mapped columns; ``mapped`` is
+    ``{target: file column}``, as in :attr:`ColumnMatch.mapped`.
+    """
+
+    raw: RawLayer
+    mapped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def map_coordinates(
+    raw: RawLayer, schema: LayerSchema, mapping: Mapping[str, str]
+) -> CoordinateMatch:
+    """Point ``raw`` at the coordinate columns ``mapping`` names (targets of
+    :data:`~gupgeo.readers.tabular.COORDINATE_TARGETS`: ``x``/``y``, ``lon``/``lat``,
+    ``longitude``/``latitude``, ``geo_point_2d``, ``wkt``).
+
+    ``lon``/``lat`` and ``geo_point_2d`` say WGS84, unless the file or the manifest
+    declares a CRS; ``x``/``y`` and ``wkt`` leave the CRS to be declared or deduced.
+    One of ``x``/``y`` alone takes its partner from the columns named like it. Problems
+    (a column absent, two columns for one coordinate, a file with its own geometries)
+    are returned, never raised: they make the layer fatal.
+    """
+    match = CoordinateMatch(raw=raw)
+    if not mapping:
+        return match
+    found = [str(c) for c in raw.frame.columns if c != "geometry"]
+    shown = ", ".join(f"{t}={s}" for t, s in mapping.items())
+    if not schema.is_spatial or raw.has_geometry:
+        why = (
+            f"la couche « {schema.name} » n'a pas de géométrie"
+            if not schema.is_spatial
+            else f"le fichier a déjà des géométries ({raw.format})"
+        )
+        match.problems.append(
+            ("colonnes de coordonnées sans objet", f"{raw.source} : {why} ; correspondance "
+             f"de coordonnées {shown} inutilisable (elle vaut pour les tableaux CSV ou Excel)")
+        )  # fmt: skip
+        return match
+    roles = _coordinate_roles(raw, mapping, found, match)
+    if match.problems:
+        return match
+    if ("x" in roles or "y" in roles) and not _complete_xy(raw, roles, found, match):
+        return match
+    match.raw = _placed(raw, roles, match)
+    match.mapped = {target: column for target, column in roles.values()}
+    return match
+
+
+def _coordinate_roles(
+    raw: RawLayer, mapping: Mapping[str, str], found: list[str], match: CoordinateMatch
+) -> dict[str, tuple[str, str]]:
+    """``{role: (target, file column)}`` for each mapped coordinate; problems on ``match``."""
+    by_key = _by_key(found)
+    roles: dict[str, tuple[str, str]] = {}
+    for target, source in mapping.items():
+        actual = source if source in found else by_key.get(header_key(source))
+        if actual is None:
+            match.problems.append(
+                (
+                    "colonne source absente",
+                    absent_source_message(source, target, found, raw.source),
+                )
+            )
+            continue
+        role = COORDINATE_TARGETS[target]
+        if role in roles:
+            match.problems.append(
+                (
+                    "coordonnée désignée deux fois",
+                    f"« {roles[role][0]} » et « {target} » désignent la même coordonnée ({role}) "
+                    f"de {raw.source} ; attendu une seule colonne par coordonnée",
+                )
+            )
+            continue
+        roles[role] = (target, actual)
+    kinds = {"x/y" if r in ("x", "y") else r for r in roles}
+    if len(kinds) > 1:
+        match.problems.append(
+            (
+                "coordonnées désignées deux fois",
+                f"{raw.source} : "
+                + ", ".join(f"« {t} »" for t, _ in roles.values())
+                + " décrivent la position de deux façons ; attendu x et y, ou une colonne "
+                "geo_point_2d, ou une colonne wkt",
+            )
+        )
+    return roles
+
+
+def _complete_xy(
+    raw: RawLayer, roles: dict[str, tuple[str, str]], found: list[str], match: CoordinateMatch
+) -> bool:
+    """Find the partner of a lone ``x`` or ``y`` by its name; a problem if there is none."""
+    for role in ("x", "y"):
+        if role in roles:
+            continue
+        taken = {column for _, column in roles.values()}
+        partner, degrees = coordinate_partner([c for c in found if c not in taken], role)
+        if partner is None:
+            match.problems.append(
+                (
+                    "coordonnée absente",
+                    f"{raw.source} : colonne de la coordonnée {role} non indiquée et non "
+                    f"reconnue ; colonnes trouvées : {', '.join(found)} ; ajoutez : "
+                    + column_option(role, "NOM DE LA COLONNE"),
+                )
+            )
+            return False
+        roles[role] = ({"x": "longitude", "y": "latitude"}[role] if degrees else role, partner)
+        match.notes.append(f"« {partner} » prise comme coordonnée {role} (nom reconnu)")
+    return True
+
+
+def _placed(raw: RawLayer, roles: dict[str, tuple[str, str]], match: CoordinateMatch) -> RawLayer:
+    """A copy of ``raw`` reading its coordinates where ``roles`` say."""
+    declared = raw.crs is not None and not raw.metadata.get("crs_from_names")
+    degrees = any(target in DEGREE_TARGETS for target, _ in roles.values())
+    metadata = {k: v for k, v in raw.metadata.items() if k not in ("crs_from_names", "geo_shape")}
+    x: str | None = None
+    y: str | None = None
+    combined: str | None = None
+    if "latlon" in roles:
+        combined, order = roles["latlon"][1], "yx"
+        columns_said = f"colonne « {combined} » au format « latitude, longitude »"
+    elif "wkt" in roles:
+        combined, order = roles["wkt"][1], "wkt"
+        columns_said = f"colonne « {combined} » en WKT"
+    else:
+        x, y, order = roles["x"][1], roles["y"][1], "xy"
+        columns_said = f"colonnes « {x} » (x) / « {y} » (y)"
+    match.notes.append(f"coordonnées : {columns_said}, désignées par la correspondance de colonnes")
+    crs, note = (raw.crs, raw.crs_note) if declared else (None, "")
+    if not declared and degrees:
+        crs, note = DISPLAY_CRS, f"WGS84 (EPSG:4326) : {columns_said}, en degrés d'après leur nom"
+    return replace(
+        raw, x_column=x, y_column=y, xy_column=combined, xy_order=order, crs=crs,
+        crs_note=note, metadata=metadata, notes=list(raw.notes),
+    )  # fmt: skip
+
+
 def _choose_identifier(
     match: ColumnMatch,
     schema: LayerSchema,
@@ -226,7 +420,7 @@ def _choose_identifier(
         key=lambda c: order.index(header_key(c)),
     )
     if not candidates:
-        if line_ids is not None and schema.column(id_col).required:
+        if line_ids is not None and schema.column(id_col).required and schema.ids_from_lines:
             ids = line_ids()
             match.frame = match.frame.assign(**{id_col: ids})
             match.notes.append(

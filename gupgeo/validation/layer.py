@@ -42,10 +42,17 @@ from gupgeo.crs import (
 )
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count, geometry_type, validity_reason
+from gupgeo.readers._bulk import gc_paused, points
 from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import Column, LayerSchema
-from gupgeo.validation.columns import match_columns, missing_column_message
+from gupgeo.validation.columns import (
+    coordinate_hint,
+    map_coordinates,
+    match_columns,
+    missing_column_message,
+)
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
 
@@ -168,16 +175,23 @@ def validate_raw(
     """
     report = LayerReport(layer=schema.name, source=raw.source, format=raw.format)
     report.notes.extend(raw.notes)
+    placed = map_coordinates(
+        raw, schema, {t: s for t, s in (columns or {}).items() if t in COORDINATE_TARGETS}
+    )
+    raw = placed.raw
     labels = _Labels(raw)
     match = match_columns(
         raw.frame,
         schema,
-        columns=columns,
+        columns={t: s for t, s in (columns or {}).items() if t not in COORDINATE_TARGETS},
         line_ids=lambda: [labels[p].replace(" ", "-") for p in range(len(raw.frame))],
+        reserved=frozenset(placed.mapped.values()),
+        file=raw.source,
     )
+    match.problems[:0] = placed.problems
     frame = match.frame
-    report.notes.extend(match.notes)
-    report.columns_mapped = dict(match.mapped)
+    report.notes.extend([*placed.notes, *match.notes])
+    report.columns_mapped = {**placed.mapped, **match.mapped}
     n = len(frame)
     report.rows_read = n + len(raw.unreadable)
     rej = _Rejections(n)
@@ -259,8 +273,10 @@ def _coordinates(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     if raw.x_column and raw.y_column:
         xs_raw, ys_raw = frame[raw.x_column], frame[raw.y_column]
-        x = _to_float(xs_raw, raw.decimal_comma).to_numpy()
-        y = _to_float(ys_raw, raw.decimal_comma).to_numpy()
+        # Columns read as text: a decimal comma is looked for in each (quoted "0,69" in a
+        # comma-separated file, or columns a mapping named after the file was read).
+        x = _to_float(xs_raw, raw.decimal_comma or _has_decimal_comma(xs_raw)).to_numpy()
+        y = _to_float(ys_raw, raw.decimal_comma or _has_decimal_comma(ys_raw)).to_numpy()
         names = (raw.x_column, raw.y_column)
         for values, parsed, name in ((xs_raw, x, names[0]), (ys_raw, y, names[1])):
             blank = values.isna().to_numpy()
@@ -337,14 +353,13 @@ def _build_geometry(
     labels: _Labels,
 ) -> np.ndarray | _PendingPoints | None:
     if raw.has_geometry:
-        geoms = np.asarray(frame["geometry"].array, dtype=object)
-        geoms = np.array(
-            [g if isinstance(g, shapely.Geometry) else None for g in geoms], dtype=object
-        )
+        geoms = np.array(frame["geometry"].array, dtype=object)
+        geoms[~shapely.is_geometry(geoms)] = None
         return _check_geometries(geoms, raw, schema, report, rej, labels)
     if raw.xy_column and raw.xy_order == "wkt":
         text = frame[raw.xy_column].astype("string").fillna("")
-        geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
+        with gc_paused():
+            geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
         bad = (text.str.strip() != "").to_numpy() & shapely.is_missing(geoms)
         if bad.any():
             pos = np.flatnonzero(bad)
@@ -367,8 +382,9 @@ def _build_geometry(
         if schema.geometry_required:
             report.add(
                 "fatal",
-                "aucune géométrie ni colonne de coordonnées ; attendu une géométrie ou des "
-                "colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d",
+                "aucune géométrie ni colonne de coordonnées reconnue ; attendu une géométrie ou "
+                "des colonnes longitude/latitude (WGS84), x/y (Lambert-93) ou geo_point_2d ; "
+                + coordinate_hint([str(c) for c in raw.frame.columns]),
                 kind="géométrie absente",
             )
         else:
@@ -499,9 +515,9 @@ def _points_after_projection(
         rej.add(pos, [msg] * len(pos))
         _list(report, "rejet", pos, [msg] * len(pos), labels, "reprojection impossible")
     if finite.all():
-        return np.asarray(shapely.points(x, y), dtype=object)
+        return points(x, y)
     geoms = np.full(len(x), None, dtype=object)
-    geoms[finite] = shapely.points(x[finite], y[finite])
+    geoms[finite] = points(x[finite], y[finite])
     return geoms
 
 
@@ -599,9 +615,11 @@ def _reproject(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     present = ~shapely.is_missing(geoms)
     out = geoms.copy()
     if present.any():
-        out[present] = shapely.transform(
-            geoms[present], lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-        )
+        with gc_paused():
+            out[present] = shapely.transform(
+                geoms[present],
+                lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
+            )
     return out
 
 
@@ -695,13 +713,15 @@ def _type_columns(
             continue
         values = frame[col.name]
         if col.kind == "date":
-            frame[col.name] = _typed_dates(values, col, report, rej, labels)
+            typed, blank = _typed_dates(values, col, report, rej, labels)
         elif col.kind in ("integer", "number"):
-            frame[col.name] = _typed_numbers(values, col, report, rej, labels, decimal_comma)
+            typed, blank = _typed_numbers(values, col, report, rej, labels, decimal_comma)
         else:
-            frame[col.name] = _clean_text(values, strip=col.name not in FREE_TEXT)
+            typed = _clean_text(values, strip=col.name not in FREE_TEXT)
+            blank = typed.isna().to_numpy()
+        frame[col.name] = typed
         if col.required:
-            _reject_blank_required(frame[col.name], values, col, report, rej, labels)
+            _reject_blank_required(blank, col, report, rej, labels)
     if "gravite" in frame.columns:
         frame["gravite"] = _gravite_in_range(frame["gravite"], report, labels)
     return frame
@@ -709,13 +729,15 @@ def _type_columns(
 
 def _typed_dates(
     values: pd.Series, col: Column, report: LayerReport, rej: _Rejections, labels: _Labels
-) -> pd.Series:
+) -> tuple[pd.Series, np.ndarray]:
+    """Parsed dates, and which values were blank (a date is missing iff blank or unreadable)."""
     parsed, bad = parse_dates(values)
+    bad_arr = bad.to_numpy()
     _bad_values(
-        values, bad.to_numpy(), col.name, col.required, f"attendu {EXPECTED_DATE}",
+        values, bad_arr, col.name, col.required, f"attendu {EXPECTED_DATE}",
         "date illisible", report, rej, labels,
     )  # fmt: skip
-    return parsed
+    return parsed, parsed.isna().to_numpy() & ~bad_arr
 
 
 def _typed_numbers(
@@ -725,15 +747,17 @@ def _typed_numbers(
     rej: _Rejections,
     labels: _Labels,
     decimal_comma: bool,
-) -> pd.Series:
+) -> tuple[pd.Series, np.ndarray]:
+    """Parsed numbers, and which values were blank."""
     parsed_num = _to_float(values, decimal_comma or _has_decimal_comma(values))
-    bad_arr = (~_blank(values) & parsed_num.isna()).to_numpy()
+    blank = _blank(values).to_numpy()
+    bad_arr = ~blank & parsed_num.isna().to_numpy()
     _bad_values(
         values, bad_arr, col.name, col.required, "attendu un nombre", "nombre illisible",
         report, rej, labels,
     )  # fmt: skip
     if col.kind != "integer":
-        return parsed_num
+        return parsed_num, blank
     frac = parsed_num.notna() & (parsed_num != parsed_num.round())
     if frac.any():
         _bad_values(
@@ -741,18 +765,12 @@ def _typed_numbers(
             "entier attendu", report, rej, labels,
         )  # fmt: skip
         parsed_num = parsed_num.where(~frac)
-    return parsed_num.round().astype("Int64")
+    return parsed_num.round().astype("Int64"), blank
 
 
 def _reject_blank_required(
-    typed: pd.Series,
-    values: pd.Series,
-    col: Column,
-    report: LayerReport,
-    rej: _Rejections,
-    labels: _Labels,
+    blank_req: np.ndarray, col: Column, report: LayerReport, rej: _Rejections, labels: _Labels
 ) -> None:
-    blank_req = typed.isna().to_numpy() if col.kind == "text" else _blank(values).to_numpy()
     if blank_req.any():
         pos = np.flatnonzero(blank_req)
         msg = f"{col.name} vide (valeur obligatoire)"
@@ -863,7 +881,8 @@ def _start_distinct_check(frame: pd.DataFrame, schema: LayerSchema) -> Future[bo
     if not schema.id_column or schema.id_column not in frame.columns or len(frame) < _PREFETCH_ROWS:
         return None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gupgeo-ids")
-    future = pool.submit(_all_distinct, frame[schema.id_column])
+    # Compared as they will be kept: " S-1" and "S-1" are the same identifier.
+    future = pool.submit(lambda ids: _all_distinct(_clean_text(ids)), frame[schema.id_column])
     pool.shutdown(wait=False)
     return future
 
@@ -951,7 +970,7 @@ def _finish(
         )
         if "geometry" in original.columns:
             original["geometry"] = [
-                g.wkt if isinstance(g, shapely.Geometry) else None for g in original["geometry"]
+                g.wkt if isinstance(g, shapely.Geometry) else g for g in original["geometry"]
             ]
         rejects = pd.concat([rejects, original.astype("string")], axis=1)
     if raw.unreadable:
