@@ -54,7 +54,11 @@
       skip.href = '#gupgeo-data';
       skip.addEventListener('click', function (e) { e.preventDefault(); self.open(); });
       document.body.insertBefore(skip, document.body.firstChild);
-      map.on('moveend layeradd layerremove', function () { if (!panel.hidden) self._fill(); });
+      map.on('moveend', function () { if (!panel.hidden) self._fill(); });
+      // A layer switched on or off in the layer control (not a popup or a tooltip opening).
+      map.on('layeradd layerremove', function (e) {
+        if (!panel.hidden && G.layers.some(function (entry) { return entry.group === e.layer; })) self._fill();
+      });
       map.on('popupopen', function (e) {
         var node = e.popup.getElement();
         var close = node && node.querySelector('.leaflet-popup-close-button');
