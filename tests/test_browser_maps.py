@@ -338,9 +338,13 @@ def test_keyboard_walk_reaches_the_controls_and_the_map_data(interne_html, offli
     shot(page, "map_keyboard.png")
     # Switching a layer off in the layer control takes its table out of the open panel.
     page.page.click(".gupgeo-data-button")
-    captions = "() => [...document.querySelectorAll('#gupgeo-data caption')].map(c => c.textContent)"
+    captions = (
+        "() => [...document.querySelectorAll('#gupgeo-data caption')].map(c => c.textContent)"
+    )
     assert any(c.startswith("Équipements") for c in page.page.evaluate(captions))
-    page.page.locator(".leaflet-control-layers label", has_text="Équipements").locator("input").click()
+    page.page.locator(".leaflet-control-layers label", has_text="Équipements").locator(
+        "input"
+    ).click()
     assert not any(c.startswith("Équipements") for c in page.page.evaluate(captions))
     assert page.js_errors(allowed_hosts=(TILE_HOST,)) == []
 
