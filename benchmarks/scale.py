@@ -274,7 +274,9 @@ def print_table(results: list[dict[str, Any]]) -> None:
     for r in results:
         if r["comptes"] is not None and r["comptes"] != base["comptes"]:
             raise SystemExit(f"{r['methode']} : comptes par quartier différents de la mémoire")
-    print("comptes par quartier identiques entre mémoire et Dask : oui")
+    compared = [r["methode"] for r in results if r["comptes"] is not None and r is not base]
+    if compared:
+        print(f"comptes par quartier identiques entre mémoire et {', '.join(compared)} : oui")
 
 
 def main() -> None:

@@ -24,4 +24,4 @@ def test_the_scale_benchmark_runs_on_tiny_data(postgis_server: str | None, tmp_p
     assert [r.split("|")[1].strip() for r in rows[1:]] == ["memoire", "dask (2 workers)", "postgis"]
     assert "| 3,000 |" in rows[1] and "| 500 |" in rows[3]
     assert "réponses identiques : oui" in rows[3]
-    assert "comptes par quartier identiques entre mémoire et Dask : oui" in done.stdout
+    assert "comptes par quartier identiques entre mémoire et dask (2 workers)" in done.stdout
