@@ -69,7 +69,7 @@ _DEMARCHE_DOUBT = re.compile(
 )
 _GENERIC = frozenset({"etude", "etudes", "audit", "audits", "autre", "autres", "divers"})
 _UNKNOWN = frozenset(
-    {"", "nc", "na", "n_a", "nr", "nan", "none", "null", "inconnu", "inconnue", "non_renseigne",
+    {"", "nc", "n_c", "na", "n_a", "nr", "n_r", "nan", "none", "null", "inconnu", "inconnue", "non_renseigne",
      "non_renseignee", "non_precise", "non_precisee", "a_preciser", "sans_objet", "x", "_"}
 )  # fmt: skip
 

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.publication._essp import ESSP_MENTION, might_mention_essp
-from gupgeo.publication._names import NAME_TOKEN, Span, name_spans
+from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
+from gupgeo.publication._names import Span, name_spans
 from gupgeo.publication.normalise import DetectionView, detection_view
 
 PHONE_TOKEN = "[téléphone masqué]"
@@ -170,8 +171,10 @@ def _identifiers(found: list[Span], view: DetectionView) -> None:
             found.append((start, m.end(), IBAN_TOKEN))
     _add(found, _NIR, digits, NIR_TOKEN)
     for m in _PHONE.finditer(digits):
-        if _DATE.match(text, m.start()) is None:
-            found.append((m.start(), m.end(), PHONE_TOKEN))
+        start = m.start()
+        if _DATE.match(text, start) is None:
+            opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
+            found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
     for m in _PLATE_SIV.finditer(text):
         found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
     _add(found, _PLATE_FNI, text, PLATE_TOKEN)

@@ -21,9 +21,7 @@ _WORDS = rf"(?P<words>{_WORD}(?:\s{{1,3}}{_WORD}){{0,4}})"
 _NOT_BEFORE_NAME = r"[\w.'’\-]"
 # Civilities after which the name may be in lower case ("mme durand"), any case.
 _CIVILITY = "adame|onsieur|ademoiselle|esdames|essieurs|mes|me|lles|lle|elles|elle|rs|r"
-_STRONG = re.compile(
-    rf"[mM](?<!{_NOT_BEFORE_NAME}.)(?i:{_CIVILITY})\.?(?=\s{{1,3}}" + _WORDS + ")"
-)
+_STRONG = re.compile(rf"[mM](?<!{_NOT_BEFORE_NAME}.)(?i:{_CIVILITY})\.?(?=\s{{1,3}}" + _WORDS + ")")
 # The same civilities glued to the name: "Mme.Dupontel", "mlle.durand", "MmeX", "MrMartin"
 # (without the dot, only before a capital).
 _GLUED = re.compile(
@@ -163,8 +161,6 @@ def _triggered(found: list[Span], text: str) -> None:
         length = _name_end(m.group("words"), lower_ok=False)
         if length:
             found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
-
-
 
 
 def name_spans(text: str) -> list[Span]:

@@ -101,13 +101,13 @@ class DetectionView:
         if i < 0:
             first = start
         else:
-            v0, v1, o0, o1 = self.edits[i]
+            _, v1, o0, o1 = self.edits[i]
             first = o0 if start < v1 else o1 + (start - v1)
         j = bisect_left(starts, end) - 1
         if j < 0:
             last = end
         else:
-            v0, v1, o0, o1 = self.edits[j]
+            _, v1, o0, o1 = self.edits[j]
             last = o1 if end <= v1 else o1 + (end - v1)
         return first, max(first, last)
 
