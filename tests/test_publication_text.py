@@ -29,6 +29,7 @@ from gupgeo.publication.citations import (
     essp_rows,
     is_id_column,
     normalise_id,
+    withheld_rows,
 )
 from gupgeo.publication.normalise import detection_view, fold_key, normalise_for_detection
 from gupgeo.publication.vocabulary import (
@@ -425,6 +426,35 @@ def test_essp_ids_and_the_rows_of_every_layer_citing_them():
     # a number alone cites only in identifier columns, never in free text
     assert cites_ids(pd.DataFrame({"texte": ["12 bancs"]}), {"12"}).tolist() == [False]
     assert cites_ids(actions, set()).tolist() == [False] * 7
+
+
+def test_withheld_rows_follow_citations_across_layers():
+    layers = {
+        "constats": pd.DataFrame(
+            {
+                "id": ["C-1", "C-2", "ligne-3"],
+                "id_demarche": ["DEM-07", "DEM-08", None],
+                "demarche": ["surêté", "marche exploratoire", "N.C."],
+            }
+        ),
+        "actions": pd.DataFrame(
+            {
+                "id": ["A-1", "A-2", "A-3", "A-4"],
+                "intitule": ["suite dem-007", "bancs", "voir E\u200bSSP", "bus ligne 3"],
+            }
+        ),
+        "garanties": pd.DataFrame({"objet_id": ["A-1", "A-3", "OP-3"], "motif": ["x", "y", "z"]}),
+        "reunions": pd.DataFrame({"objet": ["point sur DEM 07", "ESSP", "comité"]}),
+        "operations": pd.DataFrame({"id": ["OP-3"], "nom": ["Résidentialisation (ESSP)"]}),
+    }
+    out = withheld_rows(layers)
+    assert out["constats"].tolist() == [True, False, True]
+    assert out["actions"].tolist() == [True, False, True, False]  # "ligne 3" is no citation
+    assert out["garanties"].tolist() == [True, True, False]  # cites withheld actions
+    assert out["reunions"].tolist() == [True, False, False]  # wording is masked, not withheld
+    assert out["operations"].tolist() == [False]
+    no_demarche = withheld_rows({"constats": layers["constats"].drop(columns="demarche")})
+    assert no_demarche["constats"].all()
 
 
 # --- the vocabulary allow-list -------------------------------------------------------------------

@@ -3,8 +3,13 @@
 Each finder below is a regular expression whose every quantifier is bounded, so the
 work per starting position is bounded and a cell is scanned in time proportional to
 its length (the unbounded ``[\\w.+-]+@…`` of earlier versions took 10 s on one
-50,000-character cell). Finders report spans on the original text; overlapping spans
-are merged and replaced by one token, so the rest of the text stays readable.
+50,000-character cell). Finders read the detection view of the text
+(:mod:`gupgeo.publication.normalise`: NFKC, zero-width characters removed, dashes and
+separators inside digit runs unified), so ``06/98/76/54/31``, ``０６９８…``,
+``x＠free.fr`` or ``Mme\u200bDurand`` are read like their plain spellings; their spans
+are mapped back to the text, overlapping spans are merged and replaced by one token,
+and the rest of the text stays as written (dates keep their slashes). Names are found
+by :mod:`gupgeo.publication._names`.
 
 A text longer than ``max_chars`` is scanned on its first ``max_chars + MARGIN``
 characters only and cut at ``max_chars`` with "…": every maskable item is shorter

@@ -21,7 +21,7 @@ zeros of its numbers do not count, so ``ESSP03B``, ``essp-03b``, ``ESSP_3B`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -136,8 +136,64 @@ def essp_ids(frame: pd.DataFrame, *, rows: np.ndarray | None = None) -> set[str]
     for column in ID_COLUMNS:
         if column in frame.columns:
             for value in frame.loc[chosen, column]:
-                if isinstance(value, str | int | np.integer) and (key := normalise_id(value)):
+                if not isinstance(value, str | int | np.integer):
+                    continue
+                key = normalise_id(value)
+                if key and not _MADE_UP.fullmatch(key):
                     out.add(key)
+    return out
+
+
+_MADE_UP = re.compile(r"ligne\d+")
+"""Identifiers the validation made from line numbers (``ligne-12``): no other file can
+cite them, and "ligne 12" is a bus line in a description."""
+
+
+def withheld_rows(
+    layers: Mapping[str, pd.DataFrame], *, essp_layers: Iterable[str] = ("constats", "actions")
+) -> dict[str, np.ndarray]:
+    """Rows of every layer that may not leave the team because of an ESSP.
+
+    In ``essp_layers``: the ESSP rows (:func:`essp_rows`; every row of a ``constats``
+    layer without ``demarche``, where an ESSP finding could not be told apart). In
+    every layer: the rows citing an identifier of a withheld row (:func:`cites_ids`),
+    until no new row is withheld (an action citing an ESSP constat, then a garantie
+    citing that action). Other layers are not searched for ESSP wording: masking
+    replaces it there.
+
+    Examples
+    --------
+    >>> layers = {
+    ...     "constats": pd.DataFrame({"id": ["C-1", "C-2"], "demarche": ["ESSP", "marche exploratoire"]}),
+    ...     "actions": pd.DataFrame({"id": ["A-1", "A-2"], "intitule": ["suite C-1", "bancs"]}),
+    ...     "garanties": pd.DataFrame({"objet_id": ["A-1", "OP-3"], "motif": ["fuite", "fuite"]}),
+    ... }
+    >>> {k: v.tolist() for k, v in withheld_rows(layers).items()}
+    {'constats': [True, False], 'actions': [True, False], 'garanties': [True, False]}
+    """
+    searched = set(essp_layers)
+    out: dict[str, np.ndarray] = {}
+    for name, frame in layers.items():
+        if name == "constats" and "demarche" not in frame.columns:
+            out[name] = np.ones(len(frame), dtype=bool)
+        elif name in searched:
+            out[name] = essp_rows(frame)
+        else:
+            out[name] = np.zeros(len(frame), dtype=bool)
+    ids = set().union(*(essp_ids(layers[n], rows=r) for n, r in out.items())) if out else set()
+    for _ in range(len(layers) + 1):  # each round withholds more rows or stops
+        if not ids:
+            break
+        new_ids: set[str] = set()
+        for name, frame in layers.items():
+            more = cites_ids(frame, ids) & ~out[name]
+            if more.any():
+                out[name] = out[name] | more
+                new_ids |= essp_ids(frame, rows=more)
+        new_ids -= ids
+        if not new_ids:
+            break
+        ids |= new_ids
     return out
 
 
