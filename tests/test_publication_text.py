@@ -112,6 +112,8 @@ PHONES = (
     f"06{ZW}98{ZW}76{ZW}54{ZW}32",
     f"069{SHY}876{SHY}5432",
     "O6 98 76 54 32",  # letter O for the zero
+    "0 6 98 76 54 32",
+    "06•98•76•54•32",
     "06 98 76 54 32",
     "01 47 20 00 01",
     "09.70.12.34.56",
@@ -155,6 +157,9 @@ EMAILS = (
     "jean.dupont@gmail",
     "jean chez free.fr",
     "prenom.nom+gup@example.co.uk",
+    "jean.dupont(a)free.fr",
+    "jean dot dupont at free dot fr",
+    "jean (point) dupont (at) free (point) fr",
 )
 
 
@@ -200,6 +205,8 @@ def test_emails(email):
         ("signalé par X", "signalé par [nom masqué]"),
         ("nom : Durand", "nom : [nom masqué]"),
         ("Prénom: Anne", "Prénom: [nom masqué]"),
+        ("locataire : Jean Durand", "locataire : [nom masqué]"),
+        ("occupante: Anne Martin", "occupante: [nom masqué]"),
     ],
 )
 def test_names_glued_or_not(text, expected):
@@ -296,6 +303,8 @@ def test_ordinary_text_dates_and_amounts_are_kept(text):
         "E S S P",
         "E-S-S-P",
         "e.s.s.p",
+        "E. S. S. P.",
+        "E. S. P.",
         "ESSP03B",
         "ESSP-03B",
         "essp-03",

@@ -47,9 +47,9 @@ _ID = r"(?:[ \-_./:#]{0,3}\d{1,4}[a-z]?(?![^\W_]))?"  # "-03", "03B", " 2023"
 
 ESSP_MENTION = re.compile(
     # ESSP, EDSP, E.S.S.P., E S S P, E-S-S-P, ESSPs, ESSP03B, essp-03
-    rf"{_START}e(?P<sep>[ .\-_]?)[sd](?P=sep)s(?P=sep)p\.?s?{_ID}{_NOT_LETTER}"
+    rf"{_START}e(?P<sep>[ .\-_]{{0,2}})[sd](?P=sep)s(?P=sep)p\.?s?{_ID}{_NOT_LETTER}"
     # ESP, E.S.P. in capitals; esp-03, ESP03 in any case
-    rf"|{_START}(?-i:E(?P<dot>\.?)S(?P=dot)P)\.?{_ID}{_NOT_LETTER}"
+    rf"|{_START}(?-i:E(?P<dot>\.? ?)S(?P=dot)P)\.?{_ID}{_NOT_LETTER}"
     rf"|{_START}esp[\-_]?\d{{1,4}}[a-z]?{_END}"
     # étude / audit / diagnostic (préalable) de sûreté (et de sécurité publique)
     rf"|{_START}(?:{_E}tudes?|audits?|diagnostics?|diags?)(?:{_SEP}pr{_E}alables?)?"
@@ -73,7 +73,7 @@ _UNKNOWN = frozenset(
      "non_renseignee", "non_precise", "non_precisee", "a_preciser", "sans_objet", "x", "_"}
 )  # fmt: skip
 
-_KEYS = ("sp", "s.p", "s p", "s-p", "s_p", "uret", "ûret", "ùret", "üret", "urêt", "urét",
+_KEYS = ("sp", "s.p", "s p", "s-p", "s_p", "s. p", "s  p", "uret", "ûret", "ùret", "üret", "urêt", "urét",
          "urèt", "curit", "situation")  # fmt: skip
 """Every mention holds one of these, in lower case, in its detection view: texts
 without any are not searched."""

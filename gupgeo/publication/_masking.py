@@ -62,7 +62,7 @@ _NINE = rf"(?:{_ZERO})?(?:0{_S}{{0,2}})?[1-9](?:{_S}{{0,3}}\d){{8}}"  # after +3
 _PHONE = re.compile(
     # national: 0X then eight digits in any grouping ("0698 765 436", "06 98 76 54 3 2");
     # the letter O for the zero; 0033 then nine digits
-    rf"0(?<![\d+]0)(?:[1-9](?:{_S}{{0,3}}\d){{8}}|0{_S}{{0,2}}33\)?{_S}{{0,3}}{_NINE})(?!\d)"
+    rf"0(?<![\d+]0)(?:{_S}?[1-9](?:{_S}{{0,3}}\d){{8}}|0{_S}{{0,2}}33\)?{_S}{{0,3}}{_NINE})(?!\d)"
     rf"|[Oo](?<![\w+][Oo])[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
     # +33, then other countries: +CC and 8 to 12 digits
     rf"|\+(?:{_S}{{0,2}}33\)?{_S}{{0,3}}{_NINE}"
@@ -76,8 +76,12 @@ _DATE = re.compile(
 )
 
 # --- e-mails (read on the text view: NFKC, so "＠" is "@") ------------------------------
-_LOCAL = re.compile(r"[\w+\-]{1,64}(?:\s{0,2}\.\s{0,2}[\w+\-]{1,40}){0,3}")
-_LOCAL_MAX = 64 + 3 * (2 + 1 + 2 + 40)
+# Read backwards: "jean.dupont", "jean dot dupont", "jean (point) dupont".
+_LOCAL = re.compile(
+    r"[\w+\-]{1,64}(?:(?:\s{0,2}\.\s{0,2}|\s{1,2}(?i:tod|tniop)\s{1,2}"
+    r"|\s{0,2}[)\]]\s{0,2}(?:\.|(?i:tod|tniop))\s{0,2}[(\[]\s{0,2})[\w+\-]{1,40}){0,3}"
+)
+_LOCAL_MAX = 64 + 3 * (12 + 40)
 _TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io|de|uk|es|it|biz)\b"
 _OPEN, _CLOSE = r"[(\[{<]", r"[)\]}>]"
 _DOT = (
@@ -95,7 +99,7 @@ _PROVIDERS = (
 # ending in a known TLD) and the domain; the local part is then read backwards from
 # it, so a long run of letters before an "@" is read once.
 _AT_DOMAIN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|arobase|chez))\s{{0,2}}{_CLOSE}"
+    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}"
     rf"|a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
     rf"|@\s{{0,2}}{_PROVIDERS}"
     rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"

@@ -42,7 +42,7 @@ _PAR = r"[ée]?e?s?\s{1,3}par"
 _DE = r"s?\s{1,3}(?:de\b|d['’])"
 _COLON = r"\s{0,2}:"
 _TRIGGER = re.compile(
-    r"[sdrtepacmfnSDRTEPACMFN](?<!\w.)(?i:"
+    r"[sdrtepacmfnloSDRTEPACMFNLO](?<!\w.)(?i:"
     rf"(?<=s)ignal{_PAR}"
     rf"|(?<=d)(?:[ée]clar{_PAR}|[ée]pos{_PAR}|[ée]clarante?{_COLON}|emandeu(?:r|se){_COLON})"
     rf"|(?<=r)(?:apport{_PAR}|[ée]clamation{_DE}|equ[ée]rante?{_COLON})"
@@ -51,6 +51,7 @@ _TRIGGER = re.compile(
     rf"|(?<=a)(?:ppel{_DE}|uteure?{_COLON})"
     rf"|(?<=c)(?:ourrier{_DE}|ontact{_COLON}|hez)|(?<=m)essage{_DE}"
     rf"|(?<=f)amilles?(?:{_COLON})?|(?<=n)om{_COLON}"
+    rf"|(?<=l)ocataire{_COLON}|(?<=o)ccupante?{_COLON}"
     r")(?=\s{0,3}" + _WORDS + ")"
 )
 _PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
