@@ -462,6 +462,9 @@ def test_withheld_rows_follow_citations_across_layers():
     assert out["garanties"].tolist() == [True, True, False]  # cites withheld actions
     assert out["reunions"].tolist() == [True, False, False]  # wording is masked, not withheld
     assert out["operations"].tolist() == [False]
+    only_motif = withheld_rows(layers, columns={"garanties": ["motif"], "actions": ["id"]})
+    assert not only_motif["garanties"].any() and not only_motif["actions"][0]
+    assert cites_ids(layers["actions"], {"dem7"}, columns=["id"]).tolist() == [False] * 4
     no_demarche = withheld_rows({"constats": layers["constats"].drop(columns="demarche")})
     assert no_demarche["constats"].all()
 

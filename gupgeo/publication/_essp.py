@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gupgeo.publication.normalise import detection_view, fold_key
+from gupgeo.publication.normalise import fold_key, view_text
 
 _E = "[eéèêë]"
 _U = "[uûùü]"
@@ -73,16 +73,19 @@ _UNKNOWN = frozenset(
      "non_renseignee", "non_precise", "non_precisee", "a_preciser", "sans_objet", "x", "_"}
 )  # fmt: skip
 
-_KEYS = ("sp", "s.p", "s p", "s-p", "s_p", "s. p", "s  p", "uret", "ûret", "ùret", "üret", "urêt", "urét",
-         "urèt", "curit", "situation")  # fmt: skip
-"""Every mention holds one of these, in lower case, in its detection view: texts
-without any are not searched."""
+_HINT = re.compile(
+    r"ssp|dsp|esp[\-_\d]|e[ .\-_]{1,2}[sd][ .\-_]{1,2}[sp]|ur[eêéè]t|[ûùü]r[eêéè]t|curit|situation"
+)
+"""Every mention holds one of these, in lower case, in its detection view, or "ESP" in
+capitals: texts without any are not searched."""
 
 
-def might_mention_essp(lower_text: str) -> bool:
-    """A quick test on the lower-case detection view of a text: False means it cannot
-    cite an ESSP."""
-    return any(key in lower_text for key in _KEYS)
+def might_mention_essp(lower_text: str, text: str | None = None) -> bool:
+    """A quick test on the lower-case detection view of a text (and the view itself, for
+    "ESP" in capitals): False means it cannot cite an ESSP."""
+    if text is not None and "ESP" in text:
+        return True
+    return _HINT.search(lower_text) is not None
 
 
 def mentions_essp(value: Any) -> bool:
@@ -97,8 +100,8 @@ def mentions_essp(value: Any) -> bool:
     """
     if not isinstance(value, str):
         return False
-    view = detection_view(value).text
-    return might_mention_essp(view.lower()) and ESSP_MENTION.search(view) is not None
+    view = view_text(value)
+    return might_mention_essp(view.lower(), view) and ESSP_MENTION.search(view) is not None
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")

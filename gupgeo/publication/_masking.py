@@ -215,7 +215,7 @@ def spans(text: str) -> list[Span]:
             _add(found, _FILE_URL, seen, PATH_TOKEN)
     if _DIGIT.search(seen) is not None:
         _identifiers(found, view)
-    if might_mention_essp(low):
+    if might_mention_essp(low, seen):
         _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
     found.extend(name_spans(seen))
     if not found:

@@ -170,10 +170,13 @@ def _replaced(
 ) -> tuple[pd.Series, int, int]:
     """The column with rare unknown values replaced, how many values and cells."""
     cells = values.astype("object")
-    missing = cells.isna().to_numpy()
-    keys = pd.Series([_key(v) if not m else None for v, m in zip(cells, missing, strict=True)],
-                     index=cells.index, dtype="object")  # fmt: skip
-    counts = keys.value_counts(dropna=True)
+    try:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        codes, uniques = pd.factorize(cells.map(str), use_na_sentinel=True)
+    keys = pd.Series(np.asarray([_key(v) for v in uniques] + [None], dtype=object)[codes])
+    missing = codes < 0
+    counts = keys[~missing].value_counts()
     allowed = {
         k
         for k, n in counts.items()
