@@ -20,7 +20,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import gupgeo
@@ -219,4 +218,6 @@ def test_the_publication_counts_what_it_withheld(territory):
     assert any(n.startswith("constats :") and "retiré(s)" in n for n in pub.notes)
     assert "observations" not in pub.layers["signalements"].columns
     # the signalements whose source cites ESSP-03 (a withheld study) are withheld too
-    assert pub.withheld["signalements"] == (np.arange(len(territory["signalements"])) % 5 == 0).sum()
+    assert (
+        pub.withheld["signalements"] == (np.arange(len(territory["signalements"])) % 5 == 0).sum()
+    )

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -71,14 +70,10 @@ logger = logging.getLogger(__name__)
 class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
-    ``exclure_essp`` drops, before counting, the constats of an ESSP (legally not
-    communicable: démarche, identifier or wording citing one, or an unknown démarche;
-    every constat when there is no ``demarche`` column) and the actions whose texts
-    cite one, since dashboards are shared with partners (the rule of
-    :func:`gupgeo.publication.essp_mask` and :func:`gupgeo.publication.cites_essp`).
-    ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
-    (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
-    (perimeter included; a line or polygon goes to the quartier holding most of it).
+    ESSP findings (legally not communicable) are withheld by the publication the dashboard is built from
+    (:func:`gupgeo.publication.publish`), never by the dashboard itself.
+    ``attribuer``: a Dask layer without ``code_qp`` is attributed when its columns are
+    gathered (:func:`gupgeo.indicators.distributed.gather_layers`).
     ``couverture`` declares the days a layer covers, ``{"garanties": ("2022-01-01",
     "2024-12-31")}`` (both included), replacing the span of its dates: for rare events
     whose last date is not the end of the data (see :mod:`gupgeo.coverage`).
@@ -234,43 +229,6 @@ def _named(
     return {name: result} if isinstance(result, pd.DataFrame) else result
 
 
-_ATTRIBUTED_LAYERS = ("signalements", "constats", "equipements")
-
-
-def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
-    """Give ``code_qp`` to the spatial layers that have none (in place in ``used``).
-
-    Through :func:`gupgeo.attribution.attribute_territory`, the one attribution of
-    gupgeo: layers that already carry ``code_qp`` are trusted as they are.
-    """
-    from gupgeo.attribution.territory import DEFAULT_TOLERANCE_M, attribute_territory
-    from gupgeo.territory import Territory
-
-    quartiers = used["quartiers"]
-    if not isinstance(quartiers, gpd.GeoDataFrame):
-        return
-    missing = {
-        name: frame
-        for name in _ATTRIBUTED_LAYERS
-        if isinstance(frame := used.get(name), gpd.GeoDataFrame)
-        and frame.crs is not None
-        and not ("code_qp" in frame.columns and frame["code_qp"].notna().any())
-    }
-    if not missing:
-        return
-    missing = {n: f.drop(columns=["code_qp"], errors="ignore") for n, f in missing.items()}
-    done = attribute_territory(Territory({"quartiers": quartiers, **missing}))
-    for name in missing:
-        out = done[name]
-        used[name] = out
-        inside = int(out["code_qp"].notna().sum())
-        notes.append(
-            f"{name} : sans code_qp dans la source ; rattachés aux quartiers par leur position "
-            f"({inside} sur {len(out)} dans un quartier, périmètre compris, tolérance "
-            f"{DEFAULT_TOLERANCE_M:.0f} m)."
-        )
-
-
 def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> int:
     d = dates_ns(frame, column, layer=layer)
     return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
@@ -332,8 +290,6 @@ def build_dashboard(
     used = {k: v for k, v in layers.items() if v is not None}
     notes: list[str] = []
     notes.extend(gather_layers(used, attribuer=cfg.attribuer, fields=cfg.degradations.fields))
-    if cfg.attribuer:
-        _attribute_missing(used, notes)
     # Coverage is read before the ESSP exclusion: it describes the data collected, and a
     # covered period without any communicable constat counts 0.
     declared = {name: LayerCoverage.declare(name, *span) for name, span in cfg.couverture.items()}
