@@ -13,23 +13,33 @@ leaves only when it is
 - common: at least ``min_count`` cells of the column hold it (same comparison) — a label
   five people typed is a label, not somebody's phone number;
 
-otherwise it becomes « autre ». Missing cells stay missing. The notes (in French) say how
-many values and cells were replaced per column, never the values themselves.
+otherwise it becomes « autre ». Values are compared blind to case, accents, spacing and
+punctuation ("Tags", "tags " and "TAGS" count together); an équipement ``type`` is also
+known when it holds a known word ("PAVE enterré", "aire de jeux 2-6 ans",
+:data:`KNOWN_WORDS`). Missing cells stay missing. The notes (in French) say how many
+values and cells were replaced per column, never the values themselves. Free-text
+columns (``reunions.objet``, ``actions.intitule``…) are not label columns: they are
+masked and cut, never grouped.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from gupgeo.indicators.actions import DONE_STATUSES
-from gupgeo.schemas import AXES_TFPB, STATUTS, normalise_name
+from gupgeo.indicators.degradations import DEFAULT_RULES
+from gupgeo.schemas import AXES_TFPB, STATUTS
 from gupgeo.validation.statuses import canonical_status
 
 AUTRE = "autre"
 """What a value neither known nor common becomes."""
+OTHER = AUTRE
+"""Former name of :data:`AUTRE`."""
 MIN_COUNT = 5
 """Default number of cells a value must fill to leave without being known."""
 
@@ -38,21 +48,24 @@ VOCABULARY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "operations": (),
     "equipements": ("type", "gestionnaire"),
     "signalements": ("categorie", "sous_categorie", "source", "statut", "statut_brut"),
-    "constats": ("demarche", "theme", "statut"),
+    "constats": ("demarche", "theme", "statut", "responsable"),
     "actions": ("theme", "porteur", "statut"),
     "tfpb": ("bailleur", "axe"),
-    "arrets_agents": ("motif",),
-    "reunions": ("objet",),
+    "arrets_agents": (),  # never published (health data): nothing to group
+    "reunions": (),  # objet is a sentence (masked and cut)
     "garanties": ("motif",),
+    "partenaires": ("type",),
 }
 """The category-like columns of each layer, the one place they are listed."""
+LABEL_COLUMNS = VOCABULARY_COLUMNS
+"""Former name of :data:`VOCABULARY_COLUMNS`."""
 
 _STATUSES = (
     *STATUTS, "ouvert", "ouverte", "fermé", "fermée", "traité", "traitée", "non traité",
     "en attente", "à faire", "à traiter", "prévu", "prévue", "programmée", "réalisé",
     "réalisée", "abandonné", "abandonnée", "annulé", "annulée", "reporté", "reportée",
     "suspendu", "suspendue", "en retard", "clos", "close", "doublon", "hors compétence",
-    "sans suite", *DONE_STATUSES,
+    "sans suite", "inconnu", *DONE_STATUSES,
 )  # fmt: skip
 _ORGANISATIONS = (
     "ville", "commune", "mairie", "métropole", "bailleur", "bailleurs", "bailleur social",
@@ -62,7 +75,7 @@ _ORGANISATIONS = (
     "syndic", "copropriété", "prestataire", "entreprise", "autre",
 )  # fmt: skip
 _THEMES = (
-    "propreté", "éclairage", "éclairage public", "cheminements", "recoins", "signalétique",
+    "propreté", "parties communes", "collecte des déchets", "signalisation", "éclairage", "éclairage public", "cheminements", "recoins", "signalétique",
     "mobilier urbain", "accès", "accessibilité", "visibilité", "tranquillité",
     "tranquillité résidentielle", "participation des habitants", "cadre de vie",
     "gestion des déchets", "déchets", "encombrants", "communication", "espaces verts",
@@ -84,7 +97,7 @@ _DEMARCHES = (
     "diagnostic en marchant", "marche exploratoire", "ESSP",
     "étude de sûreté et de sécurité publique", "prévention situationnelle",
     "visite de site", "visite de terrain", "diagnostic sécurité des cheminements",
-    "réunion de chantier", "enquête", "concertation", "autre",
+    "réunion de chantier", "enquête", "concertation", "diagnostic partagé", "autre",
 )  # fmt: skip
 _EQUIPEMENTS = (
     "école", "école maternelle", "école élémentaire", "groupe scolaire", "collège",
@@ -99,7 +112,7 @@ _CATEGORIES = (
     *_THEMES, "objets abandonnés", "mobiliers urbains", "éclairage / électricité",
     "voirie et espace public", "arbres, végétaux et animaux", "autos, motos, vélos",
     "graffitis, tags, affiches et autocollants", "activités commerciales et professionnelles",
-    "problème sur un chantier", "espace public",
+    "problème sur un chantier", "espace public", *(rule for rule, _ in DEFAULT_RULES),
 )  # fmt: skip
 _AXES = (
     *AXES_TFPB, *(f"axe {i}" for i in range(1, 9)), "renforcement de la présence",
@@ -116,14 +129,6 @@ _MOTIFS_GARANTIE = (
     "jeux non conformes", "fissures", "fissures sur un mur de soutènement",
     "malfaçon de l'éclairage", "autre",
 )  # fmt: skip
-_OBJETS_REUNION = (
-    "comité GUP", "comité de pilotage", "comité technique", "comité de suivi",
-    "réunion de chantier", "diagnostic en marchant", "marche exploratoire",
-    "cellule de veille", "réunion publique", "conseil citoyen", "réunion partenariale",
-    "réunion bailleurs", "bilan", "point d'étape", "comité technique GUP",
-    "bilan annuel de la convention GUP", "point bailleurs - ville", "réunion de site",
-    "préparation du diagnostic en marchant", "autre",
-)  # fmt: skip
 
 KNOWN: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("equipements", "type"): _EQUIPEMENTS,
@@ -136,22 +141,45 @@ KNOWN: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("constats", "demarche"): _DEMARCHES,
     ("constats", "theme"): _THEMES,
     ("constats", "statut"): _STATUSES,
+    ("constats", "responsable"): _ORGANISATIONS,
     ("actions", "theme"): _THEMES,
     ("actions", "porteur"): _ORGANISATIONS,
     ("actions", "statut"): _STATUSES,
     ("tfpb", "bailleur"): ("bailleur", "bailleur social", "autre"),
     ("tfpb", "axe"): _AXES,
-    ("reunions", "objet"): _OBJETS_REUNION,
     ("garanties", "motif"): _MOTIFS_GARANTIE,
+    ("partenaires", "type"): _ORGANISATIONS,
 }
 """Known vocabulary per (layer, column); statuses also count as known when the
 validation maps them onto the lifecycle (:func:`gupgeo.validation.statuses.canonical_status`)."""
 
+KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
+    "type": (
+        "pave", "point d apport", "conteneur", "colonne", "aire de jeux", "jeux",
+        "eclairage", "candelabre", "lampadaire", "local gardien", "loge", "gardien",
+        "ecole", "groupe scolaire", "college", "lycee", "creche", "city stade", "gymnase",
+        "stade", "terrain", "jardin", "centre social", "maison de projets",
+        "maison des projets", "bibliotheque", "mediatheque", "mairie", "corbeille", "banc",
+        "abribus", "parking", "local velos", "poste de police", "commerce", "equipement",
+    ),
+}  # fmt: skip
+"""Words that make a value known wherever they stand in it (an équipement ``type``:
+"PAVE enterré", "aire de jeux 2-6 ans"); the text is still masked."""
+
 _STATUS_COLUMNS = frozenset({"statut", "statut_brut"})
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def _key(value: object) -> str:
-    return normalise_name(str(value))
+    """A value as compared: NFKC, accents and case folded, words separated by one space."""
+    text = unicodedata.normalize("NFKC", str(value)).replace("œ", "oe").replace("Œ", "OE")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def _has_known_word(column: str, key: str) -> bool:
+    padded = f" {key} "
+    return any(f" {word} " in padded for word in KNOWN_WORDS.get(column, ()))
 
 
 def known_keys(layer: str, column: str, extra: Iterable[str] = ()) -> frozenset[str]:
@@ -159,14 +187,14 @@ def known_keys(layer: str, column: str, extra: Iterable[str] = ()) -> frozenset[
 
     Examples
     --------
-    >>> "pris_en_compte" in known_keys("signalements", "statut")
+    >>> "pris en compte" in known_keys("signalements", "statut")
     True
     """
     return frozenset(_key(v) for v in (*KNOWN.get((layer, column), ()), *extra))
 
 
 def _replaced(
-    values: pd.Series, known: frozenset[str], *, status: bool, min_count: int
+    values: pd.Series, known: frozenset[str], *, column: str, min_count: int
 ) -> tuple[pd.Series, int, int]:
     """The column with rare unknown values replaced, how many values and cells."""
     cells = values.astype("object")
@@ -183,7 +211,8 @@ def _replaced(
         if n >= min_count
         or k in known
         or k == AUTRE
-        or (status and canonical_status(str(k)) is not None)
+        or _has_known_word(column, str(k))
+        or (column in _STATUS_COLUMNS and canonical_status(str(k)) is not None)
     }
     rare = ~missing & ~keys.isin(allowed).to_numpy()
     if not rare.any():
@@ -249,7 +278,7 @@ def restrict_vocabulary(
         values, n_values, n_cells = _replaced(
             frame[column],
             known_keys(layer, column, extra.get(column, ())),
-            status=column in _STATUS_COLUMNS,
+            column=column,
             min_count=min_count,
         )
         if n_values:
