@@ -462,6 +462,8 @@ def test_withheld_rows_follow_citations_across_layers():
     assert out["garanties"].tolist() == [True, True, False]  # cites withheld actions
     assert out["reunions"].tolist() == [True, False, False]  # wording is masked, not withheld
     assert out["operations"].tolist() == [False]
+    exempt = withheld_rows(layers, exempt_layers=["garanties"])
+    assert not exempt["garanties"].any() and exempt["actions"].tolist() == out["actions"].tolist()
     only_motif = withheld_rows(layers, columns={"garanties": ["motif"], "actions": ["id"]})
     assert not only_motif["garanties"].any() and not only_motif["actions"][0]
     assert cites_ids(layers["actions"], {"dem7"}, columns=["id"]).tolist() == [False] * 4

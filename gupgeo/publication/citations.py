@@ -151,6 +151,7 @@ def withheld_rows(
     *,
     essp_layers: Iterable[str] = ("constats", "actions"),
     columns: Mapping[str, Iterable[object]] | None = None,
+    exempt_layers: Iterable[str] = (),
 ) -> dict[str, np.ndarray]:
     """Rows of every layer that may not leave the team because of an ESSP.
 
@@ -159,7 +160,8 @@ def withheld_rows(
     every layer: the rows citing an identifier of a withheld row (:func:`cites_ids`),
     until no new row is withheld (an action citing an ESSP constat, then a garantie
     citing that action). Other layers are not searched for ESSP wording: masking
-    replaces it there. ``columns`` (layer → columns) limits the search for citations
+    replaces it there. Layers in ``exempt_layers`` (places and bodies: quartiers,
+    opérations, équipements) are never withheld for a citation. ``columns`` (layer → columns) limits the search for citations
     to those columns of a layer (by default every text column: about 3 s of CPU for
     16,000 cells of 10,000 characters).
 
@@ -174,6 +176,7 @@ def withheld_rows(
     {'constats': [True, False], 'actions': [True, False], 'garanties': [True, False]}
     """
     searched = set(essp_layers)
+    exempt = set(exempt_layers)
     out: dict[str, np.ndarray] = {}
     for name, frame in layers.items():
         if name == "constats" and "demarche" not in frame.columns:
@@ -188,6 +191,8 @@ def withheld_rows(
             break
         new_ids: set[str] = set()
         for name, frame in layers.items():
+            if name in exempt:
+                continue
             wanted = None if columns is None or name not in columns else columns[name]
             more = cites_ids(frame, ids, columns=wanted) & ~out[name]
             if more.any():
