@@ -264,9 +264,18 @@ def _citing(ids: set[str]) -> tuple[object, object]:
     the whole of an identifier cell."""
     mixed = {i for i in ids if _LETTERS.search(i) and _DIGITS.search(i)}
     found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
+    firsts = {_runs(i)[0] for i in mixed}
+    # an identifier starting with letters is only looked for in a text holding them:
+    # one fast substring search each before the regular expression
+    hints = () if any(f.isdigit() for f in firsts) else tuple(sorted(firsts))
 
     def in_text(text: str) -> bool:
-        return found is not None and found.search(_folded(text)) is not None
+        if found is None:
+            return False
+        low = _folded(text)
+        if hints and not any(h in low for h in hints):
+            return False
+        return found.search(low) is not None
 
     def in_id_cell(text: str) -> bool:
         return normalise_id(text) in ids or in_text(text)
@@ -305,3 +314,49 @@ def cites_ids(
             keys = values.astype("Int64").astype("string").fillna("")
             out |= keys.isin(wanted).to_numpy(dtype=bool)
     return out
+
+
+def withhold(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    exempt_layers: Iterable[str] = ("quartiers", "operations", "equipements", "partenaires"),
+    columns: Mapping[str, Iterable[object]] | None = None,
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str]]:
+    """Every layer without the rows :func:`withheld_rows` names: the layers (None: a
+    ``constats`` layer without ``demarche``, withheld whole), the rows withheld per layer
+    and French notes (counts only, never a value) — the shape of
+    :func:`gupgeo.publication.withholding.withhold_essp`.
+
+    Examples
+    --------
+    >>> layers = {"constats": pd.DataFrame({"id": ["C-1", "C-2"], "demarche": ["ESP", "marche"]}),
+    ...           "actions": pd.DataFrame({"id": ["A-1"], "intitule": ["suite C-1"]})}
+    >>> kept, withheld, notes = withhold(layers)
+    >>> kept["constats"]["id"].tolist(), withheld
+    (['C-2'], {'constats': 1, 'actions': 1})
+    """
+    rows = withheld_rows(layers, exempt_layers=exempt_layers, columns=columns)
+    out: dict[str, pd.DataFrame | None] = {}
+    withheld: dict[str, int] = {}
+    notes: list[str] = []
+    for name, frame in layers.items():
+        chosen = rows[name]
+        if name == "constats" and "demarche" not in frame.columns:
+            out[name] = None
+            withheld[name] = len(frame)
+            notes.append("constats : couche retirée (colonne demarche absente, ESSP non exclus)")
+            continue
+        out[name] = frame.loc[~chosen] if chosen.any() else frame
+        if chosen.any():
+            withheld[name] = int(chosen.sum())
+        if name == "constats":
+            notes.append(
+                f"constats : {int(chosen.sum())} retiré(s) (ESSP par démarche, identifiant ou "
+                "texte, ou démarche non renseignée)"
+            )
+        elif chosen.any() or name == "actions":
+            notes.append(
+                f"{name} : {int(chosen.sum())} retiré(s) (mention d'une ESSP ou d'une ligne "
+                "ESSP retirée)"
+            )
+    return out, withheld, notes
