@@ -16,6 +16,7 @@ only looks. Standard library, numpy and QGIS only.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -174,10 +175,13 @@ def main(project_path: str, out_dir: str) -> int:
         "colors": int(len(np.unique(pixels[:, :, :3].reshape(-1, 3), axis=0))),
     }  # fmt: skip
     (out / "rapport.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
-    project.clear()
-    app.exitQgis()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    code = main(sys.argv[1], sys.argv[2])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # QGIS 3.22 may crash while tearing its application down: the report is written,
+    # so leave without running the Qt destructors.
+    os._exit(code)

@@ -98,8 +98,10 @@ def write_qgis_project(
         the publication (needed in ``public``, whose events are aggregated: build it from
         :func:`gupgeo.publication.sanitise`, as :func:`publish_and_write` does).
     postgis
-        Read the layers from a PostGIS schema where this same publication was saved
-        (``publication.territory().save(url)``), instead of writing a GeoPackage.
+        Save the published layers into this PostGIS schema (gupgeo's transactional save,
+        which keeps the schema's other tables) and read them from there, instead of a
+        GeoPackage. The project names the server, base and user, or the ``service`` /
+        ``authcfg`` given, never a password.
     lizmap
         Also write ``<name>.qgs.cfg``, the Lizmap configuration (atlas, popups).
 
@@ -138,6 +140,8 @@ def write_qgis_project(
     if postgis is None:
         write_layers(gpkg, layers, publication.aggregated, dict(publication.provenance))
         write_styles(gpkg, chosen)
+    else:
+        write_layers(postgis.save_url, layers, publication.aggregated, dict(publication.provenance))
     when = pd.Timestamp.now() if date is None else pd.Timestamp(date)
     document = _document(publication, chosen, layers, target, gpkg.name, postgis, sources,
                          title, when, db.period.label)  # fmt: skip

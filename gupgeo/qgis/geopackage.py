@@ -33,9 +33,13 @@ CREATE TABLE IF NOT EXISTS "layer_styles" (
 
 
 def write_layers(
-    path: Path, layers: dict[str, pd.DataFrame], aggregated: dict[str, str], provenance: dict
-) -> Path:
-    """Save the published layers into the GeoPackage ``path`` (gupgeo's safe save).
+    path: Path | str,
+    layers: dict[str, pd.DataFrame],
+    aggregated: dict[str, str],
+    provenance: dict[str, object],
+) -> Path | str:
+    """Save the published layers into the GeoPackage ``path``, or the PostGIS URL
+    (gupgeo's safe save).
 
     Aggregated count layers (``signalements_agreges``…) are written as gupgeo's extra
     tables, so a later save replaces them instead of refusing them as the user's.
@@ -43,9 +47,8 @@ def write_layers(
     counts = set(aggregated.values())
     main = {k: v for k, v in layers.items() if k not in counts}
     extra = {k: v for k, v in layers.items() if k in counts}
-    territory = Territory(main, provenance=dict(provenance))
-    territory.save(path, rejects=False, extra=extra or None)
-    return path
+    territory = Territory(main, provenance=dict(provenance))  # type: ignore[arg-type]
+    return territory.save(path, rejects=False, extra=extra or None)
 
 
 def write_styles(path: Path, project_layers: Sequence[ProjectLayer]) -> int:

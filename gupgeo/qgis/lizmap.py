@@ -52,6 +52,7 @@ def lizmap_config(
             group: {"id": group, "name": group, "type": "group", "title": group,
                     "abstract": "", "link": "", "toggled": "True", "popup": "False"}
             for group in dict.fromkeys(layer.group for layer in layers)
+            if group not in {layer.name for layer in layers}  # a layer's own name wins
         },  # fmt: skip
         "atlas": {
             "layers": [

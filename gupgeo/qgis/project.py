@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import pyproj
 
@@ -42,6 +42,12 @@ class PostgisSource:
     schema: str
     service: str | None = None
     authcfg: str | None = None
+
+    @property
+    def save_url(self) -> str:
+        """The URL gupgeo saves the published layers to (password kept, never written
+        into the project)."""
+        return f"{self.url}{'&' if '?' in self.url else '?'}{urlencode([('schema', self.schema)])}"
 
     def conninfo(self) -> str:
         """The QGIS ``postgres`` provider's connection part (no password, ever)."""
@@ -168,6 +174,23 @@ def _tree(parent: ET.Element, layers: Sequence[ProjectLayer], sources: Mapping[s
                 checked="Qt::Checked" if layer.visible else "Qt::Unchecked",
             )  # fmt: skip
             x.sub(leaf, "customproperties")
+    custom = x.sub(root, "custom-order", enabled=1)
+    for layer in render_order(layers):
+        x.sub(custom, "item", layer.layer_id)
+
+
+def render_order(layers: Sequence[ProjectLayer]) -> list[ProjectLayer]:
+    """Drawing order, top first, as the HTML map's panes: équipements and points over
+    lines, over perimeters, over count cells and classes (which never hide a point)."""
+
+    def rank(layer: ProjectLayer) -> int:
+        if layer.table == "equipements":
+            return 0
+        if layer.geometry != "Polygon":
+            return 1 if layer.geometry == "Point" else 2
+        return 3 if layer.table in ("quartiers", "operations") and layer.primary else 4
+
+    return sorted(layers, key=rank)
 
 
 def _properties(parent: ET.Element, entries: Mapping[str, Mapping[str, str]]) -> None:
@@ -220,7 +243,7 @@ def project_document(
                       labels=labels)  # fmt: skip
         )
     order = x.sub(root, "layerorder")
-    for layer in layers:
+    for layer in render_order(layers):
         x.sub(order, "layer", id=layer.layer_id)
     _properties(
         root,
