@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 
 
-def _color(symbol) -> str:  # noqa: ANN001 - QGIS types
+def _color(symbol) -> str:
     return symbol.color().name().lower() if symbol is not None else ""
 
 
-def _symbol_colors(symbol) -> list[str]:  # noqa: ANN001
+def _symbol_colors(symbol) -> list[str]:
     """Colour of each symbol layer (fill, marker, line pattern…)."""
     out = []
     for i in range(symbol.symbolLayerCount()):
@@ -36,7 +36,7 @@ def _symbol_colors(symbol) -> list[str]:  # noqa: ANN001
     return out
 
 
-def renderer_report(renderer) -> dict:  # noqa: ANN001
+def renderer_report(renderer) -> dict:
     kind = renderer.type()
     out: dict = {"type": kind}
     if kind == "categorizedSymbol":
@@ -172,7 +172,7 @@ def main(project_path: str, out_dir: str) -> int:
     report["image"] = {
         "width": image.width(), "height": image.height(), "std": float(rgb.std()),
         "non_white_share": float(1 - white.mean()),
-        "colors": int(len(np.unique(pixels[:, :, :3].reshape(-1, 3), axis=0))),
+        "colors": len(np.unique(pixels[:, :, :3].reshape(-1, 3), axis=0)),
     }  # fmt: skip
     (out / "rapport.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
     return 0

@@ -38,7 +38,7 @@ from gupgeo.rendering.classes import (
     classify,
 )
 from tests.browser_support import IN_CI, write_fake_assets
-from tests.postgis_support import postgis_server, require_postgis, with_schema  # noqa: F401
+from tests.postgis_support import require_postgis, with_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -175,9 +175,10 @@ def test_styles_are_the_html_maps(seen, partenaires):
     )
     for layer_id in ("constats_point", "constats_linestring", "constats_polygon"):
         assert _classes(layers[layer_id]) == [
-            *((str(k), GRAVITE_COLORS[k].lower()) for k in GRAVITE), ("", MISSING_COLOR)
+            *((str(k), GRAVITE_COLORS[k].lower()) for k in GRAVITE),
+            ("", MISSING_COLOR),
         ]
-    types, _, type_colors, _ = category_classes(pub.layers["equipements"]["type"])
+    _, _, type_colors, _ = category_classes(pub.layers["equipements"]["type"])
     assert [c for _, c in _classes(layers["equipements_point"])][:-1] == [
         c.lower() for c in type_colors
     ]
@@ -191,7 +192,7 @@ def test_styles_are_the_html_maps(seen, partenaires):
 
 def test_the_rate_layer_has_the_maps_breaks(seen, partenaires):
     quartiers = gpd.read_file(partenaires["folder"] / "projet.gpkg", layer="quartiers")
-    index, labels, colors = classify(quartiers["taux_signalements"], scheme="NaturalBreaks", k=5)
+    _, labels, colors = classify(quartiers["taux_signalements"], scheme="NaturalBreaks", k=5)
     classes = seen["layers"]["quartiers_taux"]["renderer"]["classes"]
     assert [c["color"] for c in classes] == [*(c.lower() for c in colors), MISSING_COLOR]
     assert [c["label"].rsplit(" (", 1)[0] for c in classes[:-1]] == labels
@@ -202,14 +203,17 @@ def test_layers_open_styled_alone_from_layer_styles(seen, partenaires):
     for layer_id, layer in seen["layers"].items():
         if layer_id != "quartiers_taux":
             assert layer["alone"]["type"] == layer["renderer"]["type"], layer_id
-    assert seen["layers"]["signalements_point"]["alone"]["classes"] == (
-        seen["layers"]["signalements_point"]["renderer"]["classes"]
+    assert (
+        seen["layers"]["signalements_point"]["alone"]["classes"]
+        == (seen["layers"]["signalements_point"]["renderer"]["classes"])
     )
 
 
 def test_metadata_carries_the_provenance_and_the_profile(seen):
     assert seen["metadata"]["title"] == "Territoire GUP"
-    assert any(line.startswith("signalements : signalements.csv") for line in seen["metadata"]["history"])
+    assert any(
+        line.startswith("signalements : signalements.csv") for line in seen["metadata"]["history"]
+    )
     assert any(line.startswith("publication : constats") for line in seen["metadata"]["history"])
     assert seen["custom"] == {"profil": "partenaires", "periode": PERIOD, "projet": "projet.qgz"}
     assert "partenaires" in seen["metadata"]["abstract"]
@@ -241,7 +245,7 @@ def test_public_draws_counts_with_secret_cells_hatched(public):
     assert secret["label"].startswith("secret") and secret["color"] == SECRET_COLOR
     assert len(secret["layers"]) == 2  # line pattern + outline: hatched
     effectif = pub.layers["signalements_agreges"]["effectif"]
-    _, labels, colors = classify(
+    _, _, colors = classify(
         effectif.mask(pub.layers["signalements_agreges"]["secret"]), scheme="Quantiles", k=4,
         decimals=0,
     )  # fmt: skip
@@ -347,5 +351,8 @@ def test_a_service_or_authcfg_replaces_every_connection_detail():
     assert source.conninfo() == "service='gup'"
     plain = PostgisSource("postgresql://gup:motdepasse@db:5433/sig?sslmode=require", "tours",
                           authcfg="ab12cd3")  # fmt: skip
-    assert plain.conninfo() == "dbname='sig' host=db port=5433 user='gup' sslmode='require' authcfg=ab12cd3"
+    assert (
+        plain.conninfo()
+        == "dbname='sig' host=db port=5433 user='gup' sslmode='require' authcfg=ab12cd3"
+    )
     assert "motdepasse" not in plain.conninfo()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -24,18 +23,17 @@ from gupgeo.maps._format import (
     to_json_value,
 )
 from gupgeo.maps.base import TerritoryMap, require_map
-from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR, contrast_ratio
-from gupgeo.rendering.classes import (
-    DARK_TEXT,
-    MISSING_COLOR,
-    SECRET_COLOR,
-    YLORRD,
-    category_classes,
-    classify,
-    text_color_on,
+from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
+from gupgeo.rendering.classes import (  # re-exported: the map builders import them here
+    MISSING_COLOR as MISSING_COLOR,
 )
+from gupgeo.rendering.classes import SECRET_COLOR as SECRET_COLOR
+from gupgeo.rendering.classes import category_classes as category_classes
+from gupgeo.rendering.classes import classify as classify
+from gupgeo.rendering.classes import text_color_on as text_color_on
 
 logger = logging.getLogger(__name__)
+
 
 def _fmt_integer(v: Any) -> Any:
     return None if pd.isna(v) else format_number_fr(v)

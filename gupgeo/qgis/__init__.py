@@ -26,8 +26,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gupgeo.french import format_date
 from gupgeo.dashboard import Dashboard
+from gupgeo.french import format_date
 from gupgeo.publication import PROFILE_LABELS, Publication, publish, sanitise
 from gupgeo.qgis.figures import quartier_dashboard, with_figures
 from gupgeo.qgis.geopackage import write_layers, write_styles
@@ -152,14 +152,20 @@ def write_qgis_project(
         config = lizmap_config(chosen, title=title or "Territoire GUP", layout=LAYOUT_NAME,
                                extent=_bounds(layers["quartiers"]))  # fmt: skip
         cfg.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
-    figures = quartiers.set_index("code_qp")[[c for c in quartiers if c.startswith("chiffre_")]]
+    figures = quartiers.set_index("code_qp")[
+        [c for c in quartiers.columns if str(c).startswith("chiffre_")]
+    ]
     data = str(gpkg) if postgis is None else f"PostGIS, schéma {postgis.schema}"
     return QgisProject(target, data, tuple(chosen), publication.profile, db.period.label, cfg,
                        pd.DataFrame(figures))  # fmt: skip
 
 
 def _in_lambert93(frame: pd.DataFrame) -> pd.DataFrame:
-    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None and frame.crs.to_epsg() != 2154:
+    if (
+        isinstance(frame, gpd.GeoDataFrame)
+        and frame.crs is not None
+        and frame.crs.to_epsg() != 2154
+    ):
         return frame.to_crs(2154)
     return frame
 
@@ -181,17 +187,19 @@ def _document(
     shown = {layer.table for layer in chosen} | set(publication.aggregated)
     history = [f"{name} : {text}" for name, text in provenance.items() if text]
     history += [f"publication : {note}" for note in publication.notes]
-    sources = sources or ", ".join(
-        sorted({t for n, t in provenance.items() if t and n in shown})
-    ) or "gupgeo"
+    sources = (
+        sources
+        or ", ".join(sorted({t for n, t in provenance.items() if t and n in shown}))
+        or "gupgeo"
+    )
     quartiers_layer = next(layer for layer in chosen if layer.layer_id.startswith("quartiers_p"))
     layout = atlas_layout(
         coverage_layer_id=quartiers_layer.layer_id, coverage_name=quartiers_layer.name,
         coverage_source=datasource(quartiers_layer, gpkg_name=gpkg_name, postgis=postgis),
         coverage_provider="ogr" if postgis is None else "postgres",
         legend_layer_ids=[layer.layer_id for layer in chosen if layer.visible],
-        sources=sources, produced_on=format_date(when), profile_label=publication.profile,
-        extent=_bounds(layers["quartiers"]),  # type: ignore[arg-type]
+        sources=sources, produced_on=format_date(when) or "", profile_label=publication.profile,
+        extent=_bounds(layers["quartiers"]),
     )  # fmt: skip
     name = title or "Territoire GUP"
     abstract = (
@@ -203,8 +211,8 @@ def _document(
         chosen, title=name, abstract=abstract, history=history,
         keywords=["gupgeo", "GUP", "QPV", f"diffusion {publication.profile}"],
         created=dt.datetime.now().isoformat(timespec="seconds"),
-        bounds={layer.layer_id: _bounds(layers[layer.table]) for layer in chosen},  # type: ignore[arg-type]
-        extent=_bounds(layers["quartiers"]),  # type: ignore[arg-type]
+        bounds={layer.layer_id: _bounds(layers[layer.table]) for layer in chosen},
+        extent=_bounds(layers["quartiers"]),
         gpkg_name=gpkg_name, postgis=postgis, labels=FIELD_LABELS, provenance=provenance,
         layout=layout, custom={"profil": publication.profile, "periode": period,
                                "projet": target.name},

@@ -30,7 +30,7 @@ def rgba(color: str, alpha: int = 255) -> str:
     return f"{r},{g},{b},{alpha}"
 
 
-def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
+def sub(parent: ET.Element, tag: str, text: str | None = None, /, **attrs: object) -> ET.Element:
     """Append a child element with string attributes (and text)."""
     child = ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
     if text is not None:
@@ -56,9 +56,7 @@ class SymbolLayer:
 
 def symbol(kind: str, layers: Sequence[SymbolLayer], *, name: str = "0") -> ET.Element:
     """A ``<symbol>`` of ``kind`` (marker, line, fill) made of ``layers`` (bottom first)."""
-    node = ET.Element(
-        "symbol", type=kind, name=name, alpha="1", clip_to_extent="1", force_rhr="0"
-    )
+    node = ET.Element("symbol", type=kind, name=name, alpha="1", clip_to_extent="1", force_rhr="0")
     for layer in layers:
         item = sub(node, "layer", **{"class": layer.cls, "enabled": 1, "locked": 0, "pass": 0})
         option_map(item, layer.props)

@@ -62,7 +62,7 @@ def write_styles(path: Path, project_layers: Sequence[ProjectLayer]) -> int:
     for layer in project_layers:
         if layer.primary:
             first.setdefault(layer.table, layer)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(_CREATE)
         _register(conn)

@@ -115,7 +115,9 @@ def project_layers(
             name, group, style, visible = _describe(table, frame, kind, counted)
             if split:
                 name = f"{name} — {FAMILIES[family][2]}"
-                mask = frame.geometry.geom_type.map(lambda t, f=family: FAMILIES.get(t, ("",))[0] == f)
+                mask = frame.geometry.geom_type.map(
+                    lambda t, f=family: FAMILIES.get(t, ("",))[0] == f
+                )
                 style = _describe(table, frame.loc[mask.fillna(False).to_numpy()], kind, counted)[2]
             out.append(
                 ProjectLayer(
@@ -129,7 +131,9 @@ def project_layers(
             )  # fmt: skip
         if table == "quartiers" and RATE_FIELD in frame.columns:
             out.append(_rate_layer(frame))
-    return sorted(out, key=lambda layer: (GROUPS.index(layer.group), layer.layer_id == "quartiers_taux"))
+    return sorted(
+        out, key=lambda layer: (GROUPS.index(layer.group), layer.layer_id == "quartiers_taux")
+    )
 
 
 def _describe(

@@ -71,7 +71,7 @@ def _fitted(bounds: Sequence[float], ratio: float) -> list[float]:
 
 def figures_text() -> str:
     """The key figures block: one line per figure, the field's text as written."""
-    rows = ["Chiffres clés de la période [% \"periode\" %]"]
+    rows = ['Chiffres clés de la période [% "periode" %]']
     rows += [f"{fig.label} : [% coalesce({x.quote_field(fig.field)}, 'n.c.') %]"
              for fig in KEY_FIGURES]  # fmt: skip
     return "\n".join(rows)

@@ -22,8 +22,12 @@ def lizmap_config(
     """The Lizmap configuration of the project's ``layers``."""
     quartiers = next(layer for layer in layers if layer.layer_id.startswith("quartiers_p"))
     return {
-        "metadata": {"lizmap_plugin_version": "3.18.0", "lizmap_web_client_target_version": 30600,
-                     "project_valid": True, "qgis_desktop_version": 32200},  # fmt: skip
+        "metadata": {
+            "lizmap_plugin_version": "3.18.0",
+            "lizmap_web_client_target_version": 30600,
+            "project_valid": True,
+            "qgis_desktop_version": 32200,
+        },
         "options": {
             "projection": {"ref": "EPSG:2154"},
             "bbox": [str(v) for v in extent],
@@ -40,32 +44,66 @@ def lizmap_config(
         },
         "layers": {
             layer.name: {
-                "id": layer.layer_id, "name": layer.name, "type": "layer",
-                "title": layer.name, "abstract": "", "link": "",
-                "popup": "True", "popupSource": "qgis", "popupTemplate": "",
-                "popupMaxFeatures": 10, "toggled": "True" if layer.visible else "False",
-                "group_visibility": [], "singleTile": "True", "cached": "False",
+                "id": layer.layer_id,
+                "name": layer.name,
+                "type": "layer",
+                "title": layer.name,
+                "abstract": "",
+                "link": "",
+                "popup": "True",
+                "popupSource": "qgis",
+                "popupTemplate": "",
+                "popupMaxFeatures": 10,
+                "toggled": "True" if layer.visible else "False",
+                "group_visibility": [],
+                "singleTile": "True",
+                "cached": "False",
                 "geometryType": layer.kind,
             }
             for layer in layers
-        } | {
-            group: {"id": group, "name": group, "type": "group", "title": group,
-                    "abstract": "", "link": "", "toggled": "True", "popup": "False"}
+        }
+        | {
+            group: {
+                "id": group,
+                "name": group,
+                "type": "group",
+                "title": group,
+                "abstract": "",
+                "link": "",
+                "toggled": "True",
+                "popup": "False",
+            }
             for group in dict.fromkeys(layer.group for layer in layers)
             if group not in {layer.name for layer in layers}  # a layer's own name wins
-        },  # fmt: skip
+        },
         "atlas": {
             "layers": [
-                {"layer": quartiers.layer_id, "primaryKey": "code_qp",
-                 "displayLayerDescription": "False", "featureLabel": NAME_FIELD,
-                 "sortField": NAME_FIELD, "highlightGeometry": "True", "zoom": "zoom",
-                 "displayPopup": "True", "triggerFilter": "True", "duration": 5}
+                {
+                    "layer": quartiers.layer_id,
+                    "primaryKey": "code_qp",
+                    "displayLayerDescription": "False",
+                    "featureLabel": NAME_FIELD,
+                    "sortField": NAME_FIELD,
+                    "highlightGeometry": "True",
+                    "zoom": "zoom",
+                    "displayPopup": "True",
+                    "triggerFilter": "True",
+                    "duration": 5,
+                }
             ]
-        },  # fmt: skip
+        },
         "layouts": {
             "config": {"default_popup_print": False},
-            "list": [{"layout": layout, "enabled": True, "allowed_groups": [],
-                      "formats_available": ["pdf"], "default_format": "pdf",
-                      "dpi_available": ["100", "300"], "default_dpi": "100"}],
-        },  # fmt: skip
+            "list": [
+                {
+                    "layout": layout,
+                    "enabled": True,
+                    "allowed_groups": [],
+                    "formats_available": ["pdf"],
+                    "default_format": "pdf",
+                    "dpi_available": ["100", "300"],
+                    "default_dpi": "100",
+                }
+            ],
+        },
     }

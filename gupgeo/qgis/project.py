@@ -238,9 +238,14 @@ def project_document(
     project_layers = x.sub(root, "projectlayers")
     for layer in layers:
         project_layers.append(
-            map_layer(layer, source=sources[layer.layer_id], provider=provider,
-                      bounds=bounds[layer.layer_id], provenance=provenance.get(layer.table, ""),
-                      labels=labels)  # fmt: skip
+            map_layer(
+                layer,
+                source=sources[layer.layer_id],
+                provider=provider,
+                bounds=bounds[layer.layer_id],
+                provenance=provenance.get(layer.table, ""),
+                labels=labels,
+            )
         )
     order = x.sub(root, "layerorder")
     for layer in render_order(layers):

@@ -38,7 +38,6 @@ YLORRD: dict[int, tuple[str, ...]] = {
 }
 
 
-
 def category_classes(values: pd.Series) -> tuple[list[str], np.ndarray, list[str], list[int]]:
     """Labels by decreasing frequency, per-row class (−1: missing), colours, counts.
 
@@ -54,7 +53,6 @@ def category_classes(values: pd.Series) -> tuple[list[str], np.ndarray, list[str
         CATEGORY_COLORS[i] if i < len(CATEGORY_COLORS) else OTHER_COLOR for i in range(len(labels))
     ]
     return labels, index, colors, [int(c) for c in counts.to_numpy()]
-
 
 
 def classify(
