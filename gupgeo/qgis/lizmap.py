@@ -19,7 +19,7 @@ from gupgeo.qgis.layers import ProjectLayer
 def lizmap_config(
     layers: Sequence[ProjectLayer], *, title: str, layout: str, extent: Sequence[float]
 ) -> dict[str, Any]:
-    """The Lizmap configuration of the project's ``layers``."""
+    """The Lizmap configuration of the project's ``layers`` (JSON-ready)."""
     quartiers = next(layer for layer in layers if layer.layer_id.startswith("quartiers_p"))
     return {
         "metadata": {
@@ -42,40 +42,7 @@ def lizmap_config(
             "lineTolerance": 10,
             "polygonTolerance": 5,
         },
-        "layers": {
-            layer.name: {
-                "id": layer.layer_id,
-                "name": layer.name,
-                "type": "layer",
-                "title": layer.name,
-                "abstract": "",
-                "link": "",
-                "popup": "True",
-                "popupSource": "qgis",
-                "popupTemplate": "",
-                "popupMaxFeatures": 10,
-                "toggled": "True" if layer.visible else "False",
-                "group_visibility": [],
-                "singleTile": "True",
-                "cached": "False",
-                "geometryType": layer.kind,
-            }
-            for layer in layers
-        }
-        | {
-            group: {
-                "id": group,
-                "name": group,
-                "type": "group",
-                "title": group,
-                "abstract": "",
-                "link": "",
-                "toggled": "True",
-                "popup": "False",
-            }
-            for group in dict.fromkeys(layer.group for layer in layers)
-            if group not in {layer.name for layer in layers}  # a layer's own name wins
-        },
+        "layers": _layers(layers),
         "atlas": {
             "layers": [
                 {
@@ -107,3 +74,42 @@ def lizmap_config(
             ],
         },
     }
+
+
+def _layers(layers: Sequence[ProjectLayer]) -> dict[str, Any]:
+    """Each layer, with its popup and visibility, and each group."""
+    out: dict[str, Any] = {
+        layer.name: {
+            "id": layer.layer_id,
+            "name": layer.name,
+            "type": "layer",
+            "title": layer.name,
+            "abstract": "",
+            "link": "",
+            "popup": "True",
+            "popupSource": "qgis",
+            "popupTemplate": "",
+            "popupMaxFeatures": 10,
+            "toggled": "True" if layer.visible else "False",
+            "group_visibility": [],
+            "singleTile": "True",
+            "cached": "False",
+            "geometryType": layer.kind,
+        }
+        for layer in layers
+    }
+    out |= {
+        group: {
+            "id": group,
+            "name": group,
+            "type": "group",
+            "title": group,
+            "abstract": "",
+            "link": "",
+            "toggled": "True",
+            "popup": "False",
+        }
+        for group in dict.fromkeys(layer.group for layer in layers)
+        if group not in {layer.name for layer in layers}  # a layer's own name wins
+    }
+    return out
