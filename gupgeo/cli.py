@@ -773,17 +773,15 @@ def _add_veille(sub: Any) -> None:
 
 
 def _cmd_qgis(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
-    from gupgeo.qgis import PostgisSource, publish_and_write
+    from gupgeo.qgis import PostgisSource, write_qgis_project
     from gupgeo.storage.postgis import parse_url
 
-    territory = attribute_territory(_load(args.paths, args))
     postgis = None
     if args.postgis:
         location = parse_url(args.postgis)
         postgis = PostgisSource(location.conninfo, location.schema, args.service, args.authcfg)
-    project = publish_and_write(
-        territory, args.output, profile=args.publication, period=args.period,
+    project = write_qgis_project(
+        _publication(args.paths, args), args.output, period=args.period,
         sources=args.sources, title=args.title, postgis=postgis, lizmap=args.lizmap,
     )  # fmt: skip
     print(project.summary())

@@ -36,6 +36,17 @@ def _symbol_colors(symbol) -> list[str]:
     return out
 
 
+def _network_reachable() -> bool:
+    """Whether this process can open a connection to the outside (it should not)."""
+    import socket
+
+    try:
+        with socket.create_connection(("1.1.1.1", 443), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def renderer_report(renderer) -> dict:
     kind = renderer.type()
     out: dict = {"type": kind}
@@ -111,6 +122,7 @@ def main(project_path: str, out_dir: str) -> int:
             entry["alone"] = renderer_report(alone.renderer()) if alone.isValid() else {}
         report["layers"][layer_id] = entry
     report["urls"] = urls
+    report["network"] = _network_reachable()
 
     layout = project.layoutManager().layouts()[0] if project.layoutManager().layouts() else None
     if layout is not None:

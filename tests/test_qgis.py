@@ -27,8 +27,8 @@ import gupgeo
 from gupgeo.cli import main
 from gupgeo.maps.layers import GRAVITE, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.palette import CATEGORY_COLORS, GRAVITE_COLORS
-from gupgeo.publication import publish, sanitise
-from gupgeo.qgis import PostgisSource, publish_and_write, write_qgis_project
+from gupgeo.publication import aggregate_events, publish
+from gupgeo.qgis import PostgisSource, write_qgis_project
 from gupgeo.qgis.figures import KEY_FIGURES, quartier_dashboard
 from gupgeo.rendering.classes import (
     MISSING_COLOR,
@@ -111,9 +111,12 @@ def seen(partenaires: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def public(territory: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("qgis_public")
-    project = publish_and_write(territory, folder / "projet.qgz", profile="public", period=PERIOD)
+    project = write_qgis_project(
+        territory, folder / "projet.qgz", publication="public", period=PERIOD
+    )
     report = run_qgis(project.path, tmp_path_factory.mktemp("qgis_public_vu"))
-    return {"pub": publish(territory, "public"), "project": project, "report": report}
+    return {"pub": aggregate_events(publish(territory, "public")), "project": project,
+            "report": report}  # fmt: skip
 
 
 def _qgs_text(path: Path) -> str:
@@ -137,7 +140,10 @@ def test_generation_needs_no_qgis_and_stores_no_url_nor_absolute_path(partenaire
 
 def test_every_layer_is_valid_with_the_publications_counts(seen, partenaires):
     pub = partenaires["pub"]
-    assert seen["read"] and seen["offline"] in (True, False)
+    assert seen["read"]
+    if seen["offline"]:  # opened in a network namespace with no interface up
+        assert seen["network"] is False
+    assert {layer["provider"] for layer in seen["layers"].values()} == {"ogr"}  # no basemap
     assert seen["crs"] == "EPSG:2154"
     assert seen["urls"] == []
     by_table: dict[str, int] = {}
@@ -264,12 +270,11 @@ def test_same_figures_in_the_qgis_atlas_the_html_atlas_and_the_dashboard(
     monkeypatch.setenv("GUPGEO_ASSETS_DIR", str(write_fake_assets(tmp_path / "assets")))
     codes = ["LOC-SANITAS", "LOC-EUROPE"]
     result = gupgeo.build_atlas(
-        territory, tmp_path / "atlas", period=PERIOD, quartiers=codes, workers=1,
-        progress=False, basemap=None, publication="partenaires",
+        partenaires["pub"], tmp_path / "atlas", period=PERIOD, quartiers=codes, workers=1,
+        progress=False, basemap=None,
     )  # fmt: skip
     assert result.ok, result.summary()
-    db = quartier_dashboard(sanitise(territory, "partenaires").territory(), PERIOD,
-                            profile="partenaires")  # fmt: skip
+    db = quartier_dashboard(partenaires["pub"], PERIOD)
     qgis_pages = {p["code_qp"]: p["chiffres"] for p in seen["layout"]["pages"]}
     checked = 0
     for page in result.pages:
@@ -317,6 +322,33 @@ def test_cli_writes_the_project(tmp_path, capsys):
     assert "Projet QGIS écrit" in out and "Signalements par carreau" in out
     assert target.exists() and target.with_suffix(".gpkg").exists()
     assert (target.parent / "projet.qgs.cfg").exists()
+
+
+def test_homonyms_are_labelled_with_their_commune_and_public_cells_read_secret():
+    import shapely
+
+    from gupgeo.qgis.figures import NAME_FIELD, with_figures
+
+    quartiers = gpd.GeoDataFrame(
+        {"code_qp": ["QP-A", "QP-B", "QP-C"], "nom_qp": ["Centre", "Centre", "Gare"],
+         "commune": ["Blois", "Vierzon", "Tours"], "population": [1200, None, 900]},
+        geometry=[shapely.box(i * 1000, 0, i * 1000 + 900, 900) for i in range(3)], crs=2154,
+    )  # fmt: skip
+    signalements = gpd.GeoDataFrame(
+        {"id": [str(i) for i in range(14)], "categorie": ["propreté"] * 14,
+         "code_qp": ["QP-A"] * 12 + ["QP-C"] * 2,
+         "date_signalement": pd.Timestamp("2024-03-01")},
+        geometry=[shapely.Point(100, 100)] * 12 + [shapely.Point(2100, 100)] * 2, crs=2154,
+    )  # fmt: skip
+    layers = {"quartiers": quartiers, "signalements": signalements}
+    pub = publish(layers, "public")
+    out = with_figures(pub.layers["quartiers"], quartier_dashboard(pub, PERIOD)).set_index(
+        "code_qp"
+    )
+    assert out[NAME_FIELD].tolist() == ["Centre (Blois)", "Centre (Vierzon)", "Gare"]
+    assert out.loc["QP-C", "chiffre_signalements"] == "secret"  # 2 < 11
+    assert out.loc["QP-B", "chiffre_habitants"] == "n.c."
+    assert out.loc["QP-A", "chiffre_habitants"] == "1\u202f200"
 
 
 def test_a_path_without_qgz_is_refused(partenaires, tmp_path):

@@ -26,9 +26,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gupgeo.dashboard import Dashboard
 from gupgeo.french import format_date
-from gupgeo.publication import PROFILE_LABELS, Publication, publish, sanitise
+from gupgeo.publication import (
+    PROFILE_LABELS,
+    Profil,
+    Publication,
+    Source,
+    aggregate_events,
+    as_publication,
+)
 from gupgeo.qgis.figures import quartier_dashboard, with_figures
 from gupgeo.qgis.geopackage import write_layers, write_styles
 from gupgeo.qgis.layers import RATE_FIELD, ProjectLayer, project_layers, signalement_rates
@@ -71,11 +77,11 @@ class QgisProject:
 
 
 def write_qgis_project(
-    publication: Publication,
+    source: Publication | Source,
     path: str | Path,
     *,
-    period: Any = None,
-    dashboard: Dashboard | None = None,
+    period: Any,
+    publication: Profil | str | None = None,
     sources: str = "",
     title: str | None = None,
     postgis: PostgisSource | None = None,
@@ -86,17 +92,16 @@ def write_qgis_project(
 
     Parameters
     ----------
-    publication
-        The published territory (:func:`gupgeo.publication.publish`); its layers, notes
-        and provenance are written as they are — nothing is masked again.
+    source
+        A :class:`~gupgeo.publication.Publication` (:func:`gupgeo.publication.publish`),
+        whose layers, notes and provenance are written as they are — nothing is masked
+        again; or a territory, published here for ``publication`` (default
+        ``partenaires``). In ``public`` the event layers are written as counts
+        (:func:`gupgeo.publication.aggregate_events`), never points.
     path
         The ``.qgz`` to write; the GeoPackage is ``<stem>.gpkg`` beside it.
     period
         The period of the key figures (``"2024"``, ``"2024-T2"``…), as the HTML atlas.
-    dashboard
-        The dashboard the key figures come from, instead of one built for ``period`` from
-        the publication (needed in ``public``, whose events are aggregated: build it from
-        :func:`gupgeo.publication.sanitise`, as :func:`publish_and_write` does).
     postgis
         Save the published layers into this PostGIS schema (gupgeo's transactional save,
         which keeps the schema's other tables) and read them from there, instead of a
@@ -109,9 +114,9 @@ def write_qgis_project(
     --------
     >>> import gupgeo, tempfile
     >>> from gupgeo.publication import publish
-    >>> t = gupgeo.attribute_territory(gupgeo.load_territory("data/sample"))
+    >>> pub = publish(gupgeo.load_territory("data/sample"), "partenaires")
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     project = write_qgis_project(publish(t, "partenaires"), f"{d}/t.qgz", period="2024")
+    ...     project = write_qgis_project(pub, f"{d}/t.qgz", period="2024")
     ...     sorted({layer.group for layer in project.layers})[:2]
     ['Prévention situationnelle', 'Signalements']
     """
@@ -119,31 +124,30 @@ def write_qgis_project(
     if target.suffix.lower() != ".qgz":
         raise ValueError(f"{target} : attendu un chemin se terminant par .qgz")
     target.parent.mkdir(parents=True, exist_ok=True)
-    layers = dict(publication.layers)
+    pub = as_publication(source, publication)
+    db = quartier_dashboard(pub, period)
+    published = aggregate_events(pub)  # public: counts, never points
+    layers = dict(published.layers)
     quartiers = layers.get("quartiers")
     if not isinstance(quartiers, gpd.GeoDataFrame):
         raise ValueError("publication : une couche quartiers (polygones) est nécessaire à l'atlas")
-    if dashboard is None and period is None:
-        raise ValueError("period : attendu une période (« 2024 », « 2024-T2 »…) ou dashboard=")
-    db = dashboard or quartier_dashboard(publication, period, profile=publication.profile)
-    quartiers = with_figures(
-        quartiers, db, profile=publication.profile, threshold=publication.secret_threshold
-    )
+    quartiers = with_figures(quartiers, db)
     quartiers["periode"] = db.period.label
     rate = signalement_rates(quartiers, layers.get("signalements"))
     if rate is not None:
         quartiers[RATE_FIELD] = rate
     layers["quartiers"] = quartiers
     layers = {name: _in_lambert93(frame) for name, frame in layers.items()}
-    chosen = project_layers(layers, publication.aggregated)
+    chosen = project_layers(layers, dict(published.aggregated))
     gpkg = target.with_suffix(".gpkg")
     if postgis is None:
-        write_layers(gpkg, layers, publication.aggregated, dict(publication.provenance))
+        write_layers(gpkg, layers, dict(published.aggregated), dict(published.provenance))
         write_styles(gpkg, chosen)
     else:
-        write_layers(postgis.save_url, layers, publication.aggregated, dict(publication.provenance))
+        saved = postgis.save_url
+        write_layers(saved, layers, dict(published.aggregated), dict(published.provenance))
     when = pd.Timestamp.now() if date is None else pd.Timestamp(date)
-    document = _document(publication, chosen, layers, target, gpkg.name, postgis, sources,
+    document = _document(published, chosen, layers, target, gpkg.name, postgis, sources,
                          title, when, db.period.label)  # fmt: skip
     write_qgz(document, target)
     cfg = None
@@ -156,7 +160,7 @@ def write_qgis_project(
         [c for c in quartiers.columns if str(c).startswith("chiffre_")]
     ]
     data = str(gpkg) if postgis is None else f"PostGIS, schéma {postgis.schema}"
-    return QgisProject(target, data, tuple(chosen), publication.profile, db.period.label, cfg,
+    return QgisProject(target, data, tuple(chosen), published.profile, db.period.label, cfg,
                        pd.DataFrame(figures))  # fmt: skip
 
 
@@ -225,12 +229,3 @@ def _provenance_text(value: Any) -> str:
         return "" if value is None else str(value)
     fmt = getattr(value, "format", None)
     return f"{source} ({fmt})" if fmt else str(source)
-
-
-def publish_and_write(
-    territory: Any, path: str | Path, *, profile: str = "partenaires", period: Any, **kwargs: Any
-) -> QgisProject:
-    """Publish an attributed territory for ``profile`` and write its QGIS project, the key
-    figures counted as the HTML atlas counts them (from the sanitised territory)."""
-    db = quartier_dashboard(sanitise(territory, profile).territory(), period, profile=profile)
-    return write_qgis_project(publish(territory, profile), path, dashboard=db, **kwargs)

@@ -1,11 +1,9 @@
 """The key figures of each quartier, from the dashboard, as fields of the quartiers layer.
 
 The QGIS atlas prints the very cells of :func:`gupgeo.dashboard.build_dashboard` built
-on the published territory with the configuration of the HTML atlas (ESSP constats
-excluded outside ``interne``): the same numbers, the same French writing ("n.c." when the
-data cannot say, never 0). In the ``public`` profile a quartier whose count is below the
-secrecy threshold reads "secret" for every figure computed from it (count, rate, stock,
-delay, change).
+from the publication, as the HTML atlas does: the same numbers, the same French writing
+("n.c." when the data cannot say, never 0). In the ``public`` profile the cells the
+dashboard's statistical secrecy hides read "secret".
 """
 
 from __future__ import annotations
@@ -15,11 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from gupgeo.dashboard import Dashboard, DashboardConfig, build_dashboard
+from gupgeo.dashboard import Dashboard, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.publication import Publication
-from gupgeo.rendering.html import format_value, is_missing
-from gupgeo.territory import Territory
+from gupgeo.rendering.html import format_value
 
 SECRET = "secret"
 
@@ -55,40 +52,17 @@ NAME_FIELD = "nom_affiche"
 """Quartier name as readers see it: the commune added to homonyms."""
 
 
-def quartier_dashboard(source: Any, period: Any, *, profile: str) -> Dashboard:
-    """The dashboard of a published territory, configured as the HTML atlas's.
-
-    ``source`` is the territory the HTML atlas counts from: the sanitised one
-    (:func:`gupgeo.publication.sanitise`), whose events are not yet aggregated. Given a
-    :class:`Publication` whose events were aggregated (``public``), only its other layers
-    are used, and the figures of the aggregated layers read "n.c.".
-    """
-    if isinstance(source, Publication):
-        counts = set(source.aggregated.values())
-        source = Territory(
-            {k: v for k, v in source.layers.items() if k not in counts},
-            provenance=dict(source.provenance),
-        )
-    config = DashboardConfig(exclure_essp=profile != "interne")
-    return build_dashboard(source, period=period, freq="year", config=config)
+def quartier_dashboard(publication: Publication, period: Any) -> Dashboard:
+    """The dashboard of the publication for ``period``, as the HTML atlas builds it (in
+    ``public``, with its statistical secrecy)."""
+    return build_dashboard(publication, period=period, freq="year")
 
 
 def figure_texts(
-    db: Dashboard,
-    codes: list[str],
-    *,
-    profile: str,
-    threshold: int,
-    population: pd.Series | None = None,
+    db: Dashboard, codes: list[str], *, population: pd.Series | None = None
 ) -> pd.DataFrame:
     """One text column per :data:`KEY_FIGURES` (field names), indexed by ``code_qp``."""
     out = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
-    secret = pd.Series(False, index=out.index)
-    if profile == "public" and "signalements" in db.tables:
-        counts = db.tables["signalements"]["nb_signalements"].reindex(out.index)
-        secret = pd.Series(
-            [not is_missing(v) and float(v) < threshold for v in counts], index=out.index
-        )
     for fig in KEY_FIGURES:
         if fig.table == "quartiers":
             values = population.reindex(out.index) if population is not None else None
@@ -102,7 +76,7 @@ def figure_texts(
         for code in codes:
             if table is None or fig.column not in table.columns or code not in table.index:
                 texts.append("n.c.")
-            elif secret[code] and fig.table == "signalements":
+            elif _hidden(db, fig, code):
                 texts.append(SECRET)
             else:
                 texts.append(format_value(table.loc[code, fig.column], fig.unit))
@@ -110,9 +84,18 @@ def figure_texts(
     return out
 
 
-def with_figures(
-    quartiers: pd.DataFrame, db: Dashboard, *, profile: str, threshold: int
-) -> pd.DataFrame:
+def _hidden(db: Dashboard, fig: KeyFigure, code: str) -> bool:
+    """Whether the public dashboard's secrecy hides this cell."""
+    mask = db.secret_mask(fig.table)
+    return (
+        mask is not None
+        and fig.column in mask.columns
+        and code in mask.index
+        and bool(mask.at[code, fig.column])
+    )
+
+
+def with_figures(quartiers: pd.DataFrame, db: Dashboard) -> pd.DataFrame:
     """``quartiers`` plus :data:`NAME_FIELD` and the key-figure fields (text)."""
     out = quartiers.copy()
     codes = [str(c) for c in out["code_qp"]]
@@ -124,7 +107,7 @@ def with_figures(
     population = (
         pd.Series(out["population"].to_numpy(), index=codes) if "population" in out else None
     )
-    texts = figure_texts(db, codes, profile=profile, threshold=threshold, population=population)
+    texts = figure_texts(db, codes, population=population)
     for column in texts.columns:
         out[column] = texts[column].to_numpy()
     return out
