@@ -117,8 +117,8 @@ def write_qgis_project(
     >>> pub = publish(gupgeo.load_territory("data/sample"), "partenaires")
     >>> with tempfile.TemporaryDirectory() as d:
     ...     project = write_qgis_project(pub, f"{d}/t.qgz", period="2024")
-    ...     sorted({layer.group for layer in project.layers})[:2]
-    ['Prévention situationnelle', 'Signalements']
+    ...     list(dict.fromkeys(layer.group for layer in project.layers))
+    ['Signalements', 'Prévention situationnelle', 'Équipements', 'Territoire', 'Autres couches']
     """
     target = Path(path)
     if target.suffix.lower() != ".qgz":
