@@ -196,6 +196,29 @@ def test_styles_are_the_html_maps(seen, partenaires):
     )
 
 
+def test_qgis_classes_read_as_the_html_maps_legend(seen, partenaires):
+    """The HTML map's own legend (same publication): same labels, colours and breaks."""
+    from gupgeo.maps import map_territory
+    from gupgeo.maps._elements import ThemedGroup
+
+    m = map_territory(partenaires["pub"], basemap=None)
+    legends = {
+        g.layer_name: [
+            (e["label"], e["color"].lower()) for e in g.legend["entries"] if "color" in e
+        ]
+        for g in m._children.values()
+        if isinstance(g, ThemedGroup) and g.legend
+    }
+    qgis_ids = {"Signalements": "signalements_point", "Équipements": "equipements_point",
+                "Taux de signalements": "quartiers_taux"}  # fmt: skip
+    for name, layer_id in qgis_ids.items():
+        qgis = [(c["label"].rsplit(" (", 1)[0], c["color"]) for c in
+                seen["layers"][layer_id]["renderer"]["classes"]]  # fmt: skip
+        html = [row for row in legends[name] if not row[0].startswith(("autres", "groupe"))]
+        assert qgis[: len(html)] == html, name
+    assert len(legends["Taux de signalements"]) >= 2
+
+
 def test_the_rate_layer_has_the_maps_breaks(seen, partenaires):
     quartiers = gpd.read_file(partenaires["folder"] / "projet.gpkg", layer="quartiers")
     _, labels, colors = classify(quartiers["taux_signalements"], scheme="NaturalBreaks", k=5)
