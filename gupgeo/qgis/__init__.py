@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gupgeo.french import format_date
+from gupgeo.indicators import Period
 from gupgeo.publication import (
     PROFILE_LABELS,
     Profil,
@@ -148,7 +149,7 @@ def write_qgis_project(
         write_layers(saved, layers, dict(published.aggregated), dict(published.provenance))
     when = pd.Timestamp.now() if date is None else pd.Timestamp(date)
     document = _document(published, chosen, layers, target, gpkg.name, postgis, sources,
-                         title, when, db.period.label)  # fmt: skip
+                         title, when, db.period)  # fmt: skip
     write_qgz(document, target)
     cfg = None
     if lizmap:
@@ -184,8 +185,9 @@ def _bounds(frame: gpd.GeoDataFrame) -> list[float]:
 def _document(
     publication: Publication, chosen: list[ProjectLayer], layers: dict[str, pd.DataFrame],
     target: Path, gpkg_name: str, postgis: PostgisSource | None, sources: str,
-    title: str | None, when: pd.Timestamp, period: str,
+    title: str | None, when: pd.Timestamp, period_of: Period,
 ) -> Any:  # fmt: skip
+    period = period_of.label
     profile_label = PROFILE_LABELS[publication.profile]
     provenance = {name: _provenance_text(value) for name, value in publication.provenance.items()}
     shown = {layer.table for layer in chosen} | set(publication.aggregated)
@@ -203,7 +205,7 @@ def _document(
         coverage_provider="ogr" if postgis is None else "postgres",
         legend_layer_ids=[layer.layer_id for layer in chosen if layer.visible],
         sources=sources, produced_on=format_date(when) or "", profile_label=publication.profile,
-        extent=_bounds(layers["quartiers"]),
+        extent=_bounds(layers["quartiers"]), period_kind=period_of.kind,
     )  # fmt: skip
     name = title or "Territoire GUP"
     abstract = (

@@ -16,7 +16,7 @@ import pandas as pd
 from gupgeo.dashboard import Dashboard, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.publication import Publication
-from gupgeo.rendering.html import format_value
+from gupgeo.rendering.html import format_value, is_missing
 
 SECRET = "secret"
 
@@ -42,6 +42,7 @@ KEY_FIGURES: tuple[KeyFigure, ...] = (
               "Stock ouvert en fin de période"),
     KeyFigure("signalements", "delai_median_jours", "chiffre_delai", "Délai médian de clôture",
               "jours"),
+    KeyFigure("signalements", "evolution_pct", "chiffre_evolution", "Évolution sur un an", "%"),
     KeyFigure("actions", "nb_actions", "chiffre_actions", "Actions GUP"),
     KeyFigure("constats", "nb_ouverts_fin_periode", "chiffre_constats", "Constats ouverts"),
 )  # fmt: skip
@@ -79,9 +80,20 @@ def figure_texts(
             elif _hidden(db, fig, code):
                 texts.append(SECRET)
             else:
-                texts.append(format_value(table.loc[code, fig.column], fig.unit))
+                value: Any = table.loc[code, fig.column]
+                text = format_value(value, fig.unit)
+                if fig.column == "evolution_pct" and not is_missing(value) and float(value) > 0:
+                    text = "+" + text  # as the HTML atlas writes a rise
+                texts.append(text)
         out[fig.field] = texts
     return out
+
+
+def figure_label(fig: KeyFigure, period_kind: str) -> str:
+    """The label the HTML atlas gives a figure ("Évolution" outside a yearly period)."""
+    if fig.column == "evolution_pct" and period_kind != "year":
+        return "Évolution"
+    return fig.label
 
 
 def _hidden(db: Dashboard, fig: KeyFigure, code: str) -> bool:

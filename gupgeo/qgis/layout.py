@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from gupgeo.qgis import _xml as x
-from gupgeo.qgis.figures import KEY_FIGURES, NAME_FIELD
+from gupgeo.qgis.figures import KEY_FIGURES, NAME_FIELD, figure_label
 
 LAYOUT_NAME = "Atlas des quartiers"
 PAGE_MM = (210, 297)
@@ -69,11 +69,13 @@ def _fitted(bounds: Sequence[float], ratio: float) -> list[float]:
     return [cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2]
 
 
-def figures_text() -> str:
+def figures_text(period_kind: str = "year") -> str:
     """The key figures block: one line per figure, the field's text as written."""
     rows = ['Chiffres clés de la période [% "periode" %]']
-    rows += [f"{fig.label} : [% coalesce({x.quote_field(fig.field)}, 'n.c.') %]"
-             for fig in KEY_FIGURES]  # fmt: skip
+    rows += [
+        f"{figure_label(fig, period_kind)} : [% coalesce({x.quote_field(fig.field)}, 'n.c.') %]"
+        for fig in KEY_FIGURES
+    ]
     return "\n".join(rows)
 
 
@@ -88,6 +90,7 @@ def atlas_layout(
     produced_on: str,
     profile_label: str,
     extent: Sequence[float],
+    period_kind: str = "year",
 ) -> ET.Element:
     """The ``<Layout>`` element of the atlas (A4 portrait, coverage: the quartiers)."""
     layout = ET.Element("Layout", name=LAYOUT_NAME, units="mm", printResolution="300",
@@ -110,7 +113,7 @@ def atlas_layout(
                                          _fitted(extent, 190 / 145), strict=True)))  # fmt: skip
     x.sub(page_map, "LayerSet")
     x.sub(page_map, "AtlasMap", atlasDriven=1, scalingMode=2, margin="0.1")
-    _label(layout, 3, figures_text(), (10, 178, 64, 80), size_pt=9, item_id="chiffres")
+    _label(layout, 3, figures_text(period_kind), (10, 178, 64, 80), size_pt=9, item_id="chiffres")
     legend = _item(
         layout, ITEM_LEGEND, "{6a1c0c1e-0000-4000-8000-000000000004}", 78, 178, 122, 94, z=4,
         item_id="legende", title="Légende", map_uuid=MAP_UUID, resizeToContents=0,
