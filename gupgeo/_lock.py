@@ -74,12 +74,17 @@ def holder(path: Path) -> str:
 
 @contextmanager
 def holding(
-    key: str, acquire: Callable[[], contextlib.AbstractContextManager[object]]
+    key: str,
+    acquire: Callable[[], contextlib.AbstractContextManager[object]],
+    *,
+    wait_s: float,
+    busy: Callable[[], str],
 ) -> Iterator[None]:
     """Run ``acquire()`` unless this thread already holds ``key``; count the nesting.
 
-    Another thread of the process wanting ``key`` waits for this one (it never shares
-    the lock taken by another thread).
+    Another thread of the process wanting ``key`` waits for this one up to ``wait_s``
+    seconds (it never shares the lock taken by another thread), then raises
+    :class:`~gupgeo.errors.BusyError` with ``busy()``.
     """
     me = threading.get_ident()
     with _GUARD:
@@ -92,12 +97,17 @@ def holding(
         finally:
             _DEPTH[(key, me)] -= 1
         return
-    with rlock, acquire():
-        _DEPTH[(key, me)] = 1
-        try:
-            yield
-        finally:
-            del _DEPTH[(key, me)]
+    if not rlock.acquire(timeout=max(wait_s, 0.0)):
+        raise BusyError(busy())
+    try:
+        with acquire():
+            _DEPTH[(key, me)] = 1
+            try:
+                yield
+            finally:
+                del _DEPTH[(key, me)]
+    finally:
+        rlock.release()
 
 
 def wait_for(
@@ -206,7 +216,12 @@ def file_lock(
     final = Path(target).resolve()
     path = lock_path(final)
     label = what or str(target)
-    with holding(f"file:{path}", lambda: _flocked(path, wait_s=wait_s, what=label, busy=busy)):
+    with holding(
+        f"file:{path}",
+        lambda: _flocked(path, wait_s=wait_s, what=label, busy=busy),
+        wait_s=wait_s,
+        busy=lambda: busy_message(label, f"{os.getpid()}, ce même processus", wait_s, busy),
+    ):
         yield
 
 

@@ -836,7 +836,7 @@ class _Printable(io.TextIOBase):
 
 def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Printable(out), _Printable(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
     try:
         return _main(argv)
     finally:

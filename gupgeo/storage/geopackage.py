@@ -76,7 +76,9 @@ def _existing_tables(target: Path) -> list[str]:
     if not target.exists() or target.stat().st_size == 0:
         return []
     try:
-        registered = list_tables(target)
+        with warnings.catch_warnings():  # GDAL on the user's own extensions: not read here
+            warnings.filterwarnings("ignore", ".*relies on the .* extension")
+            registered = list_tables(target)
         return [*registered, *(t for t in _sqlite_objects(target) if t not in registered)]
     except Exception as exc:  # pyogrio raises DataSourceError and others
         raise OutputExistsError(

@@ -29,6 +29,7 @@ optional dependency (``pip install 'gupgeo[postgis]'``), imported where it is us
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,7 +189,12 @@ def schema_lock(url: str | Location, *, wait_s: float = DEFAULT_WAIT_S) -> Itera
     """
     location = url if isinstance(url, Location) else parse_url(url)
     key = f"postgis:{location.conninfo}#{location.schema}"
-    with holding(key, lambda: _advisory_lock(location, wait_s=wait_s)):
+    with holding(
+        key,
+        lambda: _advisory_lock(location, wait_s=wait_s),
+        wait_s=wait_s,
+        busy=lambda: busy_message(location.label, f"{os.getpid()}, ce même processus", wait_s),
+    ):
         yield
 
 
