@@ -147,7 +147,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         written = report.write_rejects(str(args.rejects_dir))
         for path in written:
             print(f"Rejets écrits : {path}")
-    if args.output is not None and report.ok:
+    # Whatever --max-rejets: a layer that keeps none of its rows is a loss.
+    emptied = [r for r in report.layers if r.rows_read and not r.rows_kept]
+    if args.output is not None and report.ok and not emptied:
         saved = territory.save(args.output)
         print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
@@ -156,8 +158,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "des pertes."
         )
     print(report.to_text())
-    emptied = [r for r in report.layers if r.rows_read and not r.rows_kept]
-    for layer in emptied:  # whatever --max-rejets: a layer with nothing left is a loss
+    for layer in emptied:
         print(
             f"ERREUR : couche « {layer.layer} » ({layer.source}) : aucune ligne conservée sur "
             f"{layer.rows_read} lue(s)."

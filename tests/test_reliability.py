@@ -485,9 +485,11 @@ def test_nothing_importable_fails_whatever_max_rejets(store: Path, tmp_path: Pat
     last = capsys.readouterr().out.rstrip().splitlines()[-1]
     assert last.startswith("ERREUR") and "aucune ligne importable" in last and "10 ligne" in last
     assert store.read_bytes() == before
-    assert main(["validate", str(bad), "--max-rejets", "100"]) == 1
+    saved = tmp_path / "valide.gpkg"
+    assert main(["validate", str(bad), "--max-rejets", "100", "-o", str(saved)]) == 1
     last = capsys.readouterr().out.rstrip().splitlines()[-1]
     assert last.startswith("ERREUR") and "aucune ligne conservée sur 10" in last
+    assert not saved.exists()
 
 
 def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:

@@ -120,10 +120,14 @@ def check_folder(out_dir: Path) -> Manifest | None:
 
 
 def staging_folder(out_dir: Path) -> Path:
-    """A fresh hidden folder beside ``out_dir`` to build into (stale ones cleared first)."""
+    """A fresh hidden folder beside ``out_dir`` to build into (stale ones cleared first).
+
+    Called within :func:`building`: no other build is at work, so every staging folder
+    of another process is stale (one left by ``kill -9``).
+    """
     final = out_dir.resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
-    _atomic.remove_stale(final)
+    _atomic.remove_stale(final, locked=True)
     staging = _atomic.temporary_sibling(final)
     staging.mkdir()
     return staging
