@@ -529,3 +529,16 @@ def test_a_lock_is_reentrant_and_shared_with_threads_one_at_a_time(tmp_path: Pat
         thread.join()
     assert len(errors) == 1 and "ce même processus" in str(errors[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # the lock file goes with it
+
+
+def test_atlas_page_names_are_stable_and_distinct() -> None:
+    from gupgeo.atlas.naming import distinct_stems
+
+    codes = ["QP037.SANITAS", "QP037.EUROPE", "QP037001"]
+    assert distinct_stems(["tours", "tours", "rabiere"], codes) == [
+        "tours-qp037-sanitas", "tours-qp037-europe", "rabiere"]  # fmt: skip
+    # the same pages, one quartier fewer and reordered: the names do not move
+    assert distinct_stems(["tours", "tours"], codes[1::-1]) == [
+        "tours-qp037-europe", "tours-qp037-sanitas"]  # fmt: skip
+    alike = distinct_stems(["a", "a"], ["QP037.A", "QP037-A"])  # codes slugged alike
+    assert len(set(alike)) == 2 and all(s.startswith("a-") and len(s) == 8 for s in alike)
