@@ -174,8 +174,10 @@ def _flocked(path: Path, *, wait_s: float, what: str, busy: str | None) -> Itera
         try:
             yield
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()  # still locked: nobody can take this file any more
+            # Still locked: a waiter on this file will see it gone and start afresh.
+            # (Windows refuses to remove an open file: it then simply stays.)
+            with contextlib.suppress(OSError):
+                path.unlink()
     finally:
         handles[0].close()
 

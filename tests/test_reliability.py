@@ -8,13 +8,13 @@
   row, and a project written by QGIS itself still opens with its layers and styles;
 - a save killed with ``SIGKILL`` mid-write: its temporary file is never taken for a
   territory and the next save sweeps it; a save stopped with ``SIGTERM`` cleans up;
-- output folders: no write or removal through a symbolic link, one atlas build at a
-  time per folder, one chart per quartier code;
+- output folders: one atlas build at a time per folder, one chart per quartier code,
+  no chart written through a symbolic link (the atlas's links and page names:
+  ``tests/test_atlas_output.py``);
 - exit codes: nothing importable fails whatever ``--max-rejets``; control characters
   read from a file never reach the terminal.
 
-The territory is a small slice of the bundled sample (its quartiers, 120 signalements
-set back to « Nouveau »), so each process runs in a few seconds.
+The territory: the sample's quartiers and 120 of its signalements (fast processes).
 """
 
 from __future__ import annotations
@@ -373,33 +373,6 @@ def test_a_save_stopped_by_sigterm_removes_its_temporary_file(small: Territory, 
 # ---------------------------------------------------------------- output folders
 
 
-def test_the_atlas_never_writes_nor_deletes_through_a_link(tmp_path: Path) -> None:
-    from gupgeo.atlas import _output
-
-    out, elsewhere = tmp_path / "atlas", tmp_path / "ailleurs"
-    first = tmp_path / "build1"
-    (first / "quartiers").mkdir(parents=True)
-    (first / "quartiers" / "ancien.html").write_text("ancien", encoding="utf-8")
-    (first / "index.html").write_text("index", encoding="utf-8")
-    _output.install(first, out, None, {})
-    elsewhere.mkdir()
-    (elsewhere / "ancien.html").write_text("à moi", encoding="utf-8")
-    (elsewhere / "notes.txt").write_text("à moi aussi", encoding="utf-8")
-    for name in ("ancien.html",):
-        (out / "quartiers" / name).unlink()
-    (out / "quartiers").rmdir()
-    (out / "quartiers").symlink_to(elsewhere)  # someone links quartiers/ elsewhere
-    second = tmp_path / "build2"
-    (second / "quartiers").mkdir(parents=True)
-    (second / "quartiers" / "nouveau.html").write_text("nouveau", encoding="utf-8")
-    (second / "index.html").write_text("index 2", encoding="utf-8")
-    with pytest.raises(OutputExistsError, match=r"quartiers est un lien symbolique"):
-        _output.install(second, out, _output.read_manifest(out), {})
-    assert sorted(p.name for p in elsewhere.iterdir()) == ["ancien.html", "notes.txt"]
-    assert (elsewhere / "ancien.html").read_text(encoding="utf-8") == "à moi"
-    assert (out / "index.html").read_text(encoding="utf-8") == "index"
-
-
 HOLD_ATLAS = """
 import sys, time
 from pathlib import Path
@@ -529,16 +502,3 @@ def test_a_lock_is_reentrant_and_shared_with_threads_one_at_a_time(tmp_path: Pat
         thread.join()
     assert len(errors) == 1 and "ce même processus" in str(errors[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # the lock file goes with it
-
-
-def test_atlas_page_names_are_stable_and_distinct() -> None:
-    from gupgeo.atlas.naming import distinct_stems
-
-    codes = ["QP037.SANITAS", "QP037.EUROPE", "QP037001"]
-    assert distinct_stems(["tours", "tours", "rabiere"], codes) == [
-        "tours-qp037-sanitas", "tours-qp037-europe", "rabiere"]  # fmt: skip
-    # the same pages, one quartier fewer and reordered: the names do not move
-    assert distinct_stems(["tours", "tours"], codes[1::-1]) == [
-        "tours-qp037-europe", "tours-qp037-sanitas"]  # fmt: skip
-    alike = distinct_stems(["a", "a"], ["QP037.A", "QP037-A"])  # codes slugged alike
-    assert len(set(alike)) == 2 and all(s.startswith("a-") and len(s) == 8 for s in alike)
