@@ -2,22 +2,30 @@
 
 No domain logic lives here. Exit codes: 0 success; 1 the data lose rows: a layer is
 unusable (fatal problem), a layer rejects more than ``--max-rejets`` percent of its
-rows (default 5), or an output would be empty while its input was not — then the
-last line printed says ``ERREUR`` and nothing is written; 2 unusable command line,
-manifest or unreadable input.
+rows (default 5), or an output would be empty while its input was not, or an import
+has nothing to import (an empty export, every row rejected, whatever ``--max-rejets``)
+— then the last line printed says ``ERREUR`` and nothing is written; 2 unusable
+command line, manifest or unreadable input, or a territory still written by another
+process after ``--attente`` seconds.
+
+Everything printed goes through :func:`gupgeo.french.printable`: escape sequences and
+control characters read from a file (a column name, a value) never reach the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
+from gupgeo.french import printable
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
@@ -158,7 +166,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         written = report.write_rejects(str(args.rejects_dir))
         for path in written:
             print(f"Rejets écrits : {path}")
-    if args.output is not None and report.ok:
+    # Whatever --max-rejets: a layer that keeps none of its rows is a loss.
+    emptied = [r for r in report.layers if r.rows_read and not r.rows_kept]
+    if args.output is not None and report.ok and not emptied:
         saved = territory.save(args.output)
         print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
@@ -167,7 +177,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "des pertes."
         )
     print(report.to_text())
-    return 0 if report.ok else 1
+    for layer in emptied:
+        print(
+            f"ERREUR : couche « {layer.layer} » ({layer.source}) : aucune ligne conservée sur "
+            f"{layer.rows_read} lue(s)."
+        )
+    return 0 if report.ok and not emptied else 1
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -327,6 +342,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
             seen_at=seen_at,
             columns=columns,
             max_rejects_pct=args.max_rejects_pct,
+            wait_s=args.wait_s,
         )
     except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
         raise DataLossError(str(exc)) from exc
@@ -720,6 +736,11 @@ def _add_importer(sub: Any) -> None:
     )  # fmt: skip
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    p_imp.add_argument(
+        "--attente", dest="wait_s", type=float, default=DEFAULT_WAIT_S, metavar="SECONDES",
+        help="si un autre import ou enregistrement écrit le même territoire, l'attendre au "
+        f"plus SECONDES avant d'abandonner sans rien écrire (défaut : {DEFAULT_WAIT_S:g})",
+    )  # fmt: skip
     _reading_options(p_imp)
     p_imp.set_defaults(func=_cmd_importer)
 
@@ -846,7 +867,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Printable(io.TextIOBase):
+    """A text stream that drops escape sequences and control characters (see
+    :func:`gupgeo.french.printable`) before writing to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text, keep_leading_return=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.stream, "encoding", "utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()

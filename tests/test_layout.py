@@ -21,6 +21,7 @@ TOP_LEVEL_HELPERS = {
     "__init__",
     "__main__",
     "_atomic",  # atomic writes: territory, reports, exports, atlas all write through it
+    "_lock",  # one writer at a time: GeoPackage and PostGIS saves, importer, atlas folders
     "_spreadsheet",  # formula-safe CSV/XLSX cells: dashboard, attribution, rejects
 }
 """The only private modules allowed at the package top: small cross-cutting helpers."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import textwrap
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -375,8 +376,37 @@ def _writer_options(fmt: str) -> dict[str, Any]:
     return {}
 
 
-def _safe(code: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", code).strip("_") or "zone"
+def chart_stems(codes: Sequence[str]) -> dict[str, str]:
+    """A distinct file-name stem per quartier code: the code made safe, then a short hash.
+
+    Letters, digits, ``-`` and ``_`` are kept; anything else (a dot, a slash, a space)
+    becomes ``_``, so no suffix is ever cut off. Two codes made alike get each a short
+    hash of the code (``QP037.A`` and ``QP037/A``).
+
+    Examples
+    --------
+    >>> chart_stems(["QP037.SANITAS", "QP037.EUROPE", "hors QPV"])
+    {'QP037.SANITAS': 'QP037_SANITAS', 'QP037.EUROPE': 'QP037_EUROPE', 'hors QPV': 'hors_QPV'}
+    >>> chart_stems(["QP037.A", "QP037/A"])
+    {'QP037.A': 'QP037_A-1f471f', 'QP037/A': 'QP037_A-9136a6'}
+    """
+    import hashlib
+
+    safe = {c: re.sub(r"[^A-Za-z0-9_-]+", "_", str(c)).strip("_") or "zone" for c in codes}
+    alike = Counter(safe.values())
+    return {
+        c: s if alike[s] == 1 else f"{s}-{hashlib.sha1(str(c).encode()).hexdigest()[:6]}"
+        for c, s in safe.items()
+    }
+
+
+def _chart_base(out: Path, stem: str, formats: Sequence[str]) -> Path:
+    """``out / stem``, each of its files checked to stay in ``out`` (no symbolic link)."""
+    from gupgeo._atomic import inside
+
+    for fmt in formats:
+        inside(out, f"{stem}.{fmt.lower().lstrip('.')}")
+    return out / stem
 
 
 def render_dashboard_charts(
@@ -389,22 +419,31 @@ def render_dashboard_charts(
     """Write every chart: per quartier (series, backlog, TFPB) and the comparisons.
 
     Files are ``<code_qp>_signalements.png``, ``<code_qp>_stock.png``,
-    ``<code_qp>_tfpb.png`` and ``comparaison_<indicateur>.png`` (and ``.svg``).
+    ``<code_qp>_tfpb.png`` and ``comparaison_<indicateur>.png`` (and ``.svg``), the code
+    made safe and distinct by :func:`chart_stems`. Nothing is written through a symbolic
+    link inside ``out_dir`` (:class:`~gupgeo.errors.OutputExistsError`).
     """
     out = Path(out_dir)
     written: list[Path] = []
     codes = list(quartiers) if quartiers is not None else [*db.quartiers, HORS_QPV, TOTAL]
+    stems = chart_stems(codes)
     for code in codes:
-        base = _safe(code)
+        base = stems[code]
         if "signalements" in db.tables:
             written += save_figure(
-                chart_series_by_category(db, code), out / f"{base}_signalements", formats=formats
+                chart_series_by_category(db, code),
+                _chart_base(out, f"{base}_signalements", formats),
+                formats=formats,
             )
             written += save_figure(
-                chart_backlog_age(db, code), out / f"{base}_stock", formats=formats
-            )
+                chart_backlog_age(db, code), _chart_base(out, f"{base}_stock", formats),
+                formats=formats,
+            )  # fmt: skip
         if "tfpb_montant_par_axe" in db.tables and code != HORS_QPV:
-            written += save_figure(chart_tfpb_axes(db, code), out / f"{base}_tfpb", formats=formats)
+            written += save_figure(
+                chart_tfpb_axes(db, code), _chart_base(out, f"{base}_tfpb", formats),
+                formats=formats,
+            )  # fmt: skip
     for table, column in (
         ("signalements", "par_1000_habitants"),
         ("degradations", "par_1000_habitants"),
@@ -412,6 +451,7 @@ def render_dashboard_charts(
     ):
         if table in db.tables:
             fig = chart_quartiers_comparison(db, table, column)
-            written += save_figure(fig, out / f"comparaison_{table}_{column}", formats=formats)
+            stem = f"comparaison_{table}_{column}"
+            written += save_figure(fig, _chart_base(out, stem, formats), formats=formats)
     logger.info("%d graphiques écrits dans %s", len(written), out)
     return written
