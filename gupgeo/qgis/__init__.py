@@ -26,6 +26,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from gupgeo._lock import file_lock
 from gupgeo.french import format_date
 from gupgeo.indicators import Period
 from gupgeo.publication import (
@@ -143,7 +144,8 @@ def write_qgis_project(
     gpkg = target.with_suffix(".gpkg")
     if postgis is None:
         write_layers(gpkg, layers, dict(published.aggregated), dict(published.provenance))
-        write_styles(gpkg, chosen)
+        with file_lock(gpkg, what="le GeoPackage du projet QGIS"):  # one writer at a time
+            write_styles(gpkg, chosen)
     else:
         saved = postgis.save_url
         write_layers(saved, layers, dict(published.aggregated), dict(published.provenance))
