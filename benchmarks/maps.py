@@ -6,7 +6,8 @@ network blocked, every library inlined from the npm files of ``scripts/fetch_ass
 - ``html_mb``: size of the saved HTML file;
 - ``save_s``: Python time to build and save the map;
 - ``drawn_ms``: from navigation start until the page has loaded and painted twice
-  (``load`` event + two animation frames);
+  (``load`` event, then for gupgeo pages ``gupgeo.ready``: packed point layers inflated
+  and drawn, then two animation frames);
 - ``zoom_ms``: median time of one zoom step (``setZoom(z + 1, {animate: false})`` then two
   animation frames), over four successive steps into zoom levels not visited before.
 
@@ -151,7 +152,13 @@ BUILDERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
 
 _FIND_MAP = """() => Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map)"""
 _DRAWN = """() => new Promise(resolve => {
-  const go = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+  const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+  // gupgeo pages: wait for gupgeo.ready (set once packed point layers are inflated and drawn)
+  const go = () => {
+    if (!window.gupgeo || window.gupgeo.ready === true) { frames(); return; }
+    const poll = () => (window.gupgeo.ready === true ? frames() : requestAnimationFrame(poll));
+    poll();
+  };
   if (document.readyState === 'complete') go(); else addEventListener('load', go);
 })"""
 _ZOOM = """() => new Promise(resolve => {
@@ -211,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        print(
+            f"Chromium {browser.version}, folium {folium.__version__}, "
+            f"geopandas {gpd.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+        )
         for n in args.sizes:
             gdf = signalements(n)
             for name, build in BUILDERS.items():
