@@ -231,12 +231,14 @@ def pack_point_spec(spec: dict[str, Any], *, min_points: int = PACK_MIN_POINTS) 
     payload = spec.get("payload")
     if not isinstance(payload, dict) or payload.get("n", 0) < min_points:
         return spec
-    out = json.loads(json.dumps(spec))  # a deep copy of plain JSON values
+    out = dict(spec)  # copies of the containers changed below; values shared, not copied
+    out["payload"] = dict(payload)
+    out["fields"] = [dict(f) for f in spec.get("fields") or []]
     targets: list[tuple[list[Any], dict[str, Any], str]] = [
         (["payload", "x"], out["payload"], "x"),
         (["payload", "dy"], out["payload"], "dy"),
     ]
-    for k, field in enumerate(out.get("fields") or []):
+    for k, field in enumerate(out["fields"]):
         if field.get("t") in ("cat", "date"):
             targets.append((["fields", k, "v"], field, "v"))
     chunks: list[bytes] = []
