@@ -221,15 +221,17 @@ def run_charts(layers: dict, period: tuple[str, str], repeat: int) -> None:
         f"Python {sys.version.split()[0]}"
     )
     times: dict[bool, list[float]] = {False: [], True: []}
+    cpu: dict[bool, list[float]] = {False: [], True: []}
     n_charts = 0
     for _ in range(repeat):
         for charts in (False, True):
             out = Path(tempfile.mkdtemp(prefix="gupgeo-dashboard-"))
             gc.collect()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             db = build_dashboard(layers, period=period, freq="month")
             written = export_dashboard(db, out, charts=charts)
             times[charts].append(time.perf_counter() - t)
+            cpu[charts].append(time.process_time() - c)
             if charts:
                 n_charts = sum(1 for p in written if p.parent.name == "graphiques")
             shutil.rmtree(out)
@@ -242,6 +244,11 @@ def run_charts(layers: dict, period: tuple[str, str], repeat: int) -> None:
         f"({', '.join(f'{t:.2f}' for t in times[True])}), {n_charts} fichiers de graphiques"
     )
     per = (with_charts - without) / max(n_charts, 1) * 1000
+    cpu_without, cpu_with = statistics.median(cpu[False]), statistics.median(cpu[True])
+    print(
+        f"temps CPU (médianes) : sans {cpu_without:.2f} s, avec {cpu_with:.2f} s "
+        f"({cpu_with / cpu_without:.2f}×)"
+    )
     print(
         f"graphiques : {with_charts - without:.2f} s, {per:.0f} ms par fichier ; "
         f"rapport avec / sans : {with_charts / without:.2f}× (même exécution)"

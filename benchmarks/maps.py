@@ -12,7 +12,8 @@ network blocked, every library inlined from the npm files of ``scripts/fetch_ass
   animation frames), over four successive steps into zoom levels not visited before.
 
 Builders: ``gupgeo`` (:func:`gupgeo.maps.add_signalements`, grid clusters on a compact
-payload), ``fast_marker_cluster`` (folium ``FastMarkerCluster``), ``geojson_canvas``
+payload, packed binary columns from 20,000 points), ``gupgeo_json`` (the same with the
+payload's integers as plain JSON, as before packing: the same-run peer of the packing), ``fast_marker_cluster`` (folium ``FastMarkerCluster``), ``geojson_canvas``
 (folium ``GeoJson`` of circle markers with ``prefer_canvas=True``) and ``explore``
 (geopandas ``GeoDataFrame.explore(column="categorie")``).
 
@@ -114,6 +115,18 @@ def build_gupgeo(gdf: gpd.GeoDataFrame, path: Path) -> None:
 _PLAIN_MARKER = "function (row) { return L.marker(new L.LatLng(row[0], row[1])); }"
 
 
+def build_gupgeo_json(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """gupgeo with its point integers as plain JSON (the payload before packing)."""
+    import gupgeo.maps.signalements as module
+
+    packer = module.pack_point_spec
+    module.pack_point_spec = lambda spec: spec  # type: ignore[assignment]
+    try:
+        build_gupgeo(gdf, path)
+    finally:
+        module.pack_point_spec = packer
+
+
 def build_fast_marker_cluster(gdf: gpd.GeoDataFrame, path: Path) -> None:
     shown = gdf.to_crs(4326)
     m = folium.Map(tiles=None, max_zoom=19, **{"maxZoom": 19})
@@ -145,6 +158,7 @@ def build_explore(gdf: gpd.GeoDataFrame, path: Path) -> None:
 
 BUILDERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
     "gupgeo": build_gupgeo,
+    "gupgeo_json": build_gupgeo_json,
     "fast_marker_cluster": build_fast_marker_cluster,
     "geojson_canvas": build_geojson_canvas,
     "explore": build_explore,
