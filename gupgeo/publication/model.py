@@ -135,6 +135,18 @@ class Publication:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.layers.get(name)
 
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise KeyError(
+                f"couche « {name} » absente de la publication ; couches publiées : "
+                f"{', '.join(self.layers) or 'aucune'}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.layers
+
     def territory(self) -> AttributedTerritory | Territory:
         """The published layers as a territory (with the attribution settings)."""
         if self.attribution_settings is None:
@@ -180,10 +192,11 @@ class Publication:
         return (f"Profil de diffusion : {self.label}.", *described, *self.notes)
 
     def to_qgis(self, path: str | Path, **options: Any) -> Path:
-        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`)."""
+        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`), e.g.
+        ``pub.to_qgis("out/territoire.qgz", period="2024")``; returns the ``.qgz``."""
         from gupgeo.qgis import write_qgis_project
 
-        return write_qgis_project(self, path, **options)
+        return write_qgis_project(self, path, **options).path
 
 
 Source = AttributedTerritory | Territory | Mapping[str, pd.DataFrame]
