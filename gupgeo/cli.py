@@ -2,22 +2,30 @@
 
 No domain logic lives here. Exit codes: 0 success; 1 the data lose rows: a layer is
 unusable (fatal problem), a layer rejects more than ``--max-rejets`` percent of its
-rows (default 5), or an output would be empty while its input was not — then the
-last line printed says ``ERREUR`` and nothing is written; 2 unusable command line,
-manifest or unreadable input.
+rows (default 5), or an output would be empty while its input was not, or an import
+has nothing to import (an empty export, every row rejected, whatever ``--max-rejets``)
+— then the last line printed says ``ERREUR`` and nothing is written; 2 unusable
+command line, manifest or unreadable input, or a territory still written by another
+process after ``--attente`` seconds.
+
+Everything printed goes through :func:`gupgeo.french.printable`: escape sequences and
+control characters read from a file (a column name, a value) never reach the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
+from gupgeo.french import printable
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
@@ -158,7 +166,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         written = report.write_rejects(str(args.rejects_dir))
         for path in written:
             print(f"Rejets écrits : {path}")
-    if args.output is not None and report.ok:
+    # Whatever --max-rejets: a layer that keeps none of its rows is a loss.
+    emptied = [r for r in report.layers if r.rows_read and not r.rows_kept]
+    if args.output is not None and report.ok and not emptied:
         saved = territory.save(args.output)
         print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
@@ -167,7 +177,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "des pertes."
         )
     print(report.to_text())
-    return 0 if report.ok else 1
+    for layer in emptied:
+        print(
+            f"ERREUR : couche « {layer.layer} » ({layer.source}) : aucune ligne conservée sur "
+            f"{layer.rows_read} lue(s)."
+        )
+    return 0 if report.ok and not emptied else 1
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -327,6 +342,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
             seen_at=seen_at,
             columns=columns,
             max_rejects_pct=args.max_rejects_pct,
+            wait_s=args.wait_s,
         )
     except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
         raise DataLossError(str(exc)) from exc
@@ -720,6 +736,11 @@ def _add_importer(sub: Any) -> None:
     )  # fmt: skip
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
     p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    p_imp.add_argument(
+        "--attente", dest="wait_s", type=float, default=DEFAULT_WAIT_S, metavar="SECONDES",
+        help="si un autre import ou enregistrement écrit le même territoire, l'attendre au "
+        f"plus SECONDES avant d'abandonner sans rien écrire (défaut : {DEFAULT_WAIT_S:g})",
+    )  # fmt: skip
     _reading_options(p_imp)
     p_imp.set_defaults(func=_cmd_importer)
 
@@ -772,6 +793,57 @@ def _add_veille(sub: Any) -> None:
     p_veille.set_defaults(func=_cmd_veille)
 
 
+def _cmd_qgis(args: argparse.Namespace) -> int:
+    from gupgeo.qgis import PostgisSource, write_qgis_project
+    from gupgeo.storage.postgis import parse_url
+
+    postgis = None
+    if args.postgis:
+        location = parse_url(args.postgis)
+        postgis = PostgisSource(location.conninfo, location.schema, args.service, args.authcfg)
+    project = write_qgis_project(
+        _publication(args.paths, args), args.output, period=args.period,
+        sources=args.sources, title=args.title, postgis=postgis, lizmap=args.lizmap,
+    )  # fmt: skip
+    print(project.summary())
+    return 0
+
+
+def _add_qgis(sub: Any) -> None:
+    """The ``qgis`` command and its options."""
+    p_qgis = sub.add_parser(
+        "qgis",
+        help="projet QGIS (.qgz) stylé comme la carte HTML, avec l'atlas des quartiers",
+    )
+    p_qgis.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
+    p_qgis.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="projet .qgz à écrire (le GeoPackage publié est écrit à côté)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--period", "--periode", dest="period", required=True,
+        help="période des chiffres clés de l'atlas : 2024, 2024-T2, 2024-03…",
+    )  # fmt: skip
+    p_qgis.add_argument("--title", default=None, help="titre du projet")
+    p_qgis.add_argument("--sources", default="", help="sources citées sur les pages de l'atlas")
+    p_qgis.add_argument(
+        "--postgis", default=None, metavar="URL",
+        help="lire les couches dans ce schéma PostGIS (où la publication est enregistrée) "
+        "au lieu d'un GeoPackage ; aucun mot de passe n'est écrit",
+    )  # fmt: skip
+    p_qgis.add_argument("--service", default=None, help="service PostgreSQL (pg_service.conf)")
+    p_qgis.add_argument("--authcfg", default=None, help="configuration d'authentification QGIS")
+    p_qgis.add_argument(
+        "--lizmap", action="store_true", help="écrire aussi la configuration Lizmap (.qgs.cfg)"
+    )
+    _reading_options(p_qgis)
+    p_qgis.set_defaults(func=_cmd_qgis)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(
         prog="gupgeo",
@@ -791,10 +863,45 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(sub)
     _add_importer(sub)
     _add_veille(sub)
+    _add_qgis(sub)
     return parser
 
 
+class _Printable(io.TextIOBase):
+    """A text stream that drops escape sequences and control characters (see
+    :func:`gupgeo.french.printable`) before writing to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text, keep_leading_return=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.stream, "encoding", "utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()

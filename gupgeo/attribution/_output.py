@@ -71,7 +71,7 @@ def _layer_columns(
 def _layer_report(
     layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
 ) -> LayerReport:
-    counts = [np.count_nonzero(match.status == code) for code in range(len(STATUTS))]
+    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS))
     per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
     return LayerReport(
         column=layer.column,

@@ -1,65 +1,55 @@
-"""Category-like values that may leave the team: known words, or common enough.
+"""Category values that may leave the team: the known vocabulary, or common ones.
 
-A category column (``categorie``, ``source``, ``statut``, ``porteur``…) is meant to hold
-a few labels, but staff type anything in it: "contact Mme Durand", "appel du
-06…", the name of the neighbour who complained. Masking (:mod:`gupgeo.publication._masking`)
-finds much of it, not all. So in ``partenaires`` and ``public`` a value of such a column
-leaves only when it is
-
-- a word of the known vocabulary of the column (:data:`KNOWN`: the canonical and raw
-  statuses the validation knows, the national TFPB axes, the démarches, themes,
-  sources, types of équipements, porteurs… GUP files use), compared blind to case,
-  accents and punctuation; or
-- common: at least ``min_count`` cells of the column hold it (same comparison) — a label
-  five people typed is a label, not somebody's phone number;
-
-otherwise it becomes « autre ». Values are compared blind to case, accents, spacing and
-punctuation ("Tags", "tags " and "TAGS" count together); an équipement ``type`` is also
-known when it holds a known word ("PAVE enterré", "aire de jeux 2-6 ans",
-:data:`KNOWN_WORDS`). Missing cells stay missing. The notes (in French) say how many
-values and cells were replaced per column, never the values themselves. Free-text
-columns (``reunions.objet``, ``actions.intitule``…) are not label columns: they are
-masked and cut, never grouped.
+A label column (``categorie``, ``statut``, ``theme``, ``porteur``…) is where staff type
+what a column was not made for ("Plainte Mme X", a phone number). Outside ``interne`` a
+value of such a column leaves only if the schema knows it (a status of the lifecycle, a
+TFPB axe, a démarche) or if it occurs at least ``min_count`` times in the column;
+every other value becomes « autre ». Values are compared normalised (NFKC, case,
+accents, spacing), so "Tags", "tags " and "TAGS" count together.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from gupgeo.indicators.actions import DONE_STATUSES
 from gupgeo.indicators.degradations import DEFAULT_RULES
+from gupgeo.indicators.tfpb import match_axis
 from gupgeo.schemas import AXES_TFPB, STATUTS
 from gupgeo.validation.statuses import canonical_status
 
-AUTRE = "autre"
-"""What a value neither known nor common becomes."""
-OTHER = AUTRE
-"""Former name of :data:`AUTRE`."""
-MIN_COUNT = 5
-"""Default number of cells a value must fill to leave without being known."""
+OTHER = "autre"
+"""The value a rare, unknown category becomes."""
 
-VOCABULARY_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "quartiers": (),
-    "operations": (),
-    "equipements": ("type", "gestionnaire"),
-    "signalements": ("categorie", "sous_categorie", "source", "statut", "statut_brut"),
+LABEL_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "signalements": ("categorie", "sous_categorie", "statut", "statut_brut", "source"),
     "constats": ("demarche", "theme", "statut", "responsable"),
     "actions": ("theme", "porteur", "statut"),
+    "equipements": ("type", "gestionnaire"),
     "tfpb": ("bailleur", "axe"),
-    "arrets_agents": (),  # never published (health data): nothing to group
-    "reunions": (),  # objet is a sentence (masked and cut)
     "garanties": ("motif",),
     "partenaires": ("type",),
 }
-"""The category-like columns of each layer, the one place they are listed."""
-LABEL_COLUMNS = VOCABULARY_COLUMNS
-"""Former name of :data:`VOCABULARY_COLUMNS`."""
+"""Columns of labels, by layer: their values leave only if known or common."""
 
+GUP_CATEGORIES: tuple[str, ...] = (
+    "propreté", "dépôts sauvages", "encombrants", "tags", "dégradations", "éclairage",
+    "voirie", "espaces verts", "PAVE", "stationnement / épaves", "mobilier urbain",
+    "parties communes", "aire de jeux", "nuisances", "tranquillité", "sécurité",
+    "signalisation", "assainissement", "animaux", "collecte des déchets",
+)  # fmt: skip
+"""Categories of signalements met in every GUP source (and the dégradation rules' words)."""
+GUP_THEMES: tuple[str, ...] = (
+    "accès", "cheminements", "éclairage", "mobilier urbain", "propreté", "recoins",
+    "signalétique", "visibilité", "cadre de vie", "communication", "gestion des déchets",
+    "participation des habitants", "tranquillité", "espaces verts", "stationnement",
+)  # fmt: skip
+"""Themes of constats (prévention situationnelle) and GUP actions."""
+
+# Lists met in GUP files (sources, organisations, équipements, motifs…).
 _STATUSES = (
     *STATUTS, "ouvert", "ouverte", "fermé", "fermée", "traité", "traitée", "non traité",
     "en attente", "à faire", "à traiter", "prévu", "prévue", "programmée", "réalisé",
@@ -130,28 +120,24 @@ _MOTIFS_GARANTIE = (
     "malfaçon de l'éclairage", "autre",
 )  # fmt: skip
 
-KNOWN: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("equipements", "type"): _EQUIPEMENTS,
-    ("equipements", "gestionnaire"): _ORGANISATIONS,
-    ("signalements", "categorie"): _CATEGORIES,
-    ("signalements", "sous_categorie"): _CATEGORIES,
-    ("signalements", "source"): _SOURCES,
-    ("signalements", "statut"): _STATUSES,
-    ("signalements", "statut_brut"): _STATUSES,
-    ("constats", "demarche"): _DEMARCHES,
-    ("constats", "theme"): _THEMES,
-    ("constats", "statut"): _STATUSES,
-    ("constats", "responsable"): _ORGANISATIONS,
-    ("actions", "theme"): _THEMES,
-    ("actions", "porteur"): _ORGANISATIONS,
-    ("actions", "statut"): _STATUSES,
-    ("tfpb", "bailleur"): ("bailleur", "bailleur social", "autre"),
-    ("tfpb", "axe"): _AXES,
-    ("garanties", "motif"): _MOTIFS_GARANTIE,
-    ("partenaires", "type"): _ORGANISATIONS,
+KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
+    "categorie": (*GUP_CATEGORIES, *_CATEGORIES),
+    "sous_categorie": (*(rule for rule, _ in DEFAULT_RULES), *_CATEGORIES),
+    "theme": (*GUP_THEMES, *_THEMES),
+    "statut": (*STATUTS, "inconnu", "ouvert", "clos", *_STATUSES),
+    "statut_brut": _STATUSES,
+    "axe": (*AXES_TFPB, *_AXES),
+    "demarche": (*_DEMARCHES, "diagnostic partagé"),
+    "source": _SOURCES,
+    "porteur": _ORGANISATIONS,
+    "gestionnaire": _ORGANISATIONS,
+    "responsable": _ORGANISATIONS,
+    "bailleur": ("bailleur", "bailleur social", "autre"),
+    "motif": _MOTIFS_GARANTIE,
+    "type": (*_EQUIPEMENTS, *_ORGANISATIONS),
 }
-"""Known vocabulary per (layer, column); statuses also count as known when the
-validation maps them onto the lifecycle (:func:`gupgeo.validation.statuses.canonical_status`)."""
+"""Values the schema knows, by column: they leave however rare they are."""
+
 
 KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
     "type": (
@@ -166,127 +152,100 @@ KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
 """Words that make a value known wherever they stand in it (an équipement ``type``:
 "PAVE enterré", "aire de jeux 2-6 ans"); the text is still masked."""
 
-_STATUS_COLUMNS = frozenset({"statut", "statut_brut"})
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+KNOWN_BY: Mapping[str, Callable[[str], bool]] = {
+    "axe": lambda value: match_axis(value) is not None,
+    "statut": lambda value: canonical_status(value) is not None,
+    "statut_brut": lambda value: canonical_status(value) is not None,
+}
+"""Columns whose values gupgeo recognises by a rule (a TFPB axe in any spelling, a
+status its lifecycle maps): every value the rule knows is known."""
 
 
-def _key(value: object) -> str:
-    """A value as compared: NFKC, accents and case folded, words separated by one space."""
-    text = unicodedata.normalize("NFKC", str(value)).replace("œ", "oe").replace("Œ", "OE")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return " ".join(_NOT_ALNUM.sub(" ", text).split())
-
-
-def _has_known_word(column: str, key: str) -> bool:
+def _known(column: str, key: str) -> bool:
+    if key in _KNOWN_KEYS.get(column, set()):
+        return True
+    rule = KNOWN_BY.get(column)
+    if rule is not None and rule(key):
+        return True
     padded = f" {key} "
     return any(f" {word} " in padded for word in KNOWN_WORDS.get(column, ()))
 
 
-def known_keys(layer: str, column: str, extra: Iterable[str] = ()) -> frozenset[str]:
-    """Normalised known values of ``column`` in ``layer`` (plus ``extra``).
-
-    Examples
-    --------
-    >>> "pris en compte" in known_keys("signalements", "statut")
-    True
-    """
-    return frozenset(_key(v) for v in (*KNOWN.get((layer, column), ()), *extra))
+def _key(value: object) -> str:
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", str(value)))
+    text = "".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
 
 
-def _replaced(
-    values: pd.Series, known: frozenset[str], *, column: str, min_count: int
-) -> tuple[pd.Series, int, int]:
-    """The column with rare unknown values replaced, how many values and cells."""
-    cells = values.astype("object")
-    try:
-        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    except TypeError:  # unhashable cells
-        codes, uniques = pd.factorize(cells.map(str), use_na_sentinel=True)
-    keys = pd.Series(np.asarray([_key(v) for v in uniques] + [None], dtype=object)[codes])
-    missing = codes < 0
-    counts = keys[~missing].value_counts()
-    allowed = {
-        k
-        for k, n in counts.items()
-        if n >= min_count
-        or k in known
-        or k == AUTRE
-        or _has_known_word(column, str(k))
-        or (column in _STATUS_COLUMNS and canonical_status(str(k)) is not None)
+_KNOWN_KEYS = {column: {_key(v) for v in values} for column, values in KNOWN_VALUES.items()}
+
+
+def rare_values(counts: pd.Series, *, column: str, min_count: int) -> tuple[set[object], int]:
+    """The raw values of ``column`` that leave as « autre »: unknown, and met fewer than
+    ``min_count`` times once spellings are normalised. ``counts`` is indexed by raw value
+    (a ``value_counts``, of a pandas or a Dask column). Also returns how many normalised
+    values that is."""
+    if counts.empty:
+        return set(), 0
+    keys = pd.Series([_key(v) for v in counts.index], index=counts.index)
+    per_key = counts.groupby(keys.to_numpy()).sum()
+    rare_keys = {
+        k for k, n in per_key.items() if n < min_count and k != OTHER and not _known(column, str(k))
     }
-    rare = ~missing & ~keys.isin(allowed).to_numpy()
-    if not rare.any():
-        return values, 0, 0
-    n_values = int(keys[rare].nunique())
-    replaced = cells.to_numpy(dtype=object, copy=True)
-    replaced[rare] = AUTRE
-    out = pd.Series(replaced, index=values.index, name=values.name, dtype="object")
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        out = out.astype("category")
-    elif pd.api.types.is_string_dtype(values.dtype) and values.dtype != np.dtype(object):
-        out = out.astype(values.dtype)
-    return out, n_values, int(rare.sum())
+    return {v for v, k in keys.items() if k in rare_keys}, len(rare_keys)
+
+
+def replace_values(frame: pd.DataFrame, column: str, values: set[object]) -> pd.DataFrame:
+    """``frame`` with the cells of ``column`` holding one of ``values`` set to « autre »."""
+    series = frame[column]
+    hit = series.isin(list(values)).to_numpy(dtype=bool)
+    if not hit.any():
+        return frame
+    out = frame.copy()
+    cells = series.to_numpy(dtype=object, copy=True)
+    cells[hit] = OTHER
+    dtype = series.dtype if isinstance(series.dtype, pd.StringDtype) else object
+    out[column] = pd.Series(cells, index=frame.index, dtype=dtype)
+    return out
+
+
+def vocabulary_note(layer: str, column: str, n_values: int, n_rows: int) -> str:
+    """The French note of a column's rare values (counts only, never a value)."""
+    return (
+        f"{layer} : {n_values} valeur(s) rare(s) de {column} regroupée(s) en « {OTHER} » "
+        f"({n_rows} ligne(s))"
+    )
 
 
 def restrict_vocabulary(
-    frame: pd.DataFrame,
-    *,
-    layer: str,
-    min_count: int = MIN_COUNT,
-    known: Mapping[str, Iterable[str]] | None = None,
+    frame: pd.DataFrame, *, layer: str, min_count: int = 5
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Replace by « autre » every category value neither known nor common.
+    """Replace rare, unknown values of ``layer``'s label columns with « autre ».
 
-    Parameters
-    ----------
-    frame
-        One layer.
-    layer
-        Its name: which columns are category-like (:data:`VOCABULARY_COLUMNS`) and
-        their known vocabulary (:data:`KNOWN`).
-    min_count
-        Cells a value must fill (compared blind to case and accents) to leave
-        without being known.
-    known
-        More known values per column (e.g. the territory's partenaires for
-        ``porteur``).
-
-    Returns
-    -------
-    The frame (a copy if anything changed) and notes in French, one per column
-    changed, counting values and cells but never printing them.
+    Returns the frame and French notes counting the values replaced per column
+    (never printing them).
 
     Examples
     --------
-    >>> sig = pd.DataFrame({"source": ["application"] * 2 + ["voisin 06 98 76 54 32"]
-    ...                                + ["Tours Habitat"] * 5 + [None]})
-    >>> out, notes = restrict_vocabulary(sig, layer="signalements")
-    >>> out["source"].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['application', 'application', 'autre', 'Tours Habitat', 'Tours Habitat', 'Tours Habitat',
-     'Tours Habitat', 'Tours Habitat', nan]
+    >>> frame = pd.DataFrame({"categorie": ["tags"] * 5 + ["Plainte Mme X"],
+    ...                       "statut": ["résolu"] * 5 + ["clos autre"]})
+    >>> out, notes = restrict_vocabulary(frame, layer="signalements", min_count=5)
+    >>> out["categorie"].tolist()[-1], out["statut"].tolist()[-1]
+    ('autre', 'clos autre')
     >>> notes
-    ['signalements : source : 1 valeur(s) peu fréquente(s) remplacée(s) par « autre » (1 ligne(s))']
+    ['signalements : 1 valeur(s) rare(s) de categorie regroupée(s) en « autre » (1 ligne(s))']
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count : {min_count!r} ; attendu un entier ≥ 1")
-    extra = known or {}
     out = frame
     notes: list[str] = []
-    for column in VOCABULARY_COLUMNS.get(layer, ()):
+    for column in LABEL_COLUMNS.get(layer, ()):
         if column not in frame.columns:
             continue
-        values, n_values, n_cells = _replaced(
-            frame[column],
-            known_keys(layer, column, extra.get(column, ())),
-            column=column,
-            min_count=min_count,
-        )
-        if n_values:
-            if out is frame:
-                out = frame.copy()
-            out[column] = values
-            notes.append(
-                f"{layer} : {column} : {n_values} valeur(s) peu fréquente(s) remplacée(s) "
-                f"par « {AUTRE} » ({n_cells} ligne(s))"
-            )
+        counts = frame[column].astype(object).value_counts(dropna=True)
+        rare, n_values = rare_values(counts, column=column, min_count=min_count)
+        if not rare:
+            continue
+        out = replace_values(out, column, rare)
+        n_rows = int(counts[counts.index.isin(list(rare))].sum())
+        notes.append(vocabulary_note(layer, column, n_values, n_rows))
     return out, notes

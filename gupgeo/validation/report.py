@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from gupgeo.french import format_count
+from gupgeo.french import format_count, printable
 
 Severity = Literal["rejet", "réparation", "avertissement", "fatal"]
 
@@ -176,7 +176,7 @@ class ValidationReport:
         """The report's last line: ``ERREUR : …`` when it fails, ``OK : …`` otherwise."""
         problems = self.errors()
         if problems:
-            return "ERREUR : " + " ; ".join(problems) + "."
+            return printable("ERREUR : " + " ; ".join(problems) + ".")
         rejected = self.rows_rejected
         return (
             "OK : aucune erreur bloquante"
@@ -251,7 +251,7 @@ class ValidationReport:
             f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
         )
         parts.append(self.verdict())
-        return "\n".join(parts)
+        return printable("\n".join(parts))
 
     def __str__(self) -> str:
         return self.to_text()
