@@ -97,6 +97,26 @@ def _refuse_losses(
     )
 
 
+def _refuse_uncovered(
+    territory: Territory, period: str, *, layers: Sequence[str] | None = None
+) -> None:
+    """Fail (exit 1, last line ERREUR) when no dated layer's data reach ``period``: its
+    figures would all be n.c., and writing them would look like zeros."""
+    from gupgeo.coverage import OUTSIDE, coverage_of, coverage_words, period_words
+    from gupgeo.indicators import parse_period
+
+    wanted = parse_period(period)
+    frames = {n: territory.get(n) for n in (layers or territory.layers)}
+    coverages = [c for c in coverage_of(frames).values() if c.known]
+    if not coverages or any(c.status(wanted) != OUTSIDE for c in coverages):
+        return
+    raise DataLossError(
+        f"ERREUR : période {period_words(wanted)} non couverte par les données "
+        f"({coverage_words(coverages)}) : tous les chiffres seraient n.c. ; rien n'a été "
+        "écrit. Choisissez une période dans ces dates."
+    )
+
+
 def _warn_rejects(
     report: ValidationReport, paths: Sequence[Path | str], *, option: str = "--colonne"
 ) -> None:
@@ -169,7 +189,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
     from gupgeo.publication import sanitise
 
-    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
+    loaded = _load(args.paths, args)
+    _refuse_uncovered(loaded, args.period)
+    territory = attribute_territory(loaded, tolerance_m=args.tolerance_m)
     # The one publication step, before any figure or label is computed.
     published = sanitise(territory, args.publication).territory()
     config = DashboardConfig(exclure_essp=args.publication != "interne")
@@ -267,8 +289,10 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
 def _cmd_atlas(args: argparse.Namespace) -> int:
     from gupgeo.atlas import build_atlas
 
+    territory = _load(args.paths, args)
+    _refuse_uncovered(territory, args.period)
     result = build_atlas(
-        _load(args.paths, args),
+        territory,
         args.output,
         period=args.period,
         publication=args.publication,
@@ -330,7 +354,9 @@ def _cmd_veille(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
     from gupgeo.veille.bulletin import build_bulletin
 
-    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
+    loaded = _load(args.paths, args)
+    _refuse_uncovered(loaded, args.period, layers=["signalements"])
+    territory = attribute_territory(loaded, tolerance_m=args.tolerance_m)
     bulletin = build_bulletin(
         territory,
         period=args.period,
