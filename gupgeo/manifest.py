@@ -31,11 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
+from gupgeo.readers.indicators import INDICATOR_LAYER, is_indicator_file
 from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.report import LayerReport, ValidationReport
@@ -152,6 +154,8 @@ def _file_settings(path: Path, name: str, table: object) -> FileSettings:
 
 
 def _check(settings: FileSettings, where: str) -> None:
+    if settings.layer == INDICATOR_LAYER:  # a table joined onto the quartiers by code_qp
+        return
     if settings.layer is not None:
         try:
             schema_for(settings.layer)
@@ -252,7 +256,7 @@ def propose_manifest(report: ValidationReport) -> str:
         f"# {MANIFEST_NAME} proposé par gupgeo (à relire, puis à enregistrer dans le dossier "
         "du territoire)\n"
         f"# deviné : {', '.join(guessed)}\n"
-        f"# couches possibles : {', '.join(LAYER_NAMES)}\n\n"
+        f"# couches possibles : {', '.join([*LAYER_NAMES, INDICATOR_LAYER])}\n\n"
     )
     return head + "\n".join(entries)
 
@@ -278,6 +282,8 @@ class ReadingPlan:
             )
         self._manifests: dict[Path, Manifest | None] = {}
         self.guessed: dict[int, str] = {}
+        self.indicator_tables: list[tuple[pd.DataFrame, str, bool]] = []
+        """Indicator tables met (frame, source, declared), joined onto the quartiers after validation."""
         self._shared_used: set[str] = set()
 
     def settings(self, source: Path) -> FileSettings | None:
@@ -307,7 +313,20 @@ class ReadingPlan:
     @staticmethod
     def declared_layer(settings: FileSettings | None) -> LayerSchema | None:
         """The layer the manifest gives the file, if any."""
-        return schema_for(settings.layer) if settings and settings.layer else None
+        if settings is None or settings.layer in (None, INDICATOR_LAYER):
+            return None
+        return schema_for(settings.layer)
+
+    def take_indicator_table(
+        self, raw: RawLayer, source: Path, settings: FileSettings | None
+    ) -> bool:
+        """Keep ``raw`` aside when it is an indicator table (name or manifest, no geometry)."""
+        declared = settings.layer if settings else None
+        spatial = raw.has_geometry or raw.x_column is not None or raw.xy_column is not None
+        if spatial or not is_indicator_file(source, declared):
+            return False
+        self.indicator_tables.append((raw.frame, str(source), declared is not None))
+        return True
 
     def _usable(self, key: str, schema: LayerSchema, raw: RawLayer) -> dict[str, str]:
         """The entries of ``columns[key]`` this file can use: its layer has the target, it has

@@ -29,6 +29,7 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
+from gupgeo.readers.indicators import join_tables
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage import parquet, postgis
 from gupgeo.storage.geopackage import (
@@ -477,6 +478,7 @@ def load_territory(
     raws, seen = _collect_raws(paths, layers, plan, report)
     results = _validate_all(raws, plan, report, far_m)
     frames, provenance = _assemble(results, report)
+    frames = join_tables(frames, plan.indicator_tables, report.layers)
     _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
 
@@ -505,6 +507,10 @@ def _collect_raws(
         ):
             if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
+            if source.resolve() not in explicit and plan.take_indicator_table(
+                raw, source, settings
+            ):
+                continue  # joined onto the quartiers once they are validated
             schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
             guessed = schema is None
             schema = schema or guess_layer(raw, source)
