@@ -22,6 +22,7 @@ from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
+from gupgeo.validation.values import parse_value_option
 
 log = logging.getLogger("gupgeo")
 
@@ -36,6 +37,15 @@ def _columns(args: argparse.Namespace, layer: str | None = None) -> dict[str, di
     for text in getattr(args, "columns", None) or []:
         named, target, source = parse_column_option(text)
         out.setdefault(named or layer or "*", {})[target] = source
+    return out
+
+
+def _values(args: argparse.Namespace, layer: str | None = None) -> dict[str, dict[str, str]]:
+    """``--valeur`` options as ``load_territory(values=…)``: by layer, ``"*"`` for any."""
+    out: dict[str, dict[str, str]] = {}
+    for text in getattr(args, "values", None) or []:
+        named, target, value = parse_value_option(text)
+        out.setdefault(named or layer or "*", {})[target] = value
     return out
 
 
@@ -73,7 +83,9 @@ def _shown(paths: Sequence[Path | str]) -> str:
 
 def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     """Load a territory; fail (exit 1, last line ERREUR) when the report does not pass."""
-    territory = load_territory(*paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct)
+    territory = load_territory(
+        *paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct, values=_values(args)
+    )
     _warn_rejects(territory.report, paths)
     _refuse_losses(territory.report, paths)
     return territory
@@ -150,6 +162,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         far_m=args.far_m,
         columns=_columns(args, args.layer),
         max_rejects_pct=args.max_rejects_pct,
+        values=_values(args, args.layer),
     )
     report = territory.report
     if args.propose_manifest:
@@ -173,8 +186,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     territory = load_territory(
-        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct
-    )
+        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct,
+        values=_values(args),
+    )  # fmt: skip
     _warn_rejects(territory.report, args.paths)
     print(territory.summary())
     print(territory.report.verdict())
@@ -247,9 +261,12 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         layer_option="--zones-layer",
         file="ZONES",
     )
+    values = {t: v for named, t, v in map(parse_value_option, args.values or [])
+              if named in (None, args.layer)}  # fmt: skip
     features = read_layer(
-        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct
-    )
+        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct,
+        values=values,
+    )  # fmt: skip
     _warn_rejects(features.attrs["rapport"], [args.input])
     _refuse_losses(features.attrs["rapport"], [args.input])
     zones = read_layer(
@@ -459,6 +476,15 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         '--colonne date_signalement="Date de création" (répétable ; '
         "couche.CIBLE=SOURCE pour une seule couche) ; coordonnées : x=, y= (tout CRS), "
         "lon=, lat= (degrés WGS84), geo_point_2d= (« latitude, longitude »), wkt=",
+    )
+    parser.add_argument(
+        "--valeur",
+        dest="values",
+        action="append",
+        metavar="CIBLE=TEXTE",
+        help="donner à la colonne CIBLE la valeur TEXTE pour toutes les lignes, ex. "
+        "--valeur type=corbeille (répétable ; couche.CIBLE=TEXTE pour une seule couche ; "
+        "dans gupgeo.toml : table valeurs)",
     )
     parser.add_argument(
         "--max-rejets",

@@ -41,6 +41,7 @@ from gupgeo.readers.indicators import INDICATOR_LAYER, is_indicator_file
 from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.report import LayerReport, ValidationReport
+from gupgeo.validation.values import check_values
 
 MANIFEST_NAME = "gupgeo.toml"
 """The manifest's file name, in the territory folder."""
@@ -53,6 +54,7 @@ FILE_KEYS = {
     "separateur": "separator",
     "feuille": "sheet",
     "statuts": "statuses",
+    "valeurs": "values",
 }
 """Keys of a file's table in the manifest → :class:`FileSettings` fields."""
 
@@ -72,6 +74,8 @@ class FileSettings:
     separator: str | None = None
     sheet: str | None = None
     statuses: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+    """Constant columns (``type = "corbeille"``), as ``--valeur`` sets them."""
 
     def matches(self, path: Path) -> bool:
         """Whether ``path``'s file name is this entry's name or matches its pattern."""
@@ -142,7 +146,7 @@ def _file_settings(path: Path, name: str, table: object) -> FileSettings:
         )
     values: dict[str, object] = {}
     for key, value in table.items():
-        if key in ("colonnes", "statuts"):
+        if key in ("colonnes", "statuts", "valeurs"):
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise ManifestError(f"{where} : « {key} » doit être une table de textes")
         elif not isinstance(value, str):
@@ -161,6 +165,13 @@ def _check(settings: FileSettings, where: str) -> None:
             schema_for(settings.layer)
         except ValueError as exc:
             raise ManifestError(f"{where}, couche : {exc}") from exc
+    if settings.values:
+        if settings.layer is None:
+            raise ManifestError(f'{where}, valeurs : précisez aussi la couche (couche = "…")')
+        try:
+            check_values(settings.values, schema_for(settings.layer), where="valeurs")
+        except SchemaError as exc:
+            raise ManifestError(f"{where}, {exc}") from exc
     if settings.columns:
         layer = schema_for(settings.layer) if settings.layer else None
         names = (
@@ -238,6 +249,11 @@ def manifest_entry(report: LayerReport) -> str:
         for target, source in report.columns_mapped.items():
             lines.append(f"{_toml_key(target)} = {_toml_string(source)}")
         lines.append("")
+    if report.values:
+        lines.append(f"[fichiers.{name}.valeurs]")
+        for target, text in report.values.items():
+            lines.append(f"{_toml_key(target)} = {_toml_string(text)}")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -272,9 +288,14 @@ class ReadingPlan:
     was guessed about each file for :func:`propose_manifest`.
     """
 
-    def __init__(self, columns: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+        values: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.columns = {k: dict(v) for k, v in (columns or {}).items()}
-        unknown = [k for k in self.columns if k != "*" and k not in SCHEMAS]
+        self.values = {k: dict(v) for k, v in (values or {}).items()}
+        unknown = [k for k in [*self.columns, *self.values] if k != "*" and k not in SCHEMAS]
         if unknown:
             raise ManifestError(
                 f"columns : couche inconnue « {unknown[0]} » ; attendu « * » ou l'une de : "
@@ -370,6 +391,31 @@ class ReadingPlan:
                     + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
                     + f"colonnes {where} : {', '.join(found) or 'aucune'}"
                 )
+
+    def values_for(self, schema: LayerSchema, settings: FileSettings | None) -> dict[str, str]:
+        """The constant columns of one file: manifest, then ``"*"`` (for a layer that has the
+        column), then the layer's own (wins)."""
+        names = {c.name for c in schema.columns}
+        return {
+            **(dict(settings.values) if settings else {}),
+            **{t: v for t, v in self.values.get("*", {}).items() if t in names},
+            **self.values.get(schema.name, {}),
+        }
+
+    def check_values(self, schemas: list[LayerSchema]) -> None:
+        """A constant no layer read can take is an error naming the layers' columns."""
+        for key, mapping in self.values.items():
+            if key != "*":
+                check_values(mapping, SCHEMAS[key], where=f"couche {key}")
+                continue
+            names = {c.name for s in schemas for c in s.columns}
+            for target in mapping:
+                if target not in names:
+                    read = ", ".join(dict.fromkeys(s.name for s in schemas)) or "aucune"
+                    raise SchemaError(
+                        f"--valeur {target}=… : aucune couche lue ({read}) n'a de colonne "
+                        f"« {target} » ; écrivez couche.{target}=TEXTE pour une couche précise"
+                    )
 
     def columns_for(
         self, schema: LayerSchema, raw: RawLayer, settings: FileSettings | None

@@ -55,6 +55,8 @@ class LayerReport:
     """How the file was read, as a manifest would say it (couche, encodage, separateur…)."""
     guessed: list[str] = field(default_factory=list)
     """What gupgeo had to guess about the file (what ``--proposer-manifeste`` fixes)."""
+    values: dict[str, str] = field(default_factory=dict)
+    """Constant columns given for the file (``--valeur``, ``valeurs`` in gupgeo.toml)."""
 
     @property
     def fatal(self) -> bool:
