@@ -244,10 +244,22 @@ def manifest_entry(report: LayerReport) -> str:
         if report.reading.get(key):
             lines.append(f"{key} = {_toml_string(report.reading[key])}")
     lines.append("")
-    if report.columns_mapped:
+    missing = [i.column for i in report.issues if i.kind == "colonne obligatoire absente"]
+    unmatched = [c for c in missing if c and c not in report.suggested]
+    if report.columns_mapped or report.suggested or unmatched:
         lines.append(f"[fichiers.{name}.colonnes]")
         for target, source in report.columns_mapped.items():
             lines.append(f"{_toml_key(target)} = {_toml_string(source)}")
+        for target, source in report.suggested.items():
+            lines.append(
+                f"{_toml_key(target)} = {_toml_string(source)}  "
+                "# proposé d'après les valeurs de la colonne : à vérifier"
+            )
+        for target in unmatched:
+            lines.append(
+                f'# {_toml_key(target)} = "?"  # aucune colonne du fichier n\'a des valeurs '
+                "de ce type ; sinon, une même valeur pour toutes les lignes : table valeurs"
+            )
         lines.append("")
     if report.values:
         lines.append(f"[fichiers.{name}.valeurs]")
@@ -258,15 +270,18 @@ def manifest_entry(report: LayerReport) -> str:
 
 
 def propose_manifest(report: ValidationReport) -> str:
-    """The ``gupgeo.toml`` for the files of ``report`` that gupgeo had to guess about.
+    """The ``gupgeo.toml`` of every file of ``report``, when gupgeo had to guess about one.
 
-    A file is listed when its layer was deduced from its name or content, its
-    encoding or separator detected, its CRS deduced or its columns matched by
-    alias; an empty string when nothing was guessed.
+    Something was guessed when a file's layer was deduced from its name or content,
+    its encoding or separator detected, its CRS deduced or its columns matched by
+    alias — or when a file could not be read for a missing column: its section then
+    maps the file columns whose values fit (:func:`gupgeo.validation.columns.suggested_columns`).
+    Every file's section is written, so that the proposal is the folder's whole
+    manifest; an empty string when nothing was guessed.
     """
-    entries = [manifest_entry(r) for r in report.layers if r.guessed and not r.fatal]
-    if not entries:
+    if not any(r.guessed or r.fatal for r in report.layers):
         return ""
+    entries = [manifest_entry(r) for r in report.layers]
     guessed = sorted({g for r in report.layers if r.guessed for g in r.guessed})
     head = (
         f"# {MANIFEST_NAME} proposé par gupgeo (à relire, puis à enregistrer dans le dossier "

@@ -52,6 +52,7 @@ from gupgeo.validation.columns import (
     map_coordinates,
     match_columns,
     missing_column_message,
+    suggested_columns,
 )
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
@@ -205,13 +206,19 @@ def validate_raw(
     for kind, message in match.problems:
         report.add("fatal", message, kind=kind)
     missing = [c for c in schema.required if c not in frame.columns]
+    names = {c.name for c in schema.columns}
+    taken = {*report.columns_mapped.values(), *(c for c in found if c in names)}
+    taken |= {raw.x_column, raw.y_column, raw.xy_column} - {None}  # type: ignore[arg-type]
     for col in missing:
         report.add(
             "fatal",
-            missing_column_message(col, schema, found, raw.frame),
+            missing_column_message(col, schema, found, raw.frame, taken=taken),
             column=col,
             kind="colonne obligatoire absente",
         )
+    if missing:
+        free = [c for c in found if c not in taken]
+        report.suggested = suggested_columns(schema, missing, raw.frame, free)
     if missing or match.problems:
         reason = "couche inutilisable : " + (
             "colonne(s) obligatoire(s) absente(s) : " + ", ".join(missing)
