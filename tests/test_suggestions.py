@@ -84,6 +84,7 @@ def test_numbers_must_be_in_range_and_categories_few():
     categorie = SCHEMAS["signalements"].column("categorie")
     assert not fits(categorie, pd.Series([f"texte libre {i}" for i in range(40)]))
     assert fits(categorie, pd.Series(["tags", "voirie"] * 20))
+    assert not fits(categorie, pd.Series(["01/03/2024", "02/03/2024"] * 20))  # dates
 
 
 def test_a_name_column_is_never_the_commune(tmp_path):

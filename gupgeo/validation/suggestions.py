@@ -79,7 +79,11 @@ def _is_date(values: pd.Series) -> bool:
 
 
 def _is_text(values: pd.Series) -> bool:
-    return _numbers(values) is None and not pd.api.types.is_datetime64_any_dtype(values)
+    """Words: neither numbers nor dates (``01/03/2024`` is no category)."""
+    if _numbers(values) is not None or pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    parsed, _ = parse_dates(values)
+    return not bool(parsed.notna().mean() > 0.5)
 
 
 def fits(column: Column, values: pd.Series) -> bool:
