@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
@@ -419,6 +420,10 @@ destination in capitals: PERIOD, OUTPUT…)."""
 _LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur",
            "CRITICAL": "erreur grave"}  # fmt: skip
 _EXTENT = {"fixe": "fixed"}
+_TOLERANCE_HELP = (
+    f"rattacher à la zone la plus proche une entité hors zone à moins de N m "
+    f"(défaut : {DEFAULT_TOLERANCE_M:g}, le même pour toutes les commandes)"
+)
 _MULTIPLE = {"premiere": "first", "plus-grande": "largest", "toutes": "all"}
 
 
@@ -575,8 +580,8 @@ def _add_dashboard(sub: Any) -> None:
     p_db.add_argument(
         "--tolerance-m",
         type=float,
-        default=15.0,
-        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
+        default=DEFAULT_TOLERANCE_M,
+        help=_TOLERANCE_HELP,
     )
     p_db.add_argument(
         "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
@@ -629,8 +634,8 @@ def _add_attribute(sub: Any) -> None:
     p_att.add_argument(
         "--tolerance-m",
         type=float,
-        default=0.0,
-        help="rattacher à la zone la plus proche une entité hors zone à moins de N m",
+        default=DEFAULT_TOLERANCE_M,
+        help=_TOLERANCE_HELP + " ; 0 : contenance stricte",
     )
     p_att.add_argument(
         "--predicate",
@@ -812,9 +817,8 @@ def _add_veille(sub: Any) -> None:
         default="plan-ign", help="fond de la carte (tuiles en ligne ; lisible sans elles)",
     )  # fmt: skip
     p_veille.add_argument(
-        "--tolerance-m", type=float, default=15.0,
-        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
-    )  # fmt: skip
+        "--tolerance-m", type=float, default=DEFAULT_TOLERANCE_M, help=_TOLERANCE_HELP
+    )
     _reading_options(p_veille)
     p_veille.set_defaults(func=_cmd_veille)
 

@@ -217,11 +217,11 @@ SIGNALEMENTS = LayerSchema(
             required=True,
         ),
         _c("categorie", "text", "TYPE DECLARATION", "type", "service_name", required=True),
-        _c("sous_categorie", "text", "SOUS TYPE DECLARATION", "soustype", "service_code"),
+        _c("sous_categorie", "text", "SOUS TYPE DECLARATION", "soustype"),
         _c("statut", "text", "status", "etat"),
         _c("statut_brut", "text"),
         _c("date_cloture", "date", "date_fin", "date_resolution", "updated_datetime"),
-        _c("source", "text", "canal", "origine", "agency_responsible", "intervenant"),
+        _c("source", "text", "canal", "origine"),  # who reported; not the service in charge
         _c("description", "text", "commentaire", "texte", "status_notes"),
         _c("adresse", "text", "address", "ADRESSE", "lieu"),
         _c("code_qp", "text", "CODE_QP"),

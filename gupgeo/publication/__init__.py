@@ -97,7 +97,14 @@ PROFILE_LABELS: dict[str, str] = {
 }
 
 ATTRIBUTION_COLUMNS = frozenset(
-    {"code_qp", "code_qp_statut", "code_qp_declare", "operation_id", "operation_id_statut"}
+    {
+        "code_qp",
+        "code_qp_statut",
+        "code_qp_source",
+        "code_qp_declare",
+        "operation_id",
+        "operation_id_statut",
+    }
 )
 """Columns written by the attribution (:mod:`gupgeo.attribution.territory`), kept on every layer."""
 SHOWN_COLUMNS: Mapping[str, frozenset[str]] = {
