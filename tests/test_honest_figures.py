@@ -174,3 +174,12 @@ def test_perimeter_record_keeps_only_agreed_values():
     )
     record = perimeter_record(frame)
     assert record == {"id": "OP-9", "date_livraison": pd.Timestamp("2024-07-01")}
+
+
+def test_the_bulletin_names_homonyms_as_the_map_does(fake_assets):
+    q = quartiers().assign(nom_qp="Centre Ville", commune=["Blois", "Vierzon"])
+    t = attribute_territory({"quartiers": q, "signalements": signalements()})
+    b = build_bulletin(t, period="2024-T2", freq="mois")
+    names = b.summary["nom_qp"].drop("hors QPV").tolist()
+    assert names == ["Centre Ville (Blois)", "Centre Ville (Vierzon)"]
+    assert ">Centre Ville (Blois)</th>" in b.html()

@@ -37,6 +37,7 @@ import shapely
 from gupgeo.attribution.territory import attributed
 from gupgeo.crs import to_work_crs
 from gupgeo.errors import SchemaError
+from gupgeo.french import quartier_names
 from gupgeo.publication import (
     GRID_CELL_M,
     MAX_TEXT_CHARS,
@@ -316,8 +317,8 @@ def _quartier_name(t: Any, code: Any) -> str | None:
     quartiers = t.get("quartiers")
     if code is None or quartiers is None or "nom_qp" not in quartiers.columns:
         return None
-    match = quartiers[(quartiers["code_qp"].astype("object") == code).to_numpy()]
-    return f"{match['nom_qp'].iloc[0]} ({code})" if len(match) else None
+    names = quartier_names(quartiers)  # the one naming rule (commune for homonyms)
+    return str(names[code]) if code in names.index else None
 
 
 def _map_layers(

@@ -33,6 +33,7 @@ import pandas as pd
 
 from gupgeo.coverage import COVERED, OUTSIDE, coverage_lines, layer_coverage, period_reason
 from gupgeo.errors import OutputExistsError, SchemaError
+from gupgeo.french import quartier_names
 from gupgeo.indicators import Period
 from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
 from gupgeo.publication import SECRET_THRESHOLD, check_profile, sanitise
@@ -163,7 +164,8 @@ def _summary(
     problems: RepeatedProblems, cells: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame
 ) -> pd.DataFrame:
     """One row per quartier and hors QPV: reports, problems, hot and new cells."""
-    names = quartiers.set_index(quartiers["code_qp"].astype(str))["nom_qp"]
+    names = quartier_names(quartiers)  # the one naming rule (commune for homonyms)
+    names.index = names.index.astype(str)
     codes = [*names.index, HORS_QPV]
     summary = problems.table.reindex(codes)
     summary["nom_qp"] = names.reindex(codes).fillna("hors quartiers").to_numpy()
