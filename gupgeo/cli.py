@@ -1,6 +1,9 @@
 """The ``gupgeo`` command: parses arguments, configures logging, calls the public API.
 
-No domain logic lives here. Exit codes: 0 success; 1 the data lose rows: a layer is
+No domain logic lives here. Commands have French names (``valider``, ``tableau-de-bord``,
+``carte``, ``rattacher``, ``atlas``, ``revue``, ``importer``, ``veille``, ``info``); the
+English names (``validate``, ``dashboard``, ``map``, ``attribute``, ``review``, ``import``)
+are kept as aliases. Exit codes: 0 success; 1 the data lose rows: a layer is
 unusable (fatal problem), a layer rejects more than ``--max-rejets`` percent of its
 rows (default 5), or an output would be empty while its input was not — then the
 last line printed says ``ERREUR`` and nothing is written; 2 unusable command line,
@@ -106,7 +109,7 @@ def _refuse_losses(
         accept = f" ; pour accepter ces rejets : --max-rejets {math.ceil(worst)}"
     raise DataLossError(
         report.verdict().replace("--colonne ", f"{option} ")
-        + f" Rien n'a été écrit ; détail : gupgeo validate {where}{accept}"
+        + f" Rien n'a été écrit ; détail : gupgeo valider {where}{accept}"
     )
 
 
@@ -147,7 +150,7 @@ def _warn_rejects(
             print(
                 f"Attention : {layer.rows_rejected} ligne(s) rejetée(s) à la lecture de "
                 f"{layer.source} (couche « {layer.layer} ») ; détail et fichier des rejets : "
-                f"gupgeo validate {where} --rejects-dir DOSSIER",
+                f"gupgeo valider {where} --rejects-dir DOSSIER",
                 file=sys.stderr,
             )
 
@@ -505,13 +508,16 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
 def _add_validate(sub: Any) -> None:
     """The ``validate`` command and its options."""
     p_val = sub.add_parser(
-        "validate",
+        "valider",
+        aliases=["validate"],
         help="valider des fichiers ou un territoire et afficher le rapport",
         description="Valide chaque fichier (ou dossier, ou GeoPackage) et affiche le rapport : "
         "lignes lues = conservées + rejetées, avec le motif de chaque rejet.",
     )
     p_val.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
-    p_val.add_argument("--layer", help="couche du fichier (si son nom ne l'indique pas)")
+    p_val.add_argument(
+        "--couche", "--layer", dest="layer", help="couche du fichier (si son nom ne l'indique pas)"
+    )
     p_val.add_argument("--rejects-dir", type=Path, help="dossier où écrire rejets_<couche>.csv")
     p_val.add_argument(
         "-o",
@@ -547,7 +553,8 @@ def _add_info(sub: Any) -> None:
 def _add_dashboard(sub: Any) -> None:
     """The ``dashboard`` command and its options."""
     p_db = sub.add_parser(
-        "dashboard",
+        "tableau-de-bord",
+        aliases=["dashboard"],
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
     )
     p_db.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
@@ -596,6 +603,7 @@ def _add_carte(sub: Any) -> None:
     """The ``carte`` command and its options."""
     p_map = sub.add_parser(
         "carte",
+        aliases=["map"],
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
     )
     p_map.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
@@ -622,7 +630,8 @@ def _add_carte(sub: Any) -> None:
 def _add_attribute(sub: Any) -> None:
     """The ``attribute`` command and its options."""
     p_att = sub.add_parser(
-        "attribute",
+        "rattacher",
+        aliases=["attribute"],
         help="rattacher des points, lignes ou polygones aux quartiers (ou autres zones)",
         description="Ajoute à chaque entité l'identifiant de la zone où elle se trouve, avec "
         "son statut (dans la zone, plusieurs zones, tolérance, hors zone…), et écrit un "
@@ -650,7 +659,9 @@ def _add_attribute(sub: Any) -> None:
         default="premiere",
         help="entité dans plusieurs zones : la première (défaut), la plus grande part, ou toutes",
     )
-    p_att.add_argument("--layer", help="couche de ENTREE (si son nom ne l'indique pas)")
+    p_att.add_argument(
+        "--couche", "--layer", dest="layer", help="couche de ENTREE (si son nom ne l'indique pas)"
+    )
     p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
     p_att.add_argument(
         "--colonne-zones",
@@ -736,7 +747,8 @@ def _add_atlas(sub: Any) -> None:
 def _add_review(sub: Any) -> None:
     """The ``review`` command and its options."""
     p_rev = sub.add_parser(
-        "review",
+        "revue",
+        aliases=["review"],
         help="revue d'une opération d'aménagement (identifiant ou fichier de périmètre)",
     )
     p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
@@ -763,6 +775,7 @@ def _add_importer(sub: Any) -> None:
     """The ``importer`` command and its options."""
     p_imp = sub.add_parser(
         "importer",
+        aliases=["import"],
         help="importer un export mensuel dans un territoire enregistré (sans doublons)",
     )
     p_imp.add_argument("export", type=Path, metavar="EXPORT", help="fichier exporté (une couche)")
@@ -823,6 +836,23 @@ def _add_veille(sub: Any) -> None:
     p_veille.set_defaults(func=_cmd_veille)
 
 
+def _check_optional(args: argparse.Namespace) -> None:
+    """The optional dependencies the command line needs, checked before any work."""
+    from gupgeo.optional import require
+
+    if getattr(args, "pdf", False):
+        require("pdf", why="l'option --pdf", load=True)
+    given = [getattr(args, n, None) for n in ("paths", "territory", "output", "territoire")]
+    urls = [
+        str(p)
+        for value in given
+        for p in (value if isinstance(value, list) else [value])
+        if p is not None and is_postgis_url(str(p))
+    ]
+    if urls:
+        require("postgis", why=f"le territoire PostGIS {parse_url(urls[0]).safe_url}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(
         prog="gupgeo",
@@ -851,11 +881,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(_FrenchLogFormatter("%(levelname)s %(name)s : %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
-    if args.command == "validate" and args.layer and len(args.paths) != 1:
+    if args.func is _cmd_validate and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
-    if args.command == "validate" and args.layer and is_postgis_url(args.paths[0]):
+    if args.func is _cmd_validate and args.layer and is_postgis_url(args.paths[0]):
         parser.error("--layer s'applique à un fichier, pas à un territoire PostGIS")
     try:
+        _check_optional(args)
         code: int = args.func(args)
     except KeyboardInterrupt:
         print("gupgeo : interrompu (Ctrl-C)", file=sys.stderr)

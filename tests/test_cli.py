@@ -211,7 +211,7 @@ def test_attribute_with_layer_option_and_rejects_said(tmp_path: Path, capsys) ->
     )
     assert code == 0
     err = capsys.readouterr().err
-    assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo validate" in err
+    assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo valider" in err
 
 
 def test_dashboard_period_without_tfpb_rows(tmp_path: Path, capsys) -> None:

@@ -255,6 +255,10 @@ def build_atlas(
     start = time.perf_counter()
     check_profile(publication)
     opts = AtlasOptions.from_controls(options, controls)
+    if opts.pdf:  # before any page is built: a missing WeasyPrint stops at once
+        from gupgeo.atlas._pdf import _weasyprint
+
+        _weasyprint()
     root = Path(out_dir)
     previous = _output.check_folder(root)
     callback: ProgressCallback | None = (
