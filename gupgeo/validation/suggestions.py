@@ -12,7 +12,8 @@ target only when its values are of the target's kind (:func:`fits`):
   distinct values (at most :data:`MAX_CATEGORIES`, and fewer than half the rows);
 - a **name or free text** (``nom``, ``description``…): text, not numbers, mostly distinct.
 
-Among the columns that fit, the closest names come first (:func:`candidates`).
+Among the columns that fit and are filled on at least half of the rows, the closest
+names come first (:func:`candidates`).
 
 Examples
 --------
@@ -42,6 +43,9 @@ from gupgeo.schemas import Column, LayerSchema, header_key
 
 SAMPLE_ROWS = 500
 """Rows looked at per column (the first non-empty ones)."""
+MIN_FILLED = 0.5
+"""Smallest share of non-empty values of a proposed column: a required column read from a
+mostly empty one would reject most rows."""
 MAX_CATEGORIES = 60
 """Most distinct values a category column may hold."""
 CATEGORY_COLUMNS = frozenset({
@@ -84,6 +88,13 @@ def _is_text(values: pd.Series) -> bool:
         return False
     parsed, _ = parse_dates(values)
     return not bool(parsed.notna().mean() > 0.5)
+
+
+def _filled_share(values: pd.Series) -> float:
+    if not len(values):
+        return 0.0
+    text = values.astype("string").str.strip()
+    return float((values.notna() & (text != "").fillna(False)).mean())
 
 
 def fits(column: Column, values: pd.Series) -> bool:
@@ -154,6 +165,7 @@ def candidates(
         for c in found
         if c in frame.columns
         and not means_something_else(column.name, c, schema)
+        and _filled_share(frame[c]) >= MIN_FILLED
         and fits(column, frame[c])
     ]
     key = header_key(column.name)
