@@ -864,6 +864,57 @@ def _check_optional(args: argparse.Namespace) -> None:
         require("postgis", why=f"le territoire PostGIS {parse_url(urls[0]).safe_url}")
 
 
+def _cmd_qgis(args: argparse.Namespace) -> int:
+    from gupgeo.qgis import PostgisSource, write_qgis_project
+    from gupgeo.storage.postgis import parse_url
+
+    postgis = None
+    if args.postgis:
+        location = parse_url(args.postgis)
+        postgis = PostgisSource(location.conninfo, location.schema, args.service, args.authcfg)
+    project = write_qgis_project(
+        _publication(args.paths, args), args.output, period=args.period,
+        sources=args.sources, title=args.title, postgis=postgis, lizmap=args.lizmap,
+    )  # fmt: skip
+    print(project.summary())
+    return 0
+
+
+def _add_qgis(sub: Any) -> None:
+    """The ``qgis`` command and its options."""
+    p_qgis = sub.add_parser(
+        "qgis",
+        help="projet QGIS (.qgz) stylé comme la carte HTML, avec l'atlas des quartiers",
+    )
+    p_qgis.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
+    p_qgis.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="projet .qgz à écrire (le GeoPackage publié est écrit à côté)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--period", "--periode", dest="period", required=True,
+        help="période des chiffres clés de l'atlas : 2024, 2024-T2, 2024-03…",
+    )  # fmt: skip
+    p_qgis.add_argument("--title", default=None, help="titre du projet")
+    p_qgis.add_argument("--sources", default="", help="sources citées sur les pages de l'atlas")
+    p_qgis.add_argument(
+        "--postgis", default=None, metavar="URL",
+        help="lire les couches dans ce schéma PostGIS (où la publication est enregistrée) "
+        "au lieu d'un GeoPackage ; aucun mot de passe n'est écrit",
+    )  # fmt: skip
+    p_qgis.add_argument("--service", default=None, help="service PostgreSQL (pg_service.conf)")
+    p_qgis.add_argument("--authcfg", default=None, help="configuration d'authentification QGIS")
+    p_qgis.add_argument(
+        "--lizmap", action="store_true", help="écrire aussi la configuration Lizmap (.qgs.cfg)"
+    )
+    _reading_options(p_qgis)
+    p_qgis.set_defaults(func=_cmd_qgis)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(
         prog="gupgeo",
@@ -883,6 +934,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(sub)
     _add_importer(sub)
     _add_veille(sub)
+    _add_qgis(sub)
     return parser
 
 

@@ -182,9 +182,12 @@ PRODUCT_ENTRIES = {
     "gupgeo.atlas._build": "build_atlas",
     "gupgeo.review.build": "review_operation",
     "gupgeo.veille.bulletin": "build_bulletin",
+    "gupgeo.qgis": "write_qgis_project",
 }
 """Every shared product's entry point: it takes a Publication."""
-PRODUCT_PACKAGES = ("gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review")
+PRODUCT_PACKAGES = (
+    "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.qgis",
+)  # fmt: skip
 RAW_DOORS = {
     "gupgeo.attribution.territory.attributed",
     "gupgeo.attribution.territory.attribute_territory",

@@ -192,10 +192,11 @@ class Publication:
         return (f"Profil de diffusion : {self.label}.", *described, *self.notes)
 
     def to_qgis(self, path: str | Path, **options: Any) -> Path:
-        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`)."""
+        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`), e.g.
+        ``pub.to_qgis("out/territoire.qgz", period="2024")``; returns the ``.qgz``."""
         from gupgeo.qgis import write_qgis_project
 
-        return write_qgis_project(self, path, **options)
+        return write_qgis_project(self, path, **options).path
 
 
 Source = AttributedTerritory | Territory | Mapping[str, pd.DataFrame]
