@@ -23,14 +23,17 @@ the bulletin's notes instead of stopping the others.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
+from gupgeo.coverage import COVERED, OUTSIDE, coverage_lines, layer_coverage, period_reason
 from gupgeo.errors import OutputExistsError, SchemaError
+from gupgeo.french import quartier_names
 from gupgeo.indicators import Period
 from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
 from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication, Source, as_publication
@@ -57,6 +60,9 @@ class VeilleBulletin:
 
     ``quartiers`` are the published quartiers (drawn on the map); ``history`` holds one
     row per report of a repeated problem (:attr:`RepeatedProblems.history`).
+    ``coverage`` is how the signalements' dates cover the period (``"couverte"``,
+    ``"partielle"``, ``"non couverte"``, :mod:`gupgeo.coverage`): when not covered, every
+    figure of the summary is ``<NA>`` (« n.c. ») and ``coverage_reason`` says why.
     """
 
     period: Period
@@ -68,13 +74,24 @@ class VeilleBulletin:
     history: pd.DataFrame
     quartiers: gpd.GeoDataFrame
     secret_threshold: int = SECRET_THRESHOLD
+    coverage: str = COVERED
+    coverage_reason: str | None = None
+
+    @property
+    def covered(self) -> bool:
+        """Whether the signalements' dates reach the period at all (else every figure is n.c.)."""
+        return self.coverage != OUTSIDE
 
     def html(self) -> str:
         """The bulletin as one self-contained HTML page (French, no external resource)."""
         from gupgeo.rendering.html import render, static_text
 
         new = self.cells[self.cells["categorie"].isin(NEW_KINDS)]
-        top = self.repeated.head(15)
+        top = self.repeated.head(15).copy()
+        if "statut" in top.columns:  # a source without statuses: never « clos »
+            top["statut"] = (
+                top["statut"].astype("object").where(top["statut"].notna(), "statut inconnu")
+            )
         return render(
             "veille.html",
             title=f"Veille territoriale — {self.period.label}",
@@ -82,10 +99,12 @@ class VeilleBulletin:
             period=self.period.label,
             publication=self.publication,
             threshold=self.secret_threshold,
-            summary=self.summary.reset_index().to_dict("records"),
+            summary=_records(self.summary.reset_index()),
             new_cells=new.drop(columns="geometry").to_dict("records"),
             repeated=top.drop(columns="geometry").to_dict("records"),
             notes=list(self.notes),
+            missing="secret" if self.covered else "n.c.",
+            coverage_reason=self.coverage_reason,
         )
 
     def map(self, *, basemap: str | None = "plan-ign") -> TerritoryMap:
@@ -146,7 +165,8 @@ def _summary(
     problems: RepeatedProblems, cells: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame
 ) -> pd.DataFrame:
     """One row per quartier and hors QPV: reports, problems, hot and new cells."""
-    names = quartiers.set_index(quartiers["code_qp"].astype(str))["nom_qp"]
+    names = quartier_names(quartiers)  # the one naming rule (commune for homonyms)
+    names.index = names.index.astype(str)
     codes = [*names.index, HORS_QPV]
     summary = problems.table.reindex(codes)
     summary["nom_qp"] = names.reindex(codes).fillna("hors quartiers").to_numpy()
@@ -223,6 +243,7 @@ def build_bulletin(
             "veille : signalements non rattachés (gupgeo.attribute_territory d'abord)"
         )
     signalements, quartiers = layers["signalements"], layers["quartiers"]
+    cov = layer_coverage(signalements, "signalements")
     found = period_cells(
         signalements, quartiers, period=period, cell_m=cell_m, freq=freq, seed=seed
     )
@@ -231,7 +252,28 @@ def build_bulletin(
     summary, repeated, history, notes = _published(summary, problems, pub)
     notes.append(f"Signalements répétés : {rule.text()} (pas d'enchaînement de proche en proche).")
     cells = publish_cells(found.cells, pub.profil, threshold=pub.secret_threshold)
+    status = cov.status(found.period) if cov is not None else OUTSIDE
+    reason = period_reason(cov, found.period) if cov is not None else None
+    coverage_notes = coverage_lines([cov], found.period) if cov is not None else []
+    analysis_notes = list(found.notes)
+    if status == OUTSIDE:  # nothing can be said: n.c., never 0, and no blame on the zone
+        summary = _not_computable(summary)
+        analysis_notes = []
     return VeilleBulletin(
-        found.period, pub.profil, cells, repeated, summary, (*found.notes, *notes), history,
-        quartiers, pub.secret_threshold,
+        found.period, pub.profil, cells, repeated, summary,
+        (*(f"Couverture : {line}." for line in coverage_notes), *analysis_notes, *notes),
+        history, quartiers, pub.secret_threshold, status, reason,
     )  # fmt: skip
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """Rows for the template, missing values as None (``pd.NA`` has no truth value)."""
+    return frame.astype("object").where(frame.notna(), None).to_dict("records")
+
+
+def _not_computable(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary of a period the data do not cover: every figure ``<NA>`` (« n.c. »)."""
+    out = summary.copy()
+    for column in SUMMARY_COLUMNS[1:]:
+        out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
+    return out
