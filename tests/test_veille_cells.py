@@ -52,8 +52,8 @@ def test_hot_spots_of_the_period_and_trends_on_one_grid():
     assert cells.loc[centre, "classe"].iloc[0] == "point chaud 99 %"
     assert cells.loc[centre, "categorie"].iloc[0].startswith(("nouveau", "point chaud"))
     assert found.periods == tuple(f"{y}Q{k}" for y in (2023, 2024) for k in (1, 2, 3, 4))
-    assert found.trend_span == "8 trimestres, de 2023Q1 à 2024Q4"
-    assert found.notes == ("Tendances calculées sur 8 périodes, de 2023Q1 à 2024Q4.",)
+    assert found.trend_span == "8 trimestres, de T1 2023 à T4 2024"
+    assert found.notes == ("Tendances calculées sur 8 trimestres, de T1 2023 à T4 2024.",)
 
 
 def test_an_analysis_that_cannot_run_says_why_and_leaves_the_other():

@@ -57,6 +57,7 @@ MIN_PERIODS = 6
 """Fewer periods than this: no trend can be significant, the analysis is refused."""
 _PERSISTENT_SHARE = 0.9
 _PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+_UNIT_WORDS = {"month": "mois", "quarter": "trimestre(s)", "year": "année(s)"}
 EMERGING_COLUMNS = (
     "id_carreau", "code_qp", "nb_signalements", "nb_periodes_chaud", "nb_periodes_froid",
     "chaud_fin", "froid_fin", "tendance_z", "tendance_p", "categorie", "geometry",
@@ -259,9 +260,11 @@ def emerging_hotspots(
     if window is not None:
         periods = periods[-int(window) :]
     if len(periods) < MIN_PERIODS:
+        unit = _UNIT_WORDS[parse_freq(freq)]
+        span = "depuis le premier signalement" if window is None else f"sur {int(window)} au plus"
         raise AnalysisError(
-            f"points chauds émergents impossibles : {len(periods)} période(s) analysée(s), "
-            f"au moins {MIN_PERIODS} sont nécessaires pour une tendance (window={window!r}, freq={freq!r})"
+            f"points chauds émergents impossibles : {len(periods)} {unit} analysé(e)s "
+            f"({span}), au moins {MIN_PERIODS} sont nécessaires pour une tendance"
         )
     if grid is None:
         if quartiers is not None:
