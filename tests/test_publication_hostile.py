@@ -49,6 +49,8 @@ from tests._hostile import (
     build_hostile_territory,
     found_markers,
 )
+from tests._html_parse import parse
+from tests.test_method_notes import reprs_in
 
 pytestmark = pytest.mark.slow  # every product twice on the whole sample: ~2-4 min
 
@@ -350,7 +352,7 @@ def test_every_product_runs(outputs):
         for product, run in o["runs"].items()
         if run.returncode != 0
     }
-    assert failed == {}
+    assert not failed, failed
 
 
 @pytest.mark.parametrize("profile", SHARED_PROFILES)
@@ -361,7 +363,7 @@ def test_no_planted_string_leaks(outputs, profile):
     assert any(p.suffix == ".pdf" for p in written) or not _pdf_wanted()
     assert {p.suffix for p in written} >= {".html", ".csv", ".xlsx", ".gpkg", ".svg", ".png"}
     where = leaks_of(folder, markers)
-    assert where == {}, (
+    assert not where, (
         f"{len(where)} marqueur(s) sur {len(markers)} retrouvé(s) dans les sorties "
         f"« {profile} » :\n{leak_table(where, markers)}"
     )
@@ -427,41 +429,34 @@ def _sheet_tables() -> dict[str, str]:
     return out
 
 
-_METHOD_COUNT_HEADERS = {
-    "Lignes", "Lignes dans la période", "Quartiers + hors QPV", "Total", "Lignes en entrée",
-}  # fmt: skip
-
-
-def small_counts_in_xlsx(path: Path) -> list[str]:
+def small_counts_in_xlsx(path: Path) -> tuple[list[str], int]:
+    """Small counts of the data sheets of a dashboard workbook, and how many sheets were
+    read (every sheet but « sources et méthode »)."""
     from openpyxl import load_workbook
 
     tables = _sheet_tables()
-    found = []
+    found, read = [], 0
     book = load_workbook(path, read_only=True, data_only=True)
     for ws in book.worksheets:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         table = tables.get(ws.title.lower())
-        if table is not None and rows:
-            for j, header in enumerate(rows[0]):
-                column = _column_of_header(header)
-                if column is None or column_unit(table, column) != "nombre":
-                    continue
-                for row in rows[1:]:
-                    if j < len(row) and _small(row[j]):
-                        found.append(f"{path.name}[{ws.title}]: {header} {row[0]} = {row[j]}")
+        if table is None or not rows:
             continue
-        header: list[object] = []  # the method sheet: small tables one under the other
-        for row in rows:
-            if not any(v is not None for v in row):
-                header = []
+        read += 1
+        for j, header in enumerate(rows[0]):
+            column = _column_of_header(header)
+            if column is None or column_unit(table, column) != "nombre":
                 continue
-            if not header and any(str(v) in _METHOD_COUNT_HEADERS for v in row):
-                header = row
-                continue
-            for j, name in enumerate(header):
-                if str(name) in _METHOD_COUNT_HEADERS and j < len(row) and _small(row[j]):
-                    found.append(f"{path.name}[{ws.title}]: {name} ({row[0]}) = {row[j]}")
-    return found
+            for row in rows[1:]:
+                if j < len(row) and _small(row[j]):
+                    found.append(f"{path.name}[{ws.title}]: {header} {row[0]} = {row[j]}")
+    return found, read
+
+
+def load_sheetnames(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    return list(load_workbook(path, read_only=True).sheetnames)
 
 
 def _column_of_header(header: object) -> str | None:
@@ -479,9 +474,12 @@ def test_public_dashboard_shows_no_count_below_the_threshold(outputs):
     assert books and list(folder.glob("*.csv"))
     small = small_counts_in_csv(folder)
     for book in books:
-        small += small_counts_in_xlsx(book)
-    shown = "\n  ".join(small[:40])
-    assert small == [], (
+        in_book, read = small_counts_in_xlsx(book)
+        assert read == len(load_sheetnames(book)) - 1, book.name  # all but the method sheet
+        small += in_book
+    per_file = pd.Series([s.split(":", 1)[0] for s in small]).value_counts()
+    shown = "\n  ".join([*(f"{f} : {n}" for f, n in per_file.items()), "exemples :", *small[:30]])
+    assert not small, (
         f"{len(small)} effectif(s) entre 1 et {SECRET_THRESHOLD - 1} dans le tableau de bord "
         f"public (attendu « secret ») :\n  {shown}"
     )
@@ -505,4 +503,23 @@ def test_public_dashboard_shows_agents_stoppages_by_year_at_most(outputs):
         short = TABLE_INFO["arrets_agents"].series_title.lower()
         finer += [f"{book.name}[{t}]" for t in titles
                   if t.lower().startswith(short) and not t.lower().endswith("année")]  # fmt: skip
-    assert finer == [], f"arrêts des agents plus fins que quartier × année : {finer}"
+    assert not finer, f"arrêts des agents plus fins que quartier × année : {finer}"
+
+
+@pytest.mark.parametrize("profile", SHARED_PROFILES)
+def test_pages_and_method_notes_print_no_python_repr(outputs, profile):
+    """What a reader reads (page text, method notes) holds no list, keyword argument,
+    pandas quarter nor None/nan: notes are written in French."""
+    folder = outputs[profile]["folder"]
+    pages = [
+        *(folder / "atlas").rglob("*.html"), folder / "revue.html",
+        folder / "veille" / "bulletin.html",
+    ]  # fmt: skip
+    found = {}
+    for path in pages:
+        if path.is_file() and (reprs := reprs_in(parse(path).text)):
+            found[str(path.relative_to(folder))] = reprs
+    notes = folder / "tableau_de_bord" / "sources_et_methode.txt"
+    if notes.is_file() and (reprs := reprs_in(notes.read_text(encoding="utf-8"))):
+        found[str(notes.relative_to(folder))] = reprs
+    assert not found, found
