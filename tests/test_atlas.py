@@ -100,9 +100,9 @@ def db(territory: Territory) -> Any:
 def problems(territory: Territory) -> pd.DataFrame:
     """The repeated-problems indicator of the published (partenaires) territory."""
     from gupgeo.indicators.problems import problem_counts
-    from gupgeo.publication import sanitise
+    from gupgeo.publication import publish
 
-    published = sanitise(territory, "partenaires").territory()
+    published = publish(territory, "partenaires").territory()
     return problem_counts(published["signalements"], published["quartiers"], period="2024")
 
 

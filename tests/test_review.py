@@ -436,14 +436,14 @@ def test_sample_review_veille_is_the_indicator_around_the_perimeter():
     report lies in the perimeter or its abords (the review reads only its surroundings)."""
     from gupgeo.attribution.territory import attributed
     from gupgeo.indicators.problems import repeated_problems
-    from gupgeo.publication import sanitise
+    from gupgeo.publication import publish
     from gupgeo.review.data import layer_near
     from gupgeo.review.veille import window_period
 
     t = attributed(gupgeo.load_territory(SAMPLE))
     r = review_operation(t, "OP-03", months=18, basemap=None, build_date="2025-01-15")
     assert r.veille is not None
-    published = sanitise(t, "partenaires").territory()
+    published = publish(t, "partenaires").territory()
     whole = repeated_problems(
         published["signalements"], published["quartiers"], period=window_period(r.windows)
     )
