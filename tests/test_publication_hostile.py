@@ -364,7 +364,7 @@ def test_the_search_reads_pdf_text_and_strings(tmp_path):
 
 def test_every_product_runs(outputs):
     failed = {
-        f"{profile}/{product}": f"code {run.returncode} : {run.stderr.strip()[-600:]}"
+        f"{profile}/{product}": f"code {run.returncode} : {(run.stdout + run.stderr).strip()[-800:]}"
         for profile, o in outputs.items()
         for product, run in o["runs"].items()
         if run.returncode != 0
@@ -441,6 +441,25 @@ def small_counts_in_csv(folder: Path) -> list[str]:
             for _, row in frame[small].iterrows():
                 where = f"{row['code_qp']} {row.get('periode', '')}".strip()
                 found.append(f"{path.name}: {column} {where} = {row[column]}")
+        found += _changes_of_secrets(path.name, table, frame)
+    return found
+
+
+def _changes_of_secrets(name: str, table: str, frame: pd.DataFrame) -> list[str]:
+    """Evolutions shown beside a secret count they are computed from (the count of the
+    period or of the previous one): it would be given back by subtraction."""
+    changes = [c for c in ("evolution_nb", "evolution_pct") if c in frame.columns]
+    counted = TABLE_INFO[table].count or next((c for c in frame if c.startswith("nb_")), "")
+    counts = [c for c in (counted, "nb_periode_precedente") if c in frame.columns]
+    found = []
+    for _, row in frame.iterrows():
+        secret = [c for c in counts if row[c].strip().lower() == "secret"]
+        shown = [c for c in changes if _count(row[c]) is not None]
+        if secret and shown:
+            where = f"{row['code_qp']} {row.get('periode', '')}".strip()
+            found.append(
+                f"{name}: {shown[0]} {where} = {row[shown[0]]} à côté de {secret[0]} secret"
+            )
     return found
 
 
