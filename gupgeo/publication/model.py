@@ -135,6 +135,18 @@ class Publication:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.layers.get(name)
 
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise KeyError(
+                f"couche « {name} » absente de la publication ; couches publiées : "
+                f"{', '.join(self.layers) or 'aucune'}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.layers
+
     def territory(self) -> AttributedTerritory | Territory:
         """The published layers as a territory (with the attribution settings)."""
         if self.attribution_settings is None:

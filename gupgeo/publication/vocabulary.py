@@ -63,6 +63,27 @@ KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
 """Values the schema knows, by column: they leave however rare they are."""
 
 
+KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
+    "type": (
+        "pave", "point d apport", "conteneur", "colonne", "aire de jeux", "jeux",
+        "eclairage", "candelabre", "lampadaire", "local gardien", "loge", "gardien",
+        "ecole", "groupe scolaire", "college", "lycee", "creche", "city stade", "gymnase",
+        "stade", "terrain", "jardin", "centre social", "maison de projets",
+        "maison des projets", "bibliotheque", "mediatheque", "mairie", "corbeille", "banc",
+        "abribus", "parking", "local velos", "poste de police", "commerce", "equipement",
+    ),
+}  # fmt: skip
+"""Words that make a value known wherever they stand in it (an équipement ``type``:
+"PAVE enterré", "aire de jeux 2-6 ans"); the text is still masked."""
+
+
+def _known(column: str, key: str) -> bool:
+    if key in _KNOWN_KEYS.get(column, set()):
+        return True
+    padded = f" {key} "
+    return any(f" {word} " in padded for word in KNOWN_WORDS.get(column, ()))
+
+
 def _key(value: object) -> str:
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", str(value)))
     text = "".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch))
@@ -103,10 +124,9 @@ def restrict_vocabulary(
         key_ids, distinct = pd.factorize(keys)
         present = codes >= 0
         per_key = np.bincount(key_ids[codes[present]], minlength=len(distinct))
-        known = _KNOWN_KEYS.get(column, set())
         rare_ids = np.array(
             [
-                n < min_count and k not in known and k != OTHER
+                n < min_count and k != OTHER and not _known(column, k)
                 for k, n in zip(distinct, per_key, strict=True)
             ],
             dtype=bool,
