@@ -851,8 +851,8 @@ def _add_veille(sub: Any) -> None:
         help="signalements répétés : délai après le premier signalement (défaut : 30 jours)",
     )  # fmt: skip
     p_veille.add_argument(
-        "--publication", default="partenaires", choices=["partenaires", "public", "interne"],
-        help="profil de diffusion (défaut : interne)",
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
     )  # fmt: skip
     p_veille.add_argument(
         "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"

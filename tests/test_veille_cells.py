@@ -53,7 +53,7 @@ def test_hot_spots_of_the_period_and_trends_on_one_grid():
     assert cells.loc[centre, "categorie"].iloc[0].startswith(("nouveau", "point chaud"))
     assert found.periods == tuple(f"{y}-T{k}" for y in (2023, 2024) for k in (1, 2, 3, 4))
     assert found.trend_span == "8 trimestres, de 2023-T1 à 2024-T4"
-    assert found.notes == ("Tendances calculées sur 8 périodes, de 2023-T1 à 2024-T4.",)
+    assert found.notes == ("Tendances calculées sur 8 trimestres, de 2023-T1 à 2024-T4.",)
 
 
 def test_an_analysis_that_cannot_run_says_why_and_leaves_the_other():

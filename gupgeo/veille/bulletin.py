@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from gupgeo._atomic import replacing, write_text
+from gupgeo._spreadsheet import write_csv
 from gupgeo.coverage import COVERED, OUTSIDE, coverage_lines, layer_coverage, period_reason
 from gupgeo.errors import OutputExistsError, SchemaError
 from gupgeo.french import quartier_names
@@ -129,7 +131,11 @@ class VeilleBulletin:
         """Write ``veille.gpkg``, ``carreaux.csv``, ``quartiers.csv``, ``bulletin.html``
         and ``carte.html`` (the map, libraries inlined: it opens offline).
 
-        Existing files are never replaced: choose a new folder for each bulletin.
+        Existing files are never replaced: choose a new folder for each bulletin. Every
+        file is written atomically (:mod:`gupgeo._atomic`: under a temporary name, then
+        renamed), so an interrupted save leaves no half file; the CSV files are
+        spreadsheet-safe (:mod:`gupgeo._spreadsheet`: a text starting with ``=``, ``+``,
+        ``-`` or ``@`` is written as text, never as a live formula).
         """
         from gupgeo.maps import save_map
 
@@ -140,24 +146,24 @@ class VeilleBulletin:
                 f"le dossier {out} contient déjà {', '.join(present)} : choisir un autre dossier "
                 "de sortie (un bulletin n'en remplace jamais un autre)"
             )
+        page = self.html()  # rendered before anything is written
+        the_map = self.map(basemap=basemap)
         out.mkdir(parents=True, exist_ok=True)
-        gpkg = out / "veille.gpkg"
-        self.cells.to_file(gpkg, layer="carreaux", driver="GPKG")
-        if len(self.repeated):
-            frame = self.repeated.copy()
-            for column in ("premier", "dernier"):
-                frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-            frame.to_file(gpkg, layer="problemes_repetes", driver="GPKG")
+        with replacing(out / "veille.gpkg") as gpkg:
+            self.cells.to_file(gpkg, layer="carreaux", driver="GPKG")
+            if len(self.repeated):
+                frame = self.repeated.copy()
+                for column in ("premier", "dernier"):
+                    frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+                frame.to_file(gpkg, layer="problemes_repetes", driver="GPKG")
         for name, table in (
             ("carreaux.csv", self.cells.drop(columns="geometry")),
-            ("quartiers.csv", self.summary),
+            ("quartiers.csv", self.summary.reset_index()),
         ):
-            table.to_csv(
-                out / name, sep=";", decimal=",", encoding="utf-8-sig",
-                index=name == "quartiers.csv",
-            )  # fmt: skip
-        (out / "bulletin.html").write_text(self.html(), encoding="utf-8")
-        save_map(self.map(basemap=basemap), out / "carte.html")
+            write_csv(table, out / name, sep=";", decimal=",", encoding="utf-8-sig")
+        write_text(out / "bulletin.html", page)
+        with replacing(out / "carte.html") as carte:
+            save_map(the_map, carte)
         return [out / name for name in OUTPUT_NAMES]
 
 
@@ -231,7 +237,8 @@ def build_bulletin(
         Cell side in metres; length of a period of the emerging analysis.
     radius_m, days, publication, seed
         Repeated-report bounds (:class:`gupgeo.indicators.problems.RepeatRule`),
-        publication profile, seed of the permutations.
+        publication profile (``"partenaires"`` by default, like every product),
+        seed of the permutations.
     """
     rule = RepeatRule(radius_m=radius_m, days=days)
     pub = as_publication(source, publication)
