@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest venv assets sample bench clean
+.PHONY: demo test check lint typecheck pytest venv assets sample bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ pytest: $(STAMP) assets
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# The fast loop of a change: lint, types, and every test that needs no browser, no
+# database, no QGIS and no long end-to-end run (a few minutes on a quiet machine).
+SLOW_FILES := test_postgis test_cli_postgis test_attribution_database test_qgis test_wheel \
+	test_notebooks test_distributed test_reliability test_publication_hostile
+
+check: lint typecheck assets
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not slow" \
+		$(foreach f,$(SLOW_FILES),--ignore=tests/$(f).py)
 
 sample: $(STAMP)
 	$(BIN)/python scripts/make_quartiers.py

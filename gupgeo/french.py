@@ -176,6 +176,24 @@ def display_names(
     return [f"{n} ({c})" if still[n] > 1 else n for n, c in zip(out, codes, strict=True)]
 
 
+def quartier_names(quartiers: pd.DataFrame) -> pd.Series:
+    """The one rule for naming a quartier, for every product (maps, bulletin, atlas,
+    dashboard, review): :func:`display_names` over the whole ``quartiers`` layer, indexed
+    by ``code_qp`` — the name, the commune added where names repeat, the code last.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"code_qp": ["Q1", "Q2", "Q3"], "nom_qp": ["Centre Ville"] * 2 + ["Europe"],
+    ...                   "commune": ["Blois", "Vierzon", "Tours"]})
+    >>> quartier_names(q).to_dict()
+    {'Q1': 'Centre Ville (Blois)', 'Q2': 'Centre Ville (Vierzon)', 'Q3': 'Europe'}
+    """
+    codes = quartiers["code_qp"].astype("object").tolist()
+    names = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else codes
+    communes = quartiers["commune"].tolist() if "commune" in quartiers.columns else None
+    return pd.Series(display_names(names, communes, codes), index=codes, dtype="object")
+
+
 GEOMETRY_TYPES: dict[str, str] = {
     "Point": "point",
     "MultiPoint": "multipoint",

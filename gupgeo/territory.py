@@ -29,6 +29,7 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
+from gupgeo.readers.indicators import join_tables
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
 from gupgeo.storage import parquet, postgis
 from gupgeo.storage.geopackage import (
@@ -426,6 +427,7 @@ def load_territory(
     far_m: float = FAR_M,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Territory:
     """Load and validate a territory from folders, GeoPackages or files.
 
@@ -449,6 +451,10 @@ def load_territory(
     max_rejects_pct
         Above this share of rejected rows in a layer (percent), the report fails
         (``territory.report.ok`` is false, its last line says ERREUR).
+    values
+        Constant columns by layer, ``{layer: {schema column: text}}`` (``"*"``: any layer
+        with that column), e.g. ``{"equipements": {"type": "corbeille"}}`` — what
+        ``--valeur CIBLE=TEXTE`` and ``valeurs`` in ``gupgeo.toml`` do.
 
     Returns
     -------
@@ -473,10 +479,11 @@ def load_territory(
             )
         return _load_postgis(str(paths[0]), far_m=far_m, max_rejects_pct=max_rejects_pct)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
-    plan = ReadingPlan(columns)
+    plan = ReadingPlan(columns, values)
     raws, seen = _collect_raws(paths, layers, plan, report)
     results = _validate_all(raws, plan, report, far_m)
     frames, provenance = _assemble(results, report)
+    frames = join_tables(frames, plan.indicator_tables, report.layers)
     _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
 
@@ -505,6 +512,10 @@ def _collect_raws(
         ):
             if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
+            if source.resolve() not in explicit and plan.take_indicator_table(
+                raw, source, settings
+            ):
+                continue  # joined onto the quartiers once they are validated
             schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
             guessed = schema is None
             schema = schema or guess_layer(raw, source)
@@ -518,6 +529,7 @@ def _collect_raws(
                 continue
             raws.append((schema, raw, source))
     plan.check_shared([(s, r) for s, r, _ in raws])
+    plan.check_values([s for s, _, _ in raws])
     return raws, seen
 
 
@@ -538,6 +550,7 @@ def _validate_all(
             far_m=far_m,
             columns=plan.columns_for(schema, raw, settings),
             statuses=settings.statuses if settings else None,
+            values=plan.values_for(schema, settings),
         )
         plan.describe(result.report, raw, settings)
         report.layers.append(result.report)
@@ -731,6 +744,7 @@ def read_layer(
     far_m: float = FAR_M,
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
 
@@ -738,7 +752,8 @@ def read_layer(
     deduced from the file name, the folder's ``gupgeo.toml`` or the content.
     ``columns`` maps the layer's columns onto the file's:
     ``{"date_signalement": "date_mutation"}``. Above ``max_rejects_pct`` percent of
-    rows rejected, the report fails (``.attrs["rapport"].ok`` is false).
+    rows rejected, the report fails (``.attrs["rapport"].ok`` is false). ``values``
+    sets constant columns: ``{"type": "corbeille"}``.
 
     Examples
     --------
@@ -756,6 +771,7 @@ def read_layer(
         "far_m": far_m,
         "columns": mapping,
         "max_rejects_pct": max_rejects_pct,
+        "values": {(layer or "*"): dict(values)} if values else None,
     }
     territory = (
         load_territory(layers={layer: p}, **options) if layer else load_territory(p, **options)
@@ -776,6 +792,7 @@ def validate(
     layers: Mapping[str, str | Path] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ValidationReport:
     """Validate files or folders and return the report (nothing is kept in memory).
 
@@ -788,7 +805,7 @@ def validate(
     (True, True)
     """
     return load_territory(
-        *paths, layers=layers, columns=columns, max_rejects_pct=max_rejects_pct
+        *paths, layers=layers, columns=columns, max_rejects_pct=max_rejects_pct, values=values
     ).report
 
 

@@ -235,3 +235,9 @@ def test_the_layout_check_would_find_a_raw_door(tmp_path: Path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from gupgeo.territory import load_territory\n")
     assert _imported_names(probe) & RAW_DOORS == {"gupgeo.territory.load_territory"}
+
+
+def test_every_test_file_is_described_in_tests_readme():
+    readme = (Path(__file__).parent / "README.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in Path(__file__).parent.glob("*.py") if p.name != "__init__.py")
+    assert [f for f in files if f"`{f}`" not in readme] == []

@@ -120,6 +120,16 @@ def test_dates_nan_and_numpy_types_serialise_in_french(layers):
     assert props["montant_eur"] == "1\u202f234\u202f567\u202f€"
 
 
+def test_homonym_quartiers_are_labelled_with_their_commune(layers):
+    """The one naming rule (gupgeo.french.quartier_names): map labels as the bulletin."""
+    q = layers["quartiers"].head(2).assign(nom_qp="Centre Ville", commune=["Blois", "Vierzon"])
+    m = base_map(basemap=None)
+    add_quartiers(m, q)
+    features = specs(m)["Quartiers prioritaires"]["data"]["features"]
+    labels = [f["properties"]["_nom"] for f in features]
+    assert labels == ["Centre Ville (Blois)", "Centre Ville (Vierzon)"]
+
+
 def test_quartier_tooltip_has_key_figures_and_labels(layers):
     m = base_map(basemap=None)
     indicators = pd.DataFrame(
@@ -128,7 +138,7 @@ def test_quartier_tooltip_has_key_figures_and_labels(layers):
     add_quartiers(m, layers["quartiers"], indicators=indicators)
     spec = specs(m)["Quartiers prioritaires"]
     props = spec["data"]["features"][0]["properties"]
-    assert spec["label"] == "nom_qp" and props["nom_qp"] == "Sanitas"
+    assert spec["label"] == "_nom" and props["_nom"] == "Sanitas"
     assert props["population"] == "9\u202f000"
     assert props["surface_ha"] == "180,0"  # 1500 m × 1200 m
     assert [f[1] for f in spec["tooltip"]["fields"]][-1] == "Signalements"

@@ -63,9 +63,7 @@ def hostile_layers() -> dict[str, pd.DataFrame]:
 def db() -> Dashboard:
     # interne: the exporter itself must neutralise formulas (partenaires would already
     # have grouped these rare labels into « autre »)
-    return build_dashboard(
-        hostile_layers(), period="2024-T1", freq="month", publication="interne"
-    )
+    return build_dashboard(hostile_layers(), period="2024-T1", freq="month", publication="interne")
 
 
 def test_partenaires_groups_formula_labels_into_autre():

@@ -257,6 +257,10 @@ def build_atlas(
     start = time.perf_counter()
     pub = as_publication(source, publication)
     opts = AtlasOptions.from_controls(options, controls)
+    if opts.pdf:  # before any page is built: a missing WeasyPrint stops at once
+        from gupgeo.atlas._pdf import _weasyprint
+
+        _weasyprint()
     root = Path(out_dir)
     callback: ProgressCallback | None = (
         progress if callable(progress) else (TextProgress() if progress else None)
