@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from gupgeo.indicators.actions import DONE_STATUSES
 from gupgeo.indicators.degradations import DEFAULT_RULES
 from gupgeo.indicators.tfpb import match_axis
 from gupgeo.schemas import AXES_TFPB, STATUTS
@@ -48,18 +49,92 @@ GUP_THEMES: tuple[str, ...] = (
 )  # fmt: skip
 """Themes of constats (prévention situationnelle) and GUP actions."""
 
+# Lists met in GUP files (sources, organisations, équipements, motifs…).
+_STATUSES = (
+    *STATUTS, "ouvert", "ouverte", "fermé", "fermée", "traité", "traitée", "non traité",
+    "en attente", "à faire", "à traiter", "prévu", "prévue", "programmée", "réalisé",
+    "réalisée", "abandonné", "abandonnée", "annulé", "annulée", "reporté", "reportée",
+    "suspendu", "suspendue", "en retard", "clos", "close", "doublon", "hors compétence",
+    "sans suite", "inconnu", *DONE_STATUSES,
+)  # fmt: skip
+_ORGANISATIONS = (
+    "ville", "commune", "mairie", "métropole", "bailleur", "bailleurs", "bailleur social",
+    "État", "préfecture", "département", "région", "régie de quartier", "centre social",
+    "association", "conseil citoyen", "police municipale", "police nationale",
+    "gendarmerie", "médiation", "association de médiation", "éducation nationale",
+    "syndic", "copropriété", "prestataire", "entreprise", "autre",
+)  # fmt: skip
+_THEMES = (
+    "propreté", "parties communes", "collecte des déchets", "signalisation", "éclairage", "éclairage public", "cheminements", "recoins", "signalétique",
+    "mobilier urbain", "accès", "accessibilité", "visibilité", "tranquillité",
+    "tranquillité résidentielle", "participation des habitants", "cadre de vie",
+    "gestion des déchets", "déchets", "encombrants", "communication", "espaces verts",
+    "voirie", "stationnement", "sécurité", "aire de jeux", "végétation", "dégradations",
+    "tags", "graffitis", "épaves", "stationnement / épaves", "dépôts sauvages", "PAVE",
+    "eau", "assainissement", "nuisances", "animaux", "jeux", "entretien", "travaux",
+    "circulation", "vie sociale", "lien social", "insertion", "autre",
+)  # fmt: skip
+_SOURCES = (
+    "application", "habitant", "habitante", "locataire", "gardien", "gardienne",
+    "agent de proximité", "accueil mairie", "accueil", "mairie", "élu", "élue",
+    "diagnostic en marchant", "marche exploratoire", "téléphone", "courriel", "mail",
+    "e-mail", "courrier", "internet", "site internet", "formulaire", "guichet",
+    "DansMaRue", "Open311", "FixMyStreet", "bailleur", "ville", "métropole", "police",
+    "association", "conseil citoyen", "médiateur", "médiation", "régie de quartier",
+    "réseaux sociaux", "patrouille", "ronde", "autre",
+)  # fmt: skip
+_DEMARCHES = (
+    "diagnostic en marchant", "marche exploratoire", "ESSP",
+    "étude de sûreté et de sécurité publique", "prévention situationnelle",
+    "visite de site", "visite de terrain", "diagnostic sécurité des cheminements",
+    "réunion de chantier", "enquête", "concertation", "diagnostic partagé", "autre",
+)  # fmt: skip
+_EQUIPEMENTS = (
+    "école", "école maternelle", "école élémentaire", "groupe scolaire", "collège",
+    "lycée", "crèche", "centre social", "maison de projets", "maison de quartier", "PAVE",
+    "aire de jeux", "local gardien", "loge", "gymnase", "city-stade", "terrain de sport",
+    "stade", "piscine", "jardin partagé", "jardin", "parc", "square", "bibliothèque",
+    "médiathèque", "mairie annexe", "mairie", "poste de police", "maison de santé",
+    "salle polyvalente", "salle de quartier", "local associatif", "commerce", "marché",
+    "arrêt de bus", "arrêt de tram", "parking", "autre",
+)  # fmt: skip
+_CATEGORIES = (
+    *_THEMES, "objets abandonnés", "mobiliers urbains", "éclairage / électricité",
+    "voirie et espace public", "arbres, végétaux et animaux", "autos, motos, vélos",
+    "graffitis, tags, affiches et autocollants", "activités commerciales et professionnelles",
+    "problème sur un chantier", "espace public", *(rule for rule, _ in DEFAULT_RULES),
+)  # fmt: skip
+_AXES = (
+    *AXES_TFPB, *(f"axe {i}" for i in range(1, 9)), "renforcement de la présence",
+    "personnel de proximité", "formation", "sur-entretien", "gestion des déchets",
+    "encombrants", "épaves", "tranquillité", "tranquillité résidentielle", "concertation",
+    "sensibilisation des locataires", "animation", "lien social", "vivre ensemble",
+    "petits travaux", "qualité de service",
+)  # fmt: skip
+_MOTIFS_GARANTIE = (
+    "malfaçon", "défaut", "désordre", "dégradation", "sinistre", "vandalisme",
+    "infiltration", "fuite", "panne", "garantie de parfait achèvement",
+    "garantie biennale", "garantie décennale", "parfait achèvement", "infiltrations",
+    "infiltrations en toiture", "revêtement de sol dégradé", "porte de hall défectueuse",
+    "jeux non conformes", "fissures", "fissures sur un mur de soutènement",
+    "malfaçon de l'éclairage", "autre",
+)  # fmt: skip
+
 KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
-    "categorie": (*GUP_CATEGORIES, *(rule for rule, _ in DEFAULT_RULES)),
-    "sous_categorie": tuple(rule for rule, _ in DEFAULT_RULES),
-    "theme": GUP_THEMES,
-    "statut": (*STATUTS, "inconnu", "ouvert", "clos"),
-    "axe": AXES_TFPB,
-    "demarche": (
-        "diagnostic en marchant",
-        "marche exploratoire",
-        "visite de site",
-        "diagnostic partagé",
-    ),
+    "categorie": (*GUP_CATEGORIES, *_CATEGORIES),
+    "sous_categorie": (*(rule for rule, _ in DEFAULT_RULES), *_CATEGORIES),
+    "theme": (*GUP_THEMES, *_THEMES),
+    "statut": (*STATUTS, "inconnu", "ouvert", "clos", *_STATUSES),
+    "statut_brut": _STATUSES,
+    "axe": (*AXES_TFPB, *_AXES),
+    "demarche": (*_DEMARCHES, "diagnostic partagé"),
+    "source": _SOURCES,
+    "porteur": _ORGANISATIONS,
+    "gestionnaire": _ORGANISATIONS,
+    "responsable": _ORGANISATIONS,
+    "bailleur": ("bailleur", "bailleur social", "autre"),
+    "motif": _MOTIFS_GARANTIE,
+    "type": (*_EQUIPEMENTS, *_ORGANISATIONS),
 }
 """Values the schema knows, by column: they leave however rare they are."""
 
