@@ -29,7 +29,15 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
-from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
+from gupgeo.readers.walks import fill_walk_date
+from gupgeo.schemas import (
+    LAYER_NAMES,
+    SCHEMAS,
+    LayerSchema,
+    header_key,
+    normalise_name,
+    schema_for,
+)
 from gupgeo.storage import parquet, postgis
 from gupgeo.storage.geopackage import (
     HISTORY_TABLE,
@@ -39,6 +47,7 @@ from gupgeo.storage.geopackage import (
     save_tables,
 )
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
+from gupgeo.validation.partenaires import check_responsables
 from gupgeo.validation.report import MAX_REJECTS_PCT, LayerReport, ValidationReport
 
 log = logging.getLogger(__name__)
@@ -338,13 +347,25 @@ def guess_layer(raw: RawLayer, path: Path) -> LayerSchema | None:
     parts = normalise_name(path.stem).split("_")
     for end in range(len(parts), 0, -1):
         try:
-            return schema_for("_".join(parts[:end]))
+            found = schema_for("_".join(parts[:end]))
         except SchemaError:
             continue
+        return _constats_named_diagnostics(found, raw)
     cols = {normalise_name(c) for c in raw.frame.columns}
     if {"code_qp", "nom_qp"} <= cols or {"code_qp", "lib_qp"} <= cols:
         return SCHEMAS["quartiers"]
     return None
+
+
+def _constats_named_diagnostics(schema: LayerSchema, raw: RawLayer) -> LayerSchema:
+    """A file named ``diagnostic…`` holding findings (a theme per row) is a constats file,
+    as it was before the ``diagnostics`` layer existed."""
+    if schema.name != "diagnostics":
+        return schema
+    constats = SCHEMAS["constats"]
+    aliases = constats.alias_map()
+    keys = {aliases.get(header_key(str(c))) for c in raw.frame.columns}
+    return constats if "theme" in keys else schema
 
 
 def _sources(paths: Iterable[str | Path], skipped: list[str]) -> list[Path]:
@@ -426,6 +447,7 @@ def load_territory(
     far_m: float = FAR_M,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    walk_date: dt.date | None = None,
 ) -> Territory:
     """Load and validate a territory from folders, GeoPackages or files.
 
@@ -449,11 +471,17 @@ def load_territory(
     max_rejects_pct
         Above this share of rejected rows in a layer (percent), the report fails
         (``territory.report.ok`` is false, its last line says ERREUR).
+    walk_date
+        The day of a walk whose file has no dates (``--date JJ/MM/AAAA``): given to the
+        rows of ``constats`` and ``diagnostics`` sources that have none, said in the report.
 
     Returns
     -------
     Territory
-        With ``territory.report`` accounting for every row read.
+        With ``territory.report`` accounting for every row read. A walk file (GPX, KML)
+        gives its findings to ``constats`` and its route to ``diagnostics``
+        (:mod:`gupgeo.readers.walks`); responsables are checked against the
+        ``partenaires`` (:mod:`gupgeo.validation.partenaires`).
 
     Examples
     --------
@@ -475,8 +503,13 @@ def load_territory(
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
     plan = ReadingPlan(columns)
     raws, seen = _collect_raws(paths, layers, plan, report)
+    if walk_date is not None:
+        for schema, raw, _ in raws:
+            if schema.name in ("constats", "diagnostics"):
+                fill_walk_date(raw, schema, walk_date)
     results = _validate_all(raws, plan, report, far_m)
     frames, provenance = _assemble(results, report)
+    check_responsables(frames, report)
     _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
 
@@ -505,7 +538,12 @@ def _collect_raws(
         ):
             if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
-            schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
+            walk = raw.metadata.get("walk") is not None and raw.layer is not None
+            schema = (
+                schema_for(str(raw.layer))
+                if walk  # a walk's route stays a diagnostic whatever the file is declared
+                else explicit.get(source.resolve()) or plan.declared_layer(settings)
+            )
             guessed = schema is None
             schema = schema or guess_layer(raw, source)
             if guessed and schema is not None:
@@ -731,6 +769,7 @@ def read_layer(
     far_m: float = FAR_M,
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    walk_date: dt.date | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
 
@@ -756,10 +795,15 @@ def read_layer(
         "far_m": far_m,
         "columns": mapping,
         "max_rejects_pct": max_rejects_pct,
+        "walk_date": walk_date,
     }
     territory = (
         load_territory(layers={layer: p}, **options) if layer else load_territory(p, **options)
     )
+    if set(territory.layers) == {"constats", "diagnostics"} and layer is None:
+        frame = territory["constats"]  # a walk file: its findings (the route is a diagnostic)
+        frame.attrs["rapport"] = territory.report
+        return frame
     if len(territory.layers) != 1:
         found = ", ".join(territory.layers) or "aucune"
         raise SchemaError(
@@ -776,6 +820,7 @@ def validate(
     layers: Mapping[str, str | Path] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    walk_date: dt.date | None = None,
 ) -> ValidationReport:
     """Validate files or folders and return the report (nothing is kept in memory).
 
@@ -788,7 +833,11 @@ def validate(
     (True, True)
     """
     return load_territory(
-        *paths, layers=layers, columns=columns, max_rejects_pct=max_rejects_pct
+        *paths,
+        layers=layers,
+        columns=columns,
+        max_rejects_pct=max_rejects_pct,
+        walk_date=walk_date,
     ).report
 
 

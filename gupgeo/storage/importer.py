@@ -36,8 +36,8 @@ from gupgeo.storage.geopackage import HISTORY_TABLE
 from gupgeo.territory import Provenance, Territory, load_territory
 from gupgeo.validation.report import MAX_REJECTS_PCT
 
-TRACKED = ("statut", "statut_brut", "date_cloture")
-"""The columns an export may change for a known identifier."""
+TRACKED = ("statut", "statut_brut", "date_cloture", "date_traitement", "echeance", "responsable")
+"""The columns an export may change for a known identifier (the last three: constats)."""
 HISTORY_COLUMNS = ("couche", "id", "statut_avant", "statut_apres", "date_cloture", "vu_le")
 
 
@@ -149,7 +149,7 @@ def _history(
         "id": str(key),
         "statut_avant": None if before is None or pd.isna(before) else str(before),
         "statut_apres": None if pd.isna(row.get("statut")) else str(row.get("statut")),
-        "date_cloture": row.get("date_cloture"),
+        "date_cloture": row.get("date_cloture", row.get("date_traitement")),
         "vu_le": seen_at,
     }
 
@@ -199,6 +199,7 @@ def import_export(
     seen_at: dt.datetime | None = None,
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    walk_date: dt.date | None = None,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
 
@@ -207,7 +208,9 @@ def import_export(
     ``seen_at`` dates the status changes (default: now). ``columns`` maps the layer's
     columns onto the export's (as in :func:`gupgeo.read_layer`; the export's folder
     ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
-    percent of its rows is refused: nothing is written.
+    percent of its rows is refused: nothing is written. A walk file (GPX, KML) brings
+    its constats and its diagnostic (the route); ``walk_date`` dates the rows that have
+    no date.
 
     Raises
     ------
@@ -221,19 +224,22 @@ def import_export(
     options: dict[str, Any] = {
         "columns": {(layer or "*"): dict(columns)} if columns else None,
         "max_rejects_pct": max_rejects_pct,
+        "walk_date": walk_date,
     }
     source = (
         load_territory(layers={layer: export}, **options)
         if layer
         else load_territory(export, **options)
     )
-    if len(source.layers) != 1:
+    walk = set(source.layers) == {"constats", "diagnostics"}
+    if len(source.layers) != 1 and not walk:
         found = ", ".join(source.layers) or "aucune"
         raise SchemaError(
             f"{export} : une couche attendue dans l'export, trouvé : {found} ; précisez-la "
             "(--couche signalements) ou nommez le fichier d'après elle (signalements_….csv)"
         )
-    name, incoming = next(iter(source.layers.items()))
+    name = "constats" if walk else next(iter(source.layers))
+    incoming = source[name]
     layer_reports = [r for r in source.report.layers if r.layer == name]
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
@@ -262,8 +268,14 @@ def import_export(
     current = territory[name] if name in territory.layers else incoming.iloc[:0]
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)
-    if diff.inserted or diff.updated:
-        updated = territory.with_layers({name: diff.merged})
+    changed = {name: diff.merged}
+    if walk:  # the walk's route: a new diagnostic added, a known one left as stored
+        known = territory.layers.get("diagnostics", source["diagnostics"].iloc[:0])
+        routes = compare(known, source["diagnostics"], layer="diagnostics", seen_at=seen_at)
+        if routes.inserted:
+            changed["diagnostics"] = routes.merged
+    if diff.inserted or diff.updated or len(changed) > 1:
+        updated = territory.with_layers(changed)
         prov = _provenance(territory, name, export, len(diff.merged))
         if prov is not None:
             updated.provenance[name] = prov
