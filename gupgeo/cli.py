@@ -809,6 +809,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(sub)
     _add_importer(sub)
     _add_veille(sub)
+    from gupgeo.diagnostics.cli import add_diagnostic
+
+    add_diagnostic(sub, day=_day_arg, territory=_territory_arg, reading=_reading_options)
     return parser
 
 

@@ -31,7 +31,6 @@ from gupgeo.indicators._common import (
     attach_notes,
     single,
     stacked,
-    with_total,
     zone_of_layer,
     zones_from,
 )
@@ -211,7 +210,7 @@ def diagnostic_tables(
         c_dates = _dates(constats, "date")
     for i, p in enumerate(periods):
         inside = ((dates >= p.start) & (dates < p.end)).to_numpy()
-        data["nb_diagnostics"][i] = with_total(np.bincount(zone[inside], minlength=n_rows))
+        data["nb_diagnostics"][i] = _with_total(np.bincount(zone[inside], minlength=n_rows))
         for name, values in (
             ("nb_diagnostics_avec_agents", agents),
             ("nb_participants", people),
@@ -234,14 +233,20 @@ def diagnostic_tables(
     return {"diagnostics": stacked(zones, periods, data)}, notes
 
 
+def _with_total(per_zone: np.ndarray) -> np.ndarray:
+    """One period's per-zone values followed by their total."""
+    values = np.asarray(per_zone, dtype="float64")
+    return np.append(values, values.sum())
+
+
 def _sum_known(values: np.ndarray, inside: np.ndarray, zone: np.ndarray, n_rows: int) -> np.ndarray:
     """Per-zone sums of known values, NaN for a zone whose walks all lack the value."""
     known = inside & ~np.isnan(values)
     sums = np.bincount(zone[known], weights=values[known], minlength=n_rows)
     counts = np.bincount(zone[inside], minlength=n_rows)
     n_known = np.bincount(zone[known], minlength=n_rows)
-    out = with_total(sums)
-    missing = with_total(counts - n_known) > 0
+    out = _with_total(sums)
+    missing = _with_total(counts - n_known) > 0
     return np.where(missing, np.nan, out)
 
 
@@ -249,14 +254,14 @@ def _followup_row(
     data: dict[str, np.ndarray], i: int, status: pd.DataFrame, where: np.ndarray, n_rows: int
 ) -> None:
     treated = (status["etat"] == TRAITE).to_numpy()
-    data["nb_constats_suivis"][i] = with_total(np.bincount(where, minlength=n_rows))
-    data["nb_constats_traites"][i] = with_total(np.bincount(where[treated], minlength=n_rows))
+    data["nb_constats_suivis"][i] = _with_total(np.bincount(where, minlength=n_rows))
+    data["nb_constats_traites"][i] = _with_total(np.bincount(where[treated], minlength=n_rows))
     in_time = status["dans_les_delais"].to_numpy()
-    data["nb_traites_dans_les_delais"][i] = with_total(
+    data["nb_traites_dans_les_delais"][i] = _with_total(
         np.bincount(where[in_time], minlength=n_rows)
     )
     late = status["en_retard"].to_numpy()
-    data["nb_constats_en_retard"][i] = with_total(np.bincount(where[late], minlength=n_rows))
+    data["nb_constats_en_retard"][i] = _with_total(np.bincount(where[late], minlength=n_rows))
     traites = data["nb_constats_traites"][i]
     with np.errstate(invalid="ignore", divide="ignore"):
         data["part_traites_dans_les_delais_pct"][i] = np.where(

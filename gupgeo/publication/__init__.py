@@ -107,7 +107,12 @@ SHOWN_COLUMNS: Mapping[str, frozenset[str]] = {
     "signalements": frozenset(
         {"id", "categorie", "sous_categorie", "statut", "statut_brut", "source", "adresse"}
     ),
-    "constats": frozenset({"id", "demarche", "id_demarche", "theme", "recommandation", "statut"}),
+    "constats": frozenset(
+        {"id", "demarche", "id_demarche", "theme", "recommandation", "statut"}
+        | {"diagnostic_id", "responsable"}
+    ),
+    "diagnostics": frozenset({"id", "objet", "demarche"}),
+    "partenaires": frozenset({"nom", "type"}),
     "actions": frozenset({"id", "theme", "intitule", "porteur", "statut"}),
     "tfpb": frozenset({"bailleur", "axe", "action"}),
     "arrets_agents": frozenset(),
@@ -317,9 +322,9 @@ def withhold_essp(frame: pd.DataFrame, *, layer: str) -> tuple[pd.DataFrame | No
     """Remove the ESSP rows of ``constats`` (:func:`essp_mask`) or ``actions``
     (:func:`cites_essp`); return the rest (None: the whole layer is withheld) and a note.
     Other layers are returned unchanged."""
-    if layer == "constats" and "demarche" not in frame.columns:
-        return None, "constats : couche retirée (colonne demarche absente, ESSP non exclus)"
-    if layer == "constats":
+    if layer in ("constats", "diagnostics") and "demarche" not in frame.columns:
+        return None, f"{layer} : couche retirée (colonne demarche absente, ESSP non exclus)"
+    if layer in ("constats", "diagnostics"):
         mask_ = essp_mask(frame)
         why = "ESSP par démarche, identifiant ou texte, ou démarche non renseignée"
     elif layer == "actions":

@@ -200,6 +200,7 @@ def import_export(
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
     walk_date: dt.date | None = None,
+    diagnostic_id: str | None = None,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
 
@@ -210,7 +211,9 @@ def import_export(
     ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
     percent of its rows is refused: nothing is written. A walk file (GPX, KML) brings
     its constats and its diagnostic (the route); ``walk_date`` dates the rows that have
-    no date.
+    no date; with ``diagnostic_id`` (``gupgeo diagnostic rattacher``), its constats are
+    attached to that stored diagnostic (identifiers ``<id>-01``…) and its route given to
+    the diagnostic when it has none.
 
     Raises
     ------
@@ -240,6 +243,9 @@ def import_export(
         )
     name = "constats" if walk else next(iter(source.layers))
     incoming = source[name]
+    if diagnostic_id is not None:
+        source = _attached(source, diagnostic_id, store)
+        incoming = source["constats"]
     layer_reports = [r for r in source.report.layers if r.layer == name]
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
@@ -269,7 +275,9 @@ def import_export(
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)
     changed = {name: diff.merged}
-    if walk:  # the walk's route: a new diagnostic added, a known one left as stored
+    if diagnostic_id is not None and "diagnostics" in source.layers:
+        changed["diagnostics"] = source["diagnostics"]  # the stored one, maybe with its route
+    elif walk:  # the walk's route: a new diagnostic added, a known one left as stored
         known = territory.layers.get("diagnostics", source["diagnostics"].iloc[:0])
         routes = compare(known, source["diagnostics"], layer="diagnostics", seen_at=seen_at)
         if routes.inserted:
@@ -281,6 +289,34 @@ def import_export(
             updated.provenance[name] = prov
         updated.save(store, rejects=False, extra={HISTORY_TABLE: _typed_history(history)})
     return ImportReport(name, read, diff.inserted, diff.updated, diff.unchanged, rejected)
+
+
+def _attached(source: Territory, diagnostic_id: str, store: str | Path) -> Territory:
+    """The walk's constats and route renamed after the stored diagnostic ``diagnostic_id``."""
+    stored = load_territory(store)
+    known = stored.layers.get("diagnostics")
+    ids = [] if known is None else sorted(known["id"].astype(str))
+    if diagnostic_id not in ids:
+        raise SchemaError(
+            f"diagnostic « {diagnostic_id} » absent de {store} ; diagnostics connus : "
+            f"{', '.join(ids) or 'aucun'} (ajoutez-le à la couche diagnostics d'abord)"
+        )
+    if "constats" not in source.layers:
+        raise SchemaError("le fichier ne contient aucun constat à rattacher")
+    constats = source["constats"].copy()
+    constats["diagnostic_id"] = diagnostic_id
+    constats["id"] = [f"{diagnostic_id}-{k + 1:02d}" for k in range(len(constats))]
+    route: Any = source.layers.get("diagnostics")
+    updated: Any = known.copy() if known is not None else None
+    if updated is not None and route is not None and len(route):
+        position = int((updated["id"].astype(str) == diagnostic_id).to_numpy().argmax())
+        column = updated.columns.get_loc("geometry")
+        if updated.geometry.iloc[position] is None:
+            updated.iloc[position, column] = route.to_crs(updated.crs).geometry.iat[0]
+    layers = {"constats": constats}
+    if updated is not None:
+        layers["diagnostics"] = updated  # every stored diagnostic, the walk's route added
+    return source.with_layers(layers)
 
 
 def _provenance(
