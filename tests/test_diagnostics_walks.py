@@ -118,3 +118,49 @@ def test_responsables_spelled_as_partners_unknown_kept(tmp_path: Path) -> None:
     text = t.report.to_text()
     assert "responsable « Régie Tours Nord » absent de la table des partenaires" in text
     assert len(t["constats"]) == 3
+
+
+APPORTER = Path(__file__).resolve().parents[1] / "data" / "sample" / "apporter"
+
+
+@pytest.mark.parametrize("name", ["marche_sanitas_osmand.gpx", "marche_sanitas_mymaps.kml"])
+def test_field_app_walks_of_the_sample_load_whole(name: str) -> None:
+    t = load_territory(APPORTER / name)
+    assert t.report.ok and t.report.balanced
+    assert len(t["constats"]) == 6 and len(t["diagnostics"]) == 1
+    assert t["diagnostics"].geom_type.tolist() == ["MultiLineString"]
+    assert set(t["constats"]["diagnostic_id"]) == set(t["diagnostics"]["id"])
+
+
+def test_rattacher_attaches_constats_and_route_to_a_stored_diagnostic(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    store = tmp_path / "territoire.gpkg"
+    quartiers = gpd.GeoDataFrame(
+        {"code_qp": ["QA"], "nom_qp": ["A"]},
+        geometry=[box(0.68, 47.37, 0.70, 47.40)],
+        crs="EPSG:4326",
+    ).to_crs(2154)
+    diagnostics = gpd.GeoDataFrame(
+        {
+            "id": ["DEM-09"],
+            "date": [pd.Timestamp("2024-05-14")],
+            "demarche": ["diagnostic en marchant"],
+        },
+        geometry=[None],
+        crs="EPSG:2154",
+    )
+    from gupgeo import Territory
+
+    Territory({"quartiers": quartiers, "diagnostics": diagnostics}).save(store)
+    walk = _write(tmp_path, UNTIMED_TRACK)
+    assert main(["diagnostic", "rattacher", str(walk), "--diagnostic", "DEM-09",
+                 "--territoire", str(store)]) == 0  # fmt: skip
+    t = load_territory(store)
+    assert t["constats"]["id"].tolist() == ["DEM-09-01", "DEM-09-02"]
+    assert set(t["constats"]["diagnostic_id"]) == {"DEM-09"}
+    assert t["diagnostics"]["id"].tolist() == ["DEM-09"]
+    assert t["diagnostics"].geom_type.tolist() == ["MultiLineString"]
+    assert main(["diagnostic", "rattacher", str(walk), "--diagnostic", "DEM-99",
+                 "--territoire", str(store)]) == 2  # fmt: skip
