@@ -156,3 +156,14 @@ def test_cli_releve_html_and_xlsx(tmp_path: Path) -> None:
     page = (tmp_path / "releve_dem_07.html").read_text(encoding="utf-8")
     assert "Relevé de conclusions" in page and "Participants" in page
     assert (tmp_path / "releve_dem_07.xlsx").stat().st_size > 0
+
+
+def test_cli_preparer_lists_open_constats_of_earlier_walks(tmp_path: Path) -> None:
+    args = ["diagnostic", "preparer", "Sanitas", "--territoire", str(SAMPLE), "--date",
+            "20/06/2024", "-o", str(tmp_path), "--sans-pdf"]  # fmt: skip
+    assert main(args) == 0
+    page = (tmp_path / "fiche_loc_sanitas_2024-06-20.html").read_text(encoding="utf-8")
+    assert "Constats ouverts des marches précédentes" in page
+    assert "Problèmes signalés plusieurs fois" in page and "Équipements" in page
+    assert "<script" not in page and "<link" not in page
+    assert main([*args[:2], "Nulle-Part", *args[3:]]) == 2

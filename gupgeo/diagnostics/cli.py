@@ -1,6 +1,6 @@
 """The ``gupgeo diagnostic`` commands: arguments only, the work is in the package.
 
-``suivi`` (follow-up as of ``--date``), ``releve`` (relevé de conclusions of one walk),
+``preparer`` (the walk sheet), ``suivi`` (follow-up as of ``--date``), ``releve`` (relevé de conclusions of one walk),
 ``rattacher`` (attach a walk file to a known diagnostic, through the importer).
 """
 
@@ -36,6 +36,24 @@ def _cmd_releve(args: argparse.Namespace) -> int:
     releve = build_releve(territory, args.diagnostic, profil=args.publication, as_of=args.date)
     for path in write_releve(releve, args.output, pdf=not args.sans_pdf):
         print(f"Relevé écrit : {path}")
+    return 0
+
+
+def _cmd_preparer(args: argparse.Namespace) -> int:
+    from gupgeo.attribution.territory import attribute_territory
+    from gupgeo.cli import _load
+    from gupgeo.diagnostics.sheet import build_sheet, write_sheet
+
+    territory = attribute_territory(_load([args.territoire], args))
+    sheet = build_sheet(
+        territory, args.quartier, day=args.date, months=args.mois, profil=args.publication
+    )
+    for path in write_sheet(sheet, args.output, pdf=not args.sans_pdf):
+        print(f"Fiche de marche écrite : {path}")
+    print(
+        f"{len(sheet.open_constats)} constat(s) ouvert(s) à vérifier, "
+        f"{len(sheet.repeated)} problème(s) signalé(s) plusieurs fois le long du parcours"
+    )
     return 0
 
 
@@ -82,6 +100,19 @@ def add_diagnostic(sub: Any, *, day: Any, territory: Any, reading: Any) -> None:
     p_suivi.add_argument("--publication", **publication)
     reading(p_suivi)
     p_suivi.set_defaults(func=_cmd_suivi)
+
+    p_prep = group.add_parser("preparer", help="fiche de marche d'un quartier (HTML, PDF A4)")
+    p_prep.add_argument("quartier", metavar="QUARTIER", help="code ou nom du quartier")
+    p_prep.add_argument("--territoire", type=territory, required=True, metavar="TERRITOIRE")
+    p_prep.add_argument("--date", type=day, required=True, metavar="JJ/MM/AAAA",
+                        help="jour de la marche")  # fmt: skip
+    p_prep.add_argument("-o", "--output", type=Path, required=True, metavar="DOSSIER")
+    p_prep.add_argument("--mois", type=int, default=6,
+                        help="veille des N derniers mois (défaut : 6)")  # fmt: skip
+    p_prep.add_argument("--publication", **publication)
+    p_prep.add_argument("--sans-pdf", action="store_true", help="ne pas écrire le PDF")
+    reading(p_prep)
+    p_prep.set_defaults(func=_cmd_preparer)
 
     p_rel = group.add_parser("releve", help="relevé de conclusions d'un diagnostic")
     p_rel.add_argument("diagnostic", metavar="DIAGNOSTIC_ID")

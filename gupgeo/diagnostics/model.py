@@ -37,8 +37,10 @@ SUIVI_COLUMNS: tuple[str, ...] = (
 without statut, open ones without échéance)."""
 
 
-def publish_diagnostics(source: Any, profil: str = "partenaires") -> Publication:
-    """The published layers the diagnostic products read.
+def publish_diagnostics(
+    source: Any, profil: str = "partenaires", *, layers: tuple[str, ...] = LAYERS
+) -> Publication:
+    """The published ``layers`` the diagnostic products read.
 
     ``source`` is a :class:`~gupgeo.publication.Publication` (taken as it is), or a
     territory: its constats are attributed to their quartier when they carry no
@@ -49,14 +51,14 @@ def publish_diagnostics(source: Any, profil: str = "partenaires") -> Publication
     from gupgeo.territory import Territory, as_territory
 
     territory = as_territory(source)
-    layers = {k: territory[k] for k in LAYERS if k in territory}
-    constats = layers.get("constats")
-    if constats is not None and "code_qp" not in constats.columns and "quartiers" in layers:
+    frames = {k: territory[k] for k in layers if k in territory}
+    constats = frames.get("constats")
+    if constats is not None and "code_qp" not in constats.columns and "quartiers" in frames:
         from gupgeo.attribution.territory import attribute_territory
 
-        attributed = attribute_territory(Territory(layers))
-        layers = {k: attributed[k] for k in layers}
-    prepared = Territory(layers, provenance=dict(getattr(territory, "provenance", {}) or {}))
+        attributed = attribute_territory(Territory(frames))
+        frames = {k: attributed[k] for k in frames}
+    prepared = Territory(frames, provenance=dict(getattr(territory, "provenance", {}) or {}))
     return sanitise(prepared, str(profil))
 
 
