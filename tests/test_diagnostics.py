@@ -167,3 +167,29 @@ def test_cli_preparer_lists_open_constats_of_earlier_walks(tmp_path: Path) -> No
     assert "Problèmes signalés plusieurs fois" in page and "Équipements" in page
     assert "<script" not in page and "<link" not in page
     assert main([*args[:2], "Nulle-Part", *args[3:]]) == 2
+
+
+def test_atlas_section_gives_the_suivi_numbers(
+    sample: gupgeo.Territory, fake_assets: Path, tmp_path: Path
+) -> None:
+    import re
+
+    from gupgeo.atlas import build_atlas
+
+    build_atlas(sample, tmp_path, period="2022-01-01/2024-12-31", quartiers=["LOC-EUROPE"],
+                workers=1)  # fmt: skip
+    [page] = sorted((tmp_path / "quartiers").glob("*.html"))
+    text = page.read_text(encoding="utf-8")
+    section = text[text.index('data-section="diagnostics"') :]
+    values: dict[str, float] = {}
+    for value, name in re.findall(
+        r'data-value="([^"]+)" data-indicator="diagnostics:(\w+)"', section
+    ):
+        values[name] = float(value)
+    suivi = build_suivi(sample, as_of="2024-12-31").table
+    europe = suivi.loc[suivi["code_qp"] == "LOC-EUROPE"]
+    assert values["nb_constats_traites"] == europe["traites"].sum()
+    assert values["nb_constats_en_retard"] == europe["en_retard"].sum()
+    assert values["nb_traites_dans_les_delais"] == europe["traites_dans_les_delais"].sum()
+    followed = europe[["ouverts", "traites", "statut_inconnu"]].to_numpy().sum()
+    assert values["nb_constats_suivis"] == followed
