@@ -811,7 +811,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_veille(sub)
     from gupgeo.diagnostics.cli import add_diagnostic
 
-    add_diagnostic(sub, day=_day_arg, territory=_territory_arg, reading=_reading_options)
+    add_diagnostic(
+        sub,
+        day=_day_arg,
+        territory=_territory_arg,
+        reading=_reading_options,
+        load=_load,
+        data_loss=DataLossError,
+    )
     return parser
 
 

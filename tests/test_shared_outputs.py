@@ -83,14 +83,14 @@ def seeded(t: Territory) -> Territory:
     eq = layers["equipements"]
     eq["nom"] = eq["nom"].astype("object") + " — Dr Zorglub 06-98-76-54-32"
     con = layers["constats"]
-    for column in ("demarche", "id_demarche", "recommandation", "theme"):
+    for column in ("demarche", "diagnostic_id", "recommandation", "theme"):
         con[column] = con[column].astype("object")
     plain = (con["demarche"] != "ESSP").to_numpy()
     con.loc[plain, "recommandation"] = "Contacter Mme Zorglub au 06-98-76-54-32"
     disguised = np.flatnonzero(plain)[::4]
     variants = ("étude", "audit de sûreté", "diagnostic sûreté", "ESSPs", "EDSP")
     con.iloc[disguised, con.columns.get_loc("demarche")] = _cycle(variants, len(disguised))
-    con.iloc[disguised[::2], con.columns.get_loc("id_demarche")] = "ESSP-03"
+    con.iloc[disguised[::2], con.columns.get_loc("diagnostic_id")] = "ESSP-03"  # id_demarche
     con.iloc[disguised, con.columns.get_loc("recommandation")] = "caméra cachée, local vélo secret"
     con.loc[~plain, "recommandation"] = "caméra cachée, local vélo secret"
     con.loc[~plain, "theme"] = "étude de sûreté et de sécurité publique"

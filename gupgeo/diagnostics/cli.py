@@ -13,10 +13,9 @@ from typing import Any
 
 def _cmd_suivi(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
-    from gupgeo.cli import _load
     from gupgeo.diagnostics.suivi import suivi_command
 
-    territory = attribute_territory(_load([args.territoire], args))
+    territory = attribute_territory(args.load([args.territoire], args))
     suivi = suivi_command(territory, as_of=args.date, output=args.output, profil=args.publication)
     total = suivi.total()
     print(
@@ -29,10 +28,9 @@ def _cmd_suivi(args: argparse.Namespace) -> int:
 
 def _cmd_releve(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
-    from gupgeo.cli import _load
     from gupgeo.diagnostics.releve import build_releve, write_releve
 
-    territory = attribute_territory(_load([args.territoire], args))
+    territory = attribute_territory(args.load([args.territoire], args))
     releve = build_releve(territory, args.diagnostic, profil=args.publication, as_of=args.date)
     for path in write_releve(releve, args.output, pdf=not args.sans_pdf):
         print(f"Relevé écrit : {path}")
@@ -41,10 +39,9 @@ def _cmd_releve(args: argparse.Namespace) -> int:
 
 def _cmd_preparer(args: argparse.Namespace) -> int:
     from gupgeo.attribution.territory import attribute_territory
-    from gupgeo.cli import _load
     from gupgeo.diagnostics.sheet import build_sheet, write_sheet
 
-    territory = attribute_territory(_load([args.territoire], args))
+    territory = attribute_territory(args.load([args.territoire], args))
     sheet = build_sheet(
         territory, args.quartier, day=args.date, months=args.mois, profil=args.publication
     )
@@ -58,7 +55,6 @@ def _cmd_preparer(args: argparse.Namespace) -> int:
 
 
 def _cmd_rattacher(args: argparse.Namespace) -> int:
-    from gupgeo.cli import DataLossError
     from gupgeo.errors import ValidationError
     from gupgeo.storage.importer import import_export
 
@@ -71,20 +67,25 @@ def _cmd_rattacher(args: argparse.Namespace) -> int:
             max_rejects_pct=args.max_rejects_pct,
         )
     except ValidationError as exc:
-        raise DataLossError(str(exc)) from exc
+        raise args.data_loss(str(exc)) from exc
     print(report.to_text())
     return 0 if report.balanced else 1
 
 
-def add_diagnostic(sub: Any, *, day: Any, territory: Any, reading: Any) -> None:
+def add_diagnostic(
+    sub: Any, *, day: Any, territory: Any, reading: Any, load: Any, data_loss: Any
+) -> None:
     """The ``diagnostic`` command group; ``day``, ``territory`` and ``reading`` are the
-    CLI's own date type, territory type and reading options."""
+    CLI's own date type, territory type and reading options, ``load`` its territory
+    loader (exit 1 on losses) and ``data_loss`` its exception for exit code 1 (passed
+    in: this module never imports :mod:`gupgeo.cli`)."""
     p = sub.add_parser(
         "diagnostic",
         help="diagnostics en marchant : relevé de conclusions, suivi des constats, "
         "rattachement d'un fichier de marche",
     )
     group = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p.set_defaults(load=load, data_loss=data_loss)
     publication = {
         "default": "partenaires",
         "choices": ["interne", "partenaires"],
