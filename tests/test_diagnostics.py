@@ -193,3 +193,14 @@ def test_atlas_section_gives_the_suivi_numbers(
     assert values["nb_traites_dans_les_delais"] == europe["traites_dans_les_delais"].sum()
     followed = europe[["ouverts", "traites", "statut_inconnu"]].to_numpy().sum()
     assert values["nb_constats_suivis"] == followed
+
+
+def test_review_section_splits_walk_constats_around_the_delivery(tmp_path: Path) -> None:
+    from gupgeo.review.build import review_operation
+
+    review = review_operation(gupgeo.load_territory(SAMPLE), "OP-03", months=18,
+                              publication="partenaires")  # fmt: skip
+    text = review.save(tmp_path / "revue.html").read_text(encoding="utf-8")
+    section = text[text.index('data-section="diagnostics"') :]
+    assert "Avant la livraison" in section and "Après la livraison" in section
+    assert "Toute la fenêtre" in section

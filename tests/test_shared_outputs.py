@@ -198,6 +198,30 @@ def test_review_leaks_nothing(territory, fake_assets, tmp_path, profile):
     assert "[étude masquée]" in readable(h1.group(1))
 
 
+def test_diagnostic_products_leak_nothing(territory, tmp_path):
+    """Relevé (HTML, XLSX), suivi files and walk sheet, in their default profile
+    (partenaires): no personal data, no ESSP finding (issue 21)."""
+    from gupgeo.diagnostics import (
+        build_releve,
+        build_sheet,
+        build_suivi,
+        write_releve,
+        write_sheet,
+        write_suivi,
+    )  # fmt: skip
+
+    written = write_releve(build_releve(territory, "DEM-01"), tmp_path, pdf=False)
+    written += write_suivi(build_suivi(territory, as_of="2024-12-31"), tmp_path)
+    written += write_sheet(build_sheet(territory, "LOC-SANITAS", day="2024-06-20"), tmp_path,
+                           pdf=False)  # fmt: skip
+    for path in written:
+        is_xlsx = path.suffix == ".xlsx"
+        text = xlsx_text(path) if is_xlsx else path.read_bytes().decode("utf-8-sig")
+        assert leaks(text, local=local_folder(territory)) == [], path.name
+    with pytest.raises(ValueError, match="public"):
+        build_suivi(territory, as_of="2024-12-31", profil="public")
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_dashboard_exports_of_the_published_territory_leak_nothing(territory, tmp_path, profile):
     published = sanitise(territory, profile).territory()

@@ -46,6 +46,11 @@ def publish_diagnostics(
     territory: its constats are attributed to their quartier when they carry no
     ``code_qp``, then the territory is published for ``profil``.
     """
+    if str(profil) == "public" or getattr(source, "profile", None) == "public":
+        raise ValueError(
+            "profil public : le relevé, la fiche et le suivi listent des constats par "
+            "partenaire ; attendu « partenaires » (ou « interne » pour l'équipe)"
+        )
     if isinstance(source, Publication):
         return source
     from gupgeo.territory import Territory, as_territory
