@@ -25,6 +25,7 @@ reader sees), :mod:`gupgeo.errors`, :mod:`gupgeo.schemas`, :mod:`gupgeo.dates`.
 from __future__ import annotations
 
 from gupgeo.attribution import (
+    AttributedTerritory,
     AttributionReport,
     AttributionSettings,
     attribute,
@@ -75,6 +76,8 @@ _LAZY = {
     "map_territory": "gupgeo.maps",
     "save_map": "gupgeo.maps",
     "publish": "gupgeo.publication",
+    "Publication": "gupgeo.publication",
+    "Profil": "gupgeo.publication",
     "build_atlas": "gupgeo.atlas",
     "AtlasOptions": "gupgeo.atlas",
     "review_operation": "gupgeo.review",
@@ -95,6 +98,11 @@ def __getattr__(name: str) -> object:
     return getattr(importlib.import_module(module), name)
 
 
+def __dir__() -> list[str]:
+    """The public names, the lazily loaded ones included (for completion in notebooks)."""
+    return sorted({*__all__, *_LAZY})
+
+
 __all__ = [
     "AXES_TFPB",
     "DISPLAY_CRS",
@@ -103,6 +111,7 @@ __all__ = [
     "STATUTS",
     "WORK_CRS",
     "AnalysisError",
+    "AttributedTerritory",
     "AttributionReport",
     "AttributionSettings",
     "CRSError",

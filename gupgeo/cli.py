@@ -16,13 +16,16 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
+
+if TYPE_CHECKING:
+    from gupgeo.publication import Publication
 
 log = logging.getLogger("gupgeo")
 
@@ -88,6 +91,22 @@ def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     _warn_rejects(territory.report, paths)
     _refuse_losses(territory.report, paths)
     return territory
+
+
+def _publication(
+    paths: Sequence[Path | str], args: argparse.Namespace, **options: Any
+) -> Publication:
+    """Load, attribute once (``--tolerance-m`` where the command has it) and publish for
+    ``--publication``: the one door of every product command."""
+    from gupgeo.attribution.territory import DEFAULT_TOLERANCE_M, attribute_territory
+    from gupgeo.publication import publish
+
+    tolerance_m = getattr(args, "tolerance_m", None)
+    territory = attribute_territory(
+        _load(paths, args),
+        tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m,
+    )
+    return publish(territory, args.publication, **options)
 
 
 def _refuse_losses(
@@ -174,18 +193,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
-    from gupgeo.dashboard.model import DashboardConfig
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
-    from gupgeo.publication import sanitise
 
-    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
     # The one publication step, before any figure or label is computed.
-    published = sanitise(territory, args.publication).territory()
-    config = DashboardConfig(exclure_essp=args.publication != "interne")
-    db = build_dashboard(published, period=args.period, freq=args.freq, config=config)
+    db = build_dashboard(_publication(args.paths, args), period=args.period, freq=args.freq)
     written = export_dashboard(
         db, args.output, french=not args.csv_international, charts=not args.no_charts
     )
@@ -204,17 +217,14 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def _cmd_carte(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.maps import map_territory, save_map
 
-    territory = attribute_territory(_load(args.paths, args))
     m = map_territory(
-        territory,
+        _publication(args.paths, args),
         basemap=None if args.basemap == "aucun" else args.basemap,
         title=args.title,
         subtitle=args.subtitle,
         sources=args.sources,
-        publication=args.publication,
     )
     report = save_map(m, args.output)
     print(f"Carte enregistrée : {args.output} (profil « {args.publication} »)")
@@ -280,10 +290,9 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from gupgeo.atlas import build_atlas
 
     result = build_atlas(
-        _load(args.paths, args),
+        _publication(args.paths, args),
         args.output,
         period=args.period,
-        publication=args.publication,
         quartiers=args.quartiers or None,
         filter=args.filter,
         order_by=args.order_by,
@@ -304,11 +313,10 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from gupgeo.review.build import review_operation
 
     review = review_operation(
-        _load(args.territory, args),
+        _publication(args.territory, args),
         args.operation,
         buffer_m=args.buffer_m,
         months=args.months,
-        publication=args.publication,
     )
     print(f"Revue de « {review.name} » écrite : {review.save(args.output)}")
     return 0
@@ -341,18 +349,15 @@ def _cmd_importer(args: argparse.Namespace) -> int:
 
 
 def _cmd_veille(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.veille.bulletin import build_bulletin
 
-    territory = attribute_territory(_load(args.paths, args), tolerance_m=args.tolerance_m)
     bulletin = build_bulletin(
-        territory,
+        _publication(args.paths, args),
         period=args.period,
         cell_m=args.cell_m,
         freq=args.freq,
         radius_m=args.radius_m,
         days=args.days,
-        publication=args.publication,
         seed=args.seed,
     )
     written = bulletin.save(args.output, basemap=None if args.basemap == "aucun" else args.basemap)
@@ -772,7 +777,7 @@ def _add_veille(sub: Any) -> None:
         help="signalements répétés : délai après le premier signalement (défaut : 30 jours)",
     )  # fmt: skip
     p_veille.add_argument(
-        "--publication", default="interne", choices=["interne", "partenaires", "public"],
+        "--publication", default="partenaires", choices=["partenaires", "public", "interne"],
         help="profil de diffusion (défaut : interne)",
     )  # fmt: skip
     p_veille.add_argument(

@@ -165,10 +165,12 @@ def recoverable_cells(
     for i, coefficients in enumerate(rows):
         for j, value in coefficients.items():
             matrix[i, j] = value
-    _, singular, vt = np.linalg.svd(matrix)
+    # e_j is determined iff it lies in the row space: its projection on the row space
+    # (spanned by the first ``rank`` right singular vectors of the thin SVD) has norm 1.
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
     rank = int((singular > _TOLERANCE * max(1.0, float(singular.max(initial=0.0)))).sum())
-    null = vt[rank:]
-    free = (np.abs(null) > _TOLERANCE).any(axis=0) if len(null) else np.zeros(len(order), bool)
+    in_row_space = np.square(vt[:rank]).sum(axis=0)
+    free = (1.0 - in_row_space) > _TOLERANCE
     return frozenset(c for c in hidden_set if c in order and not free[order[c]])
 
 

@@ -100,9 +100,9 @@ def db(territory: Territory) -> Any:
 def problems(territory: Territory) -> pd.DataFrame:
     """The repeated-problems indicator of the published (partenaires) territory."""
     from gupgeo.indicators.problems import problem_counts
-    from gupgeo.publication import sanitise
+    from gupgeo.publication import publish
 
-    published = sanitise(territory, "partenaires").territory()
+    published = publish(territory, "partenaires").territory()
     return problem_counts(published["signalements"], published["quartiers"], period="2024")
 
 
@@ -619,9 +619,10 @@ def test_the_loaded_territory_is_attributed_once_and_light():
 
 def _tasks_for(source: Any, publication: str, codes: list[str], period: str = "2024") -> list[Any]:
     from gupgeo.atlas._prepare import prepare, tasks
+    from gupgeo.publication import publish
 
     data = prepare(
-        source, Path("unused"), period=period, publication=publication,
+        publish(source, publication), Path("unused"), period=period,
         options=AtlasOptions(quartiers=codes), build_date=BUILD_DATE, dashboard_config=None,
     )  # fmt: skip
     return tasks(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,18 +13,11 @@ from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import HORS_QPV, TOTAL, DegradationConfig, PeriodError
 from gupgeo.indicators._catalog import TABLE_INFO, TABLES
+from gupgeo.territory import Territory
 from tests._dashboard_fixtures import layers as fixture_layers
 from tests._gup_synthetic import synthetic_territory
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-
-
-@dataclass
-class FakeTerritory:
-    """What gupgeo.Territory exposes to the dashboard."""
-
-    layers: dict[str, pd.DataFrame]
-    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +86,13 @@ def test_method_notes_and_sources(db: Dashboard) -> None:
 
 
 def test_territory_object_provenance_and_config() -> None:
-    territory = FakeTerritory(fixture_layers(), {"signalements": "signalements.csv"})
+    territory = Territory(fixture_layers(), provenance={"signalements": "signalements.csv"})  # type: ignore[dict-item]
     config = DashboardConfig(
         degradations=DegradationConfig.from_mapping({"propreté": "salissures"}),
-        exclure_essp=False,
     )
-    db = build_dashboard(territory, period="2024-T1", freq="quarter", config=config)
+    db = build_dashboard(
+        territory, period="2024-T1", freq="quarter", config=config, publication="interne"
+    )
     assert db.series == {}
     assert db["degradations"].loc[TOTAL, "salissures"] == 3
     assert db["constats"].loc["QP-A", "nb_constats"] == 3
@@ -201,7 +194,7 @@ def test_loaded_territory_is_attributed_then_counted() -> None:
     table = db["signalements"]
     assert table.loc[HORS_QPV, "nb_signalements"] < table.loc[TOTAL, "nb_signalements"] / 5
     assert db["signalements_par_statut"].loc[TOTAL, "inconnu"] == 0
-    assert any("rattachés aux quartiers" in n for n in db.notes)
+    assert any("rattachement spatial" in n and "tolérance 15 m" in n for n in db.notes)
     assert db.sources.set_index("couche").loc["signalements", "provenance"].endswith("(CSV)")
 
 
@@ -243,9 +236,7 @@ def test_without_demarche_column_no_constat_is_counted_for_partners() -> None:
     data = fixture_layers()
     data["constats"] = data["constats"].drop(columns="demarche")
     db = build_dashboard(data, period="2024", freq="year")
-    assert db["constats"].loc["QP-A", "nb_constats"] == 0
+    assert "constats" not in db.tables  # withheld whole by the publication: no 0 shown
     assert any("colonne demarche absente" in n for n in db.notes)
-    kept = build_dashboard(
-        data, period="2024", freq="year", config=DashboardConfig(exclure_essp=False)
-    )
+    kept = build_dashboard(data, period="2024", freq="year", publication="interne")
     assert kept["constats"].loc["QP-A", "nb_constats"] == 3

@@ -68,7 +68,13 @@ def _tiny() -> dict[str, gpd.GeoDataFrame]:
         geometry=[LineString([(50, 500), (600, 500)])],
         crs="EPSG:2154",
     )
-    return {"quartiers": quartiers, "constats": constats, "diagnostics": diagnostics}
+    partenaires = pd.DataFrame({"nom": ["Ville d'Ici", "Bailleur"], "type": ["ville", "bailleur"]})
+    return {
+        "quartiers": quartiers,
+        "constats": constats,
+        "diagnostics": diagnostics,
+        "partenaires": partenaires,
+    }
 
 
 def test_followup_rules_overdue_no_deadline_unknown() -> None:

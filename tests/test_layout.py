@@ -174,3 +174,60 @@ def long_functions() -> list[str]:
 
 def test_no_function_over_80_lines():
     assert long_functions() == []
+
+
+PRODUCT_ENTRIES = {
+    "gupgeo.dashboard.model": "build_dashboard",
+    "gupgeo.maps.compose": "map_territory",
+    "gupgeo.atlas._build": "build_atlas",
+    "gupgeo.review.build": "review_operation",
+    "gupgeo.veille.bulletin": "build_bulletin",
+}
+"""Every shared product's entry point: it takes a Publication."""
+PRODUCT_PACKAGES = ("gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review")
+RAW_DOORS = {
+    "gupgeo.attribution.territory.attributed",
+    "gupgeo.attribution.territory.attribute_territory",
+    "gupgeo.attribution.attributed",
+    "gupgeo.attribution.attribute_territory",
+    "gupgeo.territory.as_territory",
+    "gupgeo.territory.load_territory",
+    "gupgeo.publication.profile.check_profile",
+    "gupgeo.publication.check_profile",
+}
+"""What a product must not call: it would read unpublished layers or re-decide the profile."""
+
+
+@pytest.mark.parametrize(("module", "function"), sorted(PRODUCT_ENTRIES.items()))
+def test_every_product_takes_a_publication(module: str, function: str):
+    import inspect
+
+    entry = getattr(importlib.import_module(module), function)
+    first = next(iter(inspect.signature(entry).parameters.values()))
+    assert "Publication" in str(first.annotation) and "Any" not in str(first.annotation)
+    profile = inspect.signature(entry).parameters.get("publication")
+    assert profile is not None and profile.default is None  # a Publication keeps its own
+
+
+def _imported_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def test_no_product_reads_raw_layers_or_decides_the_profile():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = module_name(path)
+        in_product = module.startswith(PRODUCT_PACKAGES) or module == "gupgeo.veille.bulletin"
+        if in_product and (found := _imported_names(path) & RAW_DOORS):
+            offenders.append(f"{module}: {sorted(found)}")
+    assert offenders == []
+
+
+def test_the_layout_check_would_find_a_raw_door(tmp_path: Path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from gupgeo.territory import load_territory\n")
+    assert _imported_names(probe) & RAW_DOORS == {"gupgeo.territory.load_territory"}

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from gupgeo.errors import SchemaError
 from gupgeo.publication import (
+    aggregate_events,
     aggregate_to_grid,
     aggregate_to_zones,
     apply_secret,
@@ -20,7 +22,6 @@ from gupgeo.publication import (
     is_essp,
     is_personal_column,
     publish,
-    sanitise,
     scrub_text,
 )
 from tests.browser_support import X0, Y0, territory
@@ -70,8 +71,10 @@ def all_text(frame: pd.DataFrame) -> str:
 
 def test_interne_keeps_everything(layers):
     pub = publish(layers, "interne")
-    assert pub.notes == () and pub.aggregated == {}
-    assert all(pub.layers[name] is frame for name, frame in layers.items())
+    assert pub.notes == () and pub.aggregated == {} and not pub.masks and pub.locates
+    for name, frame in layers.items():  # every row and column (attributed at the door)
+        assert len(pub.layers[name]) == len(frame)
+        assert set(frame.columns) <= set(pub.layers[name].columns) | {"code_qp"}
 
 
 def test_partenaires_removes_personal_fields_and_contacts_in_free_text(layers):
@@ -167,7 +170,7 @@ def test_is_essp_variants():
 def test_public_has_no_point_coordinates_and_no_small_count(layers):
     many = territory(400)["signalements"]
     layers["signalements"] = many
-    pub = publish(layers, "public")
+    pub = aggregate_events(publish(layers, "public"))
     assert set(pub.aggregated) == {"signalements", "constats"}
     assert "signalements" not in pub.layers and "constats" not in pub.layers
     for key in pub.aggregated.values():
@@ -224,7 +227,7 @@ def test_aggregate_to_quartiers_lists_every_zone_and_counts_outside():
 
 
 def test_public_by_quartier(layers):
-    pub = publish(layers, "public", aggregate="quartier", secret_threshold=5)
+    pub = aggregate_events(publish(layers, "public", secret_threshold=5), aggregate="quartier")
     sig = pub.layers["signalements_agreges"]
     assert sig["code_qp"].tolist() == ["LOC-SANITAS", "LOC-RABIERE", "LOC-ALOUETTE"]
     assert sig["libelle"].tolist() == ["40", "secret", "secret"]
@@ -242,8 +245,8 @@ def test_bad_profile_and_threshold(layers):
         publish(layers, "presse")
     with pytest.raises(ValueError, match="secret_threshold"):
         publish(layers, "public", secret_threshold=0)
-    with pytest.raises(TypeError, match="attendu un Territory"):
-        publish([1, 2], "public")
+    with pytest.raises(SchemaError, match="attendu un Territory"):
+        publish([1, 2], "public")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -314,14 +317,19 @@ def test_free_text_columns_are_dropped_unless_listed(layers):
     pub = publish(layers, "partenaires")
     shown = pub.layers["signalements"]
     assert {"observations", "commentaire_libre", "description"}.isdisjoint(shown.columns)
-    assert "nb_passages" in shown.columns  # numbers are not free text
+    assert "nb_passages" not in shown.columns  # not in the allow-list: dropped, numbers too
     assert set(shown["categorie"]) == {"Plainte de [nom masqué] ([téléphone masqué])"}
-    assert any("observations" in n and "colonnes retirées" in n for n in pub.notes)
+    assert any(
+        "observations" in n and "nb_passages" in n and "colonnes non diffusées" in n
+        for n in pub.notes
+    )
     kept = publish(layers, "partenaires", keep_columns={"signalements": ["observations", "email"]})
     observations = kept.layers["signalements"]["observations"]
     assert set(observations) == {"vu avec la gardienne, rappeler le [téléphone masqué]"}
     assert "email" not in kept.layers["signalements"].columns  # personal: never kept
-    flat = publish(layers, "public", keep_columns=["observations"], aggregate="quartier")
+    flat = aggregate_events(
+        publish(layers, "public", keep_columns=["observations"]), aggregate="quartier"
+    )
     assert "signalements_agreges" in flat.layers  # points still aggregated
 
 
@@ -401,25 +409,26 @@ def test_shared_provenance_keeps_file_names_only():
     import gupgeo
 
     t = gupgeo.load_territory(SAMPLE)
-    pub = sanitise(t, "partenaires")
+    pub = publish(t, "partenaires")
     assert pub.provenance["signalements"].source == "signalements.csv"
     assert "data" not in str(pub.territory().provenance)
     assert (
-        sanitise(t, "interne")
+        publish(t, "interne")
         .provenance["signalements"]
         .source.endswith("data/sample/signalements.csv")
     )
 
 
-def test_published_layers_are_not_masked_twice_but_still_aggregated(layers):
-    from gupgeo.publication import published
-
+def test_a_publication_is_published_once_and_only_for_its_profile(layers):
     many = territory(400)["signalements"].assign(adresse="voir Mme Durand")
     layers["signalements"] = many
-    once = sanitise(layers, "partenaires")
-    again = publish(published(once.layers, "partenaires"), "partenaires")
-    assert all(again.layers[n] is f for n, f in once.layers.items()) and again.notes == ()
-    public = publish(published(sanitise(layers, "public").layers, "public"), "public")
+    once = publish(layers, "partenaires")
+    assert publish(once, "partenaires") is once
+    with pytest.raises(ValueError, match="déjà publiée pour « partenaires »"):
+        publish(once, "public")
+    cut = once.restricted({"signalements": once.layers["signalements"].iloc[:10]})
+    assert cut.profil == "partenaires" and cut.notes == once.notes
+    with pytest.raises(ValueError, match="absente"):
+        once.restricted({"inconnue": many})
+    public = aggregate_events(publish(layers, "public"))
     assert "signalements" not in public.layers and "signalements_agreges" in public.layers
-    # another profile's layers are published again
-    assert publish(published(layers, "interne"), "partenaires").notes

@@ -27,7 +27,7 @@ from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
 from gupgeo.atlas.naming import OVERVIEW_STEM
 from gupgeo.atlas.options import AtlasOptions
 from gupgeo.dashboard.model import DashboardConfig
-from gupgeo.publication import check_profile
+from gupgeo.publication import Profil, Publication, Source, as_publication
 from gupgeo.rendering.html import environment, static_text
 
 logger = logging.getLogger(__name__)
@@ -187,11 +187,11 @@ def _write_static(root: Path) -> None:
 
 
 def build_atlas(
-    territory: Any,
+    source: Publication | Source,
     out_dir: str | Path,
     *,
     period: Any,
-    publication: str = "partenaires",
+    publication: Profil | str | None = None,
     options: AtlasOptions | None = None,
     workers: int | None = None,
     progress: bool | ProgressCallback = True,
@@ -203,9 +203,10 @@ def build_atlas(
 
     Parameters
     ----------
-    territory
-        A :class:`~gupgeo.Territory` (attributed or not: ``code_qp`` and
-        ``operation_id`` are added when missing) or a mapping layer name → frame.
+    source
+        A :class:`~gupgeo.publication.Publication`; or an attributed territory, a
+        :class:`~gupgeo.Territory` or a mapping layer name → frame, published here, at
+        the door, for ``publication``.
     out_dir
         Folder of the atlas (created). It receives ``index.html``, ``quartiers/``,
         ``cartes/``, ``graphiques/`` and ``assets/`` (libraries and styles, written once
@@ -219,8 +220,9 @@ def build_atlas(
     period
         ``"2024"``, ``"2024-T2"``, ``"2024-03"`` or a range ``"2024-01-15/2024-06-30"``.
     publication
-        ``"partenaires"`` (default: no personal data, no ESSP constats), ``"public"``
-        (aggregated, small counts secret) or ``"interne"``.
+        Profile of a ``source`` that is not yet a Publication: ``"partenaires"``
+        (default: no personal data, no ESSP constats), ``"public"`` (aggregated, small
+        counts secret) or ``"interne"``.
     options
         An :class:`AtlasOptions`; keyword ``controls`` (``quartiers=``, ``filter=``,
         ``order_by=``, ``page_name=``, ``file_name=``, ``extent=``, ``margin_pct=``,
@@ -236,7 +238,7 @@ def build_atlas(
         Date written on the pages (default today): the only varying bytes between two
         builds of the same inputs.
     dashboard_config
-        Dashboard choices (default: ESSP excluded unless ``publication="interne"``).
+        Dashboard choices (dégradations, proximity sources, declared coverage).
 
     Returns
     -------
@@ -253,7 +255,7 @@ def build_atlas(
     True
     """
     start = time.perf_counter()
-    check_profile(publication)
+    pub = as_publication(source, publication)
     opts = AtlasOptions.from_controls(options, controls)
     root = Path(out_dir)
     previous = _output.check_folder(root)
@@ -264,7 +266,7 @@ def build_atlas(
         staging = _output.staging_folder(root)
         try:
             data = prepare(
-                territory, staging, period=period, publication=publication, options=opts,
+                pub, staging, period=period, options=opts,
                 build_date=build_date, dashboard_config=dashboard_config,
             )  # fmt: skip
             prepared = time.perf_counter() - start

@@ -59,6 +59,9 @@ class Secrecy:
     def hides(self, db: Dashboard, table: str, column: str, code: str) -> bool:
         if not self.active or table not in db.tables or code not in db.tables[table].index:
             return False
+        mask = db.secret_mask(table)  # the public dashboard's own secrecy
+        if mask is not None and column in mask.columns and bool(mask.at[code, column]):
+            return True
         known = self._pages.get(code)
         if known is None or known[0] is not db:
             known = (db, hidden_cells(db, code, threshold=self.threshold))

@@ -8,7 +8,6 @@ renumbered here so the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +31,7 @@ from gupgeo.maps import (
 )
 from gupgeo.maps._vector import classify as _classify
 from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
-from gupgeo.publication import SECRET_THRESHOLD, Publication, layers_of
+from gupgeo.publication import SECRET_THRESHOLD, Publication
 
 MAP_ASSETS = "assets/carte"
 """Shared folder of the map libraries, relative to the atlas root."""
@@ -109,16 +108,17 @@ def quartier_map(
     return _save(m, path, root=root)
 
 
-def _split_signalements(layers: Any, code_qp: str | None) -> tuple[Any, Any]:
-    """(the layers with the quartier's own signalements, the other signalements)."""
-    frames = layers_of(layers)
+def _split_signalements(
+    layers: Publication, code_qp: str | None
+) -> tuple[Publication, pd.DataFrame | None]:
+    """(the publication with the quartier's own signalements, the other signalements)."""
+    frames = dict(layers.layers)
     sig = frames.get("signalements")
     if code_qp is None or sig is None or "code_qp" not in sig.columns:
         return layers, None
     mine = (sig["code_qp"].astype("object") == code_qp).to_numpy()
     frames["signalements"] = sig[mine]
-    own = dataclasses.replace(layers, layers=frames) if isinstance(layers, Publication) else frames
-    return own, sig[~mine]
+    return layers.restricted(frames), sig[~mine]
 
 
 def overview_map(

@@ -42,7 +42,7 @@ from gupgeo.dashboard.charts import (
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.palette import GRAVITE_COLORS
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid, published
+from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.veille import VeilleSection
 
@@ -214,7 +214,7 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     s = task.settings
     problems = _listed_problems(task)
     return quartier_map(
-        published(task.map_layers, s.publication), path, root=s.root,
+        task.map_layers, path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
         title=task.page.title, subtitle=_map_subtitle(task, period), sources=s.sources,
         date=s.build_date, publication=s.publication, basemap=s.options.basemap,
@@ -264,7 +264,7 @@ def _print_map(task: QuartierTask) -> str:
     """A static map of the page's frame: density, perimeters, operations, constats, and
     the numbers of the problems listed in the Veille section."""
     svg = SvgMap(task.frame, title=f"Carte de {task.page.title}", css_class="gg-printmap")
-    layers = task.map_layers
+    layers = dict(task.map_layers.layers)
     publication = task.settings.publication
     sig = layers.get("signalements")
     if sig is not None and len(sig) and publication == "public":

@@ -1,6 +1,6 @@
 """Everything the pages need, computed once in the main process and cut per quartier.
 
-The publication profile is applied first (:func:`gupgeo.publication.sanitise`): the
+The publication is made first (:func:`gupgeo.publication.publish`): the
 dashboard, the veille (:mod:`gupgeo.atlas._veille`), the page names, the lists and the
 maps are all computed from the published territory, so no raw label reaches a shared page. Each page then
 receives a small picklable
@@ -25,12 +25,11 @@ from gupgeo.atlas._svg import Frame
 from gupgeo.atlas._veille import AtlasVeille, QuartierVeille, atlas_veille, quartier_veille
 from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
-from gupgeo.attribution.territory import attributed
 from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.indicators._periods import Period, parse_period
-from gupgeo.publication import GRID_CELL_M, Publication, sanitise, source_label
+from gupgeo.publication import GRID_CELL_M, Profil, Publication, source_label
 from gupgeo.schemas import SCHEMAS, STATUTS_CLOS
 from gupgeo.secrecy import secrecy_note
 from gupgeo.territory import Territory
@@ -82,7 +81,8 @@ class QuartierTask:
     frame: Frame
     locator_frame: Frame
     locator: gpd.GeoDataFrame
-    map_layers: dict[str, pd.DataFrame]
+    map_layers: Publication
+    """The publication cut to the page's map frame (rows already published)."""
     veille: QuartierVeille | None
     constats: pd.DataFrame
     actions: pd.DataFrame
@@ -98,7 +98,7 @@ class AtlasSettings:
 
     root: Path
     period: Period
-    publication: str
+    publication: Profil
     publication_label: str
     publication_notes: tuple[str, ...]
     build_date: pd.Timestamp
@@ -123,26 +123,23 @@ class AtlasData:
 
 
 def prepare(
-    source: Any,
+    pub: Publication,
     out_dir: Path,
     *,
     period: Any,
-    publication: str,
     options: AtlasOptions,
     build_date: Any,
     dashboard_config: DashboardConfig | None,
 ) -> AtlasData:
-    """Attribute, publish, then compute the dashboard and the veille, name the pages."""
-    whole = attributed(source)
-    pub = sanitise(whole, publication)  # the one publication step
+    """From a publication: the dashboard and the veille, the pages named."""
+    publication = pub.profil
     territory = pub.territory()
     quartiers = territory["quartiers"]
     if not isinstance(quartiers, gpd.GeoDataFrame):
         raise TypeError("quartiers : une couche de polygones (GeoDataFrame) est attendue")
     p = parse_period(period)
     selected = select_quartiers(quartiers, options)
-    config = dashboard_config or DashboardConfig(exclure_essp=publication != "interne")
-    db = build_dashboard(territory, period=p, freq=options.freq, config=config)
+    db = build_dashboard(pub, period=p, freq=options.freq, config=dashboard_config)
     veille = atlas_veille(
         territory, p, options=options, publication=publication, threshold=pub.secret_threshold
     )
@@ -333,7 +330,7 @@ def tasks(data: AtlasData) -> list[QuartierTask]:
                 frame=data.frames[i],
                 locator_frame=locator_frames[i],
                 locator=locator,
-                map_layers=subset,
+                map_layers=pub.restricted(subset),
                 veille=quartier_veille(data.veille, page.code_qp, row.geometry, boxes[i])
                 if data.veille is not None
                 else None,

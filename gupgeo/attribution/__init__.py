@@ -17,6 +17,7 @@ from gupgeo.attribution.report import AttributionReport
 from gupgeo.attribution.territory import (
     ATTRIBUTED_LAYERS,
     DEFAULT_TOLERANCE_M,
+    AttributedTerritory,
     AttributionSettings,
     attribute_territory,
     attributed,
@@ -36,6 +37,7 @@ __all__ = [
     "ATTRIBUTED_LAYERS",
     "DEFAULT_TOLERANCE_M",
     "REPORT_ATTR",
+    "AttributedTerritory",
     "AttributionReport",
     "AttributionSettings",
     "attribute",

@@ -16,7 +16,9 @@ figure of every product comes from the same attribution.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -64,7 +66,61 @@ class AttributionSettings:
         )
 
 
-def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> Territory:
+class AttributedTerritory(Territory):
+    """A territory whose features carry their quartier and operation: the state every
+    published output starts from (:func:`gupgeo.publication.publish`).
+
+    Made only by :func:`attribute_territory`; immutable (its layers, attribution
+    reports and settings cannot be replaced), so that every product reads the same
+    attribution. ``settings`` (also ``attribution_settings``) says how it was made.
+    """
+
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame],
+        *,
+        settings: AttributionSettings,
+        reports: Mapping[str, AttributionReport],
+        source: Territory,
+    ) -> None:
+        super().__init__(layers, provenance=source.provenance, report=source.report)
+        object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
+        object.__setattr__(self, "attribution", MappingProxyType(dict(reports)))
+        object.__setattr__(self, "attribution_settings", settings)
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(
+                f"territoire rattaché : « {name} » ne peut pas être modifié ; "
+                "rattacher de nouveau (gupgeo.attribute_territory) un territoire modifié"
+            )
+        super().__setattr__(name, value)
+
+    @property
+    def settings(self) -> AttributionSettings:
+        """How the territory was attributed (tolerance, predicate, geography)."""
+        settings: AttributionSettings = self.attribution_settings
+        return settings
+
+    def with_layers(self, layers: Mapping[str, pd.DataFrame]) -> AttributedTerritory:
+        """A copy whose layers are ``layers`` (others unchanged), with the same
+        attribution reports and settings: for rows cut from these layers (a page, a
+        perimeter), never for new rows (attribute those again)."""
+        return AttributedTerritory(
+            {**self.layers, **layers},
+            settings=self.settings,
+            reports=self.attribution,
+            source=self,
+        )
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("Territory", "AttributedTerritory", 1)
+
+
+def attribute_territory(
+    territory: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> AttributedTerritory:
     """Return a new Territory whose point/line/polygon layers carry their quartier and operation.
 
     Parameters
@@ -129,13 +185,11 @@ def attribute_territory(territory: Any, *, tolerance_m: float = DEFAULT_TOLERANC
             # every operation, which would make each later step pay for it.
             frame.attrs = {}
         layers[name] = frame
-    result = Territory(layers, provenance=territory.provenance, report=territory.report)
-    result.attribution = reports
     prov = territory.provenance.get("quartiers")
-    result.attribution_settings = AttributionSettings(
+    settings = AttributionSettings(
         tolerance_m=float(tolerance_m), vintage=getattr(prov, "qpv_vintage", None)
     )
-    return result
+    return AttributedTerritory(layers, settings=settings, reports=reports, source=territory)
 
 
 def _zones_of(
@@ -165,17 +219,15 @@ def _attribute_dask(
     return out, partitions_report(out, zones, **options)
 
 
-def attributed(source: Any) -> Territory:
+def attributed(source: Any) -> AttributedTerritory:
     """The territory every product starts from: attributed once, with its settings.
 
-    A territory already attributed by :func:`attribute_territory` is returned as is;
-    anything else is converted (:func:`gupgeo.territory.as_territory`) and attributed
-    with the default settings.
+    An :class:`AttributedTerritory` is returned as is; anything else is converted
+    (:func:`gupgeo.territory.as_territory`) and attributed with the default settings.
     """
-    territory = as_territory(source)
-    if territory.attribution_settings is not None:
-        return territory
-    return attribute_territory(territory)
+    if isinstance(source, AttributedTerritory):
+        return source
+    return attribute_territory(as_territory(source))
 
 
 def _without_attribution(territory: Territory) -> Territory:

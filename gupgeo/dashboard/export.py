@@ -44,6 +44,7 @@ from gupgeo.coverage import STATUS_WORDS, coverage_lines
 from gupgeo.french import csv_decimals, format_count, format_csv_number, format_date
 from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
 from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.publication import SECRET_LABEL
 
 if TYPE_CHECKING:
     from openpyxl.styles import Font
@@ -170,6 +171,28 @@ def _with_names(db: Dashboard, frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
+def _secret_cells(
+    db: Dashboard, name: str, flat: pd.DataFrame, *, french: bool | None, series: bool = False
+) -> pd.DataFrame:
+    """``flat`` with « secret » where statistical secrecy hid a cell (public); numbers
+    of those columns formatted here (``french=None``: kept as numbers, for the XLSX)."""
+    mask = db.secret_mask(name, series=series)
+    if mask is None or not bool(mask.to_numpy().any()):
+        return flat
+    out = flat.copy()
+    hidden = mask.reset_index(drop=True)
+    for column in hidden.columns:
+        where = hidden[column].to_numpy(dtype=bool)
+        if column not in out.columns or not where.any():
+            continue
+        values = out[column].tolist()
+        out[column] = [
+            SECRET_LABEL if hide else (v if french is None else format_csv_number(v, french=french))
+            for v, hide in zip(values, where, strict=True)
+        ]
+    return out
+
+
 def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path]:
     """Write every table, every series and the long table as CSV into ``out_dir``.
 
@@ -180,12 +203,14 @@ def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in db.tables.items():
-        flat = _rounded(name, _with_names(db, frame))
+        flat = _secret_cells(db, name, _rounded(name, _with_names(db, frame)), french=french)
         written.append(_csv(flat, out_dir / f"{name}.csv", french=french))
     suffix = _FREQ_FILE[db.freq]
     for name, frame in db.series.items():
         path = out_dir / f"{name}_par_{suffix}.csv"
-        written.append(_csv(_rounded(name, _with_names(db, frame)), path, french=french))
+        flat = _rounded(name, _with_names(db, frame))
+        flat = _secret_cells(db, name, flat, french=french, series=True)
+        written.append(_csv(flat, path, french=french))
     long = _csv(long_table(db), out_dir / "indicateurs_long.csv", french=french, raw=True)
     written.append(long)
     method = out_dir / "sources_et_methode.txt"
@@ -220,14 +245,24 @@ def _method_lines(db: Dashboard) -> list[str]:
     ]
     for row in _records(db.sources):
         n_in = row["lignes_dans_la_periode"]
-        in_period = "" if pd.isna(n_in) else f", {format_count(n_in)} dans la période"
+        in_period = "" if pd.isna(n_in) else f", {_count_text(db, n_in)} dans la période"
         prov = f" — {row['provenance']}" if row["provenance"] else ""
-        lines.append(f"- {row['couche']} : {format_count(row['lignes'])} lignes{in_period}{prov}")
+        lines.append(
+            f"- {row['couche']} : {_count_text(db, row['lignes'])} lignes{in_period}{prov}"
+        )
     lines += ["", f"Couverture des données (période {p.label}) :"]
     lines += [f"- {line}" for line in coverage_lines(db.coverages.values(), p)]
     lines += ["", "Méthode et remarques :", *[f"- {n}" for n in db.notes]]
     lines += ["", "Fichiers tableurs :", f"- {NEUTRALISED_NOTE}"]
     return lines
+
+
+def _count_text(db: Dashboard, value: object) -> str:
+    """A count of the method notes: « secret » below the threshold in public."""
+    number = int(cast(int, value))
+    if db.secret_threshold is not None and 1 <= number < db.secret_threshold:
+        return SECRET_LABEL
+    return format_count(number)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -275,7 +310,9 @@ def write_xlsx(db: Dashboard, path: Path) -> Path:
 
     def sheet(title: str, table: str, frame: pd.DataFrame, keys: list[str]) -> None:
         ws = wb.create_sheet(_sheet_name(title, used))
-        flat = _with_names(db, frame)
+        flat = _secret_cells(
+            db, table, _with_names(db, frame), french=None, series="periode" in keys
+        )
         headers = {"code_qp": "Code QP", "nom_qp": "Quartier", "periode": "Période"}
         ws.append([headers.get(c, column_label(str(c))) for c in flat.columns])
         for row in flat.itertuples(index=False):
@@ -304,6 +341,12 @@ def write_xlsx(db: Dashboard, path: Path) -> Path:
     return _spreadsheet.write_workbook(wb, path)
 
 
+def _count_cell(db: Dashboard, value: object) -> object:
+    """A count of the method sheet: « secret » below the threshold in public."""
+    text = _count_text(db, value)
+    return text if text == SECRET_LABEL else int(cast(int, value))
+
+
 def _py(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
@@ -321,8 +364,10 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
     ws.append(["Couche", "Lignes", "Lignes dans la période", "Provenance"])
     for row in _records(db.sources):
         n_in = row["lignes_dans_la_periode"]
-        n_in = None if pd.isna(n_in) else int(n_in)
-        ws.append([row["couche"], int(row["lignes"]), n_in, row["provenance"] or None])
+        shown_in = None if pd.isna(n_in) else _count_cell(db, n_in)
+        ws.append(
+            [row["couche"], _count_cell(db, row["lignes"]), shown_in, row["provenance"] or None]
+        )
     ws.append([])
     ws.append([f"Couverture des données (période {db.period.label})"])
     ws.cell(ws.max_row, 1).font = bold

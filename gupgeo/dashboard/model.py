@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -63,7 +62,7 @@ from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, pa
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
 from gupgeo.indicators.distributed import gather_layers
-from gupgeo.publication import cites_essp, essp_mask
+from gupgeo.publication import Profil, Publication, Source, as_publication
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +71,10 @@ logger = logging.getLogger(__name__)
 class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
-    ``exclure_essp`` drops, before counting, the constats of an ESSP (legally not
-    communicable: démarche, identifier or wording citing one, or an unknown démarche;
-    every constat when there is no ``demarche`` column) and the actions whose texts
-    cite one, since dashboards are shared with partners (the rule of
-    :func:`gupgeo.publication.essp_mask` and :func:`gupgeo.publication.cites_essp`).
-    ``attribuer`` gives a ``code_qp`` to spatial layers that come without one
-    (signalements, constats, équipements) with :func:`gupgeo.attribution.attribute`
-    (perimeter included; a line or polygon goes to the quartier holding most of it).
+    ESSP findings (legally not communicable) are withheld by the publication the dashboard is built from
+    (:func:`gupgeo.publication.publish`), never by the dashboard itself.
+    ``attribuer``: a Dask layer without ``code_qp`` is attributed when its columns are
+    gathered (:func:`gupgeo.indicators.distributed.gather_layers`).
     ``couverture`` declares the days a layer covers, ``{"garanties": ("2022-01-01",
     "2024-12-31")}`` (both included), replacing the span of its dates: for rare events
     whose last date is not the end of the data (see :mod:`gupgeo.coverage`).
@@ -87,7 +82,6 @@ class DashboardConfig:
 
     degradations: DegradationConfig = field(default_factory=DegradationConfig)
     sources_proximite: ProximitySources = field(default_factory=ProximitySources)
-    exclure_essp: bool = True
     attribuer: bool = True
     couverture: Mapping[str, tuple[object, object]] = field(default_factory=dict)
 
@@ -128,6 +122,18 @@ class Dashboard:
     notes: tuple[str, ...]
     input_counts: Mapping[str, int]
     coverages: Mapping[str, LayerCoverage] = field(default_factory=dict)
+    profil: Profil = Profil.INTERNE
+    """The profile of the publication it was built from."""
+    secret_threshold: int | None = None
+    """``public``: counts from 1 to this − 1 read « secret »; None elsewhere."""
+    secret: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    """``public``: table name (``<name>@series`` for a series) → booleans, True where a
+    NaN cell reads « secret » rather than « n.c. »
+    (:mod:`gupgeo.dashboard.secrecy`)."""
+
+    def secret_mask(self, name: str, *, series: bool = False) -> pd.DataFrame | None:
+        """Where the cells of a table (or its series) read « secret » (None: nowhere)."""
+        return self.secret.get(f"{name}@series" if series else name)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -215,19 +221,6 @@ class Dashboard:
         return pd.DataFrame(rows)
 
 
-def _layers_of(
-    territory_or_layers: object,
-) -> tuple[Mapping[str, pd.DataFrame], Mapping[str, object]]:
-    layers = getattr(territory_or_layers, "layers", territory_or_layers)
-    if not isinstance(layers, Mapping):
-        raise SchemaError(
-            "dashboard : attendu un Territory (avec .layers) ou un dictionnaire "
-            f"nom de couche → table ; reçu {type(territory_or_layers).__name__}"
-        )
-    provenance = getattr(territory_or_layers, "provenance", None) or {}
-    return layers, provenance
-
-
 Computed = tuple[Mapping[str, pd.DataFrame] | pd.DataFrame, list[str]]
 
 
@@ -237,93 +230,36 @@ def _named(
     return {name: result} if isinstance(result, pd.DataFrame) else result
 
 
-_ATTRIBUTED_LAYERS = ("signalements", "constats", "equipements")
-
-
-def _attribute_missing(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
-    """Give ``code_qp`` to the spatial layers that have none (in place in ``used``).
-
-    Through :func:`gupgeo.attribution.attribute_territory`, the one attribution of
-    gupgeo: layers that already carry ``code_qp`` are trusted as they are.
-    """
-    from gupgeo.attribution.territory import DEFAULT_TOLERANCE_M, attribute_territory
-    from gupgeo.territory import Territory
-
-    quartiers = used["quartiers"]
-    if not isinstance(quartiers, gpd.GeoDataFrame):
-        return
-    missing = {
-        name: frame
-        for name in _ATTRIBUTED_LAYERS
-        if isinstance(frame := used.get(name), gpd.GeoDataFrame)
-        and frame.crs is not None
-        and not ("code_qp" in frame.columns and frame["code_qp"].notna().any())
-    }
-    if not missing:
-        return
-    missing = {n: f.drop(columns=["code_qp"], errors="ignore") for n, f in missing.items()}
-    done = attribute_territory(Territory({"quartiers": quartiers, **missing}))
-    for name in missing:
-        out = done[name]
-        used[name] = out
-        inside = int(out["code_qp"].notna().sum())
-        notes.append(
-            f"{name} : sans code_qp dans la source ; rattachés aux quartiers par leur position "
-            f"({inside} sur {len(out)} dans un quartier, périmètre compris, tolérance "
-            f"{DEFAULT_TOLERANCE_M:.0f} m)."
-        )
-
-
-def _exclude_essp(used: dict[str, pd.DataFrame], notes: list[str]) -> None:
-    """Drop ESSP constats and actions citing an ESSP (in place in ``used``), with notes."""
-    if "constats" in used:
-        used["constats"] = _communicable_constats(used["constats"], notes)
-    if "actions" in used and (cited := cites_essp(used["actions"])).any():
-        notes.append(f"actions : {int(cited.sum())} action(s) citant une ESSP exclue(s).")
-        used["actions"] = used["actions"].loc[~cited]
-
-
-def _communicable_constats(constats: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    """The constats without those of an ESSP (or of unknown démarche), with a note."""
-    essp = essp_mask(constats)
-    if not essp.any():
-        return constats
-    if "demarche" in constats.columns:
-        notes.append(
-            f"constats : {int(essp.sum())} constat(s) d'ESSP ou de démarche non renseignée "
-            "exclu(s) (non communicables)."
-        )
-    else:
-        notes.append(
-            "constats : colonne demarche absente, tous exclus (un constat d'ESSP ne "
-            "pourrait pas être écarté)."
-        )
-    return constats.loc[~essp]
-
-
 def _in_period(frame: pd.DataFrame, column: str, period: Period, layer: str) -> int:
     d = dates_ns(frame, column, layer=layer)
     return int(((d >= period.start_ns) & (d < period.end_ns) & (d != NAT_NS)).sum())
 
 
 def build_dashboard(
-    territory_or_layers: object,
+    source: Publication | Source,
     *,
     period: object,
     freq: str = "month",
     config: DashboardConfig | None = None,
+    publication: Profil | str | None = None,
 ) -> Dashboard:
-    """Compute every GUP indicator of a territory for ``period``, with series by ``freq``.
+    """Compute every GUP indicator of a publication for ``period``, with series by ``freq``.
 
     Parameters
     ----------
-    territory_or_layers
-        A ``Territory`` (its ``.layers``) or a mapping layer name → (Geo)DataFrame,
-        already validated and attributed (``code_qp`` on signalements and constats).
-        ``quartiers`` is required; every other layer is optional. The signalements
-        may be a Dask GeoDataFrame (attributed on a cluster by
-        :func:`gupgeo.attribute_territory`): the columns the indicators read are
+    source
+        A :class:`~gupgeo.publication.Publication`; or, published here at the door for
+        ``publication``, an attributed territory, a ``Territory`` or a mapping layer
+        name → (Geo)DataFrame of validated layers (``code_qp`` on signalements and
+        constats, or attributed here). ``quartiers`` is required; every other layer is
+        optional. The signalements may be a Dask GeoDataFrame (attributed on a cluster
+        by :func:`gupgeo.attribute_territory`): the columns the indicators read are
         gathered from it, and every table is the one of the in-memory path.
+    publication
+        The profile of a ``source`` that is not yet a Publication (default
+        ``"partenaires"``): ESSP constats withheld, rare labels grouped; ``"public"``
+        also applies statistical secrecy to every count
+        (:mod:`gupgeo.dashboard.secrecy`).
     period
         ``"2024"``, ``"2024-T2"``/``"2024-Q2"``, ``"2024-03"``, a range
         (``"2024-01-15/2024-06-30"``, both dates included) or a ``Period``.
@@ -341,7 +277,8 @@ def build_dashboard(
         entirely covered; the notes say why (:mod:`gupgeo.coverage`).
     """
     cfg = config or DashboardConfig()
-    layers, provenance = _layers_of(territory_or_layers)
+    pub = as_publication(source, publication)
+    layers, provenance = dict(pub.layers), pub.provenance
     if layers.get("quartiers") is None:
         raise SchemaError(
             "dashboard : la couche « quartiers » est nécessaire ; couches reçues : "
@@ -354,20 +291,16 @@ def build_dashboard(
     used = {k: v for k, v in layers.items() if v is not None}
     notes: list[str] = []
     notes.extend(gather_layers(used, attribuer=cfg.attribuer, fields=cfg.degradations.fields))
-    if cfg.attribuer:
-        _attribute_missing(used, notes)
     # Coverage is read before the ESSP exclusion: it describes the data collected, and a
     # covered period without any communicable constat counts 0.
     declared = {name: LayerCoverage.declare(name, *span) for name, span in cfg.couverture.items()}
     coverages = coverage_of(used, declared)
-    if cfg.exclure_essp:
-        _exclude_essp(used, notes)
 
     built = apply_coverage(_tables(used, zones, p, f, cfg, notes), coverages, p, subs, notes)
     counts = _input_counts(used, p)
     sources = _sources(used, counts, provenance)
     order = [t.name for t in TABLES if t.name in built]
-    return Dashboard(
+    db = Dashboard(
         period=p,
         freq=f,
         subperiods=subs,
@@ -375,10 +308,17 @@ def build_dashboard(
         series={t: s for t in order if (s := built[t][1]) is not None},
         names=_names(layers["quartiers"], zones),
         sources=sources,
-        notes=tuple(dict.fromkeys([*METHOD, *notes])),
+        notes=tuple(dict.fromkeys([*METHOD, *pub.method_notes(), *notes])),
         input_counts=counts,
         coverages=coverages,
+        profil=pub.profil,
+        secret_threshold=pub.secret_threshold if pub.secret else None,
     )
+    if not pub.secret:
+        return db
+    from gupgeo.dashboard.secrecy import protect_dashboard
+
+    return protect_dashboard(db, threshold=pub.secret_threshold)
 
 
 def _tables(

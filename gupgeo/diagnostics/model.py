@@ -22,7 +22,7 @@ from gupgeo.indicators.diagnostics import (
     followup_counts,
     followup_status,
 )
-from gupgeo.publication import Publication, sanitise
+from gupgeo.publication import Publication, publish
 
 LAYERS: tuple[str, ...] = ("quartiers", "constats", "diagnostics", "partenaires", "equipements")
 """The layers the diagnostic products read."""
@@ -42,29 +42,27 @@ def publish_diagnostics(
 ) -> Publication:
     """The published ``layers`` the diagnostic products read.
 
-    ``source`` is a :class:`~gupgeo.publication.Publication` (taken as it is), or a
-    territory: its constats are attributed to their quartier when they carry no
-    ``code_qp``, then the territory is published for ``profil``.
+    ``source`` is a :class:`~gupgeo.publication.Publication` of ``profil`` (taken as it
+    is), or a territory: attributed when it is not yet (with the default settings),
+    then published for ``profil`` (:func:`gupgeo.publication.publish`). ``public`` is
+    refused: these products list constats partner by partner.
     """
-    if str(profil) == "public" or getattr(source, "profile", None) == "public":
+    if str(profil) == "public" or str(getattr(source, "profil", "")) == "public":
         raise ValueError(
             "profil public : le relevé, la fiche et le suivi listent des constats par "
             "partenaire ; attendu « partenaires » (ou « interne » pour l'équipe)"
         )
     if isinstance(source, Publication):
-        return source
+        return publish(source, profil)  # the same profile, or a ValueError
+    from gupgeo.attribution import AttributedTerritory
     from gupgeo.territory import Territory, as_territory
 
     territory = as_territory(source)
-    frames = {k: territory[k] for k in layers if k in territory}
-    constats = frames.get("constats")
-    if constats is not None and "code_qp" not in constats.columns and "quartiers" in frames:
-        from gupgeo.attribution.territory import attribute_territory
-
-        attributed = attribute_territory(Territory(frames))
-        frames = {k: attributed[k] for k in frames}
-    prepared = Territory(frames, provenance=dict(getattr(territory, "provenance", {}) or {}))
-    return sanitise(prepared, str(profil))
+    if not isinstance(territory, AttributedTerritory):
+        # Only the layers the products read are attributed (at the door of publish).
+        frames = {k: territory[k] for k in layers if k in territory}
+        territory = Territory(frames, provenance=dict(territory.provenance))
+    return publish(territory, profil)
 
 
 def zone_labels(constats: pd.DataFrame, quartiers: pd.DataFrame | None) -> pd.Series:

@@ -35,7 +35,7 @@ from gupgeo.maps._assets import AssetBundle, copy_assets
 from gupgeo.maps._elements import DataLayer, DataSafeElement, ThemedGroup, own_assets
 from gupgeo.maps._format import format_long_date_fr
 from gupgeo.maps.controls import attach_controls
-from gupgeo.publication import PROFILE_LABELS, check_profile
+from gupgeo.publication import PROFILE_LABELS, Profil
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def base_map(
     subtitle: str = "",
     sources: str = "",
     date: Any = None,
-    publication: str = "interne",
+    publication: Profil | str = Profil.INTERNE,
     precision: int = 5,
     simplify_tolerance_m: float = 1.0,
 ) -> TerritoryMap:
@@ -226,7 +226,7 @@ def base_map(
     simplify_tolerance_m
         Douglas–Peucker tolerance for lines and polygons, in Lambert-93 metres (0: none).
     """
-    check_profile(publication)
+    publication = Profil.parse(publication)  # the label written on the map
     if basemap is not None and basemap not in BASEMAPS:
         raise ValueError(
             f"basemap : {basemap!r} inconnu ; attendu l'un de {sorted(BASEMAPS)} ou None"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -23,11 +22,12 @@ from gupgeo.maps.signalements import (
 from gupgeo.publication import (
     SECRET_THRESHOLD,
     KeepColumns,
+    Profil,
     Publication,
+    Source,
+    aggregate_events,
     aggregate_to_zones,
-    check_profile,
-    layers_of,
-    publish,
+    as_publication,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ quartier totals instead of the grid."""
 
 
 def map_territory(
-    source: Any,
+    source: Publication | Source,
     *,
     layers: Sequence[str] | None = None,
     basemap: str | None = "plan-ign",
@@ -48,7 +48,7 @@ def map_territory(
     subtitle: str = "",
     sources: str = "",
     date: Any = None,
-    publication: str = "interne",
+    publication: Profil | str | None = None,
     signalements_views: Sequence[str] = SIGNALEMENT_VIEWS,
     heat_weight: str | None = None,
     keep_description: bool = False,
@@ -64,25 +64,28 @@ def map_territory(
     Parameters
     ----------
     source
-        A Territory (its ``.layers``), a mapping layer name → GeoDataFrame, or a
-        :class:`~gupgeo.publication.Publication` (see
-        :func:`gupgeo.publication.published`).
+        A :class:`~gupgeo.publication.Publication` (see :func:`gupgeo.publication.publish`);
+        or an attributed territory, a Territory or a mapping layer name → GeoDataFrame,
+        published here, at the door, for ``publication``.
     layers
         Layers to draw, among ``quartiers``, ``operations``, ``equipements``,
         ``signalements``, ``constats`` (default: those present).
     basemap
         ``"plan-ign"``, ``"osm"``, ``"ortho-ign"`` or ``None``.
     publication
-        ``"interne"``, ``"partenaires"`` or ``"public"`` (see :mod:`gupgeo.publication`);
-        written on the map.
+        Profile of a ``source`` that is not yet a Publication: ``"partenaires"`` (default),
+        ``"public"`` or ``"interne"`` (see :mod:`gupgeo.publication`); written on the map.
     signalements_views
         Any of ``"clusters"`` (shown), ``"heatmap"`` and ``"taux"`` (offered, hidden). In
         ``public`` the points become counts per cell or quartier whatever is chosen.
     heat_weight
         Numeric column weighting the heatmap.
-    keep_description, keep_columns
-        Free-text columns shown in ``partenaires`` and ``public`` (masked; see
-        :func:`gupgeo.publication.publish`): by default only the labels of each layer.
+    keep_description, keep_columns, secret_threshold
+        Options of the publication made at the door (see
+        :func:`gupgeo.publication.publish`); a Publication keeps its own.
+    aggregate, cell_size_m
+        ``public``: signalements and constats drawn as counts per cell of
+        ``cell_size_m`` (``"grille"``) or per quartier (``"quartier"``).
 
     Examples
     --------
@@ -93,8 +96,14 @@ def map_territory(
     >>> type(m).__name__
     'TerritoryMap'
     """
-    check_profile(publication)
-    available = layers_of(_attributed_if_possible(source))
+    pub = as_publication(
+        source,
+        publication,
+        keep_description=keep_description,
+        keep_columns=keep_columns,
+        secret_threshold=secret_threshold,
+    )
+    available = pub.layers
     wanted = [name for name in (layers or MAP_LAYERS) if name in available]
     unknown = [name for name in (layers or ()) if name not in MAP_LAYERS]
     if unknown:
@@ -106,26 +115,17 @@ def map_territory(
         )
     chosen = {name: available[name] for name in wanted}
     sig = chosen.get("signalements")
-    if publication != "interne" and sig is not None and len(sig) > DETAIL_MAX_POINTS:
-        # above this size the map shows no text per point: none is published, nor masked
+    if pub.masks and sig is not None and len(sig) > DETAIL_MAX_POINTS:
+        # above this size the map shows no text per point: none is shown
         chosen["signalements"] = sig.drop(columns=[c for c, _ in TEXT_FIELDS if c in sig.columns])
-    to_publish: Any = chosen
-    if isinstance(source, Publication):  # already published rows are not masked twice
-        to_publish = dataclasses.replace(source, layers=chosen)
-    pub = publish(
-        to_publish,
-        publication,
-        keep_description=keep_description,
-        keep_columns=keep_columns,
-        aggregate=aggregate,
-        cell_size_m=cell_size_m,
-        secret_threshold=secret_threshold,
+    shown_pub = aggregate_events(
+        pub.restricted(chosen), aggregate=aggregate, cell_size_m=cell_size_m
     )
-    shown = pub.layers
-    threshold = secret_threshold if publication == "public" else None
+    shown = dict(shown_pub.layers)
+    threshold = pub.secret_threshold if pub.secret else None
     m = base_map(
         basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
-        publication=publication, precision=precision, simplify_tolerance_m=simplify_tolerance_m,
+        publication=pub.profil, precision=precision, simplify_tolerance_m=simplify_tolerance_m,
     )  # fmt: skip
     quartiers = shown.get("quartiers")
     points = available.get("signalements") if "signalements" in wanted else None
@@ -144,7 +144,7 @@ def map_territory(
     _add_events(
         m,
         shown,
-        pub.aggregated,
+        dict(shown_pub.aggregated),
         quartiers,
         points,
         signalements_views,
@@ -207,21 +207,3 @@ def _add_events(
         )  # fmt: skip
     elif isinstance(shown.get("constats"), gpd.GeoDataFrame):
         add_constats(m, shown["constats"])
-
-
-def _attributed_if_possible(source: Any) -> Any:
-    """The attributed territory (counts identical to the dashboard's) when ``source`` has
-    quartiers; layers that already carry ``code_qp`` (a product's own selection of an
-    attributed territory) are drawn as given."""
-    from gupgeo.attribution import ATTRIBUTED_LAYERS, attributed
-
-    layers = layers_of(source)
-    if isinstance(source, Publication) or not isinstance(layers.get("quartiers"), gpd.GeoDataFrame):
-        return source
-    if getattr(source, "attribution_settings", None) is None and all(
-        "code_qp" in frame.columns
-        for name, frame in layers.items()
-        if name in ATTRIBUTED_LAYERS and isinstance(frame, gpd.GeoDataFrame)
-    ):
-        return source
-    return attributed(source)

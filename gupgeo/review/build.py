@@ -18,8 +18,8 @@ prevention upstream of every operation, and to check that investments last.
 
 Everything goes into one HTML file (:meth:`OperationReview.save`) that opens
 offline. The publication profile applies (``partenaires`` by default: no personal
-data, no ESSP findings): the territory is published first
-(:func:`gupgeo.publication.sanitise`) and every table, title and map is built from it.
+data, no ESSP findings): the review takes a :class:`~gupgeo.publication.Publication`
+(:func:`gupgeo.publication.publish`) and every table, title and map is built from it.
 """
 
 from __future__ import annotations
@@ -34,16 +34,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.attribution.territory import attributed
 from gupgeo.crs import to_work_crs
 from gupgeo.errors import SchemaError
 from gupgeo.publication import (
     GRID_CELL_M,
     MAX_TEXT_CHARS,
+    Profil,
+    Publication,
+    Source,
     aggregate_to_grid,
-    check_profile,
-    published,
-    sanitise,
+    as_publication,
     scrub_text,
 )
 from gupgeo.review import data as rd
@@ -56,12 +56,12 @@ logger = logging.getLogger(__name__)
 
 
 def review_operation(
-    territory: Any,
+    source: Publication | Source,
     operation: Any,
     *,
     buffer_m: float = 200.0,
     months: int = 24,
-    publication: str = "partenaires",
+    publication: Profil | str | None = None,
     basemap: str | None = "plan-ign",
     build_date: Any = None,
 ) -> OperationReview:
@@ -69,8 +69,10 @@ def review_operation(
 
     Parameters
     ----------
-    territory
-        A Territory (attributed or not) or a mapping layer name → (Geo)DataFrame.
+    source
+        A :class:`~gupgeo.publication.Publication`; or an attributed territory, a
+        Territory or a mapping layer name → (Geo)DataFrame, published here, at the
+        door, for ``publication``.
     operation
         An ``id`` of the ``operations`` layer (``"OP-03"``), a polygon file (GeoJSON,
         GeoPackage, Shapefile… with a CRS) or a GeoDataFrame of polygons.
@@ -80,7 +82,8 @@ def review_operation(
         Length of the window, in months: before and after the delivery date for a
         delivered operation, else the last ``months`` months of the data.
     publication
-        ``"partenaires"`` (default), ``"interne"`` or ``"public"``.
+        Profile of a ``source`` that is not yet a Publication: ``"partenaires"``
+        (default), ``"interne"`` or ``"public"``.
     basemap
         Basemap of the map (``None``: plain background).
     build_date
@@ -99,15 +102,16 @@ def review_operation(
     >>> review.windows.delivery is not None  # doctest: +SKIP
     True
     """
-    _check_options(publication, buffer_m, months)
-    raw = attributed(territory)
-    located = rd.resolve_perimeter(raw, operation)  # its geometry: names come once published
+    whole_pub = as_publication(source, publication)
+    publication = whole_pub.profil
+    _check_options(buffer_m, months)
+    raw = whole_pub.territory()  # published rows: the review never reads unpublished ones
+    located = rd.resolve_perimeter(raw, operation)
     data_start, data_end = _data_span(raw)
-    # The one publication step, on the rows the review can show.
-    pub = sanitise(_around(raw, located.geometry, buffer_m), publication)
+    pub = whole_pub.restricted(_around(raw, located.geometry, buffer_m).layers)
     t = pub.territory()
     perimeter = rd.resolve_perimeter(t, operation)
-    if publication != "interne":  # a perimeter file brings its own name
+    if pub.masks:  # a perimeter file brings its own name
         name = scrub_text(pd.Series([perimeter.name]), max_chars=MAX_TEXT_CHARS).iloc[0]
         perimeter = dataclasses.replace(perimeter, name=str(name))
     sig_layer = t["signalements"]
@@ -119,10 +123,8 @@ def review_operation(
     by_cat = rd.by_category(sig, w)
     by_quarter = rd.by_quarter(sig, w)
     ba = rd.before_after(sig[(sig["zone"] == rd.PERIMETRE).to_numpy()], w)
-    constats = _constats(
-        pub.layers.get("constats") if publication != "public" else None, perimeter, buffer_m
-    )
-    if publication == "public":
+    constats = _constats(pub.layers.get("constats") if pub.locates else None, perimeter, buffer_m)
+    if pub.secret:
         notes.extend(_public_notes(pub.secret_threshold))
     equipements = _equipements_near(pub.layers.get("equipements"), perimeter, buffer_m)
     garanties = rd.guarantee_calls(pub.layers, perimeter, equipements, w)
@@ -137,7 +139,7 @@ def review_operation(
     window_dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
     in_window = sig_layer[((window_dates >= w.start) & (window_dates < w.end)).to_numpy()]
     grid = None
-    if publication == "public":
+    if pub.secret:
         area = perimeter.geometry.buffer(buffer_m * 1.5)
         map_layers["signalements"] = _whole_cells(in_window, area)
         grid = aggregate_to_grid(
@@ -158,7 +160,7 @@ def review_operation(
         else pd.Timestamp.now().normalize()
     )
     map_html = review_map(
-        published(map_layers, publication), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
+        pub.restricted(map_layers), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
         subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
         date=when, publication=publication, basemap=basemap, veille=veille,
     )  # fmt: skip
@@ -200,8 +202,7 @@ def _around(t: Territory, perimeter: shapely.Geometry, buffer_m: float) -> Terri
     return Territory(layers, provenance=t.provenance)
 
 
-def _check_options(publication: str, buffer_m: float, months: int) -> None:
-    check_profile(publication)
+def _check_options(buffer_m: float, months: int) -> None:
     if not (np.isfinite(buffer_m) and 0 <= buffer_m <= 5000):
         raise ValueError(f"buffer_m : {buffer_m!r} ; attendu un nombre de mètres entre 0 et 5000")
     if not (isinstance(months, int | np.integer) and 1 <= months <= 240):
@@ -314,7 +315,8 @@ def _map_layers(
         if name == "signalements":
             dates = pd.to_datetime(near["date_signalement"], errors="coerce")
             near = near[((dates >= w.start) & (dates < w.end)).to_numpy()]
-        layers[name] = near.drop(columns="zone")
+        if len(near):  # an empty selection has no columns to draw
+            layers[name] = near.drop(columns="zone")
     return layers
 
 

@@ -1,7 +1,7 @@
 """The veille bulletin of a period: what is new, per quartier, and the files behind it.
 
-:func:`build_bulletin` publishes the territory (the one publication step,
-:func:`gupgeo.publication.sanitise`), then reads the cells of the period
+:func:`build_bulletin` takes a :class:`~gupgeo.publication.Publication` (the one
+publication step, :func:`gupgeo.publication.publish`), then reads the cells of the period
 (:func:`gupgeo.veille.cells.period_cells`: hot spots of the period's signalements,
 emerging hot spots over every period up to the end of it) and the repeated problems of
 the period (:func:`gupgeo.indicators.problems.repeated_problems`), and summarises them
@@ -33,7 +33,7 @@ import pandas as pd
 from gupgeo.errors import OutputExistsError, SchemaError
 from gupgeo.indicators import Period
 from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
-from gupgeo.publication import SECRET_THRESHOLD, check_profile, sanitise
+from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication, Source, as_publication
 from gupgeo.veille.cells import SECRET_CLASS, period_cells, publish_cells
 from gupgeo.veille.grids import HORS_QPV
 
@@ -60,13 +60,14 @@ class VeilleBulletin:
     """
 
     period: Period
-    publication: str
+    publication: Profil
     cells: gpd.GeoDataFrame
     repeated: gpd.GeoDataFrame
     summary: pd.DataFrame
     notes: tuple[str, ...]
     history: pd.DataFrame
     quartiers: gpd.GeoDataFrame
+    secret_threshold: int = SECRET_THRESHOLD
 
     def html(self) -> str:
         """The bulletin as one self-contained HTML page (French, no external resource)."""
@@ -80,7 +81,7 @@ class VeilleBulletin:
             inline_css=static_text("atlas.css"),
             period=self.period.label,
             publication=self.publication,
-            threshold=SECRET_THRESHOLD,
+            threshold=self.secret_threshold,
             summary=self.summary.reset_index().to_dict("records"),
             new_cells=new.drop(columns="geometry").to_dict("records"),
             repeated=top.drop(columns="geometry").to_dict("records"),
@@ -165,45 +166,45 @@ def _summary(
 
 
 def _published(
-    summary: pd.DataFrame, problems: RepeatedProblems, publication: str
+    summary: pd.DataFrame, problems: RepeatedProblems, pub: Publication
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame, list[str]]:
     """Summary, repeated problems and history as the profile may show them, with notes."""
     repeated, history = problems.groups, problems.history
-    if publication == "public":
+    if pub.secret:
+        threshold = pub.secret_threshold
         summary = summary.copy()
         for column in ("nb_signalements", "nb_problemes", "nb_problemes_repetes"):
-            summary[column] = (
-                summary[column].astype("Int64").mask(summary[column] < SECRET_THRESHOLD)
-            )
+            summary[column] = summary[column].astype("Int64").mask(summary[column] < threshold)
         note = (
-            f"Profil public : carreaux et effectifs de moins de {SECRET_THRESHOLD} signalements "
+            f"Profil public : carreaux et effectifs de moins de {threshold} signalements "
             "non diffusés (secret statistique) ; signalements répétés non localisés."
         )
         return summary, repeated.iloc[0:0], history.iloc[0:0], [note]
-    if publication == "partenaires":
+    if pub.masks:
         repeated = repeated.drop(columns="ids")
         history = history.drop(columns=["id"], errors="ignore")
     return summary, repeated, history, []
 
 
 def build_bulletin(
-    territory: object,
+    source: Publication | Source,
     *,
     period: object,
     cell_m: float = 200.0,
     freq: str = "month",
     radius_m: float = 20.0,
     days: float = 30.0,
-    publication: str = "interne",
+    publication: Profil | str | None = None,
     seed: int = 0,
 ) -> VeilleBulletin:
     """The veille bulletin of ``period`` for an attributed territory.
 
     Parameters
     ----------
-    territory
-        A :class:`gupgeo.Territory` (or mapping of layers) with ``quartiers`` and
-        attributed ``signalements`` (``code_qp``, see :func:`gupgeo.attribute_territory`).
+    source
+        A :class:`~gupgeo.publication.Publication` with ``quartiers`` and attributed
+        ``signalements``; or a territory (attributed or not) or a mapping of layers,
+        published here, at the door, for ``publication`` (default ``partenaires``).
     period
         The period of the bulletin (``"2024-T4"``, ``"2024-11"``, a range…).
     cell_m, freq
@@ -212,26 +213,25 @@ def build_bulletin(
         Repeated-report bounds (:class:`gupgeo.indicators.problems.RepeatRule`),
         publication profile, seed of the permutations.
     """
-    publication = check_profile(publication)
     rule = RepeatRule(radius_m=radius_m, days=days)
-    layers = territory.layers if hasattr(territory, "layers") else territory
-    if not isinstance(layers, dict) or "signalements" not in layers or "quartiers" not in layers:
+    pub = as_publication(source, publication)
+    layers = pub.layers
+    if "signalements" not in layers or "quartiers" not in layers:
         raise SchemaError("veille : le territoire doit avoir les couches quartiers et signalements")
     if "code_qp" not in layers["signalements"].columns:
         raise SchemaError(
             "veille : signalements non rattachés (gupgeo.attribute_territory d'abord)"
         )
-    pub = sanitise({k: layers[k] for k in ("quartiers", "signalements")}, publication)
-    signalements, quartiers = pub.layers["signalements"], pub.layers["quartiers"]
+    signalements, quartiers = layers["signalements"], layers["quartiers"]
     found = period_cells(
         signalements, quartiers, period=period, cell_m=cell_m, freq=freq, seed=seed
     )
     problems = repeated_problems(signalements, quartiers, period=found.period, rule=rule)
     summary = _summary(problems, found.cells, quartiers)
-    summary, repeated, history, notes = _published(summary, problems, publication)
+    summary, repeated, history, notes = _published(summary, problems, pub)
     notes.append(f"Signalements répétés : {rule.text()} (pas d'enchaînement de proche en proche).")
-    cells = publish_cells(found.cells, publication)
+    cells = publish_cells(found.cells, pub.profil, threshold=pub.secret_threshold)
     return VeilleBulletin(
-        found.period, publication, cells, repeated, summary, (*found.notes, *notes), history,
-        quartiers,
+        found.period, pub.profil, cells, repeated, summary, (*found.notes, *notes), history,
+        quartiers, pub.secret_threshold,
     )  # fmt: skip

@@ -1,0 +1,158 @@
+"""Category values that may leave the team: the known vocabulary, or common ones.
+
+A label column (``categorie``, ``statut``, ``theme``, ``porteur``…) is where staff type
+what a column was not made for ("Plainte Mme X", a phone number). Outside ``interne`` a
+value of such a column leaves only if the schema knows it (a status of the lifecycle, a
+TFPB axe, a démarche) or if it occurs at least ``min_count`` times in the column;
+every other value becomes « autre ». Values are compared normalised (NFKC, case,
+accents, spacing), so "Tags", "tags " and "TAGS" count together.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from gupgeo.indicators.degradations import DEFAULT_RULES
+from gupgeo.schemas import AXES_TFPB, STATUTS
+
+OTHER = "autre"
+"""The value a rare, unknown category becomes."""
+
+LABEL_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "signalements": ("categorie", "sous_categorie", "statut", "statut_brut", "source"),
+    "constats": ("demarche", "theme", "statut", "responsable"),
+    "actions": ("theme", "porteur", "statut"),
+    "equipements": ("type", "gestionnaire"),
+    "tfpb": ("bailleur", "axe"),
+    "garanties": ("motif",),
+    "partenaires": ("type",),
+}
+"""Columns of labels, by layer: their values leave only if known or common."""
+
+GUP_CATEGORIES: tuple[str, ...] = (
+    "propreté", "dépôts sauvages", "encombrants", "tags", "dégradations", "éclairage",
+    "voirie", "espaces verts", "PAVE", "stationnement / épaves", "mobilier urbain",
+    "parties communes", "aire de jeux", "nuisances", "tranquillité", "sécurité",
+    "signalisation", "assainissement", "animaux", "collecte des déchets",
+)  # fmt: skip
+"""Categories of signalements met in every GUP source (and the dégradation rules' words)."""
+GUP_THEMES: tuple[str, ...] = (
+    "accès", "cheminements", "éclairage", "mobilier urbain", "propreté", "recoins",
+    "signalétique", "visibilité", "cadre de vie", "communication", "gestion des déchets",
+    "participation des habitants", "tranquillité", "espaces verts", "stationnement",
+)  # fmt: skip
+"""Themes of constats (prévention situationnelle) and GUP actions."""
+
+KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
+    "categorie": (*GUP_CATEGORIES, *(rule for rule, _ in DEFAULT_RULES)),
+    "sous_categorie": tuple(rule for rule, _ in DEFAULT_RULES),
+    "theme": GUP_THEMES,
+    "statut": (*STATUTS, "inconnu", "ouvert", "clos"),
+    "axe": AXES_TFPB,
+    "demarche": (
+        "diagnostic en marchant",
+        "marche exploratoire",
+        "visite de site",
+        "diagnostic partagé",
+    ),
+}
+"""Values the schema knows, by column: they leave however rare they are."""
+
+
+KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
+    "type": (
+        "pave", "point d apport", "conteneur", "colonne", "aire de jeux", "jeux",
+        "eclairage", "candelabre", "lampadaire", "local gardien", "loge", "gardien",
+        "ecole", "groupe scolaire", "college", "lycee", "creche", "city stade", "gymnase",
+        "stade", "terrain", "jardin", "centre social", "maison de projets",
+        "maison des projets", "bibliotheque", "mediatheque", "mairie", "corbeille", "banc",
+        "abribus", "parking", "local velos", "poste de police", "commerce", "equipement",
+    ),
+}  # fmt: skip
+"""Words that make a value known wherever they stand in it (an équipement ``type``:
+"PAVE enterré", "aire de jeux 2-6 ans"); the text is still masked."""
+
+
+def _known(column: str, key: str) -> bool:
+    if key in _KNOWN_KEYS.get(column, set()):
+        return True
+    padded = f" {key} "
+    return any(f" {word} " in padded for word in KNOWN_WORDS.get(column, ()))
+
+
+def _key(value: object) -> str:
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", str(value)))
+    text = "".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+_KNOWN_KEYS = {column: {_key(v) for v in values} for column, values in KNOWN_VALUES.items()}
+
+
+def restrict_vocabulary(
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    min_count: int = 5,
+    known: Mapping[str, Iterable[object]] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Replace rare, unknown values of ``layer``'s label columns with « autre ».
+
+    ``known`` adds the territory's own vocabulary, by column: the names of its
+    ``partenaires`` are known ``responsable`` values (a partner with two constats is
+    still named in its relevé).
+
+    Returns the frame and French notes counting the values replaced per column
+    (never printing them).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"categorie": ["tags"] * 5 + ["Plainte Mme X"],
+    ...                       "statut": ["résolu"] * 5 + ["clos autre"]})
+    >>> out, notes = restrict_vocabulary(frame, layer="signalements", min_count=5)
+    >>> out["categorie"].tolist()[-1], out["statut"].tolist()[-1]
+    ('autre', 'clos autre')
+    >>> notes
+    ['signalements : 1 valeur(s) rare(s) de categorie regroupée(s) en « autre » (1 ligne(s))']
+    """
+    out = frame
+    notes: list[str] = []
+    for column in LABEL_COLUMNS.get(layer, ()):
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        if not len(uniques):
+            continue
+        keys = np.array([_key(u) for u in uniques], dtype=object)
+        key_ids, distinct = pd.factorize(keys)
+        present = codes >= 0
+        per_key = np.bincount(key_ids[codes[present]], minlength=len(distinct))
+        extra = {_key(v) for v in (known or {}).get(column, ())}
+        rare_ids = np.array(
+            [
+                n < min_count and k != OTHER and k not in extra and not _known(column, k)
+                for k, n in zip(distinct, per_key, strict=True)
+            ],
+            dtype=bool,
+        )
+        if not rare_ids.any():
+            continue
+        replaced = np.zeros(len(frame), dtype=bool)
+        replaced[present] = rare_ids[key_ids[codes[present]]]
+        rare = distinct[rare_ids]
+        if out is frame:
+            out = frame.copy()
+        cells = values.to_numpy(dtype=object, copy=True)
+        cells[replaced] = OTHER
+        dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else object
+        out[column] = pd.Series(cells, index=frame.index, dtype=dtype)
+        notes.append(
+            f"{layer} : {len(rare)} valeur(s) rare(s) de {column} regroupée(s) en « {OTHER} » "
+            f"({int(replaced.sum())} ligne(s))"
+        )
+    return out, notes
