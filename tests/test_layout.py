@@ -182,9 +182,14 @@ PRODUCT_ENTRIES = {
     "gupgeo.atlas._build": "build_atlas",
     "gupgeo.review.build": "review_operation",
     "gupgeo.veille.bulletin": "build_bulletin",
+    "gupgeo.diagnostics.model": "build_suivi",
+    "gupgeo.diagnostics.releve": "build_releve",
+    "gupgeo.diagnostics.sheet": "build_sheet",
 }
 """Every shared product's entry point: it takes a Publication."""
-PRODUCT_PACKAGES = ("gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review")
+PRODUCT_PACKAGES = (
+    "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.diagnostics",
+)  # fmt: skip
 RAW_DOORS = {
     "gupgeo.attribution.territory.attributed",
     "gupgeo.attribution.territory.attribute_territory",

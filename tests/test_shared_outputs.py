@@ -218,7 +218,7 @@ def test_diagnostic_products_leak_nothing(territory, tmp_path):
         text = xlsx_text(path) if is_xlsx else path.read_bytes().decode("utf-8-sig")
         assert leaks(text, local=local_folder(territory)) == [], path.name
     with pytest.raises(ValueError, match="public"):
-        build_suivi(territory, as_of="2024-12-31", profil="public")
+        build_suivi(territory, as_of="2024-12-31", publication="public")
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -12,11 +12,12 @@ from typing import Any
 
 
 def _cmd_suivi(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.diagnostics.suivi import suivi_command
 
-    territory = attribute_territory(args.load([args.territoire], args))
-    suivi = suivi_command(territory, as_of=args.date, output=args.output, profil=args.publication)
+    territory = args.load([args.territoire], args)
+    suivi = suivi_command(
+        territory, as_of=args.date, output=args.output, publication=args.publication
+    )
     total = suivi.total()
     print(
         f"Suivi au {suivi.as_of:%d/%m/%Y} écrit dans {args.output} : {int(total['ouverts'])} "
@@ -27,23 +28,21 @@ def _cmd_suivi(args: argparse.Namespace) -> int:
 
 
 def _cmd_releve(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.diagnostics.releve import build_releve, write_releve
 
-    territory = attribute_territory(args.load([args.territoire], args))
-    releve = build_releve(territory, args.diagnostic, profil=args.publication, as_of=args.date)
+    territory = args.load([args.territoire], args)
+    releve = build_releve(territory, args.diagnostic, publication=args.publication, as_of=args.date)
     for path in write_releve(releve, args.output, pdf=not args.sans_pdf):
         print(f"Relevé écrit : {path}")
     return 0
 
 
 def _cmd_preparer(args: argparse.Namespace) -> int:
-    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.diagnostics.sheet import build_sheet, write_sheet
 
-    territory = attribute_territory(args.load([args.territoire], args))
+    territory = args.load([args.territoire], args)
     sheet = build_sheet(
-        territory, args.quartier, day=args.date, months=args.mois, profil=args.publication
+        territory, args.quartier, day=args.date, months=args.mois, publication=args.publication
     )
     for path in write_sheet(sheet, args.output, pdf=not args.sans_pdf):
         print(f"Fiche de marche écrite : {path}")

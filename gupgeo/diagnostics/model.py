@@ -22,10 +22,9 @@ from gupgeo.indicators.diagnostics import (
     followup_counts,
     followup_status,
 )
-from gupgeo.publication import Publication, publish
+from gupgeo.publication import Profil, Publication, as_publication
+from gupgeo.publication.model import Source
 
-LAYERS: tuple[str, ...] = ("quartiers", "constats", "diagnostics", "partenaires", "equipements")
-"""The layers the diagnostic products read."""
 SUIVI_COLUMNS: tuple[str, ...] = (
     "responsable",
     "code_qp",
@@ -38,31 +37,25 @@ without statut, open ones without échéance)."""
 
 
 def publish_diagnostics(
-    source: Any, profil: str = "partenaires", *, layers: tuple[str, ...] = LAYERS
+    source: Publication | Source, publication: Profil | str | None = None
 ) -> Publication:
-    """The published ``layers`` the diagnostic products read.
+    """The publication the diagnostic products read: ``source`` if it is one, else
+    ``source`` published at the door for ``publication`` (default ``partenaires``,
+    :func:`gupgeo.publication.as_publication`).
 
-    ``source`` is a :class:`~gupgeo.publication.Publication` of ``profil`` (taken as it
-    is), or a territory: attributed when it is not yet (with the default settings),
-    then published for ``profil`` (:func:`gupgeo.publication.publish`). ``public`` is
-    refused: these products list constats partner by partner.
+    ``public`` is refused: these products list constats partner by partner, which the
+    public profile only shows as counts.
     """
-    if str(profil) == "public" or str(getattr(source, "profil", "")) == "public":
+    wanted = Profil.parse(publication) if publication is not None else None
+    if wanted is None and not isinstance(source, Publication):
+        wanted = Profil.PARTENAIRES
+    pub = as_publication(source, wanted)
+    if pub.profil is Profil.PUBLIC:
         raise ValueError(
             "profil public : le relevé, la fiche et le suivi listent des constats par "
             "partenaire ; attendu « partenaires » (ou « interne » pour l'équipe)"
         )
-    if isinstance(source, Publication):
-        return publish(source, profil)  # the same profile, or a ValueError
-    from gupgeo.attribution import AttributedTerritory
-    from gupgeo.territory import Territory, as_territory
-
-    territory = as_territory(source)
-    if not isinstance(territory, AttributedTerritory):
-        # Only the layers the products read are attributed (at the door of publish).
-        frames = {k: territory[k] for k in layers if k in territory}
-        territory = Territory(frames, provenance=dict(territory.provenance))
-    return publish(territory, profil)
+    return pub
 
 
 def zone_labels(constats: pd.DataFrame, quartiers: pd.DataFrame | None) -> pd.Series:
@@ -110,7 +103,9 @@ class Suivi:
         return {c: row[c] for c in SUIVI_COLUMNS[2:]}
 
 
-def build_suivi(source: Any, *, as_of: object, profil: str = "partenaires") -> Suivi:
+def build_suivi(
+    source: Publication | Source, *, as_of: object, publication: Profil | str | None = None
+) -> Suivi:
     """Follow-up per partner and quartier of the constats dated on or before ``as_of``.
 
     Examples
@@ -121,7 +116,7 @@ def build_suivi(source: Any, *, as_of: object, profil: str = "partenaires") -> S
     >>> s.table.iloc[-1]["responsable"]
     'total'
     """
-    pub = publish_diagnostics(source, profil)
+    pub = publish_diagnostics(source, publication)
     day = pd.Timestamp(str(as_of)).normalize()
     constats = pub.layers.get("constats")
     notes = list(pub.notes)
@@ -191,4 +186,4 @@ def _overdue_frame(
     )
 
 
-__all__ = ["LAYERS", "SUIVI_COLUMNS", "Suivi", "build_suivi", "publish_diagnostics", "zone_labels"]
+__all__ = ["SUIVI_COLUMNS", "Suivi", "build_suivi", "publish_diagnostics", "zone_labels"]

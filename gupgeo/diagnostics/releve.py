@@ -23,6 +23,8 @@ from gupgeo.diagnostics.model import publish_diagnostics, zone_labels
 from gupgeo.errors import SchemaError
 from gupgeo.french import format_date
 from gupgeo.indicators.diagnostics import PARTICIPANT_COLUMNS, followup_status
+from gupgeo.publication import Profil, Publication
+from gupgeo.publication.model import Source
 from gupgeo.rendering.html import Table, date_cell, number_cell, render, static_text, text_cell
 
 PARTICIPANT_LABELS = {
@@ -75,7 +77,11 @@ class Releve:
 
 
 def build_releve(
-    source: Any, diagnostic_id: str, *, profil: str = "partenaires", as_of: object = None
+    source: Publication | Source,
+    diagnostic_id: str,
+    *,
+    publication: Profil | str | None = None,
+    as_of: object = None,
 ) -> Releve:
     """The relevé of ``diagnostic_id``: its published constats numbered west to east.
 
@@ -86,7 +92,7 @@ def build_releve(
     SchemaError
         When the territory has no such diagnostic (the known ones are listed).
     """
-    pub = publish_diagnostics(source, profil)
+    pub = publish_diagnostics(source, publication)
     diagnostics = pub.layers.get("diagnostics")
     if diagnostics is None or diagnostic_id not in set(diagnostics["id"].astype(str)):
         known = [] if diagnostics is None else sorted(diagnostics["id"].astype(str))

@@ -21,9 +21,11 @@ import pandas as pd
 import shapely
 
 from gupgeo.crs import to_work_crs
-from gupgeo.diagnostics.model import LAYERS, publish_diagnostics
+from gupgeo.diagnostics.model import publish_diagnostics
 from gupgeo.errors import GupgeoError, SchemaError
 from gupgeo.indicators.diagnostics import OUVERT, followup_status
+from gupgeo.publication import Profil, Publication
+from gupgeo.publication.model import Source
 from gupgeo.rendering.html import (
     Cell,
     Table,
@@ -73,10 +75,15 @@ def _quartier(quartiers: pd.DataFrame, wanted: str) -> pd.Series:
 
 
 def build_sheet(
-    source: Any, quartier: str, *, day: object, months: int = 6, profil: str = "partenaires"
+    source: Publication | Source,
+    quartier: str,
+    *,
+    day: object,
+    months: int = 6,
+    publication: Profil | str | None = None,
 ) -> Sheet:
     """The walk sheet of ``quartier`` (code or name) for the walk of ``day``."""
-    pub = publish_diagnostics(source, profil, layers=(*LAYERS, "signalements"))
+    pub = publish_diagnostics(source, publication)
     quartiers = to_work_crs(pub.layers["quartiers"], name="quartiers")
     q = _quartier(quartiers, quartier)
     code, geom = str(q["code_qp"]), q.geometry

@@ -57,9 +57,9 @@ def write_suivi(suivi: Suivi, folder: str | Path) -> list[Path]:
     return written
 
 
-def suivi_command(source: Any, *, as_of: object, output: str | Path, profil: str) -> Suivi:
+def suivi_command(source: Any, *, as_of: object, output: str | Path, publication: str) -> Suivi:
     """What ``gupgeo diagnostic suivi`` does: build the follow-up and write its files."""
-    suivi = build_suivi(source, as_of=as_of, profil=profil)
+    suivi = build_suivi(source, as_of=as_of, publication=publication)
     write_suivi(suivi, output)
     return suivi
 
