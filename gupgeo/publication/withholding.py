@@ -97,12 +97,18 @@ def _id_key(value: object) -> str:
 
 
 def withheld_ids(constats: pd.DataFrame, withheld: np.ndarray) -> frozenset[str]:
-    """Identifiers (``id``, ``id_demarche``) of the withheld findings, as compared."""
+    """Identifiers (``id``, ``id_demarche``) of the withheld findings, as compared, and the
+    ``diagnostic_id`` (the former ``id_demarche``) of a study none of whose findings is
+    kept: an ESSP, not a walk that also had a finding withheld."""
     keys: set[str] = set()
     for column in ID_COLUMNS:
         if column in constats.columns:
             values = constats.loc[withheld, column].dropna()
             keys.update(k for k in map(_id_key, values) if len(k) >= _MIN_ID_CHARS)
+    if "diagnostic_id" in constats.columns:
+        studies = constats["diagnostic_id"].map(lambda v: "" if pd.isna(v) else _id_key(v))
+        kept = set(studies.loc[~withheld])
+        keys.update(k for k in studies.loc[withheld] if len(k) >= _MIN_ID_CHARS and k not in kept)
     return frozenset(keys)
 
 
