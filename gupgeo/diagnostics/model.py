@@ -58,6 +58,15 @@ def publish_diagnostics(
     return pub
 
 
+NOTE_LAYERS: tuple[str, ...] = ("constats", "diagnostics", "partenaires")
+"""The layers whose publication notes the diagnostic products repeat."""
+
+
+def own_notes(pub: Publication) -> list[str]:
+    """The publication notes about the layers these products show."""
+    return [n for n in pub.notes if n.split(" :", 1)[0] in NOTE_LAYERS]
+
+
 def zone_labels(constats: pd.DataFrame, quartiers: pd.DataFrame | None) -> pd.Series:
     """``code_qp`` of each constat, « hors QPV » when empty or not a known quartier."""
     codes = constats["code_qp"] if "code_qp" in constats.columns else None
@@ -119,7 +128,7 @@ def build_suivi(
     pub = publish_diagnostics(source, publication)
     day = pd.Timestamp(str(as_of)).normalize()
     constats = pub.layers.get("constats")
-    notes = list(pub.notes)
+    notes = own_notes(pub)
     if constats is None or not len(constats):
         notes.append("aucun constat publiable : suivi vide")
         empty = pd.DataFrame(columns=list(SUIVI_COLUMNS))

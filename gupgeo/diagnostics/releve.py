@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from gupgeo.crs import to_work_crs
-from gupgeo.diagnostics.model import publish_diagnostics, zone_labels
+from gupgeo.diagnostics.model import own_notes, publish_diagnostics, zone_labels
 from gupgeo.errors import SchemaError
 from gupgeo.french import format_date
 from gupgeo.indicators.diagnostics import PARTICIPANT_COLUMNS, followup_status
@@ -116,7 +116,7 @@ def build_releve(
     q = quartiers.loc[quartiers["code_qp"] == code] if quartiers is not None else None
     nom = str(q["nom_qp"].iat[0]) if q is not None and len(q) else code or "hors QPV"
     geom = to_work_crs(q, name="quartiers").geometry.iat[0] if q is not None and len(q) else None
-    return Releve(dict(row), mine, geom, nom, pub.profile, tuple(pub.notes))
+    return Releve(dict(row), mine, geom, nom, pub.profile, tuple(own_notes(pub)))
 
 
 def _numbered(constats: pd.DataFrame, day: pd.Timestamp, quartiers: Any) -> pd.DataFrame:

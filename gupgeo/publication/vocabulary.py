@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.indicators.degradations import DEFAULT_RULES
-from gupgeo.schemas import AXES_TFPB, STATUTS
+from gupgeo.schemas import AXES_TFPB, STATUTS, TYPES_PARTENAIRES
 
 OTHER = "autre"
 """The value a rare, unknown category becomes."""
@@ -53,6 +53,7 @@ KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
     "theme": GUP_THEMES,
     "statut": (*STATUTS, "inconnu", "ouvert", "clos"),
     "axe": AXES_TFPB,
+    "type": TYPES_PARTENAIRES,  # partners' kinds (bailleur, ville, métropole, État…)
     "demarche": (
         "diagnostic en marchant",
         "marche exploratoire",
