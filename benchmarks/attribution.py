@@ -48,6 +48,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely import affinity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -81,8 +82,60 @@ def make_zones(n: int = 100, seed: int = 1) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({KEY: [f"Z{k:03d}" for k in range(n)]}, geometry=polygons, crs=2154)
 
 
-def make_xy(n: int, zones: gpd.GeoDataFrame, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Half uniform over the zones' extent, half normal (σ = 600 m) around a zone."""
+def make_qpv_zones(n: int = 105, seed: int = 3) -> gpd.GeoDataFrame:
+    """``n`` perimeters shaped like real QPV ones (Lambert-93), on a 3 km grid.
+
+    Each is a union of 6–30 rotated street blocks (some apart: multipolygons),
+    with 0–3 courtyards cut out (holes), densified every 2–8 m and wobbled by up
+    to 0.6 m as a digitised perimeter is: about 1,000 vertices each. Every
+    seventh gets a bow-tie (a self-intersecting ring) and others self-intersect
+    through the wobble: invalid, repaired by ``make_valid`` as real files need.
+    """
+    rng = np.random.default_rng(seed)
+    side = int(np.ceil(np.sqrt(n)))
+    x0, y0, step = 510_000.0, 6_680_000.0, 3_000.0
+    polygons = []
+    for k in range(n):
+        i, j = divmod(k, side)
+        cx = x0 + (j + 0.5) * step + rng.uniform(-300, 300)
+        cy = y0 + (i + 0.5) * step + rng.uniform(-300, 300)
+        blocks = []
+        for _ in range(int(rng.integers(6, 30))):
+            bx, by = rng.normal(0, 170, 2)
+            w, h = rng.uniform(120, 360, 2)
+            blocks.append(shapely.box(bx - w / 2, by - h / 2, bx + w / 2, by + h / 2))
+        g = shapely.union_all(blocks)
+        g = affinity.rotate(g, rng.uniform(0, np.pi / 2), origin=(0, 0), use_radians=True)
+        g = affinity.translate(g, cx, cy)
+        for _ in range(int(rng.integers(0, 4))):  # courtyards cut out: holes
+            hx, hy = rng.normal(0, 150, 2)
+            g = g.difference(shapely.Point(cx + hx, cy + hy).buffer(rng.uniform(10, 40), 8))
+        g = shapely.segmentize(g, rng.uniform(2, 8))
+        xy = shapely.get_coordinates(g)
+        wob = 0.6 * np.sin(xy[:, ::-1] * np.array([1.37, 0.91]) + xy * 0.53)
+        g = shapely.set_coordinates(g, xy + wob)
+        if k % 7 == 3:  # a bow-tie: the largest part's outline crosses itself
+            part = max(shapely.get_parts(g), key=lambda p: p.area)
+            ring = shapely.get_coordinates(shapely.get_exterior_ring(part))
+            m = len(ring) // 3
+            g = shapely.Polygon(
+                np.vstack(
+                    [ring[:m], ring[2 * m : 2 * m + 1], ring[m : m + 1], ring[m:-1], ring[:1]]
+                )
+            )
+        polygons.append(g)
+    return gpd.GeoDataFrame({KEY: [f"QP{k:03d}" for k in range(n)]}, geometry=polygons, crs=2154)
+
+
+def make_xy(
+    n: int, zones: gpd.GeoDataFrame, seed: int = 2, *, near_edges: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Half uniform over the zones' extent, half normal (σ = 600 m) around a zone.
+
+    With ``near_edges`` > 0, that share of the points is moved to within a few
+    metres of a perimeter (σ = 5 m): addresses geocoded on the streets that
+    bound a quartier.
+    """
     rng = np.random.default_rng(seed)
     xmin, ymin, xmax, ymax = zones.total_bounds
     x = rng.uniform(xmin, xmax, n)
@@ -92,6 +145,13 @@ def make_xy(n: int, zones: gpd.GeoDataFrame, seed: int = 2) -> tuple[np.ndarray,
     k = rng.integers(0, len(centres), n - half)
     x[half:] = centres[k, 0] + rng.normal(0, 600, n - half)
     y[half:] = centres[k, 1] + rng.normal(0, 600, n - half)
+    m = int(n * near_edges)
+    if m:
+        rings = shapely.segmentize(shapely.boundary(np.asarray(zones.geometry.array)), 5.0)
+        edge = shapely.get_coordinates(rings)
+        k = rng.integers(0, len(edge), m)
+        x[:m] = edge[k, 0] + rng.normal(0, 5, m)
+        y[:m] = edge[k, 1] + rng.normal(0, 5, m)
     return x, y
 
 
@@ -119,8 +179,13 @@ def _codes(values: object) -> np.ndarray:
 def runners(
     zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, points: gpd.GeoDataFrame | None
 ) -> dict[str, Callable[[], np.ndarray]]:
-    """One callable per method, each returning the zone code of every point."""
-    right = zones[[KEY, "geometry"]]
+    """One callable per method, each returning the zone code of every point.
+
+    gupgeo gets the zones as they are (it repairs invalid ones itself, inside the
+    timing); the peers get them repaired beforehand (``make_valid``), as one must
+    before trusting their predicates on invalid polygons.
+    """
+    right = repaired(zones)[[KEY, "geometry"]]
 
     def run_attribute() -> np.ndarray:
         return attribute(points, zones, predicate="within")[KEY].array
@@ -144,7 +209,7 @@ def runners(
     }
     con = duckdb_connection()
     if con is not None:
-        wkb = pd.DataFrame({KEY: zones[KEY].astype(object), "wkb": shapely.to_wkb(zones.geometry)})
+        wkb = pd.DataFrame({KEY: right[KEY].astype(object), "wkb": shapely.to_wkb(right.geometry)})
         con.register("zones_df", wkb)
         con.execute(
             f"CREATE TEMP TABLE zones AS SELECT {KEY}, ST_GeomFromWKB(wkb) AS geom FROM zones_df"
@@ -166,6 +231,31 @@ def runners(
     return out
 
 
+def repaired(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The zones with invalid geometries repaired as gupgeo repairs them."""
+    out = zones.copy()
+    geoms = np.asarray(out.geometry.array)
+    out.geometry = shapely.make_valid(geoms, method="structure", keep_collapsed=False)
+    return out
+
+
+def make_zones_of(kind: str) -> gpd.GeoDataFrame:
+    """The benchmark's zones: ``qpv`` (real-shaped) or ``star`` (the first benchmark's)."""
+    return make_qpv_zones() if kind == "qpv" else make_zones()
+
+
+def versions() -> str:
+    """Versions of the libraries timed, for the README."""
+    import geopandas
+    import numpy
+
+    return (
+        f"geopandas {geopandas.__version__}, shapely {shapely.__version__} "
+        f"(GEOS {shapely.geos_version_string}), numpy {numpy.__version__}, "
+        f"pandas {pd.__version__}, Python {sys.version.split()[0]}"
+    )
+
+
 def _status_mb(field: str) -> float:
     """``VmHWM`` (peak) or ``VmRSS`` (current) resident memory of this process, in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -174,10 +264,10 @@ def _status_mb(field: str) -> float:
     return float("nan")
 
 
-def measure_one(n: int, method: str) -> dict[str, float]:
+def measure_one(n: int, method: str, kind: str, near_edges: float) -> dict[str, float]:
     """Run one method once in this (fresh) process; time and peak RSS."""
-    zones = make_zones()
-    x, y = make_xy(n, zones)
+    zones = make_zones_of(kind)
+    x, y = make_xy(n, zones, near_edges=near_edges)
     points = None
     if method in ("attribute", "sjoin"):
         points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
@@ -197,19 +287,37 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per method (median kept)")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--memory", action="store_true", help="peak RSS per method (subprocess)")
+    parser.add_argument(
+        "--zones",
+        choices=("qpv", "star"),
+        default="qpv",
+        help="qpv: 105 real-shaped perimeters (default); star: 100 star polygons",
+    )
+    parser.add_argument(
+        "--near-edges",
+        type=float,
+        default=0.05,
+        help="share of the points within a few metres of a perimeter (default 0.05)",
+    )
     parser.add_argument("--no-check", action="store_true", help="skip the identity check")
     parser.add_argument("--_one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._one:
         n, method = args._one.split(":")
-        print(json.dumps(measure_one(int(n), method)))
+        print(json.dumps(measure_one(int(n), method, args.zones, args.near_edges)))
         return
     methods = [m for m in args.methods.split(",") if m]
-    zones = make_zones()
-    print(f"{len(zones)} zones, {int(shapely.get_num_coordinates(zones.geometry).sum())} sommets")
+    zones = make_zones_of(args.zones)
+    n_invalid = int((~zones.is_valid).sum())
+    print(versions())
+    print(
+        f"{len(zones)} zones ({args.zones}), "
+        f"{int(shapely.get_num_coordinates(zones.geometry).sum())} sommets, "
+        f"{n_invalid} invalides (réparées), {args.near_edges:.0%} des points près d'un périmètre"
+    )
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        x, y = make_xy(n, zones)
+        x, y = make_xy(n, zones, near_edges=args.near_edges)
         points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
         available = runners(zones, x, y, points)
         if "duckdb" in methods and "duckdb" not in available:
@@ -217,31 +325,42 @@ def main(argv: list[str] | None = None) -> None:
         reference = None
         times: dict[str, float] = {}
         cpu_times: dict[str, float] = {}
-        for method in methods:
-            if method not in available:
-                continue
-            runs, cpu = [], []
-            for _ in range(args.repeat):
+        todo = [m for m in methods if m in available]
+        runs: dict[str, list[float]] = {m: [] for m in todo}
+        cpu: dict[str, list[float]] = {m: [] for m in todo}
+        for _ in range(args.repeat):  # methods interleaved: load changes hit them alike
+            for method in todo:
                 gc.collect()
                 t0, c0 = time.perf_counter(), time.process_time()
                 codes = available[method]()
-                runs.append(time.perf_counter() - t0)
-                cpu.append(time.process_time() - c0)
-            times[method] = statistics.median(runs)
-            cpu_times[method] = statistics.median(cpu)
-            if not args.no_check:
-                codes = _codes(codes)
-                if codes.size != n:
-                    raise SystemExit(f"{method}: {codes.size} lignes pour {n} points")
-                if reference is None:
-                    reference = codes
-                elif not np.array_equal(codes, reference):
-                    diff = int((codes != reference).sum())
-                    raise SystemExit(f"{method}: {diff} points attribués différemment")
+                runs[method].append(time.perf_counter() - t0)
+                cpu[method].append(time.process_time() - c0)
+                if not args.no_check:
+                    codes = _codes(codes)
+                    if codes.size != n:
+                        raise SystemExit(f"{method}: {codes.size} lignes pour {n} points")
+                    if reference is None:
+                        reference = codes
+                    elif not np.array_equal(codes, reference):
+                        diff = int((codes != reference).sum())
+                        raise SystemExit(f"{method}: {diff} points attribués différemment")
+                del codes
+        for method in todo:
+            times[method] = statistics.median(runs[method])
+            cpu_times[method] = statistics.median(cpu[method])
             row = {"N": n, "method": method, "seconds": times[method], "cpu_s": cpu_times[method]}
             if args.memory:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--_one", f"{n}:{method}"],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--_one",
+                        f"{n}:{method}",
+                        "--zones",
+                        args.zones,
+                        "--near-edges",
+                        str(args.near_edges),
+                    ],
                     check=True,
                     capture_output=True,
                     text=True,
@@ -264,6 +383,11 @@ def main(argv: list[str] | None = None) -> None:
                 row["cpu vs sjoin"] = cpu_times[base] / row["cpu_s"]
             if "duckdb" in times:
                 row["vs duckdb"] = times["duckdb"] / row["seconds"]
+            if base in times:
+                print(
+                    f"  N={n:>10,}  {row['method']} vs {base} (same run): "
+                    f"{row['vs sjoin']:.2f}x wall, {row['cpu vs sjoin']:.2f}x CPU"
+                )
         if reference is not None:
             print(
                 f"  N={n:>10,}  assignments identical ({int(pd.notna(reference).sum()):,} in a zone)"

@@ -12,10 +12,16 @@ small actions/TFPB/agents layers. In the same process and on the same frame:
   measure (the above, plus rates, backlog with age buckets at each month end,
   change vs. previous period, statuses, dégradations, sources, every other table).
 
+With ``--charts`` it times instead the whole dashboard product on ``--quartiers`` (105
+for the issue's figure): ``build_dashboard`` + ``export_dashboard`` (CSVs, XLSX) without
+charts, then the same with every chart (PNG + SVG), alternately, and prints both, the
+number of chart files and the time per chart.
+
 Usage::
 
     .venv/bin/python benchmarks/dashboard.py            # 1M rows
     .venv/bin/python benchmarks/dashboard.py --rows 200000 --repeat 3
+    .venv/bin/python benchmarks/dashboard.py --charts --quartiers 105 --rows 200000 --repeat 2
 """
 
 from __future__ import annotations
@@ -199,12 +205,63 @@ def timed_pair(first, second, repeat: int) -> tuple[list[float], list[float]]:  
     return times
 
 
+def run_charts(layers: dict, period: tuple[str, str], repeat: int) -> None:
+    """Time the dashboard product with and without charts, alternately (same process)."""
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import matplotlib
+
+    from gupgeo.dashboard.export import export_dashboard
+
+    print(
+        f"matplotlib {matplotlib.__version__}, pandas {pd.__version__}, numpy {np.__version__}, "
+        f"Python {sys.version.split()[0]}"
+    )
+    times: dict[bool, list[float]] = {False: [], True: []}
+    cpu: dict[bool, list[float]] = {False: [], True: []}
+    n_charts = 0
+    for _ in range(repeat):
+        for charts in (False, True):
+            out = Path(tempfile.mkdtemp(prefix="gupgeo-dashboard-"))
+            gc.collect()
+            t, c = time.perf_counter(), time.process_time()
+            db = build_dashboard(layers, period=period, freq="month")
+            written = export_dashboard(db, out, charts=charts)
+            times[charts].append(time.perf_counter() - t)
+            cpu[charts].append(time.process_time() - c)
+            if charts:
+                n_charts = sum(1 for p in written if p.parent.name == "graphiques")
+            shutil.rmtree(out)
+    without, with_charts = statistics.median(times[False]), statistics.median(times[True])
+    print(
+        f"sans graphiques : médiane {without:.2f} s ({', '.join(f'{t:.2f}' for t in times[False])})"
+    )
+    print(
+        f"avec graphiques : médiane {with_charts:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in times[True])}), {n_charts} fichiers de graphiques"
+    )
+    per = (with_charts - without) / max(n_charts, 1) * 1000
+    cpu_without, cpu_with = statistics.median(cpu[False]), statistics.median(cpu[True])
+    print(
+        f"temps CPU (médianes) : sans {cpu_without:.2f} s, avec {cpu_with:.2f} s "
+        f"({cpu_with / cpu_without:.2f}×)"
+    )
+    print(
+        f"graphiques : {with_charts - without:.2f} s, {per:.0f} ms par fichier ; "
+        f"rapport avec / sans : {with_charts / without:.2f}× (même exécution)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--quartiers", type=int, default=13)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--charts", action="store_true", help="time the product with charts")
     args = parser.parse_args()
 
     t = time.perf_counter()
@@ -215,6 +272,9 @@ def main() -> None:
     start = pd.Timestamp(period[0])
     end = pd.Timestamp(period[1]) + pd.Timedelta(days=1)
     sig = layers["signalements"]
+    if args.charts:
+        run_charts(layers, period, args.repeat)
+        return
 
     base, full = timed_pair(
         lambda: baseline(sig, start, end),

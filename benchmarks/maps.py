@@ -6,12 +6,14 @@ network blocked, every library inlined from the npm files of ``scripts/fetch_ass
 - ``html_mb``: size of the saved HTML file;
 - ``save_s``: Python time to build and save the map;
 - ``drawn_ms``: from navigation start until the page has loaded and painted twice
-  (``load`` event + two animation frames);
+  (``load`` event, then for gupgeo pages ``gupgeo.ready``: packed point layers inflated
+  and drawn, then two animation frames);
 - ``zoom_ms``: median time of one zoom step (``setZoom(z + 1, {animate: false})`` then two
   animation frames), over four successive steps into zoom levels not visited before.
 
 Builders: ``gupgeo`` (:func:`gupgeo.maps.add_signalements`, grid clusters on a compact
-payload), ``fast_marker_cluster`` (folium ``FastMarkerCluster``), ``geojson_canvas``
+payload, packed binary columns from 20,000 points), ``gupgeo_json`` (the same with the
+payload's integers as plain JSON, as before packing: the same-run peer of the packing), ``fast_marker_cluster`` (folium ``FastMarkerCluster``), ``geojson_canvas``
 (folium ``GeoJson`` of circle markers with ``prefer_canvas=True``) and ``explore``
 (geopandas ``GeoDataFrame.explore(column="categorie")``).
 
@@ -113,6 +115,18 @@ def build_gupgeo(gdf: gpd.GeoDataFrame, path: Path) -> None:
 _PLAIN_MARKER = "function (row) { return L.marker(new L.LatLng(row[0], row[1])); }"
 
 
+def build_gupgeo_json(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """gupgeo with its point integers as plain JSON (the payload before packing)."""
+    import gupgeo.maps.signalements as module
+
+    packer = module.pack_point_spec
+    module.pack_point_spec = lambda spec: spec  # type: ignore[assignment]
+    try:
+        build_gupgeo(gdf, path)
+    finally:
+        module.pack_point_spec = packer
+
+
 def build_fast_marker_cluster(gdf: gpd.GeoDataFrame, path: Path) -> None:
     shown = gdf.to_crs(4326)
     m = folium.Map(tiles=None, max_zoom=19, **{"maxZoom": 19})
@@ -144,6 +158,7 @@ def build_explore(gdf: gpd.GeoDataFrame, path: Path) -> None:
 
 BUILDERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
     "gupgeo": build_gupgeo,
+    "gupgeo_json": build_gupgeo_json,
     "fast_marker_cluster": build_fast_marker_cluster,
     "geojson_canvas": build_geojson_canvas,
     "explore": build_explore,
@@ -151,7 +166,13 @@ BUILDERS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
 
 _FIND_MAP = """() => Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map)"""
 _DRAWN = """() => new Promise(resolve => {
-  const go = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+  const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+  // gupgeo pages: wait for gupgeo.ready (set once packed point layers are inflated and drawn)
+  const go = () => {
+    if (!window.gupgeo || window.gupgeo.ready === true) { frames(); return; }
+    const poll = () => (window.gupgeo.ready === true ? frames() : requestAnimationFrame(poll));
+    poll();
+  };
   if (document.readyState === 'complete') go(); else addEventListener('load', go);
 })"""
 _ZOOM = """() => new Promise(resolve => {
@@ -211,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        print(
+            f"Chromium {browser.version}, folium {folium.__version__}, "
+            f"geopandas {gpd.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+        )
         for n in args.sizes:
             gdf = signalements(n)
             for name, build in BUILDERS.items():

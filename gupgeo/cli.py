@@ -1,28 +1,41 @@
 """The ``gupgeo`` command: parses arguments, configures logging, calls the public API.
 
-No domain logic lives here. Exit codes: 0 success; 1 the data lose rows: a layer is
+No domain logic lives here. Commands have French names (``valider``, ``tableau-de-bord``,
+``carte``, ``rattacher``, ``atlas``, ``revue``, ``importer``, ``veille``, ``info``); the
+English names (``validate``, ``dashboard``, ``map``, ``attribute``, ``review``, ``import``)
+are kept as aliases. Exit codes: 0 success; 1 the data lose rows: a layer is
 unusable (fatal problem), a layer rejects more than ``--max-rejets`` percent of its
-rows (default 5), or an output would be empty while its input was not — then the
-last line printed says ``ERREUR`` and nothing is written; 2 unusable command line,
-manifest or unreadable input.
+rows (default 5), or an output would be empty while its input was not, or an import
+has nothing to import (an empty export, every row rejected, whatever ``--max-rejets``)
+— then the last line printed says ``ERREUR`` and nothing is written; 2 unusable
+command line, manifest or unreadable input, or a territory still written by another
+process after ``--attente`` seconds.
+
+Everything printed goes through :func:`gupgeo.french.printable`: escape sequences and
+control characters read from a file (a column name, a value) never reach the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import logging
 import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from gupgeo._lock import DEFAULT_WAIT_S
+from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
+from gupgeo.french import printable
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory, load_territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
+from gupgeo.validation.values import parse_value_option
 
 if TYPE_CHECKING:
     from gupgeo.publication import Publication
@@ -40,6 +53,15 @@ def _columns(args: argparse.Namespace, layer: str | None = None) -> dict[str, di
     for text in getattr(args, "columns", None) or []:
         named, target, source = parse_column_option(text)
         out.setdefault(named or layer or "*", {})[target] = source
+    return out
+
+
+def _values(args: argparse.Namespace, layer: str | None = None) -> dict[str, dict[str, str]]:
+    """``--valeur`` options as ``load_territory(values=…)``: by layer, ``"*"`` for any."""
+    out: dict[str, dict[str, str]] = {}
+    for text in getattr(args, "values", None) or []:
+        named, target, value = parse_value_option(text)
+        out.setdefault(named or layer or "*", {})[target] = value
     return out
 
 
@@ -87,23 +109,33 @@ def _shown(paths: Sequence[Path | str]) -> str:
 
 def _load(paths: Sequence[Path | str], args: argparse.Namespace) -> Territory:
     """Load a territory; fail (exit 1, last line ERREUR) when the report does not pass."""
-    territory = load_territory(*paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct)
+    territory = load_territory(
+        *paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct, values=_values(args)
+    )
     _warn_rejects(territory.report, paths)
     _refuse_losses(territory.report, paths)
     return territory
 
 
 def _publication(
-    paths: Sequence[Path | str], args: argparse.Namespace, **options: Any
+    paths: Sequence[Path | str],
+    args: argparse.Namespace,
+    *,
+    covering: tuple[str, Sequence[str] | None] | None = None,
+    **options: Any,
 ) -> Publication:
     """Load, attribute once (``--tolerance-m`` where the command has it) and publish for
-    ``--publication``: the one door of every product command."""
-    from gupgeo.attribution.territory import DEFAULT_TOLERANCE_M, attribute_territory
+    ``--publication``: the one door of every product command. ``covering`` is
+    ``(period, layers)``: refuse (exit 1) a period none of those dated layers reaches."""
+    from gupgeo.attribution.territory import attribute_territory
     from gupgeo.publication import publish
 
     tolerance_m = getattr(args, "tolerance_m", None)
+    loaded = _load(paths, args)
+    if covering is not None:
+        _refuse_uncovered(loaded, covering[0], layers=covering[1])
     territory = attribute_territory(
-        _load(paths, args),
+        loaded,
         tolerance_m=DEFAULT_TOLERANCE_M if tolerance_m is None else tolerance_m,
     )
     return publish(territory, args.publication, **options)
@@ -123,7 +155,27 @@ def _refuse_losses(
         accept = f" ; pour accepter ces rejets : --max-rejets {math.ceil(worst)}"
     raise DataLossError(
         report.verdict().replace("--colonne ", f"{option} ")
-        + f" Rien n'a été écrit ; détail : gupgeo validate {where}{accept}"
+        + f" Rien n'a été écrit ; détail : gupgeo valider {where}{accept}"
+    )
+
+
+def _refuse_uncovered(
+    territory: Territory, period: str, *, layers: Sequence[str] | None = None
+) -> None:
+    """Fail (exit 1, last line ERREUR) when no dated layer's data reach ``period``: its
+    figures would all be n.c., and writing them would look like zeros."""
+    from gupgeo.coverage import OUTSIDE, coverage_of, coverage_words, period_words
+    from gupgeo.indicators import parse_period
+
+    wanted = parse_period(period)
+    frames = {n: territory.get(n) for n in (layers or territory.layers)}
+    coverages = [c for c in coverage_of(frames).values() if c.known]
+    if not coverages or any(c.status(wanted) != OUTSIDE for c in coverages):
+        return
+    raise DataLossError(
+        f"ERREUR : période {period_words(wanted)} non couverte par les données "
+        f"({coverage_words(coverages)}) : tous les chiffres seraient n.c. ; rien n'a été "
+        "écrit. Choisissez une période dans ces dates."
     )
 
 
@@ -144,7 +196,7 @@ def _warn_rejects(
             print(
                 f"Attention : {layer.rows_rejected} ligne(s) rejetée(s) à la lecture de "
                 f"{layer.source} (couche « {layer.layer} ») ; détail et fichier des rejets : "
-                f"gupgeo validate {where} --rejects-dir DOSSIER",
+                f"gupgeo valider {where} --rejects-dir DOSSIER",
                 file=sys.stderr,
             )
 
@@ -161,6 +213,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         columns=_columns(args, args.layer),
         max_rejects_pct=args.max_rejects_pct,
         walk_date=args.walk_date,
+        values=_values(args, args.layer),
     )
     report = territory.report
     if args.propose_manifest:
@@ -170,7 +223,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         written = report.write_rejects(str(args.rejects_dir))
         for path in written:
             print(f"Rejets écrits : {path}")
-    if args.output is not None and report.ok:
+    # Whatever --max-rejets: a layer that keeps none of its rows is a loss.
+    emptied = [r for r in report.layers if r.rows_read and not r.rows_kept]
+    if args.output is not None and report.ok and not emptied:
         saved = territory.save(args.output)
         print(f"Territoire validé enregistré : {_shown([saved])}")
     elif args.output is not None:
@@ -179,13 +234,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "des pertes."
         )
     print(report.to_text())
-    return 0 if report.ok else 1
+    for layer in emptied:
+        print(
+            f"ERREUR : couche « {layer.layer} » ({layer.source}) : aucune ligne conservée sur "
+            f"{layer.rows_read} lue(s)."
+        )
+    return 0 if report.ok and not emptied else 1
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
     territory = load_territory(
-        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct
-    )
+        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct,
+        values=_values(args),
+    )  # fmt: skip
     _warn_rejects(territory.report, args.paths)
     print(territory.summary())
     print(territory.report.verdict())
@@ -198,7 +259,11 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 
     # The one publication step, before any figure or label is computed.
-    db = build_dashboard(_publication(args.paths, args), period=args.period, freq=args.freq)
+    db = build_dashboard(
+        _publication(args.paths, args, covering=(args.period, None)),
+        period=args.period,
+        freq=args.freq,
+    )
     written = export_dashboard(
         db, args.output, french=not args.csv_international, charts=not args.no_charts
     )
@@ -247,9 +312,12 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         layer_option="--zones-layer",
         file="ZONES",
     )
+    values = {t: v for named, t, v in map(parse_value_option, args.values or [])
+              if named in (None, args.layer)}  # fmt: skip
     features = read_layer(
-        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct
-    )
+        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct,
+        values=values,
+    )  # fmt: skip
     _warn_rejects(features.attrs["rapport"], [args.input])
     _refuse_losses(features.attrs["rapport"], [args.input])
     zones = read_layer(
@@ -290,7 +358,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from gupgeo.atlas import build_atlas
 
     result = build_atlas(
-        _publication(args.paths, args),
+        _publication(args.paths, args, covering=(args.period, None)),
         args.output,
         period=args.period,
         quartiers=args.quartiers or None,
@@ -341,6 +409,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
             columns=columns,
             max_rejects_pct=args.max_rejects_pct,
             walk_date=seen_at.date() if seen_at else None,
+            wait_s=args.wait_s,
         )
     except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
         raise DataLossError(str(exc)) from exc
@@ -352,7 +421,7 @@ def _cmd_veille(args: argparse.Namespace) -> int:
     from gupgeo.veille.bulletin import build_bulletin
 
     bulletin = build_bulletin(
-        _publication(args.paths, args),
+        _publication(args.paths, args, covering=(args.period, ["signalements"])),
         period=args.period,
         cell_m=args.cell_m,
         freq=args.freq,
@@ -395,6 +464,10 @@ destination in capitals: PERIOD, OUTPUT…)."""
 _LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur",
            "CRITICAL": "erreur grave"}  # fmt: skip
 _EXTENT = {"fixe": "fixed"}
+_TOLERANCE_HELP = (
+    f"rattacher à la zone la plus proche une entité hors zone à moins de N m "
+    f"(défaut : {DEFAULT_TOLERANCE_M:g}, le même pour toutes les commandes)"
+)
 _MULTIPLE = {"premiere": "first", "plus-grande": "largest", "toutes": "all"}
 
 
@@ -454,6 +527,15 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         "lon=, lat= (degrés WGS84), geo_point_2d= (« latitude, longitude »), wkt=",
     )
     parser.add_argument(
+        "--valeur",
+        dest="values",
+        action="append",
+        metavar="CIBLE=TEXTE",
+        help="donner à la colonne CIBLE la valeur TEXTE pour toutes les lignes, ex. "
+        "--valeur type=corbeille (répétable ; couche.CIBLE=TEXTE pour une seule couche ; "
+        "dans gupgeo.toml : table valeurs)",
+    )
+    parser.add_argument(
         "--max-rejets",
         dest="max_rejects_pct",
         type=float,
@@ -467,13 +549,16 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
 def _add_validate(sub: Any) -> None:
     """The ``validate`` command and its options."""
     p_val = sub.add_parser(
-        "validate",
+        "valider",
+        aliases=["validate"],
         help="valider des fichiers ou un territoire et afficher le rapport",
         description="Valide chaque fichier (ou dossier, ou GeoPackage) et affiche le rapport : "
         "lignes lues = conservées + rejetées, avec le motif de chaque rejet.",
     )
     p_val.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
-    p_val.add_argument("--layer", help="couche du fichier (si son nom ne l'indique pas)")
+    p_val.add_argument(
+        "--couche", "--layer", dest="layer", help="couche du fichier (si son nom ne l'indique pas)"
+    )
     p_val.add_argument("--rejects-dir", type=Path, help="dossier où écrire rejets_<couche>.csv")
     p_val.add_argument(
         "-o",
@@ -514,7 +599,8 @@ def _add_info(sub: Any) -> None:
 def _add_dashboard(sub: Any) -> None:
     """The ``dashboard`` command and its options."""
     p_db = sub.add_parser(
-        "dashboard",
+        "tableau-de-bord",
+        aliases=["dashboard"],
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
     )
     p_db.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
@@ -547,8 +633,8 @@ def _add_dashboard(sub: Any) -> None:
     p_db.add_argument(
         "--tolerance-m",
         type=float,
-        default=15.0,
-        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
+        default=DEFAULT_TOLERANCE_M,
+        help=_TOLERANCE_HELP,
     )
     p_db.add_argument(
         "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
@@ -563,6 +649,7 @@ def _add_carte(sub: Any) -> None:
     """The ``carte`` command and its options."""
     p_map = sub.add_parser(
         "carte",
+        aliases=["map"],
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
     )
     p_map.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
@@ -589,7 +676,8 @@ def _add_carte(sub: Any) -> None:
 def _add_attribute(sub: Any) -> None:
     """The ``attribute`` command and its options."""
     p_att = sub.add_parser(
-        "attribute",
+        "rattacher",
+        aliases=["attribute"],
         help="rattacher des points, lignes ou polygones aux quartiers (ou autres zones)",
         description="Ajoute à chaque entité l'identifiant de la zone où elle se trouve, avec "
         "son statut (dans la zone, plusieurs zones, tolérance, hors zone…), et écrit un "
@@ -601,8 +689,8 @@ def _add_attribute(sub: Any) -> None:
     p_att.add_argument(
         "--tolerance-m",
         type=float,
-        default=0.0,
-        help="rattacher à la zone la plus proche une entité hors zone à moins de N m",
+        default=DEFAULT_TOLERANCE_M,
+        help=_TOLERANCE_HELP + " ; 0 : contenance stricte",
     )
     p_att.add_argument(
         "--predicate",
@@ -617,7 +705,9 @@ def _add_attribute(sub: Any) -> None:
         default="premiere",
         help="entité dans plusieurs zones : la première (défaut), la plus grande part, ou toutes",
     )
-    p_att.add_argument("--layer", help="couche de ENTREE (si son nom ne l'indique pas)")
+    p_att.add_argument(
+        "--couche", "--layer", dest="layer", help="couche de ENTREE (si son nom ne l'indique pas)"
+    )
     p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
     p_att.add_argument(
         "--colonne-zones",
@@ -703,7 +793,8 @@ def _add_atlas(sub: Any) -> None:
 def _add_review(sub: Any) -> None:
     """The ``review`` command and its options."""
     p_rev = sub.add_parser(
-        "review",
+        "revue",
+        aliases=["review"],
         help="revue d'une opération d'aménagement (identifiant ou fichier de périmètre)",
     )
     p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
@@ -730,6 +821,7 @@ def _add_importer(sub: Any) -> None:
     """The ``importer`` command and its options."""
     p_imp = sub.add_parser(
         "importer",
+        aliases=["import"],
         help="importer un export mensuel dans un territoire enregistré (sans doublons)",
     )
     p_imp.add_argument("export", type=Path, metavar="EXPORT", help="fichier exporté (une couche)")
@@ -742,6 +834,11 @@ def _add_importer(sub: Any) -> None:
         "--date", metavar="JJ/MM/AAAA",
         help="date de l'export (JJ/MM/AAAA ou AAAA-MM-JJ ; défaut : maintenant), et jour de "
         "la marche pour les constats d'un fichier sans date",
+    )  # fmt: skip
+    p_imp.add_argument(
+        "--attente", dest="wait_s", type=float, default=DEFAULT_WAIT_S, metavar="SECONDES",
+        help="si un autre import ou enregistrement écrit le même territoire, l'attendre au "
+        f"plus SECONDES avant d'abandonner sans rien écrire (défaut : {DEFAULT_WAIT_S:g})",
     )  # fmt: skip
     _reading_options(p_imp)
     p_imp.set_defaults(func=_cmd_importer)
@@ -777,8 +874,8 @@ def _add_veille(sub: Any) -> None:
         help="signalements répétés : délai après le premier signalement (défaut : 30 jours)",
     )  # fmt: skip
     p_veille.add_argument(
-        "--publication", default="partenaires", choices=["partenaires", "public", "interne"],
-        help="profil de diffusion (défaut : interne)",
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
     )  # fmt: skip
     p_veille.add_argument(
         "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"
@@ -788,11 +885,78 @@ def _add_veille(sub: Any) -> None:
         default="plan-ign", help="fond de la carte (tuiles en ligne ; lisible sans elles)",
     )  # fmt: skip
     p_veille.add_argument(
-        "--tolerance-m", type=float, default=15.0,
-        help="distance (m) autour des périmètres pour rattacher un point (défaut : 15)",
-    )  # fmt: skip
+        "--tolerance-m", type=float, default=DEFAULT_TOLERANCE_M, help=_TOLERANCE_HELP
+    )
     _reading_options(p_veille)
     p_veille.set_defaults(func=_cmd_veille)
+
+
+def _check_optional(args: argparse.Namespace) -> None:
+    """The optional dependencies the command line needs, checked before any work."""
+    from gupgeo.optional import require
+
+    if getattr(args, "pdf", False):
+        require("pdf", why="l'option --pdf", load=True)
+    given = [getattr(args, n, None) for n in ("paths", "territory", "output", "territoire")]
+    urls = [
+        str(p)
+        for value in given
+        for p in (value if isinstance(value, list) else [value])
+        if p is not None and is_postgis_url(str(p))
+    ]
+    if urls:
+        require("postgis", why=f"le territoire PostGIS {parse_url(urls[0]).safe_url}")
+
+
+def _cmd_qgis(args: argparse.Namespace) -> int:
+    from gupgeo.qgis import PostgisSource, write_qgis_project
+    from gupgeo.storage.postgis import parse_url
+
+    postgis = None
+    if args.postgis:
+        location = parse_url(args.postgis)
+        postgis = PostgisSource(location.conninfo, location.schema, args.service, args.authcfg)
+    project = write_qgis_project(
+        _publication(args.paths, args), args.output, period=args.period,
+        sources=args.sources, title=args.title, postgis=postgis, lizmap=args.lizmap,
+    )  # fmt: skip
+    print(project.summary())
+    return 0
+
+
+def _add_qgis(sub: Any) -> None:
+    """The ``qgis`` command and its options."""
+    p_qgis = sub.add_parser(
+        "qgis",
+        help="projet QGIS (.qgz) stylé comme la carte HTML, avec l'atlas des quartiers",
+    )
+    p_qgis.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
+    p_qgis.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="projet .qgz à écrire (le GeoPackage publié est écrit à côté)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
+        help="profil de diffusion (défaut : partenaires)",
+    )  # fmt: skip
+    p_qgis.add_argument(
+        "--period", "--periode", dest="period", required=True,
+        help="période des chiffres clés de l'atlas : 2024, 2024-T2, 2024-03…",
+    )  # fmt: skip
+    p_qgis.add_argument("--title", default=None, help="titre du projet")
+    p_qgis.add_argument("--sources", default="", help="sources citées sur les pages de l'atlas")
+    p_qgis.add_argument(
+        "--postgis", default=None, metavar="URL",
+        help="lire les couches dans ce schéma PostGIS (où la publication est enregistrée) "
+        "au lieu d'un GeoPackage ; aucun mot de passe n'est écrit",
+    )  # fmt: skip
+    p_qgis.add_argument("--service", default=None, help="service PostgreSQL (pg_service.conf)")
+    p_qgis.add_argument("--authcfg", default=None, help="configuration d'authentification QGIS")
+    p_qgis.add_argument(
+        "--lizmap", action="store_true", help="écrire aussi la configuration Lizmap (.qgs.cfg)"
+    )
+    _reading_options(p_qgis)
+    p_qgis.set_defaults(func=_cmd_qgis)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -814,6 +978,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(sub)
     _add_importer(sub)
     _add_veille(sub)
+    _add_qgis(sub)
+
     from gupgeo.diagnostics.cli import add_diagnostic
 
     add_diagnostic(
@@ -827,17 +993,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Printable(io.TextIOBase):
+    """A text stream that drops escape sequences and control characters (see
+    :func:`gupgeo.french.printable`) before writing to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text, keep_leading_return=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.stream, "encoding", "utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()
     handler.setFormatter(_FrenchLogFormatter("%(levelname)s %(name)s : %(message)s"))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
-    if args.command == "validate" and args.layer and len(args.paths) != 1:
+    if args.func is _cmd_validate and args.layer and len(args.paths) != 1:
         parser.error("--layer s'applique à un seul fichier")
-    if args.command == "validate" and args.layer and is_postgis_url(args.paths[0]):
+    if args.func is _cmd_validate and args.layer and is_postgis_url(args.paths[0]):
         parser.error("--layer s'applique à un fichier, pas à un territoire PostGIS")
     try:
+        _check_optional(args)
         code: int = args.func(args)
     except KeyboardInterrupt:
         print("gupgeo : interrompu (Ctrl-C)", file=sys.stderr)

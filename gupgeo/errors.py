@@ -54,3 +54,7 @@ class AnalysisError(GupgeoError, ValueError):
     or cells, or when the study area holds no event at all: a map of noise is worse than
     a clear refusal.
     """
+
+
+class BusyError(GupgeoError, TimeoutError):
+    """Another process is writing the same territory or output folder (one writer at a time)."""

@@ -5,12 +5,13 @@ same value reads the same everywhere: narrow no-break space for thousands, decim
 comma, ``jj/mm/aaaa`` dates, dates in words with "1er". A value that cannot be shown
 reads as the caller's ``missing`` label ("n.c." in tables, "non renseigné" on maps).
 The English words libraries hand back (geometry types, GEOS validity reasons) are put
-into French here too.
+into French here too, and :func:`printable` cleans any text shown on a terminal.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -175,6 +176,24 @@ def display_names(
     return [f"{n} ({c})" if still[n] > 1 else n for n, c in zip(out, codes, strict=True)]
 
 
+def quartier_names(quartiers: pd.DataFrame) -> pd.Series:
+    """The one rule for naming a quartier, for every product (maps, bulletin, atlas,
+    dashboard, review): :func:`display_names` over the whole ``quartiers`` layer, indexed
+    by ``code_qp`` — the name, the commune added where names repeat, the code last.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"code_qp": ["Q1", "Q2", "Q3"], "nom_qp": ["Centre Ville"] * 2 + ["Europe"],
+    ...                   "commune": ["Blois", "Vierzon", "Tours"]})
+    >>> quartier_names(q).to_dict()
+    {'Q1': 'Centre Ville (Blois)', 'Q2': 'Centre Ville (Vierzon)', 'Q3': 'Europe'}
+    """
+    codes = quartiers["code_qp"].astype("object").tolist()
+    names = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else codes
+    communes = quartiers["commune"].tolist() if "commune" in quartiers.columns else None
+    return pd.Series(display_names(names, communes, codes), index=codes, dtype="object")
+
+
 GEOMETRY_TYPES: dict[str, str] = {
     "Point": "point",
     "MultiPoint": "multipoint",
@@ -232,3 +251,32 @@ def validity_reason(reason: str) -> str:
                 return f"{french} au point ({place[1:-1]})"
             return f"{french} {place}".strip()
     return reason
+
+
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clear screen
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window title, hyperlinks
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS strings
+    r"|\x1b[ -~]?"  # any other escape
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, keep_leading_return: bool = False) -> str:
+    """``text`` without terminal escape sequences nor control characters (C0, C1, DEL).
+
+    Line feeds and tabs stay. Column names, file names and values read from a file reach
+    messages and reports: an escape sequence in them would clear the screen or rename
+    the terminal window. ``keep_leading_return``: keep one ``\\r`` starting the text (a
+    progress bar redrawing its line).
+
+    Examples
+    --------
+    >>> printable("colonne \\x1b[2J\\x1b]0;piège\\x07date\\r\\x00 ok\\n")
+    'colonne date ok\\n'
+    >>> printable("\\rAtlas 3/5", keep_leading_return=True)
+    '\\rAtlas 3/5'
+    """
+    lead = "\r" if keep_leading_return and text.startswith("\r") else ""
+    return lead + _CONTROLS.sub("", _ESCAPES.sub("", text[len(lead) :]))

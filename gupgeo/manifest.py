@@ -31,14 +31,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
+from gupgeo.readers.indicators import INDICATOR_LAYER, is_indicator_file
 from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.report import LayerReport, ValidationReport
+from gupgeo.validation.values import check_values
 
 MANIFEST_NAME = "gupgeo.toml"
 """The manifest's file name, in the territory folder."""
@@ -51,6 +54,7 @@ FILE_KEYS = {
     "separateur": "separator",
     "feuille": "sheet",
     "statuts": "statuses",
+    "valeurs": "values",
 }
 """Keys of a file's table in the manifest → :class:`FileSettings` fields."""
 
@@ -70,6 +74,8 @@ class FileSettings:
     separator: str | None = None
     sheet: str | None = None
     statuses: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+    """Constant columns (``type = "corbeille"``), as ``--valeur`` sets them."""
 
     def matches(self, path: Path) -> bool:
         """Whether ``path``'s file name is this entry's name or matches its pattern."""
@@ -140,7 +146,7 @@ def _file_settings(path: Path, name: str, table: object) -> FileSettings:
         )
     values: dict[str, object] = {}
     for key, value in table.items():
-        if key in ("colonnes", "statuts"):
+        if key in ("colonnes", "statuts", "valeurs"):
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise ManifestError(f"{where} : « {key} » doit être une table de textes")
         elif not isinstance(value, str):
@@ -152,11 +158,20 @@ def _file_settings(path: Path, name: str, table: object) -> FileSettings:
 
 
 def _check(settings: FileSettings, where: str) -> None:
+    if settings.layer == INDICATOR_LAYER:  # a table joined onto the quartiers by code_qp
+        return
     if settings.layer is not None:
         try:
             schema_for(settings.layer)
         except ValueError as exc:
             raise ManifestError(f"{where}, couche : {exc}") from exc
+    if settings.values:
+        if settings.layer is None:
+            raise ManifestError(f'{where}, valeurs : précisez aussi la couche (couche = "…")')
+        try:
+            check_values(settings.values, schema_for(settings.layer), where="valeurs")
+        except SchemaError as exc:
+            raise ManifestError(f"{where}, {exc}") from exc
     if settings.columns:
         layer = schema_for(settings.layer) if settings.layer else None
         names = (
@@ -229,30 +244,50 @@ def manifest_entry(report: LayerReport) -> str:
         if report.reading.get(key):
             lines.append(f"{key} = {_toml_string(report.reading[key])}")
     lines.append("")
-    if report.columns_mapped:
+    missing = [i.column for i in report.issues if i.kind == "colonne obligatoire absente"]
+    unmatched = [c for c in missing if c and c not in report.suggested]
+    if report.columns_mapped or report.suggested or unmatched:
         lines.append(f"[fichiers.{name}.colonnes]")
         for target, source in report.columns_mapped.items():
             lines.append(f"{_toml_key(target)} = {_toml_string(source)}")
+        for target, source in report.suggested.items():
+            lines.append(
+                f"{_toml_key(target)} = {_toml_string(source)}  "
+                "# proposé d'après les valeurs de la colonne : à vérifier"
+            )
+        for target in unmatched:
+            lines.append(
+                f'# {_toml_key(target)} = "?"  # aucune colonne du fichier n\'a des valeurs '
+                "de ce type ; sinon, une même valeur pour toutes les lignes : table valeurs"
+            )
+        lines.append("")
+    if report.values:
+        lines.append(f"[fichiers.{name}.valeurs]")
+        for target, text in report.values.items():
+            lines.append(f"{_toml_key(target)} = {_toml_string(text)}")
         lines.append("")
     return "\n".join(lines)
 
 
 def propose_manifest(report: ValidationReport) -> str:
-    """The ``gupgeo.toml`` for the files of ``report`` that gupgeo had to guess about.
+    """The ``gupgeo.toml`` of every file of ``report``, when gupgeo had to guess about one.
 
-    A file is listed when its layer was deduced from its name or content, its
-    encoding or separator detected, its CRS deduced or its columns matched by
-    alias; an empty string when nothing was guessed.
+    Something was guessed when a file's layer was deduced from its name or content,
+    its encoding or separator detected, its CRS deduced or its columns matched by
+    alias — or when a file could not be read for a missing column: its section then
+    maps the file columns whose values fit (:func:`gupgeo.validation.columns.suggested_columns`).
+    Every file's section is written, so that the proposal is the folder's whole
+    manifest; an empty string when nothing was guessed.
     """
-    entries = [manifest_entry(r) for r in report.layers if r.guessed and not r.fatal]
-    if not entries:
+    if not any(r.guessed or r.fatal for r in report.layers):
         return ""
+    entries = [manifest_entry(r) for r in report.layers]
     guessed = sorted({g for r in report.layers if r.guessed for g in r.guessed})
     head = (
         f"# {MANIFEST_NAME} proposé par gupgeo (à relire, puis à enregistrer dans le dossier "
         "du territoire)\n"
         f"# deviné : {', '.join(guessed)}\n"
-        f"# couches possibles : {', '.join(LAYER_NAMES)}\n\n"
+        f"# couches possibles : {', '.join([*LAYER_NAMES, INDICATOR_LAYER])}\n\n"
     )
     return head + "\n".join(entries)
 
@@ -268,9 +303,14 @@ class ReadingPlan:
     was guessed about each file for :func:`propose_manifest`.
     """
 
-    def __init__(self, columns: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+        values: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.columns = {k: dict(v) for k, v in (columns or {}).items()}
-        unknown = [k for k in self.columns if k != "*" and k not in SCHEMAS]
+        self.values = {k: dict(v) for k, v in (values or {}).items()}
+        unknown = [k for k in [*self.columns, *self.values] if k != "*" and k not in SCHEMAS]
         if unknown:
             raise ManifestError(
                 f"columns : couche inconnue « {unknown[0]} » ; attendu « * » ou l'une de : "
@@ -278,6 +318,8 @@ class ReadingPlan:
             )
         self._manifests: dict[Path, Manifest | None] = {}
         self.guessed: dict[int, str] = {}
+        self.indicator_tables: list[tuple[pd.DataFrame, str, bool]] = []
+        """Indicator tables met (frame, source, declared), joined onto the quartiers after validation."""
         self._shared_used: set[str] = set()
 
     def settings(self, source: Path) -> FileSettings | None:
@@ -307,7 +349,20 @@ class ReadingPlan:
     @staticmethod
     def declared_layer(settings: FileSettings | None) -> LayerSchema | None:
         """The layer the manifest gives the file, if any."""
-        return schema_for(settings.layer) if settings and settings.layer else None
+        if settings is None or settings.layer in (None, INDICATOR_LAYER):
+            return None
+        return schema_for(settings.layer)
+
+    def take_indicator_table(
+        self, raw: RawLayer, source: Path, settings: FileSettings | None
+    ) -> bool:
+        """Keep ``raw`` aside when it is an indicator table (name or manifest, no geometry)."""
+        declared = settings.layer if settings else None
+        spatial = raw.has_geometry or raw.x_column is not None or raw.xy_column is not None
+        if spatial or not is_indicator_file(source, declared):
+            return False
+        self.indicator_tables.append((raw.frame, str(source), declared is not None))
+        return True
 
     def _usable(self, key: str, schema: LayerSchema, raw: RawLayer) -> dict[str, str]:
         """The entries of ``columns[key]`` this file can use: its layer has the target, it has
@@ -351,6 +406,31 @@ class ReadingPlan:
                     + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
                     + f"colonnes {where} : {', '.join(found) or 'aucune'}"
                 )
+
+    def values_for(self, schema: LayerSchema, settings: FileSettings | None) -> dict[str, str]:
+        """The constant columns of one file: manifest, then ``"*"`` (for a layer that has the
+        column), then the layer's own (wins)."""
+        names = {c.name for c in schema.columns}
+        return {
+            **(dict(settings.values) if settings else {}),
+            **{t: v for t, v in self.values.get("*", {}).items() if t in names},
+            **self.values.get(schema.name, {}),
+        }
+
+    def check_values(self, schemas: list[LayerSchema]) -> None:
+        """A constant no layer read can take is an error naming the layers' columns."""
+        for key, mapping in self.values.items():
+            if key != "*":
+                check_values(mapping, SCHEMAS[key], where=f"couche {key}")
+                continue
+            names = {c.name for s in schemas for c in s.columns}
+            for target in mapping:
+                if target not in names:
+                    read = ", ".join(dict.fromkeys(s.name for s in schemas)) or "aucune"
+                    raise SchemaError(
+                        f"--valeur {target}=… : aucune couche lue ({read}) n'a de colonne "
+                        f"« {target} » ; écrivez couche.{target}=TEXTE pour une couche précise"
+                    )
 
     def columns_for(
         self, schema: LayerSchema, raw: RawLayer, settings: FileSettings | None

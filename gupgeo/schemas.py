@@ -166,7 +166,7 @@ OPERATIONS = LayerSchema(
     file_aliases=("operation", "amenagements", "npru", "projets"),
     columns=(
         _c("id", "text", "id_operation", "identifiant", "operation_id", required=True),
-        _c("nom", "text", "nom_operation", "libelle", "intitule", required=True),
+        _c("nom", "text", "nom_operation", "libelle", "intitule"),  # descriptive: id when blank
         _c("code_qp", "text", "CODE_QP"),
         _c("date_debut", "date", "debut", "date_debut_travaux"),
         _c("date_livraison", "date", "livraison", "date_fin", "date_fin_travaux"),
@@ -182,7 +182,7 @@ EQUIPEMENTS = LayerSchema(
     file_aliases=("equipement", "equipements_publics", "bpe"),
     columns=(
         _c("id", "text", "id_equipement", "identifiant", required=True),
-        _c("nom", "text", "libelle", "nom_equipement", required=True),
+        _c("nom", "text", "libelle", "nom_equipement"),  # descriptive: type + id when blank
         _c("type", "text", "type_equipement", "categorie", "typequ", required=True),
         _c("gestionnaire", "text", "gestion", "proprietaire", "gestionnai"),
         _c("date_mise_en_service", "date", "mise_en_service", "date_ouverture", "date_mise_"),
@@ -217,11 +217,11 @@ SIGNALEMENTS = LayerSchema(
             required=True,
         ),
         _c("categorie", "text", "TYPE DECLARATION", "type", "service_name", required=True),
-        _c("sous_categorie", "text", "SOUS TYPE DECLARATION", "soustype", "service_code"),
+        _c("sous_categorie", "text", "SOUS TYPE DECLARATION", "soustype"),
         _c("statut", "text", "status", "etat"),
         _c("statut_brut", "text"),
         _c("date_cloture", "date", "date_fin", "date_resolution", "updated_datetime"),
-        _c("source", "text", "canal", "origine", "agency_responsible", "intervenant"),
+        _c("source", "text", "canal", "origine"),  # who reported; not the service in charge
         _c("description", "text", "commentaire", "texte", "status_notes"),
         _c("adresse", "text", "address", "ADRESSE", "lieu"),
         _c("code_qp", "text", "CODE_QP"),

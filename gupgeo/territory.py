@@ -29,6 +29,7 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
+from gupgeo.readers.indicators import join_tables
 from gupgeo.readers.walks import fill_walk_date
 from gupgeo.schemas import (
     LAYER_NAMES,
@@ -447,6 +448,7 @@ def load_territory(
     far_m: float = FAR_M,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, Mapping[str, str]] | None = None,
     walk_date: dt.date | None = None,
 ) -> Territory:
     """Load and validate a territory from folders, GeoPackages or files.
@@ -471,6 +473,10 @@ def load_territory(
     max_rejects_pct
         Above this share of rejected rows in a layer (percent), the report fails
         (``territory.report.ok`` is false, its last line says ERREUR).
+    values
+        Constant columns by layer, ``{layer: {schema column: text}}`` (``"*"``: any layer
+        with that column), e.g. ``{"equipements": {"type": "corbeille"}}`` — what
+        ``--valeur CIBLE=TEXTE`` and ``valeurs`` in ``gupgeo.toml`` do.
     walk_date
         The day of a walk whose file has no dates (``--date JJ/MM/AAAA``): given to the
         rows of ``constats`` and ``diagnostics`` sources that have none, said in the report.
@@ -501,7 +507,7 @@ def load_territory(
             )
         return _load_postgis(str(paths[0]), far_m=far_m, max_rejects_pct=max_rejects_pct)
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
-    plan = ReadingPlan(columns)
+    plan = ReadingPlan(columns, values)
     raws, seen = _collect_raws(paths, layers, plan, report)
     if walk_date is not None:
         for schema, raw, _ in raws:
@@ -509,6 +515,7 @@ def load_territory(
                 fill_walk_date(raw, schema, walk_date)
     results = _validate_all(raws, plan, report, far_m)
     frames, provenance = _assemble(results, report)
+    frames = join_tables(frames, plan.indicator_tables, report.layers)
     check_responsables(frames, report)
     _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
@@ -538,6 +545,10 @@ def _collect_raws(
         ):
             if raw.layer in (*OWN_TABLES, HISTORY_TABLE):
                 continue
+            if source.resolve() not in explicit and plan.take_indicator_table(
+                raw, source, settings
+            ):
+                continue  # joined onto the quartiers once they are validated
             walk = raw.metadata.get("walk") is not None and raw.layer is not None
             schema = (
                 schema_for(str(raw.layer))
@@ -556,6 +567,7 @@ def _collect_raws(
                 continue
             raws.append((schema, raw, source))
     plan.check_shared([(s, r) for s, r, _ in raws])
+    plan.check_values([s for s, _, _ in raws])
     return raws, seen
 
 
@@ -576,6 +588,7 @@ def _validate_all(
             far_m=far_m,
             columns=plan.columns_for(schema, raw, settings),
             statuses=settings.statuses if settings else None,
+            values=plan.values_for(schema, settings),
         )
         plan.describe(result.report, raw, settings)
         report.layers.append(result.report)
@@ -769,6 +782,7 @@ def read_layer(
     far_m: float = FAR_M,
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, str] | None = None,
     walk_date: dt.date | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
@@ -777,7 +791,8 @@ def read_layer(
     deduced from the file name, the folder's ``gupgeo.toml`` or the content.
     ``columns`` maps the layer's columns onto the file's:
     ``{"date_signalement": "date_mutation"}``. Above ``max_rejects_pct`` percent of
-    rows rejected, the report fails (``.attrs["rapport"].ok`` is false).
+    rows rejected, the report fails (``.attrs["rapport"].ok`` is false). ``values``
+    sets constant columns: ``{"type": "corbeille"}``.
 
     Examples
     --------
@@ -795,6 +810,7 @@ def read_layer(
         "far_m": far_m,
         "columns": mapping,
         "max_rejects_pct": max_rejects_pct,
+        "values": {(layer or "*"): dict(values)} if values else None,
         "walk_date": walk_date,
     }
     territory = (
@@ -820,6 +836,7 @@ def validate(
     layers: Mapping[str, str | Path] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    values: Mapping[str, Mapping[str, str]] | None = None,
     walk_date: dt.date | None = None,
 ) -> ValidationReport:
     """Validate files or folders and return the report (nothing is kept in memory).
@@ -837,6 +854,7 @@ def validate(
         layers=layers,
         columns=columns,
         max_rejects_pct=max_rejects_pct,
+        values=values,
         walk_date=walk_date,
     ).report
 

@@ -252,3 +252,43 @@ def test_sigterm_or_ctrl_c_terminates_the_workers_and_cleans_up(
     assert not _gone_within(workers, 2), "processus de calcul encore vivants"
     assert not out.exists() or not any(out.iterdir())  # no half atlas
     assert no_staging_beside(out)
+
+
+def test_the_atlas_never_writes_nor_deletes_through_a_link(tmp_path: Path) -> None:
+    from gupgeo.atlas import _output
+
+    out, elsewhere = tmp_path / "atlas", tmp_path / "ailleurs"
+    first = tmp_path / "build1"
+    (first / "quartiers").mkdir(parents=True)
+    (first / "quartiers" / "ancien.html").write_text("ancien", encoding="utf-8")
+    (first / "index.html").write_text("index", encoding="utf-8")
+    _output.install(first, out, None, {})
+    elsewhere.mkdir()
+    (elsewhere / "ancien.html").write_text("à moi", encoding="utf-8")
+    (elsewhere / "notes.txt").write_text("à moi aussi", encoding="utf-8")
+    for name in ("ancien.html",):
+        (out / "quartiers" / name).unlink()
+    (out / "quartiers").rmdir()
+    (out / "quartiers").symlink_to(elsewhere)  # someone links quartiers/ elsewhere
+    second = tmp_path / "build2"
+    (second / "quartiers").mkdir(parents=True)
+    (second / "quartiers" / "nouveau.html").write_text("nouveau", encoding="utf-8")
+    (second / "index.html").write_text("index 2", encoding="utf-8")
+    with pytest.raises(OutputExistsError, match=r"quartiers est un lien symbolique"):
+        _output.install(second, out, _output.read_manifest(out), {})
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["ancien.html", "notes.txt"]
+    assert (elsewhere / "ancien.html").read_text(encoding="utf-8") == "à moi"
+    assert (out / "index.html").read_text(encoding="utf-8") == "index"
+
+
+def test_atlas_page_names_are_stable_and_distinct() -> None:
+    from gupgeo.atlas.naming import distinct_stems
+
+    codes = ["QP037.SANITAS", "QP037.EUROPE", "QP037001"]
+    assert distinct_stems(["tours", "tours", "rabiere"], codes) == [
+        "tours-qp037-sanitas", "tours-qp037-europe", "rabiere"]  # fmt: skip
+    # the same pages, one quartier fewer and reordered: the names do not move
+    assert distinct_stems(["tours", "tours"], codes[1::-1]) == [
+        "tours-qp037-europe", "tours-qp037-sanitas"]  # fmt: skip
+    alike = distinct_stems(["a", "a"], ["QP037.A", "QP037-A"])  # codes slugged alike
+    assert len(set(alike)) == 2 and all(s.startswith("a-") and len(s) == 8 for s in alike)

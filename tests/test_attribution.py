@@ -64,7 +64,7 @@ def col(out: pd.DataFrame, name: str) -> list:
 
 def test_points_inside_overlap_hole_and_outside(quartiers):
     feats = points(pt(10, 50), pt(75, 50), pt(140, 50), pt(350, 50), pt(310, 50), pt(200, 50))
-    out = attribute(feats, quartiers)
+    out = attribute(feats, quartiers, tolerance_m=0)
     assert col(out, "code_qp") == ["LOC-A", "LOC-A", "LOC-B", None, "LOC-C", None]
     assert col(out, "code_qp_statut") == [
         "dans la zone",
@@ -81,13 +81,13 @@ def test_points_inside_overlap_hole_and_outside(quartiers):
 def test_perimeter_counts_inside_with_covered_by_not_within(quartiers):
     # outer edge of A, vertex of A, edge of C's hole, edge of B inside A
     feats = points(pt(0, 50), pt(0, 0), pt(330, 50), pt(50, 50))
-    covered = attribute(feats, quartiers)
+    covered = attribute(feats, quartiers, tolerance_m=0)
     assert col(covered, "code_qp") == ["LOC-A", "LOC-A", "LOC-C", "LOC-A"]
     assert col(covered, "code_qp_statut")[3] == "plusieurs zones"
-    assert col(attribute(feats, quartiers, predicate="intersects"), "code_qp") == col(
-        covered, "code_qp"
-    )
-    within = attribute(feats, quartiers, predicate="within")
+    assert col(
+        attribute(feats, quartiers, predicate="intersects", tolerance_m=0), "code_qp"
+    ) == col(covered, "code_qp")
+    within = attribute(feats, quartiers, predicate="within", tolerance_m=0)
     assert col(within, "code_qp") == [None, None, None, "LOC-A"]
     assert col(within, "code_qp_statut")[3] == "dans la zone"  # interior of A only
 
@@ -173,7 +173,7 @@ def test_line_share_and_three_multiple_modes(quartiers):
 def test_polygon_area_share_and_touching_zone_ignored(quartiers):
     # 20 x 10 m square: half in A, wholly in B; a square touching C's outer edge
     feats = points(sq(90, 10, 110, 20), sq(400, 10, 420, 20), pt(10, 10))
-    out = attribute(feats, quartiers, multiple="largest")
+    out = attribute(feats, quartiers, multiple="largest", tolerance_m=0)
     assert col(out, "code_qp") == ["LOC-B", None, "LOC-A"]
     assert out["code_qp_share"].iloc[0] == pytest.approx(1.0)
     assert np.isnan(out["code_qp_share"].iloc[1])
@@ -276,7 +276,7 @@ def test_many_zones_use_wider_lookup_table():
     boxes = [sq(i * 20, 0, i * 20 + 10, 10) for i in range(300)]
     zones = gpd.GeoDataFrame({"code_qp": [f"Z{i}" for i in range(300)]}, geometry=boxes, crs=2154)
     x = X0 + np.arange(300) * 20 + 5.0
-    out = attribute_xy(np.r_[x, x + 10], np.full(600, Y0 + 5), zones)
+    out = attribute_xy(np.r_[x, x + 10], np.full(600, Y0 + 5), zones, tolerance_m=0)
     assert col(out, "code_qp") == [f"Z{i}" for i in range(300)] + [None] * 300
 
 
@@ -402,7 +402,7 @@ def test_count_by_zone_lists_zero_zones_and_overlaps(quartiers):
 
 
 def test_write_attribution_layer_and_report(quartiers, tmp_path):
-    out = attribute(points(pt(10, 50), pt(500, 50)), quartiers)
+    out = attribute(points(pt(10, 50), pt(500, 50)), quartiers, tolerance_m=0)
     report_path = write_attribution(out, tmp_path / "signalements.gpkg")
     assert report_path == tmp_path / "signalements_rapport.txt"
     assert "hors zone                : 1" in report_path.read_text(encoding="utf-8")

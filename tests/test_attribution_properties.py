@@ -137,7 +137,7 @@ def test_attribute_all_matches_brute_force(data, predicate):
     zones, x, y = data
     ref = _reference(zones, x, y, predicate)
     features = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=2154)
-    out = attribute(features, _zones_gdf(zones), predicate=predicate, multiple="all")
+    out = attribute(features, _zones_gdf(zones), predicate=predicate, multiple="all", tolerance_m=0)
     got = {(int(i), str(k)) for i, k in zip(out.index, out["code_qp"], strict=True) if k == k}
     expected = {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}
     assert got == expected
@@ -192,7 +192,7 @@ def segment_path(draw: st.DrawFn) -> shapely.LineString:
 )
 def test_line_and_polygon_shares_match_brute_force(zones, geoms, multiple):
     features = gpd.GeoDataFrame(geometry=geoms, crs=2154)
-    out = attribute(features, _zones_gdf(zones), multiple=multiple)
+    out = attribute(features, _zones_gdf(zones), multiple=multiple, tolerance_m=0)
     measure = [shapely.area if g.geom_type == "Polygon" else shapely.length for g in geoms]
     share = np.array(
         [

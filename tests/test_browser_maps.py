@@ -52,7 +52,8 @@ def interne_html(layers: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
     require_assets()
     path = tmp_path_factory.mktemp("maps") / "interne.html"
     m = map_territory(layers, basemap="plan-ign", title="Carte d'essai", subtitle="Quartiers de Tours",
-                      sources="équipe GUP (données fictives)", date="2025-11-26")  # fmt: skip
+                      sources="équipe GUP (données fictives)", date="2025-11-26",
+                      publication="interne")  # fmt: skip
     save_map(m, path)
     return path
 

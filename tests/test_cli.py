@@ -211,10 +211,12 @@ def test_attribute_with_layer_option_and_rejects_said(tmp_path: Path, capsys) ->
     )
     assert code == 0
     err = capsys.readouterr().err
-    assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo validate" in err
+    assert "4 ligne(s) rejetée(s) à la lecture" in err and "gupgeo valider" in err
 
 
 def test_dashboard_period_without_tfpb_rows(tmp_path: Path, capsys) -> None:
+    """2021 is before every layer of the sample: asked only for it, the command refuses
+    (its figures would all be n.c.) with a French message and writes nothing."""
     code = main(
         [
             "dashboard",
@@ -222,18 +224,26 @@ def test_dashboard_period_without_tfpb_rows(tmp_path: Path, capsys) -> None:
             "--period",
             "2021",
             "-o",
-            str(tmp_path),
+            str(tmp_path / "tb"),
             "--sans-graphiques",
         ]
     )
+    assert code == 1
+    assert not (tmp_path / "tb").exists()
+    out = capsys.readouterr().out
+    assert "ERREUR : période 2021 non couverte par les données (signalements du 01/01/2022" in out
+    assert "rien n'a été écrit" in out
+
+
+def test_dashboard_period_partly_covered_says_so(tmp_path: Path, capsys) -> None:
+    code = main(
+        ["dashboard", str(require_sample()), "--period", "2024-07/2025-06-30",
+         "-o", str(tmp_path), "--sans-graphiques"]
+    )  # fmt: skip
     assert code == 0
     assert (tmp_path / "signalements.csv").exists()
     out = capsys.readouterr().out
-    # 2021 is before the sample's data: its figures are n.c., and the command says so.
-    assert (
-        "Attention : signalements du 01/01/2022 au 31/12/2024 — période non couverte : "
-        "chiffres n.c. (non calculables)."
-    ) in out
+    assert "période partiellement couverte : chiffres partiels" in out
 
 
 def test_usage_errors_are_in_french(capsys) -> None:

@@ -134,7 +134,7 @@ def test_missing_column_names_the_closest_and_the_option_to_add(tmp_path: Path, 
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert "colonne obligatoire « date_signalement » absente" in out
-    assert "colonnes les plus proches : Date d'ouverture" in out
+    assert "colonnes les plus proches (d'après leurs valeurs) : Date d'ouverture" in out
     assert '--colonne date_signalement="Date d\'ouverture"' in out
     assert "lignes lues 2 = conservées 0 + rejetées 2" in out
     assert out.rstrip().splitlines()[-1].startswith("ERREUR")

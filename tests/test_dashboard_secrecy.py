@@ -112,3 +112,9 @@ def test_totals_and_zero_are_shown(public):
     assert table.loc[TOTAL, "nb_signalements"] > 11
     zeros = public.tables["signalements_par_statut"].to_numpy(dtype=float)
     assert (np.nan_to_num(zeros, nan=-1) == 0).any()  # a zero reveals no one
+
+
+def test_public_reconciliation_is_checked_before_secrecy_and_shows_no_count(public):
+    check = public.reconciliation()
+    assert check["ok"].all() and len(check)
+    assert check[["quartiers_et_hors_qpv", "total", "lignes_en_entree"]].isna().all().all()

@@ -174,7 +174,8 @@ def test_attribute_takes_a_dask_layer(client: Client, synthetic: tuple[Territory
 def test_a_dashboard_of_unattributed_dask_signalements(
     client: Client, sample: Territory, sample_parquet: Path
 ) -> None:
-    """Signalements without code_qp: attributed on the cluster, same tables as in memory."""
+    """Signalements without code_qp: attributed on the cluster (at the publication's door),
+    same tables as in memory."""
     lazy = read_layer_dask(sample_parquet)
     layers = {"quartiers": sample["quartiers"]}
     on_cluster = build_dashboard({**layers, "signalements": lazy}, period="2024", freq="quarter")
@@ -183,7 +184,7 @@ def test_a_dashboard_of_unattributed_dask_signalements(
     )
     for name in SIGNALEMENT_TABLES:
         pd.testing.assert_frame_equal(on_cluster.tables[name], in_memory.tables[name], obj=name)
-    assert any("cluster Dask" in note for note in on_cluster.notes)
+    assert any("rattachement spatial" in note for note in on_cluster.notes)
     total = on_cluster.tables["signalements"].loc["total", "nb_signalements"]
     dates = sample["signalements"]["date_signalement"]
     assert total == int((dates.dt.year == 2024).sum())

@@ -163,7 +163,9 @@ def test_a_save_killed_mid_write_leaves_the_previous_file(territory: Territory, 
     leftovers = [p for p in tmp_path.iterdir() if p.name != "territoire.gpkg"]
     if not complete:
         assert leftovers, "le test n'a pas interrompu l'écriture : rien à vérifier"
-        assert all(p.name.startswith(".territoire.gpkg.gupgeo-tmp-") for p in leftovers)
+        # the temporary file, and the lock file (unlocked: the kernel released it)
+        assert all(p.name.startswith(".territoire.gpkg.gupgeo-") for p in leftovers)
+        assert not any(p.suffix == ".gpkg" for p in leftovers)
     territory.save(path)  # the next save clears what the dead process left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["territoire.gpkg"]
     assert counts(path)["mes_arbres"] == 3

@@ -21,6 +21,7 @@ TOP_LEVEL_HELPERS = {
     "__init__",
     "__main__",
     "_atomic",  # atomic writes: territory, reports, exports, atlas all write through it
+    "_lock",  # one writer at a time: GeoPackage and PostGIS saves, importer, atlas folders
     "_spreadsheet",  # formula-safe CSV/XLSX cells: dashboard, attribution, rejects
 }
 """The only private modules allowed at the package top: small cross-cutting helpers."""
@@ -182,13 +183,15 @@ PRODUCT_ENTRIES = {
     "gupgeo.atlas._build": "build_atlas",
     "gupgeo.review.build": "review_operation",
     "gupgeo.veille.bulletin": "build_bulletin",
+    "gupgeo.qgis": "write_qgis_project",
     "gupgeo.diagnostics.model": "build_suivi",
     "gupgeo.diagnostics.releve": "build_releve",
     "gupgeo.diagnostics.sheet": "build_sheet",
 }
 """Every shared product's entry point: it takes a Publication."""
 PRODUCT_PACKAGES = (
-    "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.diagnostics",
+    "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.qgis",
+    "gupgeo.diagnostics",
 )  # fmt: skip
 RAW_DOORS = {
     "gupgeo.attribution.territory.attributed",

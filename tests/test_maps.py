@@ -32,6 +32,7 @@ from gupgeo.maps import (
     save_map,
 )
 from gupgeo.maps._elements import DataLayer, ThemedGroup
+from gupgeo.maps._format import PACK_MIN_POINTS, unpack_point_spec
 from gupgeo.maps._vector import MISSING_COLOR
 from gupgeo.palette import GRAVITE_COLORS
 from tests.browser_support import XSS_IMG, XSS_SCRIPT, require_assets, territory, write_fake_assets
@@ -119,6 +120,16 @@ def test_dates_nan_and_numpy_types_serialise_in_french(layers):
     assert props["montant_eur"] == "1\u202f234\u202f567\u202f€"
 
 
+def test_homonym_quartiers_are_labelled_with_their_commune(layers):
+    """The one naming rule (gupgeo.french.quartier_names): map labels as the bulletin."""
+    q = layers["quartiers"].head(2).assign(nom_qp="Centre Ville", commune=["Blois", "Vierzon"])
+    m = base_map(basemap=None)
+    add_quartiers(m, q)
+    features = specs(m)["Quartiers prioritaires"]["data"]["features"]
+    labels = [f["properties"]["_nom"] for f in features]
+    assert labels == ["Centre Ville (Blois)", "Centre Ville (Vierzon)"]
+
+
 def test_quartier_tooltip_has_key_figures_and_labels(layers):
     m = base_map(basemap=None)
     indicators = pd.DataFrame(
@@ -127,7 +138,7 @@ def test_quartier_tooltip_has_key_figures_and_labels(layers):
     add_quartiers(m, layers["quartiers"], indicators=indicators)
     spec = specs(m)["Quartiers prioritaires"]
     props = spec["data"]["features"][0]["properties"]
-    assert spec["label"] == "nom_qp" and props["nom_qp"] == "Sanitas"
+    assert spec["label"] == "_nom" and props["_nom"] == "Sanitas"
     assert props["population"] == "9\u202f000"
     assert props["surface_ha"] == "180,0"  # 1500 m × 1200 m
     assert [f[1] for f in spec["tooltip"]["fields"]][-1] == "Signalements"
@@ -195,6 +206,24 @@ def test_signalements_payload_is_compact_and_round_trips():
     # free text is not shipped for thousands of points unless asked
     assert "Description" not in [f["label"] for f in spec["fields"]]
     assert len(json.dumps(spec)) / len(gdf) < 40
+
+
+def test_large_point_layers_travel_packed_and_unpack_to_the_same_values():
+    gdf = territory(PACK_MIN_POINTS + 500)["signalements"]
+    m = base_map(basemap=None)
+    add_signalements(m, gdf)
+    spec = specs(m)["Signalements"]
+    assert "x" not in spec["payload"] and set(spec["packed"]) == {"data", "columns"}
+    plain = unpack_point_spec(spec)
+    assert plain["payload"]["n"] == len(gdf)
+    lat = (plain["payload"]["y0"] + np.cumsum(plain["payload"]["dy"])) / plain["payload"]["scale"]
+    shown = gdf.to_crs(4326)
+    assert sorted(np.round(lat, 5)) == sorted(np.round(shown.geometry.y, 5))
+    category = plain["fields"][0]
+    counts = pd.Series([category["labels"][i] for i in category["v"]]).value_counts()
+    assert counts.to_dict() == gdf["categorie"].value_counts().to_dict()
+    # several times smaller than the same integers as JSON
+    assert len(json.dumps(spec)) * 2.5 < len(json.dumps(plain, separators=(",", ":")))
 
 
 def test_signalements_legend_counts_match_the_data(layers):

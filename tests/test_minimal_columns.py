@@ -20,14 +20,22 @@ from gupgeo.maps import map_territory, save_map
 from gupgeo.review import review_operation
 from gupgeo.schemas import SCHEMAS
 from gupgeo.territory import Territory
+from gupgeo.validation.values import DESCRIPTIVE_FALLBACKS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def required_only(t: Territory) -> Territory:
+    """The columns validation guarantees: the required ones, and the descriptive ones it
+    fills when blank (an équipement's or operation's ``nom``, from its type and id)."""
     layers = {}
     for name, frame in t.layers.items():
-        keep = [c.name for c in SCHEMAS[name].columns if c.required and c.name in frame.columns]
+        filled = DESCRIPTIVE_FALLBACKS.get(name, {})
+        keep = [
+            c.name
+            for c in SCHEMAS[name].columns
+            if (c.required or c.name in filled) and c.name in frame.columns
+        ]
         if isinstance(frame, gpd.GeoDataFrame):
             layers[name] = gpd.GeoDataFrame(
                 frame[keep], geometry=frame.geometry.array, crs=frame.crs

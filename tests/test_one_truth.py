@@ -123,7 +123,7 @@ def test_an_unattributed_territory_is_attributed_once_with_the_defaults():
     on_perimeter = again["signalements"].loc[edge, "code_qp"]
     assert (on_perimeter.iloc[:6] == EDGE_CODE).all()  # covered_by: the perimeter counts
     assert on_perimeter.iloc[6:].isna().all()  # 5 m outside, no tolerance: hors QPV
-    assert "code_qp_declare" not in again["signalements"].columns
+    assert "code_qp_source" not in again["signalements"].columns
 
 
 def test_a_saved_attributed_territory_attributes_again_identically(territory, tmp_path):
@@ -133,7 +133,7 @@ def test_a_saved_attributed_territory_attributes_again_identically(territory, tm
     before = territory["signalements"].set_index("id")["code_qp"]
     after = again["signalements"].set_index("id")["code_qp"]
     pd.testing.assert_series_equal(after.loc[before.index], before, check_dtype=False)
-    assert "code_qp_declare" not in again["signalements"].columns
+    assert "code_qp_source" not in again["signalements"].columns
     assert list(again["signalements"].columns).count("code_qp") == 1
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from gupgeo.maps._vector import MISSING_COLOR
-from gupgeo.maps.veille import CLOSED_COLOR, EMERGING_COLORS, HOT_COLORS, OPEN_COLOR
+from gupgeo.maps.veille import (
+    CLOSED_COLOR,
+    EMERGING_COLORS,
+    HOT_COLORS,
+    OPEN_COLOR,
+    UNKNOWN_STATUS_COLOR,
+)
 from gupgeo.palette import (
     CATEGORY_COLORS,
     GRAVITE_COLORS,
@@ -22,7 +28,11 @@ PALETTES = {
     "gravité des constats": (*GRAVITE_COLORS.values(), MISSING_COLOR),
     "points chauds et froids": tuple(HOT_COLORS.values()),
     "points chauds émergents": tuple(EMERGING_COLORS.values()),
-    "problèmes signalés plusieurs fois (ouverts, clos)": (OPEN_COLOR, CLOSED_COLOR),
+    "problèmes signalés plusieurs fois (ouverts, clos, statut inconnu)": (
+        OPEN_COLOR,
+        CLOSED_COLOR,
+        UNKNOWN_STATUS_COLOR,
+    ),
 }
 
 

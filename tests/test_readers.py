@@ -191,6 +191,11 @@ def test_open311_georeport_v2(tmp_path: Path) -> None:
     assert s["date_cloture"].iloc[0] == pd.Timestamp("2024-03-08 16:00")
     assert pd.isna(s["date_cloture"].iloc[1])
     assert s["categorie"].iloc[0] == "Dépôt sauvage"
+    # Mapped by meaning: the code beside the name, the service in charge is not the source.
+    assert s["code_service"].tolist() == ["DS", "EP"]
+    assert "sous_categorie" not in s.columns or s["sous_categorie"].isna().all()
+    assert s["service_responsable"].iloc[0] == "Ville de Tours"
+    assert "source" not in s.columns or s["source"].isna().all()
 
 
 @pytest.mark.parametrize("spelling", ["csv", "api"])

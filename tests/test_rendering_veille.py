@@ -108,7 +108,7 @@ def test_trends_by_category_hot_and_new_first():
                "point chaud sporadique"])  # fmt: skip
     text, table = trends(c, found(c), nowhere="dans le quartier ni à moins de 200 m")
     assert text == (
-        "Tendances sur 6 trimestres, de 2024Q1 à 2025Q2 (Gi* par période et test de Mann-Kendall) :"
+        "Tendances sur 6 trimestres, de T1 2024 à T2 2025 (Gi* par période et test de Mann-Kendall) :"
     )
     assert table is not None
     assert [[c.text for c in row] for row in table.rows] == [

@@ -61,7 +61,15 @@ def hostile_layers() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def db() -> Dashboard:
-    return build_dashboard(hostile_layers(), period="2024-T1", freq="month")
+    # interne: the exporter itself must neutralise formulas (partenaires would already
+    # have grouped these rare labels into « autre »)
+    return build_dashboard(hostile_layers(), period="2024-T1", freq="month", publication="interne")
+
+
+def test_partenaires_groups_formula_labels_into_autre():
+    db = build_dashboard(hostile_layers(), period="2024-T1", freq="month")
+    shown = set(db.tables["signalements_par_categorie"].columns)
+    assert "autre" in shown and not [c for c in shown if str(c)[:1] in "=+-@"]
 
 
 @pytest.fixture(scope="module")

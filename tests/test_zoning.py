@@ -50,7 +50,7 @@ def test_points_get_quartier_operation_and_tolerance(squares, points) -> None:
     ]
     assert s["operation_id"].astype(object).tolist()[0] == "OP-1"
     # The source's own quartier is kept beside the spatial answer.
-    assert s["code_qp_declare"].tolist()[0] == "LOC-B"
+    assert s["code_qp_source"].tolist()[0] == "LOC-B"
     assert t.attribution["signalements"].balanced
 
 

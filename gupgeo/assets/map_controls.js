@@ -16,6 +16,10 @@
   G.ready = false;
   G.done = function (map) {
     G.map = map;
-    G.ready = true;
+    // Packed point layers are drawn once the browser has inflated them (map_core.js).
+    Promise.all(G.pending || []).then(function () { G.ready = true; }, function (e) {
+      G.ready = true;
+      console.error('gupgeo : données de points illisibles', e);
+    });
   };
 })();

@@ -124,6 +124,32 @@
   }
   G.decode = decode;
 
+  /* Packed specs (gupgeo.maps._format.pack_point_spec): per-point integers as typed columns
+   * in one deflated, base64 blob, inflated by the browser's own DecompressionStream (no
+   * network). Resolves with the spec, its arrays in place; G.pending lists the unpacking
+   * promises, and gupgeo.ready turns true once they are all done (map_controls.js). */
+  var TYPES = { u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array, u32: Uint32Array, i32: Int32Array };
+  G.pending = G.pending || [];
+  function unpack(spec) {
+    var pk = spec.packed;
+    if (!pk) return Promise.resolve(spec);
+    var bin = atob(pk.data), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    var done = new Response(stream).arrayBuffer().then(function (buf) {
+      pk.columns.forEach(function (c) {
+        var holder = spec;
+        for (var k = 0; k < c.at.length - 1; k++) holder = holder[c.at[k]];
+        holder[c.at[c.at.length - 1]] = new TYPES[c.type](buf, c.offset, c.length);
+      });
+      delete spec.packed;
+      return spec;
+    });
+    G.pending.push(done);
+    return done;
+  }
+  G.unpack = unpack;
+
   function fieldValue(f, i) {
     var v = f.v[i];
     if (f.t === 'cat') return v < 0 ? null : f.labels[v];

@@ -4,11 +4,21 @@
   'use strict';
   var G = window.gupgeo;
 
-  G.heat = function (group, spec, options) {
+  function latLngs(spec) {
     var p = G.decode(spec.payload), pts = new Array(p.n);
     for (var i = 0; i < p.n; i++) pts[i] = [p.lat[i], p.lng[i], spec.weights ? spec.weights[i] : 1];
-    var layer = L.heatLayer(pts, options).addTo(group);
-    return G.register(spec.name, 'heatmap', layer, group, p.n);
+    return pts;
+  }
+
+  G.heat = function (group, spec, options) {
+    var layer;
+    if (spec.packed) { // filled once the browser has inflated the columns
+      layer = L.heatLayer([], options).addTo(group);
+      G.unpack(spec).then(function () { layer.setLatLngs(latLngs(spec)); });
+    } else {
+      layer = L.heatLayer(latLngs(spec), options).addTo(group);
+    }
+    return G.register(spec.name, 'heatmap', layer, group, spec.payload.n);
   };
 
 })();

@@ -17,11 +17,22 @@
     initialize: function (spec, options) {
       L.setOptions(this, options);
       this._spec = spec;
-      this._pts = decode(spec.payload);
       this._colorField = spec.fields[spec.colorField];
       this._cache = {};
       this._items = [];
       this._drawn = 0;
+      if (spec.packed) { // drawn once the browser has inflated the columns
+        this._pts = { n: 0, wx: [], wy: [], lat: [], lng: [] };
+        var self = this;
+        G.unpack(spec).then(function () {
+          self._pts = decode(spec.payload);
+          self._colorField = spec.fields[spec.colorField];
+          self._cache = {};
+          if (self._map) self._redraw();
+        });
+      } else {
+        this._pts = decode(spec.payload);
+      }
     },
 
     onAdd: function (map) {
@@ -50,7 +61,7 @@
       this._drawn = 0;
     },
 
-    stats: function () { return { points: this._drawn, items: this._items.length, total: this._pts.n }; },
+    stats: function () { return { points: this._drawn, items: this._items.length, total: this._spec.payload.n }; },
 
     _hide: function () { if (this._canvas) this._canvas.style.visibility = 'hidden'; },
 

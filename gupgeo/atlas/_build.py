@@ -257,12 +257,16 @@ def build_atlas(
     start = time.perf_counter()
     pub = as_publication(source, publication)
     opts = AtlasOptions.from_controls(options, controls)
+    if opts.pdf:  # before any page is built: a missing WeasyPrint stops at once
+        from gupgeo.atlas._pdf import _weasyprint
+
+        _weasyprint()
     root = Path(out_dir)
-    previous = _output.check_folder(root)
     callback: ProgressCallback | None = (
         progress if callable(progress) else (TextProgress() if progress else None)
     )
-    with _workers.sigterm_as_exit():
+    with _output.building(root), _workers.sigterm_as_exit():
+        previous = _output.check_folder(root)
         staging = _output.staging_folder(root)
         try:
             data = prepare(

@@ -9,18 +9,26 @@ that is interrupted or killed never leaves half an atlas under the manifest.
 The manifest lists every file gupgeo wrote, with the profile, the period and the date
 of the build. Only those files are ever removed: a folder that is not empty and has no
 manifest is refused, and a file gupgeo did not write is never replaced.
+
+Every path written or removed is checked to stay inside the atlas folder without
+crossing a symbolic link (:func:`gupgeo._atomic.inside`): a ``quartiers/`` that links
+elsewhere is refused, never followed. One build at a time per folder
+(:func:`building`): a second one is refused at once, saying another build holds it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gupgeo import _atomic
-from gupgeo.errors import OutputExistsError
+from gupgeo._lock import file_lock
+from gupgeo.errors import BusyError, OutputExistsError
 
 MANIFEST = ".gupgeo-atlas.json"
 FORMAT = "gupgeo-atlas/1"
@@ -65,6 +73,29 @@ def read_manifest(out_dir: Path) -> Manifest | None:
     return Manifest(files, state, data)
 
 
+@contextmanager
+def building(out_dir: Path) -> Iterator[None]:
+    """Hold the atlas folder ``out_dir`` for one build; refuse a second build at once.
+
+    The lock is a hidden file beside the folder (``.<dossier>.gupgeo-verrou``), so the
+    folder itself holds only the atlas.
+
+    Raises
+    ------
+    OutputExistsError
+        When another build (another process) holds the folder.
+    """
+    busy = (
+        f"{out_dir} : un autre assemblage de l'atlas est en cours dans ce dossier ; "
+        "attendez qu'il se termine, ou choisissez un autre dossier de sortie"
+    )
+    try:
+        with file_lock(out_dir, wait_s=0, what=str(out_dir), busy=busy):
+            yield
+    except BusyError as exc:
+        raise OutputExistsError(str(exc)) from exc
+
+
 def check_folder(out_dir: Path) -> Manifest | None:
     """The previous build of ``out_dir`` (None: absent or empty folder), or a refusal.
 
@@ -89,10 +120,14 @@ def check_folder(out_dir: Path) -> Manifest | None:
 
 
 def staging_folder(out_dir: Path) -> Path:
-    """A fresh hidden folder beside ``out_dir`` to build into (stale ones cleared first)."""
+    """A fresh hidden folder beside ``out_dir`` to build into (stale ones cleared first).
+
+    Called within :func:`building`: no other build is at work, so every staging folder
+    of another process is stale (one left by ``kill -9``).
+    """
     final = out_dir.resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
-    _atomic.remove_stale(final)
+    _atomic.remove_stale(final, locked=True)
     staging = _atomic.temporary_sibling(final)
     staging.mkdir()
     return staging
@@ -118,7 +153,9 @@ def install(
     """
     files = files_of(staging)
     old = set(previous.files) if previous else set()
-    clashes = [f for f in files if f not in old and (out_dir / f).exists()]
+    for name in sorted(set(files) | old):  # before anything moves: all or nothing
+        _atomic.inside(out_dir, name)
+    clashes = [f for f in files if f not in old and os.path.lexists(out_dir / f)]
     if clashes:
         raise OutputExistsError(
             f"{out_dir} : {', '.join(clashes[:_LISTED])} existe(nt) déjà sans avoir été écrit(s) "
@@ -128,11 +165,12 @@ def install(
     # Should the swap itself be interrupted, every file is still known to be gupgeo's.
     _write_manifest(out_dir, sorted(old | set(files)), SWAPPING, info)
     for name in files:
-        target = out_dir / name
+        target = _atomic.inside(out_dir, name)
         target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic.inside(out_dir, name)  # a link made meanwhile is refused too
         _atomic.move_into(staging / name, target)
     for name in sorted(old - set(files)):
-        _atomic.remove_path(out_dir / name)
+        _atomic.remove_path(_atomic.inside(out_dir, name))
         _remove_empty_parents(out_dir / name, out_dir)
     _write_manifest(out_dir, files, COMPLETE, info)
     _atomic.remove_path(staging)
@@ -157,4 +195,12 @@ def _write_manifest(
     _atomic.write_text(out_dir / MANIFEST, text)
 
 
-__all__ = ["MANIFEST", "Manifest", "check_folder", "install", "read_manifest", "staging_folder"]
+__all__ = [
+    "MANIFEST",
+    "Manifest",
+    "building",
+    "check_folder",
+    "install",
+    "read_manifest",
+    "staging_folder",
+]

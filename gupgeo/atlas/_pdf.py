@@ -34,15 +34,14 @@ class PdfUnavailableError(GupgeoError, ImportError):
 
 
 def _weasyprint() -> Any:
+    from gupgeo.optional import MissingDependencyError, require
+
     try:
-        import weasyprint
-    except (ImportError, OSError) as exc:
-        raise PdfUnavailableError(
-            "PDF impossible : WeasyPrint est absent ou ne trouve pas Pango "
-            f"({exc}). Installez-le : `.venv/bin/pip install weasyprint` (et sous Debian "
-            "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`), ou construisez l'atlas "
-            "sans pdf=True."
-        ) from exc
+        require("pdf", why="le PDF de l'atlas (pdf=True, --pdf)", load=True)
+    except MissingDependencyError as exc:
+        raise PdfUnavailableError(f"{exc} Ou construisez l'atlas sans PDF.") from exc
+    import weasyprint
+
     return weasyprint
 
 

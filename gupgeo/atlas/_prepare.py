@@ -23,7 +23,7 @@ import shapely
 
 from gupgeo.atlas._svg import Frame
 from gupgeo.atlas._veille import AtlasVeille, QuartierVeille, atlas_veille, quartier_veille
-from gupgeo.atlas.naming import apply_pattern, safe_stem, unique_stems
+from gupgeo.atlas.naming import apply_pattern, distinct_stems, safe_stem
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
@@ -152,10 +152,11 @@ def prepare(
         [r.get("commune") for r in records],
         [r.get("code_qp") for r in records],
     )
-    stems = unique_stems(
-        [safe_stem(apply_pattern(options.file_name, r, name="file_name")) for r in records]
-    )
     codes = [str(c) for c in selected["code_qp"]]
+    stems = distinct_stems(
+        [safe_stem(apply_pattern(options.file_name, r, name="file_name")) for r in records],
+        codes,
+    )
     pages = tuple(
         PageRef(code, title or code, stem)
         for code, title, stem in zip(codes, titles, stems, strict=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -89,6 +90,41 @@ def unique_stems(stems: Sequence[str]) -> list[str]:
         seen.add(candidate)
         out.append(candidate)
     return out
+
+
+def distinct_stems(stems: Sequence[str], codes: Sequence[str]) -> list[str]:
+    """One stem per page, stable from one build to the next: the page's own stem, then
+    its quartier code, then a short hash of the code.
+
+    A stem shared by several pages gets the code added (``sanitas-qp037001``); codes
+    that are themselves made alike (``QP037.A``, ``QP037-A``) get a hash of the code
+    instead. Unlike numbering in page order, a page keeps its file name when quartiers
+    are added, removed or reordered: a link shared last quarter still opens it.
+
+    Examples
+    --------
+    >>> distinct_stems(["sanitas", "sanitas", "europe"], ["QP037001", "QP037002", "QP037003"])
+    ['sanitas-qp037001', 'sanitas-qp037002', 'europe']
+    >>> distinct_stems(["a", "a"], ["QP037.A", "QP037-A"])
+    ['a-1f471f', 'a-c9a9ff']
+    """
+    import hashlib
+
+    def short_hash(code: str) -> str:
+        return hashlib.sha1(code.encode("utf-8")).hexdigest()[:6]
+
+    counts = Counter(stems)
+    first = [
+        stem if counts[stem] == 1 else f"{stem}-{safe_stem(code, fallback='code')}"
+        for stem, code in zip(stems, codes, strict=True)
+    ]
+    again = Counter(first)
+    second = [
+        stem if again[candidate] == 1 else f"{stem}-{short_hash(str(code))}"
+        for stem, candidate, code in zip(stems, first, codes, strict=True)
+    ]
+    merged = [c if again[c] == 1 else s for c, s in zip(first, second, strict=True)]
+    return unique_stems(merged)  # the same code twice: numbered, as a last resort
 
 
 def _pieces(pattern: str, fields: Collection[str], *, name: str) -> list[tuple[str, str | None]]:

@@ -14,7 +14,13 @@ import pandas as pd
 
 from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
-from gupgeo.attribution.report import STATUTS, AttributionReport, LayerReport
+from gupgeo.attribution.report import (
+    SOURCE_SUFFIX,
+    STATUTS,
+    AttributionReport,
+    LayerReport,
+    SourceAgreement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +77,7 @@ def _layer_columns(
 def _layer_report(
     layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
 ) -> LayerReport:
-    counts = [np.count_nonzero(match.status == code) for code in range(len(STATUTS))]
+    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS))
     per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
     return LayerReport(
         column=layer.column,
@@ -161,11 +167,19 @@ def attribute_frame(
     feats = eng.split_features(features)
     positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
     out = features.copy(deep=False) if positions is None else features.iloc[positions].copy()
+    agreements = []
+    zone_columns = {r.column for r in reports}
     for name, values in columns.items():
-        if name in features.columns:
+        if name in features.columns and name in zone_columns:
+            # The source's own zone is kept beside the spatial answer, and compared.
+            source = name + SOURCE_SUFFIX
+            if source not in out.columns:
+                out[source] = out[name]
+            agreements.append(SourceAgreement.of(name, out[source], pd.Series(values)))
+        elif name in features.columns:
             logger.warning("la colonne « %s » existante est remplacée", name)
         out[name] = values
-    report = AttributionReport(len(features), len(out), tuple(reports))
+    report = AttributionReport(len(features), len(out), tuple(reports), tuple(agreements))
     out.attrs = {**features.attrs, REPORT_ATTR: report}
     return out
 

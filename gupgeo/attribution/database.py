@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.attribution.report import (
+    DEFAULT_TOLERANCE_M,
     STATUT_DANS_ZONE,
     STATUT_HORS_ZONE,
     STATUT_PLUSIEURS_ZONES,
@@ -58,7 +59,7 @@ def attribute_in_database(
     zones: str = "quartiers",
     key: str = "code_qp",
     id_column: str = "id",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> pd.DataFrame:
     """Attribute the points of table ``layer`` to the zones of table ``zones``, in SQL.
 

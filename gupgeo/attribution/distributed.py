@@ -33,7 +33,12 @@ import pandas as pd
 
 from gupgeo.attribution import _engine as eng
 from gupgeo.attribution._output import Zones, attribute_frame, check_options
-from gupgeo.attribution.report import STATUTS, AttributionReport, LayerReport
+from gupgeo.attribution.report import (
+    DEFAULT_TOLERANCE_M,
+    STATUTS,
+    AttributionReport,
+    LayerReport,
+)
 from gupgeo.storage.parquet import is_dask
 
 INSTALL = "pip install 'gupgeo[dask]'"
@@ -71,7 +76,7 @@ def attribute_partitions(
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     multiple: str = "first",
     located_only: bool = False,
 ) -> Any:
@@ -138,7 +143,7 @@ def partitions_report(
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     multiple: str = "first",
 ) -> AttributionReport:
     """The report of :func:`attribute_partitions`, from its output columns (one pass).

@@ -12,6 +12,14 @@ import pandas as pd
 from gupgeo.french import format_count as _n
 
 # Status values written in the ``<column>_statut`` column (French: users read them).
+DEFAULT_TOLERANCE_M = 15.0
+"""The one default tolerance (metres) of every command and API: a feature up to this
+distance outside every zone is attributed to the nearest (status « tolérance »), so a
+signalement drawn on the kerb of a quartier's perimeter counts in it. ``attribute``,
+``attribute_points``, ``count_in_zones``, ``attribute_territory``, the database and Dask
+attributions, and every command (``--tolerance-m``) use it; pass ``tolerance_m=0`` for
+strict containment."""
+
 STATUT_DANS_ZONE = "dans la zone"
 STATUT_PLUSIEURS_ZONES = "plusieurs zones"
 STATUT_TOLERANCE = "tolérance"
@@ -148,6 +156,62 @@ class LayerReport:
         return "\n".join(lines)
 
 
+SOURCE_SUFFIX = "_source"
+"""Suffix of the zone a source gave itself (``code_qp_source``), kept beside the spatial one."""
+LISTED_DISAGREEMENTS = 10
+
+
+@dataclass(frozen=True)
+class SourceAgreement:
+    """How a source's own zone column agrees with the spatial attribution.
+
+    ``n_declared`` rows gave a zone; ``n_agree`` of them are where the geometry says;
+    ``disagreements`` counts each (source zone, spatial zone) pair that differs.
+    """
+
+    column: str
+    n_declared: int
+    n_agree: int
+    disagreements: pd.Series
+
+    @classmethod
+    def of(cls, column: str, declared: pd.Series, spatial: pd.Series) -> SourceAgreement:
+        """Compare ``declared`` (the source's values) with ``spatial`` (the attribution's).
+
+        Examples
+        --------
+        >>> a = SourceAgreement.of("code_qp", pd.Series(["A", "A", None]), pd.Series(["A", "B", "B"]))
+        >>> print(a.to_text())
+        code_qp donné par la source (code_qp_source) : 2 ligne(s), 1 d'accord avec le rattachement spatial (50,0 %), 1 en désaccord
+          A (source) → B (spatial) : 1
+        """
+        given = declared.astype("object").where(declared.notna(), None).to_numpy()
+        found = spatial.astype("object").where(spatial.notna(), None).to_numpy()
+        has = pd.notna(given)
+        same = has & (given == found)
+        pairs = pd.Series(
+            [f"{g} (source) → {f if f is not None else 'hors zone'} (spatial)"
+             for g, f in zip(given[has & ~same], found[has & ~same], strict=True)],
+            dtype="object",
+        )  # fmt: skip
+        counts = pairs.value_counts() if len(pairs) else pd.Series(dtype="int64")
+        return cls(column, int(has.sum()), int(same.sum()), counts)
+
+    def to_text(self) -> str:
+        """French lines for reports."""
+        if not self.n_declared:
+            return f"{self.column} donné par la source : aucune valeur"
+        pct = f"{100 * self.n_agree / self.n_declared:.1f}".replace(".", ",")
+        head = (
+            f"{self.column} donné par la source ({self.column}{SOURCE_SUFFIX}) : "
+            f"{_n(self.n_declared)} ligne(s), {_n(self.n_agree)} d'accord avec le rattachement "
+            f"spatial ({pct} %), {_n(self.n_declared - self.n_agree)} en désaccord"
+        )
+        lines = [f"  {pair} : {_n(int(n))}" for pair, n in
+                 self.disagreements.head(LISTED_DISAGREEMENTS).items()]  # fmt: skip
+        return "\n".join([head, *lines])
+
+
 @dataclass(frozen=True)
 class AttributionReport:
     """Report of one call to :func:`gupgeo.attribution.attribute`.
@@ -165,6 +229,8 @@ class AttributionReport:
     n_features: int
     n_rows: int
     layers: tuple[LayerReport, ...] = field(default_factory=tuple)
+    agreements: tuple[SourceAgreement, ...] = field(default_factory=tuple)
+    """How the zone the source itself gave (``code_qp_source``) agrees with the spatial one."""
 
     def __getitem__(self, column: str) -> LayerReport:
         for layer in self.layers:
@@ -199,7 +265,8 @@ class AttributionReport:
             f"Rattachement spatial : {_n(self.n_features)} entités en entrée, "
             f"{_n(self.n_rows)} lignes en sortie"
         )
-        return "\n\n".join([head, *(layer.to_text() for layer in self.layers)])
+        parts = [head, *(layer.to_text() for layer in self.layers)]
+        return "\n\n".join([*parts, *(a.to_text() for a in self.agreements)])
 
     def __str__(self) -> str:
         return self.to_text()

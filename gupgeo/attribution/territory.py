@@ -15,6 +15,7 @@ figure of every product comes from the same attribution.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,12 @@ from gupgeo.attribution.distributed import (
     is_dask,
     partitions_report,
 )
-from gupgeo.attribution.report import AttributionReport
+from gupgeo.attribution.report import (
+    DEFAULT_TOLERANCE_M,
+    SOURCE_SUFFIX,
+    AttributionReport,
+    SourceAgreement,
+)
 from gupgeo.attribution.zones import REPORT_ATTR, attribute
 from gupgeo.errors import SchemaError
 from gupgeo.territory import Territory, as_territory
@@ -40,11 +46,11 @@ log = logging.getLogger(__name__)
 ATTRIBUTED_LAYERS: tuple[str, ...] = ("signalements", "constats", "equipements", "actions")
 """Layers that receive ``code_qp`` and ``operation_id``."""
 
-DEFAULT_TOLERANCE_M = 15.0
-"""Default distance (metres) within which a feature just outside a quartier is attributed to it."""
-
-DECLARED_SUFFIX = "_declare"
-"""Suffix given to a ``code_qp`` that the source declared, kept beside the spatial one."""
+DECLARED_SUFFIX = SOURCE_SUFFIX
+"""Suffix given to a ``code_qp`` that the source declared, kept beside the spatial one
+(``code_qp_source``)."""
+LEGACY_DECLARED = "code_qp_declare"
+"""The name ``code_qp_source`` had before: read back from territories saved then."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,8 @@ def attribute_territory(
     GUP actions declare their quartier (``code_qp`` is required in their
     file): it is kept, and located actions only gain ``operation_id``. Where a
     signalement source declared a ``code_qp`` too, the declared value is kept
-    in ``code_qp_declare`` and ``code_qp`` is the spatial answer.
+    in ``code_qp_source`` and ``code_qp`` is the spatial answer; their agreement is in
+    the layer's report (``t.attribution[name].agreements``).
 
     Examples
     --------
@@ -180,7 +187,7 @@ def attribute_territory(
             frame = attribute_rows(
                 frame, zones, key=keys, tolerance_m=tolerance_m, multiple="largest"
             )
-            reports[name] = frame.attrs.get(REPORT_ATTR)
+            reports[name] = _with_agreement(frame.attrs.get(REPORT_ATTR), frame)
             # The report lives in ``result.attribution``: pandas deep-copies ``attrs`` on
             # every operation, which would make each later step pay for it.
             frame.attrs = {}
@@ -196,7 +203,7 @@ def _zones_of(
     name: str, frame: Any, territory: Territory
 ) -> tuple[Any, dict[str, gpd.GeoDataFrame], dict[str, str]]:
     """The zone layers (and their identifier columns) a layer is attributed to; a
-    ``code_qp`` declared by the source is renamed ``code_qp_declare``."""
+    ``code_qp`` declared by the source is renamed ``code_qp_source``."""
     zones: dict[str, gpd.GeoDataFrame] = {}
     keys: dict[str, str] = {}
     if name != "actions":
@@ -207,6 +214,15 @@ def _zones_of(
     if operations is not None and len(operations):
         zones["operation_id"], keys["operation_id"] = operations, "id"
     return frame, zones, keys
+
+
+def _with_agreement(report: Any, frame: pd.DataFrame) -> Any:
+    """The report, with how the source's own ``code_qp`` agrees with the spatial one."""
+    declared = "code_qp" + DECLARED_SUFFIX
+    if report is None or declared not in frame.columns or "code_qp" not in frame.columns:
+        return report
+    agreement = SourceAgreement.of("code_qp", frame[declared], frame["code_qp"])
+    return dataclasses.replace(report, agreements=(*report.agreements, agreement))
 
 
 def _attribute_dask(
@@ -233,7 +249,7 @@ def attributed(source: Any) -> AttributedTerritory:
 def _without_attribution(territory: Territory) -> Territory:
     """The layers as validated: spatial answers of a previous attribution removed (one
     carried by the territory, or read back from a saved attributed territory)."""
-    marks = ("code_qp_statut", "operation_id_statut", "code_qp" + DECLARED_SUFFIX)
+    marks = ("code_qp_statut", "operation_id_statut", "code_qp" + DECLARED_SUFFIX, LEGACY_DECLARED)
     previous = any(
         name in territory.layers and any(m in territory.layers[name].columns for m in marks)
         for name in ATTRIBUTED_LAYERS
@@ -247,10 +263,11 @@ def _without_attribution(territory: Territory) -> Territory:
             continue
         keys = ["operation_id"] if name == "actions" else ["operation_id", "code_qp"]
         spatial = [c for c in frame.columns for k in keys if c == k or c.startswith(k + "_")]
-        spatial = [c for c in spatial if c != "code_qp" + DECLARED_SUFFIX]
+        kept = ("code_qp" + DECLARED_SUFFIX, LEGACY_DECLARED)
+        spatial = [c for c in spatial if c not in kept]
         frame = frame.drop(columns=spatial)
-        declared = "code_qp" + DECLARED_SUFFIX
-        if declared in frame.columns:
-            frame = frame.rename(columns={declared: "code_qp"})
+        for declared in kept:
+            if declared in frame.columns:
+                frame = frame.rename(columns={declared: "code_qp"})
         layers[name] = frame
     return Territory(layers, provenance=territory.provenance, report=territory.report)

@@ -68,6 +68,7 @@ from gupgeo.attribution._output import REPORT_ATTR, Zones, attribute_frame, chec
 from gupgeo.attribution._output import write_attribution as _write
 from gupgeo.attribution.distributed import attribute_partitions, is_dask
 from gupgeo.attribution.report import (
+    DEFAULT_TOLERANCE_M,
     STATUT_COORDONNEES_INVALIDES,
     STATUT_DANS_ZONE,
     STATUT_HORS_ZONE,
@@ -109,7 +110,7 @@ def attribute(
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     multiple: str = "first",
 ) -> gpd.GeoDataFrame:
     """Add the identifier of the zone(s) each feature falls in.
@@ -184,7 +185,7 @@ def attribute_xy(
     crs: object = WORK_CRS,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     multiple: str = "first",
 ) -> pd.DataFrame:
     """Attribute raw coordinates (e.g. a CSV's columns) without building points.
@@ -432,7 +433,7 @@ def count_by_zone(
     weight: str | None = None,
     distinct: str | None = None,
     predicate: str = "covered_by",
-    tolerance_m: float = 0.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> pd.DataFrame:
     """Count features per zone, every zone listed (QGIS "Count points in polygon").
 

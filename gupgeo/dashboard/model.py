@@ -18,6 +18,7 @@ np.True_
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -126,6 +127,8 @@ class Dashboard:
     """The profile of the publication it was built from."""
     secret_threshold: int | None = None
     """``public``: counts from 1 to this − 1 read « secret »; None elsewhere."""
+    checked: pd.DataFrame | None = None
+    """``public``: the reconciliation made on the counts before secrecy hid some."""
     secret: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     """``public``: table name (``<name>@series`` for a series) → booleans, True where a
     NaN cell reads « secret » rather than « n.c. »
@@ -196,8 +199,11 @@ class Dashboard:
         ``ok`` is true when the three agree. Every table is also checked for its
         total row being the sum of the other rows (count tables only). A period the
         layer does not cover has no counts (NaN): it is ``ok`` when no input row falls
-        in it.
+        in it. A public dashboard gives the check made before secrecy (its ``ok``
+        column; the counts themselves are not shown).
         """
+        if self.checked is not None:
+            return self.checked
         rows = []
         for info in TABLES:
             if info.name not in self.tables or info.count is None:
@@ -318,7 +324,13 @@ def build_dashboard(
         return db
     from gupgeo.dashboard.secrecy import protect_dashboard
 
-    return protect_dashboard(db, threshold=pub.secret_threshold)
+    checked = db.reconciliation()
+    checked = checked.assign(
+        quartiers_et_hors_qpv=np.nan, total=np.nan, lignes_en_entree=np.nan
+    )  # the check stands; its counts are not published
+    return dataclasses.replace(
+        protect_dashboard(db, threshold=pub.secret_threshold), checked=checked
+    )
 
 
 def _tables(

@@ -208,6 +208,24 @@ def _objects(objets: Mapping[str, pd.DataFrame]) -> tuple[dict[str, object], dic
     return where, names
 
 
+def proximity_note(n_values: int, sources: ProximitySources) -> str:
+    """How the share of agents and gardiens was counted, in French: the number of
+    ``source`` values counted and the keywords, never the values themselves (a source
+    typed by hand may hold a name or a phone number).
+
+    Examples
+    --------
+    >>> proximity_note(2, ProximitySources(("gardien", "agent de proximite")))
+    'signalements : 2 valeurs de « source » comptées « agents et gardiens » (mots-clés : gardien, agent de proximite).'
+    """
+    values = {0: "aucune valeur", 1: "1 valeur"}.get(n_values, f"{n_values} valeurs")
+    counted = "comptées" if n_values > 1 else "comptée"
+    return (
+        f"signalements : {values} de « source » {counted} « agents et gardiens » "
+        f"(mots-clés : {', '.join(sources.keywords)})."
+    )
+
+
 def proximity_table(
     prep: PreparedSignalements, c: Cut, sources: ProximitySources
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -226,8 +244,7 @@ def proximity_table(
         "nb_agents_gardiens": by_agents,
         "part_agents_gardiens_pct": ratio(by_agents, nb, scale=100.0),
     }
-    matched = sorted({x for x in labels if sources.matches(x)})
-    note = f"signalements : sources comptées « agents et gardiens » : {matched}."
+    note = proximity_note(int(flags.sum()), sources)
     return stacked(prep.zones, c.periods, data), [note]
 
 

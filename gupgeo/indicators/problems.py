@@ -161,17 +161,27 @@ def _table(per_qp: pd.DataFrame, repeated: gpd.GeoDataFrame, zones: Zones) -> pd
             )
             .groupby(level=0)
             .sum(),
-            "nb_problemes_repetes_ouverts": pd.Series(
-                (repeated["nb_ouverts"].to_numpy() > 0).astype("int64"), index=where
-            )
-            .groupby(level=0)
-            .sum(),
         }
     )
     frame = frame.reindex(rows).fillna(0).astype("int64")
     frame.loc[TOTAL] = frame.sum(axis=0)
+    frame["nb_problemes_repetes_ouverts"] = _open_problems(repeated, where, [*rows, TOTAL])
     frame.index.name = "code_qp"
     return frame[list(PROBLEM_COLUMNS)]
+
+
+def _open_problems(repeated: pd.DataFrame, where: np.ndarray, rows: list[str]) -> pd.Series:
+    """Repeated problems still open per quartier (``Int64``); ``<NA>`` (« statut inconnu »)
+    where the quartier has repeated problems and none of them has a status."""
+    open_ = pd.Series(repeated["nb_ouverts"].to_numpy(), index=where, dtype="Int64")
+    known = open_.notna()
+    counts = (open_[known] > 0).astype("int64").groupby(level=0).sum()
+    has_known = known.groupby(level=0).any()
+    out = counts.reindex(rows[:-1], fill_value=0).astype("Int64")
+    unknown = has_known.reindex(rows[:-1], fill_value=True)
+    out = out.mask(~unknown.to_numpy(dtype=bool))
+    total = pd.NA if len(open_) and not known.any() else int(counts.sum())
+    return pd.concat([out, pd.Series([total], index=rows[-1:], dtype="Int64")])
 
 
 def _history(current: gpd.GeoDataFrame, gid: np.ndarray, groups: pd.DataFrame) -> pd.DataFrame:

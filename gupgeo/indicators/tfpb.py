@@ -117,9 +117,10 @@ def tfpb_tables(
     axis_table = np.array([len(AXES_TFPB) if m is None else m for m in matched] + [0])
     axis_codes = axis_table[raw_codes] if len(raw_codes) else raw_codes
     if unknown_axes:
+        rows = int((axis_codes == len(AXES_TFPB)).sum())
         notes.append(
-            f"tfpb : axe(s) non reconnu(s) parmi les 8 axes nationaux : {unknown_axes} ; "
-            f"comptés « {AXE_NON_RECONNU} »."
+            f"tfpb : {len(unknown_axes)} libellé(s) d'axe non reconnu(s) parmi les 8 axes "
+            f"nationaux ({rows} ligne(s)), comptés « {AXE_NON_RECONNU} »."
         )
     bailleur = tfpb["bailleur"] if "bailleur" in tfpb.columns else pd.Series([None] * len(tfpb))
     b_codes, bailleurs = labels_of(bailleur)

@@ -8,9 +8,11 @@ optionally simplified in Lambert-93 and rounded to a fixed number of decimals.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import math
+import zlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -178,3 +180,96 @@ def compact_points(
         "dy": dy.tolist(),
     }
     return payload, order
+
+
+PACK_MIN_POINTS = 20_000
+"""From this many points, the per-point integers of a point layer travel packed."""
+
+_PACK_TYPES = (
+    ("u8", np.uint8),
+    ("i8", np.int8),
+    ("u16", np.uint16),
+    ("i16", np.int16),
+    ("u32", np.uint32),
+    ("i32", np.int32),
+)
+
+
+def _smallest_int(values: np.ndarray) -> tuple[str, np.ndarray]:
+    """The smallest little-endian integer type holding ``values``, and the cast array."""
+    low = int(values.min()) if values.size else 0
+    high = int(values.max()) if values.size else 0
+    for name, dtype in _PACK_TYPES:
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return name, values.astype(np.dtype(dtype).newbyteorder("<"))
+    raise ValueError(f"entiers hors de l'intervalle 32 bits : {low}…{high}")
+
+
+def pack_point_spec(spec: dict[str, Any], *, min_points: int = PACK_MIN_POINTS) -> dict[str, Any]:
+    """Pack the per-point integer arrays of a point-layer spec into one binary column blob.
+
+    The coordinates (``payload.x``, ``payload.dy``) and every category or date field
+    (``fields[k].v``) become typed columns (the smallest integer type each fits),
+    concatenated on 4-byte boundaries, deflated (zlib format) and written in base64 under
+    ``packed``: ``{"data": ..., "columns": [{"at": [...], "type": "u16", "offset": o,
+    "length": n}]}``; the arrays themselves are left out of the JSON. The page inflates it
+    with the browser's own ``DecompressionStream`` (``map_core.js``: ``gupgeo.unpack``),
+    offline. About 3 times smaller than the JSON integers on a million signalements.
+    Specs under ``min_points`` points (and specs without a payload) are returned as they
+    are. The input is not modified.
+
+    Examples
+    --------
+    >>> spec = {"payload": {"n": 3, "x": [0, 5, 300], "dy": [0, 1, 1]}, "fields": []}
+    >>> packed = pack_point_spec(spec, min_points=1)
+    >>> [(c["at"], c["type"]) for c in packed["packed"]["columns"]]
+    [(['payload', 'x'], 'u16'), (['payload', 'dy'], 'u8')]
+    >>> unpack_point_spec(packed)["payload"]["x"]
+    [0, 5, 300]
+    """
+    payload = spec.get("payload")
+    if not isinstance(payload, dict) or payload.get("n", 0) < min_points:
+        return spec
+    out = dict(spec)  # copies of the containers changed below; values shared, not copied
+    out["payload"] = dict(payload)
+    out["fields"] = [dict(f) for f in spec.get("fields") or []]
+    targets: list[tuple[list[Any], dict[str, Any], str]] = [
+        (["payload", "x"], out["payload"], "x"),
+        (["payload", "dy"], out["payload"], "dy"),
+    ]
+    for k, field in enumerate(out["fields"]):
+        if field.get("t") in ("cat", "date"):
+            targets.append((["fields", k, "v"], field, "v"))
+    chunks: list[bytes] = []
+    columns = []
+    offset = 0
+    for at, holder, key in targets:
+        values = np.asarray(holder.pop(key), dtype=np.int64)
+        type_name, typed = _smallest_int(values)
+        raw = typed.tobytes()
+        columns.append({"at": at, "type": type_name, "offset": offset, "length": int(values.size)})
+        pad = -len(raw) % 4
+        chunks.append(raw + b"\0" * pad)
+        offset += len(raw) + pad
+    data = base64.b64encode(zlib.compress(b"".join(chunks), 6)).decode("ascii")
+    out["packed"] = {"data": data, "columns": columns}
+    return out
+
+
+def unpack_point_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`pack_point_spec` (for tests and tools): plain integer lists."""
+    packed = spec.get("packed")
+    if not packed:
+        return spec
+    out = {k: v for k, v in json.loads(json.dumps(spec)).items() if k != "packed"}
+    blob = zlib.decompress(base64.b64decode(packed["data"]))
+    types = dict(_PACK_TYPES)
+    for column in packed["columns"]:
+        dtype = np.dtype(types[column["type"]]).newbyteorder("<")
+        values = np.frombuffer(blob, dtype=dtype, count=column["length"], offset=column["offset"])
+        holder: Any = out
+        for step in column["at"][:-1]:
+            holder = holder[step]
+        holder[column["at"][-1]] = values.astype(np.int64).tolist()
+    return out

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.crs import to_work_crs
+from gupgeo.french import quartier_names
 from gupgeo.maps._elements import ThemedGroup
 from gupgeo.maps._format import format_number_fr
 from gupgeo.maps._vector import (
@@ -85,6 +86,8 @@ def add_quartiers(
     """
     check_layer(quartiers, name="quartiers", required=("code_qp", "nom_qp"))
     gdf = quartiers.copy()
+    # One naming rule everywhere: homonyms (« Centre Ville » ×11) get their commune.
+    gdf["_nom"] = quartier_names(gdf).to_numpy()
     if "surface_ha" not in gdf.columns:
         gdf["surface_ha"] = to_work_crs(gdf, name="quartiers").geometry.area / 10_000
     fields = [
@@ -117,8 +120,8 @@ def add_quartiers(
     }
     return add_vector_layer(
         m, gdf, name=name, theme=theme, kind="quartiers", styles=[style],
-        classes=np.zeros(len(gdf), dtype="int64"), title="nom_qp", tooltip=fields, popup=None,
-        label="nom_qp", show=show, legend=legend,
+        classes=np.zeros(len(gdf), dtype="int64"), title="_nom", tooltip=fields, popup=None,
+        label="_nom", show=show, legend=legend,
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from gupgeo.maps._elements import ThemedGroup
 from gupgeo.maps._format import format_number_fr
-from gupgeo.maps._vector import SECRET_COLOR, Field, add_vector_layer, check_layer
+from gupgeo.maps._vector import MISSING_COLOR, SECRET_COLOR, Field, add_vector_layer, check_layer
 from gupgeo.maps.base import TerritoryMap
 
 HOT_COLORS = {
@@ -117,6 +117,9 @@ def add_emerging(
 REPEATED_NAME = "Problèmes signalés plusieurs fois"
 OPEN_COLOR = "#b2182b"
 CLOSED_COLOR = "#4d4d4d"
+UNKNOWN_STATUS_COLOR = MISSING_COLOR
+"""Problems whose source gives no status (DansMaRue, property sales): « statut inconnu »."""
+UNKNOWN_STATUS = "statut inconnu"
 SIZE_BINS = ((2, 2, 5), (3, 5, 7), (6, None, 10))
 """(fewest reports, most reports or None, radius in pixels) of the circles."""
 HISTORY_LINES = 10
@@ -184,12 +187,16 @@ def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd
     return pd.Series(texts, dtype="object")
 
 
-def _repeated_classes(problems: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(class of each problem: size bin + 3 when all closed, whether it is open)."""
+def _repeated_classes(problems: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(class of each problem: size bin, + 3 when all closed, + 6 when no status is known;
+    whether it is open; whether its status is unknown)."""
     size = problems["nb_signalements"].to_numpy(dtype="int64")
     size_class = np.digitize(size, [low for low, _, _ in SIZE_BINS[1:]])
-    is_open = problems["nb_ouverts"].fillna(0).to_numpy(dtype="int64") > 0
-    return size_class + np.where(is_open, 0, len(SIZE_BINS)), is_open
+    open_ = pd.array(problems["nb_ouverts"], dtype="Int64")
+    unknown = np.asarray(open_.isna(), dtype=bool)
+    is_open = np.asarray(open_.fillna(0), dtype="int64") > 0
+    state = np.where(unknown, 2, np.where(is_open, 0, 1))
+    return size_class + state * len(SIZE_BINS), is_open, unknown
 
 
 def add_repeated(
@@ -207,16 +214,20 @@ def add_repeated(
     ``nb_signalements``, ``premier``, ``dernier``, ``nb_ouverts``; ``rang``,
     ``categorie``, ``statut``, ``adresse`` shown when present); ``history`` its
     ``history`` (already published: the popup shows what it holds). Red: a report is
-    still open; grey: all closed; the circle grows with the number of reports.
+    still open; grey: all closed; light grey: « statut inconnu » (no report has a status); the circle grows with the number of reports.
     """
     required = ("id_probleme", "nb_signalements", "premier", "dernier", "nb_ouverts")
     check_layer(problems, name=name, required=required)
     gdf = problems.copy()
-    classes, is_open = _repeated_classes(gdf)
+    classes, is_open, unknown = _repeated_classes(gdf)
+    gdf["statut"] = (
+        gdf["statut"].astype("object").where(gdf["statut"].notna(), UNKNOWN_STATUS)
+        if "statut" in gdf.columns else UNKNOWN_STATUS
+    )  # fmt: skip
     styles: list[dict[str, Any]] = [
         {"color": "#ffffff", "weight": 1.5, "fillColor": color, "fillOpacity": 0.85,
          "radius": radius, "className": "gupgeo-repetes"}
-        for color in (OPEN_COLOR, CLOSED_COLOR)
+        for color in (OPEN_COLOR, CLOSED_COLOR, UNKNOWN_STATUS_COLOR)
         for _, _, radius in SIZE_BINS
     ]  # fmt: skip
     nothing = [None] * len(gdf)
@@ -239,12 +250,17 @@ def add_repeated(
         texts = history_text(mine, max_lines=max_history)
         gdf["_historique"] = texts.reindex(gdf["id_probleme"].to_numpy()).to_numpy()
         popup.append(Field("_historique", "Historique"))
+    known = ~unknown
     entries = [
         {"label": "au moins un signalement encore ouvert", "color": OPEN_COLOR, "shape": "circle",
          "count": format_number_fr(int(is_open.sum()))},
         {"label": "tous clos", "color": CLOSED_COLOR, "shape": "circle",
-         "count": format_number_fr(int((~is_open).sum()))},
-    ]  # fmt: skip
+         "count": format_number_fr(int((known & ~is_open).sum()))},
+    ] if known.any() else []  # fmt: skip
+    if unknown.any():  # a source without statuses: never counted open nor closed
+        entries.append({"label": f"{UNKNOWN_STATUS} (la source n'en donne pas)",
+                        "color": UNKNOWN_STATUS_COLOR, "shape": "circle",
+                        "count": format_number_fr(int(unknown.sum()))})  # fmt: skip
     return add_vector_layer(
         m, gdf, name=name, theme="Veille", kind="repetes", styles=styles, classes=classes,
         title="_titre", tooltip=[Field("nb_signalements", "signalements", "integer")],

@@ -33,6 +33,7 @@ import pandas as pd
 from gupgeo.attribution import AttributedTerritory, AttributionSettings, attributed
 from gupgeo.publication._masking import shared_provenance
 from gupgeo.publication.columns import MAX_TEXT_CHARS, KeepColumns, remove_personal_data
+from gupgeo.publication.distributed import publish_dask_layer
 from gupgeo.publication.profile import Profil
 from gupgeo.publication.secret import (
     EVENT_LAYERS,
@@ -44,6 +45,7 @@ from gupgeo.publication.secret import (
 )
 from gupgeo.publication.vocabulary import restrict_vocabulary
 from gupgeo.publication.withholding import withhold_essp
+from gupgeo.storage.parquet import is_dask
 from gupgeo.territory import Territory, as_territory
 
 if TYPE_CHECKING:
@@ -192,10 +194,11 @@ class Publication:
         return (f"Profil de diffusion : {self.label}.", *described, *self.notes)
 
     def to_qgis(self, path: str | Path, **options: Any) -> Path:
-        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`)."""
+        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`), e.g.
+        ``pub.to_qgis("out/territoire.qgz", period="2024")``; returns the ``.qgz``."""
         from gupgeo.qgis import write_qgis_project
 
-        return write_qgis_project(self, path, **options)
+        return write_qgis_project(self, path, **options).path
 
 
 Source = AttributedTerritory | Territory | Mapping[str, pd.DataFrame]
@@ -275,7 +278,12 @@ def publish(
     provenance = dict(territory.provenance)
     if profil is Profil.INTERNE:
         return Publication(profil, layers, (), policy, {}, provenance, settings)
-    kept, withheld, notes = withhold_essp(layers)
+    kept, withheld, notes, ids = withhold_essp(layers)
+    options: dict[str, Any] = {
+        "keep_columns": keep_columns,
+        "keep_description": keep_description,
+        "max_chars": max_chars,
+    }
     out: dict[str, pd.DataFrame] = {}
     for name, frame in kept.items():
         if frame is None:
@@ -287,13 +295,15 @@ def publish(
                 "personnes identifiables)"
             )
             continue
-        cleaned, layer_notes = remove_personal_data(
-            frame,
-            layer=name,
-            keep_description=keep_description,
-            keep_columns=keep_columns,
-            max_chars=max_chars,
-        )
+        if is_dask(frame):
+            out[name], layer_notes, n_cited = publish_dask_layer(
+                frame, layer=name, ids=ids, min_count=min_count, **options
+            )
+            notes.extend(layer_notes)
+            if n_cited:
+                withheld[name] = withheld.get(name, 0) + n_cited
+            continue
+        cleaned, layer_notes = remove_personal_data(frame, layer=name, **options)
         cleaned, vocabulary_notes = restrict_vocabulary(
             cleaned, layer=name, min_count=min_count, known=_territory_vocabulary(layers)
         )

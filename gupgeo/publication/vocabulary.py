@@ -11,13 +11,14 @@ accents, spacing), so "Tags", "tags " and "TAGS" count together.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from gupgeo.indicators.degradations import DEFAULT_RULES
+from gupgeo.indicators.tfpb import match_axis
 from gupgeo.schemas import AXES_TFPB, STATUTS, TYPES_PARTENAIRES
+from gupgeo.validation.statuses import canonical_status
 
 OTHER = "autre"
 """The value a rare, unknown category becomes."""
@@ -78,8 +79,20 @@ KNOWN_WORDS: Mapping[str, tuple[str, ...]] = {
 "PAVE enterré", "aire de jeux 2-6 ans"); the text is still masked."""
 
 
+KNOWN_BY: Mapping[str, Callable[[str], bool]] = {
+    "axe": lambda value: match_axis(value) is not None,
+    "statut": lambda value: canonical_status(value) is not None,
+    "statut_brut": lambda value: canonical_status(value) is not None,
+}
+"""Columns whose values gupgeo recognises by a rule (a TFPB axe in any spelling, a
+status its lifecycle maps): every value the rule knows is known."""
+
+
 def _known(column: str, key: str) -> bool:
     if key in _KNOWN_KEYS.get(column, set()):
+        return True
+    rule = KNOWN_BY.get(column)
+    if rule is not None and rule(key):
         return True
     padded = f" {key} "
     return any(f" {word} " in padded for word in KNOWN_WORDS.get(column, ()))
@@ -92,6 +105,48 @@ def _key(value: object) -> str:
 
 
 _KNOWN_KEYS = {column: {_key(v) for v in values} for column, values in KNOWN_VALUES.items()}
+
+
+def rare_values(
+    counts: pd.Series, *, column: str, min_count: int, known: Iterable[object] = ()
+) -> tuple[set[object], int]:
+    """The raw values of ``column`` that leave as « autre »: unknown (to the schema and to
+    ``known``, the territory's own values), and met fewer than ``min_count`` times once
+    spellings are normalised. ``counts`` is indexed by raw value (a ``value_counts``, of
+    a pandas or a Dask column). Also returns how many normalised values that is."""
+    if counts.empty:
+        return set(), 0
+    extra = {_key(v) for v in known}
+    keys = pd.Series([_key(v) for v in counts.index], index=counts.index)
+    per_key = counts.groupby(keys.to_numpy()).sum()
+    rare_keys = {
+        k
+        for k, n in per_key.items()
+        if n < min_count and k != OTHER and k not in extra and not _known(column, str(k))
+    }
+    return {v for v, k in keys.items() if k in rare_keys}, len(rare_keys)
+
+
+def replace_values(frame: pd.DataFrame, column: str, values: set[object]) -> pd.DataFrame:
+    """``frame`` with the cells of ``column`` holding one of ``values`` set to « autre »."""
+    series = frame[column]
+    hit = series.isin(list(values)).to_numpy(dtype=bool)
+    if not hit.any():
+        return frame
+    out = frame.copy()
+    cells = series.to_numpy(dtype=object, copy=True)
+    cells[hit] = OTHER
+    dtype = series.dtype if isinstance(series.dtype, pd.StringDtype) else object
+    out[column] = pd.Series(cells, index=frame.index, dtype=dtype)
+    return out
+
+
+def vocabulary_note(layer: str, column: str, n_values: int, n_rows: int) -> str:
+    """The French note of a column's rare values (counts only, never a value)."""
+    return (
+        f"{layer} : {n_values} valeur(s) rare(s) de {column} regroupée(s) en « {OTHER} » "
+        f"({n_rows} ligne(s))"
+    )
 
 
 def restrict_vocabulary(
@@ -125,35 +180,13 @@ def restrict_vocabulary(
     for column in LABEL_COLUMNS.get(layer, ()):
         if column not in frame.columns:
             continue
-        values = frame[column]
-        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-        if not len(uniques):
-            continue
-        keys = np.array([_key(u) for u in uniques], dtype=object)
-        key_ids, distinct = pd.factorize(keys)
-        present = codes >= 0
-        per_key = np.bincount(key_ids[codes[present]], minlength=len(distinct))
-        extra = {_key(v) for v in (known or {}).get(column, ())}
-        rare_ids = np.array(
-            [
-                n < min_count and k != OTHER and k not in extra and not _known(column, k)
-                for k, n in zip(distinct, per_key, strict=True)
-            ],
-            dtype=bool,
+        counts = frame[column].astype(object).value_counts(dropna=True)
+        rare, n_values = rare_values(
+            counts, column=column, min_count=min_count, known=(known or {}).get(column, ())
         )
-        if not rare_ids.any():
+        if not rare:
             continue
-        replaced = np.zeros(len(frame), dtype=bool)
-        replaced[present] = rare_ids[key_ids[codes[present]]]
-        rare = distinct[rare_ids]
-        if out is frame:
-            out = frame.copy()
-        cells = values.to_numpy(dtype=object, copy=True)
-        cells[replaced] = OTHER
-        dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else object
-        out[column] = pd.Series(cells, index=frame.index, dtype=dtype)
-        notes.append(
-            f"{layer} : {len(rare)} valeur(s) rare(s) de {column} regroupée(s) en « {OTHER} » "
-            f"({int(replaced.sum())} ligne(s))"
-        )
+        out = replace_values(out, column, rare)
+        n_rows = int(counts[counts.index.isin(list(rare))].sum())
+        notes.append(vocabulary_note(layer, column, n_values, n_rows))
     return out, notes

@@ -23,6 +23,7 @@ import pandas as pd
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like
 from gupgeo.publication.columns import _geometry_name
+from gupgeo.storage.parquet import is_dask
 
 ID_COLUMNS: tuple[str, ...] = ("id", "id_demarche")
 REFERENCE_LAYERS: frozenset[str] = frozenset(
@@ -140,12 +141,13 @@ def cites_withheld(frame: pd.DataFrame, ids: Iterable[str]) -> np.ndarray:
 
 def withhold_essp(
     layers: Mapping[str, pd.DataFrame],
-) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str]]:
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str], frozenset[str]]:
     """Every layer without its ESSP rows: findings (:func:`essp_mask`), rows citing an ESSP
     (:func:`cites_essp`, on ``actions``) and rows of any layer citing a withheld finding.
 
-    Returns the layers (None: withheld whole), the rows withheld per layer and French
-    notes (counts only, never a value).
+    Returns the layers (None: withheld whole), the rows withheld per layer, French notes
+    (counts only, never a value) and the withheld identifiers (as compared). A Dask
+    layer is left as it is: :mod:`gupgeo.publication.distributed` drops its rows.
     """
     out: dict[str, pd.DataFrame | None] = dict(layers)
     withheld: dict[str, int] = {}
@@ -168,7 +170,7 @@ def withhold_essp(
             )
     for name in layers:
         kept = out[name]
-        if kept is None or name in REFERENCE_LAYERS:
+        if kept is None or name in REFERENCE_LAYERS or is_dask(kept):
             continue
         mask_ = cites_withheld(kept, ids)
         if name == "actions":
@@ -181,4 +183,4 @@ def withhold_essp(
         if mask_.any():
             out[name] = kept.loc[~mask_]
             withheld[name] = withheld.get(name, 0) + int(mask_.sum())
-    return out, {k: v for k, v in withheld.items() if v}, notes
+    return out, {k: v for k, v in withheld.items() if v}, notes, ids

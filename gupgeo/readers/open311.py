@@ -4,6 +4,13 @@ Fields follow the GeoReport v2 specification: ``service_request_id``,
 ``status`` (open/closed), ``status_notes``, ``service_name``, ``service_code``,
 ``description``, ``agency_responsible``, ``requested_datetime``,
 ``updated_datetime``, ``address``, ``lat``, ``long`` (WGS84 by the standard).
+
+Mapped by meaning: ``service_name`` (what the resident chose) is the ``categorie``;
+``service_code`` is the service's code in the city's catalogue — an identifier, not a
+sous-catégorie — kept as ``code_service`` beside it (the sous-catégorie stays empty: the
+standard has none); ``agency_responsible`` is the service in charge of the request, not
+who reported it, kept as ``service_responsable`` (``source``, the channel, stays empty:
+the standard does not say it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import InputFileError
 from gupgeo.readers._raw import RawLayer
 
+MEANINGS = {"service_code": "code_service", "agency_responsible": "service_responsable"}
+"""GeoReport v2 fields kept under the name of what they are (never a sous-catégorie or a
+source)."""
 OPEN311_KEYS = frozenset({"service_request_id", "requested_datetime", "service_code"})
 DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
 _OFFSET = re.compile(
@@ -84,7 +94,7 @@ def read_open311(path: Path, payload: object | None = None) -> RawLayer:
             f"{path} : attendu un tableau JSON de demandes Open311, trouvé {type(payload).__name__}"
         )
     frame = pd.DataFrame.from_records(payload)
-    frame = frame.rename(columns={"long": "longitude", "lat": "latitude"})
+    frame = frame.rename(columns={"long": "longitude", "lat": "latitude", **MEANINGS})
     zone_notes = []
     for column in DATETIME_FIELDS:
         if column in frame.columns:
@@ -110,6 +120,9 @@ def read_open311(path: Path, payload: object | None = None) -> RawLayer:
         notes=[
             "Open311 : date de clôture = updated_datetime des demandes « closed » "
             "(la norme ne publie pas de date de clôture)",
+            "Open311 : service_name → categorie ; service_code conservé dans code_service "
+            "(code du service, pas une sous-catégorie) ; agency_responsible → "
+            "service_responsable (service en charge, pas l'origine du signalement)",
             *zone_notes,
         ],
     )

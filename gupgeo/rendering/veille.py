@@ -19,8 +19,9 @@ not listed (their points are a few reports each). Everything is rendered by the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,7 +216,7 @@ def repeated_table(
         if show_address:
             cells.append(text_cell(r.get("adresse")))
         cells += [number_cell(r["nb_signalements"]), date_cell(r["premier"]),
-                  date_cell(r["dernier"]), text_cell(r.get("statut")),
+                  date_cell(r["dernier"]), text_cell(_status_text(r)),
                   number_cell(r["nb_ouverts"])]  # fmt: skip
         rows.append(tuple(cells))
     headers = [("N°", True), ("Catégorie", False)]
@@ -230,6 +231,12 @@ def repeated_table(
         empty="Aucun problème signalé plusieurs fois sur la période.",
     )  # fmt: skip
     return table, max(0, len(groups) - max_rows)
+
+
+def _status_text(problem: Mapping[Hashable, Any]) -> object:
+    """The latest report's status; « statut inconnu » when the source gives none."""
+    status = problem.get("statut")
+    return "statut inconnu" if status is None or status is pd.NA or status != status else status
 
 
 def recurring_places(groups: pd.DataFrame) -> str:

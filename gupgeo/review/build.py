@@ -36,6 +36,7 @@ import shapely
 
 from gupgeo.crs import to_work_crs
 from gupgeo.errors import SchemaError
+from gupgeo.french import quartier_names
 from gupgeo.publication import (
     GRID_CELL_M,
     MAX_TEXT_CHARS,
@@ -128,7 +129,8 @@ def review_operation(
         notes.extend(_public_notes(pub.secret_threshold))
     equipements = _equipements_near(pub.layers.get("equipements"), perimeter, buffer_m)
     garanties = rd.guarantee_calls(pub.layers, perimeter, equipements, w)
-    notes.extend(_window_notes(w, months))
+    notes.extend(_perimeter_notes(perimeter))
+    notes.extend(_window_notes(w, months, perimeter))
     veille = review_veille(
         raw.get("signalements"), sig_layer, t["quartiers"], perimeter=perimeter.geometry,
         buffer_m=buffer_m, window=w, publication=publication,
@@ -242,13 +244,33 @@ def _equipements_near(
     return near
 
 
-def _window_notes(w: rd.Windows, months: int) -> list[str]:
+def _perimeter_notes(perimeter: rd.Perimeter) -> list[str]:
+    """What a perimeter file did not say (French), also logged as a warning."""
+    if not perimeter.missing:
+        return []
+    said = {"nom": "nom (le nom du fichier est utilisé)",
+            "date_livraison": "date_livraison (pas de comparaison avant/après)"}  # fmt: skip
+    text = (
+        f"{perimeter.source} : attribut(s) absent(s) : "
+        + ", ".join(said.get(c, c) for c in perimeter.missing)
+        + "."
+    )
+    logger.warning(text)
+    return [text]
+
+
+def _window_notes(w: rd.Windows, months: int, perimeter: rd.Perimeter) -> list[str]:
     """What the time window can and cannot compare, in French."""
     if w.delivery is None:
-        return [
-            f"opération non livrée à la fin des données ({w.data_end - pd.Timedelta(days=1):%d/%m/%Y}) "
-            f": fenêtre des {months} derniers mois, sans comparaison avant/après."
-        ]
+        last = f"{w.data_end - pd.Timedelta(days=1):%d/%m/%Y}"
+        delivery = perimeter.record.get("date_livraison")
+        if delivery is None:
+            state = "date de livraison inconnue"
+        elif pd.Timestamp(delivery) <= w.data_start:
+            state = f"livrée le {pd.Timestamp(delivery):%d/%m/%Y}, avant le début des données"
+        else:
+            state = f"opération non livrée à la fin des données ({last})"
+        return [f"{state} : fenêtre des {months} derniers mois, sans comparaison avant/après."]
     notes = []
     for label, span in (("avant", w.before), ("après", w.after)):
         if span is not None and rd.months_between(*span) < months - 0.5:
@@ -296,8 +318,8 @@ def _quartier_name(t: Any, code: Any) -> str | None:
     quartiers = t.get("quartiers")
     if code is None or quartiers is None or "nom_qp" not in quartiers.columns:
         return None
-    match = quartiers[(quartiers["code_qp"].astype("object") == code).to_numpy()]
-    return f"{match['nom_qp'].iloc[0]} ({code})" if len(match) else None
+    names = quartier_names(quartiers)  # the one naming rule (commune for homonyms)
+    return str(names[code]) if code in names.index else None
 
 
 def _map_layers(

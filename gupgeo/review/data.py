@@ -8,6 +8,7 @@ without touching it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,8 @@ class Perimeter:
     operation_id: str | None
     record: dict[str, Any]
     source: str
+    missing: tuple[str, ...] = ()
+    """Attributes a perimeter file did not give (``date_livraison``, ``nom``…)."""
 
     @property
     def surface_ha(self) -> float:
@@ -120,8 +123,13 @@ def resolve_perimeter(territory: Territory, operation: Any) -> Perimeter:
                 frame = pyogrio.read_dataframe(path)
             except Exception as exc:
                 raise InputFileError(f"{path} : périmètre illisible ({exc})") from exc
-            name = _name_from(frame) or path.stem
-            return _from_frame(frame, name, f"fichier {path.name}")
+            record = perimeter_record(frame)
+            name = str(record.get("nom") or _name_from(frame) or path.stem)
+            found = _from_frame(frame, name, f"fichier {path.name}")
+            missing = tuple(c for c in PERIMETER_FIELDS if record.get(c) is None)
+            return dataclasses.replace(
+                found, record=record, operation_id=_text(record.get("id")), missing=missing
+            )
         known = ", ".join(ids) if ids else "aucune opération dans le territoire"
         raise InputNotFoundError(
             f"operation : « {operation} » n'est ni un identifiant d'opération du territoire "
@@ -131,6 +139,57 @@ def resolve_perimeter(territory: Territory, operation: Any) -> Perimeter:
         f"operation : reçu {type(operation).__name__} ; attendu un identifiant d'opération, "
         "un chemin de fichier (GeoJSON, GeoPackage, Shapefile…) ou un GeoDataFrame de polygones"
     )
+
+
+PERIMETER_FIELDS = ("nom", "date_livraison")
+"""What a review reads from a perimeter file: its name, and the delivery that splits
+before and after (without it, the window is the last months of the data)."""
+_PERIMETER_DATES = ("date_debut", "date_livraison")
+_PERIMETER_ALIASES = {
+    "name": "nom", "libelle": "nom", "intitule": "nom", "nom_operation": "nom",
+    "livraison": "date_livraison", "date_de_livraison": "date_livraison",
+    "debut": "date_debut", "date_de_debut": "date_debut", "montant": "montant_eur",
+    "identifiant": "id", "id_operation": "id",
+}  # fmt: skip
+
+
+def perimeter_record(frame: pd.DataFrame) -> dict[str, Any]:
+    """The operation's attributes carried by a perimeter file (every feature agreeing).
+
+    Column names are normalised (``DATE_LIVRAISON``, ``Date de livraison`` →
+    ``date_livraison``); dates are read like any layer's (ISO, ``dd/mm/yyyy``, Excel
+    serials); a column whose features disagree is left out.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"NOM": ["Place de l'Alouette"], "Date de livraison": ["15/07/2023"]})
+    >>> perimeter_record(frame)
+    {'nom': "Place de l'Alouette", 'date_livraison': Timestamp('2023-07-15 00:00:00')}
+    """
+    from gupgeo.dates import parse_dates
+
+    record: dict[str, Any] = {}
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", "geometry"):
+            continue
+        key = normalise_name(str(column), drop_small_words=True)
+        key = _PERIMETER_ALIASES.get(key, key)
+        values = frame[column]
+        if key in _PERIMETER_DATES:
+            values, _ = parse_dates(values)
+        distinct = values.dropna().unique()
+        if len(distinct) == 1 and key not in record:
+            value = distinct[0]
+            record[key] = pd.Timestamp(value) if key in _PERIMETER_DATES else _plain(value)
+    return record
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _name_from(frame: pd.DataFrame) -> str | None:

@@ -2,13 +2,25 @@
 
 A save writes a new file under a temporary name beside the target and renames it over
 the target (:mod:`gupgeo._atomic`): an interrupted save leaves the previous file whole.
+The temporary name (``.<nom>.gpkg.gupgeo-tmp-<pid>-…``) is hidden and does not end in
+``.gpkg``: no folder load nor ``validate`` takes it for a territory, and the next save
+sweeps one left by a killed process.
+
+One writer at a time: a save holds the file's lock (:mod:`gupgeo._lock`, a hidden
+``.<nom>.gpkg.gupgeo-verrou`` beside it) from reading the old file to renaming the new
+one; the importer holds the same lock across its read, merge and save.
 
 gupgeo owns, in a file it saved (one holding ``gupgeo_provenance``), the tables named
-after its layers, ``gupgeo_provenance`` and ``gupgeo_sauvegarde``. Every other table
-(a layer of the user's own, QGIS styles…) is kept: the new file then starts as a copy
-of the old one (SQLite backup, so pending WAL changes are included) from which only
-gupgeo's tables are dropped and rewritten. A table named like one gupgeo writes, in a
-file gupgeo did not save, is never replaced: the save is refused.
+after its layers, ``gupgeo_provenance``, ``gupgeo_sauvegarde`` and the extra tables it
+writes (the status history). Everything else is kept as it was: the new file starts as
+a copy of the old one (SQLite backup, so pending WAL changes are included) from which
+only gupgeo's tables are dropped and rewritten. Kept so: the user's own layers and plain
+SQLite tables (registered in ``gpkg_contents`` or not), views, triggers, the rows of
+``gpkg_extensions`` and ``gpkg_metadata``, a QGIS project stored in the file
+(``qgis_projects``) and QGIS styles (``layer_styles``, those of gupgeo's layers
+included: they name the layer, which is rewritten under the same name). A table named
+like one gupgeo writes, in a file gupgeo did not save, is never replaced: the save is
+refused.
 
 ``gupgeo_sauvegarde`` is written last: a file holding ``gupgeo_provenance`` without it,
 or without a layer it lists, is an incomplete save.
@@ -18,8 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import re
 import sqlite3
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import fiona
@@ -27,6 +42,7 @@ import pandas as pd
 import pyogrio
 
 from gupgeo._atomic import replacing
+from gupgeo._lock import DEFAULT_WAIT_S, file_lock
 from gupgeo.errors import OutputExistsError
 from gupgeo.schemas import LAYER_NAMES
 
@@ -44,11 +60,26 @@ def list_tables(path: Path) -> list[str]:
     return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
 
 
+def _sqlite_objects(path: Path) -> list[str]:
+    """Tables and views of the SQLite file ``path`` that are not GeoPackage machinery."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        ).fetchall()
+    internal = ("gpkg_", "rtree_", "sqlite_", "gpkgext_")
+    return [str(name) for (name,) in rows if not str(name).startswith(internal)]
+
+
 def _existing_tables(target: Path) -> list[str]:
+    """Every table and view of ``target``, registered in ``gpkg_contents`` or not."""
     if not target.exists() or target.stat().st_size == 0:
         return []
     try:
-        return list_tables(target)
+        with warnings.catch_warnings():  # GDAL on the user's own extensions: not read here
+            warnings.filterwarnings("ignore", ".*relies on the .* extension")
+            registered = list_tables(target)
+        return [*registered, *(t for t in _sqlite_objects(target) if t not in registered)]
     except Exception as exc:  # pyogrio raises DataSourceError and others
         raise OutputExistsError(
             f"{target} existe et n'est pas un GeoPackage lisible ({exc}) ; gupgeo ne "
@@ -72,21 +103,35 @@ def save_tables(
     provenance: pd.DataFrame,
     *,
     extra: Mapping[str, pd.DataFrame] | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> list[str]:
     """Write ``layers`` and ``provenance`` into the GeoPackage ``target``, then the seal.
 
     ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are written
     in the same new file, replacing their previous version when gupgeo saved the file.
-    Returns the tables of ``target`` kept as they were (the user's own).
+    Returns the tables and views of ``target`` kept as they were (the user's own). The
+    file's lock is held throughout; another writer is waited for up to ``wait_s``
+    seconds.
 
     Raises
     ------
     OutputExistsError
         When ``target`` is not a GeoPackage, or holds a table gupgeo would replace
         without having written it.
+    BusyError
+        When another process still writes ``target`` after ``wait_s`` seconds.
     """
+    with file_lock(target, wait_s=wait_s, what=str(target)):
+        return _save_locked(target, layers, provenance, dict(extra or {}))
+
+
+def _save_locked(
+    target: Path,
+    layers: Mapping[str, pd.DataFrame],
+    provenance: pd.DataFrame,
+    extra: dict[str, pd.DataFrame],
+) -> list[str]:
     existing = _existing_tables(target)
-    extra = dict(extra or {})
     written = [*layers, *extra, *OWN_TABLES]
     saved_by_gupgeo = PROVENANCE_TABLE in existing
     ours = (*LAYER_NAMES, *OWN_TABLES, *extra)
@@ -99,8 +144,8 @@ def save_tables(
             "Enregistrez le territoire dans un autre fichier .gpkg, ou renommez ces tables."
         )
     kept = [t for t in existing if t not in owned and t not in written]
-    with replacing(target) as tmp:
-        if kept:
+    with replacing(target, suffix="", locked=True) as tmp, _quiet_about_the_name():
+        if existing:  # start from the old file: everything not gupgeo's stays as it was
             _copy(target, tmp)
             for table in sorted(owned, key=lambda t: t != SEAL_TABLE):  # the seal first
                 fiona.remove(str(tmp), layer=table, driver="GPKG")
@@ -109,6 +154,26 @@ def save_tables(
         pyogrio.write_dataframe(provenance, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
         pyogrio.write_dataframe(seal_frame(layers), tmp, layer=SEAL_TABLE, driver="GPKG")
     return kept
+
+
+_NAME_WARNINGS = ".*(extension should be|non conformant file ext)"
+
+
+def _drop_name_warnings(record: logging.LogRecord) -> bool:
+    return not re.match(_NAME_WARNINGS, record.getMessage())
+
+
+@contextlib.contextmanager
+def _quiet_about_the_name() -> Iterator[None]:
+    """Silence GDAL's warnings that the temporary file is not named ``.gpkg``: on purpose."""
+    fiona_log = logging.getLogger("fiona._err")
+    fiona_log.addFilter(_drop_name_warnings)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _NAME_WARNINGS)
+            yield
+    finally:
+        fiona_log.removeFilter(_drop_name_warnings)
 
 
 def seal_frame(layers: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

@@ -12,6 +12,14 @@ as of any date. The territory and its history are written together: one transact
 in PostGIS, one atomic file replacement in a GeoPackage (the seal and foreign-table
 rules of :mod:`gupgeo.storage.geopackage` apply).
 
+One writer at a time: the store's lock is held from reading the stored territory to
+writing it back, so two imports run at once (two people, two exports) both land, the
+second after the first; it waits up to ``wait_s`` seconds, saying so, then gives up
+with :class:`~gupgeo.errors.BusyError` without writing anything.
+
+An export from which nothing can be imported is refused whatever ``max_rejects_pct``:
+an empty one (« 0 ligne ») and one whose every row is rejected.
+
 The :class:`ImportReport` balances: rows read = inserted + updated + unchanged +
 rejected.
 """
@@ -20,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +37,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from gupgeo._lock import DEFAULT_WAIT_S, file_lock
 from gupgeo.errors import SchemaError, ValidationError
+from gupgeo.french import printable
 from gupgeo.schemas import SCHEMAS
 from gupgeo.storage import postgis
 from gupgeo.storage.geopackage import HISTORY_TABLE
@@ -59,7 +69,7 @@ class ImportReport:
     def to_text(self) -> str:
         """The report in French, as printed by ``gupgeo importer``."""
         check = "équilibré" if self.balanced else "NON ÉQUILIBRÉ"
-        return (
+        return printable(
             f"Import « {self.layer} » : {self.read} ligne(s) lue(s) = {self.inserted} "
             f"ajoutée(s) + {self.updated} mise(s) à jour + {self.unchanged} inchangée(s) + "
             f"{self.rejected} rejetée(s) ({check})"
@@ -201,6 +211,7 @@ def import_export(
     max_rejects_pct: float = MAX_REJECTS_PCT,
     walk_date: dt.date | None = None,
     diagnostic_id: str | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
 
@@ -209,9 +220,11 @@ def import_export(
     ``seen_at`` dates the status changes (default: now). ``columns`` maps the layer's
     columns onto the export's (as in :func:`gupgeo.read_layer`; the export's folder
     ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
-    percent of its rows is refused: nothing is written. A walk file (GPX, KML) brings
-    its constats and its diagnostic (the route); ``walk_date`` dates the rows that have
-    no date; with ``diagnostic_id`` (``gupgeo diagnostic rattacher``), its constats are
+    percent of its rows is refused: nothing is written; so is an export with no row, or
+    with every row rejected. The store's lock is held from reading to writing; another
+    writer is waited for up to ``wait_s`` seconds. A walk file (GPX, KML) brings its
+    constats and its diagnostic (the route); ``walk_date`` dates the rows that have no
+    date; with ``diagnostic_id`` (``gupgeo diagnostic rattacher``), its constats are
     attached to that stored diagnostic (identifiers ``<id>-01``…) and its route given to
     the diagnostic when it has none.
 
@@ -221,7 +234,10 @@ def import_export(
         When the export holds no layer, or several, or a layer without identifier.
     ValidationError
         When the export or the stored territory has a fatal problem (an incomplete
-        save…), or the export rejects too many rows: nothing is written.
+        save…), the export rejects too many rows, or has none to import: nothing is
+        written.
+    BusyError
+        When another process still writes the store after ``wait_s`` seconds.
     """
     seen_at = seen_at or dt.datetime.now().replace(microsecond=0)
     options: dict[str, Any] = {
@@ -249,6 +265,81 @@ def import_export(
     layer_reports = [r for r in source.report.layers if r.layer == name]
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
+    _check_export(export, source, name, read, rejected)
+    routes = source["diagnostics"] if "diagnostics" in source.layers and walk else None
+    with _store_lock(store, wait_s=wait_s):
+        return _merge(
+            store, export, name, incoming, seen_at, read, rejected,
+            routes=routes, attached=diagnostic_id is not None,
+        )  # fmt: skip
+
+
+def _refuse_fatal(where: str | Path, loaded: Territory) -> None:
+    fatal = [i.message for r in loaded.report.layers for i in r.issues_of("fatal")]
+    if fatal:
+        raise ValidationError(
+            f"{where} : import refusé, erreur bloquante : {fatal[0]} "
+            f"(détail : gupgeo validate {where})",
+            loaded.report,
+        )
+
+
+def _check_export(
+    export: str | Path, source: Territory, name: str, read: int, rejected: int
+) -> None:
+    """Refuse an export with a fatal problem, nothing to import, or too many rejects."""
+    _refuse_fatal(export, source)
+    if read == rejected:
+        raise ValidationError(_nothing_to_import(export, name, read), source.report)
+    if not source.report.ok:  # too many rows rejected: importing the rest would lose them
+        raise ValidationError(
+            f"{export} : import refusé, {source.report.errors()[0]} ; rien n'a été écrit "
+            f"(détail : gupgeo validate {export} ; pour accepter ces rejets : --max-rejets)",
+            source.report,
+        )
+
+
+def _nothing_to_import(export: str | Path, layer: str, read: int) -> str:
+    """Why an export brings nothing (French): no row at all, or every row rejected."""
+    if read == 0:
+        return (
+            f"{export} : 0 ligne lue (en-tête seul) : aucune ligne à importer ; le territoire "
+            f"est gardé tel quel, rien n'a été écrit (export incomplet ? couche « {layer} »)"
+        )
+    return (
+        f"{export} : aucune ligne importable, les {read} ligne(s) lue(s) sont rejetées "
+        f"(couche « {layer} ») ; le territoire est gardé tel quel, rien n'a été écrit "
+        f"(détail : gupgeo validate {export})"
+    )
+
+
+@contextlib.contextmanager
+def _store_lock(store: str | Path, *, wait_s: float) -> Iterator[None]:
+    """The write lock of ``store`` (PostGIS schema or GeoPackage file)."""
+    if postgis.is_postgis_url(store):
+        with postgis.schema_lock(str(store), wait_s=wait_s):
+            yield
+    else:
+        with file_lock(Path(store), wait_s=wait_s, what=str(store)):
+            yield
+
+
+def _merge(
+    store: str | Path,
+    export: str | Path,
+    name: str,
+    incoming: pd.DataFrame,
+    seen_at: dt.datetime,
+    read: int,
+    rejected: int,
+    *,
+    routes: pd.DataFrame | None = None,
+    attached: bool = False,
+) -> ImportReport:
+    """Read the stored territory, merge ``incoming``, write it back (lock held).
+
+    ``routes`` is a walk file's diagnostic: added when new; with ``attached``
+    (:func:`_attached`), the stored diagnostics with the walk's route given."""
     territory = load_territory(store)
     lost = sum(r.rows_rejected for r in territory.report.layers)
     if lost:  # rewriting the store would drop them
@@ -257,31 +348,18 @@ def import_export(
             f"la relecture (détail : gupgeo validate {store}) ; corrigez-les d'abord",
             territory.report,
         )
-    for where, loaded in ((store, territory), (export, source)):
-        fatal = [i.message for r in loaded.report.layers for i in r.issues_of("fatal")]
-        if fatal:
-            raise ValidationError(
-                f"{where} : import refusé, erreur bloquante : {fatal[0]} "
-                f"(détail : gupgeo validate {where})",
-                loaded.report,
-            )
-    if not source.report.ok:  # too many rows rejected: importing the rest would lose them
-        raise ValidationError(
-            f"{export} : import refusé, {source.report.errors()[0]} ; rien n'a été écrit "
-            f"(détail : gupgeo validate {export} ; pour accepter ces rejets : --max-rejets)",
-            source.report,
-        )
+    _refuse_fatal(store, territory)
     current = territory[name] if name in territory.layers else incoming.iloc[:0]
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)
     changed = {name: diff.merged}
-    if diagnostic_id is not None and "diagnostics" in source.layers:
-        changed["diagnostics"] = source["diagnostics"]  # the stored one, maybe with its route
-    elif walk:  # the walk's route: a new diagnostic added, a known one left as stored
-        known = territory.layers.get("diagnostics", source["diagnostics"].iloc[:0])
-        routes = compare(known, source["diagnostics"], layer="diagnostics", seen_at=seen_at)
-        if routes.inserted:
-            changed["diagnostics"] = routes.merged
+    if routes is not None and attached:
+        changed["diagnostics"] = routes  # the stored diagnostics, maybe with the route
+    elif routes is not None:  # the walk's route: a new diagnostic added, a known one kept
+        known = territory.layers.get("diagnostics", routes.iloc[:0])
+        added = compare(known, routes, layer="diagnostics", seen_at=seen_at)
+        if added.inserted:
+            changed["diagnostics"] = added.merged
     if diff.inserted or diff.updated or len(changed) > 1:
         updated = territory.with_layers(changed)
         prov = _provenance(territory, name, export, len(diff.merged))

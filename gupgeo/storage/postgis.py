@@ -15,7 +15,10 @@ GeoPackage store).
 
 A save drops and rewrites gupgeo's tables inside one transaction: readers see the
 previous territory or the new one, never a mix, and a failure leaves the schema as it
-was. Other tables of the schema (the user's own, the status history of
+was. One writer at a time: a save holds the schema's lock (:func:`schema_lock`, a
+transaction-scoped advisory lock keyed on the schema's name, released by the server
+when the connection ends, even killed); the importer holds it across its read, merge
+and save, so two imports never lose each other's rows. Other tables of the schema (the user's own, the status history of
 :mod:`gupgeo.storage.importer`) are kept. Tables named like a layer in a schema gupgeo
 did not write (no ``gupgeo_provenance``) are never replaced: the save is refused.
 
@@ -26,6 +29,7 @@ optional dependency (``pip install 'gupgeo[postgis]'``), imported where it is us
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gupgeo._lock import DEFAULT_WAIT_S, busy_message, holding, wait_for
 from gupgeo.errors import InputFileError, OutputExistsError
 from gupgeo.schemas import LAYER_NAMES
 from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
@@ -143,6 +148,56 @@ def connect(location: Location) -> Iterator[Any]:
         yield conn
 
 
+@contextmanager
+def _advisory_lock(location: Location, *, wait_s: float) -> Iterator[None]:
+    key = f"gupgeo:{location.schema}"
+    with connect(location) as conn, conn.transaction():
+
+        def try_once() -> bool:
+            query = "SELECT pg_try_advisory_xact_lock(hashtext(%s))"
+            return bool(conn.execute(query, [key]).fetchone()[0])
+
+        wait_for(
+            try_once,
+            wait_s=wait_s,
+            waiting=lambda: (
+                f"{location.label} : territoire en cours d'écriture par un autre processus "
+                f"(pid {_holder(conn, key)}) ; attente de sa fin (au plus {wait_s:g} s)…"
+            ),
+            busy=lambda: busy_message(location.label, _holder(conn, key), wait_s),
+        )
+        yield
+
+
+def _holder(conn: Any, key: str) -> str:
+    """The server process id holding the advisory lock ``key`` (« inconnu » if none)."""
+    row = conn.execute(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = "
+        "(hashtext(%s)::bigint & 4294967295)::oid LIMIT 1",
+        [key],
+    ).fetchone()
+    return f"serveur {row[0]}" if row else "inconnu"
+
+
+@contextmanager
+def schema_lock(url: str | Location, *, wait_s: float = DEFAULT_WAIT_S) -> Iterator[None]:
+    """Hold the write lock of the territory at ``url`` (its schema) across the block.
+
+    A second writer (another process, or another thread) waits up to ``wait_s``
+    seconds, saying so in the log, then gets :class:`~gupgeo.errors.BusyError`.
+    Re-entrant within a thread: the save inside an import does not wait for the import.
+    """
+    location = url if isinstance(url, Location) else parse_url(url)
+    key = f"postgis:{location.conninfo}#{location.schema}"
+    with holding(
+        key,
+        lambda: _advisory_lock(location, wait_s=wait_s),
+        wait_s=wait_s,
+        busy=lambda: busy_message(location.label, f"{os.getpid()}, ce même processus", wait_s),
+    ):
+        yield
+
+
 # ---------------------------------------------------------------- types
 
 
@@ -226,13 +281,16 @@ def save_tables(
     *,
     schema: str | None = None,
     extra: Mapping[str, pd.DataFrame] | None = None,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> list[str]:
     """Write ``layers`` and ``provenance`` into the schema of ``url``, in one transaction.
 
     ``extra`` tables (the status history of :mod:`gupgeo.storage.importer`) are
     written in the same transaction, replacing their previous version.
 
-    Returns the tables of the schema kept as they were (the user's own).
+    Returns the tables of the schema kept as they were (the user's own). The schema's
+    lock (:func:`schema_lock`) is held throughout; another writer is waited for up to
+    ``wait_s`` seconds.
 
     Raises
     ------
@@ -241,12 +299,12 @@ def save_tables(
         written it (no ``gupgeo_provenance``).
     ConnectionError
         When the server cannot be reached.
+    BusyError
+        When another process still writes the schema after ``wait_s`` seconds.
     """
     sql = _psycopg().sql
     location = parse_url(url, schema=schema)
-    with connect(location) as conn, conn.transaction():
-        # One save per schema at a time (released at commit): a concurrent save waits.
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"gupgeo:{location.schema}"])
+    with schema_lock(location, wait_s=wait_s), connect(location) as conn, conn.transaction():
         existing = list_tables(conn, location.schema)
         extras = dict(extra or {})
         written = [*layers, *extras, *OWN_TABLES]
@@ -429,4 +487,5 @@ __all__ = [
     "parse_url",
     "read_tables",
     "save_tables",
+    "schema_lock",
 ]

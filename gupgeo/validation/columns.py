@@ -18,7 +18,7 @@ gets a message listing the closest columns found and the ``--colonne`` line to a
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -28,6 +28,7 @@ from gupgeo.errors import SchemaError
 from gupgeo.readers._raw import RawLayer
 from gupgeo.readers.tabular import COORDINATE_TARGETS, DEGREE_TARGETS, coordinate_partner
 from gupgeo.schemas import LayerSchema, header_key, normalise_name
+from gupgeo.validation.suggestions import candidates
 
 
 @dataclass
@@ -103,25 +104,70 @@ def closest_columns(wanted: str, found: list[str], *, n: int = 3) -> list[str]:
 
 
 def missing_column_message(
-    column: str, schema: LayerSchema, found: list[str], frame: pd.DataFrame | None = None
+    column: str,
+    schema: LayerSchema,
+    found: list[str],
+    frame: pd.DataFrame | None = None,
+    *,
+    taken: Iterable[str] = (),
 ) -> str:
     """What a planner reads when a required column is absent, with the fix to apply.
 
-    The closest columns are those whose names are close (difflib) and, for a date
-    column, those of ``frame`` whose first values read as dates.
+    With ``frame``, the columns proposed are those whose values fit the column
+    (:func:`gupgeo.validation.suggestions.candidates`: dates that parse, numbers in
+    range, a few distinct texts for a category), closest names first, never one
+    already read as another column (``taken``); without, the closest names.
     """
     accepted = ", ".join((column, *schema.column(column).aliases))
-    near = closest_columns(column, found)
-    if frame is not None and schema.column(column).kind == "date":
-        near = [*_date_like(frame, found), *near]
-        near = list(dict.fromkeys(near))[:3]
-    suggestion = near[0] if near else "NOM DE LA COLONNE"
-    return (
+    free = [c for c in found if c not in set(taken)]
+    if frame is not None:
+        near = candidates(schema.column(column), frame, free, schema=schema)
+    else:
+        near = closest_columns(column, free)
+    message = (
         f"colonne obligatoire « {column} » absente ; "
-        + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
+        + (
+            f"colonnes les plus proches (d'après leurs valeurs) : {', '.join(near)} ; "
+            if near
+            else ""
+        )
         + f"colonnes trouvées : {', '.join(found) or 'aucune'} ; noms reconnus : {accepted} ; "
-        f"si « {suggestion} » est bien cette colonne, ajoutez : {column_option(column, suggestion)}"
     )
+    if near:
+        message += (
+            f"si « {near[0]} » est bien cette colonne, ajoutez : {column_option(column, near[0])}"
+        )
+    else:
+        message += "aucune colonne du fichier n'a des valeurs de ce type"
+        if schema.column(column).kind == "text" and column != schema.id_column:
+            message += (
+                f" ; si toutes les lignes ont la même valeur, ajoutez : --valeur {column}=TEXTE"
+            )
+    return message
+
+
+def suggested_columns(
+    schema: LayerSchema,
+    missing: Iterable[str],
+    frame: pd.DataFrame,
+    found: list[str],
+    *,
+    taken: Iterable[str] = (),
+) -> dict[str, str]:
+    """For each missing column, the file column whose values fit it best (if any), each
+    file column proposed once: what ``--proposer-manifeste`` writes."""
+    out: dict[str, str] = {}
+    used = set(taken)
+    for column in missing:
+        near = [
+            c
+            for c in candidates(schema.column(column), frame, found, schema=schema)
+            if c not in used
+        ]
+        if near:
+            out[column] = near[0]
+            used.add(near[0])
+    return out
 
 
 def match_columns(

@@ -52,9 +52,11 @@ from gupgeo.validation.columns import (
     map_coordinates,
     match_columns,
     missing_column_message,
+    suggested_columns,
 )
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
+from gupgeo.validation.values import apply_constants, fill_descriptive
 
 _PREFETCH_ROWS = 100_000
 """From this many rows, the identifier check starts early on another core."""
@@ -154,6 +156,7 @@ def validate_raw(
     far_m: float = FAR_M,
     columns: Mapping[str, str] | None = None,
     statuses: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> LayerResult:
     """Validate one raw layer against its schema.
 
@@ -172,6 +175,9 @@ def validate_raw(
         Explicit ``{schema column: file column}`` (see :mod:`gupgeo.validation.columns`).
     statuses
         The source's own status vocabulary, raw value → canonical status.
+    values
+        Constant columns ``{schema column: text}`` (``--valeur type=corbeille``), set on
+        every row (:func:`gupgeo.validation.values.apply_constants`).
     """
     report = LayerReport(layer=schema.name, source=raw.source, format=raw.format)
     report.notes.extend(raw.notes)
@@ -189,8 +195,9 @@ def validate_raw(
         file=raw.source,
     )
     match.problems[:0] = placed.problems
-    frame = match.frame
     report.notes.extend([*placed.notes, *match.notes])
+    frame = apply_constants(match.frame, values or {}, report)
+    report.values = dict(values or {})
     report.columns_mapped = {**placed.mapped, **match.mapped}
     n = len(frame)
     report.rows_read = n + len(raw.unreadable)
@@ -199,13 +206,19 @@ def validate_raw(
     for kind, message in match.problems:
         report.add("fatal", message, kind=kind)
     missing = [c for c in schema.required if c not in frame.columns]
+    names = {c.name for c in schema.columns}
+    taken = {*report.columns_mapped.values(), *(c for c in found if c in names)}
+    taken |= {raw.x_column, raw.y_column, raw.xy_column} - {None}  # type: ignore[arg-type]
     for col in missing:
         report.add(
             "fatal",
-            missing_column_message(col, schema, found, raw.frame),
+            missing_column_message(col, schema, found, raw.frame, taken=taken),
             column=col,
             kind="colonne obligatoire absente",
         )
+    if missing:
+        free = [c for c in found if c not in taken]
+        report.suggested = suggested_columns(schema, missing, raw.frame, free)
     if missing or match.problems:
         reason = "couche inutilisable : " + (
             "colonne(s) obligatoire(s) absente(s) : " + ", ".join(missing)
@@ -228,6 +241,7 @@ def validate_raw(
         return _finish(frame, raw, schema, rej, report, labels, geometry=None)
 
     frame = _type_columns(frame, schema, report, rej, labels, decimal_comma=raw.decimal_comma)
+    frame = fill_descriptive(frame, schema.name, report)
     if schema.name == "signalements":
         frame = _signalement_rules(frame, raw, report, statuses)
     if isinstance(geometry, _PendingPoints):

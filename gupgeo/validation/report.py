@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from gupgeo.french import format_count
+from gupgeo.french import format_count, printable
 
 Severity = Literal["rejet", "réparation", "avertissement", "fatal"]
 
@@ -55,6 +55,10 @@ class LayerReport:
     """How the file was read, as a manifest would say it (couche, encodage, separateur…)."""
     guessed: list[str] = field(default_factory=list)
     """What gupgeo had to guess about the file (what ``--proposer-manifeste`` fixes)."""
+    suggested: dict[str, str] = field(default_factory=dict)
+    """Missing column → the file column whose values fit it (``--proposer-manifeste``)."""
+    values: dict[str, str] = field(default_factory=dict)
+    """Constant columns given for the file (``--valeur``, ``valeurs`` in gupgeo.toml)."""
 
     @property
     def fatal(self) -> bool:
@@ -159,7 +163,7 @@ class ValidationReport:
             + "".join(
                 " ; ajoutez : " + i.message.rsplit("ajoutez : ", 1)[1]
                 for i in r.issues_of("fatal")
-                if "ajoutez : --colonne" in i.message
+                if "ajoutez : --colonne" in i.message or "ajoutez : --valeur" in i.message
             )
             for r in self.layers
             if r.fatal
@@ -176,7 +180,7 @@ class ValidationReport:
         """The report's last line: ``ERREUR : …`` when it fails, ``OK : …`` otherwise."""
         problems = self.errors()
         if problems:
-            return "ERREUR : " + " ; ".join(problems) + "."
+            return printable("ERREUR : " + " ; ".join(problems) + ".")
         rejected = self.rows_rejected
         return (
             "OK : aucune erreur bloquante"
@@ -251,7 +255,7 @@ class ValidationReport:
             f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
         )
         parts.append(self.verdict())
-        return "\n".join(parts)
+        return printable("\n".join(parts))
 
     def __str__(self) -> str:
         return self.to_text()

@@ -23,14 +23,19 @@ the bulletin's notes instead of stopping the others.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
+from gupgeo._atomic import replacing, write_text
+from gupgeo._spreadsheet import write_csv
+from gupgeo.coverage import COVERED, OUTSIDE, coverage_lines, layer_coverage, period_reason
 from gupgeo.errors import OutputExistsError, SchemaError
+from gupgeo.french import quartier_names
 from gupgeo.indicators import Period
 from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
 from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication, Source, as_publication
@@ -57,6 +62,9 @@ class VeilleBulletin:
 
     ``quartiers`` are the published quartiers (drawn on the map); ``history`` holds one
     row per report of a repeated problem (:attr:`RepeatedProblems.history`).
+    ``coverage`` is how the signalements' dates cover the period (``"couverte"``,
+    ``"partielle"``, ``"non couverte"``, :mod:`gupgeo.coverage`): when not covered, every
+    figure of the summary is ``<NA>`` (« n.c. ») and ``coverage_reason`` says why.
     """
 
     period: Period
@@ -68,13 +76,24 @@ class VeilleBulletin:
     history: pd.DataFrame
     quartiers: gpd.GeoDataFrame
     secret_threshold: int = SECRET_THRESHOLD
+    coverage: str = COVERED
+    coverage_reason: str | None = None
+
+    @property
+    def covered(self) -> bool:
+        """Whether the signalements' dates reach the period at all (else every figure is n.c.)."""
+        return self.coverage != OUTSIDE
 
     def html(self) -> str:
         """The bulletin as one self-contained HTML page (French, no external resource)."""
         from gupgeo.rendering.html import render, static_text
 
         new = self.cells[self.cells["categorie"].isin(NEW_KINDS)]
-        top = self.repeated.head(15)
+        top = self.repeated.head(15).copy()
+        if "statut" in top.columns:  # a source without statuses: never « clos »
+            top["statut"] = (
+                top["statut"].astype("object").where(top["statut"].notna(), "statut inconnu")
+            )
         return render(
             "veille.html",
             title=f"Veille territoriale — {self.period.label}",
@@ -82,10 +101,12 @@ class VeilleBulletin:
             period=self.period.label,
             publication=self.publication,
             threshold=self.secret_threshold,
-            summary=self.summary.reset_index().to_dict("records"),
+            summary=_records(self.summary.reset_index()),
             new_cells=new.drop(columns="geometry").to_dict("records"),
             repeated=top.drop(columns="geometry").to_dict("records"),
             notes=list(self.notes),
+            missing="secret" if self.covered else "n.c.",
+            coverage_reason=self.coverage_reason,
         )
 
     def map(self, *, basemap: str | None = "plan-ign") -> TerritoryMap:
@@ -110,7 +131,11 @@ class VeilleBulletin:
         """Write ``veille.gpkg``, ``carreaux.csv``, ``quartiers.csv``, ``bulletin.html``
         and ``carte.html`` (the map, libraries inlined: it opens offline).
 
-        Existing files are never replaced: choose a new folder for each bulletin.
+        Existing files are never replaced: choose a new folder for each bulletin. Every
+        file is written atomically (:mod:`gupgeo._atomic`: under a temporary name, then
+        renamed), so an interrupted save leaves no half file; the CSV files are
+        spreadsheet-safe (:mod:`gupgeo._spreadsheet`: a text starting with ``=``, ``+``,
+        ``-`` or ``@`` is written as text, never as a live formula).
         """
         from gupgeo.maps import save_map
 
@@ -121,24 +146,24 @@ class VeilleBulletin:
                 f"le dossier {out} contient déjà {', '.join(present)} : choisir un autre dossier "
                 "de sortie (un bulletin n'en remplace jamais un autre)"
             )
+        page = self.html()  # rendered before anything is written
+        the_map = self.map(basemap=basemap)
         out.mkdir(parents=True, exist_ok=True)
-        gpkg = out / "veille.gpkg"
-        self.cells.to_file(gpkg, layer="carreaux", driver="GPKG")
-        if len(self.repeated):
-            frame = self.repeated.copy()
-            for column in ("premier", "dernier"):
-                frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-            frame.to_file(gpkg, layer="problemes_repetes", driver="GPKG")
+        with replacing(out / "veille.gpkg") as gpkg:
+            self.cells.to_file(gpkg, layer="carreaux", driver="GPKG")
+            if len(self.repeated):
+                frame = self.repeated.copy()
+                for column in ("premier", "dernier"):
+                    frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+                frame.to_file(gpkg, layer="problemes_repetes", driver="GPKG")
         for name, table in (
             ("carreaux.csv", self.cells.drop(columns="geometry")),
-            ("quartiers.csv", self.summary),
+            ("quartiers.csv", self.summary.reset_index()),
         ):
-            table.to_csv(
-                out / name, sep=";", decimal=",", encoding="utf-8-sig",
-                index=name == "quartiers.csv",
-            )  # fmt: skip
-        (out / "bulletin.html").write_text(self.html(), encoding="utf-8")
-        save_map(self.map(basemap=basemap), out / "carte.html")
+            write_csv(table, out / name, sep=";", decimal=",", encoding="utf-8-sig")
+        write_text(out / "bulletin.html", page)
+        with replacing(out / "carte.html") as carte:
+            save_map(the_map, carte)
         return [out / name for name in OUTPUT_NAMES]
 
 
@@ -146,7 +171,8 @@ def _summary(
     problems: RepeatedProblems, cells: gpd.GeoDataFrame, quartiers: gpd.GeoDataFrame
 ) -> pd.DataFrame:
     """One row per quartier and hors QPV: reports, problems, hot and new cells."""
-    names = quartiers.set_index(quartiers["code_qp"].astype(str))["nom_qp"]
+    names = quartier_names(quartiers)  # the one naming rule (commune for homonyms)
+    names.index = names.index.astype(str)
     codes = [*names.index, HORS_QPV]
     summary = problems.table.reindex(codes)
     summary["nom_qp"] = names.reindex(codes).fillna("hors quartiers").to_numpy()
@@ -211,7 +237,8 @@ def build_bulletin(
         Cell side in metres; length of a period of the emerging analysis.
     radius_m, days, publication, seed
         Repeated-report bounds (:class:`gupgeo.indicators.problems.RepeatRule`),
-        publication profile, seed of the permutations.
+        publication profile (``"partenaires"`` by default, like every product),
+        seed of the permutations.
     """
     rule = RepeatRule(radius_m=radius_m, days=days)
     pub = as_publication(source, publication)
@@ -223,6 +250,7 @@ def build_bulletin(
             "veille : signalements non rattachés (gupgeo.attribute_territory d'abord)"
         )
     signalements, quartiers = layers["signalements"], layers["quartiers"]
+    cov = layer_coverage(signalements, "signalements")
     found = period_cells(
         signalements, quartiers, period=period, cell_m=cell_m, freq=freq, seed=seed
     )
@@ -231,7 +259,28 @@ def build_bulletin(
     summary, repeated, history, notes = _published(summary, problems, pub)
     notes.append(f"Signalements répétés : {rule.text()} (pas d'enchaînement de proche en proche).")
     cells = publish_cells(found.cells, pub.profil, threshold=pub.secret_threshold)
+    status = cov.status(found.period) if cov is not None else OUTSIDE
+    reason = period_reason(cov, found.period) if cov is not None else None
+    coverage_notes = coverage_lines([cov], found.period) if cov is not None else []
+    analysis_notes = list(found.notes)
+    if status == OUTSIDE:  # nothing can be said: n.c., never 0, and no blame on the zone
+        summary = _not_computable(summary)
+        analysis_notes = []
     return VeilleBulletin(
-        found.period, pub.profil, cells, repeated, summary, (*found.notes, *notes), history,
-        quartiers, pub.secret_threshold,
+        found.period, pub.profil, cells, repeated, summary,
+        (*(f"Couverture : {line}." for line in coverage_notes), *analysis_notes, *notes),
+        history, quartiers, pub.secret_threshold, status, reason,
     )  # fmt: skip
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """Rows for the template, missing values as None (``pd.NA`` has no truth value)."""
+    return frame.astype("object").where(frame.notna(), None).to_dict("records")
+
+
+def _not_computable(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary of a period the data do not cover: every figure ``<NA>`` (« n.c. »)."""
+    out = summary.copy()
+    for column in SUMMARY_COLUMNS[1:]:
+        out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
+    return out

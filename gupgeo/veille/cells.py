@@ -16,6 +16,7 @@ operation review all read these, so a cell has one class in every product.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ import shapely
 
 from gupgeo.crs import to_work_crs
 from gupgeo.errors import AnalysisError
+from gupgeo.french import MONTHS
 from gupgeo.indicators._periods import Period, parse_freq, parse_period
 from gupgeo.publication import SECRET_THRESHOLD, check_profile
 from gupgeo.veille.emerging import AUCUNE_TENDANCE, emerging_hotspots
@@ -42,6 +44,24 @@ SECRET_CLASS = "secret statistique"
 HOT_CLASSES = ("point chaud 99 %", "point chaud 95 %", "point chaud 90 %")
 """Hot spot bins, most confident first."""
 _PERIOD_WORDS = {"month": "mois", "quarter": "trimestres", "year": "années"}
+_PANDAS_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_PANDAS_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def period_words(label: str) -> str:
+    """A period of the emerging analysis as a reader writes it (pandas labels them
+    ``2024Q1``, ``2024-03``, ``2024``).
+
+    Examples
+    --------
+    >>> period_words("2016Q1"), period_words("2024-03"), period_words("2024")
+    ('T1 2016', 'mars 2024', '2024')
+    """
+    if m := _PANDAS_QUARTER.match(label):
+        return f"T{m[2]} {m[1]}"
+    if m := _PANDAS_MONTH.match(label):
+        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
+    return label
 
 
 @dataclass(frozen=True)
@@ -70,11 +90,12 @@ class PeriodCells:
 
     @property
     def trend_span(self) -> str:
-        """``36 mois, de 2022-01 à 2024-12`` (empty when not computed)."""
+        """``36 mois, de janvier 2022 à décembre 2024`` (empty when not computed)."""
         if not self.periods:
             return ""
         words = _PERIOD_WORDS.get(self.freq, "périodes")
-        return f"{len(self.periods)} {words}, de {self.periods[0]} à {self.periods[-1]}"
+        first, last = period_words(self.periods[0]), period_words(self.periods[-1])
+        return f"{len(self.periods)} {words}, de {first} à {last}"
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -85,10 +106,7 @@ class PeriodCells:
         if self.trend_error:
             notes.append(f"Points chauds émergents non calculés : {self.trend_error}")
         else:
-            notes.append(
-                f"Tendances calculées sur {len(self.periods)} périodes, de {self.periods[0]} "
-                f"à {self.periods[-1]}."
-            )
+            notes.append(f"Tendances calculées sur {self.trend_span}.")
         return tuple(notes)
 
 

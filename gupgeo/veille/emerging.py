@@ -48,7 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from gupgeo.errors import AnalysisError
-from gupgeo.indicators._periods import parse_freq
+from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
 from gupgeo.veille.grids import count_in_cells, points_grid, queen_weights, square_grid, work_xy
 from gupgeo.veille.hotspots import bh_threshold, check_enough
 
@@ -207,6 +207,19 @@ def classify_trends(
     )
 
 
+def period_label(period: pd.Period) -> str:
+    """A pandas period as a French reader names it: ``2016-T1`` (not ``2016Q1``), ``2016-03``.
+
+    Examples
+    --------
+    >>> period_label(pd.Period("2016Q1")), period_label(pd.Period("2016-03", "M"))
+    ('2016-T1', '2016-03')
+    """
+    if period.freqstr.startswith("Q"):
+        return f"{period.year}-T{period.quarter}"
+    return str(period)
+
+
 def emerging_hotspots(
     signalements: gpd.GeoDataFrame,
     *,
@@ -261,7 +274,10 @@ def emerging_hotspots(
     if len(periods) < MIN_PERIODS:
         raise AnalysisError(
             f"points chauds émergents impossibles : {len(periods)} période(s) analysée(s), "
-            f"au moins {MIN_PERIODS} sont nécessaires pour une tendance (window={window!r}, freq={freq!r})"
+            f"au moins {MIN_PERIODS} sont nécessaires pour une tendance (pas : "
+            f"{FREQ_LABELS[parse_freq(freq)]}"
+            + (f", fenêtre : {int(window)} dernières périodes" if window is not None else "")
+            + ")"
         )
     if grid is None:
         if quartiers is not None:
@@ -283,6 +299,8 @@ def emerging_hotspots(
         out[column] = table[column].to_numpy()
     out = out[list(EMERGING_COLUMNS)]
     out.attrs.update(
-        periodes=labels, freq=parse_freq(freq), hors_zone=cube.attrs.get("hors_zone", 0)
+        periodes=[period_label(p) for p in periods],
+        freq=parse_freq(freq),
+        hors_zone=cube.attrs.get("hors_zone", 0),
     )
     return out

@@ -165,7 +165,8 @@ def repeated_reports(
     GeoDataFrame
         Columns :data:`REPEATED_COLUMNS` plus ``by``; the geometry is the first report's
         point (EPSG:2154); ``statut`` the canonical status of the latest report;
-        ``nb_ouverts`` the reports still open; ``ids`` the report ids, comma-separated.
+        ``nb_ouverts`` the reports still open (``<NA>``, « statut inconnu », when none
+        of its reports has a status); ``ids`` the report ids, comma-separated.
     """
     if groups is None:
         groups = report_groups(signalements, radius_m=radius_m, days=days, by=by)
@@ -178,6 +179,7 @@ def repeated_reports(
         statut = np.full(len(gid), None, dtype=object)
     frame["statut"] = statut
     frame["ouvert"] = ~pd.Series(statut).isin(STATUTS_CLOS).to_numpy() & pd.notna(statut)
+    frame["connu"] = pd.notna(statut)
     frame["ids"] = (
         signalements["id"].astype(str).to_numpy() if "id" in signalements.columns
         else signalements.index.astype(str).to_numpy()
@@ -193,10 +195,13 @@ def repeated_reports(
             "premier": grouped["date"].min().to_numpy(),
             "dernier": grouped["date"].max().to_numpy(),
             "statut": grouped["statut"].last().to_numpy(),
-            "nb_ouverts": grouped["ouvert"].sum().to_numpy(),
+            "nb_ouverts": pd.array(grouped["ouvert"].sum().to_numpy(), dtype="Int64"),
             "ids": grouped["ids"].agg(", ".join).to_numpy(),
         }
     )
+    # No report of the problem has a status (DansMaRue, property sales…): open or closed
+    # cannot be told, and 0 open would read « tous clos ».
+    out.loc[~grouped["connu"].any().to_numpy(), "nb_ouverts"] = pd.NA
     out["duree_jours"] = (out["dernier"] - out["premier"]).dt.days
     out["code_qp"] = (
         signalements["code_qp"].to_numpy()[first] if "code_qp" in signalements.columns else None
