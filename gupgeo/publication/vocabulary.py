@@ -11,14 +11,14 @@ accents, spacing), so "Tags", "tags " and "TAGS" count together.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
 from gupgeo.indicators.actions import DONE_STATUSES
 from gupgeo.indicators.degradations import DEFAULT_RULES
 from gupgeo.indicators.tfpb import match_axis
-from gupgeo.schemas import AXES_TFPB, STATUTS
+from gupgeo.schemas import AXES_TFPB, STATUTS, TYPES_PARTENAIRES
 from gupgeo.validation.statuses import canonical_status
 
 OTHER = "autre"
@@ -134,7 +134,7 @@ KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
     "responsable": _ORGANISATIONS,
     "bailleur": ("bailleur", "bailleur social", "autre"),
     "motif": _MOTIFS_GARANTIE,
-    "type": (*_EQUIPEMENTS, *_ORGANISATIONS),
+    "type": (*_EQUIPEMENTS, *_ORGANISATIONS, *TYPES_PARTENAIRES),  # partners' kinds too
 }
 """Values the schema knows, by column: they leave however rare they are."""
 
@@ -181,17 +181,22 @@ def _key(value: object) -> str:
 _KNOWN_KEYS = {column: {_key(v) for v in values} for column, values in KNOWN_VALUES.items()}
 
 
-def rare_values(counts: pd.Series, *, column: str, min_count: int) -> tuple[set[object], int]:
-    """The raw values of ``column`` that leave as « autre »: unknown, and met fewer than
-    ``min_count`` times once spellings are normalised. ``counts`` is indexed by raw value
-    (a ``value_counts``, of a pandas or a Dask column). Also returns how many normalised
-    values that is."""
+def rare_values(
+    counts: pd.Series, *, column: str, min_count: int, known: Iterable[object] = ()
+) -> tuple[set[object], int]:
+    """The raw values of ``column`` that leave as « autre »: unknown (to the schema and to
+    ``known``, the territory's own values), and met fewer than ``min_count`` times once
+    spellings are normalised. ``counts`` is indexed by raw value (a ``value_counts``, of
+    a pandas or a Dask column). Also returns how many normalised values that is."""
     if counts.empty:
         return set(), 0
+    extra = {_key(v) for v in known}
     keys = pd.Series([_key(v) for v in counts.index], index=counts.index)
     per_key = counts.groupby(keys.to_numpy()).sum()
     rare_keys = {
-        k for k, n in per_key.items() if n < min_count and k != OTHER and not _known(column, str(k))
+        k
+        for k, n in per_key.items()
+        if n < min_count and k != OTHER and k not in extra and not _known(column, str(k))
     }
     return {v for v, k in keys.items() if k in rare_keys}, len(rare_keys)
 
@@ -219,9 +224,17 @@ def vocabulary_note(layer: str, column: str, n_values: int, n_rows: int) -> str:
 
 
 def restrict_vocabulary(
-    frame: pd.DataFrame, *, layer: str, min_count: int = 5
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    min_count: int = 5,
+    known: Mapping[str, Iterable[object]] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Replace rare, unknown values of ``layer``'s label columns with « autre ».
+
+    ``known`` adds the territory's own vocabulary, by column: the names of its
+    ``partenaires`` are known ``responsable`` values (a partner with two constats is
+    still named in its relevé).
 
     Returns the frame and French notes counting the values replaced per column
     (never printing them).
@@ -242,7 +255,9 @@ def restrict_vocabulary(
         if column not in frame.columns:
             continue
         counts = frame[column].astype(object).value_counts(dropna=True)
-        rare, n_values = rare_values(counts, column=column, min_count=min_count)
+        rare, n_values = rare_values(
+            counts, column=column, min_count=min_count, known=(known or {}).get(column, ())
+        )
         if not rare:
             continue
         out = replace_values(out, column, rare)

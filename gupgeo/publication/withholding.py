@@ -20,7 +20,7 @@ import pandas as pd
 
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication.citations import essp_ids, withheld_rows
+from gupgeo.publication.citations import cites_ids, essp_ids, normalise_id, withheld_rows
 from gupgeo.publication.columns import ALLOWED_COLUMNS, _geometry_name
 from gupgeo.storage.parquet import is_dask
 
@@ -109,6 +109,11 @@ def withhold_essp(
         if n not in ("constats", "actions")
     }
     rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns)
+    studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
+    if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
+        for name, frame in memory.items():
+            if name not in REFERENCE_LAYERS and name != "constats":
+                rows[name] = rows[name] | cites_ids(frame, studies, columns=columns.get(name))
     ids: set[str] = set()
     out: dict[str, pd.DataFrame | None] = dict(layers)
     withheld: dict[str, int] = {}
@@ -132,4 +137,14 @@ def withhold_essp(
             )
         elif n or name == "actions":
             notes.append(f"{name} : {n} retiré(s) (mention d'une ESSP ou d'une ligne ESSP retirée)")
-    return out, withheld, notes, frozenset(ids)
+    return out, withheld, notes, frozenset(ids | studies)
+
+
+def _withheld_studies(constats: pd.DataFrame | None, withheld: np.ndarray | None) -> set[str]:
+    """The ``diagnostic_id`` (normal form) of the studies none of whose findings is kept:
+    an ESSP's id (``ESSP-03``), not a walk that also had a finding withheld."""
+    if constats is None or withheld is None or "diagnostic_id" not in constats.columns:
+        return set()
+    studies = constats["diagnostic_id"].map(lambda v: "" if pd.isna(v) else normalise_id(v))
+    kept = set(studies.loc[~withheld])
+    return {k for k in studies.loc[withheld] if k and k not in kept}
