@@ -172,7 +172,13 @@ def vertical_table(
         order = np.nan_to_num(np.asarray(values, dtype="float64"), nan=-1.0)
         cols = [c for _, c in sorted(zip(-order, cols, strict=True), key=lambda t: t[0])]
     if skip_zero and not (secrecy.active and table in KEEP_ZERO_ROWS):
-        cols = [c for c in cols if not is_missing(frame.loc[code, c]) and frame.loc[code, c] != 0]
+        mask = db.secret_mask(table)  # a secret cell is not a zero: its row stays
+        cols = [
+            c
+            for c in cols
+            if (mask is not None and c in mask.columns and bool(mask.at[code, c]))
+            or (not is_missing(frame.loc[code, c]) and frame.loc[code, c] != 0)
+        ]
     total_known = "total" in frame.index and not secrecy.active
     headers: list[tuple[str, bool]] = [("Indicateur", False), ("Quartier", True)]
     if share_of is not None:
