@@ -93,10 +93,8 @@ LEFT JOIN LATERAL (
 """
 
 SETTINGS = {
+    "jit": "off",
     "work_mem": "64MB",
-    "max_parallel_workers_per_gather": "2",
-    "parallel_setup_cost": "100",
-    "parallel_tuple_cost": "0.01",
 }
 """Session settings for the attribution transaction (``SET LOCAL``)."""
 
@@ -190,13 +188,17 @@ def _frame(
     found = ~np.isnan(rank)
     lookup = np.asarray([*keys, None], dtype=object)
     zone = lookup[np.where(found, rank, len(keys)).astype(np.int64)]
-    statut = np.full(len(raw), STATUT_HORS_ZONE, dtype=object)
-    statut[empty] = STATUT_SANS_GEOMETRIE
-    statut[inside] = STATUT_DANS_ZONE
-    statut[inside & (last != first)] = STATUT_PLUSIEURS_ZONES
-    statut[tolerated] = STATUT_TOLERANCE
+    code = {statut: code for code, statut in enumerate(STATUTS)}
+    statut = np.full(len(raw), code[STATUT_HORS_ZONE], dtype=np.int8)
+    statut[empty] = code[STATUT_SANS_GEOMETRIE]
+    statut[inside] = code[STATUT_DANS_ZONE]
+    statut[inside & (last != first)] = code[STATUT_PLUSIEURS_ZONES]
+    statut[tolerated] = code[STATUT_TOLERANCE]
     out = pd.DataFrame(
-        {key: zone, f"{key}_statut": pd.Categorical(statut, categories=STATUTS)},
+        {
+            key: zone,
+            f"{key}_statut": pd.Categorical.from_codes(statut, categories=pd.Index(STATUTS)),
+        },
         index=pd.Index(raw["id"].to_numpy(dtype=object), name=id_column),
     )
     if tolerance_m > 0:
