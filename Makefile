@@ -27,6 +27,8 @@ demo: $(STAMP) assets
 		--sources "échantillon synthétique gupgeo ; périmètres QPV approximatifs"
 	$(BIN)/gupgeo atlas data/sample -o out/atlas --period 2024
 	$(BIN)/gupgeo review OP-03 --territory data/sample --months 18 -o out/revue_OP-03.html
+	$(BIN)/gupgeo diagnostic releve DEM-07 --territoire data/sample --date 31/12/2024 -o out/diagnostics
+	$(BIN)/gupgeo diagnostic suivi data/sample --date 31/12/2024 -o out/diagnostics
 
 LINT_PATHS := $(wildcard gupgeo tests scripts benchmarks setup.py)
 

@@ -18,6 +18,7 @@ control characters read from a file (a column name, a value) never reach the ter
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import logging
 import math
@@ -84,6 +85,16 @@ def _file_columns(
             )
         out[target] = source
     return out
+
+
+def _day_arg(text: str) -> dt.date:
+    """A day on the command line: ``JJ/MM/AAAA`` (or ``AAAA-MM-JJ``)."""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"date « {text} » illisible ; attendu JJ/MM/AAAA")
 
 
 def _territory_arg(text: str) -> Path | str:
@@ -201,6 +212,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         far_m=args.far_m,
         columns=_columns(args, args.layer),
         max_rejects_pct=args.max_rejects_pct,
+        walk_date=args.walk_date,
         values=_values(args, args.layer),
     )
     report = territory.report
@@ -379,11 +391,12 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def _cmd_importer(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from gupgeo.storage.importer import import_export
 
-    seen_at = dt.datetime.fromisoformat(args.date) if args.date else None
+    day = _day_arg(args.date) if args.date and "/" in args.date else None
+    seen_at = (
+        dt.datetime.combine(day, dt.time()) if day else dt.datetime.fromisoformat(args.date)
+    ) if args.date else None  # fmt: skip
     columns = _file_columns(
         args.columns, args.couche, option="--colonne", layer_option="--couche", file="EXPORT"
     )
@@ -395,6 +408,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
             seen_at=seen_at,
             columns=columns,
             max_rejects_pct=args.max_rejects_pct,
+            walk_date=seen_at.date() if seen_at else None,
             wait_s=args.wait_s,
         )
     except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
@@ -565,6 +579,11 @@ def _add_validate(sub: Any) -> None:
         help="afficher le gupgeo.toml qui fixerait ce qui a été deviné (couche, encodage, "
         "séparateur, colonnes)",
     )
+    p_val.add_argument(
+        "--date", dest="walk_date", type=_day_arg, metavar="JJ/MM/AAAA",
+        help="jour de la marche, pour les constats et diagnostics d'un fichier sans date "
+        "(GPX ou KML de téléphone…)",
+    )  # fmt: skip
     _reading_options(p_val)
     p_val.set_defaults(func=_cmd_validate)
 
@@ -811,7 +830,11 @@ def _add_importer(sub: Any) -> None:
         help="territoire enregistré : fichier .gpkg ou URL postgresql://…?schema=…",
     )  # fmt: skip
     p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
-    p_imp.add_argument("--date", help="date de l'export (AAAA-MM-JJ ; défaut : maintenant)")
+    p_imp.add_argument(
+        "--date", metavar="JJ/MM/AAAA",
+        help="date de l'export (JJ/MM/AAAA ou AAAA-MM-JJ ; défaut : maintenant), et jour de "
+        "la marche pour les constats d'un fichier sans date",
+    )  # fmt: skip
     p_imp.add_argument(
         "--attente", dest="wait_s", type=float, default=DEFAULT_WAIT_S, metavar="SECONDES",
         help="si un autre import ou enregistrement écrit le même territoire, l'attendre au "
@@ -956,6 +979,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_importer(sub)
     _add_veille(sub)
     _add_qgis(sub)
+
+    from gupgeo.diagnostics.cli import add_diagnostic
+
+    add_diagnostic(
+        sub,
+        day=_day_arg,
+        territory=_territory_arg,
+        reading=_reading_options,
+        load=_load,
+        data_loss=DataLossError,
+    )
     return parser
 
 

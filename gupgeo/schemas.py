@@ -233,16 +233,76 @@ CONSTATS = LayerSchema(
     label="constats (prévention situationnelle, diagnostics en marchant)",
     geometry=("point", "line", "polygon"),
     id_column="id",
-    file_aliases=("constat", "diagnostics", "diagnostic", "marches", "prevention"),
+    file_aliases=("constat", "marches", "prevention", "observations"),
     columns=(
         _c("id", "text", "id_constat", "identifiant", required=True),
-        _c("date", "date", "date_constat", "date_diagnostic", required=True),
+        _c("date", "date", "date_constat", "date_observation", required=True),
         _c("demarche", "text", "type_demarche", "origine"),
         _c("theme", "text", "thematique", "categorie", required=True),
         _c("gravite", "integer", "niveau", "severite"),
         _c("recommandation", "text", "preconisation", "recommandations"),
         _c("statut", "text", "etat", "suite"),
         _c("description", "text", "observation", "commentaire"),
+        _c("diagnostic_id", "text", "id_diagnostic", "id_demarche", "diagnostic", "marche"),
+        _c(
+            "responsable",
+            "text",
+            "partenaire",
+            "partenaire_responsable",
+            "attribue_a",
+            "pilote",
+            "porteur",
+        ),
+        _c("echeance", "date", "date_echeance", "date_limite", "delai", "a_traiter_avant"),
+        _c(
+            "date_traitement",
+            "date",
+            "traite_le",
+            "date_resolution",
+            "date_realisation",
+            "date_cloture",
+        ),
+        _c("photos", "text", "photo", "lien_photo", "url_photo", "link1_href", "link"),
+    ),
+)
+
+DIAGNOSTICS = LayerSchema(
+    name="diagnostics",
+    label="diagnostics en marchant",
+    geometry=("line",),
+    geometry_required=False,  # the route is optional: a walk noted on paper has none
+    id_column="id",
+    file_aliases=(
+        "diagnostic",
+        "diagnostics_en_marchant",
+        "diagnostic_en_marchant",
+        "marches_exploratoires",
+        "parcours",
+    ),
+    columns=(
+        _c("id", "text", "id_diagnostic", "diagnostic_id", "id_demarche", required=True),
+        _c("date", "date", "date_diagnostic", "date_marche", "jour", required=True),
+        _c("code_qp", "text", "CODE_QP", "quartier"),
+        _c("objet", "text", "intitule", "libelle", "nom", "titre"),
+        _c("demarche", "text", "type_demarche", "type"),
+        _c("habitants", "integer", "nb_habitants", "participants_habitants"),
+        _c("agents_proximite", "integer", "nb_agents_proximite", "agents"),
+        _c("bailleurs", "integer", "nb_bailleurs", "representants_bailleurs"),
+        _c("ville", "integer", "nb_ville", "agents_ville", "services_ville"),
+        _c("autres", "integer", "nb_autres", "autres_participants"),
+    ),
+)
+
+PARTENAIRES = LayerSchema(
+    name="partenaires",
+    label="partenaires (responsables des constats)",
+    id_column="nom",
+    ids_from_lines=False,  # the key the constats' responsables refer to
+    file_aliases=("partenaire", "responsables", "organismes"),
+    columns=(
+        _c("nom", "text", "partenaire", "organisme", "raison_sociale", "libelle", required=True),
+        _c("type", "text", "type_partenaire", "nature", "categorie", required=True),
+        _c("alias", "text", "aliases", "autres_noms", "variantes"),
     ),
 )
 
@@ -262,6 +322,7 @@ ACTIONS = LayerSchema(
         _c("porteur", "text", "pilote", "maitre_ouvrage"),
         _c("statut", "text", "etat"),
         _c("cout_eur", "number", "cout", "montant", "montant_eur"),
+        _c("constat_id", "text", "id_constat", "constat"),
     ),
 )
 
@@ -327,6 +388,8 @@ SCHEMAS: Mapping[str, LayerSchema] = {
         EQUIPEMENTS,
         SIGNALEMENTS,
         CONSTATS,
+        DIAGNOSTICS,
+        PARTENAIRES,
         ACTIONS,
         TFPB,
         ARRETS_AGENTS,
@@ -348,6 +411,17 @@ STATUTS: tuple[str, ...] = (
     "clos autre",
 )
 STATUTS_CLOS: frozenset[str] = frozenset({"résolu", "clos autre"})
+
+# Kinds of partners a constat may be assigned to (the ``type`` of ``partenaires``).
+TYPES_PARTENAIRES: tuple[str, ...] = (
+    "bailleur",
+    "ville",
+    "métropole",
+    "État",
+    "régie de quartier",
+    "association",
+    "autre",
+)
 
 # The 8 national axes of the TFPB abatement counterparts (cadre national 2023).
 AXES_TFPB: tuple[str, ...] = (

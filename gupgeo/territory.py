@@ -30,7 +30,15 @@ from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
 from gupgeo.readers.indicators import join_tables
-from gupgeo.schemas import LAYER_NAMES, SCHEMAS, LayerSchema, normalise_name, schema_for
+from gupgeo.readers.walks import fill_walk_date
+from gupgeo.schemas import (
+    LAYER_NAMES,
+    SCHEMAS,
+    LayerSchema,
+    header_key,
+    normalise_name,
+    schema_for,
+)
 from gupgeo.storage import parquet, postgis
 from gupgeo.storage.geopackage import (
     HISTORY_TABLE,
@@ -40,6 +48,7 @@ from gupgeo.storage.geopackage import (
     save_tables,
 )
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
+from gupgeo.validation.partenaires import check_responsables
 from gupgeo.validation.report import MAX_REJECTS_PCT, LayerReport, ValidationReport
 
 log = logging.getLogger(__name__)
@@ -339,13 +348,25 @@ def guess_layer(raw: RawLayer, path: Path) -> LayerSchema | None:
     parts = normalise_name(path.stem).split("_")
     for end in range(len(parts), 0, -1):
         try:
-            return schema_for("_".join(parts[:end]))
+            found = schema_for("_".join(parts[:end]))
         except SchemaError:
             continue
+        return _constats_named_diagnostics(found, raw)
     cols = {normalise_name(c) for c in raw.frame.columns}
     if {"code_qp", "nom_qp"} <= cols or {"code_qp", "lib_qp"} <= cols:
         return SCHEMAS["quartiers"]
     return None
+
+
+def _constats_named_diagnostics(schema: LayerSchema, raw: RawLayer) -> LayerSchema:
+    """A file named ``diagnostic…`` holding findings (a theme per row) is a constats file,
+    as it was before the ``diagnostics`` layer existed."""
+    if schema.name != "diagnostics":
+        return schema
+    constats = SCHEMAS["constats"]
+    aliases = constats.alias_map()
+    keys = {aliases.get(header_key(str(c))) for c in raw.frame.columns}
+    return constats if "theme" in keys else schema
 
 
 def _sources(paths: Iterable[str | Path], skipped: list[str]) -> list[Path]:
@@ -428,6 +449,7 @@ def load_territory(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
     values: Mapping[str, Mapping[str, str]] | None = None,
+    walk_date: dt.date | None = None,
 ) -> Territory:
     """Load and validate a territory from folders, GeoPackages or files.
 
@@ -455,11 +477,17 @@ def load_territory(
         Constant columns by layer, ``{layer: {schema column: text}}`` (``"*"``: any layer
         with that column), e.g. ``{"equipements": {"type": "corbeille"}}`` — what
         ``--valeur CIBLE=TEXTE`` and ``valeurs`` in ``gupgeo.toml`` do.
+    walk_date
+        The day of a walk whose file has no dates (``--date JJ/MM/AAAA``): given to the
+        rows of ``constats`` and ``diagnostics`` sources that have none, said in the report.
 
     Returns
     -------
     Territory
-        With ``territory.report`` accounting for every row read.
+        With ``territory.report`` accounting for every row read. A walk file (GPX, KML)
+        gives its findings to ``constats`` and its route to ``diagnostics``
+        (:mod:`gupgeo.readers.walks`); responsables are checked against the
+        ``partenaires`` (:mod:`gupgeo.validation.partenaires`).
 
     Examples
     --------
@@ -481,9 +509,14 @@ def load_territory(
     report = ValidationReport(max_rejects_pct=max_rejects_pct)
     plan = ReadingPlan(columns, values)
     raws, seen = _collect_raws(paths, layers, plan, report)
+    if walk_date is not None:
+        for schema, raw, _ in raws:
+            if schema.name in ("constats", "diagnostics"):
+                fill_walk_date(raw, schema, walk_date)
     results = _validate_all(raws, plan, report, far_m)
     frames, provenance = _assemble(results, report)
     frames = join_tables(frames, plan.indicator_tables, report.layers)
+    check_responsables(frames, report)
     _check_saves(seen, report)
     return Territory(frames, provenance=provenance, report=report)
 
@@ -516,7 +549,12 @@ def _collect_raws(
                 raw, source, settings
             ):
                 continue  # joined onto the quartiers once they are validated
-            schema = explicit.get(source.resolve()) or plan.declared_layer(settings)
+            walk = raw.metadata.get("walk") is not None and raw.layer is not None
+            schema = (
+                schema_for(str(raw.layer))
+                if walk  # a walk's route stays a diagnostic whatever the file is declared
+                else explicit.get(source.resolve()) or plan.declared_layer(settings)
+            )
             guessed = schema is None
             schema = schema or guess_layer(raw, source)
             if guessed and schema is not None:
@@ -745,6 +783,7 @@ def read_layer(
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
     values: Mapping[str, str] | None = None,
+    walk_date: dt.date | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read and validate one file as one layer; the report is in ``.attrs["rapport"]``.
 
@@ -772,10 +811,15 @@ def read_layer(
         "columns": mapping,
         "max_rejects_pct": max_rejects_pct,
         "values": {(layer or "*"): dict(values)} if values else None,
+        "walk_date": walk_date,
     }
     territory = (
         load_territory(layers={layer: p}, **options) if layer else load_territory(p, **options)
     )
+    if set(territory.layers) == {"constats", "diagnostics"} and layer is None:
+        frame = territory["constats"]  # a walk file: its findings (the route is a diagnostic)
+        frame.attrs["rapport"] = territory.report
+        return frame
     if len(territory.layers) != 1:
         found = ", ".join(territory.layers) or "aucune"
         raise SchemaError(
@@ -793,6 +837,7 @@ def validate(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
     values: Mapping[str, Mapping[str, str]] | None = None,
+    walk_date: dt.date | None = None,
 ) -> ValidationReport:
     """Validate files or folders and return the report (nothing is kept in memory).
 
@@ -805,7 +850,12 @@ def validate(
     (True, True)
     """
     return load_territory(
-        *paths, layers=layers, columns=columns, max_rejects_pct=max_rejects_pct, values=values
+        *paths,
+        layers=layers,
+        columns=columns,
+        max_rejects_pct=max_rejects_pct,
+        values=values,
+        walk_date=walk_date,
     ).report
 
 

@@ -33,7 +33,9 @@ dates `dd/mm/yyyy`. GeoJSON files are RFC 7946 (WGS84, 6 decimals), one feature 
 | `quartiers.geojson` | 10 | copy of `data/quartiers.geojson` (approximate perimeters, local `LOC-…` codes) so the folder is self-contained |
 | `equipements.geojson` | {equipements} | points of varied `type` (école, PAVE, aire de jeux, local gardien, maison de projets…); names with apostrophes ("Maison de l'Habitat", "Aire de jeux de l'Alouette"); some collèges, gymnases and bibliothèques just outside a quartier (within 250 m), for "within distance" attribution |
 | `signalements.csv` | {sig_total} | 2022-01-01 → 2024-12-31; see below |
-| `constats.geojson` | {constats} | findings of {n_walks} walks (`id_demarche` DEM-01…DEM-08: diagnostics en marchant and marches exploratoires) and 2 ESSP studies (ESSP-01, ESSP-02: **not communicable**, they exist to test that they are filtered out of shared outputs); **mixed geometries** in one file: points, LineStrings (paths), Polygons (areas) |
+| `constats.geojson` | {constats} | findings of {n_walks} walks (`id_demarche` DEM-01…DEM-08: diagnostics en marchant and marches exploratoires) and 2 ESSP studies (ESSP-01, ESSP-02: **not communicable**, they exist to test that they are filtered out of shared outputs); **mixed geometries** in one file: points, LineStrings (paths), Polygons (areas); each finding has a `responsable` (a partner, some spelled the field's way: "TOURS HABITAT", "TMVL"… respelled by validation), an `echeance` (30, 60 or 90 days; ~10 % without) and, when treated, a `date_traitement` (~30 % after the échéance) |
+| `diagnostics.geojson` | {diagnostics} | the walks DEM-01…DEM-08 (not the ESSP studies): route as a LineString, `date`, `code_qp`, `objet`, participants by kind (`habitants`, `agents_proximite` — 0 for some walks —, `bailleurs`, `ville`, `autres`) |
+| `partenaires.csv` | {partenaires} | the fictitious partners (`nom`, `type`: bailleur, ville, métropole, État, régie de quartier; `alias`: other spellings separated by `;`) |
 | `operations.geojson` | {operations} | NPRU operation perimeters in/around Sanitas, Maryse Bastié, La Rabière, La Rabaterie; some delivered 2022–2024, some in the future; for the review of operations and the guarantee indicator |
 | `actions.csv` | {actions} | GUP actions per quartier (`id`, `code_qp`, `date`, `theme`, `intitule`, `porteur`, `statut`, `cout_eur`), about a third with `longitude`/`latitude`, the others with empty coordinates: the geometry of actions is optional, so those rows must be **kept** (no geometry), not rejected |
 | `tfpb.csv` | {tfpb} | TFPB abatement counterparts by bailleur × quartier × year (2022–2024) × axis; `axe` uses exactly the 8 axes of `gupgeo.schemas.AXES_TFPB`; `logements` per bailleur and quartier |
@@ -79,7 +81,7 @@ Each file is small and has one known problem. "Validator" means `gupgeo validate
 | `equipements_sans_crs.shp` (+ `.shx`, `.dbf`, `.cpg`, **no `.prj`**) | {shp_rows} equipements in Lambert-93 metres without any CRS; DBF field names truncated to 10 characters (`gestionnai`, `date_mise_`) | no CRS declared; the coordinates can only be Lambert-93, so EPSG:2154 is chosen **and the choice is reported** |
 | `open311_requests.json` | {open311} Open311 GeoReport v2 service requests (JSON array): `service_request_id`, `status` open/closed, `status_notes`, `service_name`, `service_code`, `description`, `agency_responsible`, `requested_datetime`/`updated_datetime` ISO 8601 with offset (+01:00/+02:00), `address`, `lat`, `long`; nulls where Open311 allows them | read as signalements: `status` mapped (open → nouveau/en cours, closed → résolu) with the raw value kept; `updated_datetime` of closed requests used as closing date |
 | `dansmarue_export.csv` | {dansmarue} rows of a DansMaRue (Paris) CSV export with the older headers `ID DECLARATION;TYPE DECLARATION;SOUS TYPE DECLARATION;ADRESSE;CODE POSTAL;VILLE;ARRONDISSEMENT;DATE DECLARATION;ANNEE DECLARATION;MOIS DECLARATION;NUMERO JOUR;geo_point_2d`, `geo_point_2d` as "lat, lon"; UTF-8 without BOM; the points are in **Paris** | read as signalements with the DansMaRue aliases; coordinates parsed from "lat, lon"; **no status nor closing date** in this format, so delays cannot be computed: say so rather than invent them; all rows outside the Tours quartiers |
-| `marche_exploratoire.gpx` | GPX 1.1 with one track (the walk, a point every 15 m with timestamps, `<type>cheminements</type>`) and {gpx_wpts} waypoints (observations with `name`, `desc`, `time` and the theme in `type`; one `desc` with "&") | track read as a line, waypoints as point constats; WGS84 imposed by the GPX standard; 9 in, 9 out |
+| `marche_exploratoire.gpx` | GPX 1.1 with one track (the walk, a point every 15 m with timestamps, `<type>cheminements</type>`) and {gpx_wpts} waypoints (observations with `name`, `desc`, `time` and the theme in `type`; one `desc` with "&") | waypoints read as point constats, the track as the route of one diagnostic (never a constat); WGS84 imposed by the GPX standard; 8 constats and 1 diagnostic in, 8 + 1 out |
 | `constats.kml` | KML 2.2 with {kml_marks} placemarks (ids `marche-01`…): 4 points and 1 LineString, a `TimeStamp`, `theme`/`gravite` in ExtendedData, coordinates with a z of 0 | read as constats (points and a line), date from the TimeStamp; 5 in, 5 out |
 """
 
@@ -102,6 +104,8 @@ def sample_readme(counts: dict[str, Any]) -> str:
         arrets_agents=counts["arrets_agents"],
         reunions=counts["reunions"],
         garanties=counts["garanties"],
+        diagnostics=counts["diagnostics"],
+        partenaires=counts["partenaires"],
         sig_total=sig["total"],
         sig_outside=sig["outside"],
         outside_share=sig["outside"] / sig["total"],

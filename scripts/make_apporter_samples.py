@@ -16,6 +16,10 @@ Sanitas quartier, Tours)::
   ``Longitude``, ``Latitude``) and real date cells;
 - ``marche_rabiere.gpx``: the waypoints of a marche exploratoire (GPX 1.1, UTC times).
 
+- ``marche_sanitas_osmand.gpx``, ``marche_sanitas_mymaps.kml``: walks as field apps
+  write them (waypoints and an untimed track; placemarks and a « Parcours » line), see
+  ``_apporter_walks.py``.
+
 - ``gupgeo.toml``: the manifest of the folder, written by hand (:data:`MANIFEST`: the
   one ``gupgeo validate --proposer-manifeste`` proposes for the CSV, reviewed, plus the
   city's own status and the Excel file's layer and sheet).
@@ -32,6 +36,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+from _apporter_walks import make_field_walks
 
 CENTRE = (0.6905, 47.3848)  # lon, lat: Sanitas, Tours (approximate)
 NATURES = ["Dépôt sauvage", "Éclairage", "Voirie", "Tags", "Mobilier urbain", "Espaces verts"]
@@ -143,7 +148,8 @@ def make_apporter(out: Path, *, seed: int = 11) -> list[Path]:
     rng = random.Random(seed)
     manifest = out / "gupgeo.toml"
     manifest.write_text(MANIFEST, encoding="utf-8")
-    return [write_csv(out, rng), write_excel(out, rng), write_gpx(out, rng), manifest]
+    files = [write_csv(out, rng), write_excel(out, rng), write_gpx(out, rng), manifest]
+    return [*files, *make_field_walks(out)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+from _sample_diagnostics import add_followup, make_diagnostics, partenaires_rows
 from _sample_dirty import make_dirty
 from _sample_io import write_french_csv, write_geojson
 from _sample_layers import (
@@ -78,6 +79,7 @@ def make_sample(
         description="Opérations NPRU fictives (échantillon synthétique gupgeo).",
     )
     cst_features, routes = make_constats(ctx)
+    add_followup(ctx, cst_features)
     write_geojson(
         out / "constats.geojson",
         cst_features,
@@ -86,6 +88,14 @@ def make_sample(
         "exploratoires et ESSP (échantillon synthétique gupgeo).",
     )
 
+    diag_features = make_diagnostics(ctx, routes)
+    write_geojson(
+        out / "diagnostics.geojson",
+        diag_features,
+        name="diagnostics",
+        description="Diagnostics en marchant fictifs : parcours et participants "
+        "(échantillon synthétique gupgeo).",
+    )
     header, rows, sig_counts = make_signalements(ctx, eq_frame)
     write_french_csv(out / "signalements.csv", header, rows)
 
@@ -95,6 +105,7 @@ def make_sample(
         "arrets_agents": make_arrets(ctx),
         "reunions": make_reunions(ctx),
         "garanties": make_garanties(ctx, op_records, eq_features),
+        "partenaires": partenaires_rows(),
     }
     for name, (t_header, t_rows) in tables.items():
         write_french_csv(out / f"{name}.csv", t_header, t_rows)
@@ -106,6 +117,7 @@ def make_sample(
         "equipements": len(eq_features),
         "operations": len(op_features),
         "constats": len(cst_features),
+        "diagnostics": len(diag_features),
         "signalements": sig_counts,
         **{name: len(t_rows) for name, (_, t_rows) in tables.items()},
         "dirty": dirty,

@@ -26,7 +26,8 @@ def db() -> Dashboard:
 
 
 def test_tables_periods_and_names(db: Dashboard) -> None:
-    assert list(db.tables) == [t.name for t in TABLES]
+    # The fixture has no diagnostics layer (tests/test_diagnostics.py covers that table).
+    assert list(db.tables) == [t.name for t in TABLES if t.layer != "diagnostics"]
     assert db.period.label == "2024-T1"
     assert [p.label for p in db.subperiods] == ["2024-01", "2024-02", "2024-03"]
     assert db.quartiers == ("QP-A", "QP-B")

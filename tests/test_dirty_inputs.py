@@ -125,9 +125,11 @@ def test_dansmarue_in_paris_is_read_and_flagged_far_from_tours() -> None:
 
 def test_gpx_walk_track_and_waypoints() -> None:
     c = read_layer(DIRTY / "marche_exploratoire.gpx", "constats")
-    assert len(c) == 9
-    assert (c.geometry.geom_type == "Point").sum() == 8
-    assert c.geometry.geom_type.isin(["LineString", "MultiLineString"]).sum() == 1
+    # The track is the walk's route (a diagnostic), never a constat (issue 21).
+    assert len(c) == 8
+    assert (c.geometry.geom_type == "Point").all()
+    route = read_layer(DIRTY / "marche_exploratoire.gpx", "diagnostics")
+    assert route.geometry.geom_type.tolist() == ["MultiLineString"]
     assert c["date"].notna().all()
     assert any("&" in d for d in c["description"].dropna())
 

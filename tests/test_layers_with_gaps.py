@@ -48,7 +48,8 @@ def test_without_the_type_the_layer_says_which_option_fixes_it(bins, capsys):
     out = capsys.readouterr().out
     assert code == 1
     # « modele » (a bin model, 80 % empty) is no type: the constant is proposed.
-    assert out.rstrip().endswith("ajoutez : --valeur type=TEXTE.")
+    assert "ajoutez : --valeur type=TEXTE." in out
+    assert out.rstrip().endswith("aucune ligne conservée sur 2464 lue(s).")  # exit 1 says why
 
 
 def test_valeurs_in_the_manifest_do_the_same(bins):

@@ -184,10 +184,14 @@ PRODUCT_ENTRIES = {
     "gupgeo.review.build": "review_operation",
     "gupgeo.veille.bulletin": "build_bulletin",
     "gupgeo.qgis": "write_qgis_project",
+    "gupgeo.diagnostics.model": "build_suivi",
+    "gupgeo.diagnostics.releve": "build_releve",
+    "gupgeo.diagnostics.sheet": "build_sheet",
 }
 """Every shared product's entry point: it takes a Publication."""
 PRODUCT_PACKAGES = (
     "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.qgis",
+    "gupgeo.diagnostics",
 )  # fmt: skip
 RAW_DOORS = {
     "gupgeo.attribution.territory.attributed",

@@ -29,7 +29,9 @@ def _folder(tmp_path: Path, *names: str) -> Path:
 def test_bundled_manifest_reads_every_file_whole() -> None:
     t = load_territory(APPORTER)
     assert t.report.ok
-    assert t.report.rows_read == 32 == t.report.rows_kept
+    # 22 signalements, 10 + 6 + 6 constats and the three walks (diagnostics) of the
+    # GPX and KML files (issue 21)
+    assert t.report.rows_read == 47 == t.report.rows_kept
     sig = t["signalements"]
     assert len(sig) == 22
     # The city's own status, mapped by the manifest; its raw value kept beside it.

@@ -240,11 +240,14 @@ def test_gpx_walk_waypoints_and_track(tmp_path: Path) -> None:
     path = tmp_path / "marche.gpx"
     path.write_text(gpx, encoding="utf-8")
     c = read_layer(path, "constats")
-    assert set(c.geometry.geom_type) == {"Point", "MultiLineString"}
-    assert (c.geometry.geom_type == "Point").sum() == 2
+    # The track is the walk's route (a diagnostic), never a constat (issue 21).
+    assert set(c.geometry.geom_type) == {"Point"}
     assert c["theme"].iloc[0] == "éclairage"
     assert c["date"].notna().all()
-    assert len(c) == 3
+    assert len(c) == 2
+    route = read_layer(path, "diagnostics")
+    assert route.geometry.geom_type.tolist() == ["MultiLineString"]
+    assert route["date"].iloc[0] == pd.Timestamp("2024-04-02")
 
 
 def test_kml_points_and_line(tmp_path: Path) -> None:

@@ -43,7 +43,8 @@ from gupgeo.errors import InputFileError
 
 
 def _report(frame):
-    [layer] = frame.attrs["rapport"].layers
+    # A walk file (GPX, KML) also gives its diagnostic (issue 21): the findings' report.
+    [layer] = [r for r in frame.attrs["rapport"].layers if r.layer != "diagnostics"]
     assert layer.rows_read == layer.rows_kept + layer.rows_rejected
     return layer
 
@@ -66,10 +67,13 @@ def test_gpx_with_timezone_aware_times_keeps_french_wall_clock(tmp_path: Path) -
     path.write_text(GPX, encoding="utf-8")
     constats = read_layer(path)
     r = _report(constats)
-    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (3, 3, 0)
+    # The track is the walk's route (a diagnostic), not a constat (issue 21).
+    assert (r.rows_read, r.rows_kept, r.rows_rejected) == (2, 2, 0)
     dates = constats["date"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    assert dates == ["2024-05-14 23:40", "2024-05-14 09:20"]
+    route = load_territory(path)["diagnostics"]
     # 21:50 UTC is 23:50 in Paris in May: the walk stays on the 14th.
-    assert dates == ["2024-05-14 23:40", "2024-05-14 09:20", "2024-05-14 23:50"]
+    assert route["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-05-14"]
     assert any("fuseau (UTC+02:00)" in n and "heure légale de Paris" in n for n in r.notes)
     assert any("fuseau (UTC)" in n for n in r.notes)
 

@@ -82,14 +82,14 @@ def seeded(t: Territory) -> Territory:
     eq = layers["equipements"]
     eq["nom"] = eq["nom"].astype("object") + " — Dr Zorglub 06-98-76-54-32"
     con = layers["constats"]
-    for column in ("demarche", "id_demarche", "recommandation", "theme"):
+    for column in ("demarche", "diagnostic_id", "recommandation", "theme"):
         con[column] = con[column].astype("object")
     plain = (con["demarche"] != "ESSP").to_numpy()
     con.loc[plain, "recommandation"] = "Contacter Mme Zorglub au 06-98-76-54-32"
     disguised = np.flatnonzero(plain)[::4]
     variants = ("étude", "audit de sûreté", "diagnostic sûreté", "ESSPs", "EDSP")
     con.iloc[disguised, con.columns.get_loc("demarche")] = _cycle(variants, len(disguised))
-    con.iloc[disguised[::2], con.columns.get_loc("id_demarche")] = "ESSP-03"
+    con.iloc[disguised[::2], con.columns.get_loc("diagnostic_id")] = "ESSP-03"  # id_demarche
     con.iloc[disguised, con.columns.get_loc("recommandation")] = "caméra cachée, local vélo secret"
     con.loc[~plain, "recommandation"] = "caméra cachée, local vélo secret"
     con.loc[~plain, "theme"] = "étude de sûreté et de sécurité publique"
@@ -195,6 +195,30 @@ def test_review_leaks_nothing(territory, fake_assets, tmp_path, profile):
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S)
     assert h1 is not None and "[téléphone masqué]" in readable(h1.group(1))
     assert "[étude masquée]" in readable(h1.group(1))
+
+
+def test_diagnostic_products_leak_nothing(territory, tmp_path):
+    """Relevé (HTML, XLSX), suivi files and walk sheet, in their default profile
+    (partenaires): no personal data, no ESSP finding (issue 21)."""
+    from gupgeo.diagnostics import (
+        build_releve,
+        build_sheet,
+        build_suivi,
+        write_releve,
+        write_sheet,
+        write_suivi,
+    )  # fmt: skip
+
+    written = write_releve(build_releve(territory, "DEM-01"), tmp_path, pdf=False)
+    written += write_suivi(build_suivi(territory, as_of="2024-12-31"), tmp_path)
+    written += write_sheet(build_sheet(territory, "LOC-SANITAS", day="2024-06-20"), tmp_path,
+                           pdf=False)  # fmt: skip
+    for path in written:
+        is_xlsx = path.suffix == ".xlsx"
+        text = xlsx_text(path) if is_xlsx else path.read_bytes().decode("utf-8-sig")
+        assert leaks(text, local=local_folder(territory)) == [], path.name
+    with pytest.raises(ValueError, match="public"):
+        build_suivi(territory, as_of="2024-12-31", publication="public")
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -26,6 +26,8 @@ def test_sample_loads_every_layer_balanced(sample: Territory) -> None:
         "equipements",
         "signalements",
         "constats",
+        "diagnostics",
+        "partenaires",
         "actions",
         "tfpb",
         "arrets_agents",

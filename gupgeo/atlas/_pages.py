@@ -173,6 +173,7 @@ def _tables(db: Any, code: str, secrecy: Any) -> dict[str, Any]:
         "garanties_objets": vt("garanties_par_objet", skip_zero=True),
         "constats": vt("constats"),
         "constats_theme": vt("constats_par_theme", skip_zero=True, sort=True),
+        "diagnostics": vt("diagnostics"),
     }
 
 

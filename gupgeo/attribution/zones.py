@@ -215,9 +215,9 @@ def attribute_xy(
     >>> quartiers = gpd.GeoDataFrame(
     ...     {"code_qp": ["LOC-A"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=2154)
     >>> attribute_xy(np.array([50.0, 500.0]), np.array([50.0, np.nan]), quartiers)
-      code_qp         code_qp_statut
-    0   LOC-A           dans la zone
-    1     NaN  coordonnées invalides
+      code_qp         code_qp_statut  code_qp_distance_m
+    0   LOC-A           dans la zone                 0.0
+    1     NaN  coordonnées invalides                 NaN
     """
     check_options(predicate, tolerance_m, multiple)
     x = np.asarray(x, dtype="float64")

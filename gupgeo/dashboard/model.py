@@ -45,6 +45,7 @@ from gupgeo.indicators import actions as _actions
 from gupgeo.indicators import agents as _agents
 from gupgeo.indicators import constats as _constats
 from gupgeo.indicators import degradations as _degradations
+from gupgeo.indicators import diagnostics as _diagnostics
 from gupgeo.indicators import signalements as _signalements
 from gupgeo.indicators import tfpb as _tfpb
 from gupgeo.indicators._catalog import METHOD, TABLE_INFO, TABLES
@@ -409,6 +410,11 @@ def _small_layers(
         out.append(("garanties", guarantees, True))
     if "constats" in used:
         out.append(("constats", partial(_constats.constat_tables, used["constats"], zones), True))
+    if "diagnostics" in used:
+        walks = partial(
+            _diagnostics.diagnostic_tables, used["diagnostics"], used.get("constats"), zones
+        )
+        out.append(("diagnostics", walks, True))
     return out
 
 

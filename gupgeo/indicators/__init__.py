@@ -24,6 +24,7 @@ from gupgeo.indicators.agents import (
 )
 from gupgeo.indicators.constats import constat_summary, constats_by_theme
 from gupgeo.indicators.degradations import DegradationConfig, degradation_counts
+from gupgeo.indicators.diagnostics import diagnostic_summary, followup_status
 from gupgeo.indicators.signalements import (
     signalement_summary,
     signalements_by_category,
@@ -50,6 +51,8 @@ __all__ = [
     "constat_summary",
     "constats_by_theme",
     "degradation_counts",
+    "diagnostic_summary",
+    "followup_status",
     "guarantee_uses",
     "guarantees_by_object",
     "parse_freq",

@@ -73,6 +73,7 @@ TABLES: tuple[TableInfo, ...] = (
     TableInfo("garanties_par_objet", "Garanties par objet", "garanties", short="Garanties objets"),
     TableInfo("constats", "Constats", "constats", count="nb_constats"),
     TableInfo("constats_par_theme", "Constats par thème", "constats", short="Constats thèmes"),
+    TableInfo("diagnostics", "Diagnostics en marchant", "diagnostics", short="Diagnostics"),
 )
 TABLE_INFO: dict[str, TableInfo] = {t.name: t for t in TABLES}
 
@@ -118,6 +119,16 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "part_resolus_pct": ("Part résolue (%)", "%"),
     "nb_ouverts_fin_periode": ("Ouverts en fin de période", "nombre"),
     "anciennete_max_ouvert_jours": ("Ancienneté du plus ancien ouvert (jours)", "jours"),
+    "nb_diagnostics": ("Diagnostics en marchant", "nombre"),
+    "nb_diagnostics_avec_agents": ("Diagnostics avec agents de proximité", "nombre"),
+    "nb_participants": ("Participants", "nombre"),
+    "nb_participants_habitants": ("Habitants participants", "nombre"),
+    "nb_constats_suivis": ("Constats suivis", "nombre"),
+    "nb_constats_traites": ("Constats traités", "nombre"),
+    "nb_traites_dans_les_delais": ("Constats traités dans les délais", "nombre"),
+    "part_traites_dans_les_delais_pct": ("Part traitée dans les délais (%)", "%"),
+    "delai_median_traitement_jours": ("Délai médian de traitement (jours)", "jours"),
+    "nb_constats_en_retard": ("Constats en retard", "nombre"),
 }
 
 

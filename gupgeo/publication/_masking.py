@@ -3,8 +3,13 @@
 Each finder below is a regular expression whose every quantifier is bounded, so the
 work per starting position is bounded and a cell is scanned in time proportional to
 its length (the unbounded ``[\\w.+-]+@…`` of earlier versions took 10 s on one
-50,000-character cell). Finders report spans on the original text; overlapping spans
-are merged and replaced by one token, so the rest of the text stays readable.
+50,000-character cell). Finders read the detection view of the text
+(:mod:`gupgeo.publication.normalise`: NFKC, zero-width characters removed, dashes and
+separators inside digit runs unified), so ``06/98/76/54/31``, ``０６９８…``,
+``x＠free.fr`` or ``Mme\u200bDurand`` are read like their plain spellings; their spans
+are mapped back to the text, overlapping spans are merged and replaced by one token,
+and the rest of the text stays as written (dates keep their slashes). Names are found
+by :mod:`gupgeo.publication._names`.
 
 A text longer than ``max_chars`` is scanned on its first ``max_chars + MARGIN``
 characters only and cut at ``max_chars`` with "…": every maskable item is shorter
@@ -29,8 +34,10 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.publication._essp import ESSP_MENTION, might_mention_essp
+from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
+from gupgeo.publication._names import Span, name_spans
+from gupgeo.publication.normalise import DetectionView, detection_view
 
-NAME_TOKEN = "[nom masqué]"
 PHONE_TOKEN = "[téléphone masqué]"
 EMAIL_TOKEN = "[courriel masqué]"
 PLATE_TOKEN = "[plaque masquée]"
@@ -43,45 +50,59 @@ MARGIN = 600
 """Characters scanned past the cut: more than the longest maskable item (an e-mail, at
 most about 500 characters; a path at most 410)."""
 
-Span = tuple[int, int, str]
-
 # Every pattern starts with a character or a class of characters (the "not preceded by"
 # checks come just after, as lookbehinds over that first character): the regular
 # expression engine then jumps from candidate to candidate instead of trying every
 # position, which keeps masking cheap on long texts.
 
-# --- phones ------------------------------------------------------------------------------
-_S = r"[ \t\u00a0\u202f.\-]"  # what people put between the digits of a phone number
+# --- phones (read on the digits view: separators inside digit runs are spaces) ----------
+_S = r"[ \t.\-/]"  # what is left between the digits of a phone number
 _ZERO = rf"\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}"  # the "(0)" of "+33 (0)6…"
 _NINE = rf"(?:{_ZERO})?(?:0{_S}{{0,2}})?[1-9](?:{_S}{{0,3}}\d){{8}}"  # after +33 / 0033
 _PHONE = re.compile(
-    # national: ten digits in a row, or 0X then four pairs each after 1-3 separators;
-    # 0033 then nine digits in any spacing
-    rf"0(?<![\d+]0)(?:[1-9](?:\d{{8}}|(?:{_S}{{1,3}}\d{{2}}){{4}})|0{_S}{{0,2}}33{_S}{{0,3}}{_NINE})"
-    rf"(?!\d)"
+    # national: 0X then eight digits in any grouping ("0698 765 436", "06 98 76 54 3 2");
+    # the letter O for the zero; 0033 then nine digits
+    rf"0(?<![\d+]0)(?:{_S}?[1-9](?:{_S}{{0,3}}\d){{8}}|0{_S}{{0,2}}33\)?{_S}{{0,3}}{_NINE})(?!\d)"
+    rf"|[Oo](?<![\w+][Oo])[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
     # +33, then other countries: +CC and 8 to 12 digits
-    rf"|\+(?:{_S}{{0,2}}33{_S}{{0,3}}{_NINE}"
-    rf"|(?!33)[1-9]\d{{0,2}}{_S}{{0,3}}(?:{_ZERO})?\d(?:{_S}{{0,3}}\d){{7,11}})(?!\d)"
+    rf"|\+(?:{_S}{{0,2}}33\)?{_S}{{0,3}}{_NINE}"
+    rf"|(?!33)[1-9]\d{{0,2}}\)?{_S}{{0,3}}(?:{_ZERO})?\d(?:{_S}{{0,3}}\d){{7,11}})(?!\d)"
     # (0)6 98 76 54 32
     rf"|\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
 )
+# A date (12/03/2024, 12.03.2024 10:30, 03/2024 12…) is not the start of a phone number.
+_DATE = re.compile(
+    r"(?:(?:0[1-9]|[12]\d|3[01])\s?[/.\-]\s?)?(?:0[1-9]|1[0-2])\s?[/.\-]\s?(?:19|20)\d\d(?!\d)"
+)
 
-# --- e-mails -----------------------------------------------------------------------------
-_LOCAL = re.compile(r"[\w+\-]{1,64}(?:\s{0,2}\.\s{0,2}[\w+\-]{1,40}){0,3}")
-_LOCAL_MAX = 64 + 3 * (2 + 1 + 2 + 40)
-_TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io)\b"
+# --- e-mails (read on the text view: NFKC, so "＠" is "@") ------------------------------
+# Read backwards: "jean.dupont", "jean dot dupont", "jean (point) dupont".
+_LOCAL = re.compile(
+    r"[\w+\-]{1,64}(?:(?:\s{0,2}\.\s{0,2}|\s{1,2}(?i:tod|tniop)\s{1,2}"
+    r"|\s{0,2}[)\]]\s{0,2}(?:\.|(?i:tod|tniop))\s{0,2}[(\[]\s{0,2})[\w+\-]{1,40}){0,3}"
+)
+_LOCAL_MAX = 64 + 3 * (12 + 40)
+_TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io|de|uk|es|it|biz)\b"
+_OPEN, _CLOSE = r"[(\[{<]", r"[)\]}>]"
 _DOT = (
     r"(?:\s?\.\s?"
-    r"|\s{0,2}[(\[{<]\s{0,2}(?i:dot|point)\s{0,2}[)\]}>]\s{0,2}"
+    rf"|\s{{0,2}}{_OPEN}\s{{0,2}}(?:\.|(?i:dot|point))\s{{0,2}}{_CLOSE}\s{{0,2}}"
     rf"|\s{{1,2}}(?i:dot|point)\s{{1,2}}(?={_TLD}))"
 )
 _DOMAIN = rf"\s{{0,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{1,4}}"
-_BRACKETED = r"\s{0,2}(?i:at|arobase|chez)\s{0,2}"
-# The at-sign (or "(at)", "[at]", " arobase ") and the domain; the local part is then
-# read backwards from it, so a long run of letters before an "@" is read once.
+_DOMAIN_TLD = rf"\s{{1,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{0,3}}{_DOT}{_TLD}"
+_PROVIDERS = (
+    r"(?i:gmail|hotmail|yahoo|outlook|orange|wanadoo|free|laposte|sfr|icloud|live|msn|aol"
+    r"|neuf|bbox|numericable)(?![\w.])"
+)
+# The at-sign (or "(at)", "[at]", "{@}", " arobase ", " at "/" chez " before a domain
+# ending in a known TLD) and the domain; the local part is then read backwards from
+# it, so a long run of letters before an "@" is read once.
 _AT_DOMAIN = re.compile(
-    rf"(?:@|\({_BRACKETED}\)|\[{_BRACKETED}\]|\{{{_BRACKETED}\}}|<{_BRACKETED}>"
+    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}"
     rf"|a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
+    rf"|@\s{{0,2}}{_PROVIDERS}"
+    rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"
 )
 
 
@@ -95,30 +116,35 @@ def _email_spans(text: str) -> Iterator[Span]:
             yield end_local - local.end(), m.end(), EMAIL_TOKEN
 
 
-# --- plates, IBAN, NIR -------------------------------------------------------------------
+# --- plates (text view), IBAN and NIR (digits view) ------------------------------------
 _L = "[A-HJ-NP-TV-Z]"  # letters of the SIV plates (no I, O, U)
-# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, ab-123-cd), matched from their digits.
+_l = "[a-hj-np-tv-z]"
+_PS = r"[ .\-]"  # between the parts of a plate, at most two
+# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd),
+# matched from their digits; the letters before are found again by _plate_start.
 _PLATE_SIV = re.compile(
-    rf"\d\d\d(?:(?<=(?<![\w\-]){_L}{_L}\d\d\d)|(?<=(?<![\w\-]){_L}{_L}[ \-]\d\d\d))"
-    rf"[ \-]?{_L}{{2}}(?![\w\-])"
-    r"|\d\d\d(?<=(?<![\w\-])[a-z][a-z]-\d\d\d)-[a-z]{2}(?![\w\-])"
+    rf"\d\d\d(?:(?<=(?<![\w\-.]){_L}{_L}\d\d\d)|(?<=(?<![\w\-.]){_L}{_L}{_PS}\d\d\d)"
+    rf"|(?<=(?<![\w\-.]){_L}{_L}{_PS}{_PS}\d\d\d)){_PS}{{0,2}}{_L}{{2}}(?![\w\-])"
+    rf"|\d\d\d(?<=(?<![\w\-.]){_l}{_l}[\-.]\d\d\d)[\-.]{_l}{{2}}(?![\w\-])"
 )
 # Plates before 2009: 123 ABC 37, 1234 AB 37, 123 A 37.
 _PLATE_FNI = re.compile(
-    r"\d(?<![\w\-]\d)(?:\d{0,3}[ \-]?[A-Z]{2,3}|\d{2,3}[ \-]?[A-GJ-Z])[ \-]?"
+    r"\d(?<![\w\-]\d)(?:\d{0,3}[ .\-]?[A-Z]{2,3}|\d{2,3}[ .\-]?[A-GJ-Z])[ .\-]?"
     r"(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"
 )
 _IBAN = re.compile(
-    r"\d\d(?<=(?<![A-Za-z0-9])(?:[A-Z][A-Z]|[a-z][a-z])\d\d)(?:[ \-]?[A-Z0-9]{4}){2,7}"
-    r"(?:[ \-]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+    r"\d\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
+    r"|(?<=(?<![A-Za-z0-9])[a-z][a-z]\d\d)|(?<=(?<![A-Za-z0-9])[a-z][a-z] \d\d))"
+    r"(?:[ .\-]{0,3}[A-Za-z0-9]{4}){2,7}(?:[ .\-]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
 )
-_N = r"[ .\-\u00a0\u202f]?"
+_IBAN_MIN_DIGITS = 11
+_N = r"[ .\-]{0,3}"
 _NIR = re.compile(
     rf"[12378](?<!\w.){_N}\d{{2}}{_N}(?:0[1-9]|1[0-2]|[2-9]\d){_N}(?:\d{{2}}|2[AB])"
     rf"{_N}\d{{3}}{_N}\d{{3}}(?:{_N}\d{{2}})?(?!\w)"
 )
 
-# --- local paths -------------------------------------------------------------------------
+# --- local paths (text view) ---------------------------------------------------------
 _NOT_BEFORE_PATH = r"[\w.~/\\-]"
 _PATH = re.compile(
     rf"/(?<!{_NOT_BEFORE_PATH}/)[\w.@+\-]{{1,100}}/[^\s\"'<>|]{{0,300}}"  # /home/…
@@ -131,185 +157,71 @@ _DRIVE_PATH = re.compile(  # C:\Users\Anne Martin\x.csv (spaces inside the folde
 )
 _FILE_URL = re.compile(r"[fF](?i:ile):/{1,3}[^\s\"'<>]{1,400}")
 
-# --- names -------------------------------------------------------------------------------
-_UP = "A-ZÀ-ÖØ-Þ"
-_WORD = r"(?:[dDlL]['’]\s{0,2})?[^\W\d_][\w'’\-]{0,40}\.?"
-_WORDS = rf"(?P<words>{_WORD}(?:\s{{1,3}}{_WORD}){{0,4}})"
-_NOT_BEFORE_NAME = r"[\w.'’\-]"
-# Civilities after which the name may be in lower case ("mme durand"), any case.
-_STRONG = re.compile(
-    rf"[mM](?<!{_NOT_BEFORE_NAME}.)(?i:adame|onsieur|ademoiselle|esdames|essieurs|mes|me"
-    r"|lles|lle|rs|r)\.?(?=\s{1,3}" + _WORDS + ")"
-)
-# Civilities that are also ordinary words or letters: only before a capitalised name.
-_WEAK = re.compile(
-    rf"(?:M(?<!{_NOT_BEFORE_NAME}M)(?:M|e|(?i:a[iî]tre))?|m(?<!{_NOT_BEFORE_NAME}m)(?i:a[iî]tre)"
-    rf"|D(?<!{_NOT_BEFORE_NAME}D)(?:r|(?i:octeur))|d(?<!{_NOT_BEFORE_NAME}d)(?i:octeur)"
-    rf"|P(?<!{_NOT_BEFORE_NAME}P)(?:r|(?i:rofesseur))|p(?<!{_NOT_BEFORE_NAME}p)(?i:rofesseur))"
-    rf"\.?(?:(?=\s{{1,3}}{_WORDS})|(?<=\.)(?=(?P<glued>[{_UP}][\w'’\-]{{0,40}})))"
-)
-# "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand": the first
-# letter is read, then the rest of the trigger word is chosen by that letter.
-_PAR = r"[ée]?e?s?\s{1,3}par"
-_DE = r"s?\s{1,3}(?:de\b|d['’])"
-_COLON = r"\s{0,2}:"
-_TRIGGER = re.compile(
-    r"[sdrtepacmSDRTEPACM](?<!\w.)(?i:"
-    rf"(?<=s)ignal{_PAR}"
-    rf"|(?<=d)(?:[ée]clar{_PAR}|[ée]pos{_PAR}|[ée]clarante?{_COLON}|emandeu(?:r|se){_COLON})"
-    rf"|(?<=r)(?:apport{_PAR}|[ée]clamation{_DE}|equ[ée]rante?{_COLON})"
-    rf"|(?<=t)(?:ransmis{_PAR}|[ée]moignage{_DE}|[ée]moin{_COLON})"
-    rf"|(?<=e)nvoy{_PAR}|(?<=p)lainte{_DE}|(?<=a)ppel{_DE}"
-    rf"|(?<=c)(?:ourrier{_DE}|ontact{_COLON})|(?<=m)essage{_DE}"
-    r")(?=\s{0,3}" + _WORDS + ")"
-)
-_PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
-_ARTICLES = frozenset({"le", "la", "les", "l"})
-_STOP = frozenset(
-    {
-        # grammar words
-        "a", "au", "aux", "avec", "ce", "ces", "cette", "dans", "de", "des", "du", "elle",
-        "en", "est", "et", "il", "ils", "je", "l", "la", "le", "les", "leur", "ma", "mais",
-        "me", "mes", "mon", "ne", "nous", "on", "ou", "par", "pas", "pour", "qu", "que",
-        "qui", "s", "sa", "sans", "se", "ses", "si", "son", "sur", "un", "une", "vous",
-        "votre", "vos", "y", "the", "avait", "etait", "sera", "dit", "indique", "signale",
-        "souhaite", "souhaiterait", "demande", "precise", "explique", "habite", "reside",
-        "appelle", "rappelle", "voudrait", "aimerait", "pense", "trouve", "constate",
-        "declare", "vit", "vient", "passe", "attend", "refuse", "accepte",
-        # functions and roles, not names
-        "maire", "adjoint", "adjointe", "prefet", "prefete", "directeur", "directrice",
-        "president", "presidente", "depute", "deputee", "senateur", "senatrice", "gardien",
-        "gardienne", "conseiller", "conseillere", "commissaire", "procureur", "juge",
-        "ministre", "chef", "responsable", "agent", "agente", "habitant", "habitante",
-        "locataire", "riverain", "riveraine", "voisin", "voisine", "ouvrage", "oeuvre",
-        "œuvre", "madame", "monsieur", "mme", "mr", "inconnu", "inconnue", "anonyme",
-        # places and bodies met after "plainte de", "signalé par"
-        "rue", "avenue", "av", "place", "allee", "boulevard", "bd", "quai", "impasse",
-        "chemin", "route", "square", "cite", "residence", "batiment", "bat",
-        "escalier", "mairie", "ville", "metropole", "tours", "habitat", "service",
-        "services", "police", "gendarmerie", "bailleur", "association", "collectif",
-        "conseil", "comite", "centre", "ecole", "college", "lycee", "telephone", "mail",
-        "courriel", "courrier", "internet", "application", "appli",
-    }
-)  # fmt: skip
-_TITLES = frozenset(
-    {"maire", "prefet", "prefete", "directeur", "directrice", "president", "presidente"}
-)
-
-
-def _key(word: str) -> str:
-    word = word.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
-    return text.strip("'’-")
-
-
-def _is_cap(word: str) -> bool:
-    return word[:1].isupper()
-
-
-_APOSTROPHE = re.compile(r"([dDlL])['’]\s*(.+)")
-
-
-def _name_end(words: str, *, lower_ok: bool) -> int:
-    """Characters of ``words`` (words separated by spaces) that form a name, 0 if none.
-
-    A name is: optional particles (de, du, des, de la, d', de l'), a word that is
-    neither a grammar word, a function nor a place, then more capitalised words
-    (particles allowed), five words at most. ``lower_ok``: the first word may be in
-    lower case (after "mme", "madame"…), and is then the whole name. A capitalised
-    article starts a name only before another capitalised word ("Le Gall", not
-    "le Maire").
-    """
-    tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", words)][:5]
-    end, n_names, i = 0, 0, 0
-    while i < len(tokens):
-        start, word = tokens[i]
-        key = _key(word)
-        if key in _PARTICLES:
-            i += 2 if key == "de" and i + 1 < len(tokens) and _key(tokens[i + 1][1]) == "la" else 1
-            continue
-        elided = _APOSTROPHE.match(word)
-        core = (elided.group(2) if elided else word).rstrip(".")
-        sentence_end = word.endswith(".") and len(core) > 1  # "Durand." ends, "P." goes on
-        core_key = _key(core)
-        if not elided and core_key in _ARTICLES:
-            following = tokens[i + 1][1] if i + 1 < len(tokens) else ""
-            if _is_cap(word) and _is_cap(following) and _key(following) not in _STOP:
-                end, n_names, i = start + len(word), n_names + 1, i + 1
-                continue
-            break
-        if core_key in _STOP or not core[:1].isalpha():
-            break
-        capitalised = _is_cap(core)
-        if not capitalised and (n_names or not lower_ok):
-            break
-        end, n_names, i = start + len(word) - sentence_end, n_names + 1, i + 1
-        if not capitalised or sentence_end:
-            break
-    return end
-
-
-def _names(found: list[Span], text: str, pattern: re.Pattern[str], *, lower_ok: bool) -> None:
-    """Names after a civility (the span starts at the civility)."""
-    glued_group = "glued" in pattern.groupindex
-    for m in pattern.finditer(text):
-        glued = m.group("glued") if glued_group else None
-        if glued:
-            if _key(glued) not in _STOP:
-                found.append((m.start(), m.end("glued"), NAME_TOKEN))
-            continue
-        words = m.group("words")
-        length = _name_end(words, lower_ok=lower_ok) if words else 0
-        if length:
-            found.append((m.start(), m.start("words") + length, NAME_TOKEN))
-
-
-def _triggered(found: list[Span], text: str) -> None:
-    """Names after "signalé par", "plainte de"… (the span is the name only)."""
-    for m in _TRIGGER.finditer(text):
-        length = _name_end(m.group("words"), lower_ok=False)
-        if length:
-            found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
-
 
 def _add(found: list[Span], pattern: re.Pattern[str], text: str, token: str) -> None:
     found.extend((m.start(), m.end(), token) for m in pattern.finditer(text))
 
 
+def _letters_before(text: str, digits_start: int) -> int:
+    """Start of a plate whose digits start at ``digits_start`` (two letters, then at
+    most two separators)."""
+    k = digits_start
+    while k > digits_start - 2 and text[k - 1] in " .-":
+        k -= 1
+    return k - 2
+
+
+def _identifiers(found: list[Span], view: DetectionView) -> None:
+    """Phones, IBAN, NIR and plates."""
+    text, digits = view.text, view.digits
+    for m in _IBAN.finditer(digits):
+        start = m.start() - (3 if digits[m.start() - 1] == " " else 2)
+        if sum(c.isdigit() for c in digits[start : m.end()]) >= _IBAN_MIN_DIGITS:
+            found.append((start, m.end(), IBAN_TOKEN))
+    _add(found, _NIR, digits, NIR_TOKEN)
+    for m in _PHONE.finditer(digits):
+        start = m.start()
+        if _DATE.match(text, start) is None:
+            opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
+            found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
+    for m in _PLATE_SIV.finditer(text):
+        found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
+    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+
+
 _DIGIT = re.compile(r"\d")
 _AT_HINTS = ("@", "(", "[", "{", "<")
+_WORD_HINTS = ("arobase", " at ", "chez ")
 
 
 def spans(text: str) -> list[Span]:
     """Spans ``(start, end, token)`` to mask in ``text``, merged, in order.
 
-    Each finder runs only when a quick test says its item may be in the text (a digit
-    for phones, plates, IBAN and NIR; a slash for paths…).
+    The finders read the detection view of the text
+    (:func:`gupgeo.publication.normalise.detection_view`); the spans are on the text
+    itself (in NFC). Each finder runs only when a quick test says its item may be in
+    the text (a digit for phones, plates, IBAN and NIR; a slash for paths…).
     """
-    low = text.lower()
+    view = detection_view(text)
+    seen = view.text
+    low = seen.lower()
     found: list[Span] = []
-    if "arobase" in low or any(c in text for c in _AT_HINTS):
-        found.extend(_email_spans(text))
-    if "/" in text or "\\" in text or "~" in text:
-        _add(found, _PATH, text, PATH_TOKEN)
-        if ":" in text:
-            _add(found, _DRIVE_PATH, text, PATH_TOKEN)
-            _add(found, _FILE_URL, text, PATH_TOKEN)
-    if _DIGIT.search(text) is not None:
-        found.extend((m.start() - 2, m.end(), IBAN_TOKEN) for m in _IBAN.finditer(text))
-        _add(found, _NIR, text, NIR_TOKEN)
-        _add(found, _PHONE, text, PHONE_TOKEN)
-        for m in _PLATE_SIV.finditer(text):  # matched from the digits: back to the letters
-            start = m.start()
-            found.append((start - (3 if text[start - 1] in " -" else 2), m.end(), PLATE_TOKEN))
-        _add(found, _PLATE_FNI, text, PLATE_TOKEN)
-    if might_mention_essp(low):
-        _add(found, ESSP_MENTION, text, ESSP_TOKEN)
-    _names(found, text, _STRONG, lower_ok=True)
-    _names(found, text, _WEAK, lower_ok=False)
-    _triggered(found, text)
+    if any(c in seen for c in _AT_HINTS) or any(w in low for w in _WORD_HINTS):
+        found.extend(_email_spans(seen))
+    if "/" in seen or "\\" in seen or "~" in seen:
+        _add(found, _PATH, seen, PATH_TOKEN)
+        if ":" in seen:
+            _add(found, _DRIVE_PATH, seen, PATH_TOKEN)
+            _add(found, _FILE_URL, seen, PATH_TOKEN)
+    if _DIGIT.search(seen) is not None:
+        _identifiers(found, view)
+    if might_mention_essp(low, seen):
+        _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
+    found.extend(name_spans(seen))
     if not found:
         return found
+    if view.edits:
+        found = [(*view.span(start, end), token) for start, end, token in found]
     found.sort(key=lambda s: (s[0], -s[1]))
     merged: list[Span] = [found[0]]
     for start, end, token in found[1:]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from gupgeo.publication.citations import cites_ids
 from gupgeo.publication.columns import KeepColumns, remove_personal_data
 from gupgeo.publication.vocabulary import (
     LABEL_COLUMNS,
@@ -21,7 +22,6 @@ from gupgeo.publication.vocabulary import (
     replace_values,
     vocabulary_note,
 )
-from gupgeo.publication.withholding import cites_withheld
 
 
 def publish_dask_layer(
@@ -50,11 +50,11 @@ def publish_dask_layer(
     withheld = 0
     if ids and layer not in ("quartiers", "operations", "equipements"):
         flags = out.map_partitions(
-            lambda part: pd.Series([int(cites_withheld(part, ids).sum())]), meta=(None, "int64")
+            lambda part: pd.Series([int(cites_ids(part, ids).sum())]), meta=(None, "int64")
         )
         withheld = int(flags.sum().compute())
         if withheld:
-            out = out.map_partitions(lambda part: part[~cites_withheld(part, ids)], meta=meta)
+            out = out.map_partitions(lambda part: part[~cites_ids(part, ids)], meta=meta)
             notes.append(f"{layer} : {withheld} retiré(s) (mention d'un constat ESSP retiré)")
     for column in LABEL_COLUMNS.get(layer, ()):
         if column not in meta.columns:

@@ -304,7 +304,9 @@ def publish(
                 withheld[name] = withheld.get(name, 0) + n_cited
             continue
         cleaned, layer_notes = remove_personal_data(frame, layer=name, **options)
-        cleaned, vocabulary_notes = restrict_vocabulary(cleaned, layer=name, min_count=min_count)
+        cleaned, vocabulary_notes = restrict_vocabulary(
+            cleaned, layer=name, min_count=min_count, known=_territory_vocabulary(layers)
+        )
         notes.extend([*layer_notes, *vocabulary_notes])
         out[name] = cleaned
     for note in notes:
@@ -312,6 +314,14 @@ def publish(
     return Publication(
         profil, out, tuple(notes), policy, withheld, shared_provenance(provenance), settings
     )
+
+
+def _territory_vocabulary(layers: Mapping[str, pd.DataFrame]) -> dict[str, list[object]]:
+    """Values the territory itself declares: its partners' names are known responsables."""
+    partenaires = layers.get("partenaires")
+    if partenaires is None or "nom" not in partenaires.columns:
+        return {}
+    return {"responsable": partenaires["nom"].dropna().tolist()}
 
 
 def as_publication(

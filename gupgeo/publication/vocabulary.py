@@ -11,13 +11,14 @@ accents, spacing), so "Tags", "tags " and "TAGS" count together.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
+from gupgeo.indicators.actions import DONE_STATUSES
 from gupgeo.indicators.degradations import DEFAULT_RULES
 from gupgeo.indicators.tfpb import match_axis
-from gupgeo.schemas import AXES_TFPB, STATUTS
+from gupgeo.schemas import AXES_TFPB, STATUTS, TYPES_PARTENAIRES
 from gupgeo.validation.statuses import canonical_status
 
 OTHER = "autre"
@@ -48,18 +49,92 @@ GUP_THEMES: tuple[str, ...] = (
 )  # fmt: skip
 """Themes of constats (prévention situationnelle) and GUP actions."""
 
+# Lists met in GUP files (sources, organisations, équipements, motifs…).
+_STATUSES = (
+    *STATUTS, "ouvert", "ouverte", "fermé", "fermée", "traité", "traitée", "non traité",
+    "en attente", "à faire", "à traiter", "prévu", "prévue", "programmée", "réalisé",
+    "réalisée", "abandonné", "abandonnée", "annulé", "annulée", "reporté", "reportée",
+    "suspendu", "suspendue", "en retard", "clos", "close", "doublon", "hors compétence",
+    "sans suite", "inconnu", *DONE_STATUSES,
+)  # fmt: skip
+_ORGANISATIONS = (
+    "ville", "commune", "mairie", "métropole", "bailleur", "bailleurs", "bailleur social",
+    "État", "préfecture", "département", "région", "régie de quartier", "centre social",
+    "association", "conseil citoyen", "police municipale", "police nationale",
+    "gendarmerie", "médiation", "association de médiation", "éducation nationale",
+    "syndic", "copropriété", "prestataire", "entreprise", "autre",
+)  # fmt: skip
+_THEMES = (
+    "propreté", "parties communes", "collecte des déchets", "signalisation", "éclairage", "éclairage public", "cheminements", "recoins", "signalétique",
+    "mobilier urbain", "accès", "accessibilité", "visibilité", "tranquillité",
+    "tranquillité résidentielle", "participation des habitants", "cadre de vie",
+    "gestion des déchets", "déchets", "encombrants", "communication", "espaces verts",
+    "voirie", "stationnement", "sécurité", "aire de jeux", "végétation", "dégradations",
+    "tags", "graffitis", "épaves", "stationnement / épaves", "dépôts sauvages", "PAVE",
+    "eau", "assainissement", "nuisances", "animaux", "jeux", "entretien", "travaux",
+    "circulation", "vie sociale", "lien social", "insertion", "autre",
+)  # fmt: skip
+_SOURCES = (
+    "application", "habitant", "habitante", "locataire", "gardien", "gardienne",
+    "agent de proximité", "accueil mairie", "accueil", "mairie", "élu", "élue",
+    "diagnostic en marchant", "marche exploratoire", "téléphone", "courriel", "mail",
+    "e-mail", "courrier", "internet", "site internet", "formulaire", "guichet",
+    "DansMaRue", "Open311", "FixMyStreet", "bailleur", "ville", "métropole", "police",
+    "association", "conseil citoyen", "médiateur", "médiation", "régie de quartier",
+    "réseaux sociaux", "patrouille", "ronde", "autre",
+)  # fmt: skip
+_DEMARCHES = (
+    "diagnostic en marchant", "marche exploratoire", "ESSP",
+    "étude de sûreté et de sécurité publique", "prévention situationnelle",
+    "visite de site", "visite de terrain", "diagnostic sécurité des cheminements",
+    "réunion de chantier", "enquête", "concertation", "diagnostic partagé", "autre",
+)  # fmt: skip
+_EQUIPEMENTS = (
+    "école", "école maternelle", "école élémentaire", "groupe scolaire", "collège",
+    "lycée", "crèche", "centre social", "maison de projets", "maison de quartier", "PAVE",
+    "aire de jeux", "local gardien", "loge", "gymnase", "city-stade", "terrain de sport",
+    "stade", "piscine", "jardin partagé", "jardin", "parc", "square", "bibliothèque",
+    "médiathèque", "mairie annexe", "mairie", "poste de police", "maison de santé",
+    "salle polyvalente", "salle de quartier", "local associatif", "commerce", "marché",
+    "arrêt de bus", "arrêt de tram", "parking", "autre",
+)  # fmt: skip
+_CATEGORIES = (
+    *_THEMES, "objets abandonnés", "mobiliers urbains", "éclairage / électricité",
+    "voirie et espace public", "arbres, végétaux et animaux", "autos, motos, vélos",
+    "graffitis, tags, affiches et autocollants", "activités commerciales et professionnelles",
+    "problème sur un chantier", "espace public", *(rule for rule, _ in DEFAULT_RULES),
+)  # fmt: skip
+_AXES = (
+    *AXES_TFPB, *(f"axe {i}" for i in range(1, 9)), "renforcement de la présence",
+    "personnel de proximité", "formation", "sur-entretien", "gestion des déchets",
+    "encombrants", "épaves", "tranquillité", "tranquillité résidentielle", "concertation",
+    "sensibilisation des locataires", "animation", "lien social", "vivre ensemble",
+    "petits travaux", "qualité de service",
+)  # fmt: skip
+_MOTIFS_GARANTIE = (
+    "malfaçon", "défaut", "désordre", "dégradation", "sinistre", "vandalisme",
+    "infiltration", "fuite", "panne", "garantie de parfait achèvement",
+    "garantie biennale", "garantie décennale", "parfait achèvement", "infiltrations",
+    "infiltrations en toiture", "revêtement de sol dégradé", "porte de hall défectueuse",
+    "jeux non conformes", "fissures", "fissures sur un mur de soutènement",
+    "malfaçon de l'éclairage", "autre",
+)  # fmt: skip
+
 KNOWN_VALUES: Mapping[str, tuple[str, ...]] = {
-    "categorie": (*GUP_CATEGORIES, *(rule for rule, _ in DEFAULT_RULES)),
-    "sous_categorie": tuple(rule for rule, _ in DEFAULT_RULES),
-    "theme": GUP_THEMES,
-    "statut": (*STATUTS, "inconnu", "ouvert", "clos"),
-    "axe": AXES_TFPB,
-    "demarche": (
-        "diagnostic en marchant",
-        "marche exploratoire",
-        "visite de site",
-        "diagnostic partagé",
-    ),
+    "categorie": (*GUP_CATEGORIES, *_CATEGORIES),
+    "sous_categorie": (*(rule for rule, _ in DEFAULT_RULES), *_CATEGORIES),
+    "theme": (*GUP_THEMES, *_THEMES),
+    "statut": (*STATUTS, "inconnu", "ouvert", "clos", *_STATUSES),
+    "statut_brut": _STATUSES,
+    "axe": (*AXES_TFPB, *_AXES),
+    "demarche": (*_DEMARCHES, "diagnostic partagé"),
+    "source": _SOURCES,
+    "porteur": _ORGANISATIONS,
+    "gestionnaire": _ORGANISATIONS,
+    "responsable": _ORGANISATIONS,
+    "bailleur": ("bailleur", "bailleur social", "autre"),
+    "motif": _MOTIFS_GARANTIE,
+    "type": (*_EQUIPEMENTS, *_ORGANISATIONS, *TYPES_PARTENAIRES),  # partners' kinds too
 }
 """Values the schema knows, by column: they leave however rare they are."""
 
@@ -106,17 +181,22 @@ def _key(value: object) -> str:
 _KNOWN_KEYS = {column: {_key(v) for v in values} for column, values in KNOWN_VALUES.items()}
 
 
-def rare_values(counts: pd.Series, *, column: str, min_count: int) -> tuple[set[object], int]:
-    """The raw values of ``column`` that leave as « autre »: unknown, and met fewer than
-    ``min_count`` times once spellings are normalised. ``counts`` is indexed by raw value
-    (a ``value_counts``, of a pandas or a Dask column). Also returns how many normalised
-    values that is."""
+def rare_values(
+    counts: pd.Series, *, column: str, min_count: int, known: Iterable[object] = ()
+) -> tuple[set[object], int]:
+    """The raw values of ``column`` that leave as « autre »: unknown (to the schema and to
+    ``known``, the territory's own values), and met fewer than ``min_count`` times once
+    spellings are normalised. ``counts`` is indexed by raw value (a ``value_counts``, of
+    a pandas or a Dask column). Also returns how many normalised values that is."""
     if counts.empty:
         return set(), 0
+    extra = {_key(v) for v in known}
     keys = pd.Series([_key(v) for v in counts.index], index=counts.index)
     per_key = counts.groupby(keys.to_numpy()).sum()
     rare_keys = {
-        k for k, n in per_key.items() if n < min_count and k != OTHER and not _known(column, str(k))
+        k
+        for k, n in per_key.items()
+        if n < min_count and k != OTHER and k not in extra and not _known(column, str(k))
     }
     return {v for v, k in keys.items() if k in rare_keys}, len(rare_keys)
 
@@ -144,9 +224,17 @@ def vocabulary_note(layer: str, column: str, n_values: int, n_rows: int) -> str:
 
 
 def restrict_vocabulary(
-    frame: pd.DataFrame, *, layer: str, min_count: int = 5
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    min_count: int = 5,
+    known: Mapping[str, Iterable[object]] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Replace rare, unknown values of ``layer``'s label columns with « autre ».
+
+    ``known`` adds the territory's own vocabulary, by column: the names of its
+    ``partenaires`` are known ``responsable`` values (a partner with two constats is
+    still named in its relevé).
 
     Returns the frame and French notes counting the values replaced per column
     (never printing them).
@@ -167,7 +255,9 @@ def restrict_vocabulary(
         if column not in frame.columns:
             continue
         counts = frame[column].astype(object).value_counts(dropna=True)
-        rare, n_values = rare_values(counts, column=column, min_count=min_count)
+        rare, n_values = rare_values(
+            counts, column=column, min_count=min_count, known=(known or {}).get(column, ())
+        )
         if not rare:
             continue
         out = replace_values(out, column, rare)

@@ -5,16 +5,14 @@ Outside ``interne`` a ``constats`` row is withheld when its démarche, any ident
 or any text cites an ESSP, or when its démarche is unknown or vague
 (:func:`essp_mask`, the one rule); then a row of *any* layer (an action, a
 guarantee…) whose text or identifiers cite the identifier of a withheld finding is
-withheld too (:func:`cites_withheld`), except in the reference layers (quartiers,
+withheld too (:func:`gupgeo.publication.citations.withheld_rows`), except in the reference layers (quartiers,
 operations, équipements), whose texts are masked instead. The vocabulary is
 :mod:`gupgeo.publication._essp`'s.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -22,18 +20,16 @@ import pandas as pd
 
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication.columns import _geometry_name
+from gupgeo.publication.citations import cites_ids, essp_ids, normalise_id, withheld_rows
+from gupgeo.publication.columns import ALLOWED_COLUMNS, _geometry_name
 from gupgeo.storage.parquet import is_dask
 
-ID_COLUMNS: tuple[str, ...] = ("id", "id_demarche")
 REFERENCE_LAYERS: frozenset[str] = frozenset(
     {"quartiers", "operations", "equipements", "partenaires"}
 )
 """Layers describing places and bodies, not events: a row citing an ESSP keeps its
 place (its texts are masked, :func:`gupgeo.publication.scrub_text`)."""
 """Identifiers of a withheld finding that other rows may cite."""
-_MIN_ID_CHARS = 3
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def is_essp(demarche: pd.Series) -> pd.Series:
@@ -91,90 +87,64 @@ def essp_mask(constats: pd.DataFrame) -> np.ndarray:
     return is_essp(constats["demarche"]).to_numpy(dtype=bool) | cites_essp(constats)
 
 
-def _id_key(value: object) -> str:
-    """An identifier as compared: NFKC, no zero-width, letters and digits only, folded."""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def withheld_ids(constats: pd.DataFrame, withheld: np.ndarray) -> frozenset[str]:
-    """Identifiers (``id``, ``id_demarche``) of the withheld findings, as compared."""
-    keys: set[str] = set()
-    for column in ID_COLUMNS:
-        if column in constats.columns:
-            values = constats.loc[withheld, column].dropna()
-            keys.update(k for k in map(_id_key, values) if len(k) >= _MIN_ID_CHARS)
-    return frozenset(keys)
-
-
-def cites_withheld(frame: pd.DataFrame, ids: Iterable[str]) -> np.ndarray:
-    """Rows where a text or identifier cites one of ``ids`` (glued, spaced, any case).
-
-    A cell cites an identifier when the identifier's letters and digits appear in the
-    cell's letters and digits, not followed by another digit (``C-0012`` does not
-    cite ``C-001``).
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"intitule": ["suite au constat ess p03b", "RAS", "C-0012"]})
-    >>> cites_withheld(frame, {"essp03b", "c001"}).tolist()
-    [True, False, False]
-    """
-    keys = sorted(set(ids))
-    out = np.zeros(len(frame), dtype=bool)
-    if not keys or frame.empty:
-        return out
-    pattern = re.compile("|".join(re.escape(k) + r"(?!\d)" for k in keys))
-    geometry = _geometry_name(frame)
-    for column in frame.columns:
-        if column == geometry or not is_text_like(frame[column]):
-            continue
-        out |= _flags(frame[column], lambda v: bool(pattern.search(_id_key(v))), missing=False)
-    return out
-
-
 def withhold_essp(
     layers: Mapping[str, pd.DataFrame],
 ) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str], frozenset[str]]:
-    """Every layer without its ESSP rows: findings (:func:`essp_mask`), rows citing an ESSP
-    (:func:`cites_essp`, on ``actions``) and rows of any layer citing a withheld finding.
+    """Every layer without its ESSP rows: findings and actions citing an ESSP
+    (:func:`gupgeo.publication.citations.essp_rows`), then the rows of any event layer
+    citing a withheld row's identifier, until none is new
+    (:func:`gupgeo.publication.citations.withheld_rows`).
 
     Returns the layers (None: withheld whole), the rows withheld per layer, French notes
-    (counts only, never a value) and the withheld identifiers (as compared). A Dask
+    (counts only, never a value) and the withheld identifiers (normal form). A Dask
     layer is left as it is: :mod:`gupgeo.publication.distributed` drops its rows.
+    Outside ``constats`` and ``actions``, citations are searched in the columns that
+    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`): a dropped column shows
+    nothing.
     """
+    memory = {n: f for n, f in layers.items() if not is_dask(f)}
+    columns = {
+        n: ALLOWED_COLUMNS.get(n, frozenset()) | {"code_qp"}
+        for n in memory
+        if n not in ("constats", "actions")
+    }
+    rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns)
+    studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
+    if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
+        for name, frame in memory.items():
+            if name not in REFERENCE_LAYERS and name != "constats":
+                rows[name] = rows[name] | cites_ids(frame, studies, columns=columns.get(name))
+    ids: set[str] = set()
     out: dict[str, pd.DataFrame | None] = dict(layers)
     withheld: dict[str, int] = {}
     notes: list[str] = []
-    ids: frozenset[str] = frozenset()
-    constats = layers.get("constats")
-    if constats is not None:
-        if "demarche" not in constats.columns:
-            out["constats"] = None
-            withheld["constats"] = len(constats)
+    for name, chosen in rows.items():
+        frame = memory[name]
+        ids |= essp_ids(frame, rows=chosen)
+        if name == "constats" and "demarche" not in frame.columns:
+            out[name] = None
+            withheld[name] = len(frame)
             notes.append("constats : couche retirée (colonne demarche absente, ESSP non exclus)")
-        else:
-            mask_ = essp_mask(constats)
-            ids = withheld_ids(constats, mask_)
-            out["constats"] = constats.loc[~mask_]
-            withheld["constats"] = int(mask_.sum())
-            notes.append(
-                f"constats : {int(mask_.sum())} retiré(s) (ESSP par démarche, identifiant ou "
-                "texte, ou démarche non renseignée)"
-            )
-    for name in layers:
-        kept = out[name]
-        if kept is None or name in REFERENCE_LAYERS or is_dask(kept):
             continue
-        mask_ = cites_withheld(kept, ids)
-        if name == "actions":
-            mask_ |= cites_essp(kept)
-        if name == "actions" or mask_.any():
+        n = int(chosen.sum())
+        if n:
+            out[name] = frame.loc[~chosen]
+            withheld[name] = n
+        if name == "constats":
             notes.append(
-                f"{name} : {int(mask_.sum())} retiré(s) (mention d'une ESSP ou d'un "
-                "constat ESSP retiré)"
+                f"constats : {n} retiré(s) (ESSP par démarche, identifiant ou texte, ou "
+                "démarche non renseignée)"
             )
-        if mask_.any():
-            out[name] = kept.loc[~mask_]
-            withheld[name] = withheld.get(name, 0) + int(mask_.sum())
-    return out, {k: v for k, v in withheld.items() if v}, notes, ids
+        elif n or name == "actions":
+            notes.append(f"{name} : {n} retiré(s) (mention d'une ESSP ou d'une ligne ESSP retirée)")
+    return out, withheld, notes, frozenset(ids | studies)
+
+
+def _withheld_studies(constats: pd.DataFrame | None, withheld: np.ndarray | None) -> set[str]:
+    """The ``diagnostic_id`` (normal form) of the studies none of whose findings is kept:
+    an ESSP's id (``ESSP-03``), not a walk that also had a finding withheld."""
+    if constats is None or withheld is None or "diagnostic_id" not in constats.columns:
+        return set()
+    studies = constats["diagnostic_id"].map(lambda v: "" if pd.isna(v) else normalise_id(v))
+    kept = set(studies.loc[~withheld])
+    return {k for k in studies.loc[withheld] if k and k not in kept}

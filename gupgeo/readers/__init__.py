@@ -17,7 +17,13 @@ from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
 from gupgeo.readers.parquet import is_dataset, read_parquet
 from gupgeo.readers.tabular import locate_coordinates, read_csv
-from gupgeo.readers.vector import VECTOR_FORMATS, check_archive, list_layers, read_vector
+from gupgeo.readers.vector import (
+    VECTOR_FORMATS,
+    check_archive,
+    list_layers,
+    read_vector,
+    read_walk,
+)
 
 TABULAR = {
     ".csv": "CSV",
@@ -87,6 +93,8 @@ def read_source(
             )
             locate_coordinates(raw)
             return [adapt_dansmarue(raw)]
+    if suffix == ".gpx" or (suffix == ".kml" and layer is None):
+        return read_walk(p)  # the findings (constats), then the walk (diagnostics)
     if suffix in (".gpkg", ".zip") and layer is None:
         # Every table of a GeoPackage, every shapefile of a zip: none left out unsaid.
         return [read_vector(p, layer=name) for name in list_layers(p)]

@@ -93,10 +93,8 @@ def read_vector(path: Path, *, layer: str | None = None) -> RawLayer:
     fmt = VECTOR_FORMATS.get(suffix, "fichier SIG")
     if suffix in (".parquet", ".geoparquet"):
         return read_parquet(path)
-    if suffix == ".gpx":
-        return read_gpx(path)
-    if suffix == ".kml" and layer is None:
-        return _read_all_layers(path, fmt)
+    if suffix == ".gpx" or (suffix == ".kml" and layer is None):
+        return read_walk(path)[0]
     gdf, unreadable, gdal_warnings = _read_with_salvage(path, layer)
     gdf, zones = local_wall_clock(gdf)
     raw = _to_raw(gdf, path, fmt, layer)
@@ -196,15 +194,25 @@ def _read_all_layers(path: Path, fmt: str) -> RawLayer:
     raw.unreadable = unreadable
     raw.notes.append(f"{len(parts)} dossier(s) {fmt} réunis")
     raw.notes.extend(dict.fromkeys(notes))
-    _walk_defaults(raw)
     return raw
 
 
-def read_gpx(path: Path) -> RawLayer:
-    """Read the waypoints and tracks of a GPX walk (diagnostic en marchant).
+def read_walk(path: Path) -> list[RawLayer]:
+    """A GPX or KML walk file: its constats, then its diagnostic (see :mod:`.walks`)."""
+    from gupgeo.readers.walks import split_walk
 
-    Waypoints become point observations; each track becomes one line, dated by
-    its first track point.
+    whole = read_gpx(path) if path.suffix.lower() == ".gpx" else _read_all_layers(path, "KML")
+    parts = split_walk(whole, path)
+    _walk_defaults(parts[0])
+    return parts
+
+
+def read_gpx(path: Path) -> RawLayer:
+    """Read the waypoints and tracks of a GPX walk (diagnostic en marchant), together.
+
+    Each track becomes one line, dated by its first track point;
+    :func:`gupgeo.readers.walks.split_walk` then makes the waypoints constats and the
+    tracks the walk's route.
     """
     parts = []
     notes: list[str] = []
@@ -239,7 +247,6 @@ def read_gpx(path: Path) -> RawLayer:
     )
     raw.notes.extend(dict.fromkeys(notes))
     raw.suggested_layer = "constats"
-    _walk_defaults(raw)
     return raw
 
 

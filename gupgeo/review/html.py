@@ -155,6 +155,32 @@ def constats_table(review: OperationReview) -> Table:
                  empty="Aucun constat communicable dans le périmètre ni ses abords.")  # fmt: skip
 
 
+def diagnostics_table(review: OperationReview) -> Table | None:
+    """Constats of walks in the perimeter and abords, before and after the delivery, with
+    their follow-up at the end of the window (:func:`followup_status`); None without any."""
+    from gupgeo.indicators.diagnostics import followup_counts, followup_status
+
+    w = review.windows
+    status = followup_status(review.constats, as_of=_last(w.end))
+    if not len(status):
+        return None
+    dates = pd.to_datetime(review.constats.loc[status.index, "date"])
+    parts = [("Toute la fenêtre", np.ones(len(status), dtype=bool))]
+    if w.delivery is not None:
+        before = (dates < w.delivery).to_numpy()
+        parts = [("Avant la livraison", before), ("Après la livraison", ~before), *parts]
+    rows = []
+    for label, mask in parts:
+        c = followup_counts(status.loc[mask])
+        rows.append((text_cell(label), *(number_cell(c[k]) for k in
+                     ("ouverts", "en_retard", "traites", "traites_dans_les_delais")),
+                     number_cell(c["delai_median_jours"], "jours")))  # fmt: skip
+    headers = (("Constats", False), ("Ouverts", True), ("En retard", True), ("Traités", True),
+               ("Traités dans les délais", True), ("Délai médian (jours)", True))  # fmt: skip
+    return Table(f"Diagnostics en marchant : suivi au {_last(w.end):%d/%m/%Y}", headers,
+                 tuple(rows), attrs={"data-table": "diagnostics"})  # fmt: skip
+
+
 def equipements_table(review: OperationReview) -> Table:
     eq = review.equipements
     if len(eq):
@@ -471,6 +497,7 @@ def render_review(review: OperationReview) -> str:
         "before_after": before_after_table(review, secret),
         "quarter_chart": _chart(review, secret),
         "constats": constats_table(review) if not public else None,
+        "diagnostics": diagnostics_table(review) if not public else None,
         "equipements": equipements_table(review),
         "garanties": garanties_table(review),
         "map_html": review.map_html,

@@ -46,8 +46,8 @@ from gupgeo.storage.geopackage import HISTORY_TABLE
 from gupgeo.territory import Provenance, Territory, load_territory
 from gupgeo.validation.report import MAX_REJECTS_PCT
 
-TRACKED = ("statut", "statut_brut", "date_cloture")
-"""The columns an export may change for a known identifier."""
+TRACKED = ("statut", "statut_brut", "date_cloture", "date_traitement", "echeance", "responsable")
+"""The columns an export may change for a known identifier (the last three: constats)."""
 HISTORY_COLUMNS = ("couche", "id", "statut_avant", "statut_apres", "date_cloture", "vu_le")
 
 
@@ -159,7 +159,7 @@ def _history(
         "id": str(key),
         "statut_avant": None if before is None or pd.isna(before) else str(before),
         "statut_apres": None if pd.isna(row.get("statut")) else str(row.get("statut")),
-        "date_cloture": row.get("date_cloture"),
+        "date_cloture": row.get("date_cloture", row.get("date_traitement")),
         "vu_le": seen_at,
     }
 
@@ -209,6 +209,8 @@ def import_export(
     seen_at: dt.datetime | None = None,
     columns: Mapping[str, str] | None = None,
     max_rejects_pct: float = MAX_REJECTS_PCT,
+    walk_date: dt.date | None = None,
+    diagnostic_id: str | None = None,
     wait_s: float = DEFAULT_WAIT_S,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
@@ -220,7 +222,11 @@ def import_export(
     ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
     percent of its rows is refused: nothing is written; so is an export with no row, or
     with every row rejected. The store's lock is held from reading to writing; another
-    writer is waited for up to ``wait_s`` seconds.
+    writer is waited for up to ``wait_s`` seconds. A walk file (GPX, KML) brings its
+    constats and its diagnostic (the route); ``walk_date`` dates the rows that have no
+    date; with ``diagnostic_id`` (``gupgeo diagnostic rattacher``), its constats are
+    attached to that stored diagnostic (identifiers ``<id>-01``…) and its route given to
+    the diagnostic when it has none.
 
     Raises
     ------
@@ -237,25 +243,35 @@ def import_export(
     options: dict[str, Any] = {
         "columns": {(layer or "*"): dict(columns)} if columns else None,
         "max_rejects_pct": max_rejects_pct,
+        "walk_date": walk_date,
     }
     source = (
         load_territory(layers={layer: export}, **options)
         if layer
         else load_territory(export, **options)
     )
-    if len(source.layers) != 1:
+    walk = set(source.layers) == {"constats", "diagnostics"}
+    if len(source.layers) != 1 and not walk:
         found = ", ".join(source.layers) or "aucune"
         raise SchemaError(
             f"{export} : une couche attendue dans l'export, trouvé : {found} ; précisez-la "
             "(--couche signalements) ou nommez le fichier d'après elle (signalements_….csv)"
         )
-    name, incoming = next(iter(source.layers.items()))
+    name = "constats" if walk else next(iter(source.layers))
+    incoming = source[name]
+    if diagnostic_id is not None:
+        source = _attached(source, diagnostic_id, store)
+        incoming = source["constats"]
     layer_reports = [r for r in source.report.layers if r.layer == name]
     read = sum(r.rows_read for r in layer_reports)
     rejected = sum(r.rows_rejected for r in layer_reports)
     _check_export(export, source, name, read, rejected)
+    routes = source["diagnostics"] if "diagnostics" in source.layers and walk else None
     with _store_lock(store, wait_s=wait_s):
-        return _merge(store, export, name, incoming, seen_at, read, rejected)
+        return _merge(
+            store, export, name, incoming, seen_at, read, rejected,
+            routes=routes, attached=diagnostic_id is not None,
+        )  # fmt: skip
 
 
 def _refuse_fatal(where: str | Path, loaded: Territory) -> None:
@@ -316,8 +332,14 @@ def _merge(
     seen_at: dt.datetime,
     read: int,
     rejected: int,
+    *,
+    routes: pd.DataFrame | None = None,
+    attached: bool = False,
 ) -> ImportReport:
-    """Read the stored territory, merge ``incoming``, write it back (lock held)."""
+    """Read the stored territory, merge ``incoming``, write it back (lock held).
+
+    ``routes`` is a walk file's diagnostic: added when new; with ``attached``
+    (:func:`_attached`), the stored diagnostics with the walk's route given."""
     territory = load_territory(store)
     lost = sum(r.rows_rejected for r in territory.report.layers)
     if lost:  # rewriting the store would drop them
@@ -330,13 +352,49 @@ def _merge(
     current = territory[name] if name in territory.layers else incoming.iloc[:0]
     diff = compare(current, incoming, layer=name, seen_at=seen_at)
     history = pd.concat([read_history(store), diff.history], ignore_index=True)
-    if diff.inserted or diff.updated:
-        updated = territory.with_layers({name: diff.merged})
+    changed = {name: diff.merged}
+    if routes is not None and attached:
+        changed["diagnostics"] = routes  # the stored diagnostics, maybe with the route
+    elif routes is not None:  # the walk's route: a new diagnostic added, a known one kept
+        known = territory.layers.get("diagnostics", routes.iloc[:0])
+        added = compare(known, routes, layer="diagnostics", seen_at=seen_at)
+        if added.inserted:
+            changed["diagnostics"] = added.merged
+    if diff.inserted or diff.updated or len(changed) > 1:
+        updated = territory.with_layers(changed)
         prov = _provenance(territory, name, export, len(diff.merged))
         if prov is not None:
             updated.provenance[name] = prov
         updated.save(store, rejects=False, extra={HISTORY_TABLE: _typed_history(history)})
     return ImportReport(name, read, diff.inserted, diff.updated, diff.unchanged, rejected)
+
+
+def _attached(source: Territory, diagnostic_id: str, store: str | Path) -> Territory:
+    """The walk's constats and route renamed after the stored diagnostic ``diagnostic_id``."""
+    stored = load_territory(store)
+    known = stored.layers.get("diagnostics")
+    ids = [] if known is None else sorted(known["id"].astype(str))
+    if diagnostic_id not in ids:
+        raise SchemaError(
+            f"diagnostic « {diagnostic_id} » absent de {store} ; diagnostics connus : "
+            f"{', '.join(ids) or 'aucun'} (ajoutez-le à la couche diagnostics d'abord)"
+        )
+    if "constats" not in source.layers:
+        raise SchemaError("le fichier ne contient aucun constat à rattacher")
+    constats = source["constats"].copy()
+    constats["diagnostic_id"] = diagnostic_id
+    constats["id"] = [f"{diagnostic_id}-{k + 1:02d}" for k in range(len(constats))]
+    route: Any = source.layers.get("diagnostics")
+    updated: Any = known.copy() if known is not None else None
+    if updated is not None and route is not None and len(route):
+        position = int((updated["id"].astype(str) == diagnostic_id).to_numpy().argmax())
+        column = updated.columns.get_loc("geometry")
+        if updated.geometry.iloc[position] is None:
+            updated.iloc[position, column] = route.to_crs(updated.crs).geometry.iat[0]
+    layers = {"constats": constats}
+    if updated is not None:
+        layers["diagnostics"] = updated  # every stored diagnostic, the walk's route added
+    return source.with_layers(layers)
 
 
 def _provenance(

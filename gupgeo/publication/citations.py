@@ -1,0 +1,362 @@
+"""Which rows are ESSP, and which rows of any layer cite them.
+
+An ESSP finding withheld from a shared output must not come back through a row that
+cites it: an action "suite au constat C-017", a garantie whose ``objet_id`` is the
+démarche ``DEM-05`` of an ESSP. :func:`essp_ids` gives the identifiers of the ESSP
+rows of a layer, :func:`cites_ids` the rows of any layer that cite one of them.
+
+Identifiers are compared in a normal form (:func:`normalise_id`): accents, case,
+zero-width characters, dashes, dots and underscores inside the identifier and leading
+zeros of its numbers do not count, so ``ESSP03B``, ``essp-03b``, ``ESSP_3B`` and
+``E\u200bSSP-03-B`` are one identifier, ``essp3b``.
+
+- In an identifier column (``id``, ``id_*``, ``*_id``, ``ref*``…) a cell cites an
+  identifier when one of its words (``ESSP-03 / C-12`` has two) is that identifier.
+- In any other text column, a word cites an identifier only when the identifier mixes
+  letters and digits (``C-017``, ``DEM05``): a number alone (``12``) or a word alone
+  would cite every date or every sentence. Between a single letter and a number only a
+  dash, a dot or an underscore may stand (``C-017``, not "bâtiment C 17"); elsewhere up
+  to two spaces or separators (``DEM 05``, ``ESSP - 03 B``).
+
+All the identifiers are searched with one regular expression (shared prefixes written
+once): a text is scanned once, in C, whatever the number of identifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_integer_dtype
+
+from gupgeo.publication._essp import doubtful_demarche, mentions_essp
+from gupgeo.publication._masking import is_text_like
+from gupgeo.publication.normalise import fold_key, view_text
+from gupgeo.schemas import normalise_name
+
+ID_COLUMNS = ("id", "id_demarche")
+"""Columns whose values identify an ESSP row (:func:`essp_ids`)."""
+
+_GLUE = re.compile(r"(?<=[a-z0-9])[\-_.](?=[a-z0-9])")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTERS = re.compile(r"[a-z]")
+_DIGITS = re.compile(r"[0-9]")
+
+
+def _compact(text: str) -> str:
+    """Folded text with dashes, dots and underscores inside words removed and leading
+    zeros dropped: its words are identifiers in normal form."""
+    return _LEADING_ZEROS.sub("", _GLUE.sub("", fold_key(text)))
+
+
+def normalise_id(value: object) -> str:
+    """The normal form of an identifier (see the module docstring).
+
+    Examples
+    --------
+    >>> [normalise_id(v) for v in ("ESSP03B", "essp-03b", " E\u200bSSP_3.B ", "C-017")]
+    ['essp3b', 'essp3b', 'essp3b', 'c17']
+    """
+    return _NON_ALNUM.sub("", _compact(str(value)))
+
+
+def is_id_column(column: object) -> bool:
+    """Whether a column holds identifiers (``id``, ``id_demarche``, ``objet_id``, ``ref``…).
+
+    Examples
+    --------
+    >>> [is_id_column(c) for c in ("id", "ID_DEMARCHE", "objet_id", "reference", "intitule")]
+    [True, True, True, True, False]
+    """
+    key = normalise_name(str(column))
+    parts = key.split("_")
+    return key in {"id", "identifiant", "numero", "num", "ref", "reference"} or bool(
+        {"id", "ref", "identifiant", "reference"}.intersection(parts)
+    )
+
+
+def _text_columns(frame: pd.DataFrame) -> list[object]:
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    return [c for c in frame.columns if c != geometry and is_text_like(frame[c])]
+
+
+def _each_distinct(values: pd.Series, test: object) -> np.ndarray:
+    """``test`` on each distinct text of a column (False for missing or non-text cells)."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells
+        cells = values.astype("object")
+        return np.array([isinstance(v, str) and bool(test(v)) for v in cells], dtype=bool)  # type: ignore[operator]
+    flags = [isinstance(v, str) and bool(test(v)) for v in uniques]  # type: ignore[operator]
+    return np.asarray([*flags, False], dtype=bool)[codes]
+
+
+def essp_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that are (or may be) ESSP: a ``demarche`` that :func:`doubtful_demarche`
+    holds, or any text or identifier citing an ESSP (``mentions_essp``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["C1", "C2", "C3"],
+    ...                       "demarche": ["marche exploratoire", "E S S P", None]})
+    >>> essp_rows(frame).tolist()
+    [False, True, True]
+    """
+    out = np.zeros(len(frame), dtype=bool)
+    if "demarche" in frame.columns:
+        demarche = frame["demarche"].astype("object")
+        out |= np.array([doubtful_demarche(v) for v in demarche], dtype=bool)
+    for column in _text_columns(frame):
+        out |= _each_distinct(frame[column], mentions_essp)
+    return out
+
+
+def essp_ids(frame: pd.DataFrame, *, rows: np.ndarray | None = None) -> set[str]:
+    """Normal forms (:func:`normalise_id`) of the ``id`` and ``id_demarche`` of the ESSP
+    rows of a layer (``rows``, by default :func:`essp_rows`: doubtful démarches
+    included, since they are withheld too).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["C-001", "C-002"], "id_demarche": ["DEM-05", "DEM-06"],
+    ...                       "demarche": ["ESSP", "diagnostic en marchant"]})
+    >>> sorted(essp_ids(frame))
+    ['c1', 'dem5']
+    """
+    chosen = essp_rows(frame) if rows is None else np.asarray(rows, dtype=bool)
+    out: set[str] = set()
+    for column in ID_COLUMNS:
+        if column in frame.columns:
+            for value in frame.loc[chosen, column]:
+                if not isinstance(value, str | int | np.integer):
+                    continue
+                key = normalise_id(value)
+                if key and not _MADE_UP.fullmatch(key):
+                    out.add(key)
+    return out
+
+
+_MADE_UP = re.compile(r"ligne\d+")
+"""Identifiers the validation made from line numbers (``ligne-12``): no other file can
+cite them, and "ligne 12" is a bus line in a description."""
+
+
+def withheld_rows(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    essp_layers: Iterable[str] = ("constats", "actions"),
+    columns: Mapping[str, Iterable[object]] | None = None,
+    exempt_layers: Iterable[str] = (),
+) -> dict[str, np.ndarray]:
+    """Rows of every layer that may not leave the team because of an ESSP.
+
+    In ``essp_layers``: the ESSP rows (:func:`essp_rows`; every row of a ``constats``
+    layer without ``demarche``, where an ESSP finding could not be told apart). In
+    every layer: the rows citing an identifier of a withheld row (:func:`cites_ids`),
+    until no new row is withheld (an action citing an ESSP constat, then a garantie
+    citing that action). Other layers are not searched for ESSP wording: masking
+    replaces it there. Layers in ``exempt_layers`` (places and bodies: quartiers,
+    opérations, équipements) are never withheld for a citation. ``columns`` (layer → columns) limits the search for citations
+    to those columns of a layer (by default every text column: about 3 s of CPU for
+    16,000 cells of 10,000 characters).
+
+    Examples
+    --------
+    >>> layers = {
+    ...     "constats": pd.DataFrame({"id": ["C-1", "C-2"], "demarche": ["ESSP", "marche exploratoire"]}),
+    ...     "actions": pd.DataFrame({"id": ["A-1", "A-2"], "intitule": ["suite C-1", "bancs"]}),
+    ...     "garanties": pd.DataFrame({"objet_id": ["A-1", "OP-3"], "motif": ["fuite", "fuite"]}),
+    ... }
+    >>> {k: v.tolist() for k, v in withheld_rows(layers).items()}
+    {'constats': [True, False], 'actions': [True, False], 'garanties': [True, False]}
+    """
+    searched = set(essp_layers)
+    exempt = set(exempt_layers)
+    out: dict[str, np.ndarray] = {}
+    for name, frame in layers.items():
+        if name == "constats" and "demarche" not in frame.columns:
+            out[name] = np.ones(len(frame), dtype=bool)
+        elif name in searched:
+            out[name] = essp_rows(frame)
+        else:
+            out[name] = np.zeros(len(frame), dtype=bool)
+    ids = set().union(*(essp_ids(layers[n], rows=r) for n, r in out.items())) if out else set()
+    for _ in range(len(layers) + 1):  # each round withholds more rows or stops
+        if not ids:
+            break
+        new_ids: set[str] = set()
+        for name, frame in layers.items():
+            if name in exempt:
+                continue
+            wanted = None if columns is None or name not in columns else columns[name]
+            more = cites_ids(frame, ids, columns=wanted) & ~out[name]
+            if more.any():
+                out[name] = out[name] | more
+                new_ids |= essp_ids(frame, rows=more)
+        new_ids -= ids
+        if not new_ids:
+            break
+        ids |= new_ids
+    return out
+
+
+_RUN = re.compile(r"[a-z]+|[0-9]+")
+_TIGHT = r"[\-_.]?"  # around a single letter: "C-017", "c017", not "bâtiment C 17"
+_LOOSE = r"[\-_. ]{0,2}"  # "DEM 05", "ESSP - 03 B"
+
+
+def _runs(key: str) -> tuple[str, ...]:
+    """The runs of letters or digits of an identifier in normal form."""
+    return tuple(_RUN.findall(key))
+
+
+def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
+    """One regular expression for every identifier (runs of letters or digits), shared
+    prefixes written once, so that a text is scanned once whatever the number of ids."""
+    trie: dict[str, Any] = {}
+    for runs in keys:
+        node = trie
+        for run in runs:
+            node = node.setdefault(run, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any], previous: str) -> str:
+        options = []
+        for run, child in sorted(node.items()):
+            if not run:
+                options.append(r"(?![a-z0-9])")
+                continue
+            body = f"0*{run}" if run.isdigit() else re.escape(run)
+            if previous:
+                tight = (len(previous) == 1 and previous.isalpha()) or (
+                    len(run) == 1 and run.isalpha()
+                )
+                body = (_TIGHT if tight else _LOOSE) + body
+            options.append(body + emit(child, run))
+        return options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+
+    # the first character, then "not preceded by a letter or digit": the engine then
+    # jumps from candidate to candidate (a leading assertion would make it try every
+    # position)
+    options = []
+    for run, child in sorted(trie.items()):
+        if run.isdigit():
+            options.append(rf"(?<![a-z0-9])0*{run}{emit(child, run)}")
+        else:
+            first = re.escape(run[0])
+            options.append(rf"{first}(?<![a-z0-9]{first}){re.escape(run[1:])}{emit(child, run)}")
+    return "|".join(options)
+
+
+def _folded(text: str) -> str:
+    """The view of a text in lower case (identifiers are ASCII: accents need not go)."""
+    return (text if text.isascii() else view_text(text)).lower()
+
+
+def _citing(ids: set[str]) -> tuple[object, object]:
+    """Two tests on a text: does an identifier cell cite ``ids``, does a free text?
+    Identifiers mixing letters and digits are searched in both; the others only as
+    the whole of an identifier cell."""
+    mixed = {i for i in ids if _LETTERS.search(i) and _DIGITS.search(i)}
+    found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
+    firsts = {_runs(i)[0] for i in mixed}
+    # an identifier starting with letters is only looked for in a text holding them:
+    # one fast substring search each before the regular expression
+    hints = () if any(f.isdigit() for f in firsts) else tuple(sorted(firsts))
+
+    def in_text(text: str) -> bool:
+        if found is None:
+            return False
+        low = _folded(text)
+        if hints and not any(h in low for h in hints):
+            return False
+        return found.search(low) is not None
+
+    def in_id_cell(text: str) -> bool:
+        return normalise_id(text) in ids or in_text(text)
+
+    return in_id_cell, in_text
+
+
+def cites_ids(
+    frame: pd.DataFrame, ids: Iterable[str], *, columns: Iterable[object] | None = None
+) -> np.ndarray:
+    """Rows of ``frame`` whose identifier or text columns cite one of ``ids`` (raw or
+    normal forms; see the module docstring for what "cite" means).
+
+    Examples
+    --------
+    >>> actions = pd.DataFrame({"id": ["A1", "A2", "A3"],
+    ...                         "intitule": ["suite au constat C-017", "suite ESSP03B", "il y a 17 bancs"]})
+    >>> cites_ids(actions, {"c17", "essp-03b"}).tolist()
+    [True, True, False]
+    """
+    wanted = {k for k in (normalise_id(i) for i in ids) if k}
+    out = np.zeros(len(frame), dtype=bool)
+    if not wanted or frame.empty:
+        return out
+    in_id_cell, in_text = _citing(wanted)
+    chosen = None if columns is None else set(columns)
+    texts = [c for c in _text_columns(frame) if chosen is None or c in chosen]
+    for column in texts:
+        test = in_id_cell if is_id_column(column) else in_text
+        out |= _each_distinct(frame[column], test)
+    for column in frame.columns:  # identifiers stored as integers
+        values = frame[column]
+        if chosen is not None and column not in chosen:
+            continue
+        if column not in texts and is_id_column(column) and is_integer_dtype(values.dtype):
+            keys = values.astype("Int64").astype("string").fillna("")
+            out |= keys.isin(wanted).to_numpy(dtype=bool)
+    return out
+
+
+def withhold(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    exempt_layers: Iterable[str] = ("quartiers", "operations", "equipements", "partenaires"),
+    columns: Mapping[str, Iterable[object]] | None = None,
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str]]:
+    """Every layer without the rows :func:`withheld_rows` names: the layers (None: a
+    ``constats`` layer without ``demarche``, withheld whole), the rows withheld per layer
+    and French notes (counts only, never a value) — the shape of
+    :func:`gupgeo.publication.withholding.withhold_essp`.
+
+    Examples
+    --------
+    >>> layers = {"constats": pd.DataFrame({"id": ["C-1", "C-2"], "demarche": ["ESP", "marche"]}),
+    ...           "actions": pd.DataFrame({"id": ["A-1"], "intitule": ["suite C-1"]})}
+    >>> kept, withheld, notes = withhold(layers)
+    >>> kept["constats"]["id"].tolist(), withheld
+    (['C-2'], {'constats': 1, 'actions': 1})
+    """
+    rows = withheld_rows(layers, exempt_layers=exempt_layers, columns=columns)
+    out: dict[str, pd.DataFrame | None] = {}
+    withheld: dict[str, int] = {}
+    notes: list[str] = []
+    for name, frame in layers.items():
+        chosen = rows[name]
+        if name == "constats" and "demarche" not in frame.columns:
+            out[name] = None
+            withheld[name] = len(frame)
+            notes.append("constats : couche retirée (colonne demarche absente, ESSP non exclus)")
+            continue
+        out[name] = frame.loc[~chosen] if chosen.any() else frame
+        if chosen.any():
+            withheld[name] = int(chosen.sum())
+        if name == "constats":
+            notes.append(
+                f"constats : {int(chosen.sum())} retiré(s) (ESSP par démarche, identifiant ou "
+                "texte, ou démarche non renseignée)"
+            )
+        elif chosen.any() or name == "actions":
+            notes.append(
+                f"{name} : {int(chosen.sum())} retiré(s) (mention d'une ESSP ou d'une ligne "
+                "ESSP retirée)"
+            )
+    return out, withheld, notes
