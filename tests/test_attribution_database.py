@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from gupgeo import Territory, load_territory
 from gupgeo.attribution.database import attribute_in_database
@@ -64,3 +65,25 @@ def test_tolerance_perimeter_and_missing_geometry_alike(squares, points, pg_url:
     assert sql.loc["S3", "code_qp_distance_m"] == pytest.approx(10.0)
     assert sql.loc["S5", "code_qp_statut"] == "plusieurs zones"  # on the shared edge
     assert sql.loc["S6", "code_qp_statut"] == "sans géométrie"
+
+
+def test_zones_cut_into_pieces_answer_as_whole_zones(squares, pg_url: str) -> None:
+    """A round quartier of 2,000 vertices is cut into many pieces (``ST_Subdivide``):
+    points on a grid crossing its cuts, its edge and the edge it shares with a
+    neighbour get the answers of the whole perimeters."""
+    x0, y0 = squares.total_bounds[:2]
+    ring = shapely.Point(x0 + 100, y0 + 300).buffer(150, quad_segs=500)
+    quartiers = squares.iloc[[0, 0]].reset_index(drop=True)
+    quartiers["code_qp"] = ["LOC-R", "LOC-S"]
+    quartiers["geometry"] = [ring, shapely.box(x0 + 100, y0 + 300, x0 + 400, y0 + 500)]
+    quartiers = gpd.GeoDataFrame(quartiers, geometry="geometry", crs=2154)
+    xs, ys = np.meshgrid(np.arange(x0 - 80, x0 + 420, 7.0), np.arange(y0 + 130, y0 + 520, 7.0))
+    grid = gpd.GeoDataFrame(
+        {"id": [f"G{i}" for i in range(xs.size)], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=gpd.points_from_xy(xs.ravel(), ys.ravel()),
+        crs=2154,
+    )
+    python, sql = both(Territory({"quartiers": quartiers, "signalements": grid}), pg_url, 15.0)
+    check_same(python, sql)
+    statuts = set(sql["code_qp_statut"])
+    assert {"dans la zone", "plusieurs zones", "tolérance", "hors zone"} <= statuts
