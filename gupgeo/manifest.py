@@ -281,7 +281,17 @@ def propose_manifest(report: ValidationReport) -> str:
     """
     if not any(r.guessed or r.fatal for r in report.layers):
         return ""
-    entries = [manifest_entry(r) for r in report.layers]
+    entries: list[str] = []
+    seen: dict[str, str] = {}
+    for r in report.layers:  # a walk file gives two layers (points and route): one section
+        name = Path(r.source).name
+        if name in seen:
+            entries.append(
+                f"# {_toml_string(name)} donne aussi la couche {r.layer} ({seen[name]} ci-dessus)\n"
+            )
+            continue
+        seen[name] = r.layer
+        entries.append(manifest_entry(r))
     guessed = sorted({g for r in report.layers if r.guessed for g in r.guessed})
     head = (
         f"# {MANIFEST_NAME} proposé par gupgeo (à relire, puis à enregistrer dans le dossier "
