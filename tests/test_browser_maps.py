@@ -198,7 +198,7 @@ def test_hostile_text_displays_as_text_and_runs_nothing(interne_html, offline_pa
     # an apostrophe in a quartier name: hover the quartier, read its tooltip
     box = page.evaluate(
         """n => { let c = null; window.gupgeo.layers.find(l => l.kind === 'quartiers').layer
-                  .eachLayer(l => { if (l.feature.properties.nom_qp === n) c = l.getBounds().getCenter(); });
+                  .eachLayer(l => { if (l.feature.properties._nom === n) c = l.getBounds().getCenter(); });
                   const p = window.gupgeo.map.latLngToContainerPoint(c); return [p.x, p.y + 30]; }""",
         "Rue de l'Alouette",
     )

@@ -527,9 +527,12 @@ def test_restrict_vocabulary_min_count_and_types():
 
 
 def test_restrict_vocabulary_on_the_sample_keeps_its_labels():
+    from gupgeo.publication.model import _territory_vocabulary
+
     territory = gupgeo.load_territory(SAMPLE)
+    known = _territory_vocabulary(territory.layers)  # partners' names, as publish passes them
     for layer, frame in territory.layers.items():
-        out, notes = restrict_vocabulary(frame, layer=layer)
+        out, notes = restrict_vocabulary(frame, layer=layer, known=known)
         for column in LABEL_COLUMNS.get(layer, ()):
             if column not in frame.columns:
                 continue
