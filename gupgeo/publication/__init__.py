@@ -52,9 +52,10 @@ profiles), :mod:`~gupgeo.publication.columns` (allow-lists and masking),
     ``partenaires`` without the layers about people (arrêts des agents); products show
     counts, never points: maps aggregate the event layers (``signalements``,
     ``constats``, ``actions``) on a Lambert-93 grid (200 m by default) or per quartier
-    (:func:`aggregate_events`), and every count table passes through
-    :meth:`Publication.protect_counts`: a count from 1 to ``secret_threshold − 1`` (11
-    by default, in the manner of statistical secrecy) reads « secret », with the
+    (:func:`aggregate_events`), and every count table a product shows is under
+    statistical secrecy (the dashboard's :mod:`gupgeo.dashboard.secrecy`, the atlas's and
+    the review's own modules, :meth:`Publication.protect_counts` for a new table): a
+    count from 1 to ``secret_threshold − 1`` (11 by default) reads « secret », with the
     complementary suppression of :mod:`gupgeo.secrecy` so no secret is recomputed
     from a total.
 

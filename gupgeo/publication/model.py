@@ -10,10 +10,11 @@ shared product (dashboard, map, atlas, review, veille, QGIS project) takes one. 
    (:mod:`gupgeo.publication.columns`);
 3. grouped rare category values into « autre »
    (:mod:`gupgeo.publication.vocabulary`);
-4. in ``public``: withheld the layers about people (arrêts des agents), and it carries
-   the statistical secrecy every count table passes through
-   (:meth:`Publication.protect_counts`) and the aggregation of points
-   (:func:`aggregate_events`).
+4. in ``public``: withheld the layers about people (arrêts des agents); it says
+   ``secret`` to its products, which apply statistical secrecy to every count table they
+   show (the dashboard in :mod:`gupgeo.dashboard.secrecy`, the atlas and the review with
+   their own lines; a new table through :meth:`Publication.protect_counts`), and it
+   aggregates points for maps (:func:`aggregate_events`).
 
 The notes (French) say what was removed, with counts and masked column names, never
 a raw value.
