@@ -13,8 +13,8 @@ are near the quartiers). Then times, in the same run and on the same inputs:
   threads), from the same x/y arrays, when ``duckdb`` and ``duckdb-ext-spatial``
   are importable.
 
-gupgeo runs with ``predicate="within"`` so that the assignments can be compared
-exactly; every method's zone per point is checked identical to sjoin's. Wall
+gupgeo runs with ``predicate="within"`` and no tolerance (``tolerance_m=0``: sjoin
+has none) so that the assignments can be compared exactly; every method's zone per point is checked identical to sjoin's. Wall
 times and process CPU times are both reported (medians): on a shared machine the
 CPU time of the single-threaded methods is the steadier figure; DuckDB's CPU time
 adds up its two threads.
@@ -188,14 +188,14 @@ def runners(
     right = repaired(zones)[[KEY, "geometry"]]
 
     def run_attribute() -> np.ndarray:
-        return attribute(points, zones, predicate="within")[KEY].array
+        return attribute(points, zones, predicate="within", tolerance_m=0.0)[KEY].array
 
     def run_sjoin() -> np.ndarray:
         joined = gpd.sjoin(points, right, predicate="within", how="left")
         return joined[KEY].array
 
     def run_attribute_xy() -> np.ndarray:
-        return attribute_xy(x, y, zones, predicate="within")[KEY].array
+        return attribute_xy(x, y, zones, predicate="within", tolerance_m=0.0)[KEY].array
 
     def run_xy_sjoin() -> np.ndarray:
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
