@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
@@ -298,3 +299,25 @@ def test_tolerance_on_perimeter_pieces_is_the_whole_polygon_distance(data, toler
     slow = _nearest(layer, points, tolerance_m)
     for got, expected in zip(fast, slow, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_threaded_paths_give_the_same_answers(monkeypatch):
+    """Coordinates read and exact tests run in two threads change no answer."""
+    from gupgeo.attribution import _engine, _grid
+
+    rng = np.random.default_rng(5)
+    zones = [shapely.Point(X0 + 100 * i, Y0 + 50 * i).buffer(70, 16) for i in range(5)]
+    edge = _perimeter_points(zones)
+    xy = np.concatenate([edge, edge + rng.normal(0, 1e-3, edge.shape)])
+    xy = np.concatenate(
+        [xy, np.c_[rng.uniform(X0 - 80, X0 + 480, 500), rng.uniform(Y0, Y0 + 300, 500)]]
+    )
+    features = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=2154)
+    expected = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
+    monkeypatch.setattr(_engine, "_THREADED_POINTS", 1)
+    monkeypatch.setattr(_grid, "_THREADED_TESTS", 1)
+    got = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
+    pd.testing.assert_frame_equal(got, expected)
+    ref = _reference(zones, xy[:, 0], xy[:, 1], "covered_by")
+    pairs = {(int(i), str(k)) for i, k in zip(got.index, got["code_qp"], strict=True) if k == k}
+    assert pairs == {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}
