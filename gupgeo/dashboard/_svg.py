@@ -39,6 +39,7 @@ CSS = (
     ".a{stroke:#000;stroke-width:0.8}"
 )
 """The shared styling: one class per kind of text or line (font sizes in points)."""
+_NBSP = "\u00a0"
 BAR_EDGE = 'stroke="#fff" stroke-width="0.6"'
 """White separators between stacked bars (and the colour of the hatches)."""
 _HATCH_SHAPES = {
@@ -46,6 +47,31 @@ _HATCH_SHAPES = {
     "\\\\\\": '<path d="M0 0L4 4M-1 3L1 5M3 -1L5 1" stroke="#fff" stroke-width="0.7"/>',
     "///": '<path d="M0 4L4 0M-1 1L1 -1M3 5L5 3" stroke="#fff" stroke-width="0.7"/>',
 }
+
+
+def french_number(value: float, *, decimals: int = 0) -> str:
+    """``12500.5`` → ``"12 500"`` (non-breaking space, decimal comma).
+
+    Examples
+    --------
+    >>> french_number(12500.5, decimals=1)
+    '12\\xa0500,5'
+    """
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", _NBSP).replace(".", ",")
+
+
+def tick_label(value: float) -> str:
+    """Axis tick in French, with only the decimals it needs: ``0.8`` → ``"0,8"``.
+
+    Examples
+    --------
+    >>> tick_label(2500.0), tick_label(0.25)
+    ('2\xa0500', '0,25')
+    """
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return text.replace(",", _NBSP).replace(".", ",")
 
 
 def fmt(value: float) -> str:
@@ -181,4 +207,13 @@ class Legend:
             canvas.text(x + 17, top + TICK_PT * 0.95, label, "k")
 
 
-__all__ = ["Canvas", "Legend", "fmt", "nice_ticks", "text_width", "wrap"]
+__all__ = [
+    "Canvas",
+    "Legend",
+    "fmt",
+    "french_number",
+    "nice_ticks",
+    "text_width",
+    "tick_label",
+    "wrap",
+]

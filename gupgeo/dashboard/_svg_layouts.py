@@ -28,6 +28,7 @@ from gupgeo.dashboard._svg import (
     Canvas,
     Legend,
     nice_ticks,
+    tick_label,
     wrap,
 )
 from gupgeo.palette import CATEGORY_COLORS
@@ -84,8 +85,6 @@ def stacked_svg(
     legend_title: str = "",
 ) -> str:
     """Bars stacked bottom to top in the order of ``data.values``' columns."""
-    from gupgeo.dashboard.charts import tick_label
-
     canvas = Canvas(WIDTH_PT, HEIGHT_PT, data.title, data.summary)
     _title(canvas, data)
     heights = np.nan_to_num(data.values.to_numpy(dtype=float))

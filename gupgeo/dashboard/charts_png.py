@@ -25,9 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from gupgeo.dashboard._periods_axis import period_ticks
-from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
-from gupgeo.dashboard.charts import (
+from gupgeo.dashboard._chart_kinds import (
     AGE_COLORS,
     DPI,
     FIG_SIZE_IN,
@@ -40,6 +38,8 @@ from gupgeo.dashboard.charts import (
     sentence,
     tick_label,
 )
+from gupgeo.dashboard._periods_axis import period_ticks
+from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
 
 BAR_EDGES: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.6}
 """White separators between stacked bars (and the colour of the hatches)."""
