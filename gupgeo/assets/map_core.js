@@ -111,14 +111,20 @@
   /* ---------- compact point payloads ---------- */
   function decode(p) {
     var n = p.n, wx = new Float64Array(n), wy = new Float64Array(n), lat = new Float64Array(n), lng = new Float64Array(n);
-    var y = p.y0, s = p.scale;
+    var y = p.y0, s = p.scale, la = NaN, my = 0;
     for (var i = 0; i < n; i++) {
-      y += p.dy[i];
-      var la = y / s, lo = (p.x0 + p.x[i]) / s;
+      // Points come sorted by latitude on a 1e-5 degree grid: most share the latitude of
+      // the point before, and its Mercator y (one sine and one logarithm) is reused.
+      if (p.dy[i] !== 0 || i === 0) {
+        y += p.dy[i];
+        la = y / s;
+        var sin = Math.sin(la * Math.PI / 180);
+        my = 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI);
+      }
+      var lo = (p.x0 + p.x[i]) / s;
       lat[i] = la; lng[i] = lo;
       wx[i] = 0.5 + lo / 360;
-      var sin = Math.sin(la * Math.PI / 180);
-      wy[i] = 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI);
+      wy[i] = my;
     }
     return { n: n, wx: wx, wy: wy, lat: lat, lng: lng };
   }
