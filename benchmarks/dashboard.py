@@ -264,9 +264,10 @@ def run_charts(layers: dict, period: tuple[str, str], repeat: int, *, png: bool)
     for name in variants:
         wall, used = statistics.median(times[name]), statistics.median(cpu[name])
         runs = ", ".join(f"{t:.2f}" for t in times[name])
+        runs_cpu = ", ".join(f"{t:.2f}" for t in cpu[name])
         extra = (wall - base) / max(files[name], 1) * 1000
         print(
-            f"{name} : médiane {wall:.2f} s ({runs}), CPU {used:.2f} s (processus et workers), "
+            f"{name} : médiane {wall:.2f} s ({runs}), CPU {used:.2f} s ({runs_cpu}, processus et workers), "
             f"{files[name]} fichiers de graphiques"
             + (f", {extra:.1f} ms par fichier, {wall / base:.2f}× sans" if files[name] else "")
         )
