@@ -81,6 +81,7 @@ _LAZY = {
     "build_atlas": "gupgeo.atlas",
     "AtlasOptions": "gupgeo.atlas",
     "review_operation": "gupgeo.review",
+    "build_bulletin": "gupgeo.bulletin",
     "hotspots": "gupgeo.veille",
     "emerging_hotspots": "gupgeo.veille",
     "repeated_reports": "gupgeo.veille",

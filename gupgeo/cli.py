@@ -418,7 +418,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
 
 
 def _cmd_veille(args: argparse.Namespace) -> int:
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
 
     bulletin = build_bulletin(
         _publication(args.paths, args, covering=(args.period, ["signalements"])),
