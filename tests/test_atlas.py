@@ -99,8 +99,8 @@ def db(territory: Territory) -> Any:
 @pytest.fixture(scope="module")
 def problems(territory: Territory) -> pd.DataFrame:
     """The repeated-problems indicator of the published (partenaires) territory."""
-    from gupgeo.indicators.problems import problem_counts
     from gupgeo.publication import publish
+    from gupgeo.veille.problems import problem_counts
 
     published = publish(territory, "partenaires").territory()
     return problem_counts(published["signalements"], published["quartiers"], period="2024")

@@ -14,8 +14,8 @@ from gupgeo import attribute_territory, load_territory
 from gupgeo.bulletin.build import build_bulletin
 from gupgeo.cli import main
 from gupgeo.errors import OutputExistsError
-from gupgeo.indicators.problems import RepeatRule, problem_counts
 from gupgeo.publication import SECRET_THRESHOLD
+from gupgeo.veille.problems import RepeatRule, problem_counts
 from tests.conftest import require_sample
 from tests.test_maps import specs
 

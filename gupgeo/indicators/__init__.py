@@ -4,9 +4,9 @@ Every table has one row per quartier, then ``"hors QPV"`` and ``"total"``; colum
 carry their unit in their name (``par_1000_habitants``, ``par_ha``, ``_jours``,
 ``_pct``, ``_eur``). Method notes (French) are in ``table.attrs["notes"]``.
 
-:mod:`gupgeo.indicators.problems` (problems reported several times, counted once) is
-imported on demand: it groups reports with :mod:`gupgeo.veille`, which pulls in esda
-and libpysal.
+Repeated problems (reported several times, counted once) are counted in
+:mod:`gupgeo.veille.problems`, beside the grouping of :mod:`gupgeo.veille` (esda
+and libpysal stay out of the indicators).
 """
 
 from __future__ import annotations
