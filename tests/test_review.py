@@ -305,7 +305,7 @@ def public_review() -> OperationReview:
 
 
 def test_public_print_map_shows_the_published_grid_not_the_points(public_review: OperationReview):
-    from gupgeo.atlas._svg import SECRET_COLOR
+    from gupgeo.rendering.svg import SECRET_COLOR
     from gupgeo.review.html import print_map
 
     grid = public_review.signalements_grid

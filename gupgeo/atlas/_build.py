@@ -323,8 +323,8 @@ def _manifest_info(data: AtlasData, results: Sequence[PageResult]) -> dict[str, 
 
 def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     from gupgeo.atlas._index import comparison_chart, write_index
-    from gupgeo.atlas._maps import overview_map
     from gupgeo.atlas.options import INDICATORS
+    from gupgeo.maps.pages import overview_map
 
     s = data.settings
     root = s.root

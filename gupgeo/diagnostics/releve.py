@@ -138,7 +138,7 @@ def _numbered(constats: pd.DataFrame, day: pd.Timestamp, quartiers: Any) -> pd.D
 
 def releve_svg(releve: Releve, *, width: int = 720, height: int = 460) -> str:
     """The static map: quartier, route, numbered constats coloured by gravité."""
-    from gupgeo.atlas._svg import Frame, SvgMap
+    from gupgeo.rendering.svg import Frame, SvgMap
 
     parts = [g for g in [releve.quartier, _route(releve)] if g is not None]
     if len(releve.constats):

@@ -331,14 +331,14 @@ def quarter_chart_data(review: OperationReview, secret: Secret | None = None) ->
 
 def print_map(review: OperationReview) -> str:
     """Static map for print: abords, perimeter, signalement density, équipements, constats."""
-    from gupgeo.atlas._svg import (
+    from gupgeo.palette import GRAVITE_COLORS
+    from gupgeo.rendering.svg import (
         MISSING_COLOR,
         Frame,
         SvgMap,
         density_grid,
         published_cells,
     )
-    from gupgeo.palette import GRAVITE_COLORS
 
     geom = review.perimeter.geometry.iloc[0]
     ring = geom.buffer(review.buffer_m)
