@@ -4,7 +4,7 @@ A layer of events (signalements, actions, constats…) only tells what happened 
 its first and its last date: before and after, it says nothing, and counting 0 there
 would be a claim the data cannot support. Each dated layer therefore has a
 :class:`LayerCoverage` — its first and last day, read from the column that decides a
-row's period (:data:`DATE_COLUMNS`; TFPB: whole years of ``annee``), or declared by
+row's period (:data:`~gupgeo.schemas.DATE_COLUMNS`; TFPB: whole years of ``annee``), or declared by
 the team — and a period is, for that layer:
 
 - ``"couverte"`` when the data starts at most :func:`edge_tolerance_days` after its
@@ -37,19 +37,11 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from gupgeo.errors import SchemaError
+from gupgeo.schemas import DATE_COLUMNS
 
 if TYPE_CHECKING:
     from gupgeo.indicators._periods import Period
 
-DATE_COLUMNS: dict[str, str] = {
-    "signalements": "date_signalement",
-    "actions": "date",
-    "arrets_agents": "date_debut",
-    "reunions": "date",
-    "garanties": "date",
-    "constats": "date",
-}
-"""The date that puts a row of each dated layer in a period."""
 YEAR_COLUMNS: dict[str, str] = {"tfpb": "annee"}
 """Layers reported by year: they cover whole years."""
 EDGE_TOLERANCE_DAYS = 7
@@ -151,7 +143,7 @@ def _day(value: object, layer: str) -> pd.Timestamp:
 def layer_coverage(frame: pd.DataFrame, layer: str) -> LayerCoverage | None:
     """The coverage read from a layer's dates; None for a layer without period dates.
 
-    Dates are those of :data:`DATE_COLUMNS` (time zones converted to Paris time, as
+    Dates are those of :data:`~gupgeo.schemas.DATE_COLUMNS` (time zones converted to Paris time, as
     the indicators do) or the years of :data:`YEAR_COLUMNS`.
     """
     if layer in YEAR_COLUMNS:
@@ -306,7 +298,6 @@ def period_words(period: Period) -> str:
 
 __all__ = [
     "COVERED",
-    "DATE_COLUMNS",
     "EDGE_TOLERANCE_DAYS",
     "OUTSIDE",
     "PARTIAL",

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.coverage import (
-    DATE_COLUMNS,
     OUTSIDE,
     LayerCoverage,
     Status,
@@ -64,6 +63,7 @@ from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
 from gupgeo.indicators.distributed import gather_layers
 from gupgeo.publication import Profil, Publication, Source, as_publication
+from gupgeo.schemas import DATE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
