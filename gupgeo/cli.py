@@ -256,7 +256,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
-    from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
+    from gupgeo.periods import FREQ_LABELS, parse_freq
 
     # The one publication step, before any figure or label is computed.
     db = build_dashboard(

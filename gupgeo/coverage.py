@@ -19,7 +19,7 @@ and any change measured against a previous period not entirely covered.
 Examples
 --------
 >>> import pandas as pd
->>> from gupgeo.indicators._periods import parse_period
+>>> from gupgeo.periods import parse_period
 >>> sig = pd.DataFrame({"date_signalement": pd.to_datetime(["2024-01-02", "2025-12-31"])})
 >>> cov = layer_coverage(sig, "signalements")
 >>> cov.text()
@@ -40,7 +40,7 @@ from gupgeo.errors import SchemaError
 from gupgeo.schemas import DATE_COLUMNS
 
 if TYPE_CHECKING:
-    from gupgeo.indicators._periods import Period
+    from gupgeo.periods import Period
 
 YEAR_COLUMNS: dict[str, str] = {"tfpb": "annee"}
 """Layers reported by year: they cover whole years."""
@@ -61,7 +61,7 @@ def edge_tolerance_days(period: Period) -> int:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> edge_tolerance_days(parse_period("2024")), edge_tolerance_days(parse_period("2024-02"))
     (7, 2)
     """
@@ -128,7 +128,7 @@ class LayerCoverage:
 
 
 def _day(value: object, layer: str) -> pd.Timestamp:
-    from gupgeo.indicators._periods import PeriodError, parse_period
+    from gupgeo.periods import PeriodError, parse_period
 
     try:
         day = parse_period((value, value)).start
@@ -228,7 +228,7 @@ def period_reason(cov: LayerCoverage, period: Period) -> str | None:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
     >>> period_reason(cov, parse_period("2023"))
     'période 2023 non couverte par les données'
@@ -247,7 +247,7 @@ def change_reason(cov: LayerCoverage, period: Period) -> str | None:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("signalements", pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31"))
     >>> change_reason(cov, parse_period("2024")), change_reason(cov, parse_period("2025"))
     ('période précédente (2023) non couverte par les données', None)
@@ -276,7 +276,7 @@ def coverage_lines(coverages: Iterable[LayerCoverage], period: Period) -> list[s
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30"))
     >>> coverage_lines([cov], parse_period("2024"))
     ['actions du 01/01/2024 au 30/06/2024 — période partiellement couverte : chiffres partiels']

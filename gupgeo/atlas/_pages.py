@@ -32,9 +32,9 @@ from gupgeo.dashboard.charts import (
     save_figure,
 )
 from gupgeo.french import format_long_date
-from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.maps.pages import quartier_map
 from gupgeo.palette import GRAVITE_COLORS
+from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.svg import (

@@ -27,7 +27,7 @@ from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartie
 from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Profil, Publication, source_label
 from gupgeo.rendering.svg import Frame
 from gupgeo.schemas import SCHEMAS, STATUTS_CLOS

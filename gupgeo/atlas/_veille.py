@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.indicators._periods import Period
+from gupgeo.periods import Period
 from gupgeo.rendering.veille import (
     LIEU,
     VeilleSection,

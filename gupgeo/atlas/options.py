@@ -15,7 +15,7 @@ import pandas as pd
 
 from gupgeo.atlas.naming import check_pattern
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._periods import parse_freq
+from gupgeo.periods import parse_freq
 from gupgeo.veille.problems import RepeatRule
 
 Extent = Literal["auto", "fixed"]

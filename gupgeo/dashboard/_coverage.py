@@ -31,7 +31,7 @@ from gupgeo.coverage import (
 )
 from gupgeo.indicators._catalog import TABLE_INFO
 from gupgeo.indicators._common import EVOLUTION_COLUMNS
-from gupgeo.indicators._periods import Period
+from gupgeo.periods import Period
 
 Built = dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]
 

@@ -26,8 +26,8 @@ import pandas as pd
 from gupgeo.coverage import period_words
 from gupgeo.french import format_number
 from gupgeo.indicators._catalog import TABLE_INFO, column_label
-from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.indicators.signalements import AGE_COLUMNS
+from gupgeo.periods import FREQ_LABELS
 from gupgeo.schemas import AXES_TFPB
 
 if TYPE_CHECKING:

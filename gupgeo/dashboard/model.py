@@ -58,10 +58,10 @@ from gupgeo.indicators._common import (
     single,
     zones_from,
 )
-from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
 from gupgeo.indicators.distributed import gather_layers
+from gupgeo.periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.publication import Profil, Publication, Source, as_publication
 from gupgeo.schemas import DATE_COLUMNS
 

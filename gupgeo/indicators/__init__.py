@@ -12,7 +12,6 @@ and libpysal stay out of the indicators).
 from __future__ import annotations
 
 from gupgeo.indicators._common import HORS_QPV, TOTAL
-from gupgeo.indicators._periods import Period, PeriodError, parse_freq, parse_period
 from gupgeo.indicators.actions import action_counts, actions_by_theme
 from gupgeo.indicators.agents import (
     ProximitySources,
@@ -36,6 +35,7 @@ from gupgeo.indicators.tfpb import (
     tfpb_by_bailleur,
     tfpb_summary,
 )
+from gupgeo.periods import Period, PeriodError, parse_freq, parse_period
 
 __all__ = [
     "HORS_QPV",

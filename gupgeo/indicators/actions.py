@@ -31,7 +31,7 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.schemas import normalise_name
 
 DONE_STATUSES: frozenset[str] = frozenset(

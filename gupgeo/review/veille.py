@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.indicators._periods import parse_period
+from gupgeo.periods import parse_period
 from gupgeo.review import data as rd
 from gupgeo.veille.cells import (
     HOT_CLASSES,
