@@ -29,7 +29,6 @@ from gupgeo.errors import InputNotFoundError, SchemaError
 from gupgeo.french import format_count, geometry_type
 from gupgeo.manifest import MANIFEST_NAME, ReadingPlan
 from gupgeo.readers import SIDE_CAR, SUPPORTED, RawLayer, is_dataset
-from gupgeo.readers.indicators import join_tables
 from gupgeo.readers.walks import fill_walk_date
 from gupgeo.schemas import (
     LAYER_NAMES,
@@ -47,6 +46,7 @@ from gupgeo.storage.geopackage import (
     incomplete_save,
     save_tables,
 )
+from gupgeo.validation.indicator_tables import join_tables
 from gupgeo.validation.layer import FAR_M, LayerResult, validate_raw
 from gupgeo.validation.partenaires import check_responsables
 from gupgeo.validation.report import MAX_REJECTS_PCT, LayerReport, ValidationReport
