@@ -10,8 +10,9 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
-from gupgeo.dashboard.chart_data import ChartData, number, period_name, span_words
+from gupgeo.dashboard.chart_data import ChartData, number
 from gupgeo.french import format_long_date
+from gupgeo.periods import period_name, span_words
 from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
 from gupgeo.rendering.html import (
     Cell,
