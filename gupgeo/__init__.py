@@ -52,14 +52,8 @@ from gupgeo.errors import (
     ValidationError,
 )
 from gupgeo.schemas import AXES_TFPB, LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema
-from gupgeo.territory import (
-    Provenance,
-    Territory,
-    as_territory,
-    load_territory,
-    read_layer,
-    validate,
-)
+from gupgeo.storage.loading import as_territory, load_territory, read_layer, validate
+from gupgeo.territory import Provenance, Territory
 from gupgeo.validation import (
     Issue,
     LayerReport,

@@ -31,8 +31,9 @@ from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.french import printable
+from gupgeo.storage.loading import load_territory
 from gupgeo.storage.postgis import is_postgis_url, parse_url
-from gupgeo.territory import Territory, load_territory
+from gupgeo.territory import Territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
 from gupgeo.validation.values import parse_value_option
@@ -299,7 +300,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
     from gupgeo.attribution.zones import attribute, attribution_report, write_attribution
-    from gupgeo.territory import read_layer
+    from gupgeo.storage.loading import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
     columns = _file_columns(

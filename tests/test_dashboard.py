@@ -186,7 +186,7 @@ def test_bundled_sample_end_to_end() -> None:
 
 @pytest.mark.skipif(not (SAMPLE / "signalements.csv").exists(), reason="data/sample absent")
 def test_loaded_territory_is_attributed_then_counted() -> None:
-    from gupgeo.territory import load_territory
+    from gupgeo.storage.loading import load_territory
 
     territory = load_territory(SAMPLE)
     db = build_dashboard(territory, period="2024", freq="quarter")

@@ -203,8 +203,8 @@ RAW_DOORS = {
     "gupgeo.attribution.territory.attribute_territory",
     "gupgeo.attribution.attributed",
     "gupgeo.attribution.attribute_territory",
-    "gupgeo.territory.as_territory",
-    "gupgeo.territory.load_territory",
+    "gupgeo.storage.loading.as_territory",
+    "gupgeo.storage.loading.load_territory",
     "gupgeo.publication.profile.check_profile",
     "gupgeo.publication.check_profile",
 }
@@ -241,8 +241,8 @@ def test_no_product_reads_raw_layers_or_decides_the_profile():
 
 def test_the_layout_check_would_find_a_raw_door(tmp_path: Path):
     probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from gupgeo.territory import load_territory\n")
-    assert _imported_names(probe) & RAW_DOORS == {"gupgeo.territory.load_territory"}
+    probe.write_text("def f():\n    from gupgeo.storage.loading import load_territory\n")
+    assert _imported_names(probe) & RAW_DOORS == {"gupgeo.storage.loading.load_territory"}
 
 
 def test_every_test_file_is_described_in_tests_readme():

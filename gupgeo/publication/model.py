@@ -46,8 +46,9 @@ from gupgeo.publication.secret import (
 )
 from gupgeo.publication.vocabulary import restrict_vocabulary
 from gupgeo.publication.withholding import withhold_essp
+from gupgeo.storage.loading import as_territory
 from gupgeo.storage.parquet import is_dask
-from gupgeo.territory import Territory, as_territory
+from gupgeo.territory import Territory
 
 if TYPE_CHECKING:
     pass
