@@ -12,7 +12,7 @@ import pytest
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import HORS_QPV, TOTAL, DegradationConfig, PeriodError
-from gupgeo.indicators._catalog import TABLE_INFO, TABLES
+from gupgeo.indicators.catalog import TABLE_INFO, TABLES
 from gupgeo.territory import Territory
 from tests._dashboard_fixtures import layers as fixture_layers
 from tests._gup_synthetic import synthetic_territory

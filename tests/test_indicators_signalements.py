@@ -19,7 +19,7 @@ from gupgeo.indicators import (
     signalements_by_category,
     signalements_by_status,
 )
-from gupgeo.indicators._common import notes_of
+from gupgeo.indicators.common import notes_of
 from gupgeo.indicators.signalements import (
     SUMMARY_COLUMNS,
     cut,

@@ -18,7 +18,7 @@ from gupgeo.atlas.options import INDICATORS
 from gupgeo.coverage import period_words
 from gupgeo.dashboard.model import Dashboard
 from gupgeo.french import format_long_date
-from gupgeo.indicators._catalog import column_unit
+from gupgeo.indicators.catalog import column_unit
 from gupgeo.publication import scrub_text
 from gupgeo.rendering.html import Cell, Table, date_cell, number_cell, render, text_cell
 from gupgeo.rendering.svg import Frame, SvgMap

@@ -24,7 +24,7 @@ import pandas as pd
 
 from gupgeo.coverage import period_words
 from gupgeo.french import format_number
-from gupgeo.indicators._catalog import TABLE_INFO, column_label
+from gupgeo.indicators.catalog import TABLE_INFO, column_label
 from gupgeo.indicators.signalements import AGE_COLUMNS
 from gupgeo.periods import FREQ_LABELS, period_name, span_words
 from gupgeo.schemas import AXES_TFPB

@@ -302,7 +302,7 @@ def write_releve(releve: Releve, folder: str | Path, *, pdf: bool = True) -> lis
     written = [write_text(target / f"{stem}.html", html)]
     written.append(releve_workbook(releve, target / f"{stem}.xlsx"))
     if pdf:
-        from gupgeo.atlas._pdf import PDF_OPTIONS, _weasyprint
+        from gupgeo.atlas.pdf import PDF_OPTIONS, _weasyprint
 
         document = _weasyprint().HTML(string=html, base_url=str(target)).render()
         document.write_pdf(str(target / f"{stem}.pdf"), **PDF_OPTIONS)

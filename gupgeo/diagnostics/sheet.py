@@ -262,7 +262,7 @@ def write_sheet(sheet: Sheet, folder: str | Path, *, pdf: bool = True) -> list[P
     html = sheet_html(sheet)
     written = [write_text(target / f"{stem}.html", html)]
     if pdf:
-        from gupgeo.atlas._pdf import PDF_OPTIONS, _weasyprint
+        from gupgeo.atlas.pdf import PDF_OPTIONS, _weasyprint
 
         _weasyprint().HTML(string=html, base_url=str(target)).render().write_pdf(
             str(target / f"{stem}.pdf"), **PDF_OPTIONS

@@ -11,7 +11,6 @@ and libpysal stay out of the indicators).
 
 from __future__ import annotations
 
-from gupgeo.indicators._common import HORS_QPV, TOTAL
 from gupgeo.indicators.actions import action_counts, actions_by_theme
 from gupgeo.indicators.agents import (
     ProximitySources,
@@ -21,6 +20,7 @@ from gupgeo.indicators.agents import (
     guarantees_by_object,
     signalements_by_proximity_agents,
 )
+from gupgeo.indicators.common import HORS_QPV, TOTAL
 from gupgeo.indicators.constats import constat_summary, constats_by_theme
 from gupgeo.indicators.degradations import DegradationConfig, degradation_counts
 from gupgeo.indicators.diagnostics import diagnostic_summary, followup_status

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     NO_DAY,
     Zones,
     assign,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     attach_notes,
     change,
     rates,
