@@ -40,7 +40,7 @@ from gupgeo.dashboard._chart_kinds import (
 )
 from gupgeo.dashboard._svg import french_number, tick_label
 from gupgeo.dashboard.chart_data import ChartData
-from gupgeo.indicators._common import HORS_QPV, TOTAL
+from gupgeo.indicators.common import HORS_QPV, TOTAL
 
 if TYPE_CHECKING:
     from gupgeo.dashboard.model import Dashboard
