@@ -67,6 +67,7 @@ def test_pdf_without_weasyprint_stops_before_any_page(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "l'option --pdf demande weasyprint" in err
     assert "pip install 'gupgeo[pdf]'" in err
+    assert "halted" not in err and "No module" not in err  # no English from Python
     assert not (tmp_path / "atlas").exists()
 
 
