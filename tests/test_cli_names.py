@@ -243,3 +243,17 @@ def test_veille_notes_name_periods_in_french(fake_assets, tmp_path, capsys):
     assert not re.search(r"\d{4}Q\d|window=|freq=|None|gupgeo\.[a-z_]+\.", out), out
     html = (tmp_path / "v" / "bulletin.html").read_text(encoding="utf-8")
     assert not re.search(r"\d{4}Q\d|window=|freq=", html)
+
+
+def test_an_import_refused_for_rejects_says_which_threshold_accepts_them():
+    from gupgeo.errors import ValidationError
+    from gupgeo.storage.importer import _check_export
+
+    export = Path(require_sample()) / "dirty" / "signalements_dates_invalides.csv"
+    source = gupgeo.load_territory(layers={"signalements": export})
+    report = source.report.layer("signalements")
+    with pytest.raises(ValidationError) as exc:
+        _check_export(export, source, "signalements", report.rows_read, report.rows_rejected)
+    message = str(exc.value)
+    assert f"gupgeo valider {export}" in message
+    assert message.endswith("pour accepter ces rejets : --max-rejets 10)")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -302,9 +303,11 @@ def _check_export(
     if read == rejected:
         raise ValidationError(_nothing_to_import(export, name, read), source.report)
     if not source.report.ok:  # too many rows rejected: importing the rest would lose them
+        worst = max(r.rejected_pct for r in source.report.too_many_rejects)
         raise ValidationError(
             f"{export} : import refusé, {source.report.errors()[0]} ; rien n'a été écrit "
-            f"(détail : gupgeo valider {export} ; pour accepter ces rejets : --max-rejets)",
+            f"(détail : gupgeo valider {export} ; pour accepter ces rejets : "
+            f"--max-rejets {math.ceil(worst)})",
             source.report,
         )
 
