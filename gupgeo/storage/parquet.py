@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo._atomic import remove_path, remove_stale, temporary_sibling
+from gupgeo._lock import DEFAULT_WAIT_S, file_lock
 from gupgeo.coverage import DATE_COLUMNS
 from gupgeo.errors import InputFileError, OutputExistsError, SchemaError
 from gupgeo.readers.parquet import DATASET_META, HIVE_NULL, dataset_files, dataset_meta
@@ -239,15 +240,32 @@ def foreign_entries(folder: Path) -> list[Path]:
 
 
 def save_tables(
-    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+    target: Path,
+    layers: Mapping[str, pd.DataFrame],
+    provenance: pd.DataFrame,
+    *,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> list[str]:
     """Write a territory folder: layers, provenance, then the seal; return the entries kept.
+
+    One writer at a time: the folder's lock (a hidden file beside it) is held from
+    listing the entries to keep until the new folder is swapped in; another writer is
+    waited for up to ``wait_s`` seconds.
 
     Raises
     ------
     OutputExistsError
         When ``target`` is a file, or a non-empty folder gupgeo did not write.
+    BusyError
+        When another process still writes ``target`` after ``wait_s`` seconds.
     """
+    with file_lock(target, wait_s=wait_s, what=str(target)):
+        return _save_locked(target, layers, provenance)
+
+
+def _save_locked(
+    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+) -> list[str]:
     kept = [p.name for p in foreign_entries(target)] if target.is_dir() else []
     with _ReplacingFolder(target, keep_foreign=True) as tmp:
         for name, frame in layers.items():
