@@ -31,8 +31,9 @@ from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.french import format_count, printable
+from gupgeo.storage.loading import load_territory
 from gupgeo.storage.postgis import is_postgis_url, parse_url
-from gupgeo.territory import Territory, load_territory
+from gupgeo.territory import Territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
 from gupgeo.validation.values import parse_value_option
@@ -278,7 +279,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
-    from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
+    from gupgeo.periods import FREQ_LABELS, parse_freq
 
     # The one publication step, before any figure or label is computed.
     db = build_dashboard(
@@ -287,7 +288,11 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         freq=args.freq,
     )
     written = export_dashboard(
-        db, args.output, french=not args.csv_international, charts=not args.no_charts
+        db,
+        args.output,
+        french=not args.csv_international,
+        charts=not args.no_charts,
+        chart_formats=("svg", "png") if args.png else ("svg",),
     )
     print(
         f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}, "
@@ -321,7 +326,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
     from gupgeo.attribution.zones import attribute, attribution_report, write_attribution
-    from gupgeo.territory import read_layer
+    from gupgeo.storage.loading import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
     columns = _file_columns(
@@ -456,7 +461,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
 
 
 def _cmd_veille(args: argparse.Namespace) -> int:
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
 
     bulletin = build_bulletin(
         _publication(args.paths, args, covering=(args.period, ["signalements"])),
@@ -756,6 +761,12 @@ def _add_dashboard(sub: Any) -> None:
         dest="no_charts",
         action="store_true",
         help="ne pas dessiner les graphiques",
+    )
+    p.add_argument(
+        "--graphiques-png",
+        dest="png",
+        action="store_true",
+        help="graphiques aussi en PNG (défaut : SVG seulement, plus rapide)",
     )
     _tolerance_option(p)
     _publication_option(

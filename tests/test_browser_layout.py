@@ -23,9 +23,9 @@ import pytest
 
 import gupgeo
 from gupgeo.atlas import build_atlas
+from gupgeo.bulletin import build_bulletin
 from gupgeo.maps import map_territory, save_map
 from gupgeo.review import review_operation
-from gupgeo.veille.bulletin import build_bulletin
 from tests.browser_support import ARTIFACTS, launch_browser, offline_page, require_assets
 from tests.conftest import require_sample
 

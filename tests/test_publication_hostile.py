@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gupgeo.indicators._catalog import COLUMN_LABELS, TABLE_INFO, column_unit
+from gupgeo.indicators.catalog import COLUMN_LABELS, TABLE_INFO, column_unit
 from gupgeo.publication import SECRET_THRESHOLD
 from tests._hostile import (
     OPERATION,
@@ -83,7 +83,8 @@ def product_commands(territory: Path, out: Path, profile: str) -> dict[str, list
         "veille": ["veille", str(territory), "--period", VEILLE_PERIOD, "--freq", "trimestre",
                    "-o", str(out / "veille"), "--publication", profile],
         "dashboard": ["dashboard", str(territory), "--period", "2024", "--freq", "mois",
-                      "-o", str(out / "tableau_de_bord"), "--publication", profile],
+                      "-o", str(out / "tableau_de_bord"), "--publication", profile,
+                      "--graphiques-png"],
     }  # fmt: skip
 
 

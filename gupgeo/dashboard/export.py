@@ -42,8 +42,8 @@ from gupgeo import _atomic, _spreadsheet
 from gupgeo._spreadsheet import NEUTRALISED_NOTE
 from gupgeo.coverage import STATUS_WORDS, coverage_lines
 from gupgeo.french import csv_decimals, format_count, format_csv_number, format_date
-from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
-from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.indicators.catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import SECRET_LABEL
 
 if TYPE_CHECKING:
@@ -418,9 +418,14 @@ def export_dashboard(
     *,
     french: bool = True,
     charts: bool = True,
-    chart_formats: Sequence[str] = ("png", "svg"),
+    chart_formats: Sequence[str] = ("svg",),
 ) -> list[Path]:
     """Write the CSVs, ``tableau_de_bord_<période>.xlsx`` and the charts into ``out_dir``.
+
+    Charts are SVG (written from the data: they open in browsers, office suites and
+    QGIS layouts, print sharp, and carry their title and text alternative); add
+    ``"png"`` to ``chart_formats`` for software that takes only bitmaps (drawn by
+    matplotlib in worker processes, several times slower).
 
     Examples
     --------

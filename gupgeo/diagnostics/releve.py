@@ -140,7 +140,7 @@ def _numbered(constats: pd.DataFrame, day: pd.Timestamp, quartiers: Any) -> pd.D
 
 def releve_svg(releve: Releve, *, width: int = 720, height: int = 460) -> str:
     """The static map: quartier, route, numbered constats coloured by gravité."""
-    from gupgeo.atlas._svg import Frame, SvgMap
+    from gupgeo.rendering.svg import Frame, SvgMap
 
     parts = [g for g in [releve.quartier, _route(releve)] if g is not None]
     if len(releve.constats):
@@ -321,7 +321,7 @@ def write_releve(releve: Releve, folder: str | Path, *, pdf: bool = True) -> lis
     written = [write_text(target / f"{stem}.html", html)]
     written.append(releve_workbook(releve, target / f"{stem}.xlsx"))
     if pdf:
-        from gupgeo.atlas._pdf import PDF_OPTIONS, _weasyprint
+        from gupgeo.atlas.pdf import PDF_OPTIONS, _weasyprint
 
         document = _weasyprint().HTML(string=html, base_url=str(target)).render()
         document.write_pdf(str(target / f"{stem}.pdf"), **PDF_OPTIONS)

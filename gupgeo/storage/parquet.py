@@ -9,7 +9,7 @@ the root says which layer the folder holds and that ``annee`` was derived from i
 GeoParquet carries the CRS (Lambert-93, EPSG:2154) in its ``geo`` metadata.
 
 :func:`save_tables` writes a whole territory into a folder (``Territory.save(dossier,
-format="parquet")``): the dated event layers (:data:`gupgeo.coverage.DATE_COLUMNS`)
+format="parquet")``): the dated event layers (:data:`gupgeo.schemas.DATE_COLUMNS`)
 partitioned, the reference layers (quartiers, operations, equipements, tfpb) as one file
 each so their order, which decides ties in attribution, is kept; then
 ``gupgeo_provenance.parquet`` and, last, the seal ``gupgeo_sauvegarde.parquet``. The
@@ -35,10 +35,9 @@ import pandas as pd
 
 from gupgeo._atomic import remove_path, remove_stale, temporary_sibling
 from gupgeo._lock import DEFAULT_WAIT_S, file_lock
-from gupgeo.coverage import DATE_COLUMNS
 from gupgeo.errors import InputFileError, OutputExistsError, SchemaError
 from gupgeo.readers.parquet import DATASET_META, HIVE_NULL, dataset_files, dataset_meta
-from gupgeo.schemas import LAYER_NAMES
+from gupgeo.schemas import DATE_COLUMNS, LAYER_NAMES
 from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
 
 PARTITION = "annee"
