@@ -21,12 +21,12 @@ assets: $(STAMP)
 	$(BIN)/python scripts/fetch_assets.py
 
 demo: $(STAMP) assets
-	$(BIN)/gupgeo validate data/sample --rejects-dir out
+	$(BIN)/gupgeo valider data/sample --dossier-rejets out
 	$(BIN)/gupgeo carte data/sample -o out/carte_territoire.html --publication partenaires \
-		--title "Territoire de démonstration" --subtitle "Tours Métropole — données synthétiques" \
+		--titre "Territoire de démonstration" --sous-titre "Tours Métropole — données synthétiques" \
 		--sources "échantillon synthétique gupgeo ; périmètres QPV approximatifs"
-	$(BIN)/gupgeo atlas data/sample -o out/atlas --period 2024
-	$(BIN)/gupgeo review OP-03 --territory data/sample --months 18 -o out/revue_OP-03.html
+	$(BIN)/gupgeo atlas data/sample -o out/atlas --periode 2024
+	$(BIN)/gupgeo revue OP-03 --territoire data/sample --mois 18 -o out/revue_OP-03.html
 	$(BIN)/gupgeo diagnostic releve DEM-07 --territoire data/sample --date 31/12/2024 -o out/diagnostics
 	$(BIN)/gupgeo diagnostic suivi data/sample --date 31/12/2024 -o out/diagnostics
 

@@ -23,14 +23,14 @@ import io
 import logging
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
-from gupgeo.french import printable
+from gupgeo.french import format_count, printable
 from gupgeo.storage.loading import load_territory
 from gupgeo.storage.postgis import is_postgis_url, parse_url
 from gupgeo.territory import Territory
@@ -67,13 +67,20 @@ def _values(args: argparse.Namespace, layer: str | None = None) -> dict[str, dic
 
 
 def _file_columns(
-    texts: Sequence[str] | None, layer: str | None, *, option: str, layer_option: str, file: str
+    texts: Sequence[str] | None,
+    layer: str | None,
+    *,
+    option: str,
+    layer_option: str,
+    file: str,
+    parse: Callable[[str], tuple[str | None, str, str]] = parse_column_option,
 ) -> dict[str, str]:
     """``--colonne``-like options for one file read as one layer: ``CIBLE=SOURCE``, and
-    ``couche.CIBLE=SOURCE`` when ``couche`` is the file's layer (never silently dropped)."""
+    ``couche.CIBLE=SOURCE`` when ``couche`` is the file's layer (never silently dropped).
+    ``parse`` splits one option (``--valeur``: :func:`parse_value_option`)."""
     out: dict[str, str] = {}
     for text in texts or []:
-        named, target, source = parse_column_option(text)
+        named, target, source = parse(text)
         if named is not None and layer is None:
             raise SchemaError(
                 f"{option} {text} : vaut pour la couche « {named} » ; précisez la couche de "
@@ -96,6 +103,19 @@ def _day_arg(text: str) -> dt.date:
         except ValueError:
             continue
     raise argparse.ArgumentTypeError(f"date « {text} » illisible ; attendu JJ/MM/AAAA")
+
+
+def _moment_arg(text: str) -> dt.datetime:
+    """The date of an export: ``JJ/MM/AAAA``, or ISO ``AAAA-MM-JJ[THH:MM[:SS]]``."""
+    try:
+        if "/" in text:
+            return dt.datetime.combine(_day_arg(text), dt.time())
+        return dt.datetime.fromisoformat(text.strip())
+    except (ValueError, argparse.ArgumentTypeError):
+        raise SchemaError(
+            f"--date « {text} » illisible ; attendu JJ/MM/AAAA ou AAAA-MM-JJ (heure "
+            "facultative : AAAA-MM-JJTHH:MM)"
+        ) from None
 
 
 def _territory_arg(text: str) -> Path | str:
@@ -195,9 +215,9 @@ def _warn_rejects(
             )
         elif layer.rows_rejected:
             print(
-                f"Attention : {layer.rows_rejected} ligne(s) rejetée(s) à la lecture de "
-                f"{layer.source} (couche « {layer.layer} ») ; détail et fichier des rejets : "
-                f"gupgeo valider {where} --rejects-dir DOSSIER",
+                f"Attention : {format_count(layer.rows_rejected)} ligne(s) rejetée(s) à la "
+                f"lecture de {layer.source} (couche « {layer.layer} ») ; détail et fichier "
+                f"des rejets : gupgeo valider {where} --dossier-rejets DOSSIER",
                 file=sys.stderr,
             )
 
@@ -238,16 +258,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for layer in emptied:
         print(
             f"ERREUR : couche « {layer.layer} » ({layer.source}) : aucune ligne conservée sur "
-            f"{layer.rows_read} lue(s)."
+            f"{format_count(layer.rows_read)} lue(s)."
         )
     return 0 if report.ok and not emptied else 1
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
     territory = load_territory(
-        *args.paths, columns=_columns(args), max_rejects_pct=args.max_rejects_pct,
+        *args.paths,
+        columns=_columns(args),
+        max_rejects_pct=args.max_rejects_pct,
         values=_values(args),
-    )  # fmt: skip
+    )
     _warn_rejects(territory.report, args.paths)
     print(territory.summary())
     print(territory.report.verdict())
@@ -308,21 +330,30 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
     columns = _file_columns(
-        args.columns, args.layer, option="--colonne", layer_option="--layer", file="ENTREE"
+        args.columns, args.layer, option="--colonne", layer_option="--couche", file="ENTREE"
     )
     zone_columns = _file_columns(
         args.zone_columns,
         args.zones_layer,
         option="--colonne-zones",
-        layer_option="--zones-layer",
+        layer_option="--couche-zones",
         file="ZONES",
     )
-    values = {t: v for named, t, v in map(parse_value_option, args.values or [])
-              if named in (None, args.layer)}  # fmt: skip
+    values = _file_columns(
+        args.values,
+        args.layer,
+        option="--valeur",
+        layer_option="--couche",
+        file="ENTREE",
+        parse=parse_value_option,
+    )
     features = read_layer(
-        args.input, args.layer, columns=columns, max_rejects_pct=args.max_rejects_pct,
+        args.input,
+        args.layer,
+        columns=columns,
+        max_rejects_pct=args.max_rejects_pct,
         values=values,
-    )  # fmt: skip
+    )
     _warn_rejects(features.attrs["rapport"], [args.input])
     _refuse_losses(features.attrs["rapport"], [args.input])
     zones = read_layer(
@@ -333,10 +364,11 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     if features.empty and features.attrs["rapport"].rows_read:
         raise DataLossError(
             f"ERREUR : aucune entité lisible dans {args.input} "
-            f"({features.attrs['rapport'].rows_read} ligne(s) lue(s)) ; rien n'a été écrit."
+            f"({format_count(features.attrs['rapport'].rows_read)} ligne(s) lue(s)) ; "
+            "rien n'a été écrit."
         )
     print(
-        f"Rattachement de {len(features)} entités aux {len(zones)} zones "
+        f"Rattachement de {format_count(len(features))} entités aux {len(zones)} zones "
         f"(clé « {args.key} », tolérance {args.tolerance_m:g} m)…",
         file=sys.stderr,
     )
@@ -350,8 +382,8 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     )
     if len(features) and not len(result):
         raise DataLossError(
-            f"ERREUR : le rattachement de {len(features)} entité(s) ne donne aucune ligne ; "
-            f"{args.output} n'a pas été écrit."
+            f"ERREUR : le rattachement de {format_count(len(features))} entité(s) ne donne "
+            f"aucune ligne ; {args.output} n'a pas été écrit."
         )
     report_path = write_attribution(result, args.output)
     print(attribution_report(result).to_text())
@@ -398,12 +430,17 @@ def _cmd_review(args: argparse.Namespace) -> int:
 def _cmd_importer(args: argparse.Namespace) -> int:
     from gupgeo.storage.importer import import_export
 
-    day = _day_arg(args.date) if args.date and "/" in args.date else None
-    seen_at = (
-        dt.datetime.combine(day, dt.time()) if day else dt.datetime.fromisoformat(args.date)
-    ) if args.date else None  # fmt: skip
+    seen_at = _moment_arg(args.date) if args.date else None
     columns = _file_columns(
         args.columns, args.couche, option="--colonne", layer_option="--couche", file="EXPORT"
+    )
+    values = _file_columns(
+        args.values,
+        args.couche,
+        option="--valeur",
+        layer_option="--couche",
+        file="EXPORT",
+        parse=parse_value_option,
     )
     try:
         report = import_export(
@@ -415,6 +452,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
             max_rejects_pct=args.max_rejects_pct,
             walk_date=seen_at.date() if seen_at else None,
             wait_s=args.wait_s,
+            values=values,
         )
     except ValidationError as exc:  # the data would lose rows: exit 1, last line ERREUR
         raise DataLossError(str(exc)) from exc
@@ -458,16 +496,40 @@ _ARGPARSE_FR = (
 
 
 _METAVARS = {
-    "period": "PERIODE", "output": "SORTIE", "filter": "EXPRESSION", "order_by": "COLONNE",
-    "page_name": "MODELE", "file_name": "MODELE", "margin_pct": "POURCENT", "workers": "N",
-    "buffer_m": "METRES", "months": "MOIS", "tolerance_m": "METRES", "far_m": "METRES",
-    "layer": "COUCHE", "zones_layer": "COUCHE", "rejects_dir": "DOSSIER", "zones": "ZONES",
-    "key": "COLONNE", "title": "TITRE", "subtitle": "SOUS_TITRE", "sources": "SOURCES",
-}  # fmt: skip
+    "period": "PERIODE",
+    "output": "SORTIE",
+    "filter": "EXPRESSION",
+    "order_by": "COLONNE",
+    "page_name": "MODELE",
+    "file_name": "MODELE",
+    "margin_pct": "POURCENT",
+    "workers": "N",
+    "buffer_m": "METRES",
+    "months": "MOIS",
+    "tolerance_m": "METRES",
+    "far_m": "METRES",
+    "layer": "COUCHE",
+    "zones_layer": "COUCHE",
+    "rejects_dir": "DOSSIER",
+    "zones": "ZONES",
+    "key": "COLONNE",
+    "title": "TITRE",
+    "subtitle": "SOUS_TITRE",
+    "sources": "SOURCES",
+    "cell_m": "METRES",
+    "radius_m": "METRES",
+    "days": "JOURS",
+    "seed": "N",
+}
 """French placeholders of the options' values in the help (argparse writes the
 destination in capitals: PERIOD, OUTPUT…)."""
-_LEVELS = {"DEBUG": "détail", "INFO": "info", "WARNING": "attention", "ERROR": "erreur",
-           "CRITICAL": "erreur grave"}  # fmt: skip
+_LEVELS = {
+    "DEBUG": "détail",
+    "INFO": "info",
+    "WARNING": "attention",
+    "ERROR": "erreur",
+    "CRITICAL": "erreur grave",
+}
 _EXTENT = {"fixe": "fixed"}
 _TOLERANCE_HELP = (
     f"rattacher à la zone la plus proche une entité hors zone à moins de N m "
@@ -493,8 +555,17 @@ class _FrenchLogFormatter(logging.Formatter):
     """Log lines with French level names (attention, erreur…)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.levelname = _LEVELS.get(record.levelname, record.levelname)
-        return super().format(record)
+        copy = logging.makeLogRecord(record.__dict__)  # other handlers keep the original
+        copy.levelname = _LEVELS.get(record.levelname, record.levelname)
+        return super().format(copy)
+
+
+def log_handler(stream: TextIO | None = None) -> logging.Handler:
+    """The command line's log lines: ``gupgeo : attention : …`` on stderr, in French,
+    never the name of the module that logged (a reader has no use for it)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_FrenchLogFormatter("gupgeo : %(levelname)s : %(message)s"))
+    return handler
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -508,9 +579,12 @@ class _FrenchParser(argparse.ArgumentParser):
         self._positionals.title = "arguments"
         self._optionals.title = "options"
         self.add_argument(
-            "-h", "--help", action="help", default=argparse.SUPPRESS,
+            "-h",
+            "--help",
+            action="help",
+            default=argparse.SUPPRESS,
             help="afficher cette aide et quitter",
-        )  # fmt: skip
+        )
 
     def error(self, message: str) -> NoReturn:
         for english, french in _ARGPARSE_FR:
@@ -519,8 +593,16 @@ class _FrenchParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog} : erreur : {message}\n")
 
 
+PROFILES = ("partenaires", "public", "interne")
+"""Values of ``--publication`` (default first)."""
+BASEMAPS = ("plan-ign", "osm", "ortho-ign", "aucun")
+"""Values of ``--fond``."""
+FREQS = ("mois", "trimestre", "annee", "month", "quarter", "year")
+"""Values of ``--freq``: French, and the English ones kept as aliases."""
+
+
 def _reading_options(parser: argparse.ArgumentParser) -> None:
-    """``--colonne`` and ``--max-rejets``: on every command that reads files."""
+    """``--colonne``, ``--valeur`` and ``--max-rejets``: on every command that reads files."""
     parser.add_argument(
         "--colonne",
         dest="columns",
@@ -551,142 +633,178 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _territory_paths(parser: argparse.ArgumentParser, metavar: str = "TERRITOIRE") -> None:
+    parser.add_argument("paths", nargs="+", type=_territory_arg, metavar=metavar)
+
+
+def _period_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--periode", "--period", dest="period", required=True, help=help)
+
+
+def _freq_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--freq", default="mois", choices=FREQS, metavar="{mois,trimestre,annee}", help=help
+    )
+
+
+def _output_option(
+    parser: argparse.ArgumentParser, help: str, *, default: Path | None = None, kind: Any = Path
+) -> None:
+    parser.add_argument(
+        "-o",
+        "--sortie",
+        "--output",
+        dest="output",
+        type=kind,
+        required=default is None and kind is Path,
+        default=default,
+        help=help,
+    )
+
+
+def _publication_option(
+    parser: argparse.ArgumentParser, help: str = "profil de diffusion (défaut : partenaires)"
+) -> None:
+    parser.add_argument("--publication", choices=PROFILES, default=PROFILES[0], help=help)
+
+
+def _basemap_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--fond", "--basemap", dest="basemap", choices=BASEMAPS, default=BASEMAPS[0], help=help
+    )
+
+
+def _tolerance_option(parser: argparse.ArgumentParser, extra: str = "") -> None:
+    parser.add_argument(
+        "--tolerance-m", type=float, default=DEFAULT_TOLERANCE_M, help=_TOLERANCE_HELP + extra
+    )
+
+
 def _add_validate(sub: Any) -> None:
-    """The ``validate`` command and its options."""
-    p_val = sub.add_parser(
+    """The ``valider`` command (alias ``validate``) and its options."""
+    p = sub.add_parser(
         "valider",
         aliases=["validate"],
         help="valider des fichiers ou un territoire et afficher le rapport",
         description="Valide chaque fichier (ou dossier, ou GeoPackage) et affiche le rapport : "
         "lignes lues = conservées + rejetées, avec le motif de chaque rejet.",
     )
-    p_val.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
-    p_val.add_argument(
+    _territory_paths(p, "CHEMIN")
+    p.add_argument(
         "--couche", "--layer", dest="layer", help="couche du fichier (si son nom ne l'indique pas)"
     )
-    p_val.add_argument("--rejects-dir", type=Path, help="dossier où écrire rejets_<couche>.csv")
-    p_val.add_argument(
-        "-o",
-        "--output",
-        type=_territory_arg,
-        help="GeoPackage (ou URL postgresql://…) où enregistrer le territoire validé",
+    p.add_argument(
+        "--dossier-rejets",
+        "--rejects-dir",
+        dest="rejects_dir",
+        type=Path,
+        help="dossier où écrire rejets_<couche>.csv",
     )
-    p_val.add_argument(
+    _output_option(
+        p,
+        "GeoPackage (ou URL postgresql://…) où enregistrer le territoire validé",
+        kind=_territory_arg,
+    )
+    p.add_argument(
+        "--loin-m",
         "--far-m",
+        dest="far_m",
         type=float,
         default=20_000.0,
-        help="distance (m) au-delà de laquelle signaler un objet",
+        help="distance (m) au quartier le plus proche au-delà de laquelle signaler un objet",
     )
-    p_val.add_argument(
+    p.add_argument(
         "--proposer-manifeste",
         dest="propose_manifest",
         action="store_true",
         help="afficher le gupgeo.toml qui fixerait ce qui a été deviné (couche, encodage, "
         "séparateur, colonnes)",
     )
-    p_val.add_argument(
-        "--date", dest="walk_date", type=_day_arg, metavar="JJ/MM/AAAA",
+    p.add_argument(
+        "--date",
+        dest="walk_date",
+        type=_day_arg,
+        metavar="JJ/MM/AAAA",
         help="jour de la marche, pour les constats et diagnostics d'un fichier sans date "
         "(GPX ou KML de téléphone…)",
-    )  # fmt: skip
-    _reading_options(p_val)
-    p_val.set_defaults(func=_cmd_validate)
+    )
+    _reading_options(p)
+    p.set_defaults(func=_cmd_validate)
 
 
 def _add_info(sub: Any) -> None:
     """The ``info`` command and its options."""
-    p_info = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
-    p_info.add_argument("paths", nargs="+", type=_territory_arg, metavar="CHEMIN")
-    _reading_options(p_info)
-    p_info.set_defaults(func=_cmd_info)
+    p = sub.add_parser("info", help="résumer un territoire (dossier ou GeoPackage)")
+    _territory_paths(p, "CHEMIN")
+    _reading_options(p)
+    p.set_defaults(func=_cmd_info)
 
 
 def _add_dashboard(sub: Any) -> None:
-    """The ``dashboard`` command and its options."""
-    p_db = sub.add_parser(
+    """The ``tableau-de-bord`` command (alias ``dashboard``) and its options."""
+    p = sub.add_parser(
         "tableau-de-bord",
         aliases=["dashboard"],
         help="tableau de bord GUP : indicateurs par quartier et période, CSV/XLSX, graphiques",
     )
-    p_db.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
-    p_db.add_argument(
-        "--period",
-        "--periode",
-        dest="period",
-        required=True,
-        help="2024, 2024-T2 (ou 2024-Q2), 2024-03, ou un intervalle 2024-01-15/2024-06-30",
-    )
-    p_db.add_argument(
-        "--freq",
-        default="mois",
-        choices=["mois", "trimestre", "annee", "month", "quarter", "year"],
-        metavar="{mois,trimestre,annee}",
-        help="pas des séries (défaut : mois)",
-    )
-    p_db.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
-    p_db.add_argument(
+    _territory_paths(p)
+    _period_option(p, "2024, 2024-T2 (ou 2024-Q2), 2024-03, ou un intervalle 2024-01-15/2024-06-30")
+    _freq_option(p, "pas des séries (défaut : mois)")
+    _output_option(p, "dossier de sortie")
+    p.add_argument(
         "--csv-international",
         action="store_true",
         help="CSV avec « , » et point décimal (défaut : « ; » et virgule décimale)",
     )
-    p_db.add_argument(
+    p.add_argument(
         "--sans-graphiques",
         dest="no_charts",
         action="store_true",
         help="ne pas dessiner les graphiques",
     )
-    p_db.add_argument(
+    p.add_argument(
         "--graphiques-png",
         dest="png",
         action="store_true",
         help="graphiques aussi en PNG (défaut : SVG seulement, plus rapide)",
     )
-    p_db.add_argument(
-        "--tolerance-m",
-        type=float,
-        default=DEFAULT_TOLERANCE_M,
-        help=_TOLERANCE_HELP,
-    )
-    p_db.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
-        help="profil de diffusion des fichiers (défaut : partenaires : sans données "
+    _tolerance_option(p)
+    _publication_option(
+        p,
+        "profil de diffusion des fichiers (défaut : partenaires : sans données "
         "personnelles ni ESSP, libellés masqués, noms de fichiers seulement)",
-    )  # fmt: skip
-    _reading_options(p_db)
-    p_db.set_defaults(func=_cmd_dashboard)
+    )
+    _reading_options(p)
+    p.set_defaults(func=_cmd_dashboard)
 
 
 def _add_carte(sub: Any) -> None:
-    """The ``carte`` command and its options."""
-    p_map = sub.add_parser(
+    """The ``carte`` command (alias ``map``) and its options."""
+    p = sub.add_parser(
         "carte",
         aliases=["map"],
         help="carte interactive du territoire en un fichier HTML lisible hors ligne",
     )
-    p_map.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
-    p_map.add_argument("-o", "--output", type=Path, required=True, help="fichier HTML à écrire")
-    p_map.add_argument(
-        "--publication",
-        choices=["interne", "partenaires", "public"],
-        default="partenaires",
-        help="profil de diffusion (défaut : partenaires — champs personnels retirés, contacts masqués, sans constats ESSP)",
+    _territory_paths(p)
+    _output_option(p, "fichier HTML à écrire")
+    _publication_option(
+        p,
+        "profil de diffusion (défaut : partenaires — champs personnels retirés, contacts "
+        "masqués, sans constats ESSP)",
     )
-    p_map.add_argument(
-        "--basemap",
-        choices=["plan-ign", "osm", "ortho-ign", "aucun"],
-        default="plan-ign",
-        help="fond de carte (tuiles en ligne ; la carte reste lisible sans elles)",
+    _basemap_option(p, "fond de carte (tuiles en ligne ; la carte reste lisible sans elles)")
+    p.add_argument(
+        "--titre", "--title", dest="title", default="Territoire GUP", help="titre de la carte"
     )
-    p_map.add_argument("--title", default="Territoire GUP", help="titre affiché sur la carte")
-    p_map.add_argument("--subtitle", default="", help="sous-titre")
-    p_map.add_argument("--sources", default="", help="sources citées dans la légende")
-    _reading_options(p_map)
-    p_map.set_defaults(func=_cmd_carte)
+    p.add_argument("--sous-titre", "--subtitle", dest="subtitle", default="", help="sous-titre")
+    p.add_argument("--sources", default="", help="sources citées dans la légende")
+    _reading_options(p)
+    p.set_defaults(func=_cmd_carte)
 
 
 def _add_attribute(sub: Any) -> None:
-    """The ``attribute`` command and its options."""
-    p_att = sub.add_parser(
+    """The ``rattacher`` command (alias ``attribute``) and its options."""
+    p = sub.add_parser(
         "rattacher",
         aliases=["attribute"],
         help="rattacher des points, lignes ou polygones aux quartiers (ou autres zones)",
@@ -694,33 +812,37 @@ def _add_attribute(sub: Any) -> None:
         "son statut (dans la zone, plusieurs zones, tolérance, hors zone…), et écrit un "
         "rapport : entités en entrée = entités comptées en sortie.",
     )
-    p_att.add_argument("input", type=Path, metavar="ENTREE")
-    p_att.add_argument("--zones", type=Path, required=True, help="couche de zones (polygones)")
-    p_att.add_argument("--key", default="code_qp", help="colonne identifiant des zones")
-    p_att.add_argument(
-        "--tolerance-m",
-        type=float,
-        default=DEFAULT_TOLERANCE_M,
-        help=_TOLERANCE_HELP + " ; 0 : contenance stricte",
+    p.add_argument("input", type=Path, metavar="ENTREE")
+    p.add_argument("--zones", type=Path, required=True, help="couche de zones (polygones)")
+    p.add_argument(
+        "--cle", "--key", dest="key", default="code_qp", help="colonne identifiant des zones"
     )
-    p_att.add_argument(
+    _tolerance_option(p, " ; 0 : contenance stricte")
+    p.add_argument(
+        "--predicat",
         "--predicate",
+        dest="predicate",
         choices=["covered_by", "within", "intersects"],
         default="covered_by",
         help="covered_by (défaut) : un point sur le périmètre est dans la zone ; within : non",
     )
-    p_att.add_argument(
+    p.add_argument(
         "--multiple",
         choices=[*_MULTIPLE, *_MULTIPLE.values()],
         metavar="{premiere,plus-grande,toutes}",
         default="premiere",
-        help="entité dans plusieurs zones : la première (défaut), la plus grande part, ou toutes",
+        help="entité dans plusieurs zones : la première (défaut), la plus grande part, toutes",
     )
-    p_att.add_argument(
+    p.add_argument(
         "--couche", "--layer", dest="layer", help="couche de ENTREE (si son nom ne l'indique pas)"
     )
-    p_att.add_argument("--zones-layer", help="couche de ZONES (si son nom ne l'indique pas)")
-    p_att.add_argument(
+    p.add_argument(
+        "--couche-zones",
+        "--zones-layer",
+        dest="zones_layer",
+        help="couche de ZONES (si son nom ne l'indique pas)",
+    )
+    p.add_argument(
         "--colonne-zones",
         dest="zone_columns",
         action="append",
@@ -728,178 +850,185 @@ def _add_attribute(sub: Any) -> None:
         help="comme --colonne, pour le fichier ZONES, ex. --colonne-zones code_qp=IDENT_QP "
         "(répétable ; --colonne vaut pour ENTREE)",
     )
-    p_att.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        required=True,
-        help="fichier de sortie (.gpkg, .geojson, .fgb, .parquet, .csv) ; rapport à côté",
-    )
-    _reading_options(p_att)
-    p_att.set_defaults(func=_cmd_attribute)
+    _output_option(p, "fichier à écrire (.gpkg, .geojson, .fgb, .parquet, .csv) et son rapport")
+    _reading_options(p)
+    p.set_defaults(func=_cmd_attribute)
 
 
 def _add_atlas(sub: Any) -> None:
     """The ``atlas`` command and its options."""
-    p_atlas = sub.add_parser(
+    p = sub.add_parser(
         "atlas", help="atlas des quartiers : une page par quartier et un sommaire, hors ligne"
     )
-    p_atlas.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
-    p_atlas.add_argument(
-        "-o", "--output", type=Path, default=Path("out/atlas"),
-        help="dossier de l'atlas (défaut : out/atlas)",
-    )  # fmt: skip
-    p_atlas.add_argument(
-        "--period",
-        "--periode",
-        dest="period",
-        required=True,
-        help="2024, 2024-T2, 2024-03 ou 2024-01-15/2024-06-30",
-    )
-    p_atlas.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
-        help="profil de diffusion (défaut : partenaires)",
-    )  # fmt: skip
-    p_atlas.add_argument(
+    _territory_paths(p)
+    _output_option(p, "dossier de l'atlas (défaut : out/atlas)", default=Path("out/atlas"))
+    _period_option(p, "2024, 2024-T2, 2024-03 ou 2024-01-15/2024-06-30")
+    _publication_option(p)
+    p.add_argument(
         "--quartiers", nargs="+", metavar="CODE_QP", help="quartiers à produire (défaut : tous)"
     )
-    p_atlas.add_argument(
+    p.add_argument(
         "--filtre",
         dest="filter",
         help="expression sur la couche quartiers, ex. \"commune == 'Tours'\"",
     )
-    p_atlas.add_argument(
-        "--ordre", dest="order_by", help="colonne des quartiers qui ordonne les pages"
+    p.add_argument("--ordre", dest="order_by", help="colonne des quartiers qui ordonne les pages")
+    p.add_argument(
+        "--nom-page",
+        dest="page_name",
+        default="{nom_qp}",
+        help='titre des pages, ex. "{nom_qp} ({commune})" (défaut : {nom_qp} ; la commune '
+        "est ajoutée aux homonymes du territoire)",
     )
-    p_atlas.add_argument(
-        "--nom-page", dest="page_name", default="{nom_qp}",
-        help="titre des pages, ex. \"{nom_qp} ({commune})\" (défaut : {nom_qp})",
-    )  # fmt: skip
-    p_atlas.add_argument(
-        "--nom-fichier", dest="file_name", default="{code_qp}",
+    p.add_argument(
+        "--nom-fichier",
+        dest="file_name",
+        default="{code_qp}",
         help="nom des fichiers des pages (défaut : {code_qp}, stable d'une fois à l'autre)",
-    )  # fmt: skip
-    p_atlas.add_argument(
-        "--emprise", dest="extent", choices=["auto", *_EXTENT, *_EXTENT.values()],
-        metavar="{auto,fixe}", default="auto",
-        help="cadre des cartes : ajusté à chaque quartier (auto) ou même échelle partout (fixe)",
-    )  # fmt: skip
-    p_atlas.add_argument(
+    )
+    p.add_argument(
+        "--emprise",
+        dest="extent",
+        choices=["auto", *_EXTENT, *_EXTENT.values()],
+        metavar="{auto,fixe}",
+        default="auto",
+        help="cadre des cartes : ajusté à chaque quartier (auto) ou même échelle (fixe)",
+    )
+    p.add_argument(
         "--marge", dest="margin_pct", type=float, default=10.0, help="marge autour du quartier (%%)"
     )
-    p_atlas.add_argument(
-        "--fond",
-        dest="basemap",
-        choices=["plan-ign", "osm", "ortho-ign", "aucun"],
-        default="plan-ign",
-        help="fond de carte (défaut : plan-ign)",
+    _basemap_option(p, "fond de carte (défaut : plan-ign)")
+    p.add_argument("--pdf", action="store_true", help="écrire aussi les PDF (WeasyPrint)")
+    p.add_argument(
+        "--processus", "--workers", dest="workers", type=int, help="processus en parallèle"
     )
-    p_atlas.add_argument("--pdf", action="store_true", help="écrire aussi les PDF (WeasyPrint)")
-    p_atlas.add_argument("--workers", type=int, default=None, help="processus en parallèle")
-    p_atlas.add_argument("--quiet", action="store_true", help="sans barre de progression")
-    _reading_options(p_atlas)
-    p_atlas.set_defaults(func=_cmd_atlas)
+    p.add_argument(
+        "--silencieux",
+        "--quiet",
+        dest="quiet",
+        action="store_true",
+        help="sans barre de progression",
+    )
+    _reading_options(p)
+    p.set_defaults(func=_cmd_atlas)
 
 
 def _add_review(sub: Any) -> None:
-    """The ``review`` command and its options."""
-    p_rev = sub.add_parser(
+    """The ``revue`` command (alias ``review``) and its options."""
+    p = sub.add_parser(
         "revue",
         aliases=["review"],
         help="revue d'une opération d'aménagement (identifiant ou fichier de périmètre)",
     )
-    p_rev.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
-    p_rev.add_argument(
-        "--territory", "--territoire", nargs="+", type=_territory_arg, required=True,
+    p.add_argument("operation", metavar="OPERATION_ID|PERIMETRE")
+    p.add_argument(
+        "--territoire",
+        "--territory",
+        dest="territory",
+        nargs="+",
+        type=_territory_arg,
+        required=True,
         metavar="TERRITOIRE",
         help="dossier, GeoPackage ou fichiers du territoire",
-    )  # fmt: skip
-    p_rev.add_argument(
-        "-o", "--output", type=Path, default=Path("out/revue.html"),
-        help="fichier HTML à écrire (défaut : out/revue.html)",
-    )  # fmt: skip
-    p_rev.add_argument("--buffer-m", type=float, default=200.0, help="zone d'influence (m)")
-    p_rev.add_argument("--months", type=int, default=24, help="mois avant/après la livraison")
-    p_rev.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
-        help="profil de diffusion (défaut : partenaires)",
-    )  # fmt: skip
-    _reading_options(p_rev)
-    p_rev.set_defaults(func=_cmd_review)
+    )
+    _output_option(
+        p, "fichier HTML à écrire (défaut : out/revue.html)", default=Path("out/revue.html")
+    )
+    p.add_argument(
+        "--abords-m",
+        "--buffer-m",
+        dest="buffer_m",
+        type=float,
+        default=200.0,
+        help="largeur des abords étudiés autour du périmètre (m, défaut : 200)",
+    )
+    p.add_argument(
+        "--mois",
+        "--months",
+        dest="months",
+        type=int,
+        default=24,
+        help="mois avant/après la livraison (défaut : 24)",
+    )
+    _publication_option(p)
+    _reading_options(p)
+    p.set_defaults(func=_cmd_review)
 
 
 def _add_importer(sub: Any) -> None:
-    """The ``importer`` command and its options."""
-    p_imp = sub.add_parser(
+    """The ``importer`` command (alias ``import``) and its options."""
+    p = sub.add_parser(
         "importer",
         aliases=["import"],
         help="importer un export mensuel dans un territoire enregistré (sans doublons)",
     )
-    p_imp.add_argument("export", type=Path, metavar="EXPORT", help="fichier exporté (une couche)")
-    p_imp.add_argument(
-        "--territoire", required=True, metavar="URL|GPKG",
+    p.add_argument("export", type=Path, metavar="EXPORT", help="fichier exporté (une couche)")
+    p.add_argument(
+        "--territoire",
+        required=True,
+        metavar="URL|GPKG",
         help="territoire enregistré : fichier .gpkg ou URL postgresql://…?schema=…",
-    )  # fmt: skip
-    p_imp.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
-    p_imp.add_argument(
-        "--date", metavar="JJ/MM/AAAA",
+    )
+    p.add_argument("--couche", help="couche de l'export (défaut : d'après le nom du fichier)")
+    p.add_argument(
+        "--date",
+        metavar="JJ/MM/AAAA",
         help="date de l'export (JJ/MM/AAAA ou AAAA-MM-JJ ; défaut : maintenant), et jour de "
         "la marche pour les constats d'un fichier sans date",
-    )  # fmt: skip
-    p_imp.add_argument(
-        "--attente", dest="wait_s", type=float, default=DEFAULT_WAIT_S, metavar="SECONDES",
+    )
+    p.add_argument(
+        "--attente",
+        dest="wait_s",
+        type=float,
+        default=DEFAULT_WAIT_S,
+        metavar="SECONDES",
         help="si un autre import ou enregistrement écrit le même territoire, l'attendre au "
         f"plus SECONDES avant d'abandonner sans rien écrire (défaut : {DEFAULT_WAIT_S:g})",
-    )  # fmt: skip
-    _reading_options(p_imp)
-    p_imp.set_defaults(func=_cmd_importer)
+    )
+    _reading_options(p)
+    p.set_defaults(func=_cmd_importer)
 
 
 def _add_veille(sub: Any) -> None:
     """The ``veille`` command and its options."""
-    p_veille = sub.add_parser(
+    p = sub.add_parser(
         "veille",
         help="veille territoriale : points chauds, tendances, signalements répétés "
         "(GeoPackage, CSV, bulletin HTML, carte hors ligne)",
     )
-    p_veille.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
-    p_veille.add_argument(
-        "--period", "--periode", dest="period", required=True,
-        help="période du bulletin : 2024, 2024-T4, 2024-11, ou un intervalle",
-    )  # fmt: skip
-    p_veille.add_argument("-o", "--output", type=Path, required=True, help="dossier de sortie")
-    p_veille.add_argument(
-        "--freq", default="mois", choices=["mois", "trimestre", "annee", "month", "quarter", "year"],
-        help="pas des tendances (défaut : mois)",
-    )  # fmt: skip
-    p_veille.add_argument(
-        "--carreau-m", dest="cell_m", type=float, default=200.0,
+    _territory_paths(p)
+    _period_option(p, "période du bulletin : 2024, 2024-T4, 2024-11, ou un intervalle")
+    _output_option(p, "dossier de sortie")
+    _freq_option(p, "pas des tendances (défaut : mois)")
+    p.add_argument(
+        "--carreau-m",
+        dest="cell_m",
+        type=float,
+        default=200.0,
         help="côté des carreaux en mètres, alignés sur le carroyage INSEE (défaut : 200)",
-    )  # fmt: skip
-    p_veille.add_argument(
-        "--rayon-m", dest="radius_m", type=float, default=20.0,
+    )
+    p.add_argument(
+        "--rayon-m",
+        dest="radius_m",
+        type=float,
+        default=20.0,
         help="signalements répétés : distance au premier signalement (défaut : 20 m)",
-    )  # fmt: skip
-    p_veille.add_argument(
-        "--jours", dest="days", type=float, default=30.0,
+    )
+    p.add_argument(
+        "--jours",
+        dest="days",
+        type=float,
+        default=30.0,
         help="signalements répétés : délai après le premier signalement (défaut : 30 jours)",
-    )  # fmt: skip
-    p_veille.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
-        help="profil de diffusion (défaut : partenaires)",
-    )  # fmt: skip
-    p_veille.add_argument(
+    )
+    _publication_option(p)
+    p.add_argument(
         "--graine", dest="seed", type=int, default=0, help="graine des permutations (défaut : 0)"
     )
-    p_veille.add_argument(
-        "--fond", dest="basemap", choices=["plan-ign", "osm", "ortho-ign", "aucun"],
-        default="plan-ign", help="fond de la carte (tuiles en ligne ; lisible sans elles)",
-    )  # fmt: skip
-    p_veille.add_argument(
-        "--tolerance-m", type=float, default=DEFAULT_TOLERANCE_M, help=_TOLERANCE_HELP
-    )
-    _reading_options(p_veille)
-    p_veille.set_defaults(func=_cmd_veille)
+    _basemap_option(p, "fond de la carte (tuiles en ligne ; lisible sans elles)")
+    _tolerance_option(p)
+    _reading_options(p)
+    p.set_defaults(func=_cmd_veille)
 
 
 def _check_optional(args: argparse.Namespace) -> None:
@@ -928,52 +1057,51 @@ def _cmd_qgis(args: argparse.Namespace) -> int:
         location = parse_url(args.postgis)
         postgis = PostgisSource(location.conninfo, location.schema, args.service, args.authcfg)
     project = write_qgis_project(
-        _publication(args.paths, args), args.output, period=args.period,
-        sources=args.sources, title=args.title, postgis=postgis, lizmap=args.lizmap,
-    )  # fmt: skip
+        _publication(args.paths, args),
+        args.output,
+        period=args.period,
+        sources=args.sources,
+        title=args.title,
+        postgis=postgis,
+        lizmap=args.lizmap,
+    )
     print(project.summary())
     return 0
 
 
 def _add_qgis(sub: Any) -> None:
     """The ``qgis`` command and its options."""
-    p_qgis = sub.add_parser(
+    p = sub.add_parser(
         "qgis",
         help="projet QGIS (.qgz) stylé comme la carte HTML, avec l'atlas des quartiers",
     )
-    p_qgis.add_argument("paths", nargs="+", type=_territory_arg, metavar="TERRITOIRE")
-    p_qgis.add_argument(
-        "-o", "--output", type=Path, required=True,
-        help="projet .qgz à écrire (le GeoPackage publié est écrit à côté)",
-    )  # fmt: skip
-    p_qgis.add_argument(
-        "--publication", choices=["partenaires", "public", "interne"], default="partenaires",
-        help="profil de diffusion (défaut : partenaires)",
-    )  # fmt: skip
-    p_qgis.add_argument(
-        "--period", "--periode", dest="period", required=True,
-        help="période des chiffres clés de l'atlas : 2024, 2024-T2, 2024-03…",
-    )  # fmt: skip
-    p_qgis.add_argument("--title", default=None, help="titre du projet")
-    p_qgis.add_argument("--sources", default="", help="sources citées sur les pages de l'atlas")
-    p_qgis.add_argument(
-        "--postgis", default=None, metavar="URL",
+    _territory_paths(p)
+    _output_option(p, "projet .qgz à écrire (le GeoPackage publié est écrit à côté)")
+    _publication_option(p)
+    _period_option(p, "période des chiffres clés de l'atlas : 2024, 2024-T2, 2024-03…")
+    p.add_argument("--titre", "--title", dest="title", default=None, help="titre du projet")
+    p.add_argument("--sources", default="", help="sources citées sur les pages de l'atlas")
+    p.add_argument(
+        "--postgis",
+        default=None,
+        metavar="URL",
         help="lire les couches dans ce schéma PostGIS (où la publication est enregistrée) "
         "au lieu d'un GeoPackage ; aucun mot de passe n'est écrit",
-    )  # fmt: skip
-    p_qgis.add_argument("--service", default=None, help="service PostgreSQL (pg_service.conf)")
-    p_qgis.add_argument("--authcfg", default=None, help="configuration d'authentification QGIS")
-    p_qgis.add_argument(
+    )
+    p.add_argument("--service", default=None, help="service PostgreSQL (pg_service.conf)")
+    p.add_argument("--authcfg", default=None, help="configuration d'authentification QGIS")
+    p.add_argument(
         "--lizmap", action="store_true", help="écrire aussi la configuration Lizmap (.qgs.cfg)"
     )
-    _reading_options(p_qgis)
-    p_qgis.set_defaults(func=_cmd_qgis)
+    _reading_options(p)
+    p.set_defaults(func=_cmd_qgis)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(
         prog="gupgeo",
-        description="Outils SIG pour la gestion urbaine de proximité (GUP) des quartiers prioritaires.",
+        description="Outils SIG pour la gestion urbaine de proximité (GUP) des quartiers "
+        "prioritaires.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="messages détaillés")
     sub = parser.add_subparsers(
@@ -1041,13 +1169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter(_FrenchLogFormatter("%(levelname)s %(name)s : %(message)s"))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, handlers=[log_handler()]
+    )
     if args.func is _cmd_validate and args.layer and len(args.paths) != 1:
-        parser.error("--layer s'applique à un seul fichier")
+        parser.error("--couche s'applique à un seul fichier")
     if args.func is _cmd_validate and args.layer and is_postgis_url(args.paths[0]):
-        parser.error("--layer s'applique à un fichier, pas à un territoire PostGIS")
+        parser.error("--couche s'applique à un fichier, pas à un territoire PostGIS")
     try:
         _check_optional(args)
         code: int = args.func(args)

@@ -176,10 +176,14 @@ def display_names(
     return [f"{n} ({c})" if still[n] > 1 else n for n, c in zip(out, codes, strict=True)]
 
 
-def quartier_names(quartiers: pd.DataFrame) -> pd.Series:
+def quartier_names(quartiers: pd.DataFrame, *, names: Sequence[Any] | None = None) -> pd.Series:
     """The one rule for naming a quartier, for every product (maps, bulletin, atlas,
-    dashboard, review): :func:`display_names` over the whole ``quartiers`` layer, indexed
-    by ``code_qp`` — the name, the commune added where names repeat, the code last.
+    dashboard, review, QGIS): :func:`display_names` over the whole ``quartiers`` layer,
+    indexed by ``code_qp`` — the name, the commune added where names repeat, the code last.
+
+    Homonyms are decided on the whole layer, never on a selection of it: pass the whole
+    territory's quartiers and pick the codes wanted. ``names`` replaces ``nom_qp`` as the
+    base name of each row (an atlas page title made from a pattern), in the layer's order.
 
     Examples
     --------
@@ -189,7 +193,8 @@ def quartier_names(quartiers: pd.DataFrame) -> pd.Series:
     {'Q1': 'Centre Ville (Blois)', 'Q2': 'Centre Ville (Vierzon)', 'Q3': 'Europe'}
     """
     codes = quartiers["code_qp"].astype("object").tolist()
-    names = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else codes
+    if names is None:
+        names = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else codes
     communes = quartiers["commune"].tolist() if "commune" in quartiers.columns else None
     return pd.Series(display_names(names, communes, codes), index=codes, dtype="object")
 

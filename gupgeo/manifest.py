@@ -470,7 +470,9 @@ class ReadingPlan:
                     settings, "encoding" if key == "encodage" else "separator"
                 )
                 if not declared:
-                    guessed.append(f"{key} détecté")
+                    guessed.append(
+                        "encodage détecté" if key == "encodage" else "séparateur détecté"
+                    )
         if raw.format == "Excel" and raw.layer:
             reading["feuille"] = raw.layer
         epsg = _guessed_epsg(report)

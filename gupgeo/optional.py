@@ -53,12 +53,18 @@ def require(extra: str, *, why: str, load: bool = False) -> None:
                 importlib.import_module(module)
             elif importlib.util.find_spec(module) is None:
                 raise ImportError(f"module {module} absent")
-        except (ImportError, OSError, ValueError) as exc:
-            native = f" ; {_NATIVE[extra]}" if extra in _NATIVE else ""
-            raise MissingDependencyError(
-                f"{why} demande {module}, absent ou inutilisable ({exc}) : installez-le avec "
-                f"{install_hint(extra)}{native}. Rien n'a été fait."
-            ) from exc
+        except ImportError as exc:
+            raise _missing(extra, module, why, "absent") from exc
+        except (OSError, ValueError) as exc:  # a native library missing: its message helps
+            raise _missing(extra, module, why, f"inutilisable ({exc})") from exc
+
+
+def _missing(extra: str, module: str, why: str, state: str) -> MissingDependencyError:
+    native = f" ; {_NATIVE[extra]}" if extra in _NATIVE else ""
+    return MissingDependencyError(
+        f"{why} demande {module}, {state} : installez-le avec "
+        f"{install_hint(extra)}{native}. Rien n'a été fait."
+    )
 
 
 __all__ = ["EXTRAS", "MissingDependencyError", "install_hint", "require"]

@@ -69,7 +69,7 @@ Columns `id;date_signalement;categorie;sous_categorie;statut;date_cloture;source
 
 ## dirty/ — real-life broken inputs
 
-Each file is small and has one known problem. "Validator" means `gupgeo validate <file>`.
+Each file is small and has one known problem. "Validator" means `gupgeo valider <file>`.
 
 | file | the problem | what the validator should report |
 |---|---|---|

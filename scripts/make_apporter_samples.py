@@ -21,7 +21,7 @@ Sanitas quartier, Tours)::
   ``_apporter_walks.py``.
 
 - ``gupgeo.toml``: the manifest of the folder, written by hand (:data:`MANIFEST`: the
-  one ``gupgeo validate --proposer-manifeste`` proposes for the CSV, reviewed, plus the
+  one ``gupgeo valider --proposer-manifeste`` proposes for the CSV, reviewed, plus the
   city's own status and the Excel file's layer and sheet).
 
 ``scripts/make_sample_territory.py`` calls :func:`make_apporter`, so the whole of
@@ -121,7 +121,7 @@ def write_gpx(out: Path, rng: random.Random) -> Path:
 
 MANIFEST = """\
 # Manifeste du dossier : comment lire chaque fichier (données fictives gupgeo).
-# Écrit à la main à partir de `gupgeo validate --proposer-manifeste`, puis relu.
+# Écrit à la main à partir de `gupgeo valider --proposer-manifeste`, puis relu.
 
 [fichiers."signalements_mairie*.csv"]
 couche = "signalements"

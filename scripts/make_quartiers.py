@@ -45,7 +45,7 @@ DESCRIPTION = (
     "Quartiers prioritaires de la politique de la ville (liste 2015) de Tours Métropole Val de "
     "Loire : périmètres APPROXIMATIFS dessinés par gupgeo, pas les périmètres officiels de "
     "l'ANCT. Pour les périmètres officiels, charger le fichier QPV de l'ANCT "
-    "(sig.ville.gouv.fr / data.gouv.fr), par exemple : gupgeo validate QP_METROPOLE_2015.shp."
+    "(sig.ville.gouv.fr / data.gouv.fr), par exemple : gupgeo valider QP_METROPOLE_2015.shp."
 )
 FACTS_SOURCES = (
     "indre-et-loire.gouv.fr (15 quartiers prioritaires en Indre-et-Loire) ; "

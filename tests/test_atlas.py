@@ -533,6 +533,35 @@ def test_default_file_names_come_from_the_code_and_homonyms_get_their_commune(
     ]
 
 
+def test_an_atlas_of_one_homonym_still_names_its_commune(territory, fake_assets, tmp_path):
+    """Homonyms are decided on the whole territory, as on the map labels and the bulletin,
+    not among the quartiers of this atlas (one of the two here)."""
+    from gupgeo.french import quartier_names
+
+    q = territory["quartiers"].copy()
+    q["nom_qp"] = q["nom_qp"].astype("object")
+    q.loc[q["code_qp"].isin(["LOC-SANITAS", "LOC-RABIERE"]), "nom_qp"] = "Centre Ville"
+    twins = territory.with_layers({"quartiers": q})
+    result = build_atlas(
+        twins,
+        tmp_path / "atlas",
+        period="2024",
+        quartiers=["LOC-SANITAS"],
+        workers=1,
+        progress=False,
+        build_date=BUILD_DATE,
+        basemap=None,
+    )
+    commune = q.set_index("code_qp").at["LOC-SANITAS", "commune"]
+    expected = f"Centre Ville ({commune})"
+    assert [p.title for p in result.pages] == [expected]
+    assert quartier_names(q)["LOC-SANITAS"] == expected  # the maps' and bulletin's rule
+    page = (tmp_path / "atlas" / result.pages[0].href).read_text(encoding="utf-8")
+    index = (tmp_path / "atlas" / "index.html").read_text(encoding="utf-8")
+    assert f"<h1>{expected}</h1>" in page
+    assert expected in index
+
+
 def test_pdf_of_a_quartier_and_of_the_atlas(territory, fake_assets, tmp_path):
     try:
         import weasyprint  # noqa: F401

@@ -69,7 +69,7 @@ def test_layer_option_needs_one_file(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["validate", "a.csv", "b.csv", "--layer", "signalements"])
     assert exc.value.code == 2
-    assert "--layer s'applique à un seul fichier" in capsys.readouterr().err
+    assert "--couche s'applique à un seul fichier" in capsys.readouterr().err
 
 
 def test_dashboard_command_writes_exports(tmp_path: Path, capsys) -> None:
@@ -237,9 +237,16 @@ def test_dashboard_period_without_tfpb_rows(tmp_path: Path, capsys) -> None:
 
 def test_dashboard_period_partly_covered_says_so(tmp_path: Path, capsys) -> None:
     code = main(
-        ["dashboard", str(require_sample()), "--period", "2024-07/2025-06-30",
-         "-o", str(tmp_path), "--sans-graphiques"]
-    )  # fmt: skip
+        [
+            "dashboard",
+            str(require_sample()),
+            "--period",
+            "2024-07/2025-06-30",
+            "-o",
+            str(tmp_path),
+            "--sans-graphiques",
+        ]
+    )
     assert code == 0
     assert (tmp_path / "signalements.csv").exists()
     out = capsys.readouterr().out
@@ -324,20 +331,39 @@ def _own_names(folder: Path) -> tuple[Path, Path]:
 
 
 _POINT_OPTIONS = [
-    "--layer", "signalements",
-    "--colonne", "id=Réf", "--colonne", "date_signalement=Jour", "--colonne", "categorie=Nature",
-    "--colonne", "x=Abscisse", "--colonne", "y=Ordonnée",
-]  # fmt: skip
+    "--layer",
+    "signalements",
+    "--colonne",
+    "id=Réf",
+    "--colonne",
+    "date_signalement=Jour",
+    "--colonne",
+    "categorie=Nature",
+    "--colonne",
+    "x=Abscisse",
+    "--colonne",
+    "y=Ordonnée",
+]
 
 
 def test_attribute_maps_the_columns_of_both_files(tmp_path: Path, capsys) -> None:
     points, zones = _own_names(tmp_path)
     out = tmp_path / "rattaches.gpkg"
     code = main(
-        ["attribute", str(points), *_POINT_OPTIONS, "--zones", str(zones),
-         "--colonne-zones", "code_qp=IDENT_QP", "--colonne-zones", "nom_qp=LIBELLE",
-         "-o", str(out)]
-    )  # fmt: skip
+        [
+            "attribute",
+            str(points),
+            *_POINT_OPTIONS,
+            "--zones",
+            str(zones),
+            "--colonne-zones",
+            "code_qp=IDENT_QP",
+            "--colonne-zones",
+            "nom_qp=LIBELLE",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     result = gpd.read_file(out)
     assert result["id"].tolist() == ["V-1", "V-2", "V-3"]
@@ -362,9 +388,18 @@ def test_attribute_zone_mapping_to_an_absent_column(tmp_path: Path, capsys) -> N
     points, zones = _own_names(tmp_path)
     out = tmp_path / "rattaches.gpkg"
     code = main(
-        ["attribute", str(points), *_POINT_OPTIONS, "--zones", str(zones),
-         "--colonne-zones", "code_qp=CODE_QUARTIER", "-o", str(out)]
-    )  # fmt: skip
+        [
+            "attribute",
+            str(points),
+            *_POINT_OPTIONS,
+            "--zones",
+            str(zones),
+            "--colonne-zones",
+            "code_qp=CODE_QUARTIER",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 2 and not out.exists()
     err = capsys.readouterr().err
     assert "colonne « CODE_QUARTIER » absente" in err
@@ -374,10 +409,22 @@ def test_attribute_zone_mapping_to_an_absent_column(tmp_path: Path, capsys) -> N
 def test_attribute_point_mapping_to_an_absent_column(tmp_path: Path, capsys) -> None:
     points, zones = _own_names(tmp_path)
     code = main(
-        ["attribute", str(points), *_POINT_OPTIONS, "--colonne", "y=Latitude",
-         "--zones", str(zones), "--colonne-zones", "code_qp=IDENT_QP",
-         "--colonne-zones", "nom_qp=LIBELLE", "-o", str(tmp_path / "r.gpkg")]
-    )  # fmt: skip
+        [
+            "attribute",
+            str(points),
+            *_POINT_OPTIONS,
+            "--colonne",
+            "y=Latitude",
+            "--zones",
+            str(zones),
+            "--colonne-zones",
+            "code_qp=IDENT_QP",
+            "--colonne-zones",
+            "nom_qp=LIBELLE",
+            "-o",
+            str(tmp_path / "r.gpkg"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "colonne « Latitude » absente" in err and "export_ville.csv" in err
@@ -386,7 +433,7 @@ def test_attribute_point_mapping_to_an_absent_column(tmp_path: Path, capsys) -> 
 @pytest.mark.parametrize(
     ("layer_options", "expected"),
     [
-        ([], "précisez la couche de ENTREE : --layer signalements"),
+        ([], "précisez la couche de ENTREE : --couche signalements"),
         (["--layer", "constats"], "ENTREE est lue comme couche « constats »"),
     ],
 )
@@ -395,8 +442,17 @@ def test_attribute_layer_prefixed_mapping_never_silently_ignored(
 ) -> None:
     points, zones = _own_names(tmp_path)
     code = main(
-        ["attribute", str(points), *layer_options, "--colonne", "signalements.categorie=Nature",
-         "--zones", str(zones), "-o", str(tmp_path / "r.gpkg")]
-    )  # fmt: skip
+        [
+            "attribute",
+            str(points),
+            *layer_options,
+            "--colonne",
+            "signalements.categorie=Nature",
+            "--zones",
+            str(zones),
+            "-o",
+            str(tmp_path / "r.gpkg"),
+        ]
+    )
     assert code == 2
     assert expected in capsys.readouterr().err

@@ -10,6 +10,7 @@ from a perimeter file uses its ``date_livraison`` and says what it lacks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -105,6 +106,21 @@ def test_problems_without_status_read_statut_inconnu_never_tous_clos(territory, 
     assert all(row[-2].text == "statut inconnu" and row[-1].text == "n.c." for row in table.rows)
 
 
+def test_a_review_without_statuses_counts_no_open_problem_as_zero(fake_assets):
+    t = {"quartiers": quartiers(), "signalements": signalements()}
+    box = shapely.box(X0 + 400, Y0 + 400, X0 + 600, Y0 + 600)
+    review = review_operation(
+        t, gpd.GeoDataFrame({"nom": ["Square"]}, geometry=[box], crs=2154), basemap=None
+    )
+    assert review.veille is not None and review.veille.counts["nb_problemes_repetes"] >= 1
+    assert pd.isna(review.veille.counts["nb_problemes_repetes_ouverts"])
+    opened = re.search(
+        r'data-indicator="revue:nb_problemes_repetes_ouverts"[^>]*>([^<]*)<', review.html
+    )
+    assert opened is not None and opened.group(1) == "n.c."
+    assert "tous clos" not in review.html
+
+
 def test_known_statuses_still_count_open_problems():
     t = attribute_territory({"quartiers": quartiers(), "signalements": signalements(statut=True)})
     problems = repeated_problems(
@@ -166,6 +182,21 @@ def test_a_perimeter_file_without_delivery_says_so(tmp_path, fake_assets, caplog
     assert not any("non livrée" in n for n in review.notes)
     assert "date_livraison" in caplog.text
     assert "date_livraison" in review.html
+
+
+def test_a_delivery_before_the_data_is_delivered_without_before_after(tmp_path, fake_assets):
+    t = {"quartiers": quartiers(), "signalements": signalements()}
+    path = tmp_path / "perimetre_2015.geojson"
+    gpd.GeoDataFrame(
+        {"nom": ["Résidentialisation"], "date_livraison": ["2015-06-01"]},
+        geometry=[shapely.box(X0 + 400, Y0 + 400, X0 + 600, Y0 + 600)],
+        crs=2154,
+    ).to_file(path)
+    review = review_operation(t, path, months=6, basemap=None, build_date="2025-01-15")
+    assert review.windows.delivery is None and review.before_after is None
+    assert any("livrée le 01/06/2015, avant le début des données" in n for n in review.notes)
+    assert "Livraison (livrée)" in review.html and "(prévue)" not in review.html
+    assert "Avant / après la livraison" not in review.html
 
 
 def test_perimeter_record_keeps_only_agreed_values():

@@ -49,7 +49,7 @@ def test_without_the_type_the_layer_says_which_option_fixes_it(bins, capsys):
     assert code == 1
     # « modele » (a bin model, 80 % empty) is no type: the constant is proposed.
     assert "ajoutez : --valeur type=TEXTE." in out
-    assert out.rstrip().endswith("aucune ligne conservée sur 2464 lue(s).")  # exit 1 says why
+    assert out.rstrip().endswith("aucune ligne conservée sur 2\u202f464 lue(s).")  # exit 1 says why
 
 
 def test_valeurs_in_the_manifest_do_the_same(bins):

@@ -23,15 +23,17 @@ from gupgeo.validation.suggestions import candidates, fits
 
 def export(n: int = 12) -> pd.DataFrame:
     first = dt.datetime(2024, 3, 1, 9, 30)
-    return pd.DataFrame({
-        "numero": [f"R-{i}" for i in range(n)],
-        "code_departement": ["37"] * n,
-        "Reçu le": [first + dt.timedelta(days=3 * i) for i in range(n)],
-        "Nature": ["tags", "voirie", "propreté"] * (n // 3),
-        "Commentaire": [f"remarque {i}" for i in range(n)],
-        "latitude": [47.39 + i / 1000 for i in range(n)],
-        "longitude": [0.69 + i / 1000 for i in range(n)],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "numero": [f"R-{i}" for i in range(n)],
+            "code_departement": ["37"] * n,
+            "Reçu le": [first + dt.timedelta(days=3 * i) for i in range(n)],
+            "Nature": ["tags", "voirie", "propreté"] * (n // 3),
+            "Commentaire": [f"remarque {i}" for i in range(n)],
+            "latitude": [47.39 + i / 1000 for i in range(n)],
+            "longitude": [0.69 + i / 1000 for i in range(n)],
+        }
+    )
 
 
 @pytest.fixture()

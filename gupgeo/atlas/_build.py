@@ -27,6 +27,7 @@ from gupgeo.atlas._prepare import AtlasData, QuartierTask, prepare, tasks
 from gupgeo.atlas.naming import OVERVIEW_STEM
 from gupgeo.atlas.options import AtlasOptions
 from gupgeo.dashboard.model import DashboardConfig
+from gupgeo.french import format_number
 from gupgeo.publication import Profil, Publication, Source, as_publication
 from gupgeo.rendering.html import environment, static_text
 
@@ -60,7 +61,7 @@ class AtlasResult:
         done = sum(p.ok for p in self.pages)
         lines = [
             f"Atlas écrit dans {self.out_dir} : {done}/{len(self.pages)} page(s) en "
-            f"{self.seconds:.1f} s ({self.workers} processus)".replace(".", ",", 1),
+            f"{format_number(self.seconds, 1)} s ({self.workers} processus)",
             f"  sommaire : {self.index}",
         ]
         lines += [f"  ÉCHEC {p.title} ({p.code_qp}) : {p.error}" for p in self.failures]

@@ -26,7 +26,7 @@ from gupgeo.atlas.naming import apply_pattern, distinct_stems, safe_stem
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
-from gupgeo.french import display_names
+from gupgeo.french import quartier_names
 from gupgeo.periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Profil, Publication, source_label
 from gupgeo.rendering.svg import Frame
@@ -147,12 +147,8 @@ def prepare(
         {str(k): v for k, v in r.items()}
         for r in selected.drop(columns="geometry").to_dict("records")
     ]
-    titles = display_names(
-        [apply_pattern(options.page_name, r, name="page_name") for r in records],
-        [r.get("commune") for r in records],
-        [r.get("code_qp") for r in records],
-    )
     codes = [str(c) for c in selected["code_qp"]]
+    titles = _page_titles(quartiers, options.page_name).reindex(codes).tolist()
     stems = distinct_stems(
         [safe_stem(apply_pattern(options.file_name, r, name="file_name")) for r in records],
         codes,
@@ -181,6 +177,20 @@ def prepare(
     )
     frames = tuple(_frames(selected, options))
     return AtlasData(territory, selected, pages, db, pub, veille, settings, frames)
+
+
+def _page_titles(quartiers: pd.DataFrame, pattern: str) -> pd.Series:
+    """Page titles by ``code_qp``, homonyms decided on the whole territory (not only the
+    quartiers of this atlas): the rule of the maps, the bulletin and the dashboard."""
+    whole = [
+        {str(k): v for k, v in r.items()}
+        for r in pd.DataFrame(quartiers.drop(columns="geometry")).to_dict("records")
+    ]
+    named = quartier_names(
+        quartiers, names=[apply_pattern(pattern, r, name="page_name") for r in whole]
+    )
+    named.index = [str(c) for c in named.index]
+    return named
 
 
 def _aggregation_note(publication: str, threshold: int) -> tuple[str, ...]:

@@ -102,6 +102,7 @@ class VeilleBulletin:
             publication=self.publication,
             threshold=self.secret_threshold,
             summary=_records(self.summary.reset_index()),
+            names={str(k): v for k, v in self.summary["nom_qp"].items()},
             new_cells=new.drop(columns="geometry").to_dict("records"),
             repeated=top.drop(columns="geometry").to_dict("records"),
             notes=list(self.notes),

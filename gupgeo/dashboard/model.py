@@ -39,7 +39,7 @@ from gupgeo.coverage import (
 )
 from gupgeo.dashboard._coverage import apply_coverage
 from gupgeo.errors import SchemaError
-from gupgeo.french import display_names
+from gupgeo.french import quartier_names
 from gupgeo.indicators import actions as _actions
 from gupgeo.indicators import agents as _agents
 from gupgeo.indicators import constats as _constats
@@ -462,9 +462,7 @@ def _provenance(value: object) -> str:
 
 def _names(quartiers: pd.DataFrame, zones: Zones) -> dict[str, str]:
     """Quartier names as a reader sees them (homonyms told apart by their commune)."""
-    noms = quartiers["nom_qp"].tolist() if "nom_qp" in quartiers.columns else list(zones.codes)
-    communes = quartiers["commune"].tolist() if "commune" in quartiers.columns else None
-    names = dict(zip(zones.codes, display_names(noms, communes, zones.codes), strict=True))
+    names = dict(zip(zones.codes, quartier_names(quartiers).tolist(), strict=True))
     names[HORS_QPV] = "Hors QPV"
     names[TOTAL] = "Total"
     return names

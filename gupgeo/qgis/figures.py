@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from gupgeo.dashboard import Dashboard, build_dashboard
-from gupgeo.french import display_names
+from gupgeo.french import quartier_names
 from gupgeo.publication import Publication
 from gupgeo.rendering.html import format_value, is_missing
 
@@ -111,11 +111,7 @@ def with_figures(quartiers: pd.DataFrame, db: Dashboard) -> pd.DataFrame:
     """``quartiers`` plus :data:`NAME_FIELD` and the key-figure fields (text)."""
     out = quartiers.copy()
     codes = [str(c) for c in out["code_qp"]]
-    out[NAME_FIELD] = display_names(
-        out["nom_qp"].tolist() if "nom_qp" in out else codes,
-        out["commune"].tolist() if "commune" in out else None,
-        codes,
-    )
+    out[NAME_FIELD] = quartier_names(out).to_numpy()  # the one naming rule
     population = (
         pd.Series(out["population"].to_numpy(), index=codes) if "population" in out else None
     )

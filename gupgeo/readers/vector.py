@@ -140,8 +140,9 @@ def _read_with_salvage(
         return (*_salvage(path, layer), [])
     except Exception as exc:
         raise InputFileError(
-            f"{path} : fichier illisible ({first_error}) ; attendu un fichier "
-            f"{VECTOR_FORMATS.get(path.suffix.lower(), 'SIG')} valide"
+            f"{path} : fichier illisible ; attendu un fichier "
+            f"{VECTOR_FORMATS.get(path.suffix.lower(), 'SIG')} valide (message de GDAL, en "
+            f"anglais : {first_error})"
         ) from exc
 
 

@@ -458,7 +458,9 @@ def render_review(review: OperationReview) -> str:
     if r.get("date_debut") is not None:
         facts.append(("Début des travaux", f"{pd.Timestamp(r['date_debut']):%d/%m/%Y}"))
     if r.get("date_livraison") is not None:
-        state = "livrée" if w.delivery is not None else "prévue"
+        # Delivered before the data begin: still delivered (the notes say why no before/after).
+        delivered = pd.Timestamp(r["date_livraison"]) <= pd.Timestamp(review.build_date)
+        state = "livrée" if w.delivery is not None or delivered else "prévue"
         facts.append((f"Livraison ({state})", f"{pd.Timestamp(r['date_livraison']):%d/%m/%Y}"))
     if r.get("montant_eur") is not None:
         facts.append(("Montant", f"{format_number(r['montant_eur'])}\u202f€"))

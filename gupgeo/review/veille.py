@@ -55,7 +55,7 @@ class ReviewVeille:
     problems: gpd.GeoDataFrame
     history: pd.DataFrame
     rule: RepeatRule
-    counts: dict[str, int]
+    counts: dict[str, float]
 
 
 def window_period(w: rd.Windows) -> object:
@@ -85,17 +85,24 @@ def _cells(
 
 def _problems_around(
     problems: RepeatedProblems, perimeter: shapely.Geometry, buffer_m: float
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int]]:
-    """The repeated problems first reported in the perimeter or its abords."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float]]:
+    """The repeated problems first reported in the perimeter or its abords; the count of
+    open ones is NaN (« n.c. ») when none of them has a status."""
     groups = problems.groups
     near = rd.layer_near(groups, perimeter, buffer_m) if len(groups) else groups.assign(zone="")
     near = near.rename(columns={"zone": LIEU}).reset_index(drop=True)
     near.insert(0, "rang", np.arange(1, len(near) + 1))
     history = problems.history[problems.history["id_probleme"].isin(near["id_probleme"])]
-    counts = {
+    known = near["nb_ouverts"].notna().to_numpy(dtype=bool) if len(near) else np.zeros(0, bool)
+    counts: dict[str, float] = {
         "nb_problemes_repetes": len(near),
         "nb_signalements_repetes": int(near["nb_signalements"].sum()) if len(near) else 0,
-        "nb_problemes_repetes_ouverts": int((near["nb_ouverts"] > 0).sum()) if len(near) else 0,
+        # Problems whose reports have no status at all (DansMaRue…): n.c., never 0 open.
+        "nb_problemes_repetes_ouverts": (
+            int((near.loc[known, "nb_ouverts"] > 0).sum())
+            if known.any() or not len(near)
+            else float("nan")
+        ),
     }
     return near, history.reset_index(drop=True), counts
 

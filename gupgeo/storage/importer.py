@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -213,6 +214,7 @@ def import_export(
     walk_date: dt.date | None = None,
     diagnostic_id: str | None = None,
     wait_s: float = DEFAULT_WAIT_S,
+    values: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Merge the export file ``export`` into the territory stored at ``store``.
 
@@ -220,10 +222,11 @@ def import_export(
     export's layer (default: deduced from the file name, as in a folder load).
     ``seen_at`` dates the status changes (default: now). ``columns`` maps the layer's
     columns onto the export's (as in :func:`gupgeo.read_layer`; the export's folder
-    ``gupgeo.toml`` applies too). An export rejecting more than ``max_rejects_pct``
-    percent of its rows is refused: nothing is written; so is an export with no row, or
-    with every row rejected. The store's lock is held from reading to writing; another
-    writer is waited for up to ``wait_s`` seconds. A walk file (GPX, KML) brings its
+    ``gupgeo.toml`` applies too); ``values`` gives columns a constant (``--valeur``).
+    An export rejecting more than ``max_rejects_pct`` percent of its rows is refused:
+    nothing is written; so is an export with no row, or with every row rejected. The
+    store's lock is held from reading to writing; another writer is waited for up to
+    ``wait_s`` seconds. A walk file (GPX, KML) brings its
     constats and its diagnostic (the route); ``walk_date`` dates the rows that have no
     date; with ``diagnostic_id`` (``gupgeo diagnostic rattacher``), its constats are
     attached to that stored diagnostic (identifiers ``<id>-01``…) and its route given to
@@ -245,6 +248,7 @@ def import_export(
         "columns": {(layer or "*"): dict(columns)} if columns else None,
         "max_rejects_pct": max_rejects_pct,
         "walk_date": walk_date,
+        "values": {(layer or "*"): dict(values)} if values else None,
     }
     source = (
         load_territory(layers={layer: export}, **options)
@@ -270,9 +274,16 @@ def import_export(
     routes = source["diagnostics"] if "diagnostics" in source.layers and walk else None
     with _store_lock(store, wait_s=wait_s):
         return _merge(
-            store, export, name, incoming, seen_at, read, rejected,
-            routes=routes, attached=diagnostic_id is not None,
-        )  # fmt: skip
+            store,
+            export,
+            name,
+            incoming,
+            seen_at,
+            read,
+            rejected,
+            routes=routes,
+            attached=diagnostic_id is not None,
+        )
 
 
 def _refuse_fatal(where: str | Path, loaded: Territory) -> None:
@@ -280,7 +291,7 @@ def _refuse_fatal(where: str | Path, loaded: Territory) -> None:
     if fatal:
         raise ValidationError(
             f"{where} : import refusé, erreur bloquante : {fatal[0]} "
-            f"(détail : gupgeo validate {where})",
+            f"(détail : gupgeo valider {where})",
             loaded.report,
         )
 
@@ -293,9 +304,11 @@ def _check_export(
     if read == rejected:
         raise ValidationError(_nothing_to_import(export, name, read), source.report)
     if not source.report.ok:  # too many rows rejected: importing the rest would lose them
+        worst = max(r.rejected_pct for r in source.report.too_many_rejects)
         raise ValidationError(
             f"{export} : import refusé, {source.report.errors()[0]} ; rien n'a été écrit "
-            f"(détail : gupgeo validate {export} ; pour accepter ces rejets : --max-rejets)",
+            f"(détail : gupgeo valider {export} ; pour accepter ces rejets : "
+            f"--max-rejets {math.ceil(worst)})",
             source.report,
         )
 
@@ -310,7 +323,7 @@ def _nothing_to_import(export: str | Path, layer: str, read: int) -> str:
     return (
         f"{export} : aucune ligne importable, les {read} ligne(s) lue(s) sont rejetées "
         f"(couche « {layer} ») ; le territoire est gardé tel quel, rien n'a été écrit "
-        f"(détail : gupgeo validate {export})"
+        f"(détail : gupgeo valider {export})"
     )
 
 
@@ -346,7 +359,7 @@ def _merge(
     if lost:  # rewriting the store would drop them
         raise ValidationError(
             f"{store} : import refusé, {lost} ligne(s) du territoire enregistré rejetée(s) à "
-            f"la relecture (détail : gupgeo validate {store}) ; corrigez-les d'abord",
+            f"la relecture (détail : gupgeo valider {store}) ; corrigez-les d'abord",
             territory.report,
         )
     _refuse_fatal(store, territory)
