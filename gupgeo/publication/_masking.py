@@ -98,16 +98,20 @@ _PROVIDERS = (
 # The at-sign (or "(at)", "[at]", "{@}", " arobase ", " at "/" chez " before a domain
 # ending in a known TLD) and the domain; the local part is then read backwards from
 # it, so a long run of letters before an "@" is read once.
-_AT_DOMAIN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}"
-    rf"|a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
+_AT_SIGN = re.compile(
+    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
     rf"|@\s{{0,2}}{_PROVIDERS}"
+)
+_AT_WORD = re.compile(
+    rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
     rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"
 )
+"""Two scans: one from the rare characters (``@``, brackets), one from the words (run
+only on a text holding one of them: "a" and "c" start too many words)."""
 
 
-def _email_spans(text: str) -> Iterator[Span]:
-    for m in _AT_DOMAIN.finditer(text):
+def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
+    for m in at_domain.finditer(text):
         end_local = m.start()
         while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
             end_local -= 1
@@ -171,8 +175,23 @@ def _letters_before(text: str, digits_start: int) -> int:
     return k - 2
 
 
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,10}\d){8}")
+"""Nine digits, at most ten other characters apart: every phone number (the letter O
+for its zero included), IBAN and NIR holds them."""
+
+
 def _identifiers(found: list[Span], view: DetectionView) -> None:
     """Phones, IBAN, NIR and plates."""
+    text = view.text
+    if _NINE_DIGITS.search(text) is not None:
+        _numbers(found, view)
+    for m in _PLATE_SIV.finditer(text):
+        found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
+    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+
+
+def _numbers(found: list[Span], view: DetectionView) -> None:
+    """Phones, IBAN and NIR (read on the digits view)."""
     text, digits = view.text, view.digits
     for m in _IBAN.finditer(digits):
         start = m.start() - (3 if digits[m.start() - 1] == " " else 2)
@@ -184,14 +203,11 @@ def _identifiers(found: list[Span], view: DetectionView) -> None:
         if _DATE.match(text, start) is None:
             opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
             found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
-    for m in _PLATE_SIV.finditer(text):
-        found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
-    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
 
 
 _DIGIT = re.compile(r"\d")
 _AT_HINTS = ("@", "(", "[", "{", "<")
-_WORD_HINTS = ("arobase", " at ", "chez ")
+_WORD_HINTS = ("arobase", "chez", " at ", "\tat", "at\t", "\nat", "at\n", "\rat", "at\r")
 
 
 def spans(text: str) -> list[Span]:
@@ -206,8 +222,10 @@ def spans(text: str) -> list[Span]:
     seen = view.text
     low = seen.lower()
     found: list[Span] = []
-    if any(c in seen for c in _AT_HINTS) or any(w in low for w in _WORD_HINTS):
-        found.extend(_email_spans(seen))
+    if any(c in seen for c in _AT_HINTS):
+        found.extend(_email_spans(seen, _AT_SIGN))
+    if any(w in low for w in _WORD_HINTS):
+        found.extend(_email_spans(seen, _AT_WORD))
     if "/" in seen or "\\" in seen or "~" in seen:
         _add(found, _PATH, seen, PATH_TOKEN)
         if ":" in seen:
@@ -215,9 +233,9 @@ def spans(text: str) -> list[Span]:
             _add(found, _FILE_URL, seen, PATH_TOKEN)
     if _DIGIT.search(seen) is not None:
         _identifiers(found, view)
-    if might_mention_essp(low, seen):
+    if might_mention_essp(low):
         _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
-    found.extend(name_spans(seen))
+    found.extend(name_spans(seen, lower=low))
     if not found:
         return found
     if view.edits:

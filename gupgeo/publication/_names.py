@@ -54,6 +54,33 @@ _TRIGGER = re.compile(
     rf"|(?<=l)ocataire{_COLON}|(?<=o)ccupante?{_COLON}"
     r")(?=\s{0,3}" + _WORDS + ")"
 )
+_TRIGGER_STEMS = (
+    "signal",
+    "clar",
+    "pos",
+    "apport",
+    "clamation",
+    "requ",
+    "ransmis",
+    "moign",
+    "moin",
+    "nvoy",
+    "plainte",
+    "part",
+    "appel",
+    "auteur",
+    "ourrier",
+    "ontact",
+    "chez",
+    "essage",
+    "famille",
+    "nom",
+    "locataire",
+    "occupant",
+    "emandeu",
+)
+"""A piece of every trigger word, in lower case: a text holding none of them is not
+searched for triggers (a few substring searches instead of a scan trying most letters)."""
 _PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
 _ARTICLES = frozenset({"le", "la", "les", "l"})
 _STOP = frozenset(
@@ -164,10 +191,11 @@ def _triggered(found: list[Span], text: str) -> None:
             found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
 
 
-def name_spans(text: str) -> list[Span]:
+def name_spans(text: str, *, lower: str | None = None) -> list[Span]:
     """Spans ``(start, end, NAME_TOKEN)`` of the names found in ``text`` (in no order,
     possibly overlapping): after a civility the span starts at the civility, after a
-    trigger word it is the name only.
+    trigger word it is the name only. ``lower``: ``text.lower()``, when the caller has
+    it.
 
     Examples
     --------
@@ -179,5 +207,7 @@ def name_spans(text: str) -> list[Span]:
     _names(found, text, _STRONG, lower_ok=True)
     _names(found, text, _GLUED, lower_ok=True)
     _names(found, text, _WEAK, lower_ok=False)
-    _triggered(found, text)
+    low = text.lower() if lower is None else lower
+    if any(stem in low for stem in _TRIGGER_STEMS):
+        _triggered(found, text)
     return found

@@ -114,8 +114,12 @@ class DetectionView:
 
     original: str
     text: str
-    digits: str
     edits: tuple[tuple[int, int, int, int], ...] = ()
+
+    @functools.cached_property
+    def digits(self) -> str:
+        """``text`` with separators inside digit runs unified (made when first read)."""
+        return unify_digit_separators(self.text)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the view span ``[start, end)`` (an edited character
@@ -182,7 +186,7 @@ def _view_text(text: str) -> tuple[str, str, tuple[tuple[int, int, int, int], ..
 def detection_view(text: str) -> DetectionView:
     """The :class:`DetectionView` of ``text`` (see the module docstring)."""
     original, view, edits = _view_text(text)
-    return DetectionView(original, view, unify_digit_separators(view), edits)
+    return DetectionView(original, view, edits)
 
 
 def view_text(text: str) -> str:

@@ -20,7 +20,13 @@ import pandas as pd
 
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication.citations import cites_ids, essp_ids, normalise_id, withheld_rows
+from gupgeo.publication.citations import (
+    FoldedTexts,
+    cites_ids,
+    essp_ids,
+    normalise_id,
+    withheld_rows,
+)
 from gupgeo.publication.columns import ALLOWED_COLUMNS, _geometry_name
 from gupgeo.storage.parquet import is_dask
 
@@ -108,12 +114,15 @@ def withhold_essp(
         for n in memory
         if n not in ("constats", "actions")
     }
-    rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns)
+    texts = FoldedTexts()
+    rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns, texts=texts)
     studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
     if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
         for name, frame in memory.items():
             if name not in REFERENCE_LAYERS and name != "constats":
-                rows[name] = rows[name] | cites_ids(frame, studies, columns=columns.get(name))
+                rows[name] = rows[name] | cites_ids(
+                    frame, studies, columns=columns.get(name), texts=texts
+                )
     ids: set[str] = set()
     out: dict[str, pd.DataFrame | None] = dict(layers)
     withheld: dict[str, int] = {}
