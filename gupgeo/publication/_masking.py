@@ -139,8 +139,10 @@ _PLATE_FNI = re.compile(
 _IBAN = re.compile(
     r"\d\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
     r"|(?<=(?<![A-Za-z0-9])[a-z][a-z]\d\d)|(?<=(?<![A-Za-z0-9])[a-z][a-z] \d\d))"
-    r"(?:[ .\-]{0,3}[A-Za-z0-9]{4}){2,7}(?:[ .\-]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
+    r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{4}){2,7}"
+    r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
 )
+"""Read on the text view, with every separator the digits view unifies."""
 _IBAN_MIN_DIGITS = 11
 _N = r"[ .\-]{0,3}"
 _NIR = re.compile(
@@ -175,28 +177,35 @@ def _letters_before(text: str, digits_start: int) -> int:
     return k - 2
 
 
-_NINE_DIGITS = re.compile(r"\d(?:\D{0,10}\d){8}")
-"""Nine digits, at most ten other characters apart: every phone number (the letter O
-for its zero included), IBAN and NIR holds them."""
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
+_AFTER_ZERO = re.compile(r"\)\D{0,3}\d(?:\D{0,3}\d){7}")
+"""Every phone number and NIR holds nine digits at most three other characters apart
+(the letter O for a zero: nine after it), or eight after the ")" of "+44 (0)"."""
 
 
 def _identifiers(found: list[Span], view: DetectionView) -> None:
     """Phones, IBAN, NIR and plates."""
     text = view.text
-    if _NINE_DIGITS.search(text) is not None:
+    _iban(found, text)
+    if _NINE_DIGITS.search(text) is not None or (
+        ")" in text and _AFTER_ZERO.search(text) is not None
+    ):
         _numbers(found, view)
     for m in _PLATE_SIV.finditer(text):
         found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
     _add(found, _PLATE_FNI, text, PLATE_TOKEN)
 
 
-def _numbers(found: list[Span], view: DetectionView) -> None:
-    """Phones, IBAN and NIR (read on the digits view)."""
-    text, digits = view.text, view.digits
-    for m in _IBAN.finditer(digits):
-        start = m.start() - (3 if digits[m.start() - 1] == " " else 2)
-        if sum(c.isdigit() for c in digits[start : m.end()]) >= _IBAN_MIN_DIGITS:
+def _iban(found: list[Span], text: str) -> None:
+    for m in _IBAN.finditer(text):
+        start = m.start() - (3 if text[m.start() - 1] == " " else 2)
+        if sum(c.isdigit() for c in text[start : m.end()]) >= _IBAN_MIN_DIGITS:
             found.append((start, m.end(), IBAN_TOKEN))
+
+
+def _numbers(found: list[Span], view: DetectionView) -> None:
+    """Phones and NIR (read on the digits view)."""
+    text, digits = view.text, view.digits
     _add(found, _NIR, digits, NIR_TOKEN)
     for m in _PHONE.finditer(digits):
         start = m.start()

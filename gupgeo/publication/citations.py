@@ -41,8 +41,9 @@ from gupgeo.schemas import normalise_name
 ID_COLUMNS = ("id", "id_demarche")
 """Columns whose values identify an ESSP row (:func:`essp_ids`)."""
 
-_GLUE = re.compile(r"(?<=[a-z0-9])[\-_.](?=[a-z0-9])")
-_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+# each starts with a character, not an assertion: the engine then skips to candidates
+_GLUE = re.compile(r"[\-_.](?<=[a-z0-9][\-_.])(?=[a-z0-9])")
+_LEADING_ZEROS = re.compile(r"0(?<![0-9]0)0*(?=[0-9])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTERS = re.compile(r"[a-z]")
 _DIGITS = re.compile(r"[0-9]")
