@@ -355,6 +355,24 @@ def test_long_texts_are_cut_in_shared_outputs(layers):
     assert publish(layers, "interne").layers["signalements"]["adresse"].str.len().max() > 5000
 
 
+def test_a_citation_is_read_where_a_cut_text_leaves(layers):
+    con = layers["constats"].iloc[[0, 1]].copy()
+    con["id"], con["demarche"] = ["CST-7", "CST-8"], ["ESSP", "marche exploratoire"]
+    layers["constats"] = gpd.GeoDataFrame(con, crs=con.crs)
+    sig = layers["signalements"].iloc[:3].copy()
+    sig["adresse"] = [
+        "suite CST-7 " + "x" * 5000,  # cited in the part that leaves: withheld
+        "x" * 150 + " suite CST-7",  # past the cut, read with the margin: withheld
+        "x" * 5000 + " suite CST-7",  # far past the cut: never leaves, row kept
+    ]
+    layers["signalements"] = gpd.GeoDataFrame(sig, crs=sig.crs)
+    pub = publish(layers, "partenaires", max_chars=100)
+    kept = pub.layers["signalements"]
+    assert kept["id"].tolist() == [sig["id"].iloc[2]]
+    assert not kept["adresse"].str.contains("CST", case=False).any()
+    assert pub.withheld["signalements"] == 2
+
+
 def test_essp_is_recognised_by_demarche_identifier_and_wording(layers):
     con = layers["constats"].iloc[[0, 1, 3, 0, 1, 3]].copy()
     con["id"] = ["K1", "K2", "K3", "K4", "K5", "K6"]

@@ -38,7 +38,7 @@ from gupgeo.publication.normalise import fold_key, view_text
 _E = "[eéèêë]"
 _U = "[uûùü]"
 _SEP = r"[\W_]{1,3}"
-_SPELL = r"[ .\-_]{0,3}"  # between the letters of a spelled acronym
+_SPELL = r"[\s.\-_/]{0,3}"  # between the letters of a spelled acronym
 _SURETE = rf"s{_U}r{_E}t{_E}"
 _SECURITE = rf"s{_E}curit{_E}"
 _START = r"(?<![^\W_])"
@@ -47,8 +47,8 @@ _NOT_LETTER = r"(?![^\W\d_])"
 _ID = r"(?:[ \-_./:#]{0,3}\d{1,4}[a-z]?(?![^\W_]))?"  # "-03", "03B", " 2023"
 
 ESSP_MENTION = re.compile(
-    # ESSP, EDSP, E.S.S.P., E S S P, E-S-S-P, E.  S.  S.  P, E SSP, ESSPs, ESSP03B, essp-03
-    rf"{_START}e{_SPELL}[sd]{_SPELL}s{_SPELL}p\.?s?{_ID}{_NOT_LETTER}"
+    # ESSP, EDSP, E.S.S.P., E S S P, E-S-S-P, E.  S.  S.  P, E SSP, ÉSSP, ESSP03B, essp-03
+    rf"{_START}{_E}{_SPELL}[sd]{_SPELL}s{_SPELL}p\.?s?{_ID}{_NOT_LETTER}"
     # ESP, E.S.P., E.  S.  P in capitals; esp-03, ESP03 in any case
     rf"|{_START}(?-i:E\.?\s{{0,2}}S\.?\s{{0,2}}P)\.?{_ID}{_NOT_LETTER}"
     rf"|{_START}esp[\-_]?\d{{1,4}}[a-z]?{_END}"
@@ -76,7 +76,8 @@ _UNKNOWN = frozenset(
 
 _HINTS = (
     # E S S P, E.D.S.P., e.s.p., esp-03 (in lower case), at the start of a word
-    re.compile(r"e(?<![^\W_]e)[ .\-_]{0,3}[sd][ .\-_]{0,3}s[ .\-_]{0,3}p"),
+    re.compile(r"e(?<![^\W_]e)[\s.\-_/]{0,3}[sd][\s.\-_/]{0,3}s[\s.\-_/]{0,3}p"),
+    re.compile(r"[éèêë](?<![^\W_].)[\s.\-_/]{0,3}[sd][\s.\-_/]{0,3}s[\s.\-_/]{0,3}p"),
     re.compile(r"e(?<![^\W_]e)\.?\s{0,2}s\.?\s{0,2}p"),
     re.compile(r"r(?<=[uûùü]r)[eéèêë]t"),  # sûreté, surete, surêté
     re.compile("curit"),  # sécurité publique

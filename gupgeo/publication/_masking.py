@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -70,6 +71,15 @@ _PHONE = re.compile(
     # (0)6 98 76 54 32
     rf"|\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
 )
+_SC = r"(?:,|[ \t.\-/]{1,3})"  # a comma glued to the digits, or the usual separators
+_PHONE_PAIRS = re.compile(
+    # in pairs with commas, or commas and other separators mixed: 06,98,76,54,31,
+    # 06 98,76.54-31, +33 (0)6,98,76,54,31; not a list of six numbers or more
+    rf"0(?<![\d+,]0)[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
+    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}})?"
+    rf"[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
+)
+"""Read only on a text holding a comma (:data:`_PHONE` finds the others)."""
 # A date (12/03/2024, 12.03.2024 10:30, 03/2024 12…) is not the start of a phone number.
 _DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])\s?[/.\-]\s?)?(?:0[1-9]|1[0-2])\s?[/.\-]\s?(?:19|20)\d\d(?!\d)"
@@ -121,23 +131,66 @@ def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
 
 
 # --- plates (text view), IBAN and NIR (digits view) ------------------------------------
-_L = "[A-HJ-NP-TV-Z]"  # letters of the SIV plates (no I, O, U)
-_l = "[a-hj-np-tv-z]"
+_L = "[A-HJ-NP-TV-Za-hj-np-tv-z]"  # letters of the SIV plates (no I, O, U), any case
 _PS = r"[ .\-]"  # between the parts of a plate, at most two
-# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd),
-# matched from their digits; the letters before are found again by _plate_start.
+# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd,
+# ab123cd, ab 123 cd), matched from their digits; the letters before are found again
+# by _letters_before.
 _PLATE_SIV = re.compile(
-    rf"\d\d\d(?:(?<=(?<![\w\-.]){_L}{_L}\d\d\d)|(?<=(?<![\w\-.]){_L}{_L}{_PS}\d\d\d)"
+    rf"\d(?<!\d\d)\d\d(?:(?<=(?<![\w\-.]){_L}{_L}\d\d\d)|(?<=(?<![\w\-.]){_L}{_L}{_PS}\d\d\d)"
     rf"|(?<=(?<![\w\-.]){_L}{_L}{_PS}{_PS}\d\d\d)){_PS}{{0,2}}{_L}{{2}}(?![\w\-])"
-    rf"|\d\d\d(?<=(?<![\w\-.]){_l}{_l}[\-.]\d\d\d)[\-.]{_l}{{2}}(?![\w\-])"
 )
+_SHORT_WORDS = frozenset(
+    {
+        "le",
+        "la",
+        "de",
+        "en",
+        "et",
+        "se",
+        "ce",
+        "ne",
+        "me",
+        "te",
+        "je",
+        "sa",
+        "ta",
+        "ma",
+        "es",
+        "ex",
+        "va",
+        "vs",
+        "ah",
+        "eh",
+        "nb",
+        "cf",
+        "rn",
+        "rd",
+        "av",
+        "bd",
+        "ch",
+        "pl",
+        "st",
+        "ste",
+        "km",
+        "kg",
+        "cm",
+        "mm",
+        "mn",
+        "ms",
+        "hr",
+        "ha",
+        "ht",
+    }
+)
+"""Two-letter words: "le 123 de la rue" is not a plate (in capitals it may be one)."""
 # Plates before 2009: 123 ABC 37, 1234 AB 37, 123 A 37.
 _PLATE_FNI = re.compile(
     r"\d(?<![\w\-]\d)(?:\d{0,3}[ .\-]?[A-Z]{2,3}|\d{2,3}[ .\-]?[A-GJ-Z])[ .\-]?"
     r"(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"
 )
 _IBAN = re.compile(
-    r"\d\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
+    r"\d(?<!\d\d)\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
     r"|(?<=(?<![A-Za-z0-9])[a-z][a-z]\d\d)|(?<=(?<![A-Za-z0-9])[a-z][a-z] \d\d))"
     r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{4}){2,7}"
     r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
@@ -183,6 +236,14 @@ _AFTER_ZERO = re.compile(r"\)\D{0,3}\d(?:\D{0,3}\d){7}")
 (the letter O for a zero: nine after it), or eight after the ")" of "+44 (0)"."""
 
 
+def _words_around_a_number(plate: str) -> bool:
+    """Whether a plate-like text in lower or mixed case, with spaces, starts or ends with
+    a two-letter word ("le 123 de")."""
+    if plate.isupper() or " " not in plate:
+        return False
+    return plate[:2].lower() in _SHORT_WORDS or plate[-2:].lower() in _SHORT_WORDS
+
+
 def _identifiers(found: list[Span], view: DetectionView) -> None:
     """Phones, IBAN, NIR and plates."""
     text = view.text
@@ -192,7 +253,9 @@ def _identifiers(found: list[Span], view: DetectionView) -> None:
     ):
         _numbers(found, view)
     for m in _PLATE_SIV.finditer(text):
-        found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
+        start = _letters_before(text, m.start())
+        if not _words_around_a_number(text[start : m.end()]):
+            found.append((start, m.end(), PLATE_TOKEN))
     _add(found, _PLATE_FNI, text, PLATE_TOKEN)
 
 
@@ -207,7 +270,10 @@ def _numbers(found: list[Span], view: DetectionView) -> None:
     """Phones and NIR (read on the digits view)."""
     text, digits = view.text, view.digits
     _add(found, _NIR, digits, NIR_TOKEN)
-    for m in _PHONE.finditer(digits):
+    phones = _PHONE.finditer(digits)
+    if "," in digits:
+        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits))
+    for m in phones:
         start = m.start()
         if _DATE.match(text, start) is None:
             opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]

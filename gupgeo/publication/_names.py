@@ -38,7 +38,7 @@ _WEAK = re.compile(
 # "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand", "famille
 # Martin", "chez Dupont", "de la part de X", "nom : Durand": the first
 # letter is read, then the rest of the trigger word is chosen by that letter.
-_PAR = r"[ée]?e?s?\s{1,3}par"
+_PAR = r"[ée]?e?s?\s{1,3}par(?:\s{0,2}:)?"
 _DE = r"s?\s{1,3}(?:de\b|d['’])"
 _COLON = r"\s{0,2}:"
 _TRIGGER = re.compile(

@@ -32,7 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gupgeo.attribution import AttributedTerritory, AttributionSettings, attributed
-from gupgeo.publication._masking import shared_provenance
+from gupgeo.publication._masking import MARGIN, shared_provenance
 from gupgeo.publication.columns import MAX_TEXT_CHARS, KeepColumns, remove_personal_data
 from gupgeo.publication.distributed import publish_dask_layer
 from gupgeo.publication.profile import Profil
@@ -279,7 +279,7 @@ def publish(
     provenance = dict(territory.provenance)
     if profil is Profil.INTERNE:
         return Publication(profil, layers, (), policy, {}, provenance, settings)
-    kept, withheld, notes, ids = withhold_essp(layers)
+    kept, withheld, notes, ids = withhold_essp(layers, max_chars=max_chars + MARGIN)
     options: dict[str, Any] = {
         "keep_columns": keep_columns,
         "keep_description": keep_description,

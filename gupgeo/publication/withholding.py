@@ -94,7 +94,7 @@ def essp_mask(constats: pd.DataFrame) -> np.ndarray:
 
 
 def withhold_essp(
-    layers: Mapping[str, pd.DataFrame],
+    layers: Mapping[str, pd.DataFrame], *, max_chars: int | None = None
 ) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str], frozenset[str]]:
     """Every layer without its ESSP rows: findings and actions citing an ESSP
     (:func:`gupgeo.publication.citations.essp_rows`), then the rows of any event layer
@@ -105,8 +105,10 @@ def withhold_essp(
     (counts only, never a value) and the withheld identifiers (normal form). A Dask
     layer is left as it is: :mod:`gupgeo.publication.distributed` drops its rows.
     Outside ``constats`` and ``actions``, citations are searched in the columns that
-    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`): a dropped column shows
-    nothing.
+    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`), in their first
+    ``max_chars`` characters (:func:`gupgeo.publication.publish` passes the length
+    texts are cut at, plus what masking reads past the cut): a dropped column, or the
+    end of a cut text, shows nothing.
     """
     memory = {n: f for n, f in layers.items() if not is_dask(f)}
     columns = {
@@ -115,13 +117,19 @@ def withhold_essp(
         if n not in ("constats", "actions")
     }
     texts = FoldedTexts()
-    rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns, texts=texts)
+    rows = withheld_rows(
+        memory, exempt_layers=REFERENCE_LAYERS, columns=columns, texts=texts, max_chars=max_chars
+    )
     studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
     if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
         for name, frame in memory.items():
             if name not in REFERENCE_LAYERS and name != "constats":
                 rows[name] = rows[name] | cites_ids(
-                    frame, studies, columns=columns.get(name), texts=texts
+                    frame,
+                    studies,
+                    columns=columns.get(name),
+                    texts=texts,
+                    max_chars=max_chars if name in columns else None,
                 )
     ids: set[str] = set()
     out: dict[str, pd.DataFrame | None] = dict(layers)
