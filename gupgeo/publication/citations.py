@@ -126,7 +126,7 @@ class FoldedTexts:
         key = (id(frame), column)
         hit = self._distinct.get(key)
         if hit is not None and hit[0] is frame:
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[1]
         try:
             codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
             found: tuple[np.ndarray, list[Any]] | None = (codes, list(uniques))

@@ -123,17 +123,17 @@ class Publication:
     @property
     def locates(self) -> bool:
         """Whether rows and points are shown one by one (not in ``public``)."""
-        return self.profil is not Profil.PUBLIC
+        return self.profil.locates
 
     @property
     def masks(self) -> bool:
         """Whether texts were masked and columns restricted (not in ``interne``)."""
-        return self.profil is not Profil.INTERNE
+        return self.profil.masks
 
     @property
     def secret(self) -> bool:
         """Whether counts shown are under statistical secrecy (``public``)."""
-        return self.profil is Profil.PUBLIC
+        return self.profil.secret
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.layers.get(name)
@@ -277,7 +277,7 @@ def publish(
     settings = territory.attribution_settings
     layers = dict(territory.layers)
     provenance = dict(territory.provenance)
-    if profil is Profil.INTERNE:
+    if not profil.masks:
         return Publication(profil, layers, (), policy, {}, provenance, settings)
     kept, withheld, notes, ids = withhold_essp(layers, max_chars=max_chars + MARGIN)
     options: dict[str, Any] = {
@@ -289,7 +289,7 @@ def publish(
     for name, frame in kept.items():
         if frame is None:
             continue
-        if profil is Profil.PUBLIC and name in PEOPLE_LAYERS:
+        if not profil.locates and name in PEOPLE_LAYERS:
             withheld[name] = len(frame)
             notes.append(
                 f"{name} : non publiés dans le profil public (données de santé de "
