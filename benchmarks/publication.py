@@ -47,20 +47,72 @@ import pandas as pd
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = ("interne", "partenaires", "public")
-KEYS = {"id", "code_qp", "operation_id", "objet_id", "statut", "statut_brut", "demarche",
-        "id_demarche", "code_qp_declare", "insee_com", "perimetre"}  # fmt: skip
-LABELS = {"categorie", "sous_categorie", "theme", "nom", "nom_qp", "type", "gestionnaire",
-          "commune", "source", "bailleur", "axe", "porteur"}  # fmt: skip
+KEYS = {
+    "id",
+    "code_qp",
+    "operation_id",
+    "objet_id",
+    "statut",
+    "statut_brut",
+    "demarche",
+    "id_demarche",
+    "code_qp_declare",
+    "insee_com",
+    "perimetre",
+}
+LABELS = {
+    "categorie",
+    "sous_categorie",
+    "theme",
+    "nom",
+    "nom_qp",
+    "type",
+    "gestionnaire",
+    "commune",
+    "source",
+    "bailleur",
+    "axe",
+    "porteur",
+}
 WORDS = (
-    "dépôt", "sauvage", "au", "pied", "de", "l'immeuble", "encombrants", "rue", "des",
-    "Tilleuls", "éclairage", "en", "panne", "depuis", "trois", "semaines", "gardien",
-    "prévenu", "le", "12/03/2024", "montant", "1 234,50 €", "bâtiment", "B", "escalier",
-)  # fmt: skip
+    "dépôt",
+    "sauvage",
+    "au",
+    "pied",
+    "de",
+    "l'immeuble",
+    "encombrants",
+    "rue",
+    "des",
+    "Tilleuls",
+    "éclairage",
+    "en",
+    "panne",
+    "depuis",
+    "trois",
+    "semaines",
+    "gardien",
+    "prévenu",
+    "le",
+    "12/03/2024",
+    "montant",
+    "1 234,50 €",
+    "bâtiment",
+    "B",
+    "escalier",
+)
 HOSTILE = (
-    "a" * 400 + "@", "contact jean.dupont@example.org", "rappeler le 06 98 76 54 32",
-    "voir Mme Durand", "signalé par Jean Martin", "0" * 300, "M.Dupont", " " * 200,
-    "plaque AB-123-CD", "a." * 150,
-)  # fmt: skip
+    "a" * 400 + "@",
+    "contact jean.dupont@example.org",
+    "rappeler le 06 98 76 54 32",
+    "voir Mme Durand",
+    "signalé par Jean Martin",
+    "0" * 300,
+    "M.Dupont",
+    " " * 200,
+    "plaque AB-123-CD",
+    "a." * 150,
+)
 
 
 def long_text(rng: np.random.Generator, n_chars: int) -> str:

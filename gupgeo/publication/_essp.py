@@ -70,9 +70,29 @@ _DEMARCHE_DOUBT = re.compile(
 )
 _GENERIC = frozenset({"etude", "etudes", "audit", "audits", "autre", "autres", "divers"})
 _UNKNOWN = frozenset(
-    {"", "nc", "n_c", "na", "n_a", "nr", "n_r", "nan", "none", "null", "inconnu", "inconnue", "non_renseigne",
-     "non_renseignee", "non_precise", "non_precisee", "a_preciser", "sans_objet", "x", "_"}
-)  # fmt: skip
+    {
+        "",
+        "nc",
+        "n_c",
+        "na",
+        "n_a",
+        "nr",
+        "n_r",
+        "nan",
+        "none",
+        "null",
+        "inconnu",
+        "inconnue",
+        "non_renseigne",
+        "non_renseignee",
+        "non_precise",
+        "non_precisee",
+        "a_preciser",
+        "sans_objet",
+        "x",
+        "_",
+    }
+)
 
 _HINTS = (
     # E S S P, E.D.S.P., e.s.p., esp-03 (in lower case), at the start of a word

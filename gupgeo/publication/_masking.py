@@ -389,8 +389,9 @@ def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.
     object or categorical)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = list(values.cat.categories)
-        uses = np.bincount(values.cat.codes.to_numpy()[values.cat.codes.to_numpy() >= 0],
-                           minlength=len(cats))  # fmt: skip
+        uses = np.bincount(
+            values.cat.codes.to_numpy()[values.cat.codes.to_numpy() >= 0], minlength=len(cats)
+        )
         masked_cats, cut = _masked(cats, uses, max_chars)
         if len(set(masked_cats)) == len(masked_cats):  # the usual case: codes kept
             return values.cat.rename_categories(masked_cats), cut
@@ -428,9 +429,23 @@ def is_text_like(values: pd.Series) -> bool:
 
 
 _NOT_TEXT = frozenset(
-    {"integer", "floating", "decimal", "boolean", "datetime", "datetime64", "date",
-     "timedelta", "timedelta64", "time", "period", "interval", "mixed-integer-float", "empty"}
-)  # fmt: skip
+    {
+        "integer",
+        "floating",
+        "decimal",
+        "boolean",
+        "datetime",
+        "datetime64",
+        "date",
+        "timedelta",
+        "timedelta64",
+        "time",
+        "period",
+        "interval",
+        "mixed-integer-float",
+        "empty",
+    }
+)
 
 
 def source_label(source: Any) -> str:
