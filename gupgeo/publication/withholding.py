@@ -120,7 +120,7 @@ def withhold_essp(
     rows = withheld_rows(
         memory, exempt_layers=REFERENCE_LAYERS, columns=columns, texts=texts, max_chars=max_chars
     )
-    studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
+    studies = _withheld_studies(memory.get("constats"), rows.get("constats"), texts)
     if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
         for name, frame in memory.items():
             if name not in REFERENCE_LAYERS and name != "constats":
@@ -157,11 +157,17 @@ def withhold_essp(
     return out, withheld, notes, frozenset(ids | studies)
 
 
-def _withheld_studies(constats: pd.DataFrame | None, withheld: np.ndarray | None) -> set[str]:
+def _withheld_studies(
+    constats: pd.DataFrame | None, withheld: np.ndarray | None, texts: FoldedTexts
+) -> set[str]:
     """The ``diagnostic_id`` (normal form) of the studies none of whose findings is kept:
     an ESSP's id (``ESSP-03``), not a walk that also had a finding withheld."""
     if constats is None or withheld is None or "diagnostic_id" not in constats.columns:
         return set()
-    studies = constats["diagnostic_id"].map(lambda v: "" if pd.isna(v) else normalise_id(v))
+    studies = constats["diagnostic_id"].map(
+        lambda v: (
+            "" if pd.isna(v) else texts.normal_id(v) if isinstance(v, str) else normalise_id(v)
+        )
+    )
     kept = set(studies.loc[~withheld])
     return {k for k in studies.loc[withheld] if k and k not in kept}
