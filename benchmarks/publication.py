@@ -169,6 +169,29 @@ def territory(n_signalements: int, n_chars: int) -> object:
     return t.with_layers(layers)
 
 
+def versions() -> str:
+    """The versions a run is read with: Python, the libraries, gupgeo's commit, the load."""
+    import platform
+    import subprocess
+
+    import folium
+    import geopandas
+    import shapely
+
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"Python {platform.python_version()}, pandas {pd.__version__}, geopandas "
+        f"{geopandas.__version__}, shapely {shapely.__version__}, folium {folium.__version__}, "
+        f"gupgeo {commit or '?'} ; charge moyenne {load}"
+    )
+
+
 def timed(run: Callable[[], object]) -> tuple[float, float]:
     """Wall-clock and CPU seconds of ``run`` (CPU time leaves out the waits for other
     jobs of a shared machine)."""
@@ -192,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (default_assets_dir() / "dist" / "manifest.json").is_file():
         print(f"assets Leaflet absents de {default_assets_dir()} : GUPGEO_ASSETS_DIR ?")
         return 2
+    print(versions())
     start = time.perf_counter()
     t = territory(args.signalements, args.chars)
     n_text = sum(
