@@ -471,3 +471,19 @@ def test_a_publication_is_published_once_and_only_for_its_profile(layers):
         once.restricted({"inconnue": many})
     public = aggregate_events(publish(layers, "public"))
     assert "signalements" not in public.layers and "signalements_agreges" in public.layers
+
+
+def test_a_sentence_typed_as_a_study_id_is_matched_whole():
+    from gupgeo.publication.withholding import withhold_essp
+
+    sentence = "étude " + "x" * 5000 + " 12"  # too long to look for inside texts
+    layers = {
+        "constats": pd.DataFrame(
+            {"id": ["C-1"], "demarche": ["ESSP"], "diagnostic_id": [sentence]}
+        ),
+        "actions": pd.DataFrame(
+            {"id": ["A-1", "A-2"], "diagnostic_id": [sentence, "D-2"], "intitule": ["a", "b"]}
+        ),
+    }
+    kept, withheld, _, _ = withhold_essp(layers)
+    assert kept["actions"]["id"].tolist() == ["A-2"] and withheld == {"constats": 1, "actions": 1}

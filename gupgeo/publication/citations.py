@@ -317,11 +317,19 @@ def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
     return "|".join(options)
 
 
+MAX_CITED_ID = 100
+"""Longest identifier (normal form) looked for inside a text: a longer "identifier" is a
+sentence typed in an identifier column, found only as the whole of an identifier cell
+(and would make a pattern too long to compile)."""
+
+
 def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object]:
     """Two tests on a text: does an identifier cell cite ``ids``, does a free text?
     Identifiers mixing letters and digits are searched in both; the others only as
     the whole of an identifier cell."""
-    mixed = {i for i in ids if _LETTERS.search(i) and _DIGITS.search(i)}
+    mixed = {
+        i for i in ids if len(i) <= MAX_CITED_ID and _LETTERS.search(i) and _DIGITS.search(i)
+    }
     found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
     firsts = {_runs(i)[0] for i in mixed}
     # an identifier starting with letters is only looked for in a text holding them:
