@@ -54,6 +54,20 @@ _TRIGGER = re.compile(
     rf"|(?<=l)ocataire{_COLON}|(?<=o)ccupante?{_COLON}"
     r")(?=\s{0,3}" + _WORDS + ")"
 )
+_CIVILITIES = (
+    "mme",
+    "mr",
+    "mlle",
+    "melle",
+    "madame",
+    "monsieur",
+    "mademoiselle",
+    "mesdames",
+    "messieurs",
+)
+"""What a civility of :data:`_STRONG` or :data:`_GLUED` holds, in lower case."""
+_WEAK_WORDS = ("maitre", "maître", "docteur", "professeur")
+"""What a civility of :data:`_WEAK` holds in lower case, when it holds no capital M, D, P."""
 _TRIGGER_STEMS = (
     "signal",
     "clar",
@@ -348,10 +362,12 @@ def name_spans(text: str, *, lower: str | None = None) -> list[Span]:
     ['Mme.Dupontel', 'Martin']
     """
     found: list[Span] = []
-    _names(found, text, _STRONG, lower_ok=True)
-    _names(found, text, _GLUED, lower_ok=True)
-    _names(found, text, _WEAK, lower_ok=False)
     low = text.lower() if lower is None else lower
+    if any(civility in low for civility in _CIVILITIES):
+        _names(found, text, _STRONG, lower_ok=True)
+        _names(found, text, _GLUED, lower_ok=True)
+    if any(c in text for c in "MDP") or any(word in low for word in _WEAK_WORDS):
+        _names(found, text, _WEAK, lower_ok=False)
     if any(stem in low for stem in _TRIGGER_STEMS):
         _triggered(found, text)
     return found

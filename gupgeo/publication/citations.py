@@ -327,9 +327,7 @@ def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object]:
     """Two tests on a text: does an identifier cell cite ``ids``, does a free text?
     Identifiers mixing letters and digits are searched in both; the others only as
     the whole of an identifier cell."""
-    mixed = {
-        i for i in ids if len(i) <= MAX_CITED_ID and _LETTERS.search(i) and _DIGITS.search(i)
-    }
+    mixed = {i for i in ids if len(i) <= MAX_CITED_ID and _LETTERS.search(i) and _DIGITS.search(i)}
     found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
     firsts = {_runs(i)[0] for i in mixed}
     # an identifier starting with letters is only looked for in a text holding them:
