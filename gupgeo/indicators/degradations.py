@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     attach_notes,
     change,
     rates,
@@ -28,7 +28,6 @@ from gupgeo.indicators._common import (
     stacked,
     with_total,
 )
-from gupgeo.indicators._periods import parse_period
 from gupgeo.indicators.distributed import gather_signalements
 from gupgeo.indicators.signalements import (
     Cut,
@@ -38,6 +37,7 @@ from gupgeo.indicators.signalements import (
     prepare_signalements,
     previous_counts,
 )
+from gupgeo.periods import parse_period
 from gupgeo.schemas import normalise_name
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")

@@ -135,7 +135,7 @@ def review_operation(
         raw.get("signalements"), sig_layer, t["quartiers"], perimeter=perimeter.geometry,
         buffer_m=buffer_m, window=w, publication=publication,
     )  # fmt: skip
-    from gupgeo.atlas._maps import review_map
+    from gupgeo.maps.pages import review_map
 
     map_layers = _map_layers(t, perimeter, buffer_m, w)
     window_dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")

@@ -42,9 +42,9 @@ from gupgeo.crs import (
 )
 from gupgeo.dates import EXPECTED_DATE, parse_dates
 from gupgeo.french import format_count, geometry_type, validity_reason
-from gupgeo.readers._bulk import gc_paused, points
-from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.bulk import gc_paused, points
+from gupgeo.readers.geopoint import parse_geojson, parse_lat_lon
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import Column, LayerSchema
 from gupgeo.validation.columns import (

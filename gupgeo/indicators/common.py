@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._periods import Period, PeriodError
+from gupgeo.periods import Period, PeriodError
 
 HORS_QPV = "hors QPV"
 TOTAL = "total"
