@@ -13,8 +13,8 @@ are near the quartiers). Then times, in the same run and on the same inputs:
   threads), from the same x/y arrays, when ``duckdb`` and ``duckdb-ext-spatial``
   are importable.
 
-gupgeo runs with ``predicate="within"`` so that the assignments can be compared
-exactly; every method's zone per point is checked identical to sjoin's. Wall
+gupgeo runs with ``predicate="within"`` and no tolerance (``tolerance_m=0``: sjoin
+has none) so that the assignments can be compared exactly; every method's zone per point is checked identical to sjoin's. Wall
 times and process CPU times are both reported (medians): on a shared machine the
 CPU time of the single-threaded methods is the steadier figure; DuckDB's CPU time
 adds up its two threads.
@@ -37,6 +37,7 @@ import argparse
 import gc
 import glob
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -188,14 +189,14 @@ def runners(
     right = repaired(zones)[[KEY, "geometry"]]
 
     def run_attribute() -> np.ndarray:
-        return attribute(points, zones, predicate="within")[KEY].array
+        return attribute(points, zones, predicate="within", tolerance_m=0.0)[KEY].array
 
     def run_sjoin() -> np.ndarray:
         joined = gpd.sjoin(points, right, predicate="within", how="left")
         return joined[KEY].array
 
     def run_attribute_xy() -> np.ndarray:
-        return attribute_xy(x, y, zones, predicate="within")[KEY].array
+        return attribute_xy(x, y, zones, predicate="within", tolerance_m=0.0)[KEY].array
 
     def run_xy_sjoin() -> np.ndarray:
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
@@ -281,7 +282,25 @@ def measure_one(n: int, method: str, kind: str, near_edges: float) -> dict[str, 
     return {"seconds": seconds, "peak_mb": _status_mb("VmHWM"), "before_mb": before}
 
 
-def main(argv: list[str] | None = None) -> None:
+def coordinates_floor(points: gpd.GeoDataFrame, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU time of reading the points' coordinates, one thread.
+
+    No attribution from point geometries can cost less than reading their x and y
+    (one GEOS call per point and coordinate): the ratio sjoin / this bounds its speed-up
+    on one core.
+    """
+    geoms = np.asarray(points.geometry.array)
+    wall, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        shapely.get_x(geoms)
+        shapely.get_y(geoms)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated N")
     parser.add_argument("--repeat", type=int, default=3, help="runs per method (median kept)")
@@ -301,7 +320,97 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-check", action="store_true", help="skip the identity check")
     parser.add_argument("--_one", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def time_methods(
+    available: dict[str, Callable[[], np.ndarray]],
+    todo: list[str],
+    n: int,
+    args: argparse.Namespace,
+) -> tuple[dict[str, list[float]], dict[str, list[float]], np.ndarray | None]:
+    """Wall and CPU times of each method, interleaved, and the checked zone codes."""
+    reference = None
+    runs: dict[str, list[float]] = {m: [] for m in todo}
+    cpu: dict[str, list[float]] = {m: [] for m in todo}
+    for _ in range(args.repeat):  # methods interleaved: load changes hit them alike
+        for method in todo:
+            gc.collect()
+            t0, c0 = time.perf_counter(), time.process_time()
+            codes = available[method]()
+            runs[method].append(time.perf_counter() - t0)
+            cpu[method].append(time.process_time() - c0)
+            if not args.no_check:
+                codes = _codes(codes)
+                if codes.size != n:
+                    raise SystemExit(f"{method}: {codes.size} lignes pour {n} points")
+                if reference is None:
+                    reference = codes
+                elif not np.array_equal(codes, reference):
+                    diff = int((codes != reference).sum())
+                    raise SystemExit(f"{method}: {diff} points attribués différemment")
+            del codes
+    return runs, cpu, reference
+
+
+def peak_memory(n: int, method: str, args: argparse.Namespace) -> dict[str, float]:
+    """Peak and starting resident memory of one run in a fresh process."""
+    command = [sys.executable, __file__, "--_one", f"{n}:{method}", "--zones", args.zones]
+    command += ["--near-edges", str(args.near_edges)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    mem = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"peak_mb": mem["peak_mb"], "inputs_mb": mem["before_mb"]}
+
+
+def run_size(
+    n: int, zones: gpd.GeoDataFrame, methods: list[str], args: argparse.Namespace
+) -> list[dict[str, float]]:
+    """Time every method on N points; print the times, the ratios and the floor."""
+    x, y = make_xy(n, zones, near_edges=args.near_edges)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
+    available = runners(zones, x, y, points)
+    if "duckdb" in methods and "duckdb" not in available:
+        print("duckdb / duckdb-ext-spatial non importables : DuckDB ignoré")
+    todo = [m for m in methods if m in available]
+    runs, cpu, reference = time_methods(available, todo, n, args)
+    times = {m: statistics.median(runs[m]) for m in todo}
+    cpu_times = {m: statistics.median(cpu[m]) for m in todo}
+    rows: list[dict[str, float]] = []
+    for method in todo:
+        row = {"N": n, "method": method, "seconds": times[method], "cpu_s": cpu_times[method]}
+        if args.memory:
+            row.update(peak_memory(n, method, args))
+        rows.append(row)
+        print(
+            f"  N={n:>10,}  {method:<13} {times[method]:8.3f} s (CPU {cpu_times[method]:.3f} s)",
+            flush=True,
+        )
+    for row in rows:
+        base = BASELINE.get(str(row["method"]))
+        if "duckdb" in times:
+            row["vs duckdb"] = times["duckdb"] / row["seconds"]
+        if base in times:
+            row["vs sjoin"] = times[base] / row["seconds"]
+            row["cpu vs sjoin"] = cpu_times[base] / row["cpu_s"]
+            print(
+                f"  N={n:>10,}  {row['method']} vs {base} (same run): "
+                f"{row['vs sjoin']:.2f}x wall, {row['cpu vs sjoin']:.2f}x CPU"
+            )
+    if "sjoin" in times:
+        floor_s, floor_cpu = coordinates_floor(points, args.repeat)
+        print(
+            f"  N={n:>10,}  floor: get_x + get_y alone {floor_s:.3f} s (CPU {floor_cpu:.3f} s)"
+            f" = sjoin / {times['sjoin'] / floor_s:.1f} wall, / "
+            f"{cpu_times['sjoin'] / floor_cpu:.1f} CPU"
+        )
+    if reference is not None:
+        print(f"  N={n:>10,}  assignments identical ({int(pd.notna(reference).sum()):,} in a zone)")
+    print(f"  N={n:>10,}  load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} CPU")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if args._one:
         n, method = args._one.split(":")
         print(json.dumps(measure_one(int(n), method, args.zones, args.near_edges)))
@@ -317,82 +426,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        x, y = make_xy(n, zones, near_edges=args.near_edges)
-        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2154)
-        available = runners(zones, x, y, points)
-        if "duckdb" in methods and "duckdb" not in available:
-            print("duckdb / duckdb-ext-spatial non importables : DuckDB ignoré")
-        reference = None
-        times: dict[str, float] = {}
-        cpu_times: dict[str, float] = {}
-        todo = [m for m in methods if m in available]
-        runs: dict[str, list[float]] = {m: [] for m in todo}
-        cpu: dict[str, list[float]] = {m: [] for m in todo}
-        for _ in range(args.repeat):  # methods interleaved: load changes hit them alike
-            for method in todo:
-                gc.collect()
-                t0, c0 = time.perf_counter(), time.process_time()
-                codes = available[method]()
-                runs[method].append(time.perf_counter() - t0)
-                cpu[method].append(time.process_time() - c0)
-                if not args.no_check:
-                    codes = _codes(codes)
-                    if codes.size != n:
-                        raise SystemExit(f"{method}: {codes.size} lignes pour {n} points")
-                    if reference is None:
-                        reference = codes
-                    elif not np.array_equal(codes, reference):
-                        diff = int((codes != reference).sum())
-                        raise SystemExit(f"{method}: {diff} points attribués différemment")
-                del codes
-        for method in todo:
-            times[method] = statistics.median(runs[method])
-            cpu_times[method] = statistics.median(cpu[method])
-            row = {"N": n, "method": method, "seconds": times[method], "cpu_s": cpu_times[method]}
-            if args.memory:
-                out = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--_one",
-                        f"{n}:{method}",
-                        "--zones",
-                        args.zones,
-                        "--near-edges",
-                        str(args.near_edges),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                mem = json.loads(out.stdout.strip().splitlines()[-1])
-                row["peak_mb"] = mem["peak_mb"]
-                row["inputs_mb"] = mem["before_mb"]
-            rows.append(row)
-            print(
-                f"  N={n:>10,}  {method:<13} {times[method]:8.3f} s "
-                f"(CPU {cpu_times[method]:.3f} s)",
-                flush=True,
-            )
-        for row in rows:
-            if row["N"] != n:
-                continue
-            base = BASELINE.get(row["method"])
-            if base in times:
-                row["vs sjoin"] = times[base] / row["seconds"]
-                row["cpu vs sjoin"] = cpu_times[base] / row["cpu_s"]
-            if "duckdb" in times:
-                row["vs duckdb"] = times["duckdb"] / row["seconds"]
-            if base in times:
-                print(
-                    f"  N={n:>10,}  {row['method']} vs {base} (same run): "
-                    f"{row['vs sjoin']:.2f}x wall, {row['cpu vs sjoin']:.2f}x CPU"
-                )
-        if reference is not None:
-            print(
-                f"  N={n:>10,}  assignments identical ({int(pd.notna(reference).sum()):,} in a zone)"
-            )
-        del points
+        rows += run_size(n, zones, methods, args)
     table = pd.DataFrame(rows)
     with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 160):
         print(table.to_string(index=False))

@@ -1,8 +1,11 @@
 """Benchmark: attribution in PostGIS (SQL) vs reading the territory and attributing in memory.
 
-The bundled sample's 10 quartiers and N seeded points over their extent (half uniform,
-half within 300 m of a quartier), saved into a PostGIS schema (not timed). Then, in the
-same run and for each repetition:
+Zones: by default the 105 real-shaped perimeters of ``benchmarks/attribution.py``
+(about 1,000 vertices each, holes, 16 invalid as generated) and N points from the same
+generator (half uniform, half around a zone, 5 % within a few metres of a perimeter);
+``--zones sample``: the bundled sample's 10 quartiers and points over their extent. The
+data are saved into a PostGIS schema (not timed). Then, in the same run and for each
+repetition:
 
 - in memory: the read of the two tables into GeoDataFrames
   (:func:`gupgeo.storage.postgis.read_tables`, the raw read without the validation of
@@ -21,12 +24,16 @@ cluster is started from Debian's binaries (as in the tests).
 Usage::
 
     .venv/bin/python benchmarks/attribution_postgis.py --sizes 1000000,2000000 --repeat 2
+    .venv/bin/python benchmarks/attribution_postgis.py --sizes 20000000 --repeat 1
+
+The last column is the load average (1 min) when the row was printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from importlib.metadata import version
@@ -35,6 +42,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -45,24 +53,41 @@ from gupgeo.attribution.zones import attribute  # noqa: E402
 from gupgeo.storage.postgis import read_tables  # noqa: E402
 from tests.postgis_support import configured_url, throwaway_cluster, with_schema  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from attribution import make_qpv_zones, make_xy  # noqa: E402  (one generator for both)
+
 KEY = "code_qp"
+NEAR_EDGES = 0.05
 
 
-def points(quartiers: gpd.GeoDataFrame, n: int, seed: int = 0) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(seed)
-    x0, y0, x1, y1 = quartiers.total_bounds
-    half = n // 2
-    xs = np.concatenate([rng.uniform(x0, x1, half), np.empty(n - half)])
-    ys = np.concatenate([rng.uniform(y0, y1, half), np.empty(n - half)])
-    centres = quartiers.geometry.representative_point()
-    pick = rng.integers(0, len(centres), n - half)
-    xs[half:] = centres.x.to_numpy()[pick] + rng.normal(0, 300, n - half)
-    ys[half:] = centres.y.to_numpy()[pick] + rng.normal(0, 300, n - half)
+def make_points(quartiers: gpd.GeoDataFrame, n: int, zones: str) -> gpd.GeoDataFrame:
+    """N seeded points: those of ``benchmarks/attribution.py`` (qpv) or around the sample."""
+    if zones == "qpv":
+        xs, ys = make_xy(n, quartiers, near_edges=NEAR_EDGES)
+    else:
+        rng = np.random.default_rng(0)
+        x0, y0, x1, y1 = quartiers.total_bounds
+        half = n // 2
+        xs = np.concatenate([rng.uniform(x0, x1, half), np.empty(n - half)])
+        ys = np.concatenate([rng.uniform(y0, y1, half), np.empty(n - half)])
+        centres = quartiers.geometry.representative_point()
+        pick = rng.integers(0, len(centres), n - half)
+        xs[half:] = centres.x.to_numpy()[pick] + rng.normal(0, 300, n - half)
+        ys[half:] = centres.y.to_numpy()[pick] + rng.normal(0, 300, n - half)
+    ids = np.char.add("P", np.arange(n).astype(str)).astype(object)
     return gpd.GeoDataFrame(
-        {"id": [f"P{i}" for i in range(n)], "date_signalement": pd.Timestamp("2024-01-01")},
+        {"id": ids, "date_signalement": pd.Timestamp("2024-01-01")},
         geometry=gpd.points_from_xy(xs, ys),
         crs=2154,
     )
+
+
+def make_quartiers(zones: str) -> gpd.GeoDataFrame:
+    """The zones: ``qpv`` (the 105 real-shaped perimeters of benchmarks/attribution.py,
+    invalid ones as generated) or ``sample`` (the bundled sample's 10 quartiers)."""
+    if zones == "qpv":
+        return make_qpv_zones()
+    return load_territory(REPO / "data" / "sample")["quartiers"]
 
 
 def versions(url: str) -> str:
@@ -95,15 +120,26 @@ def identical(memory: pd.DataFrame, database: pd.DataFrame) -> bool:
     return same_zone and same_status and same_distance
 
 
-def run(url: str, sizes: list[int], tolerance_m: float, repeat: int) -> None:
-    quartiers = load_territory(REPO / "data" / "sample")["quartiers"]
+def run(url: str, sizes: list[int], tolerance_m: float, repeat: int, zones: str) -> None:
+    quartiers = make_quartiers(zones)
     print(versions(url))
-    print(f"{len(quartiers)} quartiers, tolerance {tolerance_m:g} m")
-    print("| points | run | read | attribution | memory total | PostGIS | ratio | identical |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        f"{len(quartiers)} quartiers ({zones}), "
+        f"{int(shapely.get_num_coordinates(quartiers.geometry).sum())} sommets, "
+        f"{int((~quartiers.is_valid).sum())} invalides, tolerance {tolerance_m:g} m"
+    )
+    print(
+        "| points | run | read | attribution | memory total | PostGIS | ratio | identical | load |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for n in sizes:
         target = with_schema(url, f"bench_{n}")
-        Territory({"quartiers": quartiers, "signalements": points(quartiers, n)}).save(target)
+        start = time.perf_counter()
+        layers = {"quartiers": quartiers, "signalements": make_points(quartiers, n, zones)}
+        Territory(layers).save(target)
+        del layers
+        saved_s = time.perf_counter() - start
+        print(f"({n:,} points enregistrés en {saved_s:.0f} s, non chronométré)", file=sys.stderr)
         for i in range(1, repeat + 1):
             start = time.perf_counter()
             layers = read_tables(target).layers
@@ -116,9 +152,10 @@ def run(url: str, sizes: list[int], tolerance_m: float, repeat: int) -> None:
             database_s = time.perf_counter() - start
             same = identical(memory, database)
             del memory, database
+            load = os.getloadavg()[0]
             print(
                 f"| {n:,} | {i} | {read_s:.2f} s | {memory_s - read_s:.2f} s | {memory_s:.2f} s | "
-                f"{database_s:.2f} s | {database_s / memory_s:.2f}× | {'oui' if same else 'NON'} |",
+                f"{database_s:.2f} s | {database_s / memory_s:.2f}× | {'oui' if same else 'NON'} | {load:.1f} |",
                 flush=True,
             )
 
@@ -128,13 +165,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--tolerance-m", type=float, default=15.0)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--zones",
+        choices=("qpv", "sample"),
+        default="qpv",
+        help="qpv: the 105 real-shaped perimeters of attribution.py (default); sample: 10",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     url = configured_url()
     with contextlib.ExitStack() as stack:
         if url is None:
             url = stack.enter_context(throwaway_cluster())
-        run(url, sizes, args.tolerance_m, args.repeat)
+        run(url, sizes, args.tolerance_m, args.repeat, args.zones)
 
 
 if __name__ == "__main__":

@@ -295,9 +295,11 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     made = in_child(make_data, folder, args.points, args.zones, args.seed)
-    print(f"données : {args.points:,} points, {args.zones:,} quartiers, écrites en "
-          f"{time.perf_counter() - started:.0f} s dans {folder} "
-          f"(pic {made['pic'] / GB:.2f} Go)")  # fmt: skip
+    print(
+        f"données : {args.points:,} points, {args.zones:,} quartiers, écrites en "
+        f"{time.perf_counter() - started:.0f} s dans {folder} "
+        f"(pic {made['pic'] / GB:.2f} Go)"
+    )
     results = [in_child(run_memory, folder)]
     if "dask" in methods:
         results.append(in_child(run_dask, folder, args.workers))

@@ -87,3 +87,31 @@ def test_zones_cut_into_pieces_answer_as_whole_zones(squares, pg_url: str) -> No
     check_same(python, sql)
     statuts = set(sql["code_qp_statut"])
     assert {"dans la zone", "plusieurs zones", "tolérance", "hors zone"} <= statuts
+
+
+def test_invalid_zones_are_repaired_as_in_python(squares, pg_url: str) -> None:
+    """A bow-tie quartier and one whose hole crosses its shell: PostGIS repairs them as
+    shapely does (``method=structure``) before testing points, so answers agree."""
+    x0, y0 = squares.total_bounds[:2]
+    bow = shapely.Polygon([(x0, y0), (x0 + 200, y0 + 200), (x0 + 200, y0), (x0, y0 + 200)])
+    shell = [(x0 + 300, y0), (x0 + 500, y0), (x0 + 500, y0 + 200), (x0 + 300, y0 + 200)]
+    hole = [(x0 + 350, y0 + 50), (x0 + 550, y0 + 50), (x0 + 550, y0 + 150), (x0 + 350, y0 + 150)]
+    crossed = shapely.Polygon(shell, [hole])
+    quartiers = gpd.GeoDataFrame(
+        {"code_qp": ["LOC-N", "LOC-T"], "nom_qp": ["Noeud", "Trou"]},
+        geometry=[bow, crossed],
+        crs=2154,
+    )
+    assert not shapely.is_valid(quartiers.geometry.array).any()
+    xs, ys = np.meshgrid(np.arange(x0 - 20, x0 + 580, 9.0), np.arange(y0 - 20, y0 + 220, 9.0))
+    grid = gpd.GeoDataFrame(
+        {"id": [f"G{i}" for i in range(xs.size)], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=gpd.points_from_xy(xs.ravel(), ys.ravel()),
+        crs=2154,
+    )
+    for tolerance_m in (0.0, 15.0):
+        python, sql = both(
+            Territory({"quartiers": quartiers, "signalements": grid}), pg_url, tolerance_m
+        )
+        check_same(python, sql)
+    assert {"dans la zone", "hors zone"} <= set(sql["code_qp_statut"])

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gupgeo.attribution._engine import _nearest, _nearest_points, prepare_zones
 from gupgeo.attribution._grid import ZoneGrid
 from gupgeo.attribution.zones import attribute, attribute_xy, attribution_report
 
@@ -231,7 +233,91 @@ def test_near_is_a_superset_of_points_within_distance(data, distance_m, sparse):
     grid = ZoneGrid(
         geoms, predicate="covered_by", n_points=len(x), margin_m=distance_m, sparse=sparse
     )
+    rings = [shapely.boundary(z) for z in zones]
     with np.errstate(invalid="ignore"):
-        dist = np.array([shapely.distance(z, shapely.points(x, y)) for z in zones]).min(axis=0)
+        dist = np.array([shapely.distance(r, shapely.points(x, y)) for r in rings]).min(axis=0)
     close = dist <= distance_m
     assert grid.near(x, y, distance_m)[close].all()
+
+
+@st.composite
+def repaired_scene(draw: st.DrawFn) -> tuple[list[shapely.Geometry], np.ndarray, np.ndarray]:
+    """Invalid zones as files bring them (bow-ties, holes), and points on and near them.
+
+    Points: vertices and edge midpoints of the repaired perimeters (holes included),
+    the same moved by 1e-9 to 2 m, and random points over the extent.
+    """
+    zones = []
+    for _ in range(draw(st.integers(1, 4))):
+        geom = draw(star())
+        xy = shapely.get_coordinates(shapely.get_exterior_ring(geom))[:-1]
+        if draw(st.booleans()) and len(xy) >= 4:  # two vertices swapped: a bow-tie
+            i = draw(st.integers(0, len(xy) - 2))
+            xy[[i, i + 1]] = xy[[i + 1, i]]
+        holes = draw(st.lists(lattice_box(), max_size=2))
+        ring = np.vstack([xy, xy[:1]])
+        zones.append(shapely.Polygon(ring, [shapely.get_coordinates(h.exterior) for h in holes]))
+    repaired = shapely.make_valid(np.array(zones), method="structure", keep_collapsed=False)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    edge = _perimeter_points([g for g in repaired if not g.is_empty])
+    scale = 10.0 ** rng.uniform(-9, 0.3, (len(edge), 1))
+    moved = edge + rng.normal(0, 1, edge.shape) * scale
+    n = draw(st.integers(0, 200))
+    rand = np.c_[rng.uniform(X0 - 200, X0 + 600, n), rng.uniform(Y0 - 200, Y0 + 600, n)]
+    xy = np.concatenate([edge, moved, rand])
+    return zones, xy[:, 0].copy(), xy[:, 1].copy()
+
+
+@SETTINGS
+@given(repaired_scene(), st.sampled_from(["within", "covered_by"]))
+def test_points_match_sjoin_on_repaired_invalid_zones(data, predicate):
+    """Every (point, zone) pair is the one geopandas.sjoin finds on the repaired zones."""
+    zones, x, y = data
+    features = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=2154)
+    out = attribute(features, _zones_gdf(zones), predicate=predicate, multiple="all", tolerance_m=0)
+    right = _zones_gdf(zones)
+    right.geometry = shapely.make_valid(
+        np.asarray(right.geometry.array), method="structure", keep_collapsed=False
+    )
+    joined = gpd.sjoin(features, right, predicate=predicate, how="inner")
+    expected = set(zip(joined.index.tolist(), joined["code_qp"].tolist(), strict=True))
+    got = {(int(i), str(k)) for i, k in zip(out.index, out["code_qp"], strict=True) if k == k}
+    assert got == expected
+
+
+@SETTINGS
+@given(repaired_scene(), st.floats(0.01, 40))
+def test_tolerance_on_perimeter_pieces_is_the_whole_polygon_distance(data, tolerance_m):
+    """The fast look-up gives the zone and the very distance of the whole-polygon one."""
+    zones, x, y = data
+    layer = prepare_zones(_zones_gdf(zones), "code_qp")[0]
+    points = shapely.points(x, y)
+    # The look-up serves points in no zone's interior (on a perimeter is allowed).
+    inside = np.array([shapely.contains(z, points) for z in layer.geoms]).any(axis=0)
+    points = points[~inside]
+    fast = _nearest_points(layer, points, tolerance_m)
+    slow = _nearest(layer, points, tolerance_m)
+    for got, expected in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_threaded_paths_give_the_same_answers(monkeypatch):
+    """Coordinates read and exact tests run in two threads change no answer."""
+    from gupgeo.attribution import _engine, _grid
+
+    rng = np.random.default_rng(5)
+    zones = [shapely.Point(X0 + 100 * i, Y0 + 50 * i).buffer(70, 16) for i in range(5)]
+    edge = _perimeter_points(zones)
+    xy = np.concatenate([edge, edge + rng.normal(0, 1e-3, edge.shape)])
+    xy = np.concatenate(
+        [xy, np.c_[rng.uniform(X0 - 80, X0 + 480, 500), rng.uniform(Y0, Y0 + 300, 500)]]
+    )
+    features = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=2154)
+    expected = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
+    monkeypatch.setattr(_engine, "_THREADED_POINTS", 1)
+    monkeypatch.setattr(_grid, "_THREADED_TESTS", 1)
+    got = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
+    pd.testing.assert_frame_equal(got, expected)
+    ref = _reference(zones, xy[:, 0], xy[:, 1], "covered_by")
+    pairs = {(int(i), str(k)) for i, k in zip(got.index, got["code_qp"], strict=True) if k == k}
+    assert pairs == {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}

@@ -136,6 +136,7 @@ def product_commands(territory: Path, out: Path, profile: str) -> dict[str, list
             str(out / "tableau_de_bord"),
             "--publication",
             profile,
+            "--graphiques-png",
         ],
     }
 

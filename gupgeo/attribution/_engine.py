@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +36,14 @@ KIND_NAN = 3  # point with NaN or infinite coordinates
 S_INSIDE, S_SEVERAL, S_TOLERANCE, S_OUTSIDE, S_NO_GEOMETRY, S_INVALID = range(6)
 
 PREDICATES = ("covered_by", "within", "intersects")
+
+# Segments per piece of perimeter in the tolerance look-up of points.
+_PIECE_SEGMENTS = 16
+# Below this distance (m) from a perimeter, a point's distance is taken from the whole
+# polygon (GEOS says 0 on a perimeter; the segment formula may leave a rounding error).
+_ON_PERIMETER_M = 1e-6
+# From this many features, point coordinates are read in two threads.
+_THREADED_POINTS = 200_000
 MULTIPLE = ("first", "largest", "all")
 
 
@@ -54,6 +63,18 @@ class ZoneLayer:
     def tree(self) -> shapely.STRtree:
         """R-tree of the zones, for lines, polygons and tolerance look-ups."""
         return shapely.STRtree(self.geoms)
+
+    @cached_property
+    def perimeter(self) -> tuple[shapely.STRtree, np.ndarray]:
+        """R-tree of the zones' perimeters cut in short pieces, and the zone of each piece.
+
+        The distance from a point outside a polygon to the polygon is its distance
+        to the nearest segment of its rings, computed by GEOS segment by segment:
+        pieces of at most ``_PIECE_SEGMENTS`` segments give the same value while each
+        distance costs a few segments instead of a whole perimeter.
+        """
+        pieces, zone = _perimeter_pieces(self.geoms)
+        return shapely.STRtree(pieces), zone
 
 
 @dataclass
@@ -190,13 +211,36 @@ def prepare_zones(
     return out
 
 
+def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shapely.get_x`` and ``get_y``, each half of a large array in its own thread.
+
+    Shapely's functions release the GIL: on two cores the coordinates of millions of
+    points are read in about half the time.
+    """
+    x = np.empty(geoms.size)
+    y = np.empty(geoms.size)
+    if geoms.size < _THREADED_POINTS:
+        shapely.get_x(geoms, out=x)
+        shapely.get_y(geoms, out=y)
+        return x, y
+
+    def read(part: slice) -> None:
+        shapely.get_x(geoms[part], out=x[part])
+        shapely.get_y(geoms[part], out=y[part])
+
+    half = geoms.size // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(read, slice(0, half)), pool.submit(read, slice(half, None))]:
+            done.result()
+    return x, y
+
+
 def split_features(features: gpd.GeoDataFrame) -> Features:
     """Classify every feature and read point coordinates, in Lambert-93."""
     crs = check_crs(features, "entités")
     geoms = np.asarray(features.geometry.array)
     try:  # fast path: get_x is NaN for None and non-points, but fails on empty points
-        x = shapely.get_x(geoms)
-        y = shapely.get_y(geoms)
+        x, y = _point_xy(geoms)
     except shapely.errors.GEOSException:
         ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
         x = np.full(geoms.size, np.nan)
@@ -250,6 +294,44 @@ def _other_pairs(layer: ZoneLayer, feats: Features) -> tuple[np.ndarray, np.ndar
     return pos[order], zj[keep][order].astype(np.int32), np.minimum(share[keep][order], 1.0)
 
 
+def _perimeter_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of at most ``_PIECE_SEGMENTS`` consecutive segments of every ring, and their zone."""
+    present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    rings, ring_zone = shapely.get_parts(shapely.boundary(geoms[present]), return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    if ring.size == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int32)
+    start = np.searchsorted(ring, ring)  # position of each ring's first vertex
+    local = np.arange(ring.size) - start
+    last = np.append(ring[1:] != ring[:-1], True)  # a ring's last vertex (its closing one)
+    k = _PIECE_SEGMENTS
+    # Each vertex belongs to piece local // k of its ring, except a ring's last vertex
+    # when it would open an empty piece; a vertex at a multiple of k also ends the
+    # previous piece.
+    own = ~(last & (local % k == 0))
+    shared = (local % k == 0) & (local > 0)
+    vertex = np.concatenate((np.flatnonzero(own), np.flatnonzero(shared)))
+    piece_local = np.concatenate((local[own] // k, local[shared] // k - 1))
+    order = np.lexsort((vertex, piece_local, ring[vertex]))
+    vertex, piece_local = vertex[order], piece_local[order]
+    key = ring[vertex].astype(np.int64) << 32 | piece_local
+    new = np.append(True, key[1:] != key[:-1])
+    piece = np.cumsum(new) - 1
+    pieces = shapely.linestrings(xy[vertex], indices=piece)
+    zone = present[ring_zone[ring[vertex[new]]]].astype(np.int32)
+    return pieces, zone
+
+
+def _first_nearest(
+    qi: np.ndarray, zj: np.ndarray, dist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each query, its nearest zone (ties to zone order): (query, zone, distance)."""
+    order = np.lexsort((zj, qi))
+    qi, zj, dist = qi[order], zj[order], dist[order]
+    first = np.unique(qi, return_index=True)[1]
+    return qi[first], zj[first].astype(np.int32), dist[first]
+
+
 def _nearest(
     layer: ZoneLayer, geoms: np.ndarray, tolerance_m: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -257,10 +339,33 @@ def _nearest(
     (qi, zj), dist = layer.tree.query_nearest(
         geoms, max_distance=tolerance_m, return_distance=True, all_matches=True
     )
-    order = np.lexsort((zj, qi))
-    qi, zj, dist = qi[order], zj[order], dist[order]
-    first = np.unique(qi, return_index=True)[1]
-    return qi[first], zj[first].astype(np.int32), dist[first]
+    return _first_nearest(qi, zj, dist)
+
+
+def _nearest_points(
+    layer: ZoneLayer, points: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_nearest` for points outside every zone, on the perimeters' pieces.
+
+    Same answers as :func:`_nearest`: the nearest pieces give the nearest zones (all
+    of them on a tie) at the same distance; points within ``_ON_PERIMETER_M`` of a
+    perimeter are measured again on the whole polygons.
+    """
+    tree, piece_zone = layer.perimeter
+    (qi, pj), dist = tree.query_nearest(
+        points, max_distance=tolerance_m, return_distance=True, all_matches=True
+    )
+    qi, zj, dist = _first_nearest(qi, piece_zone[pj], dist)
+    close = np.flatnonzero(dist < _ON_PERIMETER_M)
+    if close.size:  # every zone whose perimeter passes that close, measured whole
+        ci, pj = tree.query(points[qi[close]], predicate="dwithin", distance=_ON_PERIMETER_M)
+        pairs = np.unique(np.c_[ci, piece_zone[pj]], axis=0)
+        ci, cz = pairs[:, 0], pairs[:, 1]
+        exact = shapely.distance(points[qi[close[ci]]], layer.geoms[cz])
+        order = np.lexsort((cz, exact, ci))  # nearest first, ties to zone order
+        best = order[np.unique(ci[order], return_index=True)[1]]
+        zj[close[ci[best]]], dist[close[ci[best]]] = cz[best], exact[best]
+    return qi, zj, dist
 
 
 def match_layer(
@@ -310,15 +415,15 @@ def match_layer(
         lost = np.flatnonzero((chosen == NO_ZONE) & (feats.kind == KIND_POINT))
         if grid is not None:
             lost = lost[grid.near(feats.x[lost], feats.y[lost], tolerance_m)]
-        lost_geoms = shapely.points(feats.x[lost], feats.y[lost])
+        qi, zj, dist = _nearest_points(
+            layer, shapely.points(feats.x[lost], feats.y[lost]), tolerance_m
+        )
+        hits = [(lost[qi], zj, dist)]
         if feats.other_pos.size:
-            others = feats.other_pos[chosen[feats.other_pos] == NO_ZONE]
-            other_geoms = feats.other_geoms[chosen[feats.other_pos] == NO_ZONE]
-            lost = np.concatenate((lost, others))
-            lost_geoms = np.concatenate((lost_geoms, other_geoms))
-        if lost.size:
-            qi, zj, dist = _nearest(layer, lost_geoms, tolerance_m)
-            hit = lost[qi]
+            unmatched = chosen[feats.other_pos] == NO_ZONE
+            qi, zj, dist = _nearest(layer, feats.other_geoms[unmatched], tolerance_m)
+            hits.append((feats.other_pos[unmatched][qi], zj, dist))
+        for hit, zj, dist in hits:
             chosen[hit] = zj
             distance[hit] = dist
             status[hit] = S_TOLERANCE

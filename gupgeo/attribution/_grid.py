@@ -24,6 +24,7 @@ numbers.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,8 @@ _BLOCK_SHIFT = 4
 # Half-width (in cell sizes) of the square marked around each perimeter vertex; the
 # vertices are cs/4 apart, so 1/8 would do; the rest is a margin for rounding.
 _BAND_HALF_WIDTH = 0.13
+# From this many exact tests, they run in two threads.
+_THREADED_TESTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ class ZoneGrid:
         self.nbx = ((self.nx - 1) >> shift) + 1
         nby = ((self.ny - 1) >> shift) + 1
         active = np.zeros((nby, self.nbx), dtype=bool)
-        extra = max(1, math.ceil(self.margin_m / self.cell) + 1)
+        # The margin, plus the cell a perimeter may mark beyond its box: near() stays inside.
+        extra = math.ceil(self.margin_m / self.cell) + 2
         for ix0, iy0, ix1, iy1 in zip(*self._windows(extra), strict=True):
             active[iy0 >> shift : (iy1 >> shift) + 1, ix0 >> shift : (ix1 >> shift) + 1] = True
         ids = np.flatnonzero(active.ravel())
@@ -233,6 +237,9 @@ class ZoneGrid:
         cells = self._index(ix0[owner] + lx, iy0[owner] + ly)
         cell_zone = zones[owner].astype(np.int32)
         cell_state = state[kept]
+        edge = cell_state == BOUNDARY  # grid columns and rows of perimeter cells, for near()
+        self._edge_gx, self._edge_gy = ix0[owner][edge] + lx[edge], iy0[owner][edge] + ly[edge]
+        self._near: tuple[float, np.ndarray] | None = None
         order = np.argsort(cells, kind="stable")  # zone order kept within a cell
         cells, cell_zone, cell_state = cells[order], cell_zone[order], cell_state[order]
         shared = np.zeros(cells.size, dtype=bool)
@@ -333,23 +340,47 @@ class ZoneGrid:
         # Grouped by zone (a radix sort of small integers): consecutive tests then walk
         # the same prepared index, which stays in the CPU cache; in the points' own order
         # every test may evict the previous zone's index (3x slower on 105 quartiers).
+        # Shapely releases the GIL: on many pairs, each half is tested in its own thread.
         order = np.argsort(zone, kind="stable")
+        geoms, px, py = self.geoms[zone[order]], x[pt[order]], y[pt[order]]
+        found = np.empty(pt.size, dtype=bool)
+        if pt.size < _THREADED_TESTS:
+            test(geoms, px, py, out=found)
+        else:
+            parts = [slice(0, pt.size // 2), slice(pt.size // 2, None)]
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                done = [pool.submit(test, geoms[p], px[p], py[p], out=found[p]) for p in parts]
+                for future in done:
+                    future.result()
         out = np.empty(pt.size, dtype=bool)
-        out[order] = test(self.geoms[zone[order]], x[pt[order]], y[pt[order]])
+        out[order] = found
         return out
 
     def near(self, x: np.ndarray, y: np.ndarray, distance_m: float) -> np.ndarray:
-        """Points whose cell lies within ``distance_m`` of a zone's bounding box.
+        """Points whose cell lies within ``distance_m`` of a zone's perimeter.
 
-        A cheap superset of the points within ``distance_m`` of a zone; the grid
-        must have been built with ``margin_m >= distance_m``.
+        A cheap superset of the points within ``distance_m`` of a perimeter (the
+        points outside every zone that a tolerance may attribute); the grid must
+        have been built with ``margin_m >= distance_m``. Every cell a perimeter
+        touches is a boundary cell, so a point within ``distance_m`` of it lies at
+        most ``ceil(distance_m / cell)`` cells (per axis) from a boundary cell: the
+        boundary cells are dilated by that many cells, plus one for rounding.
         """
         if self.nx == 0 or x.size == 0:
             return np.zeros(x.size, dtype=bool)
-        if self.sparse:  # blocks were numbered with the margin: any numbered block
-            return (self._cells(x, y) >> (2 * _BLOCK_SHIFT)) > 0
-        mask = np.zeros((self.ny, self.nx), dtype=bool)
-        windows = self._windows(math.ceil(distance_m / self.cell) + 1)
-        for ix0, iy0, ix1, iy1 in zip(*windows, strict=True):
-            mask[iy0 : iy1 + 1, ix0 : ix1 + 1] = True
-        return mask.ravel().take(self._cells(x, y))
+        if self._near is None or self._near[0] != distance_m:
+            self._near = (distance_m, self._near_table(distance_m))
+        return self._near[1].take(self._cells(x, y))
+
+    def _near_table(self, distance_m: float) -> np.ndarray:
+        """Boolean table of the cells within ``distance_m`` of a boundary cell."""
+        reach = math.ceil(distance_m / self.cell) + 1
+        if self.sparse:  # stay in the blocks numbered for the margin
+            reach = min(reach, max(1, math.ceil(self.margin_m / self.cell) + 1))
+        table = np.zeros(self.table.size, dtype=bool)
+        for dy in range(-reach, reach + 1):
+            gy = np.clip(self._edge_gy + dy, 0, self.ny - 1)
+            for dx in range(-reach, reach + 1):
+                gx = np.clip(self._edge_gx + dx, 0, self.nx - 1)
+                table[self._index(gx, gy)] = True
+        return table

@@ -14,8 +14,9 @@ How it stays fast: the valid zones are cut once into pieces of at most
 so each point is tested against a few small pieces rather than whole perimeters of
 thousands of vertices. The pieces of a zone tile it, so a point is covered by the
 zone exactly when it is covered by one of its pieces, and its distance to the zone
-is the smallest distance to its pieces. Invalid zones are kept whole (cutting them
-could change the answer). The per-point answers (zone rank, count, distance) come
+is the smallest distance to its pieces. Invalid zones are first repaired as the
+Python path repairs them (``ST_MakeValid`` with ``method=structure``, the polygons
+kept), then cut like the others. The per-point answers (zone rank, count, distance) come
 back in one ``COPY … TO STDOUT`` parsed by pandas' C reader, the zones' keys being
 looked up by rank afterwards.
 
@@ -61,7 +62,8 @@ WITH ranked AS (
 SELECT zone_rank, ST_Subdivide(geom, %(max_vertices)s) AS geom
 FROM ranked WHERE geom IS NOT NULL AND ST_IsValid(geom)
 UNION ALL
-SELECT zone_rank, geom
+SELECT zone_rank, ST_Subdivide(ST_CollectionExtract(
+           ST_MakeValid(geom, 'method=structure keepcollapsed=false'), 3), %(max_vertices)s)
 FROM ranked WHERE geom IS NOT NULL AND NOT ST_IsValid(geom)
 """
 

@@ -190,10 +190,12 @@ class SourceAgreement:
         has = pd.notna(given)
         same = has & (given == found)
         pairs = pd.Series(
-            [f"{g} (source) → {f if f is not None else 'hors zone'} (spatial)"
-             for g, f in zip(given[has & ~same], found[has & ~same], strict=True)],
+            [
+                f"{g} (source) → {f if f is not None else 'hors zone'} (spatial)"
+                for g, f in zip(given[has & ~same], found[has & ~same], strict=True)
+            ],
             dtype="object",
-        )  # fmt: skip
+        )
         counts = pairs.value_counts() if len(pairs) else pd.Series(dtype="int64")
         return cls(column, int(has.sum()), int(same.sum()), counts)
 
@@ -207,8 +209,10 @@ class SourceAgreement:
             f"{_n(self.n_declared)} ligne(s), {_n(self.n_agree)} d'accord avec le rattachement "
             f"spatial ({pct} %), {_n(self.n_declared - self.n_agree)} en désaccord"
         )
-        lines = [f"  {pair} : {_n(int(n))}" for pair, n in
-                 self.disagreements.head(LISTED_DISAGREEMENTS).items()]  # fmt: skip
+        lines = [
+            f"  {pair} : {_n(int(n))}"
+            for pair, n in self.disagreements.head(LISTED_DISAGREEMENTS).items()
+        ]
         return "\n".join([head, *lines])
 
 

@@ -176,9 +176,13 @@ def series_by_category(db: Dashboard, code_qp: str, *, top: int = TOP_CATEGORIES
     ]
     summary = f"{title}, {span_words(list(data.index))} : " + " ; ".join(p for p in parts if p)
     return ChartData(
-        title, data, FREQ_LABELS[db.freq].capitalize(), summary + ".", blank=tuple(blank),
+        title,
+        data,
+        FREQ_LABELS[db.freq].capitalize(),
+        summary + ".",
+        blank=tuple(blank),
         stacked=True,
-    )  # fmt: skip
+    )
 
 
 def backlog_age(db: Dashboard, code_qp: str) -> ChartData:
@@ -214,9 +218,13 @@ def backlog_age(db: Dashboard, code_qp: str) -> ChartData:
     summary = f"{title}, fin de chaque {FREQ_LABELS[db.freq]}, {span_words(list(values.index))} : "
     summary += " ; ".join(p for p in parts if p) + "."
     return ChartData(
-        title, values, f"Fin de {FREQ_LABELS[db.freq]}", summary, blank=tuple(blank),
+        title,
+        values,
+        f"Fin de {FREQ_LABELS[db.freq]}",
+        summary,
+        blank=tuple(blank),
         stacked=True,
-    )  # fmt: skip
+    )
 
 
 def tfpb_axes(db: Dashboard, code_qp: str) -> ChartData:
