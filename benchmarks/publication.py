@@ -47,20 +47,72 @@ import pandas as pd
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = ("interne", "partenaires", "public")
-KEYS = {"id", "code_qp", "operation_id", "objet_id", "statut", "statut_brut", "demarche",
-        "id_demarche", "code_qp_declare", "insee_com", "perimetre"}  # fmt: skip
-LABELS = {"categorie", "sous_categorie", "theme", "nom", "nom_qp", "type", "gestionnaire",
-          "commune", "source", "bailleur", "axe", "porteur"}  # fmt: skip
+KEYS = {
+    "id",
+    "code_qp",
+    "operation_id",
+    "objet_id",
+    "statut",
+    "statut_brut",
+    "demarche",
+    "id_demarche",
+    "code_qp_declare",
+    "insee_com",
+    "perimetre",
+}
+LABELS = {
+    "categorie",
+    "sous_categorie",
+    "theme",
+    "nom",
+    "nom_qp",
+    "type",
+    "gestionnaire",
+    "commune",
+    "source",
+    "bailleur",
+    "axe",
+    "porteur",
+}
 WORDS = (
-    "dépôt", "sauvage", "au", "pied", "de", "l'immeuble", "encombrants", "rue", "des",
-    "Tilleuls", "éclairage", "en", "panne", "depuis", "trois", "semaines", "gardien",
-    "prévenu", "le", "12/03/2024", "montant", "1 234,50 €", "bâtiment", "B", "escalier",
-)  # fmt: skip
+    "dépôt",
+    "sauvage",
+    "au",
+    "pied",
+    "de",
+    "l'immeuble",
+    "encombrants",
+    "rue",
+    "des",
+    "Tilleuls",
+    "éclairage",
+    "en",
+    "panne",
+    "depuis",
+    "trois",
+    "semaines",
+    "gardien",
+    "prévenu",
+    "le",
+    "12/03/2024",
+    "montant",
+    "1 234,50 €",
+    "bâtiment",
+    "B",
+    "escalier",
+)
 HOSTILE = (
-    "a" * 400 + "@", "contact jean.dupont@example.org", "rappeler le 06 98 76 54 32",
-    "voir Mme Durand", "signalé par Jean Martin", "0" * 300, "M.Dupont", " " * 200,
-    "plaque AB-123-CD", "a." * 150,
-)  # fmt: skip
+    "a" * 400 + "@",
+    "contact jean.dupont@example.org",
+    "rappeler le 06 98 76 54 32",
+    "voir Mme Durand",
+    "signalé par Jean Martin",
+    "0" * 300,
+    "M.Dupont",
+    " " * 200,
+    "plaque AB-123-CD",
+    "a." * 150,
+)
 
 
 def long_text(rng: np.random.Generator, n_chars: int) -> str:
@@ -117,6 +169,29 @@ def territory(n_signalements: int, n_chars: int) -> object:
     return t.with_layers(layers)
 
 
+def versions() -> str:
+    """The versions a run is read with: Python, the libraries, gupgeo's commit, the load."""
+    import platform
+    import subprocess
+
+    import folium
+    import geopandas
+    import shapely
+
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"Python {platform.python_version()}, pandas {pd.__version__}, geopandas "
+        f"{geopandas.__version__}, shapely {shapely.__version__}, folium {folium.__version__}, "
+        f"gupgeo {commit or '?'} ; charge moyenne {load}"
+    )
+
+
 def timed(run: Callable[[], object]) -> tuple[float, float]:
     """Wall-clock and CPU seconds of ``run`` (CPU time leaves out the waits for other
     jobs of a shared machine)."""
@@ -140,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (default_assets_dir() / "dist" / "manifest.json").is_file():
         print(f"assets Leaflet absents de {default_assets_dir()} : GUPGEO_ASSETS_DIR ?")
         return 2
+    print(versions())
     start = time.perf_counter()
     t = territory(args.signalements, args.chars)
     n_text = sum(

@@ -394,6 +394,55 @@ def test_the_layout_check_would_find_a_raw_door(tmp_path: Path):
     assert _imported_names(probe) & RAW_DOORS == {"gupgeo.storage.loading.load_territory"}
 
 
+def _names_a_profile(node: ast.AST) -> bool:
+    """A profile's name (``"public"``), a ``Profil`` member, or a tuple/list/set of them."""
+    from gupgeo.publication import PROFILES
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.strip().lower() in PROFILES
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id == "Profil" and node.attr.isupper()
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_names_a_profile(e) for e in node.elts)
+    return False
+
+
+def profile_branches(path: Path) -> list[str]:
+    """Comparisons (``==``, ``!=``, ``is``, ``in``…) of a value to a profile name or a
+    ``Profil`` member in a module: ``file:line`` of each."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.name}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(_names_a_profile(o) for o in (node.left, *node.comparators))
+    ]
+
+
+def test_no_product_branches_on_the_profile_name():
+    """Products ask the Publication what it shows (``locates``, ``masks``, ``secret``)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = module_name(path)
+        if module.startswith(PRODUCT_PACKAGES) or module == "gupgeo.veille.bulletin":
+            offenders += [f"{module} {where}" for where in profile_branches(path)]
+    assert offenders == []
+
+
+def test_the_profile_check_would_find_a_branch(tmp_path: Path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def f(pub, s):\n"
+        "    if pub.profil is Profil.PUBLIC:\n"
+        "        return 1\n"
+        "    if s.publication != 'public' and pub.locates:\n"
+        "        return 2\n"
+        "    x = 3 if s.profile in ('interne', 'partenaires') else 4\n"
+        "    return pub.secret and Profil.parse(s.publication).masks\n"
+    )
+    assert profile_branches(probe) == ["probe.py:2", "probe.py:4", "probe.py:6"]
+
+
 def test_every_test_file_is_described_in_tests_readme():
     readme = (Path(__file__).parent / "README.md").read_text(encoding="utf-8")
     files = sorted(p.name for p in Path(__file__).parent.glob("*.py") if p.name != "__init__.py")

@@ -355,17 +355,56 @@ def test_long_texts_are_cut_in_shared_outputs(layers):
     assert publish(layers, "interne").layers["signalements"]["adresse"].str.len().max() > 5000
 
 
+def test_open311_service_columns_leave_masked_and_grouped(layers):
+    sig = layers["signalements"].copy()
+    n = len(sig)
+    sig["service_responsable"] = ["Direction de la propreté"] * (n - 1) + ["Mme Durand 0612345678"]
+    sig["code_service"] = ["DS"] * (n - 1) + ["tel 06 12 34 56 78"]
+    layers["signalements"] = sig
+    out = publish(layers, "partenaires").layers["signalements"]
+    assert {"service_responsable", "code_service"} <= set(out.columns)
+    assert out["service_responsable"].tolist() == ["Direction de la propreté"] * (n - 1) + ["autre"]
+    assert out["code_service"].tolist() == ["DS"] * (n - 1) + ["tel [téléphone masqué]"]
+
+
+def test_a_citation_is_read_where_a_cut_text_leaves(layers):
+    con = layers["constats"].iloc[[0, 1]].copy()
+    con["id"], con["demarche"] = ["CST-7", "CST-8"], ["ESSP", "marche exploratoire"]
+    layers["constats"] = gpd.GeoDataFrame(con, crs=con.crs)
+    sig = layers["signalements"].iloc[:3].copy()
+    sig["adresse"] = [
+        "suite CST-7 " + "x" * 5000,  # cited in the part that leaves: withheld
+        "x" * 150 + " suite CST-7",  # past the cut, read with the margin: withheld
+        "x" * 5000 + " suite CST-7",  # far past the cut: never leaves, row kept
+    ]
+    layers["signalements"] = gpd.GeoDataFrame(sig, crs=sig.crs)
+    pub = publish(layers, "partenaires", max_chars=100)
+    kept = pub.layers["signalements"]
+    assert kept["id"].tolist() == [sig["id"].iloc[2]]
+    assert not kept["adresse"].str.contains("CST", case=False).any()
+    assert pub.withheld["signalements"] == 2
+
+
 def test_essp_is_recognised_by_demarche_identifier_and_wording(layers):
     con = layers["constats"].iloc[[0, 1, 3, 0, 1, 3]].copy()
     con["id"] = ["K1", "K2", "K3", "K4", "K5", "K6"]
     con["demarche"] = [
-        "diagnostic en marchant", "étude", "marche exploratoire", "ESSPs",
-        "diagnostic en marchant", "diagnostic en marchant",
-    ]  # fmt: skip
+        "diagnostic en marchant",
+        "étude",
+        "marche exploratoire",
+        "ESSPs",
+        "diagnostic en marchant",
+        "diagnostic en marchant",
+    ]
     con["id_demarche"] = ["DEM-01", "DEM-02", "ESSP-03", "DEM-04", "DEM-05", "DEM-06"]
     con["recommandation"] = [
-        "élaguer", "éclairer", "grille", "x", "reprendre l'audit de sûreté", "RAS",
-    ]  # fmt: skip
+        "élaguer",
+        "éclairer",
+        "grille",
+        "x",
+        "reprendre l'audit de sûreté",
+        "RAS",
+    ]
     con["observations"] = ["", "", "", "", "", "cf. Diagnostic Sûreté 2023"]
     layers["constats"] = gpd.GeoDataFrame(con, crs=con.crs)
     actions = pd.DataFrame(
@@ -432,3 +471,19 @@ def test_a_publication_is_published_once_and_only_for_its_profile(layers):
         once.restricted({"inconnue": many})
     public = aggregate_events(publish(layers, "public"))
     assert "signalements" not in public.layers and "signalements_agreges" in public.layers
+
+
+def test_a_sentence_typed_as_a_study_id_is_matched_whole():
+    from gupgeo.publication.withholding import withhold_essp
+
+    sentence = "étude " + "x" * 5000 + " 12"  # too long to look for inside texts
+    layers = {
+        "constats": pd.DataFrame(
+            {"id": ["C-1"], "demarche": ["ESSP"], "diagnostic_id": [sentence]}
+        ),
+        "actions": pd.DataFrame(
+            {"id": ["A-1", "A-2"], "diagnostic_id": [sentence, "D-2"], "intitule": ["a", "b"]}
+        ),
+    }
+    kept, withheld, _, _ = withhold_essp(layers)
+    assert kept["actions"]["id"].tolist() == ["A-2"] and withheld == {"constats": 1, "actions": 1}

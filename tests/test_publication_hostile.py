@@ -56,9 +56,20 @@ pytestmark = pytest.mark.slow  # every product twice on the whole sample: ~2-4 m
 
 ATLAS_QUARTIERS = (QUARTIER, "LOC-RABIERE")
 TEXT_SUFFIXES = {
-    ".html", ".htm", ".svg", ".csv", ".txt", ".json", ".geojson", ".js", ".css", ".xml",
-    ".md", ".toml", ".log",
-}  # fmt: skip
+    ".html",
+    ".htm",
+    ".svg",
+    ".csv",
+    ".txt",
+    ".json",
+    ".geojson",
+    ".js",
+    ".css",
+    ".xml",
+    ".md",
+    ".toml",
+    ".log",
+}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".docx", ".ods", ".odt", ".zip"}
 SQLITE_SUFFIXES = {".gpkg", ".sqlite", ".db"}
 
@@ -73,26 +84,71 @@ def product_commands(territory: Path, out: Path, profile: str) -> dict[str, list
     """The command line of every product that writes shared output."""
     pdf = ["--pdf"] if _pdf_wanted() else []
     return {
-        "carte": ["carte", str(territory), "-o", str(out / "carte.html"),
-                  "--publication", profile],
-        "atlas": ["atlas", str(territory), "-o", str(out / "atlas"), "--period", "2024",
-                  "--publication", profile, "--quartiers", *ATLAS_QUARTIERS, "--workers", "1",
-                  "--quiet", *pdf],
-        "review": ["review", OPERATION, "--territory", str(territory), "--months", "18",
-                   "-o", str(out / "revue.html"), "--publication", profile],
-        "veille": ["veille", str(territory), "--period", VEILLE_PERIOD, "--freq", "trimestre",
-                   "-o", str(out / "veille"), "--publication", profile],
-        "dashboard": ["dashboard", str(territory), "--period", "2024", "--freq", "mois",
-                      "-o", str(out / "tableau_de_bord"), "--publication", profile,
-                      "--graphiques-png"],
-    }  # fmt: skip
+        "carte": ["carte", str(territory), "-o", str(out / "carte.html"), "--publication", profile],
+        "atlas": [
+            "atlas",
+            str(territory),
+            "-o",
+            str(out / "atlas"),
+            "--period",
+            "2024",
+            "--publication",
+            profile,
+            "--quartiers",
+            *ATLAS_QUARTIERS,
+            "--workers",
+            "1",
+            "--quiet",
+            *pdf,
+        ],
+        "review": [
+            "review",
+            OPERATION,
+            "--territory",
+            str(territory),
+            "--months",
+            "18",
+            "-o",
+            str(out / "revue.html"),
+            "--publication",
+            profile,
+        ],
+        "veille": [
+            "veille",
+            str(territory),
+            "--period",
+            VEILLE_PERIOD,
+            "--freq",
+            "trimestre",
+            "-o",
+            str(out / "veille"),
+            "--publication",
+            profile,
+        ],
+        "dashboard": [
+            "dashboard",
+            str(territory),
+            "--period",
+            "2024",
+            "--freq",
+            "mois",
+            "-o",
+            str(out / "tableau_de_bord"),
+            "--publication",
+            profile,
+            "--graphiques-png",
+        ],
+    }
 
 
 def run_gupgeo(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gupgeo", *args],
-        capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -333,17 +389,23 @@ def test_the_search_reads_every_kind_of_file(tmp_path):
     book.active.append(["Plainte Grabuchon (voisin du 3e)"])  # type: ignore[union-attr]
     book.save(tmp_path / "t.xlsx")
     gpd.GeoDataFrame(
-        {"Téléphone": ["06 98 76 54 40"], "x": ["ZQ . 482 . WX"]}, geometry=[Point(0, 0)],
+        {"Téléphone": ["06 98 76 54 40"], "x": ["ZQ . 482 . WX"]},
+        geometry=[Point(0, 0)],
         crs=2154,
-    ).to_file(tmp_path / "v.gpkg")  # fmt: skip
+    ).to_file(tmp_path / "v.gpkg")
     png = b"\x89PNG\r\n\x1a\n" + len(b"Comment\0Alambix").to_bytes(4, "big") + b"tEXt"
     (tmp_path / "g.png").write_bytes(png + b"Comment\0Alambix" + b"\0\0\0\0")
     found = leaks_of(tmp_path, markers)
     assert found == {
-        "zorglubian": {"carte.html"}, "kwazimodo": {"carte.html"}, "tel-slashes": {"carte.html"},
-        "tel-fullwidth": {"carte.html"}, "grabuchon": {"t.xlsx!xl/worksheets/sheet1.xml"},
-        "tel-contact": {"v.gpkg"}, "plate-dots": {"v.gpkg"}, "alambix": {"g.png"},
-    }  # fmt: skip
+        "zorglubian": {"carte.html"},
+        "kwazimodo": {"carte.html"},
+        "tel-slashes": {"carte.html"},
+        "tel-fullwidth": {"carte.html"},
+        "grabuchon": {"t.xlsx!xl/worksheets/sheet1.xml"},
+        "tel-contact": {"v.gpkg"},
+        "plate-dots": {"v.gpkg"},
+        "alambix": {"g.png"},
+    }
 
 
 def test_the_search_reads_pdf_text_and_strings(tmp_path):
@@ -429,8 +491,9 @@ def small_counts_in_csv(folder: Path) -> list[str]:
                 (frame["unite"] == "nombre") & ~frame["indicateur"].str.contains(".evolution")
             ]
             for row in counts[counts["valeur"].map(_small)].itertuples(index=False):
-                found.append(f"{path.name}: {row.indicateur} {row.code_qp} {row.periode} = "
-                             f"{row.valeur}")  # fmt: skip
+                found.append(
+                    f"{path.name}: {row.indicateur} {row.code_qp} {row.periode} = {row.valeur}"
+                )
             continue
         table = _table_of_csv(path)
         if table is None:
@@ -535,19 +598,26 @@ def test_public_dashboard_shows_agents_stoppages_by_year_at_most(outputs):
     most: no monthly or quarterly series in any file (CSV, long table, XLSX, charts)."""
     folder = outputs["public"]["folder"] / "tableau_de_bord"
     finer = []
-    finer += [p.name for p in folder.rglob("*") if re.search(r"arret.*_par_(mois|trimestre)",
-                                                                p.name)]  # fmt: skip
+    finer += [
+        p.name for p in folder.rglob("*") if re.search(r"arret.*_par_(mois|trimestre)", p.name)
+    ]
     long = pd.read_csv(folder / "indicateurs_long.csv", sep=";", encoding="utf-8-sig", dtype=str)
     rows = long[long["indicateur"].str.startswith("arrets_agents.")]
-    finer += [f"indicateurs_long.csv: {p}" for p in sorted(set(rows["periode"]))
-              if not re.fullmatch(r"\d{4}", p)]  # fmt: skip
+    finer += [
+        f"indicateurs_long.csv: {p}"
+        for p in sorted(set(rows["periode"]))
+        if not re.fullmatch(r"\d{4}", p)
+    ]
     from openpyxl import load_workbook
 
     for book in folder.glob("*.xlsx"):
         titles = load_workbook(book, read_only=True).sheetnames
         short = TABLE_INFO["arrets_agents"].series_title.lower()
-        finer += [f"{book.name}[{t}]" for t in titles
-                  if t.lower().startswith(short) and not t.lower().endswith("année")]  # fmt: skip
+        finer += [
+            f"{book.name}[{t}]"
+            for t in titles
+            if t.lower().startswith(short) and not t.lower().endswith("année")
+        ]
     assert not finer, f"arrêts des agents plus fins que quartier × année : {finer}"
 
 
@@ -557,9 +627,10 @@ def test_pages_and_method_notes_print_no_python_repr(outputs, profile):
     pandas quarter nor None/nan: notes are written in French."""
     folder = outputs[profile]["folder"]
     pages = [
-        *(folder / "atlas").rglob("*.html"), folder / "revue.html",
+        *(folder / "atlas").rglob("*.html"),
+        folder / "revue.html",
         folder / "veille" / "bulletin.html",
-    ]  # fmt: skip
+    ]
     found = {}
     for path in pages:
         if path.is_file() and (reprs := reprs_in(parse(path).text)):

@@ -336,7 +336,7 @@ def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     quartiers = data.selected[["code_qp", "nom_qp", "geometry"]].copy()
     quartiers["nom_qp"] = [p.title for p in data.pages]
     secret = None
-    if s.publication == "public" and frame is not None:
+    if s.publication.secret and frame is not None:
         from gupgeo.atlas._content import Secrecy
 
         secrecy = Secrecy(True, s.secret_threshold)

@@ -155,7 +155,7 @@ def write_index(
 ) -> str:
     """Render ``index.html`` (the overview map file is written by the caller)."""
     s = data.settings
-    secrecy = content.Secrecy(s.publication == "public", s.secret_threshold)
+    secrecy = content.Secrecy(s.publication.secret, s.secret_threshold)
     overview, legend = overview_svg(data, results, secrecy)
     _, _, _, label = _indicator_values(data)
     ok = {r.code_qp: r for r in results}
@@ -165,7 +165,7 @@ def write_index(
         for p in data.pages
     ]  # fmt: skip
     failures = [r for r in results if not r.ok]
-    if s.publication != "interne":  # an error message may carry a local path or a label
+    if s.publication.masks:  # an error message may carry a local path or a label
         failures = [dataclasses.replace(r, error=scrub_text(pd.Series([r.error])).iloc[0])
                     for r in failures]  # fmt: skip
     source_table = sources_table(data.db)
@@ -237,7 +237,7 @@ def comparison_chart(data: AtlasData, folder: Any) -> dict[str, Any] | None:
     from gupgeo.dashboard.charts import draw_quartiers_comparison, save_figure
     from gupgeo.rendering.html import chart_table
 
-    if data.settings.publication == "public":
+    if not data.settings.publication.locates:
         return None
     table, column, _ = INDICATORS[data.settings.indicator]
     if table not in data.db.tables:

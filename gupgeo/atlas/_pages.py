@@ -35,7 +35,7 @@ from gupgeo.french import format_long_date
 from gupgeo.maps.pages import quartier_map
 from gupgeo.palette import GRAVITE_COLORS
 from gupgeo.periods import FREQ_LABELS
-from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
+from gupgeo.publication import GRID_CELL_M, Profil, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.svg import (
     MISSING_COLOR,
@@ -96,7 +96,7 @@ def _write_page(task: QuartierTask) -> int:
     s = task.settings
     root = s.root
     stem = task.page.stem
-    secrecy = content.Secrecy(s.publication == "public", s.secret_threshold)
+    secrecy = content.Secrecy(s.publication.secret, s.secret_threshold)
     period_label = _period_words(task)
     map_bytes = _interactive_map(task, root / "cartes" / f"{stem}.html", period_label)
     charts = _charts(task, root / "graphiques", public=secrecy.active)
@@ -129,9 +129,9 @@ def _write_page(task: QuartierTask) -> int:
         "charts": charts,
         "tables": _tables(db, code, secrecy),
         "veille": _veille(task),
-        "constats_list": constats if s.publication != "public" else None,
+        "constats_list": constats if s.publication.locates else None,
         "constats_more": constats_more,
-        "actions_list": actions if s.publication != "public" else None,
+        "actions_list": actions if s.publication.locates else None,
         "actions_more": actions_more,
         "tfpb_list": tfpb,
         "tfpb_more": tfpb_more,
@@ -193,7 +193,7 @@ def _veille(task: QuartierTask) -> VeilleSection | None:
 
 def _listed_problems(task: QuartierTask) -> pd.DataFrame | None:
     """The problems a page lists (and numbers on its maps): none in ``public``."""
-    if task.veille is None or task.settings.publication == "public":
+    if task.veille is None or not task.settings.publication.locates:
         return None
     return task.veille.problems.groups.head(min(task.settings.options.max_rows, LISTED))
 
@@ -267,7 +267,7 @@ def _print_map(task: QuartierTask) -> str:
     layers = dict(task.map_layers.layers)
     publication = task.settings.publication
     sig = layers.get("signalements")
-    if sig is not None and len(sig) and publication == "public":
+    if sig is not None and len(sig) and not publication.locates:
         threshold = task.settings.secret_threshold
         published_cells(svg, aggregate_to_grid(sig, cell_size_m=GRID_CELL_M, threshold=threshold))
     elif sig is not None and len(sig):
@@ -289,7 +289,7 @@ def _print_map(task: QuartierTask) -> str:
         xy = shapely.get_coordinates(np.asarray(eq.geometry.array))
         svg.points(xy, colors="#4d4d4d", radius=2.5, shape="square")
     constats = layers.get("constats")  # already published (see _prepare.tasks)
-    if constats is not None and len(constats) and publication != "public":
+    if constats is not None and len(constats) and publication.locates:
         geoms = np.asarray(constats.geometry.array)
         gravite = constats["gravite"] if "gravite" in constats.columns else [np.nan] * len(constats)
         level = pd.to_numeric(pd.Series(gravite), errors="coerce")
@@ -313,10 +313,10 @@ def _print_map(task: QuartierTask) -> str:
 
 
 def density_legend(
-    publication: str, threshold: int, *, cell_m: float = 50.0
+    publication: Profil | str, threshold: int, *, cell_m: float = 50.0
 ) -> list[dict[str, str]]:
     """Legend entries of the signalement cells of a static map."""
-    if publication != "public":
+    if Profil.parse(publication).locates:
         label = f"densité des signalements (carreaux de {cell_m:g} m)"
         return [{"shape": "density", "color": "#e05c3b", "label": label}]
     size = f"{GRID_CELL_M:g} m"
@@ -336,7 +336,7 @@ def _legend(task: QuartierTask) -> list[dict[str, str]]:
         {"shape": "square", "color": "#4d4d4d", "label": "équipement"},
         *density_legend(s.publication, s.secret_threshold),
     ]
-    if task.settings.publication != "public":
+    if task.settings.publication.locates:
         entries.append(
             {"shape": "spot", "color": "#b2182b", "label": "problème signalé plusieurs fois (n°)"}
         )

@@ -164,13 +164,13 @@ def prepare(
         publication_label=pub.label,
         publication_notes=(
             *pub.notes,
-            *_aggregation_note(publication, pub.secret_threshold),
-            *((secrecy_note(pub.secret_threshold),) if publication == "public" else ()),
+            *_aggregation_note(pub),
+            *((secrecy_note(pub.secret_threshold),) if pub.secret else ()),
         ),
         build_date=pd.Timestamp(build_date).normalize()
         if build_date is not None
         else pd.Timestamp.now().normalize(),
-        sources=_sources_text(territory, shared=publication != "interne"),
+        sources=_sources_text(territory, shared=pub.masks),
         options=options,
         secret_threshold=pub.secret_threshold,
         indicator=resolve_indicator(options.indicator, selected),
@@ -193,9 +193,10 @@ def _page_titles(quartiers: pd.DataFrame, pattern: str) -> pd.Series:
     return named
 
 
-def _aggregation_note(publication: str, threshold: int) -> tuple[str, ...]:
-    if publication != "public":
+def _aggregation_note(pub: Publication) -> tuple[str, ...]:
+    if pub.locates:
         return ()
+    threshold = pub.secret_threshold
     return (
         f"signalements, constats et actions : publiés en nombres (carreaux de {GRID_CELL_M:g} m "
         f"ou quartiers), effectifs inférieurs à {threshold} couverts par le secret",

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from gupgeo.periods import Period
+from gupgeo.publication import Profil
 from gupgeo.rendering.veille import (
     LIEU,
     VeilleSection,
@@ -98,7 +99,7 @@ def atlas_veille(
     problems = repeated_problems(sig, quartiers, period=period, rule=rule)
     dates = pd.to_datetime(sig["date_signalement"], errors="coerce")
     current = sig[((dates >= period.start) & (dates < period.end)).to_numpy()]
-    return AtlasVeille(found, problems, current if publication != "public" else None)
+    return AtlasVeille(found, problems, current if Profil.parse(publication).locates else None)
 
 
 def quartier_veille(
@@ -132,7 +133,7 @@ def quartier_section(
     ``uncovered``: why the signalements do not cover the period (its figures then read
     "n.c.", never 0).
     """
-    public = publication == "public"
+    public = not Profil.parse(publication).locates
     found, problems = page.found, page.problems
     nowhere = f"dans le quartier ni à moins de {NEAR_M:g} m"
     hot_text, hot = hot_spots(

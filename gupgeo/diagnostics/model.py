@@ -50,7 +50,7 @@ def publish_diagnostics(
     if wanted is None and not isinstance(source, Publication):
         wanted = Profil.PARTENAIRES
     pub = as_publication(source, wanted)
-    if pub.profil is Profil.PUBLIC:
+    if not pub.locates:
         raise ValueError(
             "profil public : le relevé, la fiche et le suivi listent des constats par "
             "partenaire ; attendu « partenaires » (ou « interne » pour l'équipe)"

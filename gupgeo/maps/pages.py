@@ -31,7 +31,7 @@ from gupgeo.maps import (
 )
 from gupgeo.maps._vector import classify as _classify
 from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
-from gupgeo.publication import SECRET_THRESHOLD, Publication
+from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication
 
 MAP_ASSETS = "assets/carte"
 """Shared folder of the map libraries, relative to the atlas root."""
@@ -94,7 +94,7 @@ def quartier_map(
             own, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
             date=date, publication=publication, signalements_views=("clusters", "heatmap"),
         )  # fmt: skip
-        if around is not None and len(around) and publication != "public":
+        if around is not None and len(around) and Profil.parse(publication).locates:
             add_signalements(
                 m, around, name="Signalements alentour (autres quartiers, hors QPV)", show=False
             )

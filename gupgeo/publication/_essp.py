@@ -38,6 +38,7 @@ from gupgeo.publication.normalise import fold_key, view_text
 _E = "[eéèêë]"
 _U = "[uûùü]"
 _SEP = r"[\W_]{1,3}"
+_SPELL = r"[\s.\-_/]{0,3}"  # between the letters of a spelled acronym
 _SURETE = rf"s{_U}r{_E}t{_E}"
 _SECURITE = rf"s{_E}curit{_E}"
 _START = r"(?<![^\W_])"
@@ -46,10 +47,10 @@ _NOT_LETTER = r"(?![^\W\d_])"
 _ID = r"(?:[ \-_./:#]{0,3}\d{1,4}[a-z]?(?![^\W_]))?"  # "-03", "03B", " 2023"
 
 ESSP_MENTION = re.compile(
-    # ESSP, EDSP, E.S.S.P., E S S P, E-S-S-P, ESSPs, ESSP03B, essp-03
-    rf"{_START}e(?P<sep>[ .\-_]{{0,2}})[sd](?P=sep)s(?P=sep)p\.?s?{_ID}{_NOT_LETTER}"
-    # ESP, E.S.P. in capitals; esp-03, ESP03 in any case
-    rf"|{_START}(?-i:E(?P<dot>\.? ?)S(?P=dot)P)\.?{_ID}{_NOT_LETTER}"
+    # ESSP, EDSP, E.S.S.P., E S S P, E-S-S-P, E.  S.  S.  P, E SSP, ÉSSP, ESSP03B, essp-03
+    rf"{_START}{_E}{_SPELL}[sd]{_SPELL}s{_SPELL}p\.?s?{_ID}{_NOT_LETTER}"
+    # ESP, E.S.P., E.  S.  P in capitals; esp-03, ESP03 in any case
+    rf"|{_START}(?-i:E\.?\s{{0,2}}S\.?\s{{0,2}}P)\.?{_ID}{_NOT_LETTER}"
     rf"|{_START}esp[\-_]?\d{{1,4}}[a-z]?{_END}"
     # étude / audit / diagnostic (préalable) de sûreté (et de sécurité publique)
     rf"|{_START}(?:{_E}tudes?|audits?|diagnostics?|diags?)(?:{_SEP}pr{_E}alables?)?"
@@ -69,23 +70,50 @@ _DEMARCHE_DOUBT = re.compile(
 )
 _GENERIC = frozenset({"etude", "etudes", "audit", "audits", "autre", "autres", "divers"})
 _UNKNOWN = frozenset(
-    {"", "nc", "n_c", "na", "n_a", "nr", "n_r", "nan", "none", "null", "inconnu", "inconnue", "non_renseigne",
-     "non_renseignee", "non_precise", "non_precisee", "a_preciser", "sans_objet", "x", "_"}
-)  # fmt: skip
-
-_HINT = re.compile(
-    r"ssp|dsp|esp[\-_\d]|e[ .\-_]{1,2}[sd][ .\-_]{1,2}[sp]|ur[eêéè]t|[ûùü]r[eêéè]t|curit|situation"
+    {
+        "",
+        "nc",
+        "n_c",
+        "na",
+        "n_a",
+        "nr",
+        "n_r",
+        "nan",
+        "none",
+        "null",
+        "inconnu",
+        "inconnue",
+        "non_renseigne",
+        "non_renseignee",
+        "non_precise",
+        "non_precisee",
+        "a_preciser",
+        "sans_objet",
+        "x",
+        "_",
+    }
 )
-"""Every mention holds one of these, in lower case, in its detection view, or "ESP" in
-capitals: texts without any are not searched."""
+
+_HINTS = (
+    # E S S P, E.D.S.P., e.s.p., esp-03 (in lower case), at the start of a word
+    re.compile(r"e(?<![^\W_]e)[\s.\-_/]{0,3}[sd][\s.\-_/]{0,3}s[\s.\-_/]{0,3}p"),
+    re.compile(r"[éèêë](?<![^\W_].)[\s.\-_/]{0,3}[sd][\s.\-_/]{0,3}s[\s.\-_/]{0,3}p"),
+    re.compile(r"e(?<![^\W_]e)\.?\s{0,2}s\.?\s{0,2}p"),
+    re.compile(r"r(?<=[uûùü]r)[eéèêë]t"),  # sûreté, surete, surêté
+    re.compile("curit"),  # sécurité publique
+    re.compile("situation"),  # prévention situationnelle
+)
+"""Every mention holds one of these in its lower-case detection view: texts without any
+are not searched. Each starts with one literal character, which the regular expression
+engine finds with a fast scan (a class of first characters is tried at every
+position)."""
 
 
 def might_mention_essp(lower_text: str, text: str | None = None) -> bool:
-    """A quick test on the lower-case detection view of a text (and the view itself, for
-    "ESP" in capitals): False means it cannot cite an ESSP."""
-    if text is not None and "ESP" in text:
-        return True
-    return _HINT.search(lower_text) is not None
+    """A quick test on the lower-case detection view of a text: False means it cannot
+    cite an ESSP (``text``, the view itself, is no longer needed)."""
+    del text
+    return any(hint.search(lower_text) is not None for hint in _HINTS)
 
 
 def mentions_essp(value: Any) -> bool:

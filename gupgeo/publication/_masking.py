@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -70,6 +71,15 @@ _PHONE = re.compile(
     # (0)6 98 76 54 32
     rf"|\(\s{{0,2}}0\s{{0,2}}\){_S}{{0,3}}[1-9](?:{_S}{{0,3}}\d){{8}}(?!\d)"
 )
+_SC = r"(?:,|[ \t.\-/]{1,3})"  # a comma glued to the digits, or the usual separators
+_PHONE_PAIRS = re.compile(
+    # in pairs with commas, or commas and other separators mixed: 06,98,76,54,31,
+    # 06 98,76.54-31, +33 (0)6,98,76,54,31; not a list of six numbers or more
+    rf"0(?<![\d+,]0)[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
+    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}})?"
+    rf"[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
+)
+"""Read only on a text holding a comma (:data:`_PHONE` finds the others)."""
 # A date (12/03/2024, 12.03.2024 10:30, 03/2024 12…) is not the start of a phone number.
 _DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])\s?[/.\-]\s?)?(?:0[1-9]|1[0-2])\s?[/.\-]\s?(?:19|20)\d\d(?!\d)"
@@ -98,16 +108,20 @@ _PROVIDERS = (
 # The at-sign (or "(at)", "[at]", "{@}", " arobase ", " at "/" chez " before a domain
 # ending in a known TLD) and the domain; the local part is then read backwards from
 # it, so a long run of letters before an "@" is read once.
-_AT_DOMAIN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}"
-    rf"|a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
+_AT_SIGN = re.compile(
+    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
     rf"|@\s{{0,2}}{_PROVIDERS}"
+)
+_AT_WORD = re.compile(
+    rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
     rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"
 )
+"""Two scans: one from the rare characters (``@``, brackets), one from the words (run
+only on a text holding one of them: "a" and "c" start too many words)."""
 
 
-def _email_spans(text: str) -> Iterator[Span]:
-    for m in _AT_DOMAIN.finditer(text):
+def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
+    for m in at_domain.finditer(text):
         end_local = m.start()
         while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
             end_local -= 1
@@ -117,26 +131,71 @@ def _email_spans(text: str) -> Iterator[Span]:
 
 
 # --- plates (text view), IBAN and NIR (digits view) ------------------------------------
-_L = "[A-HJ-NP-TV-Z]"  # letters of the SIV plates (no I, O, U)
-_l = "[a-hj-np-tv-z]"
+_L = "[A-HJ-NP-TV-Za-hj-np-tv-z]"  # letters of the SIV plates (no I, O, U), any case
 _PS = r"[ .\-]"  # between the parts of a plate, at most two
-# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd),
-# matched from their digits; the letters before are found again by _plate_start.
+# Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd,
+# ab123cd, ab 123 cd), matched from their digits; the letters before are found again
+# by _letters_before.
 _PLATE_SIV = re.compile(
-    rf"\d\d\d(?:(?<=(?<![\w\-.]){_L}{_L}\d\d\d)|(?<=(?<![\w\-.]){_L}{_L}{_PS}\d\d\d)"
+    rf"\d(?<!\d\d)\d\d(?:(?<=(?<![\w\-.]){_L}{_L}\d\d\d)|(?<=(?<![\w\-.]){_L}{_L}{_PS}\d\d\d)"
     rf"|(?<=(?<![\w\-.]){_L}{_L}{_PS}{_PS}\d\d\d)){_PS}{{0,2}}{_L}{{2}}(?![\w\-])"
-    rf"|\d\d\d(?<=(?<![\w\-.]){_l}{_l}[\-.]\d\d\d)[\-.]{_l}{{2}}(?![\w\-])"
 )
+_SHORT_WORDS = frozenset(
+    {
+        "le",
+        "la",
+        "de",
+        "en",
+        "et",
+        "se",
+        "ce",
+        "ne",
+        "me",
+        "te",
+        "je",
+        "sa",
+        "ta",
+        "ma",
+        "es",
+        "ex",
+        "va",
+        "vs",
+        "ah",
+        "eh",
+        "nb",
+        "cf",
+        "rn",
+        "rd",
+        "av",
+        "bd",
+        "ch",
+        "pl",
+        "st",
+        "ste",
+        "km",
+        "kg",
+        "cm",
+        "mm",
+        "mn",
+        "ms",
+        "hr",
+        "ha",
+        "ht",
+    }
+)
+"""Two-letter words: "le 123 de la rue" is not a plate (in capitals it may be one)."""
 # Plates before 2009: 123 ABC 37, 1234 AB 37, 123 A 37.
 _PLATE_FNI = re.compile(
     r"\d(?<![\w\-]\d)(?:\d{0,3}[ .\-]?[A-Z]{2,3}|\d{2,3}[ .\-]?[A-GJ-Z])[ .\-]?"
     r"(?:\d{2}|2[AB]|97[1-6])(?![\w\-])"
 )
 _IBAN = re.compile(
-    r"\d\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
+    r"\d(?<!\d\d)\d(?:(?<=(?<![A-Za-z0-9])[A-Z][A-Z]\d\d)|(?<=(?<![A-Za-z0-9])[A-Z][A-Z] \d\d)"
     r"|(?<=(?<![A-Za-z0-9])[a-z][a-z]\d\d)|(?<=(?<![A-Za-z0-9])[a-z][a-z] \d\d))"
-    r"(?:[ .\-]{0,3}[A-Za-z0-9]{4}){2,7}(?:[ .\-]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
+    r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{4}){2,7}"
+    r"(?:[ \t./\\\-_\u00b7\u2022]{0,3}[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])"
 )
+"""Read on the text view, with every separator the digits view unifies."""
 _IBAN_MIN_DIGITS = 11
 _N = r"[ .\-]{0,3}"
 _NIR = re.compile(
@@ -171,27 +230,59 @@ def _letters_before(text: str, digits_start: int) -> int:
     return k - 2
 
 
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
+_AFTER_ZERO = re.compile(r"\)\D{0,3}\d(?:\D{0,3}\d){7}")
+"""Every phone number and NIR holds nine digits at most three other characters apart
+(the letter O for a zero: nine after it), or eight after the ")" of "+44 (0)"."""
+
+
+def _words_around_a_number(plate: str) -> bool:
+    """Whether a plate-like text in lower or mixed case, with spaces, starts or ends with
+    a two-letter word ("le 123 de")."""
+    if plate.isupper() or " " not in plate:
+        return False
+    return plate[:2].lower() in _SHORT_WORDS or plate[-2:].lower() in _SHORT_WORDS
+
+
 def _identifiers(found: list[Span], view: DetectionView) -> None:
     """Phones, IBAN, NIR and plates."""
-    text, digits = view.text, view.digits
-    for m in _IBAN.finditer(digits):
-        start = m.start() - (3 if digits[m.start() - 1] == " " else 2)
-        if sum(c.isdigit() for c in digits[start : m.end()]) >= _IBAN_MIN_DIGITS:
+    text = view.text
+    _iban(found, text)
+    if _NINE_DIGITS.search(text) is not None or (
+        ")" in text and _AFTER_ZERO.search(text) is not None
+    ):
+        _numbers(found, view)
+    for m in _PLATE_SIV.finditer(text):
+        start = _letters_before(text, m.start())
+        if not _words_around_a_number(text[start : m.end()]):
+            found.append((start, m.end(), PLATE_TOKEN))
+    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+
+
+def _iban(found: list[Span], text: str) -> None:
+    for m in _IBAN.finditer(text):
+        start = m.start() - (3 if text[m.start() - 1] == " " else 2)
+        if sum(c.isdigit() for c in text[start : m.end()]) >= _IBAN_MIN_DIGITS:
             found.append((start, m.end(), IBAN_TOKEN))
+
+
+def _numbers(found: list[Span], view: DetectionView) -> None:
+    """Phones and NIR (read on the digits view)."""
+    text, digits = view.text, view.digits
     _add(found, _NIR, digits, NIR_TOKEN)
-    for m in _PHONE.finditer(digits):
+    phones = _PHONE.finditer(digits)
+    if "," in digits:
+        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits))
+    for m in phones:
         start = m.start()
         if _DATE.match(text, start) is None:
             opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
             found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
-    for m in _PLATE_SIV.finditer(text):
-        found.append((_letters_before(text, m.start()), m.end(), PLATE_TOKEN))
-    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
 
 
 _DIGIT = re.compile(r"\d")
 _AT_HINTS = ("@", "(", "[", "{", "<")
-_WORD_HINTS = ("arobase", " at ", "chez ")
+_WORD_HINTS = ("arobase", "chez", " at ", "\tat", "at\t", "\nat", "at\n", "\rat", "at\r")
 
 
 def spans(text: str) -> list[Span]:
@@ -206,8 +297,10 @@ def spans(text: str) -> list[Span]:
     seen = view.text
     low = seen.lower()
     found: list[Span] = []
-    if any(c in seen for c in _AT_HINTS) or any(w in low for w in _WORD_HINTS):
-        found.extend(_email_spans(seen))
+    if any(c in seen for c in _AT_HINTS):
+        found.extend(_email_spans(seen, _AT_SIGN))
+    if any(w in low for w in _WORD_HINTS):
+        found.extend(_email_spans(seen, _AT_WORD))
     if "/" in seen or "\\" in seen or "~" in seen:
         _add(found, _PATH, seen, PATH_TOKEN)
         if ":" in seen:
@@ -215,9 +308,9 @@ def spans(text: str) -> list[Span]:
             _add(found, _FILE_URL, seen, PATH_TOKEN)
     if _DIGIT.search(seen) is not None:
         _identifiers(found, view)
-    if might_mention_essp(low, seen):
+    if might_mention_essp(low):
         _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
-    found.extend(name_spans(seen))
+    found.extend(name_spans(seen, lower=low))
     if not found:
         return found
     if view.edits:
@@ -296,8 +389,9 @@ def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.
     object or categorical)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = list(values.cat.categories)
-        uses = np.bincount(values.cat.codes.to_numpy()[values.cat.codes.to_numpy() >= 0],
-                           minlength=len(cats))  # fmt: skip
+        uses = np.bincount(
+            values.cat.codes.to_numpy()[values.cat.codes.to_numpy() >= 0], minlength=len(cats)
+        )
         masked_cats, cut = _masked(cats, uses, max_chars)
         if len(set(masked_cats)) == len(masked_cats):  # the usual case: codes kept
             return values.cat.rename_categories(masked_cats), cut
@@ -335,9 +429,23 @@ def is_text_like(values: pd.Series) -> bool:
 
 
 _NOT_TEXT = frozenset(
-    {"integer", "floating", "decimal", "boolean", "datetime", "datetime64", "date",
-     "timedelta", "timedelta64", "time", "period", "interval", "mixed-integer-float", "empty"}
-)  # fmt: skip
+    {
+        "integer",
+        "floating",
+        "decimal",
+        "boolean",
+        "datetime",
+        "datetime64",
+        "date",
+        "timedelta",
+        "timedelta64",
+        "time",
+        "period",
+        "interval",
+        "mixed-integer-float",
+        "empty",
+    }
+)
 
 
 def source_label(source: Any) -> str:

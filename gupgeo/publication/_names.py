@@ -38,7 +38,7 @@ _WEAK = re.compile(
 # "Plainte de Jean Zorglub", "signalé par Anne Martin", "contact : P. Durand", "famille
 # Martin", "chez Dupont", "de la part de X", "nom : Durand": the first
 # letter is read, then the rest of the trigger word is chosen by that letter.
-_PAR = r"[ée]?e?s?\s{1,3}par"
+_PAR = r"[ée]?e?s?\s{1,3}par(?:\s{0,2}:)?"
 _DE = r"s?\s{1,3}(?:de\b|d['’])"
 _COLON = r"\s{0,2}:"
 _TRIGGER = re.compile(
@@ -54,35 +54,220 @@ _TRIGGER = re.compile(
     rf"|(?<=l)ocataire{_COLON}|(?<=o)ccupante?{_COLON}"
     r")(?=\s{0,3}" + _WORDS + ")"
 )
+_CIVILITIES = (
+    "mme",
+    "mr",
+    "mlle",
+    "melle",
+    "madame",
+    "monsieur",
+    "mademoiselle",
+    "mesdames",
+    "messieurs",
+)
+"""What a civility of :data:`_STRONG` or :data:`_GLUED` holds, in lower case."""
+_WEAK_WORDS = ("maitre", "maître", "docteur", "professeur")
+"""What a civility of :data:`_WEAK` holds in lower case, when it holds no capital M, D, P."""
+_TRIGGER_STEMS = (
+    "signal",
+    "clar",
+    "pos",
+    "apport",
+    "clamation",
+    "requ",
+    "ransmis",
+    "moign",
+    "moin",
+    "nvoy",
+    "plainte",
+    "part",
+    "appel",
+    "auteur",
+    "ourrier",
+    "ontact",
+    "chez",
+    "essage",
+    "famille",
+    "nom",
+    "locataire",
+    "occupant",
+    "emandeu",
+)
+"""A piece of every trigger word, in lower case: a text holding none of them is not
+searched for triggers (a few substring searches instead of a scan trying most letters)."""
 _PARTICLES = frozenset({"de", "du", "des", "van", "von", "da", "di"})
 _ARTICLES = frozenset({"le", "la", "les", "l"})
 _STOP = frozenset(
     {
         # grammar words
-        "a", "au", "aux", "avec", "ce", "ces", "cette", "dans", "de", "des", "du", "elle",
-        "en", "est", "et", "il", "ils", "je", "l", "la", "le", "les", "leur", "ma", "mais",
-        "me", "mes", "mon", "ne", "nous", "on", "ou", "par", "pas", "pour", "qu", "que",
-        "qui", "s", "sa", "sans", "se", "ses", "si", "son", "sur", "un", "une", "vous",
-        "votre", "vos", "y", "the", "avait", "etait", "sera", "dit", "indique", "signale",
-        "souhaite", "souhaiterait", "demande", "precise", "explique", "habite", "reside",
-        "appelle", "rappelle", "voudrait", "aimerait", "pense", "trouve", "constate",
-        "declare", "vit", "vient", "passe", "attend", "refuse", "accepte",
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "cette",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "est",
+        "et",
+        "il",
+        "ils",
+        "je",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "ma",
+        "mais",
+        "me",
+        "mes",
+        "mon",
+        "ne",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "s",
+        "sa",
+        "sans",
+        "se",
+        "ses",
+        "si",
+        "son",
+        "sur",
+        "un",
+        "une",
+        "vous",
+        "votre",
+        "vos",
+        "y",
+        "the",
+        "avait",
+        "etait",
+        "sera",
+        "dit",
+        "indique",
+        "signale",
+        "souhaite",
+        "souhaiterait",
+        "demande",
+        "precise",
+        "explique",
+        "habite",
+        "reside",
+        "appelle",
+        "rappelle",
+        "voudrait",
+        "aimerait",
+        "pense",
+        "trouve",
+        "constate",
+        "declare",
+        "vit",
+        "vient",
+        "passe",
+        "attend",
+        "refuse",
+        "accepte",
         # functions and roles, not names
-        "maire", "adjoint", "adjointe", "prefet", "prefete", "directeur", "directrice",
-        "president", "presidente", "depute", "deputee", "senateur", "senatrice", "gardien",
-        "gardienne", "conseiller", "conseillere", "commissaire", "procureur", "juge",
-        "ministre", "chef", "responsable", "agent", "agente", "habitant", "habitante",
-        "locataire", "riverain", "riveraine", "voisin", "voisine", "ouvrage", "oeuvre",
-        "œuvre", "madame", "monsieur", "mme", "mr", "inconnu", "inconnue", "anonyme",
+        "maire",
+        "adjoint",
+        "adjointe",
+        "prefet",
+        "prefete",
+        "directeur",
+        "directrice",
+        "president",
+        "presidente",
+        "depute",
+        "deputee",
+        "senateur",
+        "senatrice",
+        "gardien",
+        "gardienne",
+        "conseiller",
+        "conseillere",
+        "commissaire",
+        "procureur",
+        "juge",
+        "ministre",
+        "chef",
+        "responsable",
+        "agent",
+        "agente",
+        "habitant",
+        "habitante",
+        "locataire",
+        "riverain",
+        "riveraine",
+        "voisin",
+        "voisine",
+        "ouvrage",
+        "oeuvre",
+        "œuvre",
+        "madame",
+        "monsieur",
+        "mme",
+        "mr",
+        "inconnu",
+        "inconnue",
+        "anonyme",
         # places and bodies met after "plainte de", "signalé par"
-        "rue", "avenue", "av", "place", "allee", "boulevard", "bd", "quai", "impasse",
-        "chemin", "route", "square", "cite", "residence", "batiment", "bat",
-        "escalier", "mairie", "ville", "metropole", "tours", "habitat", "service",
-        "services", "police", "gendarmerie", "bailleur", "association", "collectif",
-        "conseil", "comite", "centre", "ecole", "college", "lycee", "telephone", "mail",
-        "courriel", "courrier", "internet", "application", "appli",
+        "rue",
+        "avenue",
+        "av",
+        "place",
+        "allee",
+        "boulevard",
+        "bd",
+        "quai",
+        "impasse",
+        "chemin",
+        "route",
+        "square",
+        "cite",
+        "residence",
+        "batiment",
+        "bat",
+        "escalier",
+        "mairie",
+        "ville",
+        "metropole",
+        "tours",
+        "habitat",
+        "service",
+        "services",
+        "police",
+        "gendarmerie",
+        "bailleur",
+        "association",
+        "collectif",
+        "conseil",
+        "comite",
+        "centre",
+        "ecole",
+        "college",
+        "lycee",
+        "telephone",
+        "mail",
+        "courriel",
+        "courrier",
+        "internet",
+        "application",
+        "appli",
     }
-)  # fmt: skip
+)
 _TITLES = frozenset(
     {"maire", "prefet", "prefete", "directeur", "directrice", "president", "presidente"}
 )
@@ -164,10 +349,11 @@ def _triggered(found: list[Span], text: str) -> None:
             found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
 
 
-def name_spans(text: str) -> list[Span]:
+def name_spans(text: str, *, lower: str | None = None) -> list[Span]:
     """Spans ``(start, end, NAME_TOKEN)`` of the names found in ``text`` (in no order,
     possibly overlapping): after a civility the span starts at the civility, after a
-    trigger word it is the name only.
+    trigger word it is the name only. ``lower``: ``text.lower()``, when the caller has
+    it.
 
     Examples
     --------
@@ -176,8 +362,12 @@ def name_spans(text: str) -> list[Span]:
     ['Mme.Dupontel', 'Martin']
     """
     found: list[Span] = []
-    _names(found, text, _STRONG, lower_ok=True)
-    _names(found, text, _GLUED, lower_ok=True)
-    _names(found, text, _WEAK, lower_ok=False)
-    _triggered(found, text)
+    low = text.lower() if lower is None else lower
+    if any(civility in low for civility in _CIVILITIES):
+        _names(found, text, _STRONG, lower_ok=True)
+        _names(found, text, _GLUED, lower_ok=True)
+    if any(c in text for c in "MDP") or any(word in low for word in _WEAK_WORDS):
+        _names(found, text, _WEAK, lower_ok=False)
+    if any(stem in low for stem in _TRIGGER_STEMS):
+        _triggered(found, text)
     return found

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
-from gupgeo.publication._essp import doubtful_demarche, mentions_essp
+from gupgeo.publication._essp import doubtful_demarche, mentions_essp, might_mention_essp
 from gupgeo.publication._masking import is_text_like
 from gupgeo.publication.normalise import fold_key, view_text
 from gupgeo.schemas import normalise_name
@@ -41,8 +41,9 @@ from gupgeo.schemas import normalise_name
 ID_COLUMNS = ("id", "id_demarche")
 """Columns whose values identify an ESSP row (:func:`essp_ids`)."""
 
-_GLUE = re.compile(r"(?<=[a-z0-9])[\-_.](?=[a-z0-9])")
-_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+# each starts with a character, not an assertion: the engine then skips to candidates
+_GLUE = re.compile(r"[\-_.](?<=[a-z0-9][\-_.])(?=[a-z0-9])")
+_LEADING_ZEROS = re.compile(r"0(?<![0-9]0)0*(?=[0-9])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTERS = re.compile(r"[a-z]")
 _DIGITS = re.compile(r"[0-9]")
@@ -85,18 +86,70 @@ def _text_columns(frame: pd.DataFrame) -> list[object]:
     return [c for c in frame.columns if c != geometry and is_text_like(frame[c])]
 
 
-def _each_distinct(values: pd.Series, test: object) -> np.ndarray:
+class FoldedTexts:
+    """What one withholding reads of its texts, each worked out once: the distinct
+    values of a column, and the lower-case detection view of a text (read again by
+    every round of :func:`withheld_rows`). Lives as long as one withholding."""
+
+    def __init__(self) -> None:
+        self._lower: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
+        self._distinct: dict[tuple[int, object], tuple[pd.DataFrame, Any]] = {}
+        self._tests: dict[frozenset[str], tuple[Any, Any]] = {}
+
+    def lower(self, text: str) -> str:
+        """The detection view of ``text`` in lower case (identifiers are ASCII:
+        accents need not go)."""
+        low = self._lower.get(text)
+        if low is None:
+            low = (text if text.isascii() else view_text(text)).lower()
+            self._lower[text] = low
+        return low
+
+    def normal_id(self, text: str) -> str:
+        """:func:`normalise_id` of ``text``."""
+        key = self._ids.get(text)
+        if key is None:
+            key = self._ids[text] = normalise_id(text)
+        return key
+
+    def tests(self, ids: set[str]) -> tuple[Any, Any]:
+        """The two tests of :func:`_citing` for ``ids`` (compiled once per set)."""
+        key = frozenset(ids)
+        found = self._tests.get(key)
+        if found is None:
+            found = self._tests[key] = _citing(ids, self)
+        return found
+
+    def distinct(self, frame: pd.DataFrame, column: object) -> tuple[np.ndarray, list[Any]] | None:
+        """Codes and distinct values of a column (None: unhashable cells)."""
+        key = (id(frame), column)
+        hit = self._distinct.get(key)
+        if hit is not None and hit[0] is frame:
+            return hit[1]
+        try:
+            codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+            found: tuple[np.ndarray, list[Any]] | None = (codes, list(uniques))
+        except TypeError:
+            found = None
+        self._distinct[key] = (frame, found)  # the frame kept: its id stays its own
+        return found
+
+
+def _each_distinct(
+    frame: pd.DataFrame, column: object, test: Any, texts: FoldedTexts
+) -> np.ndarray:
     """``test`` on each distinct text of a column (False for missing or non-text cells)."""
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable cells
-        cells = values.astype("object")
-        return np.array([isinstance(v, str) and bool(test(v)) for v in cells], dtype=bool)  # type: ignore[operator]
-    flags = [isinstance(v, str) and bool(test(v)) for v in uniques]  # type: ignore[operator]
+    found = texts.distinct(frame, column)
+    if found is None:  # unhashable cells
+        cells = frame[column].astype("object")
+        return np.array([isinstance(v, str) and bool(test(v)) for v in cells], dtype=bool)
+    codes, uniques = found
+    flags = [isinstance(v, str) and bool(test(v)) for v in uniques]
     return np.asarray([*flags, False], dtype=bool)[codes]
 
 
-def essp_rows(frame: pd.DataFrame) -> np.ndarray:
+def essp_rows(frame: pd.DataFrame, *, texts: FoldedTexts | None = None) -> np.ndarray:
     """Rows that are (or may be) ESSP: a ``demarche`` that :func:`doubtful_demarche`
     holds, or any text or identifier citing an ESSP (``mentions_essp``).
 
@@ -111,8 +164,13 @@ def essp_rows(frame: pd.DataFrame) -> np.ndarray:
     if "demarche" in frame.columns:
         demarche = frame["demarche"].astype("object")
         out |= np.array([doubtful_demarche(v) for v in demarche], dtype=bool)
+    texts = FoldedTexts() if texts is None else texts
+
+    def cites_essp(text: str) -> bool:
+        return might_mention_essp(texts.lower(text)) and mentions_essp(text)
+
     for column in _text_columns(frame):
-        out |= _each_distinct(frame[column], mentions_essp)
+        out |= _each_distinct(frame, column, cites_essp, texts)
     return out
 
 
@@ -152,6 +210,8 @@ def withheld_rows(
     essp_layers: Iterable[str] = ("constats", "actions"),
     columns: Mapping[str, Iterable[object]] | None = None,
     exempt_layers: Iterable[str] = (),
+    texts: FoldedTexts | None = None,
+    max_chars: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Rows of every layer that may not leave the team because of an ESSP.
 
@@ -161,7 +221,9 @@ def withheld_rows(
     until no new row is withheld (an action citing an ESSP constat, then a garantie
     citing that action). Other layers are not searched for ESSP wording: masking
     replaces it there. Layers in ``exempt_layers`` (places and bodies: quartiers,
-    opérations, équipements) are never withheld for a citation. ``columns`` (layer → columns) limits the search for citations
+    opérations, équipements) are never withheld for a citation. In a layer whose
+    ``columns`` are given (the columns that leave), only the first ``max_chars``
+    characters of a text are read: the rest never leaves either. ``columns`` (layer → columns) limits the search for citations
     to those columns of a layer (by default every text column: about 3 s of CPU for
     16,000 cells of 10,000 characters).
 
@@ -177,31 +239,33 @@ def withheld_rows(
     """
     searched = set(essp_layers)
     exempt = set(exempt_layers)
+    texts = FoldedTexts() if texts is None else texts
     out: dict[str, np.ndarray] = {}
     for name, frame in layers.items():
         if name == "constats" and "demarche" not in frame.columns:
             out[name] = np.ones(len(frame), dtype=bool)
         elif name in searched:
-            out[name] = essp_rows(frame)
+            out[name] = essp_rows(frame, texts=texts)
         else:
             out[name] = np.zeros(len(frame), dtype=bool)
     ids = set().union(*(essp_ids(layers[n], rows=r) for n, r in out.items())) if out else set()
+    searching = ids  # each round looks for the identifiers withheld by the one before
     for _ in range(len(layers) + 1):  # each round withholds more rows or stops
-        if not ids:
+        if not searching:
             break
         new_ids: set[str] = set()
         for name, frame in layers.items():
             if name in exempt:
                 continue
             wanted = None if columns is None or name not in columns else columns[name]
-            more = cites_ids(frame, ids, columns=wanted) & ~out[name]
+            chars = None if wanted is None else max_chars
+            more = cites_ids(frame, searching, columns=wanted, texts=texts, max_chars=chars)
+            more &= ~out[name]
             if more.any():
                 out[name] = out[name] | more
                 new_ids |= essp_ids(frame, rows=more)
-        new_ids -= ids
-        if not new_ids:
-            break
-        ids |= new_ids
+        searching = new_ids - ids
+        ids |= searching
     return out
 
 
@@ -253,16 +317,17 @@ def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
     return "|".join(options)
 
 
-def _folded(text: str) -> str:
-    """The view of a text in lower case (identifiers are ASCII: accents need not go)."""
-    return (text if text.isascii() else view_text(text)).lower()
+MAX_CITED_ID = 100
+"""Longest identifier (normal form) looked for inside a text: a longer "identifier" is a
+sentence typed in an identifier column, found only as the whole of an identifier cell
+(and would make a pattern too long to compile)."""
 
 
-def _citing(ids: set[str]) -> tuple[object, object]:
+def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object]:
     """Two tests on a text: does an identifier cell cite ``ids``, does a free text?
     Identifiers mixing letters and digits are searched in both; the others only as
     the whole of an identifier cell."""
-    mixed = {i for i in ids if _LETTERS.search(i) and _DIGITS.search(i)}
+    mixed = {i for i in ids if len(i) <= MAX_CITED_ID and _LETTERS.search(i) and _DIGITS.search(i)}
     found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
     firsts = {_runs(i)[0] for i in mixed}
     # an identifier starting with letters is only looked for in a text holding them:
@@ -272,22 +337,45 @@ def _citing(ids: set[str]) -> tuple[object, object]:
     def in_text(text: str) -> bool:
         if found is None:
             return False
-        low = _folded(text)
+        low = texts.lower(text)
         if hints and not any(h in low for h in hints):
             return False
         return found.search(low) is not None
 
     def in_id_cell(text: str) -> bool:
-        return normalise_id(text) in ids or in_text(text)
+        return texts.normal_id(text) in ids or in_text(text)
 
     return in_id_cell, in_text
 
 
+def _cut_id_test(
+    in_id_cell: Any, in_text: Any, ids: set[str], texts: FoldedTexts, max_chars: int | None
+) -> Any:
+    """The test of an identifier cell: the whole cell is an identifier, or its first
+    ``max_chars`` characters cite one."""
+    if max_chars is None:
+        return in_id_cell
+    return lambda text: texts.normal_id(text) in ids or in_text(text[:max_chars])
+
+
+def _first(test: Any, max_chars: int | None) -> Any:
+    """``test`` on the first ``max_chars`` characters of a text (all when None)."""
+    if max_chars is None:
+        return test
+    return lambda text: test(text[:max_chars])
+
+
 def cites_ids(
-    frame: pd.DataFrame, ids: Iterable[str], *, columns: Iterable[object] | None = None
+    frame: pd.DataFrame,
+    ids: Iterable[str],
+    *,
+    columns: Iterable[object] | None = None,
+    texts: FoldedTexts | None = None,
+    max_chars: int | None = None,
 ) -> np.ndarray:
     """Rows of ``frame`` whose identifier or text columns cite one of ``ids`` (raw or
-    normal forms; see the module docstring for what "cite" means).
+    normal forms; see the module docstring for what "cite" means). With ``max_chars``,
+    only the first ``max_chars`` characters of a text are read (the part that leaves).
 
     Examples
     --------
@@ -300,17 +388,21 @@ def cites_ids(
     out = np.zeros(len(frame), dtype=bool)
     if not wanted or frame.empty:
         return out
-    in_id_cell, in_text = _citing(wanted)
+    texts = FoldedTexts() if texts is None else texts
+    in_id_cell, in_text = texts.tests(wanted)
     chosen = None if columns is None else set(columns)
-    texts = [c for c in _text_columns(frame) if chosen is None or c in chosen]
-    for column in texts:
-        test = in_id_cell if is_id_column(column) else in_text
-        out |= _each_distinct(frame[column], test)
+    searched = [c for c in _text_columns(frame) if chosen is None or c in chosen]
+    for column in searched:
+        if is_id_column(column):
+            test = _cut_id_test(in_id_cell, in_text, wanted, texts, max_chars)
+        else:
+            test = _first(in_text, max_chars)
+        out |= _each_distinct(frame, column, test, texts)
     for column in frame.columns:  # identifiers stored as integers
         values = frame[column]
         if chosen is not None and column not in chosen:
             continue
-        if column not in texts and is_id_column(column) and is_integer_dtype(values.dtype):
+        if column not in searched and is_id_column(column) and is_integer_dtype(values.dtype):
             keys = values.astype("Int64").astype("string").fillna("")
             out |= keys.isin(wanted).to_numpy(dtype=bool)
     return out

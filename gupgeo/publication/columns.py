@@ -29,8 +29,16 @@ ATTRIBUTION_PREFIXES: tuple[str, ...] = ("code_qp", "operation_id")
 
 ALLOWED_COLUMNS: Mapping[str, frozenset[str]] = {
     "quartiers": frozenset(
-        {"code_qp", "nom_qp", "commune", "insee_com", "population", "surface_ha",
-         "logements", "perimetre"}
+        {
+            "code_qp",
+            "nom_qp",
+            "commune",
+            "insee_com",
+            "population",
+            "surface_ha",
+            "logements",
+            "perimetre",
+        }
     ),
     "operations": frozenset(
         {"id", "nom", "code_qp", "date_debut", "date_livraison", "montant_eur"}
@@ -39,27 +47,71 @@ ALLOWED_COLUMNS: Mapping[str, frozenset[str]] = {
         {"id", "nom", "type", "gestionnaire", "date_mise_en_service", "adresse"}
     ),
     "signalements": frozenset(
-        {"id", "date_signalement", "categorie", "sous_categorie", "statut", "statut_brut",
-         "date_cloture", "source", "adresse", "annee"}
+        {
+            "id",
+            "date_signalement",
+            "categorie",
+            "sous_categorie",
+            "statut",
+            "statut_brut",
+            "date_cloture",
+            "source",
+            "adresse",
+            "annee",
+            "service_responsable",
+            "code_service",
+        }
     ),
     "constats": frozenset(
-        {"id", "date", "demarche", "id_demarche", "theme", "gravite", "recommandation",
-         "statut", "diagnostic_id", "responsable", "echeance", "date_traitement"}
+        {
+            "id",
+            "date",
+            "demarche",
+            "id_demarche",
+            "theme",
+            "gravite",
+            "recommandation",
+            "statut",
+            "diagnostic_id",
+            "responsable",
+            "echeance",
+            "date_traitement",
+        }
     ),
     "actions": frozenset(
-        {"id", "code_qp", "date", "theme", "intitule", "porteur", "statut", "cout_eur",
-         "constat_id"}
+        {
+            "id",
+            "code_qp",
+            "date",
+            "theme",
+            "intitule",
+            "porteur",
+            "statut",
+            "cout_eur",
+            "constat_id",
+        }
     ),
-    "tfpb": frozenset({"bailleur", "code_qp", "annee", "axe", "action", "montant_eur", "logements"}),
+    "tfpb": frozenset(
+        {"bailleur", "code_qp", "annee", "axe", "action", "montant_eur", "logements"}
+    ),
     "arrets_agents": frozenset({"code_qp", "date_debut", "date_fin"}),
     "reunions": frozenset({"date", "code_qp", "objet", "agents_proximite"}),
     "garanties": frozenset({"objet_id", "date", "motif"}),
     "diagnostics": frozenset(
-        {"id", "date", "code_qp", "objet", "habitants", "agents_proximite", "bailleurs",
-         "ville", "autres"}
+        {
+            "id",
+            "date",
+            "code_qp",
+            "objet",
+            "habitants",
+            "agents_proximite",
+            "bailleurs",
+            "ville",
+            "autres",
+        }
     ),
     "partenaires": frozenset({"nom", "type"}),
-}  # fmt: skip
+}
 """Columns each layer may show in ``partenaires`` and ``public``, besides the attribution
 columns (:data:`ATTRIBUTION_PREFIXES`); text among them is masked. A layer absent from
 this table is withheld whole outside ``interne``."""
@@ -83,14 +135,45 @@ SHOWN_COLUMNS = ALLOWED_COLUMNS
 
 _PERSONAL_TOKENS = frozenset(
     {
-        "prenom", "prenoms", "telephone", "tel", "portable", "mobile", "phone", "email",
-        "mail", "courriel", "declarant", "declarante", "auteur", "auteure", "demandeur",
-        "requerant", "signataire", "redacteur", "contact", "locataire", "habitant",
-        "firstname", "lastname", "surname", "personne", "plaignant", "plaignante",
-        "requerante", "victime", "temoin", "nir", "iban", "immatriculation", "plaque",
-        "adresse_domicile", "domicile", "naissance",
+        "prenom",
+        "prenoms",
+        "telephone",
+        "tel",
+        "portable",
+        "mobile",
+        "phone",
+        "email",
+        "mail",
+        "courriel",
+        "declarant",
+        "declarante",
+        "auteur",
+        "auteure",
+        "demandeur",
+        "requerant",
+        "signataire",
+        "redacteur",
+        "contact",
+        "locataire",
+        "habitant",
+        "firstname",
+        "lastname",
+        "surname",
+        "personne",
+        "plaignant",
+        "plaignante",
+        "requerante",
+        "victime",
+        "temoin",
+        "nir",
+        "iban",
+        "immatriculation",
+        "plaque",
+        "adresse_domicile",
+        "domicile",
+        "naissance",
     }
-)  # fmt: skip
+)
 _PERSONAL_NAMES = frozenset({"nom", "nom_prenom", "nom_agent", "agent", "identite", "name"})
 _ALWAYS_PERSONAL = {"arrets_agents": frozenset({"motif"})}
 """Columns never published, even when asked for (health data of agents)."""

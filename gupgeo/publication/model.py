@@ -32,7 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gupgeo.attribution import AttributedTerritory, AttributionSettings, attributed
-from gupgeo.publication._masking import shared_provenance
+from gupgeo.publication._masking import MARGIN, shared_provenance
 from gupgeo.publication.columns import MAX_TEXT_CHARS, KeepColumns, remove_personal_data
 from gupgeo.publication.distributed import publish_dask_layer
 from gupgeo.publication.profile import Profil
@@ -124,17 +124,17 @@ class Publication:
     @property
     def locates(self) -> bool:
         """Whether rows and points are shown one by one (not in ``public``)."""
-        return self.profil is not Profil.PUBLIC
+        return self.profil.locates
 
     @property
     def masks(self) -> bool:
         """Whether texts were masked and columns restricted (not in ``interne``)."""
-        return self.profil is not Profil.INTERNE
+        return self.profil.masks
 
     @property
     def secret(self) -> bool:
         """Whether counts shown are under statistical secrecy (``public``)."""
-        return self.profil is Profil.PUBLIC
+        return self.profil.secret
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.layers.get(name)
@@ -271,9 +271,9 @@ def publish(
     settings = territory.attribution_settings
     layers = dict(territory.layers)
     provenance = dict(territory.provenance)
-    if profil is Profil.INTERNE:
+    if not profil.masks:
         return Publication(profil, layers, (), policy, {}, provenance, settings)
-    kept, withheld, notes, ids = withhold_essp(layers)
+    kept, withheld, notes, ids = withhold_essp(layers, max_chars=max_chars + MARGIN)
     options: dict[str, Any] = {
         "keep_columns": keep_columns,
         "keep_description": keep_description,
@@ -283,7 +283,7 @@ def publish(
     for name, frame in kept.items():
         if frame is None:
             continue
-        if profil is Profil.PUBLIC and name in PEOPLE_LAYERS:
+        if not profil.locates and name in PEOPLE_LAYERS:
             withheld[name] = len(frame)
             notes.append(
                 f"{name} : non publiés dans le profil public (données de santé de "

@@ -95,6 +95,28 @@ _STABLE_SPECIAL = re.compile(
 """The characters NFKC keeps that the view still changes (a small class: a fast scan)."""
 
 
+_SPECIAL_IN_CP1252 = tuple(
+    c
+    for c in sorted(INVISIBLE | set(DASHES) | set(_HOMOGLYPHS))
+    if c.encode("cp1252", "ignore") == c.encode("cp1252", "replace")
+)
+"""The characters of :data:`_STABLE_SPECIAL` that Windows-1252 can encode (the soft
+hyphen, the en and em dashes)."""
+
+
+def _has_stable_special(text: str) -> bool:
+    """Whether a text in NFKC holds a character the view still changes: a Latin-1 or
+    Windows-1252 text (most French text) is encoded in C, then searched for the few
+    such characters those encodings hold; other texts are scanned."""
+    for encoding in ("latin-1", "cp1252"):
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        return any(c in text for c in _SPECIAL_IN_CP1252)
+    return _STABLE_SPECIAL.search(text) is not None
+
+
 @functools.lru_cache(maxsize=256)
 def _class_of(chars: frozenset[str]) -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
@@ -114,8 +136,12 @@ class DetectionView:
 
     original: str
     text: str
-    digits: str
     edits: tuple[tuple[int, int, int, int], ...] = ()
+
+    @functools.cached_property
+    def digits(self) -> str:
+        """``text`` with separators inside digit runs unified (made when first read)."""
+        return unify_digit_separators(self.text)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the view span ``[start, end)`` (an edited character
@@ -155,11 +181,12 @@ def _view_text(text: str) -> tuple[str, str, tuple[tuple[int, int, int, int], ..
     """Steps 1-3: the text (in NFC), its view and the edits between them."""
     if text.isascii():
         return text, text, ()
-    if not unicodedata.is_normalized("NFC", text):
+    # French text (accents, €, ’) is NFKC (hence NFC) already: fast scans in C, nothing to do
+    if unicodedata.is_normalized("NFKC", text):
+        if not _has_stable_special(text):
+            return text, text, ()
+    elif not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    # French text (accents, €, ’) is NFKC already: two fast scans in C, nothing to do
-    if unicodedata.is_normalized("NFKC", text) and _STABLE_SPECIAL.search(text) is None:
-        return text, text, ()
     special = _special_chars().intersection(text)
     if not special:
         return text, text, ()
@@ -182,7 +209,7 @@ def _view_text(text: str) -> tuple[str, str, tuple[tuple[int, int, int, int], ..
 def detection_view(text: str) -> DetectionView:
     """The :class:`DetectionView` of ``text`` (see the module docstring)."""
     original, view, edits = _view_text(text)
-    return DetectionView(original, view, unify_digit_separators(view), edits)
+    return DetectionView(original, view, edits)
 
 
 def view_text(text: str) -> str:

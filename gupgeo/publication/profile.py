@@ -45,6 +45,21 @@ class Profil(StrEnum):
             ) from None
 
     @property
+    def locates(self) -> bool:
+        """Whether rows and points are shown one by one (not in ``public``)."""
+        return self is not Profil.PUBLIC
+
+    @property
+    def masks(self) -> bool:
+        """Whether texts are masked and columns restricted (not in ``interne``)."""
+        return self is not Profil.INTERNE
+
+    @property
+    def secret(self) -> bool:
+        """Whether counts shown are under statistical secrecy (``public``)."""
+        return self is Profil.PUBLIC
+
+    @property
     def label(self) -> str:
         """What the profile means, in French, as written on every output."""
         return PROFILE_LABELS[self]

@@ -20,7 +20,13 @@ import pandas as pd
 
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication.citations import cites_ids, essp_ids, normalise_id, withheld_rows
+from gupgeo.publication.citations import (
+    FoldedTexts,
+    cites_ids,
+    essp_ids,
+    normalise_id,
+    withheld_rows,
+)
 from gupgeo.publication.columns import ALLOWED_COLUMNS, _geometry_name
 from gupgeo.storage.parquet import is_dask
 
@@ -88,7 +94,7 @@ def essp_mask(constats: pd.DataFrame) -> np.ndarray:
 
 
 def withhold_essp(
-    layers: Mapping[str, pd.DataFrame],
+    layers: Mapping[str, pd.DataFrame], *, max_chars: int | None = None
 ) -> tuple[dict[str, pd.DataFrame | None], dict[str, int], list[str], frozenset[str]]:
     """Every layer without its ESSP rows: findings and actions citing an ESSP
     (:func:`gupgeo.publication.citations.essp_rows`), then the rows of any event layer
@@ -99,8 +105,10 @@ def withhold_essp(
     (counts only, never a value) and the withheld identifiers (normal form). A Dask
     layer is left as it is: :mod:`gupgeo.publication.distributed` drops its rows.
     Outside ``constats`` and ``actions``, citations are searched in the columns that
-    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`): a dropped column shows
-    nothing.
+    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`), in their first
+    ``max_chars`` characters (:func:`gupgeo.publication.publish` passes the length
+    texts are cut at, plus what masking reads past the cut): a dropped column, or the
+    end of a cut text, shows nothing.
     """
     memory = {n: f for n, f in layers.items() if not is_dask(f)}
     columns = {
@@ -108,12 +116,21 @@ def withhold_essp(
         for n in memory
         if n not in ("constats", "actions")
     }
-    rows = withheld_rows(memory, exempt_layers=REFERENCE_LAYERS, columns=columns)
-    studies = _withheld_studies(memory.get("constats"), rows.get("constats"))
+    texts = FoldedTexts()
+    rows = withheld_rows(
+        memory, exempt_layers=REFERENCE_LAYERS, columns=columns, texts=texts, max_chars=max_chars
+    )
+    studies = _withheld_studies(memory.get("constats"), rows.get("constats"), texts)
     if studies:  # rows citing a study none of whose findings is kept (an ESSP's id)
         for name, frame in memory.items():
             if name not in REFERENCE_LAYERS and name != "constats":
-                rows[name] = rows[name] | cites_ids(frame, studies, columns=columns.get(name))
+                rows[name] = rows[name] | cites_ids(
+                    frame,
+                    studies,
+                    columns=columns.get(name),
+                    texts=texts,
+                    max_chars=max_chars if name in columns else None,
+                )
     ids: set[str] = set()
     out: dict[str, pd.DataFrame | None] = dict(layers)
     withheld: dict[str, int] = {}
@@ -140,11 +157,17 @@ def withhold_essp(
     return out, withheld, notes, frozenset(ids | studies)
 
 
-def _withheld_studies(constats: pd.DataFrame | None, withheld: np.ndarray | None) -> set[str]:
+def _withheld_studies(
+    constats: pd.DataFrame | None, withheld: np.ndarray | None, texts: FoldedTexts
+) -> set[str]:
     """The ``diagnostic_id`` (normal form) of the studies none of whose findings is kept:
     an ESSP's id (``ESSP-03``), not a walk that also had a finding withheld."""
     if constats is None or withheld is None or "diagnostic_id" not in constats.columns:
         return set()
-    studies = constats["diagnostic_id"].map(lambda v: "" if pd.isna(v) else normalise_id(v))
+    studies = constats["diagnostic_id"].map(
+        lambda v: (
+            "" if pd.isna(v) else texts.normal_id(v) if isinstance(v, str) else normalise_id(v)
+        )
+    )
     kept = set(studies.loc[~withheld])
     return {k for k in studies.loc[withheld] if k and k not in kept}

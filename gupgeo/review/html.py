@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from gupgeo.dashboard.chart_data import ChartData, number
 from gupgeo.french import format_long_date
 from gupgeo.periods import period_name, span_words
-from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
+from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD, Profil
 from gupgeo.rendering.html import (
     Cell,
     Table,
@@ -69,7 +69,7 @@ def _count(value: Any, key: Hashable, secret: Secret) -> Cell:
 def category_table(review: OperationReview, secret: Secret | None = None) -> Table:
     """Counts per category and zone; in ``public``, the ``secret`` cells (computed when
     not given) read "secret" and the change is not shown."""
-    public = review.publication == "public"
+    public = Profil.parse(review.publication).secret
     secret = secret_cells(review) if secret is None else secret
     rows = []
     for cat, r in review.signalements_by_category.iterrows():
@@ -258,7 +258,7 @@ def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
         ax = fig.add_subplot()
         x = np.arange(len(table))
         width = 0.4
-        public = review.publication == "public"
+        public = Profil.parse(review.publication).secret
         for i, zone in enumerate(rd.ZONES):
             label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
             values = table[zone].to_numpy(dtype="float64")
@@ -347,7 +347,7 @@ def print_map(review: OperationReview) -> str:
     svg = SvgMap(frame, title=f"Périmètre et abords : {review.name}", css_class="gg-printmap")
     svg.polygons([ring], fill="#fff3d6", stroke=ZONE_COLORS[rd.ABORDS], width=1.5, dash="6 3")
     sig = review.signalements
-    if review.publication == "public":
+    if not Profil.parse(review.publication).locates:
         published_cells(svg, review.signalements_grid)  # never the points themselves
     elif len(sig):
         xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(sig.geometry.array)))
@@ -360,7 +360,7 @@ def print_map(review: OperationReview) -> str:
         svg.points(shapely.get_coordinates(np.asarray(eq.geometry.array)), colors="#4d4d4d",
                    radius=3, shape="square")  # fmt: skip
     constats = review.constats
-    if review.publication != "public" and len(constats):
+    if Profil.parse(review.publication).locates and len(constats):
         geoms = shapely.point_on_surface(np.asarray(constats.geometry.array))
         level = (
             pd.to_numeric(constats["gravite"], errors="coerce") if "gravite" in constats else None
@@ -377,7 +377,7 @@ def print_map(review: OperationReview) -> str:
 def map_caption(review: OperationReview) -> str:
     """Caption of the print map (French), true to what the profile drew."""
     parts = ["Périmètre hachuré, abords en pointillés"]
-    if review.publication == "public":
+    if not Profil.parse(review.publication).locates:
         parts.append(
             f"carreaux de {GRID_CELL_M:g} m : signalements de la fenêtre (gris : moins de "
             f"{SECRET_THRESHOLD} signalements, secret statistique)"
@@ -400,7 +400,7 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
     v = review.veille
     if v is None:
         return None
-    public = review.publication == "public"
+    public = Profil.parse(review.publication).secret
     found, w, buffer = v.found, review.windows, f"{review.buffer_m:g}"
     hot_text, hot = hot_spots(
         found.cells, found, where="dans le périmètre ou ses abords",
@@ -448,7 +448,7 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
 
 def render_review(review: OperationReview) -> str:
     w = review.windows
-    public = review.publication == "public"
+    public = Profil.parse(review.publication).secret
     r = review.record
     facts = [
         ("Surface du périmètre", f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha"),

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from gupgeo.publication import SECRET_THRESHOLD
+from gupgeo.publication import SECRET_THRESHOLD, Profil
 from gupgeo.review import data as rd
 from gupgeo.secrecy import Line, complementary_suppression
 
@@ -49,7 +49,7 @@ def secret_cells(
     "total", "avant" | "apres")``, ``(QUARTERS, trimestre, zone)`` and the two
     :data:`FIGURE_KEYS`.
     """
-    if review.publication != "public":
+    if not Profil.parse(review.publication).secret:
         return frozenset()
     values, lines = review_lines(review)
     primary = [c for c, v in values.items() if not pd.isna(v) and v < threshold]

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from gupgeo.periods import parse_period
+from gupgeo.publication import Profil
 from gupgeo.review import data as rd
 from gupgeo.veille.cells import (
     HOT_CLASSES,
@@ -76,7 +77,7 @@ def _cells(
     near = near.copy()
     touches = shapely.intersects(np.asarray(near.geometry.array), perimeter)
     near[LIEU] = np.where(touches, rd.PERIMETRE, rd.ABORDS)
-    if publication != "public":
+    if Profil.parse(publication).locates:
         hot = near["classe"].isin(HOT_CLASSES).to_numpy()
         near["adresse"] = None
         near.loc[hot, "adresse"] = most_cited_address(near[hot], published)
@@ -139,7 +140,7 @@ def review_veille(
     rule = rule or RepeatRule()
     problems = repeated_problems(published, quartiers, period=period, rule=rule)
     near, history, counts = _problems_around(problems, perimeter, buffer_m)
-    if publication == "public":  # counted, never located
+    if not Profil.parse(publication).locates:  # counted, never located
         near, history = near.iloc[0:0], history.iloc[0:0]
     return ReviewVeille(cells, near, history, rule, counts)
 
