@@ -42,9 +42,9 @@ import pandas as pd
 import shapely
 
 from gupgeo._lock import DEFAULT_WAIT_S, busy_message, holding, wait_for
-from gupgeo.errors import InputFileError, OutputExistsError
+from gupgeo.errors import InputFileError
 from gupgeo.schemas import LAYER_NAMES
-from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
+from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, owned_tables, seal_frame
 
 SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_SCHEMA = "gupgeo"
@@ -307,18 +307,13 @@ def save_tables(
     with schema_lock(location, wait_s=wait_s), connect(location) as conn, conn.transaction():
         existing = list_tables(conn, location.schema)
         extras = dict(extra or {})
-        written = [*layers, *extras, *OWN_TABLES]
-        saved_by_gupgeo = PROVENANCE_TABLE in existing
-        ours = (*LAYER_NAMES, *OWN_TABLES, *REJECTS_TABLES, *extras)
-        owned = [t for t in existing if saved_by_gupgeo and t in ours]
-        clashes = [t for t in existing if t in written and t not in owned]
-        if clashes:
-            raise OutputExistsError(
-                f"{location.label} contient déjà la ou les tables {', '.join(clashes)}, qui "
-                "n'ont pas été écrites par gupgeo (pas de table gupgeo_provenance) ; gupgeo ne "
-                "les remplace pas. Choisissez un autre schéma (?schema=…) ou renommez ces tables."
-            )
-        kept = [t for t in existing if t not in owned and t not in written]
+        owned, kept = owned_tables(
+            existing,
+            written=[*layers, *extras, *OWN_TABLES],
+            ours=(*LAYER_NAMES, *OWN_TABLES, *REJECTS_TABLES, *extras),
+            where=location.label,
+            advice="Choisissez un autre schéma (?schema=…) ou renommez ces tables.",
+        )
         ident = sql.Identifier
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident(location.schema)))
         for table in owned:
