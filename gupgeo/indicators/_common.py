@@ -24,9 +24,8 @@ import pandas as pd
 
 from gupgeo.errors import SchemaError
 from gupgeo.indicators._periods import Period, PeriodError
-from gupgeo.schemas import normalise_name
+from gupgeo.schemas import HORS_QPV, normalise_name
 
-HORS_QPV = "hors QPV"
 TOTAL = "total"
 NON_RENSEIGNE = "non renseigné"
 NAT_NS = np.iinfo(np.int64).min

@@ -41,12 +41,10 @@ from scipy import sparse
 
 from gupgeo.crs import WORK_CRS
 from gupgeo.errors import AnalysisError, CRSError, SchemaError
+from gupgeo.schemas import HORS_QPV
 
 GRID_CRS = "EPSG:3035"
 """The CRS of the INSEE carroyage, in which cell corners are multiples of ``cell_m``."""
-
-HORS_QPV = "hors QPV"
-"""The ``code_qp`` of a cell whose centre lies in no quartier."""
 
 GRID_COLUMNS = ("id_carreau", "ix", "iy", "code_qp")
 _TO_GRID = Transformer.from_crs(WORK_CRS, GRID_CRS, always_xy=True)
