@@ -31,7 +31,7 @@ KIND_OTHER = 1  # line, polygon, multi-geometry: attributed by intersection shar
 KIND_NONE = 2  # missing or empty geometry
 KIND_NAN = 3  # point with NaN or infinite coordinates
 
-# Status codes: positions in _attribution_report.STATUTS.
+# Status codes: positions in report.STATUTS_ATTRIBUTION.
 S_INSIDE, S_SEVERAL, S_TOLERANCE, S_OUTSIDE, S_NO_GEOMETRY, S_INVALID = range(6)
 
 PREDICATES = ("covered_by", "within", "intersects")

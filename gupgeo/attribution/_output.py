@@ -16,17 +16,17 @@ from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
 from gupgeo.attribution.report import (
     SOURCE_SUFFIX,
-    STATUTS,
+    STATUTS_ATTRIBUTION,
     AttributionReport,
-    LayerReport,
     SourceAgreement,
+    ZoneLayerReport,
 )
 
 logger = logging.getLogger(__name__)
 
-Zones: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
+ZoneLayers: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
 
-STATUT_DTYPE = pd.CategoricalDtype(list(STATUTS))
+STATUT_DTYPE = pd.CategoricalDtype(list(STATUTS_ATTRIBUTION))
 
 
 def check_options(predicate: str, tolerance_m: float, multiple: str) -> None:
@@ -76,10 +76,10 @@ def _layer_columns(
 
 def _layer_report(
     layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
-) -> LayerReport:
-    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS))
+) -> ZoneLayerReport:
+    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS_ATTRIBUTION))
     per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
-    return LayerReport(
+    return ZoneLayerReport(
         column=layer.column,
         id_column=layer.id_column,
         n_zones=len(layer.ids),
@@ -100,12 +100,12 @@ def _layer_report(
 
 def run(
     feats: eng.Features,
-    zones: Zones,
+    zones: ZoneLayers,
     key: str | Mapping[str, str],
     predicate: str,
     tolerance_m: float,
     multiple: str,
-) -> tuple[np.ndarray | None, dict[str, object], list[LayerReport]]:
+) -> tuple[np.ndarray | None, dict[str, object], list[ZoneLayerReport]]:
     """Match every layer; return (row positions or None, columns, layer reports)."""
     layers = eng.prepare_zones(zones, key)
     n = feats.kind.size
@@ -155,7 +155,7 @@ REPORT_ATTR = "attribution_report"
 
 def attribute_frame(
     features: gpd.GeoDataFrame,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str],
     predicate: str,
