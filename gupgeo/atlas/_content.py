@@ -26,6 +26,7 @@ from gupgeo.indicators._common import EVOLUTION_COLUMNS
 from gupgeo.rendering.html import (
     MISSING,
     Cell,
+    Figure,
     Table,
     date_cell,
     format_value,
@@ -67,17 +68,6 @@ class Secrecy:
             known = (db, hidden_cells(db, code, threshold=self.threshold))
             self._pages[code] = known
         return (table, column) in known[1]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A key figure: label, French text, the raw value and where it comes from."""
-
-    label: str
-    text: str
-    value: str
-    indicator: str
-    hint: str = ""
 
 
 def indicator_cell(db: Dashboard, table: str, column: str, code: str, secrecy: Secrecy) -> Cell:

@@ -131,6 +131,18 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A key figure: label, French text shown, the raw value, the indicator it comes from
+    (``table:column``) and an optional hint (why it is "n.c.", what it counts)."""
+
+    label: str
+    text: str
+    value: str
+    indicator: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class Table:
     """A table ready for the ``table`` macro of ``_macros.html``."""
 

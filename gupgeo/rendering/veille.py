@@ -29,6 +29,7 @@ import pandas as pd
 from gupgeo.french import format_number
 from gupgeo.rendering.html import (
     Cell,
+    Figure,
     Table,
     date_cell,
     number_cell,
@@ -52,16 +53,6 @@ SECRET_TREND = "tendance non publiée (secret statistique)"
 FEW_SIGNALEMENTS = 30
 """Below this many signalements in the place's cells, "nothing significant" is said to be
 expected from so few events."""
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A key figure of the section: label, text shown, raw value, indicator key."""
-
-    label: str
-    text: str
-    value: str
-    indicator: str
 
 
 @dataclass(frozen=True)
