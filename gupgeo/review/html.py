@@ -26,15 +26,7 @@ from gupgeo.rendering.html import (
     svg_data_uri,
     text_cell,
 )
-from gupgeo.rendering.veille import (
-    VeilleSection,
-    figures,
-    hot_spots,
-    method_notes,
-    recurring_places,
-    repeated_table,
-    trends,
-)
+from gupgeo.rendering.veille import SectionText, VeilleSection, compose_section
 from gupgeo.review import data as rd
 from gupgeo.review.secrecy import (
     BEFORE_AFTER,
@@ -399,50 +391,49 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
     v = review.veille
     if v is None:
         return None
-    public = review.publication == "public"
-    found, w, buffer = v.found, review.windows, f"{review.buffer_m:g}"
-    hot_text, hot = hot_spots(
-        found.cells, found, where="dans le périmètre ou ses abords",
-        nowhere="dans le périmètre ni ses abords", public=public, threshold=SECRET_THRESHOLD,
-        span="la fenêtre",
-    )  # fmt: skip
-    trend_text, trend = trends(found.cells, found, nowhere="dans le périmètre ni ses abords")
-    labels = ("Problèmes signalés plusieurs fois", "Signalements de ces problèmes",
-              "Problèmes encore ouverts")  # fmt: skip
-    shown = figures(
-        [(label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)],
-        public=public, threshold=SECRET_THRESHOLD,
-    )  # fmt: skip
-    table, more = None, 0
-    if public:
-        text = (
-            "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
-            "(chacun ne désigne que quelques signalements)."
-        )
-    elif len(v.problems) == 0:
-        text = (
-            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
-        )
-    else:
-        text = (
-            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
-            "signalé au moins signalé ; historique de chaque signalement sur la carte."
-            + recurring_places(v.problems)
-        )
-        table, more = repeated_table(
-            v.problems, caption="Problèmes signalés plusieurs fois autour de l'opération",
-            max_rows=REVIEW_LISTED, with_place=True,
-        )  # fmt: skip
-    return VeilleSection(
+    labels = (
+        "Problèmes signalés plusieurs fois",
+        "Signalements de ces problèmes",
+        "Problèmes encore ouverts",
+    )
+    counts = [
+        (label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)
+    ]
+    return compose_section(
+        v.found,
+        v.problems,
+        _operation_text(review),
+        counts=counts,
+        rule_text=v.rule.text(),
+        public=review.publication == "public",
+        threshold=SECRET_THRESHOLD,
+        max_rows=REVIEW_LISTED,
+        with_place=True,
+    )
+
+
+def _operation_text(review: OperationReview) -> SectionText:
+    """What the section of a review says of the perimeter and its abords."""
+    w, buffer = review.windows, f"{review.buffer_m:g}"
+    return SectionText(
         lead=(
             f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
             f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
         ),
-        hot_title="Points chauds de la fenêtre", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
-        repeated_text=text, repeated=table, repeated_more=more,
-        method=method_notes(found, rule_text=v.rule.text(),
-                            near=f"abords : à moins de {buffer} m du périmètre"),
-    )  # fmt: skip
+        hot_title="Points chauds de la fenêtre",
+        where="dans le périmètre ou ses abords",
+        nowhere="dans le périmètre ni ses abords",
+        span="la fenêtre",
+        near=f"abords : à moins de {buffer} m du périmètre",
+        listed=(
+            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
+            "signalé au moins signalé ; historique de chaque signalement sur la carte."
+        ),
+        none_repeated=(
+            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
+        ),
+        caption="Problèmes signalés plusieurs fois autour de l'opération",
+    )
 
 
 def render_review(review: OperationReview) -> str:
