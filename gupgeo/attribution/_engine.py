@@ -69,7 +69,7 @@ class Features:
 
 
 @dataclass
-class LayerMatch:
+class ZoneMatch:
     """Zones found for every feature of one layer.
 
     ``chosen`` holds the zone position kept for each feature (``-1`` if none)
@@ -270,7 +270,7 @@ def match_layer(
     predicate: str,
     tolerance_m: float,
     multiple: str,
-) -> LayerMatch:
+) -> ZoneMatch:
     """Find the zones of every feature for one zone layer."""
     n = feats.kind.size
     grid = None
@@ -327,4 +327,4 @@ def match_layer(
     if feats.n_odd:
         status[feats.kind == KIND_NONE] = S_NO_GEOMETRY
         status[feats.kind == KIND_NAN] = S_INVALID
-    return LayerMatch(chosen, status, share, distance, pair_pos, pair_zone, pair_share)
+    return ZoneMatch(chosen, status, share, distance, pair_pos, pair_zone, pair_share)

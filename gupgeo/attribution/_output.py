@@ -43,7 +43,7 @@ def check_options(predicate: str, tolerance_m: float, multiple: str) -> None:
 
 
 def _layer_columns(
-    layer: eng.ZoneLayer, match: eng.LayerMatch, multiple: str, n: int
+    layer: eng.ZoneLayer, match: eng.ZoneMatch, multiple: str, n: int
 ) -> tuple[np.ndarray | None, dict[str, object], np.ndarray]:
     """Output columns for one layer: (row positions or None, columns, zone per row)."""
     zone, status = match.chosen, match.status
@@ -75,7 +75,7 @@ def _layer_columns(
 
 
 def _layer_report(
-    layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
+    layer: eng.ZoneLayer, match: eng.ZoneMatch, rows_zone: np.ndarray, options: dict
 ) -> ZoneLayerReport:
     counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS_ATTRIBUTION))
     per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
