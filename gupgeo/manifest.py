@@ -38,7 +38,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
 from gupgeo.readers.indicators import INDICATOR_LAYER, is_indicator_file
-from gupgeo.readers.tabular import COORDINATE_TARGETS
+from gupgeo.readers.tabular import COORDINATE_TARGETS, SEPARATORS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.report import LayerReport, ValidationReport
 from gupgeo.validation.values import check_values
@@ -59,7 +59,6 @@ FILE_KEYS = {
 """Keys of a file's table in the manifest → :class:`FileSettings` fields."""
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
-SEPARATORS = (";", ",", "\t", "|")
 
 
 @dataclass(frozen=True)

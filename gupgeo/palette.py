@@ -28,6 +28,12 @@ OTHER_COLOR = "#5f5f5f"
 MIN_DELTA_E = 10.0
 """Smallest CIEDE2000 difference kept between two categories, for every vision type."""
 
+QUARTIER_COLOR = "#2c3e8f"
+"""The outline of a quartier, on every map (web map, atlas page)."""
+
+OPERATION_COLOR = "#7b3294"
+"""An opération d'aménagement (outline and hatching), on every map."""
+
 GRAVITE_COLORS = {1: "#fee08b", 2: "#f46d43", 3: "#a50026"}
 """Gravity of a constat, 1 (faible) to 3 (forte): light yellow, orange, dark red — apart in
 lightness as well as hue, so the order reads without colour vision too."""

@@ -64,6 +64,9 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+SECRET = "secret"
+"""How a count withheld by statistical secrecy reads, in every product."""
+
 _TOLERANCE = 1e-9
 K = TypeVar("K", bound=Hashable)
 

@@ -245,3 +245,63 @@ def test_every_test_file_is_described_in_tests_readme():
     readme = (Path(__file__).parent / "README.md").read_text(encoding="utf-8")
     files = sorted(p.name for p in Path(__file__).parent.glob("*.py") if p.name != "__init__.py")
     assert [f for f in files if f"`{f}`" not in readme] == []
+
+
+# One name, one thing: a class or a constant is defined in one module, which the others
+# import. Two modules defining the same class name, or the same constant with the same
+# value, are twins that drift apart.
+
+NAMED_TWINS = ("LayerReport", "STATUTS", "HORS_QPV", "Zones", "Figure", "words", "_words")
+"""Names the issue "A house the next engineer can take over" found defined twice."""
+
+KNOWN_TWINS = {"OFFICIAL_2015", "OFFICIAL_2024", "_MONTH", "_QUARTER", "_NON_ALNUM"}
+"""Twins left in modules other work was changing when this check was written:
+``territory.py`` and ``readers/indicators.py`` (the territory's loading moves to
+``storage/``), ``dashboard/charts.py`` and ``dashboard/chart_data.py``,
+``publication/_essp.py`` and ``publication/citations.py``. To be emptied."""
+
+
+def top_level_definitions(root: Path) -> dict[str, list[tuple[str, str]]]:
+    """Every top-level class, function and upper-case constant: name → [(module, value)]."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(root.rglob("*.py")):
+        module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef | ast.FunctionDef):
+                found.setdefault(node.name, []).append((module, type(node).__name__))
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id.lstrip("_").isupper():
+                        value = ast.dump(node.value)
+                        found.setdefault(target.id, []).append((module, value))
+    return found
+
+
+def twins(root: Path) -> list[str]:
+    """Classes defined in two modules, constants defined twice with one value, and the
+    :data:`NAMED_TWINS` defined more than once."""
+    out = []
+    for name, places in top_level_definitions(root).items():
+        modules = sorted({m for m, _ in places})
+        if len(modules) < 2:
+            continue
+        kinds = [v for _, v in places]
+        same_class = kinds.count("ClassDef") >= 2
+        same_value = any(kinds.count(v) >= 2 for v in kinds if v not in ("FunctionDef",))
+        if same_class or same_value or name in NAMED_TWINS:
+            out.append(f"{name} : {', '.join(modules)}")
+    return out
+
+
+def test_no_twin_definitions():
+    found = [t for t in twins(PACKAGE) if t.split(" : ")[0] not in KNOWN_TWINS]
+    assert found == []
+
+
+def test_the_twin_check_would_find_one(tmp_path: Path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text('class Figure:\n    pass\n\nHORS = "hors QPV"\nLIMIT = 3\n')
+    (pkg / "b.py").write_text('class Figure:\n    pass\n\nHORS = "hors QPV"\nLIMIT = 4\n')
+    assert twins(pkg) == ["Figure : pkg.a, pkg.b", "HORS : pkg.a, pkg.b"]

@@ -37,8 +37,8 @@ from gupgeo.rendering.html import (
     to_float,
 )
 from gupgeo.schemas import AXES_TFPB
+from gupgeo.secrecy import SECRET
 
-SECRET = "secret"
 GRAVITE_LABELS = {1: "1 — faible", 2: "2 — moyenne", 3: "3 — forte"}
 
 

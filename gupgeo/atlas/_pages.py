@@ -41,15 +41,13 @@ from gupgeo.dashboard.charts import (
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
-from gupgeo.palette import GRAVITE_COLORS
+from gupgeo.palette import GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
 from gupgeo.rendering.veille import VeilleSection
 
 logger = logging.getLogger(__name__)
 
-OPERATION_COLOR = "#7b3294"
-QUARTIER_COLOR = "#2c3e8f"
 LOCATOR_COLOR = "#d7301f"
 
 

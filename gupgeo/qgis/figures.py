@@ -17,8 +17,7 @@ from gupgeo.dashboard import Dashboard, build_dashboard
 from gupgeo.french import display_names
 from gupgeo.publication import Publication
 from gupgeo.rendering.html import format_value, is_missing
-
-SECRET = "secret"
+from gupgeo.secrecy import SECRET
 
 
 @dataclass(frozen=True)

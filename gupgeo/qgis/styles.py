@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gupgeo.maps.layers import GRAVITE, OPERATION_COLOR, QUARTIER_COLOR, glyph_for
+from gupgeo.maps.layers import GRAVITE, glyph_for
+from gupgeo.palette import OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.qgis import _xml as x
 from gupgeo.rendering.classes import (
     MISSING_COLOR,

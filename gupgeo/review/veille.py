@@ -27,6 +27,7 @@ import shapely
 
 from gupgeo.indicators._periods import parse_period
 from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
+from gupgeo.rendering.veille import LIEU
 from gupgeo.review import data as rd
 from gupgeo.veille.cells import (
     HOT_CLASSES,
@@ -37,7 +38,6 @@ from gupgeo.veille.cells import (
     publish_cells,
 )
 
-LIEU = "lieu"
 COUNTS = ("nb_problemes_repetes", "nb_signalements_repetes", "nb_problemes_repetes_ouverts")
 
 
