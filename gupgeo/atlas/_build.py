@@ -325,6 +325,7 @@ def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     from gupgeo.atlas._index import comparison_chart, write_index
     from gupgeo.atlas._maps import overview_map
     from gupgeo.atlas.options import INDICATORS
+    from gupgeo.maps.caption import Caption
 
     s = data.settings
     root = s.root
@@ -343,8 +344,11 @@ def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     overview_map(
         quartiers, values if values is not None else _series([None] * len(codes), codes),
         root / "cartes" / f"{OVERVIEW_STEM}.html", root=root, name="Indicateur", value_label=label,
-        extra=None, title=s.options.title, subtitle=f"Période {data.settings.period.label}",
-        sources=s.sources, date=s.build_date, publication=s.publication,
+        extra=None,
+        caption=Caption(
+            s.options.title, f"Période {data.settings.period.label}", s.sources, s.build_date
+        ),
+        publication=s.publication,
         basemap=s.options.basemap, secret=secret,
     )  # fmt: skip
     chart = comparison_chart(data, root / "graphiques")

@@ -41,6 +41,7 @@ from gupgeo.dashboard.charts import (
 )
 from gupgeo.french import format_long_date
 from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.maps.caption import Caption
 from gupgeo.palette import GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
@@ -214,8 +215,8 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     return quartier_map(
         task.map_layers, path, root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
-        title=task.page.title, subtitle=_map_subtitle(task, period), sources=s.sources,
-        date=s.build_date, publication=s.publication, basemap=s.options.basemap,
+        caption=Caption(task.page.title, _map_subtitle(task, period), s.sources, s.build_date),
+        publication=s.publication, basemap=s.options.basemap,
         code_qp=task.page.code_qp,
         cells=task.veille.map_cells if task.veille is not None else None,
         problems=problems,

@@ -91,7 +91,7 @@ class DataPanel(GupgeoElement):
     )
 
 
-class Caption(GupgeoElement):
+class CaptionControl(GupgeoElement):
     """Title, subtitle, sources, date and publication profile, bottom left."""
 
     default_js = own_assets("map_core.js", "map_caption.js")
@@ -191,7 +191,7 @@ def attach_controls(m: Any) -> None:
         ("gupgeo_zoom", FrenchControls()),
         ("gupgeo_fullscreen", FullscreenButton()),
         ("gupgeo_data", DataPanel()),
-        ("gupgeo_caption", Caption(m.caption)),
+        ("gupgeo_caption", CaptionControl(m.caption)),
         ("gupgeo_legend", Legend(groups)),
         ("gupgeo_layers", LayerControl(bases, groups)),
         ("gupgeo_ready", MapReady()),

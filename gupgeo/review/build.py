@@ -136,6 +136,7 @@ def review_operation(
         buffer_m=buffer_m, window=w, publication=publication,
     )  # fmt: skip
     from gupgeo.atlas._maps import review_map
+    from gupgeo.maps.caption import Caption
 
     map_layers = _map_layers(t, perimeter, buffer_m, w)
     window_dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
@@ -162,9 +163,12 @@ def review_operation(
         else pd.Timestamp.now().normalize()
     )
     map_html = review_map(
-        pub.restricted(map_layers), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
-        subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
-        date=when, publication=publication, basemap=basemap, veille=veille,
+        pub.restricted(map_layers), perimeter_gdf, ring,
+        caption=Caption(
+            f"Revue : {perimeter.name}", f"Périmètre et abords de {buffer_m:g} m",
+            "territoire GUP", when,
+        ),
+        publication=publication, basemap=basemap, veille=veille,
     )  # fmt: skip
     review = OperationReview(
         name=perimeter.name, operation_id=perimeter.operation_id, source=perimeter.source,
