@@ -200,8 +200,9 @@ def _check(settings: FileSettings, where: str) -> None:
                 f"{where}, crs : « {settings.crs} » inconnu ; attendu par exemple EPSG:2154"
             ) from exc
     if settings.encoding is not None and settings.encoding.lower() not in ENCODINGS:
+        expected = ", ".join(ENCODINGS)
         raise ManifestError(
-            f"{where}, encodage : « {settings.encoding} » ; attendu l'un de : {', '.join(ENCODINGS)}"
+            f"{where}, encodage : « {settings.encoding} » ; attendu l'un de : {expected}"
         )
     if settings.separator is not None and settings.separator not in SEPARATORS:
         raise ManifestError(
@@ -328,7 +329,8 @@ class ReadingPlan:
         self._manifests: dict[Path, Manifest | None] = {}
         self.guessed: dict[int, str] = {}
         self.indicator_tables: list[tuple[pd.DataFrame, str, bool]] = []
-        """Indicator tables met (frame, source, declared), joined onto the quartiers after validation."""
+        """Indicator tables met (frame, source, declared), joined onto the quartiers after
+        validation."""
         self._shared_used: set[str] = set()
 
     def settings(self, source: Path) -> FileSettings | None:

@@ -140,9 +140,17 @@ def overview_map(
     m = base_map(basemap=basemap, caption=caption, publication=publication)
     with quiet_classes():
         add_choropleth(
-            m, quartiers, values, name=name, value_label=value_label, scheme="FisherJenks",
-            k=5, decimals=1, secret=secret, extra=extra,
-        )  # fmt: skip
+            m,
+            quartiers,
+            values,
+            name=name,
+            value_label=value_label,
+            scheme="FisherJenks",
+            k=5,
+            decimals=1,
+            secret=secret,
+            extra=extra,
+        )
     add_quartiers(m, quartiers, name="Quartiers (contours)", show=True)
     return _save(m, path, root=root)
 

@@ -38,9 +38,19 @@ TOP_CATEGORIES = 6
 """Categories drawn one by one on a series chart; the others are summed in :data:`OTHERS`."""
 AGE_LABELS = ("≤ 4 semaines", "4 à 8 semaines", "plus de 8 semaines")
 MONTHS_LONG = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 LABEL_MAX_CHARS = 40
@@ -218,9 +228,13 @@ def series_by_category(db: Dashboard, code_qp: str, *, top: int = TOP_CATEGORIES
     ]
     summary = f"{title}, {span_words(list(data.index))} : " + " ; ".join(p for p in parts if p)
     return ChartData(
-        title, data, FREQ_LABELS[db.freq].capitalize(), summary + ".", blank=tuple(blank),
+        title,
+        data,
+        FREQ_LABELS[db.freq].capitalize(),
+        summary + ".",
+        blank=tuple(blank),
         stacked=True,
-    )  # fmt: skip
+    )
 
 
 def backlog_age(db: Dashboard, code_qp: str) -> ChartData:
@@ -256,9 +270,13 @@ def backlog_age(db: Dashboard, code_qp: str) -> ChartData:
     summary = f"{title}, fin de chaque {FREQ_LABELS[db.freq]}, {span_words(list(values.index))} : "
     summary += " ; ".join(p for p in parts if p) + "."
     return ChartData(
-        title, values, f"Fin de {FREQ_LABELS[db.freq]}", summary, blank=tuple(blank),
+        title,
+        values,
+        f"Fin de {FREQ_LABELS[db.freq]}",
+        summary,
+        blank=tuple(blank),
         stacked=True,
-    )  # fmt: skip
+    )
 
 
 def tfpb_axes(db: Dashboard, code_qp: str) -> ChartData:

@@ -285,8 +285,11 @@ def change(current: np.ndarray, previous: np.ndarray) -> dict[str, np.ndarray]:
     """Previous count, difference and change in % (NaN when the previous count is 0)."""
     cur = np.asarray(current, dtype="float64")
     prev = np.asarray(previous, dtype="float64")
-    values = (np.rint(prev).astype(np.int64), np.rint(cur - prev).astype(np.int64),
-              ratio(cur - prev, prev, scale=100.0))  # fmt: skip
+    values = (
+        np.rint(prev).astype(np.int64),
+        np.rint(cur - prev).astype(np.int64),
+        ratio(cur - prev, prev, scale=100.0),
+    )
     return dict(zip(EVOLUTION_COLUMNS, values, strict=True))
 
 

@@ -209,7 +209,8 @@ def proximity_note(n_values: int, sources: ProximitySources) -> str:
     Examples
     --------
     >>> proximity_note(2, ProximitySources(("gardien", "agent de proximite")))
-    'signalements : 2 valeurs de « source » comptées « agents et gardiens » (mots-clés : gardien, agent de proximite).'
+    'signalements : 2 valeurs de « source » comptées « agents et gardiens » (mots-clés :
+    gardien, agent de proximite).'
     """
     values = {0: "aucune valeur", 1: "1 valeur"}.get(n_values, f"{n_values} valeurs")
     counted = "comptées" if n_values > 1 else "comptée"
@@ -252,7 +253,8 @@ def agent_stoppages(
 def agent_meetings(
     reunions: pd.DataFrame, quartiers: pd.DataFrame, *, period: object
 ) -> pd.DataFrame:
-    """Meetings per quartier: ``nb_reunions``, ``nb_reunions_avec_agents``, ``nb_presences_agents``."""
+    """Meetings per quartier: ``nb_reunions``, ``nb_reunions_avec_agents``,
+    ``nb_presences_agents``."""
     frame, notes = meeting_tables(reunions, zones_from(quartiers), (parse_period(period),))
     return attach_notes(single(frame), notes)
 

@@ -186,13 +186,17 @@ def _add_events(
             # instead, and the grid from the zoom where a cell is a few pixels wide.
             zones, _ = aggregate_to_zones(points, quartiers, threshold=threshold or 0)
             add_counts(
-                m, zones, name="Signalements par quartier",
+                m,
+                zones,
+                name="Signalements par quartier",
                 zoom_range=(None, GRID_MIN_ZOOM - 1),
-            )  # fmt: skip
+            )
         add_counts(
-            m, counts, name=f"Signalements par {unit or 'zone'}",
+            m,
+            counts,
+            name=f"Signalements par {unit or 'zone'}",
             zoom_range=(GRID_MIN_ZOOM, None) if by_cell else None,
-        )  # fmt: skip
+        )
     elif isinstance(shown.get("signalements"), gpd.GeoDataFrame):
         sig = shown["signalements"]
         if "clusters" in views:
@@ -208,8 +212,11 @@ def _add_events(
         add_signalements_rate(m, points, quartiers, secret_threshold=threshold)
     if "constats" in aggregated:
         add_counts(
-            m, shown[aggregated["constats"]], name="Constats agrégés", unit="Constats",
+            m,
+            shown[aggregated["constats"]],
+            name="Constats agrégés",
+            unit="Constats",
             theme="Prévention situationnelle",
-        )  # fmt: skip
+        )
     elif isinstance(shown.get("constats"), gpd.GeoDataFrame):
         add_constats(m, shown["constats"])

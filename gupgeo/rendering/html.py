@@ -75,9 +75,14 @@ def to_float(value: Any) -> float:
 
 
 UNIT_DECIMALS = {
-    "nombre": 0, "%": 1, "€": 0, "logements": 0, "m": 0, "pour 1 000 habitants": 1,
+    "nombre": 0,
+    "%": 1,
+    "€": 0,
+    "logements": 0,
+    "m": 0,
+    "pour 1 000 habitants": 1,
     "par mois": 1,
-}  # fmt: skip
+}
 
 
 def format_value(value: Any, unit: str) -> str:
@@ -201,9 +206,13 @@ def frame_table(
                 cells.append(number_cell(value, kind))
         rows.append(tuple(cells))
     return Table(
-        caption=caption, headers=headers, rows=tuple(rows), note=note, sortable=sortable,
+        caption=caption,
+        headers=headers,
+        rows=tuple(rows),
+        note=note,
+        sortable=sortable,
         empty=empty,
-    )  # fmt: skip
+    )
 
 
 def chart_table(data: ChartData) -> Table | None:

@@ -127,13 +127,22 @@ def hot_spots(
     )
     named = "adresse" in hot.columns and bool(hot["adresse"].notna().any())
     rows = tuple(
-        (text_cell(r[LIEU]), *((text_cell(r["adresse"]),) if named else ()),
-         text_cell(r["classe"]), number_cell(r["nb_signalements"]), text_cell(r["id_carreau"]))
+        (
+            text_cell(r[LIEU]),
+            *((text_cell(r["adresse"]),) if named else ()),
+            text_cell(r["classe"]),
+            number_cell(r["nb_signalements"]),
+            text_cell(r["id_carreau"]),
+        )
         for r in hot.to_dict("records")
-    )  # fmt: skip
-    headers = (("Lieu", False), *((("Adresse la plus citée", False),) if named else ()),
-               ("Classe", False), ("Signalements de la période", True),
-               ("Carreau (INSEE)", False))  # fmt: skip
+    )
+    headers = (
+        ("Lieu", False),
+        *((("Adresse la plus citée", False),) if named else ()),
+        ("Classe", False),
+        ("Signalements de la période", True),
+        ("Carreau (INSEE)", False),
+    )
     table = Table(
         "Points chauds significatifs", headers, rows, attrs={"data-list": "veille-chauds"}
     )
@@ -207,21 +216,33 @@ def repeated_table(
             cells.append(text_cell(r.get(LIEU)))
         if show_address:
             cells.append(text_cell(r.get("adresse")))
-        cells += [number_cell(r["nb_signalements"]), date_cell(r["premier"]),
-                  date_cell(r["dernier"]), text_cell(_status_text(r)),
-                  number_cell(r["nb_ouverts"])]  # fmt: skip
+        cells += [
+            number_cell(r["nb_signalements"]),
+            date_cell(r["premier"]),
+            date_cell(r["dernier"]),
+            text_cell(_status_text(r)),
+            number_cell(r["nb_ouverts"]),
+        ]
         rows.append(tuple(cells))
     headers = [("N°", True), ("Catégorie", False)]
     if with_place:
         headers.append(("Lieu", False))
     if show_address:
         headers.append(("Adresse la plus citée", False))
-    headers += [("Signalements", True), ("Premier", False), ("Dernier", False),
-                ("Statut du dernier", False), ("Encore ouverts", True)]  # fmt: skip
+    headers += [
+        ("Signalements", True),
+        ("Premier", False),
+        ("Dernier", False),
+        ("Statut du dernier", False),
+        ("Encore ouverts", True),
+    ]
     table = Table(
-        caption, tuple(headers), tuple(rows), attrs={"data-list": "veille-repetes"},
+        caption,
+        tuple(headers),
+        tuple(rows),
+        attrs={"data-list": "veille-repetes"},
         empty="Aucun problème signalé plusieurs fois sur la période.",
-    )  # fmt: skip
+    )
     return table, max(0, len(groups) - max_rows)
 
 
@@ -241,8 +262,9 @@ def recurring_places(groups: pd.DataFrame) -> str:
     table = table[table["n"] >= 2]
     if table.empty:
         return ""
-    table = table.reset_index().sort_values(["n", "reports", "adresse"],
-                                            ascending=[False, False, True])  # fmt: skip
+    table = table.reset_index().sort_values(
+        ["n", "reports", "adresse"], ascending=[False, False, True]
+    )
     top = table.iloc[0]
     return (
         f" Le même lieu revient : {top['adresse']} ({format_number(top['n'])} problèmes, "

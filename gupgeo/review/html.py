@@ -72,15 +72,23 @@ def category_table(review: OperationReview, secret: Secret | None = None) -> Tab
         rows.append((text_cell(cat), *counts, change))
     w = review.windows
     middle = w.start + (w.end - w.start) / 2
-    headers = (("Catégorie", False), ("Périmètre", True), (f"Abords ({review.buffer_m:g} m)", True),
-               ("Total", True), (f"Jusqu'au {middle:%d/%m/%Y}", True),
-               (f"Depuis le {middle:%d/%m/%Y}", True), ("Évolution", True))  # fmt: skip
+    headers = (
+        ("Catégorie", False),
+        ("Périmètre", True),
+        (f"Abords ({review.buffer_m:g} m)", True),
+        ("Total", True),
+        (f"Jusqu'au {middle:%d/%m/%Y}", True),
+        (f"Depuis le {middle:%d/%m/%Y}", True),
+        ("Évolution", True),
+    )
     return Table(
         f"Signalements du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}, par catégorie",
-        headers, tuple(rows), note="Évolution : seconde moitié de la fenêtre rapportée à la "
-        "première (même durée).", attrs={"data-table": "categories"},
+        headers,
+        tuple(rows),
+        note="Évolution : seconde moitié de la fenêtre rapportée à la première (même durée).",
+        attrs={"data-table": "categories"},
         empty="Aucun signalement dans le périmètre ni ses abords sur la fenêtre.",
-    )  # fmt: skip
+    )
 
 
 def _last(end: pd.Timestamp) -> pd.Timestamp:
@@ -111,16 +119,22 @@ def before_after_table(review: OperationReview, secret: Secret | None = None) ->
                 else number_cell(r["evolution_pct"], "%"),
             )
         )
-    headers = (("Catégorie", False),
-               (f"Avant ({w.before[0]:%d/%m/%Y} – {_last(w.before[1]):%d/%m/%Y})", True),
-               ("par mois", True),
-               (f"Après ({w.after[0]:%d/%m/%Y} – {_last(w.after[1]):%d/%m/%Y})", True),
-               ("par mois", True), ("Évolution du rythme", True))  # fmt: skip
+    headers = (
+        ("Catégorie", False),
+        (f"Avant ({w.before[0]:%d/%m/%Y} – {_last(w.before[1]):%d/%m/%Y})", True),
+        ("par mois", True),
+        (f"Après ({w.after[0]:%d/%m/%Y} – {_last(w.after[1]):%d/%m/%Y})", True),
+        ("par mois", True),
+        ("Évolution du rythme", True),
+    )
     return Table(
-        "Avant / après la livraison, dans le périmètre", headers, tuple(rows[:-1]),
-        foot=tuple(rows[-1:]), attrs={"data-table": "avant-apres"},
+        "Avant / après la livraison, dans le périmètre",
+        headers,
+        tuple(rows[:-1]),
+        foot=tuple(rows[-1:]),
+        attrs={"data-table": "avant-apres"},
         note="Rythme mensuel : nombre de signalements divisé par la durée de chaque fenêtre.",
-    )  # fmt: skip
+    )
 
 
 def constats_table(review: OperationReview) -> Table:
@@ -133,18 +147,32 @@ def constats_table(review: OperationReview) -> Table:
                 text_cell(r.get("zone")),
                 text_cell(r.get("demarche")),
                 text_cell(r.get("theme")),
-                Cell(format_number(g) if not is_missing(g) else "non renseignée",
-                     "" if is_missing(g) else str(int(g)), True,
-                     css=f"gg-gravite-{'' if is_missing(g) else int(g)}"),
+                Cell(
+                    format_number(g) if not is_missing(g) else "non renseignée",
+                    "" if is_missing(g) else str(int(g)),
+                    True,
+                    css=f"gg-gravite-{'' if is_missing(g) else int(g)}",
+                ),
                 text_cell(r.get("recommandation")),
                 text_cell(r.get("statut")),
             )
-        )  # fmt: skip
-    headers = (("Date", False), ("Zone", False), ("Démarche", False), ("Thème", False),
-               ("Gravité", True), ("Recommandation", False), ("Suite donnée", False))  # fmt: skip
-    return Table("Constats de prévention situationnelle", headers, tuple(rows),
-                 attrs={"data-table": "constats"},
-                 empty="Aucun constat communicable dans le périmètre ni ses abords.")  # fmt: skip
+        )
+    headers = (
+        ("Date", False),
+        ("Zone", False),
+        ("Démarche", False),
+        ("Thème", False),
+        ("Gravité", True),
+        ("Recommandation", False),
+        ("Suite donnée", False),
+    )
+    return Table(
+        "Constats de prévention situationnelle",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "constats"},
+        empty="Aucun constat communicable dans le périmètre ni ses abords.",
+    )
 
 
 def diagnostics_table(review: OperationReview) -> Table | None:
@@ -164,13 +192,30 @@ def diagnostics_table(review: OperationReview) -> Table | None:
     rows = []
     for label, mask in parts:
         c = followup_counts(status.loc[mask])
-        rows.append((text_cell(label), *(number_cell(c[k]) for k in
-                     ("ouverts", "en_retard", "traites", "traites_dans_les_delais")),
-                     number_cell(c["delai_median_jours"], "jours")))  # fmt: skip
-    headers = (("Constats", False), ("Ouverts", True), ("En retard", True), ("Traités", True),
-               ("Traités dans les délais", True), ("Délai médian (jours)", True))  # fmt: skip
-    return Table(f"Diagnostics en marchant : suivi au {_last(w.end):%d/%m/%Y}", headers,
-                 tuple(rows), attrs={"data-table": "diagnostics"})  # fmt: skip
+        rows.append(
+            (
+                text_cell(label),
+                *(
+                    number_cell(c[k])
+                    for k in ("ouverts", "en_retard", "traites", "traites_dans_les_delais")
+                ),
+                number_cell(c["delai_median_jours"], "jours"),
+            )
+        )
+    headers = (
+        ("Constats", False),
+        ("Ouverts", True),
+        ("En retard", True),
+        ("Traités", True),
+        ("Traités dans les délais", True),
+        ("Délai médian (jours)", True),
+    )
+    return Table(
+        f"Diagnostics en marchant : suivi au {_last(w.end):%d/%m/%Y}",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "diagnostics"},
+    )
 
 
 def equipements_table(review: OperationReview) -> Table:
@@ -191,24 +236,49 @@ def equipements_table(review: OperationReview) -> Table:
                 text_cell(r.get("contrainte_gestion")),
             )
         )
-    headers = (("Équipement", False), ("Type", False), ("Gestionnaire", False), ("Zone", False),
-               ("Distance (m)", True), ("Contrainte de gestion à intégrer", False))  # fmt: skip
-    return Table("Équipements et contraintes de gestion", headers, tuple(rows),
-                 attrs={"data-table": "equipements"},
-                 empty="Aucun équipement dans le périmètre ni ses abords.")  # fmt: skip
+    headers = (
+        ("Équipement", False),
+        ("Type", False),
+        ("Gestionnaire", False),
+        ("Zone", False),
+        ("Distance (m)", True),
+        ("Contrainte de gestion à intégrer", False),
+    )
+    return Table(
+        "Équipements et contraintes de gestion",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "equipements"},
+        empty="Aucun équipement dans le périmètre ni ses abords.",
+    )
 
 
 def garanties_table(review: OperationReview) -> Table:
     rows = [
-        (date_cell(r.get("date")), text_cell(r.get("objet")), text_cell(r.get("objet_id")),
-         text_cell(r.get("motif")), text_cell(r.get("moment")))
+        (
+            date_cell(r.get("date")),
+            text_cell(r.get("objet")),
+            text_cell(r.get("objet_id")),
+            text_cell(r.get("motif")),
+            text_cell(r.get("moment")),
+        )
         for r in review.garanties.to_dict("records")
-    ]  # fmt: skip
-    headers = (("Date", False), ("Objet", False), ("Identifiant", False), ("Motif", False),
-               ("Moment", False))  # fmt: skip
-    return Table("Recours à la garantie", headers, tuple(rows), attrs={"data-table": "garanties"},
-                 empty="Aucun recours à la garantie sur l'opération ni sur les équipements "
-                 "de son périmètre.")  # fmt: skip
+    ]
+    headers = (
+        ("Date", False),
+        ("Objet", False),
+        ("Identifiant", False),
+        ("Motif", False),
+        ("Moment", False),
+    )
+    return Table(
+        "Recours à la garantie",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "garanties"},
+        empty="Aucun recours à la garantie sur l'opération ni sur les équipements "
+        "de son périmètre.",
+    )
 
 
 def _chart(review: OperationReview, secret: Secret) -> dict[str, Any]:
@@ -254,16 +324,33 @@ def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
             label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
             values = table[zone].to_numpy(dtype="float64")
             shown = np.array([(QUARTERS, q, zone) not in secret for q in table.index], dtype=bool)
-            ax.bar((x + (i - 0.5) * width)[shown], values[shown], width=width,
-                   color=ZONE_COLORS[zone], label=label)  # fmt: skip
+            ax.bar(
+                (x + (i - 0.5) * width)[shown],
+                values[shown],
+                width=width,
+                color=ZONE_COLORS[zone],
+                label=label,
+            )
         if public:
             ax.set_xlim(-0.6, len(table) - 0.4)
             ax.set_ylim(0, max(float(ax.get_ylim()[1]), SECRET_THRESHOLD * 1.5))
-            fig.text(0.01, 0.01, f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD}, "
-                     "et ceux masqués pour les protéger, ne sont pas représentés (secret "
-                     "statistique).", fontsize=8, ha="left", va="bottom")  # fmt: skip
-        ax.set_xticks(x, [f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
-                          for i, q in enumerate(table.index)])  # fmt: skip
+            fig.text(
+                0.01,
+                0.01,
+                f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD}, "
+                "et ceux masqués pour les protéger, ne sont pas représentés (secret "
+                "statistique).",
+                fontsize=8,
+                ha="left",
+                va="bottom",
+            )
+        ax.set_xticks(
+            x,
+            [
+                f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
+                for i, q in enumerate(table.index)
+            ],
+        )
         ax.set_ylabel("Signalements")
         ax.grid(False, axis="x")
         w = review.windows
@@ -348,8 +435,12 @@ def print_map(review: OperationReview) -> str:
     svg.polygons([geom], fill=hatch, stroke=ZONE_COLORS[rd.PERIMETRE], width=2)
     eq = review.equipements
     if len(eq):
-        svg.points(shapely.get_coordinates(np.asarray(eq.geometry.array)), colors="#4d4d4d",
-                   radius=3, shape="square")  # fmt: skip
+        svg.points(
+            shapely.get_coordinates(np.asarray(eq.geometry.array)),
+            colors="#4d4d4d",
+            radius=3,
+            shape="square",
+        )
     constats = review.constats
     if review.publication != "public" and len(constats):
         geoms = shapely.point_on_surface(np.asarray(constats.geometry.array))
@@ -418,7 +509,8 @@ def _operation_text(review: OperationReview) -> SectionText:
     return SectionText(
         lead=(
             f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
-            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
+            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : "
+            "de quoi alimenter le projet urbain."
         ),
         hot_title="Points chauds de la fenêtre",
         where="dans le périmètre ou ses abords",
@@ -441,10 +533,13 @@ def render_review(review: OperationReview) -> str:
     public = review.publication == "public"
     r = review.record
     facts = [
-        ("Surface du périmètre", f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha"),
+        (
+            "Surface du périmètre",
+            f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha",
+        ),
         ("Abords étudiés", f"{review.buffer_m:g}\u202fm autour du périmètre"),
         ("Fenêtre étudiée", f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}"),
-    ]  # fmt: skip
+    ]
     if r.get("date_debut") is not None:
         facts.append(("Début des travaux", f"{pd.Timestamp(r['date_debut']):%d/%m/%Y}"))
     if r.get("date_livraison") is not None:
@@ -456,12 +551,16 @@ def render_review(review: OperationReview) -> str:
         facts.append(("Quartier", review.quartier_name or str(r["code_qp"])))
     cat = review.signalements_by_category
     figures = [
-        ("Signalements dans le périmètre", int(cat[rd.PERIMETRE].sum()) if len(cat) else 0, "perimetre"),
+        (
+            "Signalements dans le périmètre",
+            int(cat[rd.PERIMETRE].sum()) if len(cat) else 0,
+            "perimetre",
+        ),
         ("Signalements dans les abords", int(cat[rd.ABORDS].sum()) if len(cat) else 0, "abords"),
         ("Constats", len(review.constats), "constats"),
         ("Équipements concernés", len(review.equipements), "equipements"),
         ("Recours à la garantie", len(review.garanties), "garanties"),
-    ]  # fmt: skip
+    ]
     secret = secret_cells(review)
     hidden = {key for _, key in FIGURE_KEYS.values() if (FIGURES, key) in secret}
     if public and len(review.constats) < SECRET_THRESHOLD:
@@ -469,9 +568,13 @@ def render_review(review: OperationReview) -> str:
     figure_cells = []
     for label, value, key in figures:
         figure_cells.append(
-            {"label": label, "text": "secret" if key in hidden else format_number(value),
-             "value": "" if key in hidden else str(value), "key": key}
-        )  # fmt: skip
+            {
+                "label": label,
+                "text": "secret" if key in hidden else format_number(value),
+                "value": "" if key in hidden else str(value),
+                "key": key,
+            }
+        )
     context = {
         "title": f"Revue de l'opération : {review.name}",
         "name": review.name,

@@ -269,9 +269,16 @@ def import_export(
     routes = source["diagnostics"] if "diagnostics" in source.layers and walk else None
     with _store_lock(store, wait_s=wait_s):
         return _merge(
-            store, export, name, incoming, seen_at, read, rejected,
-            routes=routes, attached=diagnostic_id is not None,
-        )  # fmt: skip
+            store,
+            export,
+            name,
+            incoming,
+            seen_at,
+            read,
+            rejected,
+            routes=routes,
+            attached=diagnostic_id is not None,
+        )
 
 
 def _refuse_fatal(where: str | Path, loaded: Territory) -> None:

@@ -18,9 +18,10 @@ previous territory or the new one, never a mix, and a failure leaves the schema 
 was. One writer at a time: a save holds the schema's lock (:func:`schema_lock`, a
 transaction-scoped advisory lock keyed on the schema's name, released by the server
 when the connection ends, even killed); the importer holds it across its read, merge
-and save, so two imports never lose each other's rows. Other tables of the schema (the user's own, the status history of
-:mod:`gupgeo.storage.importer`) are kept. Tables named like a layer in a schema gupgeo
-did not write (no ``gupgeo_provenance``) are never replaced: the save is refused.
+and save, so two imports never lose each other's rows. Other tables of the schema (the
+user's own, the status history of :mod:`gupgeo.storage.importer`) are kept. Tables named
+like a layer in a schema gupgeo did not write (no ``gupgeo_provenance``) are never
+replaced: the save is refused.
 
 Every identifier goes through ``psycopg.sql.Identifier`` and every value is a bound
 parameter or a ``COPY`` row: no SQL is ever built from user text. psycopg is an

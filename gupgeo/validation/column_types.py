@@ -60,9 +60,16 @@ def _typed_dates(
     parsed, bad = parse_dates(values)
     bad_arr = bad.to_numpy()
     _bad_values(
-        values, bad_arr, col.name, col.required, f"attendu {EXPECTED_DATE}",
-        "date illisible", report, rej, labels,
-    )  # fmt: skip
+        values,
+        bad_arr,
+        col.name,
+        col.required,
+        f"attendu {EXPECTED_DATE}",
+        "date illisible",
+        report,
+        rej,
+        labels,
+    )
     return parsed, parsed.isna().to_numpy() & ~bad_arr
 
 
@@ -79,17 +86,31 @@ def _typed_numbers(
     blank = blank_values(values).to_numpy()
     bad_arr = ~blank & parsed_num.isna().to_numpy()
     _bad_values(
-        values, bad_arr, col.name, col.required, "attendu un nombre", "nombre illisible",
-        report, rej, labels,
-    )  # fmt: skip
+        values,
+        bad_arr,
+        col.name,
+        col.required,
+        "attendu un nombre",
+        "nombre illisible",
+        report,
+        rej,
+        labels,
+    )
     if col.kind != "integer":
         return parsed_num, blank
     frac = parsed_num.notna() & (parsed_num != parsed_num.round())
     if frac.any():
         _bad_values(
-            values, frac.to_numpy(), col.name, col.required, "attendu un entier",
-            "entier attendu", report, rej, labels,
-        )  # fmt: skip
+            values,
+            frac.to_numpy(),
+            col.name,
+            col.required,
+            "attendu un entier",
+            "entier attendu",
+            report,
+            rej,
+            labels,
+        )
         parsed_num = parsed_num.where(~frac)
     return parsed_num.round().astype("Int64"), blank
 

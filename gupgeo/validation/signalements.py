@@ -31,8 +31,8 @@ def signalement_rules(
             for value, count in counts.items():
                 report.add(
                     "avertissement",
-                    f"statut inconnu « {value} » ({count} ligne(s)) : statut canonique laissé vide, "
-                    "valeur d'origine conservée dans statut_brut",
+                    f"statut inconnu « {value} » ({count} ligne(s)) : "
+                    "statut canonique laissé vide, valeur d'origine conservée dans statut_brut",
                     column="statut",
                     kind="statut inconnu",
                 )

@@ -48,17 +48,35 @@ MIN_FILLED = 0.5
 mostly empty one would reject most rows."""
 MAX_CATEGORIES = 60
 """Most distinct values a category column may hold."""
-CATEGORY_COLUMNS = frozenset({
-    "categorie", "sous_categorie", "type", "theme", "statut", "axe", "demarche", "source",
-    "porteur", "bailleur", "gestionnaire", "motif", "commune",
-})  # fmt: skip
+CATEGORY_COLUMNS = frozenset(
+    {
+        "categorie",
+        "sous_categorie",
+        "type",
+        "theme",
+        "statut",
+        "axe",
+        "demarche",
+        "source",
+        "porteur",
+        "bailleur",
+        "gestionnaire",
+        "motif",
+        "commune",
+    }
+)
 """Text columns whose values are a small vocabulary."""
 _EXCEL_PLAUSIBLE = (32_874.0, 73_051.0)  # 1990-01-01 .. 2100-01-01 as Excel serials
 _RANGES: dict[str, tuple[float, float]] = {
-    "gravite": (1, 3), "annee": (1990, 2100), "agents_proximite": (0, 10_000),
-    "population": (0, 1e7), "logements": (0, 1e7), "montant_eur": (0, 1e12),
-    "cout_eur": (0, 1e12), "surface_ha": (0, 1e6),
-}  # fmt: skip
+    "gravite": (1, 3),
+    "annee": (1990, 2100),
+    "agents_proximite": (0, 10_000),
+    "population": (0, 1e7),
+    "logements": (0, 1e7),
+    "montant_eur": (0, 1e12),
+    "cout_eur": (0, 1e12),
+    "surface_ha": (0, 1e6),
+}
 
 
 def _numbers(values: pd.Series) -> pd.Series | None:
@@ -125,12 +143,38 @@ def fits(column: Column, values: pd.Series) -> bool:
     return distinct >= len(present) / 2
 
 
-PLACE_WORDS = frozenset({
-    "x", "y", "lon", "lat", "longitude", "latitude", "lng", "long", "geo_point_2d",
-    "geo_shape", "wkt", "coord_x", "coord_y", "commune", "nom_commune", "lib_com",
-    "code_commune", "insee", "insee_com", "code_insee", "adresse", "code_postal", "cp",
-    "departement", "code_departement", "dep", "region", "code_region",
-})  # fmt: skip
+PLACE_WORDS = frozenset(
+    {
+        "x",
+        "y",
+        "lon",
+        "lat",
+        "longitude",
+        "latitude",
+        "lng",
+        "long",
+        "geo_point_2d",
+        "geo_shape",
+        "wkt",
+        "coord_x",
+        "coord_y",
+        "commune",
+        "nom_commune",
+        "lib_com",
+        "code_commune",
+        "insee",
+        "insee_com",
+        "code_insee",
+        "adresse",
+        "code_postal",
+        "cp",
+        "departement",
+        "code_departement",
+        "dep",
+        "region",
+        "code_region",
+    }
+)
 """Headers that say where a row is: never proposed for another column."""
 
 

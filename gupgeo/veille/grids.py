@@ -418,7 +418,8 @@ def hex_grid(
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> q = gpd.GeoDataFrame({"code_qp": ["QP"]}, geometry=[box(525_000, 6_702_000, 526_000, 6_703_000)], crs=2154)
+    >>> square = box(525_000, 6_702_000, 526_000, 6_703_000)
+    >>> q = gpd.GeoDataFrame({"code_qp": ["QP"]}, geometry=[square], crs=2154)
     >>> g = hex_grid(q, target_m=200, buffer_m=0)
     >>> g.attrs["h3_resolution"], 5 < len(g) < 20
     (9, True)
