@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.coverage import period_words
-from gupgeo.french import format_number
+from gupgeo.french import MONTHS, format_number
 from gupgeo.indicators._catalog import TABLE_INFO, column_label
 from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.indicators.signalements import AGE_COLUMNS
@@ -37,20 +37,6 @@ OTHERS = "autres catégories"
 TOP_CATEGORIES = 6
 """Categories drawn one by one on a series chart; the others are summed in :data:`OTHERS`."""
 AGE_LABELS = ("≤ 4 semaines", "4 à 8 semaines", "plus de 8 semaines")
-MONTHS_LONG = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 LABEL_MAX_CHARS = 40
@@ -108,7 +94,7 @@ def period_name(label: str) -> str:
     ('mars 2024', 'T2 2024', '2024')
     """
     if m := _MONTH.match(label):
-        return f"{MONTHS_LONG[int(m[2]) - 1]} {m[1]}"
+        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
     if m := _QUARTER.match(label):
         return f"T{m[2]} {m[1]}"
     return label

@@ -50,6 +50,20 @@ def list_issues(
         report.add(severity, msg, row=labels[p], column=column, kind=kind)  # type: ignore[arg-type]
 
 
+def reject_rows(
+    report: LayerReport,
+    rej: Rejections,
+    labels: Labels,
+    positions: np.ndarray,
+    messages: list[str],
+    kind: str,
+    column: str | None = None,
+) -> None:
+    """Reject the rows at ``positions``, each for its message, and list them in the report."""
+    rej.add(positions, messages)
+    list_issues(report, "rejet", positions, messages, labels, kind, column)
+
+
 def to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")

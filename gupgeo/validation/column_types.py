@@ -14,6 +14,7 @@ from gupgeo.validation._rows import (
     blank_values,
     has_decimal_comma,
     list_issues,
+    reject_rows,
     to_float,
 )
 from gupgeo.validation.report import LayerReport
@@ -121,10 +122,7 @@ def _reject_blank_required(
     if blank_req.any():
         pos = np.flatnonzero(blank_req)
         msg = f"{col.name} vide (valeur obligatoire)"
-        rej.add(pos, [msg] * len(pos))
-        list_issues(
-            report, "rejet", pos, [msg] * len(pos), labels, "valeur obligatoire vide", col.name
-        )
+        reject_rows(report, rej, labels, pos, [msg] * len(pos), "valeur obligatoire vide", col.name)
 
 
 def _gravite_in_range(gravite: pd.Series, report: LayerReport, labels: Labels) -> pd.Series:
@@ -168,8 +166,7 @@ def _bad_values(
     pos = np.flatnonzero(bad)
     msgs = [f"{name} illisible : {values.iloc[p]!r} ({expected})" for p in pos]
     if required:
-        rej.add(pos, msgs)
-        list_issues(report, "rejet", pos, msgs, labels, kind, name)
+        reject_rows(report, rej, labels, pos, msgs, kind, name)
     else:
         msgs = [m + " — valeur facultative vidée, ligne conservée" for m in msgs]
         list_issues(report, "avertissement", pos, msgs, labels, kind, name)

@@ -18,7 +18,13 @@ from gupgeo.readers._bulk import points
 from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
 from gupgeo.readers._raw import RawLayer
 from gupgeo.validation import _rows
-from gupgeo.validation._rows import Labels, Rejections, has_decimal_comma, list_issues, to_float
+from gupgeo.validation._rows import (
+    Labels,
+    Rejections,
+    has_decimal_comma,
+    reject_rows,
+    to_float,
+)
 from gupgeo.validation.projection import decide_crs, in_france, report_swaps
 from gupgeo.validation.report import LayerReport
 
@@ -53,8 +59,7 @@ def coordinates(
                 msgs = [
                     f"{name} illisible : {_shown(values.iloc[p])} (attendu un nombre)" for p in pos
                 ]
-                rej.add(pos, msgs)
-                list_issues(report, "rejet", pos, msgs, labels, "coordonnée illisible", name)
+                reject_rows(report, rej, labels, pos, msgs, "coordonnée illisible", name)
         blank = ~np.isfinite(x) | ~np.isfinite(y)
         blank_only = blank & ~rej.mask
         if blank_only.any() and not geometry_required:
@@ -65,8 +70,7 @@ def coordinates(
         elif blank_only.any():
             pos = np.flatnonzero(blank_only)
             msg = f"coordonnées manquantes ({names[0]} / {names[1]} vides)"
-            rej.add(pos, [msg] * len(pos))
-            list_issues(report, "rejet", pos, [msg] * len(pos), labels, "coordonnées manquantes")
+            reject_rows(report, rej, labels, pos, [msg] * len(pos), "coordonnées manquantes")
         return x, y
     if raw.xy_column and raw.xy_order == "yx":
         x, y = parse_lat_lon(frame[raw.xy_column])
@@ -82,8 +86,7 @@ def coordinates(
                 "(attendu « latitude, longitude » ou {'lon': …, 'lat': …})"
                 for p in pos
             ]
-            rej.add(pos, msgs)
-            list_issues(report, "rejet", pos, msgs, labels, "coordonnées illisibles", raw.xy_column)
+            reject_rows(report, rej, labels, pos, msgs, "coordonnées illisibles", raw.xy_column)
         return x, y
     return None
 
@@ -140,8 +143,7 @@ def points_from_xy(
                 "attendu une longitude entre -180 et 180 et une latitude entre -90 et 90"
                 for p in pos
             ]
-            rej.add(pos, msgs)
-            list_issues(report, "rejet", pos, msgs, labels, "coordonnées impossibles")
+            reject_rows(report, rej, labels, pos, msgs, "coordonnées impossibles")
             x[pos] = y[pos] = np.nan
     if not crs.equals(WORK_CRS):
         transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
@@ -183,8 +185,7 @@ def _points_after_projection(
     if lost.any():
         pos = np.flatnonzero(lost)
         msg = f"coordonnées hors du domaine de EPSG:{crs.to_epsg()} : reprojection impossible"
-        rej.add(pos, [msg] * len(pos))
-        list_issues(report, "rejet", pos, [msg] * len(pos), labels, "reprojection impossible")
+        reject_rows(report, rej, labels, pos, [msg] * len(pos), "reprojection impossible")
     if finite.all():
         return points(x, y)
     geoms = np.full(len(x), None, dtype=object)

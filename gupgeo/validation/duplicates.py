@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from gupgeo.schemas import LayerSchema
 from gupgeo.validation import _rows
-from gupgeo.validation._rows import Labels, Rejections, list_issues
+from gupgeo.validation._rows import Labels, Rejections, reject_rows
 from gupgeo.validation.column_types import clean_text
 from gupgeo.validation.report import LayerReport
 
@@ -68,5 +68,4 @@ def flag_duplicates(
         f"identifiant « {ids.iloc[p]} » en double (déjà présent {labels[first_pos[ids.iloc[p]]]})"
         for p in positions
     ]
-    rej.add(positions, msgs)
-    list_issues(report, "rejet", positions, msgs, labels, "identifiant en double", schema.id_column)
+    reject_rows(report, rej, labels, positions, msgs, "identifiant en double", schema.id_column)

@@ -14,7 +14,7 @@ from gupgeo.readers._bulk import gc_paused
 from gupgeo.readers._geopoint import parse_geojson
 from gupgeo.readers._raw import RawLayer
 from gupgeo.schemas import LayerSchema
-from gupgeo.validation._rows import Labels, Rejections, blank_values, list_issues
+from gupgeo.validation._rows import Labels, Rejections, blank_values, reject_rows
 from gupgeo.validation.columns import coordinate_hint
 from gupgeo.validation.coordinates import PendingPoints, coordinates, points_from_xy
 from gupgeo.validation.projection import decide_crs, fix_swapped, reproject
@@ -73,8 +73,7 @@ def build_geometry(
         if bad.any():
             pos = np.flatnonzero(bad)
             msgs = [f"géométrie WKT illisible : {text.iloc[p][:60]!r}" for p in pos]
-            rej.add(pos, msgs)
-            list_issues(report, "rejet", pos, msgs, labels, "WKT illisible", raw.xy_column)
+            reject_rows(report, rej, labels, pos, msgs, "WKT illisible", raw.xy_column)
         return _check_geometries(geoms, raw, schema, report, rej, labels)
     if raw.xy_column and raw.xy_order == "geojson":
         source = frame[raw.xy_column]
@@ -83,8 +82,7 @@ def build_geometry(
         if bad.any():
             pos = np.flatnonzero(bad)
             msgs = [f"géométrie GeoJSON illisible : {str(source.iloc[p])[:60]!r}" for p in pos]
-            rej.add(pos, msgs)
-            list_issues(report, "rejet", pos, msgs, labels, "GeoJSON illisible", raw.xy_column)
+            reject_rows(report, rej, labels, pos, msgs, "GeoJSON illisible", raw.xy_column)
         return _check_geometries(geoms, raw, schema, report, rej, labels)
     xy = coordinates(frame, raw, report, rej, labels, geometry_required=schema.geometry_required)
     if xy is None:
@@ -133,8 +131,7 @@ def _check_geometries(
         pos = np.flatnonzero(missing_geom)
         if schema.geometry_required:
             msg = "géométrie absente ou vide"
-            rej.add(pos, [msg] * len(pos))
-            list_issues(report, "rejet", pos, [msg] * len(pos), labels, "géométrie absente")
+            reject_rows(report, rej, labels, pos, [msg] * len(pos), "géométrie absente")
         geoms[pos] = None
 
     present = ~shapely.is_missing(geoms)
@@ -148,8 +145,7 @@ def _check_geometries(
             f"géométrie de type {geometry_type(_TYPE_NAMES[types[p]])} ; attendu : {allowed}"
             for p in pos
         ]
-        rej.add(pos, msgs)
-        list_issues(report, "rejet", pos, msgs, labels, "type de géométrie inattendu")
+        reject_rows(report, rej, labels, pos, msgs, "type de géométrie inattendu")
 
     check = present & ~rej.mask & (kinds != "point")
     if check.any():
@@ -187,8 +183,7 @@ def _reject_non_finite(
         "attendu des nombres"
         for p in pos
     ]
-    rej.add(pos, msgs)
-    list_issues(report, "rejet", pos, msgs, labels, "coordonnées non finies")
+    reject_rows(report, rej, labels, pos, msgs, "coordonnées non finies")
 
 
 def _repair(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
