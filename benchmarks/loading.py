@@ -23,7 +23,7 @@ polygons (GeoJSON, Lambert-93) and M signalements (French CSV, WGS84), validated
 seconds").
 
 ``--baseline-gc-paused`` runs the CSV baseline with Python's cyclic garbage collector
-paused, as gupgeo pauses it while it builds its points (see ``gupgeo/readers/_bulk.py``):
+paused, as gupgeo pauses it while it builds its points (see ``gupgeo/readers/bulk.py``):
 without it, most of the baseline's time is the collector walking the million new Point
 objects; with it, the ratio shows what validation itself costs.
 
@@ -90,7 +90,7 @@ def baseline(path: Path) -> gpd.GeoDataFrame:
 
 
 def baseline_gc_paused(path: Path) -> gpd.GeoDataFrame:
-    from gupgeo.readers._bulk import gc_paused  # imported here: older gupgeo lacks it
+    from gupgeo.readers.bulk import gc_paused  # imported here: older gupgeo lacks it
 
     with gc_paused():
         return baseline(path)

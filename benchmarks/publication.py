@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
 
-    import gupgeo.atlas._maps  # noqa: F401  (imports paid before the clock, not by interne)
+    import gupgeo.maps.pages  # noqa: F401  (imports paid before the clock, not by interne)
     from gupgeo.maps import map_territory, save_map
     from gupgeo.maps._assets import default_assets_dir
     from gupgeo.review import review_operation

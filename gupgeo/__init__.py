@@ -1,25 +1,26 @@
 """gupgeo — GIS toolkit for Gestion urbaine de proximité (GUP) teams.
 
 The public names, by step of the data flow (each subpackage is named after what a
-planner names, and nothing imports a step further down the flow):
+planner names, and nothing imports a later step: CONTRIBUTING.md "The flow"):
 
-1. :mod:`gupgeo.readers` → :mod:`gupgeo.validation` → :mod:`gupgeo.territory`: read
+1. :mod:`gupgeo.readers` → :mod:`gupgeo.validation` → :mod:`gupgeo.storage`: read
    and validate (:func:`load_territory`, :func:`read_layer`, :func:`validate`) into a
-   :class:`Territory` whose ``report`` accounts for every row;
+   :class:`Territory` (:mod:`gupgeo.territory`) whose ``report`` accounts for every row;
 2. :mod:`gupgeo.attribution`: attribute features to zones (:func:`attribute`,
    :func:`nearest`, :func:`within_distance`, :func:`count_by_zone`), and the whole
    territory once (:func:`attribute_territory`);
 3. :mod:`gupgeo.indicators` → :mod:`gupgeo.dashboard`: the GUP indicators
    (:func:`build_dashboard`, :func:`export_dashboard`);
 4. :mod:`gupgeo.publication` (what a shared output may show), then the products:
-   :mod:`gupgeo.maps`, :mod:`gupgeo.atlas`, :mod:`gupgeo.review` — imported on demand
-   (they pull in folium and jinja2).
+   :mod:`gupgeo.maps`, :mod:`gupgeo.atlas`, :mod:`gupgeo.review`,
+   :mod:`gupgeo.bulletin` — imported on demand (they pull in folium and jinja2).
 5. :mod:`gupgeo.veille` (veille territoriale: :func:`hotspots`,
    :func:`emerging_hotspots`, :func:`repeated_reports`, :func:`problems_by_quartier`),
    imported on demand (it pulls in esda, libpysal and scipy).
 
 Cross-cutting helpers: :mod:`gupgeo.crs`, :mod:`gupgeo.french` (every number and date a
-reader sees), :mod:`gupgeo.errors`, :mod:`gupgeo.schemas`, :mod:`gupgeo.dates`.
+reader sees), :mod:`gupgeo.errors`, :mod:`gupgeo.schemas`, :mod:`gupgeo.dates`,
+:mod:`gupgeo.periods`.
 """
 
 from __future__ import annotations
@@ -52,14 +53,8 @@ from gupgeo.errors import (
     ValidationError,
 )
 from gupgeo.schemas import AXES_TFPB, LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema
-from gupgeo.territory import (
-    Provenance,
-    Territory,
-    as_territory,
-    load_territory,
-    read_layer,
-    validate,
-)
+from gupgeo.storage.loading import as_territory, load_territory, read_layer, validate
+from gupgeo.territory import Provenance, Territory
 from gupgeo.validation import (
     Issue,
     LayerReport,
@@ -81,6 +76,7 @@ _LAZY = {
     "build_atlas": "gupgeo.atlas",
     "AtlasOptions": "gupgeo.atlas",
     "review_operation": "gupgeo.review",
+    "build_bulletin": "gupgeo.bulletin",
     "hotspots": "gupgeo.veille",
     "emerging_hotspots": "gupgeo.veille",
     "repeated_reports": "gupgeo.veille",

@@ -31,8 +31,9 @@ from gupgeo._lock import DEFAULT_WAIT_S
 from gupgeo.attribution.report import DEFAULT_TOLERANCE_M
 from gupgeo.errors import GupgeoError, SchemaError, ValidationError
 from gupgeo.french import printable
+from gupgeo.storage.loading import load_territory
 from gupgeo.storage.postgis import is_postgis_url, parse_url
-from gupgeo.territory import Territory, load_territory
+from gupgeo.territory import Territory
 from gupgeo.validation.columns import parse_column_option
 from gupgeo.validation.report import MAX_REJECTS_PCT, ValidationReport
 from gupgeo.validation.values import parse_value_option
@@ -256,7 +257,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from gupgeo.coverage import COVERED, coverage_lines
     from gupgeo.dashboard import build_dashboard, export_dashboard
-    from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
+    from gupgeo.periods import FREQ_LABELS, parse_freq
 
     # The one publication step, before any figure or label is computed.
     db = build_dashboard(
@@ -299,7 +300,7 @@ def _cmd_carte(args: argparse.Namespace) -> int:
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
     from gupgeo.attribution.zones import attribute, attribution_report, write_attribution
-    from gupgeo.territory import read_layer
+    from gupgeo.storage.loading import read_layer
 
     print(f"Lecture de {args.input}…", file=sys.stderr)
     columns = _file_columns(
@@ -418,7 +419,7 @@ def _cmd_importer(args: argparse.Namespace) -> int:
 
 
 def _cmd_veille(args: argparse.Namespace) -> int:
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
 
     bulletin = build_bulletin(
         _publication(args.paths, args, covering=(args.period, ["signalements"])),

@@ -4,7 +4,7 @@ A layer of events (signalements, actions, constats…) only tells what happened 
 its first and its last date: before and after, it says nothing, and counting 0 there
 would be a claim the data cannot support. Each dated layer therefore has a
 :class:`LayerCoverage` — its first and last day, read from the column that decides a
-row's period (:data:`DATE_COLUMNS`; TFPB: whole years of ``annee``), or declared by
+row's period (:data:`~gupgeo.schemas.DATE_COLUMNS`; TFPB: whole years of ``annee``), or declared by
 the team — and a period is, for that layer:
 
 - ``"couverte"`` when the data starts at most :func:`edge_tolerance_days` after its
@@ -19,7 +19,7 @@ and any change measured against a previous period not entirely covered.
 Examples
 --------
 >>> import pandas as pd
->>> from gupgeo.indicators._periods import parse_period
+>>> from gupgeo.periods import parse_period
 >>> sig = pd.DataFrame({"date_signalement": pd.to_datetime(["2024-01-02", "2025-12-31"])})
 >>> cov = layer_coverage(sig, "signalements")
 >>> cov.text()
@@ -37,19 +37,11 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from gupgeo.errors import SchemaError
+from gupgeo.schemas import DATE_COLUMNS
 
 if TYPE_CHECKING:
-    from gupgeo.indicators._periods import Period
+    from gupgeo.periods import Period
 
-DATE_COLUMNS: dict[str, str] = {
-    "signalements": "date_signalement",
-    "actions": "date",
-    "arrets_agents": "date_debut",
-    "reunions": "date",
-    "garanties": "date",
-    "constats": "date",
-}
-"""The date that puts a row of each dated layer in a period."""
 YEAR_COLUMNS: dict[str, str] = {"tfpb": "annee"}
 """Layers reported by year: they cover whole years."""
 EDGE_TOLERANCE_DAYS = 7
@@ -69,7 +61,7 @@ def edge_tolerance_days(period: Period) -> int:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> edge_tolerance_days(parse_period("2024")), edge_tolerance_days(parse_period("2024-02"))
     (7, 2)
     """
@@ -136,7 +128,7 @@ class LayerCoverage:
 
 
 def _day(value: object, layer: str) -> pd.Timestamp:
-    from gupgeo.indicators._periods import PeriodError, parse_period
+    from gupgeo.periods import PeriodError, parse_period
 
     try:
         day = parse_period((value, value)).start
@@ -151,7 +143,7 @@ def _day(value: object, layer: str) -> pd.Timestamp:
 def layer_coverage(frame: pd.DataFrame, layer: str) -> LayerCoverage | None:
     """The coverage read from a layer's dates; None for a layer without period dates.
 
-    Dates are those of :data:`DATE_COLUMNS` (time zones converted to Paris time, as
+    Dates are those of :data:`~gupgeo.schemas.DATE_COLUMNS` (time zones converted to Paris time, as
     the indicators do) or the years of :data:`YEAR_COLUMNS`.
     """
     if layer in YEAR_COLUMNS:
@@ -236,7 +228,7 @@ def period_reason(cov: LayerCoverage, period: Period) -> str | None:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
     >>> period_reason(cov, parse_period("2023"))
     'période 2023 non couverte par les données'
@@ -255,7 +247,7 @@ def change_reason(cov: LayerCoverage, period: Period) -> str | None:
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("signalements", pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31"))
     >>> change_reason(cov, parse_period("2024")), change_reason(cov, parse_period("2025"))
     ('période précédente (2023) non couverte par les données', None)
@@ -284,7 +276,7 @@ def coverage_lines(coverages: Iterable[LayerCoverage], period: Period) -> list[s
 
     Examples
     --------
-    >>> from gupgeo.indicators._periods import parse_period
+    >>> from gupgeo.periods import parse_period
     >>> cov = LayerCoverage("actions", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30"))
     >>> coverage_lines([cov], parse_period("2024"))
     ['actions du 01/01/2024 au 30/06/2024 — période partiellement couverte : chiffres partiels']
@@ -306,7 +298,6 @@ def period_words(period: Period) -> str:
 
 __all__ = [
     "COVERED",
-    "DATE_COLUMNS",
     "EDGE_TOLERANCE_DAYS",
     "OUTSIDE",
     "PARTIAL",

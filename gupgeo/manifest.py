@@ -37,9 +37,9 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
-from gupgeo.readers.indicators import INDICATOR_LAYER, is_indicator_file
 from gupgeo.readers.tabular import COORDINATE_TARGETS, SEPARATORS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
+from gupgeo.validation.indicator_tables import INDICATOR_LAYER, is_indicator_file
 from gupgeo.validation.report import LayerReport, ValidationReport
 from gupgeo.validation.values import check_values
 

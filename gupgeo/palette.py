@@ -44,6 +44,8 @@ OPERATION_COLOR = "#7b3294"
 GRAVITE_COLORS = {1: "#fee08b", 2: "#f46d43", 3: "#a50026"}
 """Gravity of a constat, 1 (faible) to 3 (forte): light yellow, orange, dark red — apart in
 lightness as well as hue, so the order reads without colour vision too."""
+GRAVITE_LABELS = {1: "faible", 2: "moyenne", 3: "forte"}
+"""What each gravité level is called where a planner reads it."""
 
 _MACHADO = {
     "deuteranopia": np.array(

@@ -404,6 +404,16 @@ LAYER_NAMES: tuple[str, ...] = tuple(SCHEMAS)
 HORS_QPV = "hors QPV"
 """The ``code_qp`` of what lies in no quartier: a feature, a grid cell, an indicator row."""
 
+DATE_COLUMNS: dict[str, str] = {
+    "signalements": "date_signalement",
+    "actions": "date",
+    "arrets_agents": "date_debut",
+    "reunions": "date",
+    "garanties": "date",
+    "constats": "date",
+}
+"""The date that puts a row of each dated layer in a period."""
+
 # Canonical lifecycle of a signalement, whatever its source (FixMyStreet, Open311, in-house).
 STATUTS: tuple[str, ...] = (
     "nouveau",

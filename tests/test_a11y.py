@@ -36,11 +36,11 @@ import pytest
 
 from gupgeo import attribute_territory, load_territory
 from gupgeo.atlas import build_atlas
+from gupgeo.bulletin.build import build_bulletin
 from gupgeo.cli import main
 from gupgeo.maps import map_territory, save_map
 from gupgeo.review import review_operation
 from gupgeo.territory import Territory
-from gupgeo.veille.bulletin import build_bulletin
 from tests._region import region_territory
 from tests.a11y_support import Audit, audit, axe_source, describe
 from tests.browser_support import launch_browser, offline_page, require_assets

@@ -26,12 +26,12 @@ from gupgeo.atlas import AtlasOptions, AtlasResult, build_atlas, safe_stem
 from gupgeo.atlas import _pages as pages_module
 from gupgeo.atlas._index import COMPARISON
 from gupgeo.atlas._prepare import _frames
-from gupgeo.atlas._svg import Frame
 from gupgeo.atlas.naming import apply_pattern, unique_stems
 from gupgeo.atlas.options import select_quartiers
 from gupgeo.attribution.territory import attributed
 from gupgeo.dashboard.model import build_dashboard
 from gupgeo.errors import SchemaError
+from gupgeo.rendering.svg import Frame
 from gupgeo.territory import Territory
 from tests._html_parse import Page, is_remote, local_target, parse, squash
 from tests.browser_support import XSS_IMG, XSS_SCRIPT
@@ -99,8 +99,8 @@ def db(territory: Territory) -> Any:
 @pytest.fixture(scope="module")
 def problems(territory: Territory) -> pd.DataFrame:
     """The repeated-problems indicator of the published (partenaires) territory."""
-    from gupgeo.indicators.problems import problem_counts
     from gupgeo.publication import publish
+    from gupgeo.veille.problems import problem_counts
 
     published = publish(territory, "partenaires").territory()
     return problem_counts(published["signalements"], published["quartiers"], period="2024")
@@ -642,8 +642,8 @@ def _cell_rects(svg: str) -> list[tuple[float, str]]:
 
 
 def test_public_print_map_draws_only_the_published_grid(territory: Territory):
-    from gupgeo.atlas._svg import SECRET_COLOR
     from gupgeo.publication import aggregate_to_grid
+    from gupgeo.rendering.svg import SECRET_COLOR
 
     (task,) = _tasks_for(territory, "public", ["LOC-SANITAS"])
     svg = pages_module._print_map(task)

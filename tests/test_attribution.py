@@ -7,12 +7,17 @@ C = [300, 400] x [0, 100] with a hole [330, 370] x [30, 70].
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
+from gupgeo._lock import file_lock
 from gupgeo.attribution.zones import (
     STATUTS_ATTRIBUTION,
     AttributionReport,
@@ -414,3 +419,42 @@ def test_write_attribution_layer_and_report(quartiers, tmp_path):
     text = (tmp_path / "signalements.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "id;code_qp;code_qp_statut;geometry_wkt"
     assert text.splitlines()[1].startswith("0;LOC-A;dans la zone;POINT (525010 6700050)")
+
+
+def test_write_attribution_keeps_the_geopackages_other_tables(quartiers, tmp_path):
+    """Written into a planner's GeoPackage: their layer and QGIS project stay; one writer."""
+    target = tmp_path / "rattaches.gpkg"
+    quartiers.to_file(target, layer="mes_quartiers")
+    with sqlite3.connect(target) as db:
+        db.execute("CREATE TABLE qgis_projects(name TEXT PRIMARY KEY, metadata BLOB, content BLOB)")
+        db.execute("INSERT INTO qgis_projects VALUES ('suivi', NULL, x'00ff')")
+    out = attribute(points(pt(10, 50), pt(500, 50)), quartiers, tolerance_m=0)
+    write_attribution(out, target)
+    write_attribution(out.iloc[:1], target)  # a second run replaces its own layer only
+    assert sorted(pyogrio.list_layers(target)[:, 0]) == [
+        "mes_quartiers",
+        "qgis_projects",
+        "rattaches",
+    ]
+    assert len(gpd.read_file(target, layer="rattaches")) == 1
+    assert len(gpd.read_file(target, layer="mes_quartiers")) == len(quartiers)
+    with sqlite3.connect(target) as db:
+        assert db.execute("SELECT name, content FROM qgis_projects").fetchall() == [
+            ("suivi", b"\x00\xff")
+        ]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary
+
+
+def test_write_attribution_waits_for_another_writer(quartiers, tmp_path):
+    """While another process writes the output, the write waits, then happens whole."""
+    target = tmp_path / "rattaches.geojson"
+    write_attribution(attribute(points(pt(10, 50)), quartiers, tolerance_m=0), target)
+    before = target.read_bytes()
+    two = attribute(points(pt(10, 50), pt(20, 50)), quartiers, tolerance_m=0)
+    with file_lock(target):
+        writer = threading.Thread(target=write_attribution, args=(two, target))
+        writer.start()
+        writer.join(timeout=0.5)
+        assert writer.is_alive() and target.read_bytes() == before  # waiting, nothing written
+    writer.join(timeout=60)
+    assert not writer.is_alive() and len(gpd.read_file(target)) == 2

@@ -18,7 +18,7 @@ from shapely.geometry import box
 from gupgeo.cli import main
 from gupgeo.errors import SchemaError
 from gupgeo.schemas import SIGNALEMENTS, header_key, normalise_name
-from gupgeo.territory import load_territory, read_layer
+from gupgeo.storage.loading import load_territory, read_layer
 from gupgeo.validation.columns import match_columns, parse_column_option
 
 from .conftest import SAMPLE

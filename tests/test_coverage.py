@@ -22,7 +22,7 @@ from gupgeo.coverage import (
 from gupgeo.dashboard.model import DashboardConfig, build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import HORS_QPV, TOTAL
-from gupgeo.indicators._periods import parse_period
+from gupgeo.periods import parse_period
 from gupgeo.territory import Territory
 from tests._dashboard_fixtures import quartiers, tfpb
 

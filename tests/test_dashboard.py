@@ -12,7 +12,7 @@ import pytest
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.errors import SchemaError
 from gupgeo.indicators import HORS_QPV, TOTAL, DegradationConfig, PeriodError
-from gupgeo.indicators._catalog import TABLE_INFO, TABLES
+from gupgeo.indicators.catalog import TABLE_INFO, TABLES
 from gupgeo.territory import Territory
 from tests._dashboard_fixtures import layers as fixture_layers
 from tests._gup_synthetic import synthetic_territory
@@ -186,7 +186,7 @@ def test_bundled_sample_end_to_end() -> None:
 
 @pytest.mark.skipif(not (SAMPLE / "signalements.csv").exists(), reason="data/sample absent")
 def test_loaded_territory_is_attributed_then_counted() -> None:
-    from gupgeo.territory import load_territory
+    from gupgeo.storage.loading import load_territory
 
     territory = load_territory(SAMPLE)
     db = build_dashboard(territory, period="2024", freq="quarter")

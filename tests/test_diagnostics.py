@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,9 +22,11 @@ import gupgeo
 from gupgeo.cli import main
 from gupgeo.dashboard.model import build_dashboard
 from gupgeo.diagnostics import build_releve, build_suivi
-from gupgeo.diagnostics.releve import releve_html
+from gupgeo.diagnostics.releve import releve_html, releve_svg
 from gupgeo.errors import SchemaError
 from gupgeo.indicators.diagnostics import followup_status
+from gupgeo.palette import GRAVITE_COLORS
+from gupgeo.rendering.classes import MISSING_COLOR
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SUIVI_HEADER = (
@@ -210,3 +213,19 @@ def test_review_section_splits_walk_constats_around_the_delivery(tmp_path: Path)
     section = text[text.index('data-section="diagnostics"') :]
     assert "Avant la livraison" in section and "Après la livraison" in section
     assert "Toute la fenêtre" in section
+
+
+def test_releve_numbers_are_coloured_by_gravite_with_their_legend() -> None:
+    frames = _tiny()
+    frames["constats"].loc[2, "gravite"] = np.nan  # a finding without gravité: grey, no level
+    r = build_releve(frames, "D1")
+    svg = releve_svg(r)
+    found = re.findall(r'fill="(#[0-9a-f]{6})"[^>]*/><text[^>]*>(\d+)</text>', svg)
+    by_number = dict(zip(r.constats["numero"], r.constats["gravite"], strict=True))
+    expected = {
+        str(n): GRAVITE_COLORS[int(g)] if g == g else MISSING_COLOR for n, g in by_number.items()
+    }
+    assert {num: color for color, num in found} == expected and len(found) == 5
+    page = releve_html(r)
+    for label in ("gravité 1 — faible", "gravité 3 — forte", "gravité non renseignée"):
+        assert label in page

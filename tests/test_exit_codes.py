@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gupgeo.cli import main
-from gupgeo.territory import read_layer
+from gupgeo.storage.loading import read_layer
 
 from .conftest import SAMPLE
 

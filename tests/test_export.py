@@ -26,7 +26,7 @@ from gupgeo.dashboard.export import (
 from gupgeo.dashboard.model import Dashboard, build_dashboard
 from gupgeo.french import csv_decimals
 from gupgeo.indicators import TOTAL
-from gupgeo.indicators._catalog import TABLE_INFO, column_unit
+from gupgeo.indicators.catalog import TABLE_INFO, column_unit
 from tests._dashboard_fixtures import layers
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -18,12 +18,12 @@ import pytest
 import shapely
 
 from gupgeo import attribute_territory
+from gupgeo.bulletin.build import build_bulletin
 from gupgeo.cli import main
-from gupgeo.indicators.problems import RepeatRule, repeated_problems
 from gupgeo.rendering.veille import repeated_table
 from gupgeo.review.build import review_operation
 from gupgeo.review.data import perimeter_record
-from gupgeo.veille.bulletin import build_bulletin
+from gupgeo.veille.problems import RepeatRule, repeated_problems
 from tests.test_maps import legend
 
 X0, Y0 = 525_000.0, 6_701_000.0

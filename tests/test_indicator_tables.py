@@ -14,7 +14,7 @@ import pytest
 
 from gupgeo import attribute_territory, load_territory
 from gupgeo.dashboard import build_dashboard
-from gupgeo.readers.indicators import join_indicators
+from gupgeo.validation.indicator_tables import join_indicators
 from tests.test_honest_figures import quartiers, write_folder
 
 TABLE = Path(__file__).parent / "data" / "indicateurs_qpv_2024_synthetique.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gupgeo.indicators import HORS_QPV, TOTAL, action_counts, actions_by_theme
-from gupgeo.indicators._common import notes_of
+from gupgeo.indicators.common import notes_of
 from tests._dashboard_fixtures import actions, quartiers
 
 ROWS = ["QP-A", "QP-B", HORS_QPV, TOTAL]

@@ -15,7 +15,7 @@ from gupgeo.indicators import (
     guarantees_by_object,
     signalements_by_proximity_agents,
 )
-from gupgeo.indicators._common import notes_of
+from gupgeo.indicators.common import notes_of
 from tests._dashboard_fixtures import (
     arrets_agents,
     garanties,

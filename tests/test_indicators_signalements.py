@@ -19,8 +19,7 @@ from gupgeo.indicators import (
     signalements_by_category,
     signalements_by_status,
 )
-from gupgeo.indicators._common import notes_of
-from gupgeo.indicators._periods import parse_period
+from gupgeo.indicators.common import notes_of
 from gupgeo.indicators.signalements import (
     SUMMARY_COLUMNS,
     cut,
@@ -28,6 +27,7 @@ from gupgeo.indicators.signalements import (
     prepare_signalements,
     summary_table,
 )
+from gupgeo.periods import parse_period
 from tests._dashboard_fixtures import quartiers, signalements
 
 ROWS = ["QP-A", "QP-B", HORS_QPV, TOTAL]

@@ -13,7 +13,7 @@ from gupgeo.indicators import (
     tfpb_by_bailleur,
     tfpb_summary,
 )
-from gupgeo.indicators._common import notes_of
+from gupgeo.indicators.common import notes_of
 from gupgeo.indicators.tfpb import AXE_NON_RECONNU, match_axis
 from gupgeo.schemas import AXES_TFPB
 from tests._dashboard_fixtures import quartiers, tfpb

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 import types
@@ -27,8 +28,8 @@ TOP_LEVEL_HELPERS = {
 """The only private modules allowed at the package top: small cross-cutting helpers."""
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -45,9 +46,9 @@ def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def imports_of(path: Path, modules: set[str]) -> set[str]:
+def imports_of(path: Path, modules: set[str], package: Path = PACKAGE) -> set[str]:
     """The gupgeo modules ``path`` imports at run time (submodules resolved)."""
-    here = module_name(path)
+    here = module_name(path, package)
     found: set[str] = set()
     for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -63,10 +64,10 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
-    paths = sorted(PACKAGE.rglob("*.py"))
-    modules = {module_name(p) for p in paths}
-    return {module_name(p): imports_of(p, modules) for p in paths}
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    paths = sorted(package.rglob("*.py"))
+    modules = {module_name(p, package) for p in paths}
+    return {module_name(p, package): imports_of(p, modules, package) for p in paths}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -122,13 +123,151 @@ def test_no_private_module_at_the_package_top():
     assert loose == []
 
 
+FLOW: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "cross-cutting",
+        (
+            "errors",
+            "crs",
+            "schemas",
+            "french",
+            "palette",
+            "dates",
+            "periods",
+            "coverage",
+            "secrecy",
+            "_atomic",
+            "_lock",
+            "_spreadsheet",
+            "optional",
+        ),
+    ),
+    ("read", ("readers",)),
+    ("validate", ("validation", "manifest")),
+    ("store", ("territory", "storage")),
+    ("attribute", ("attribution",)),
+    ("indicators", ("indicators",)),
+    ("publish", ("publication",)),
+    ("veille", ("veille",)),
+    ("render", ("rendering",)),
+    ("products", ("dashboard", "maps", "atlas", "review", "qgis", "diagnostics", "bulletin")),
+    ("command line", ("cli", "__main__", "__init__")),
+]
+"""The steps of the data flow, in order, and the modules or packages of each (the table of
+CONTRIBUTING.md "The flow"): a module imports only from its own step or an earlier one."""
+
+
+def step_of(module: str) -> int:
+    """The index in :data:`FLOW` of a ``gupgeo`` module (``gupgeo`` itself: ``__init__``)."""
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else "__init__"
+    found = [i for i, (_, names) in enumerate(FLOW) if top in names]
+    assert len(found) == 1, f"{module} : déclarez son étape dans FLOW (une seule)"
+    return found[0]
+
+
+def against_the_flow(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a later step, as ``module (step) -> imported (step)``."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        here = step_of(module)
+        for target in sorted(imported):
+            if (there := step_of(target)) > here:
+                found.append(f"{module} ({FLOW[here][0]}) -> {target} ({FLOW[there][0]})")
+    return found
+
+
+def test_every_module_has_one_step():
+    for module in import_graph():
+        step_of(module)
+
+
 def test_data_flows_one_way():
-    """Readers and validation never import products; indicators never import folium."""
-    graph = import_graph()
-    lower = [m for m in graph if m.startswith(("gupgeo.readers", "gupgeo.validation"))]
-    products = ("gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.dashboard")
-    for module in lower + [m for m in graph if m.startswith("gupgeo.indicators")]:
-        assert not [t for t in graph[module] if t.startswith(products)], module
+    """No module imports from a later step, lazy imports included."""
+    assert against_the_flow(import_graph()) == []
+
+
+def test_the_flow_check_would_catch_a_lazy_import(tmp_path: Path):
+    package = tmp_path / "gupgeo"
+    (package / "readers").mkdir(parents=True)
+    (package / "maps").mkdir()
+    for init in ("__init__.py", "readers/__init__.py", "maps/__init__.py"):
+        (package / init).write_text("")
+    (package / "maps" / "base.py").write_text("def base_map():\n    return None\n")
+    (package / "readers" / "probe.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from gupgeo.maps import base\n"  # never runs: allowed
+        "def f():\n    from gupgeo.maps.base import base_map\n"
+    )
+    assert against_the_flow(import_graph(package)) == [
+        "gupgeo.readers.probe (read) -> gupgeo.maps.base (products)"
+    ]
+
+
+def _flow_table() -> list[tuple[str, tuple[str, ...]]]:
+    text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## The flow", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].isdigit():
+            names = re.findall(r"`([^`]+)`", cells[2])
+            rows.append((cells[1], tuple(n.removesuffix(".py").rstrip("/") for n in names)))
+    return rows
+
+
+def test_contributing_shows_the_declared_flow():
+    assert _flow_table() == FLOW
+
+
+def external_imports(path: Path) -> set[str]:
+    """The top-level names of the modules ``path`` imports at run time, lazily or not."""
+    found: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_indicators_load_neither_maps_nor_spatial_statistics():
+    """The indicators are pure tables: no folium, no esda or libpysal (the veille's)."""
+    for path in sorted((PACKAGE / "indicators").rglob("*.py")):
+        assert not external_imports(path) & {"folium", "esda", "libpysal"}, path.name
+
+
+def private_package(module: str) -> str | None:
+    """The package a private module belongs to (``gupgeo.atlas`` for
+    ``gupgeo.atlas._build``), or None when the module is public."""
+    parts = module.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and part not in ("__init__", "__main__"):
+            return ".".join(parts[:i])
+    return None
+
+
+def private_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a private module from outside its package."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        for target in sorted(imported):
+            owner = private_package(target)
+            if owner is not None and module != owner and not module.startswith(owner + "."):
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_no_private_module_is_used_across_packages():
+    assert private_imports(import_graph()) == []
+
+
+def test_the_private_check_would_catch_a_borrowed_module():
+    graph = {
+        "gupgeo.review.html": {"gupgeo.atlas._svg", "gupgeo._atomic"},
+        "gupgeo.atlas._build": {"gupgeo.atlas._svg"},
+    }
+    assert private_imports(graph) == ["gupgeo.review.html -> gupgeo.atlas._svg"]
 
 
 @pytest.mark.parametrize(
@@ -143,6 +282,16 @@ def test_top_level_names_do_not_hide_modules():
 
     assert isinstance(gupgeo.dashboard, types.ModuleType)
     assert callable(gupgeo.build_dashboard)
+
+
+def test_lazy_public_names_are_listed_and_load():
+    """Names loaded on first use (maps, atlas, bulletin…) show in ``dir(gupgeo)`` and load."""
+    import gupgeo
+
+    lazy = gupgeo._LAZY
+    assert {"build_bulletin", "build_atlas", "map_territory"} <= set(lazy)
+    assert set(lazy) <= set(dir(gupgeo))
+    assert all(callable(getattr(gupgeo, name)) for name in lazy)
 
 
 def test_python_m_gupgeo_runs_the_cli():
@@ -182,7 +331,7 @@ PRODUCT_ENTRIES = {
     "gupgeo.maps.compose": "map_territory",
     "gupgeo.atlas._build": "build_atlas",
     "gupgeo.review.build": "review_operation",
-    "gupgeo.veille.bulletin": "build_bulletin",
+    "gupgeo.bulletin.build": "build_bulletin",
     "gupgeo.qgis": "write_qgis_project",
     "gupgeo.diagnostics.model": "build_suivi",
     "gupgeo.diagnostics.releve": "build_releve",
@@ -190,16 +339,21 @@ PRODUCT_ENTRIES = {
 }
 """Every shared product's entry point: it takes a Publication."""
 PRODUCT_PACKAGES = (
-    "gupgeo.dashboard", "gupgeo.maps", "gupgeo.atlas", "gupgeo.review", "gupgeo.qgis",
+    "gupgeo.dashboard",
+    "gupgeo.maps",
+    "gupgeo.atlas",
+    "gupgeo.review",
+    "gupgeo.qgis",
     "gupgeo.diagnostics",
-)  # fmt: skip
+    "gupgeo.bulletin",
+)
 RAW_DOORS = {
     "gupgeo.attribution.territory.attributed",
     "gupgeo.attribution.territory.attribute_territory",
     "gupgeo.attribution.attributed",
     "gupgeo.attribution.attribute_territory",
-    "gupgeo.territory.as_territory",
-    "gupgeo.territory.load_territory",
+    "gupgeo.storage.loading.as_territory",
+    "gupgeo.storage.loading.load_territory",
     "gupgeo.publication.profile.check_profile",
     "gupgeo.publication.check_profile",
 }
@@ -229,16 +383,15 @@ def test_no_product_reads_raw_layers_or_decides_the_profile():
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = module_name(path)
-        in_product = module.startswith(PRODUCT_PACKAGES) or module == "gupgeo.veille.bulletin"
-        if in_product and (found := _imported_names(path) & RAW_DOORS):
+        if module.startswith(PRODUCT_PACKAGES) and (found := _imported_names(path) & RAW_DOORS):
             offenders.append(f"{module}: {sorted(found)}")
     assert offenders == []
 
 
 def test_the_layout_check_would_find_a_raw_door(tmp_path: Path):
     probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from gupgeo.territory import load_territory\n")
-    assert _imported_names(probe) & RAW_DOORS == {"gupgeo.territory.load_territory"}
+    probe.write_text("def f():\n    from gupgeo.storage.loading import load_territory\n")
+    assert _imported_names(probe) & RAW_DOORS == {"gupgeo.storage.loading.load_territory"}
 
 
 def test_every_test_file_is_described_in_tests_readme():
@@ -254,11 +407,9 @@ def test_every_test_file_is_described_in_tests_readme():
 NAMED_TWINS = ("LayerReport", "STATUTS", "HORS_QPV", "Zones", "Figure", "words", "_words")
 """Names the issue "A house the next engineer can take over" found defined twice."""
 
-KNOWN_TWINS = {"OFFICIAL_2015", "OFFICIAL_2024", "_MONTH", "_QUARTER", "_NON_ALNUM"}
-"""Twins left in modules other work was changing when this check was written:
-``territory.py`` and ``readers/indicators.py`` (the territory's loading moves to
-``storage/``), ``dashboard/charts.py`` and ``dashboard/chart_data.py``,
-``publication/_essp.py`` and ``publication/citations.py``. To be emptied."""
+KNOWN_TWINS = {"_NON_ALNUM"}
+"""Twins left in modules other work was changing when this check was written
+(``publication/_essp.py`` and ``publication/citations.py``). To be emptied."""
 
 
 def top_level_definitions(root: Path) -> dict[str, list[tuple[str, str]]]:

@@ -11,7 +11,7 @@ import pytest
 from gupgeo.cli import main
 from gupgeo.errors import ManifestError
 from gupgeo.manifest import MANIFEST_NAME, propose_manifest, read_manifest
-from gupgeo.territory import load_territory
+from gupgeo.storage.loading import load_territory
 
 from .conftest import SAMPLE
 

@@ -19,8 +19,8 @@ import shapely
 
 from gupgeo.errors import AnalysisError
 from gupgeo.indicators import ProximitySources, parse_period
-from gupgeo.indicators._common import zones_from
 from gupgeo.indicators.agents import proximity_note, proximity_table
+from gupgeo.indicators.common import zones_from
 from gupgeo.indicators.signalements import cut, prepare_signalements
 from gupgeo.indicators.tfpb import tfpb_tables
 from gupgeo.veille.cells import PeriodCells, period_cells, period_words

@@ -164,8 +164,8 @@ def test_repeated_problems_are_one_count_in_the_atlas_the_bulletin_and_the_indic
 ):
     """One grouping: the atlas page, the veille bulletin and the indicator agree, and
     the problems the page lists are the indicator's own, in the same order."""
-    from gupgeo.indicators.problems import repeated_problems
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
+    from gupgeo.veille.problems import repeated_problems
     from tests._html_parse import parse
     from tests.browser_support import write_fake_assets
 

@@ -8,6 +8,7 @@ tool would write them) for what the reader must repair and report.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,11 +17,15 @@ import pytest
 import shapely
 
 from gupgeo import Territory, load_territory, read_layer
+from gupgeo._lock import file_lock
 from gupgeo.attribution import attribute_territory
-from gupgeo.errors import InputFileError, OutputExistsError, SchemaError
+from gupgeo.errors import BusyError, InputFileError, OutputExistsError, SchemaError
 from gupgeo.readers.parquet import HIVE_NULL, is_dataset
+from gupgeo.storage import parquet
 from gupgeo.storage.parquet import read_layer_dask, write_layer_parquet
 from tests.conftest import X0, Y0, require_sample
+
+PROVENANCE = pd.DataFrame({"layer": ["quartiers"]}, dtype="string")
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +179,26 @@ def test_a_single_file_keeps_its_rows_in_order(squares: gpd.GeoDataFrame, tmp_pa
     path = write_layer_parquet(squares, tmp_path / "quartiers.parquet", partition_by=None)
     back = read_layer(path, "quartiers")
     assert back["code_qp"].tolist() == ["LOC-A", "LOC-B"] and back.crs.to_epsg() == 2154
+
+
+def test_one_writer_at_a_time_on_a_folder(squares: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    """A second save of the same folder waits for the first, then gives up saying so."""
+    target = tmp_path / "territoire"
+    Territory({"quartiers": squares}).save(target, format="parquet")
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            parquet.save_tables(target, {"quartiers": squares.iloc[:1]}, PROVENANCE, wait_s=0.3)
+        except BaseException as exc:
+            failures.append(exc)
+
+    with file_lock(target):
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        writer.join(timeout=60)
+    assert len(failures) == 1 and isinstance(failures[0], BusyError)
+    assert "rien n'a été écrit" in str(failures[0])
+    assert len(load_territory(target)["quartiers"]) == len(squares)  # the first one's rows
+    parquet.save_tables(target, {"quartiers": squares.iloc[:1]}, PROVENANCE, wait_s=0.3)
+    assert len(load_territory(target)["quartiers"]) == 1  # free again once released

@@ -187,3 +187,34 @@ def test_a_hostile_table_name_is_only_a_name(pg_url: str) -> None:
     assert back[HOSTILE].iloc[0] == HOSTILE and back[HOSTILE].isna().iloc[1]
     assert back.crs == frame.crs and back.geometry.isna().tolist() == [False, True]
     assert tables(pg_url) == {HOSTILE: 2}
+
+
+def test_the_users_views_on_gupgeo_tables_survive_a_save(squares, points, pg_url: str) -> None:
+    """A view (and a view on it, and a materialized one) over a layer: kept across saves."""
+    Territory({"quartiers": squares, "signalements": points}).save(pg_url)
+    location = parse_url(pg_url)
+    s = f'"{location.schema}"'
+    with connect(location) as conn:
+        conn.execute(f"CREATE VIEW {s}.mes_points AS SELECT id, geometry FROM {s}.signalements")
+        conn.execute(
+            f"CREATE VIEW {s}.mes_points_compte AS SELECT count(*) AS n FROM {s}.mes_points"
+        )
+        conn.execute(f"CREATE MATERIALIZED VIEW {s}.mes_quartiers AS SELECT * FROM {s}.quartiers")
+    Territory({"quartiers": squares.iloc[:1], "signalements": points.iloc[:2]}).save(pg_url)
+    with connect(location) as conn:
+        count = conn.execute(f"SELECT n FROM {s}.mes_points_compte").fetchone()[0]
+        materialized = conn.execute(f"SELECT count(*) FROM {s}.mes_quartiers").fetchone()[0]
+    assert (count, materialized) == (2, 1)  # the views read the new tables
+
+
+def test_a_view_that_no_longer_fits_stops_the_save_in_french(squares, points, pg_url: str) -> None:
+    Territory({"quartiers": squares, "signalements": points}).save(pg_url)
+    location = parse_url(pg_url)
+    s = f'"{location.schema}"'
+    with connect(location) as conn:
+        conn.execute(f"CREATE VIEW {s}.mes_categories AS SELECT description FROM {s}.signalements")
+    before = tables(pg_url)
+    without = points.drop(columns="description")
+    with pytest.raises(OutputExistsError, match=r"la vue .*mes_categories.*rien n'a été écrit"):
+        Territory({"quartiers": squares, "signalements": without}).save(pg_url)
+    assert tables(pg_url) == before

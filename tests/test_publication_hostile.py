@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gupgeo.indicators._catalog import COLUMN_LABELS, TABLE_INFO, column_unit
+from gupgeo.indicators.catalog import COLUMN_LABELS, TABLE_INFO, column_unit
 from gupgeo.publication import SECRET_THRESHOLD
 from tests._hostile import (
     OPERATION,

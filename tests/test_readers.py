@@ -414,7 +414,7 @@ def test_csv_whose_wkt_column_is_named_geometry(tmp_path: Path) -> None:
 def test_gc_paused_restores_the_collector(enabled_before: bool) -> None:
     import gc
 
-    from gupgeo.readers._bulk import gc_paused
+    from gupgeo.readers.bulk import gc_paused
 
     (gc.enable if enabled_before else gc.disable)()
     try:

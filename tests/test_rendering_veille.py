@@ -11,7 +11,7 @@ import dataclasses
 import geopandas as gpd
 import pandas as pd
 
-from gupgeo.indicators._periods import parse_period
+from gupgeo.periods import parse_period
 from gupgeo.rendering.html import environment
 from gupgeo.rendering.veille import (
     LIEU,

@@ -305,7 +305,7 @@ def public_review() -> OperationReview:
 
 
 def test_public_print_map_shows_the_published_grid_not_the_points(public_review: OperationReview):
-    from gupgeo.atlas._svg import SECRET_COLOR
+    from gupgeo.rendering.svg import SECRET_COLOR
     from gupgeo.review.html import print_map
 
     grid = public_review.signalements_grid
@@ -435,10 +435,10 @@ def test_sample_review_veille_is_the_indicator_around_the_perimeter():
     """The problems a review counts are those of the whole territory's grouping whose first
     report lies in the perimeter or its abords (the review reads only its surroundings)."""
     from gupgeo.attribution.territory import attributed
-    from gupgeo.indicators.problems import repeated_problems
     from gupgeo.publication import publish
     from gupgeo.review.data import layer_near
     from gupgeo.review.veille import window_period
+    from gupgeo.veille.problems import repeated_problems
 
     t = attributed(gupgeo.load_territory(SAMPLE))
     r = review_operation(t, "OP-03", months=18, basemap=None, build_date="2025-01-15")

@@ -19,7 +19,7 @@ import pytest
 import gupgeo
 from gupgeo.atlas import build_atlas
 from gupgeo.attribution.territory import attributed
-from gupgeo.indicators._catalog import column_unit
+from gupgeo.indicators.catalog import column_unit
 from gupgeo.review.build import review_operation
 from gupgeo.review.data import ZONES
 from gupgeo.review.html import quarter_chart

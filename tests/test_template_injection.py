@@ -161,7 +161,7 @@ def test_review_shows_payloads_as_typed(territory, fake_assets, workdir, profile
 @pytest.mark.parametrize("profile", PROFILES)
 def test_veille_bulletin_and_map_show_payloads_as_typed(territory, fake_assets, workdir, profile):
     from gupgeo.attribution.territory import attributed
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
 
     bulletin = build_bulletin(
         attributed(territory), period="2024-T4", freq="trimestre", publication=profile
@@ -230,7 +230,7 @@ def test_no_value_is_ever_compiled(territory, fake_assets, workdir, monkeypatch)
         quartiers=["LOC-SANITAS"], workers=1, progress=False,
     )  # fmt: skip
     from gupgeo.attribution.territory import attributed
-    from gupgeo.veille.bulletin import build_bulletin
+    from gupgeo.bulletin.build import build_bulletin
 
     bulletin = build_bulletin(attributed(territory), period="2024-T4", freq="trimestre")
     bulletin.save(workdir / "veille", basemap=None)

@@ -262,7 +262,7 @@ def build_atlas(
     pub = as_publication(source, publication)
     opts = AtlasOptions.from_controls(options, controls)
     if opts.pdf:  # before any page is built: a missing WeasyPrint stops at once
-        from gupgeo.atlas._pdf import _weasyprint
+        from gupgeo.atlas.pdf import _weasyprint
 
         _weasyprint()
     root = Path(out_dir)
@@ -285,7 +285,7 @@ def build_atlas(
             results, n_workers = _write_pages(data, workers, callback)
             pdfs: list[Path] = []
             if opts.pdf:
-                from gupgeo.atlas._pdf import write_pdfs
+                from gupgeo.atlas.pdf import write_pdfs
 
                 pdfs = write_pdfs(staging, results)
             _output.install(staging, root, previous, _manifest_info(data, results))
@@ -336,9 +336,9 @@ def _manifest_info(data: AtlasData, results: Sequence[PageResult]) -> dict[str, 
 
 def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     from gupgeo.atlas._index import comparison_chart, write_index
-    from gupgeo.atlas._maps import overview_map
     from gupgeo.atlas.options import INDICATORS
     from gupgeo.maps.caption import Caption
+    from gupgeo.maps.pages import overview_map
 
     s = data.settings
     root = s.root

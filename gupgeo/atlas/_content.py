@@ -21,8 +21,8 @@ import pandas as pd
 from gupgeo.atlas._secrecy import KEEP_ZERO_ROWS, PageCell, hidden_cells
 from gupgeo.coverage import OUTSIDE, PARTIAL, change_reason, period_reason
 from gupgeo.dashboard.model import Dashboard
-from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
-from gupgeo.indicators._common import EVOLUTION_COLUMNS
+from gupgeo.indicators.catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.indicators.common import EVOLUTION_COLUMNS
 from gupgeo.rendering.html import (
     MISSING,
     Cell,

@@ -13,15 +13,15 @@ import pandas as pd
 from gupgeo.atlas import _content as content
 from gupgeo.atlas._pages import PageResult, reproducible_svg
 from gupgeo.atlas._prepare import AtlasData
-from gupgeo.atlas._svg import Frame, SvgMap
 from gupgeo.atlas.naming import COMPARISON_STEM, OVERVIEW_STEM
 from gupgeo.atlas.options import INDICATORS
 from gupgeo.coverage import period_words
 from gupgeo.dashboard.model import Dashboard
 from gupgeo.french import format_long_date
-from gupgeo.indicators._catalog import column_unit
+from gupgeo.indicators.catalog import column_unit
 from gupgeo.publication import scrub_text
 from gupgeo.rendering.html import Cell, Table, date_cell, number_cell, render, text_cell
+from gupgeo.rendering.svg import Frame, SvgMap
 
 COMPARISON: tuple[tuple[str, str, str], ...] = (
     ("signalements", "nb_signalements", "Signalements"),
@@ -110,7 +110,7 @@ def overview_svg(
     data: AtlasData, results: Sequence[PageResult], secrecy: content.Secrecy
 ) -> tuple[str, list[dict[str, str]]]:
     """A clickable static choropleth of the selected quartiers, and its legend."""
-    from gupgeo.atlas._maps import classes
+    from gupgeo.maps.pages import classes
 
     values, table, column, label = _indicator_values(data)
     hidden = np.array([secrecy.hides(data.db, table, column, c) for c in values.index], dtype=bool)

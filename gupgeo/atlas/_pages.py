@@ -21,15 +21,7 @@ import pandas as pd
 import shapely
 
 from gupgeo.atlas import _content as content
-from gupgeo.atlas._maps import quartier_map
 from gupgeo.atlas._prepare import QuartierTask
-from gupgeo.atlas._svg import (
-    MISSING_COLOR,
-    SECRET_COLOR,
-    SvgMap,
-    density_grid,
-    published_cells,
-)
 from gupgeo.atlas._veille import LISTED, quartier_section
 from gupgeo.coverage import OUTSIDE, coverage_lines, period_reason, period_words
 from gupgeo.dashboard import chart_data
@@ -40,11 +32,19 @@ from gupgeo.dashboard.charts import (
     save_figure,
 )
 from gupgeo.french import format_long_date
-from gupgeo.indicators._periods import FREQ_LABELS
 from gupgeo.maps.caption import Caption
+from gupgeo.maps.pages import quartier_map
 from gupgeo.palette import GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
+from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import GRID_CELL_M, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
+from gupgeo.rendering.svg import (
+    MISSING_COLOR,
+    SECRET_COLOR,
+    SvgMap,
+    density_grid,
+    published_cells,
+)
 from gupgeo.rendering.veille import VeilleSection
 
 logger = logging.getLogger(__name__)

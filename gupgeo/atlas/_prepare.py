@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.atlas._svg import Frame
 from gupgeo.atlas._veille import AtlasVeille, QuartierVeille, atlas_veille, quartier_veille
 from gupgeo.atlas.naming import apply_pattern, distinct_stems, safe_stem
 from gupgeo.atlas.options import AtlasOptions, resolve_indicator, select_quartiers
 from gupgeo.coverage import OUTSIDE
 from gupgeo.dashboard.model import Dashboard, DashboardConfig, build_dashboard
 from gupgeo.french import display_names
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.publication import GRID_CELL_M, Profil, Publication, source_label
+from gupgeo.rendering.svg import Frame
 from gupgeo.schemas import SCHEMAS, STATUTS_CLOS
 from gupgeo.secrecy import secrecy_note
 from gupgeo.territory import Territory

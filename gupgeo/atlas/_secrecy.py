@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from gupgeo.dashboard.model import Dashboard
-from gupgeo.indicators._catalog import COLUMN_LABELS, TABLE_INFO, column_unit
+from gupgeo.indicators.catalog import COLUMN_LABELS, TABLE_INFO, column_unit
 from gupgeo.indicators.signalements import AGE_COLUMNS
 from gupgeo.rendering.html import to_float
 from gupgeo.secrecy import Line, complementary_suppression
@@ -50,7 +50,7 @@ DIFFERENCES = frozenset({"evolution_nb"})
 they would give a secret count back."""
 RATE_UNITS = ("%", "jours", "pour 1 000 habitants", "par hectare")
 MAIN_COUNT = {"degradations": "nb_degradations"}
-"""The count of a table when :data:`gupgeo.indicators._catalog.TABLE_INFO` names none."""
+"""The count of a table when :data:`gupgeo.indicators.catalog.TABLE_INFO` names none."""
 RATE_INPUTS: dict[PageCell, tuple[str, ...]] = {
     ("signalements", "part_clos_pct"): ("nb_clos",),
     ("signalements", "evolution_pct"): ("nb_periode_precedente", "evolution_nb"),

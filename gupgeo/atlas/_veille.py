@@ -2,7 +2,7 @@
 
 Hot spots, emerging categories (:func:`gupgeo.veille.cells.period_cells`, published
 for the profile) and repeated problems
-(:func:`gupgeo.indicators.problems.repeated_problems`) are computed once, on the
+(:func:`gupgeo.veille.problems.repeated_problems`) are computed once, on the
 published territory and the whole study area (every quartier, whatever the pages
 selected: a cell has the same class on every page). Each page then receives the
 cells of its quartier and of ``NEAR_M`` metres around, the cells of its map frame,
@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.indicators._periods import Period
-from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
+from gupgeo.periods import Period
 from gupgeo.rendering.veille import LIEU, SectionText, VeilleSection, compose_section
 from gupgeo.veille.cells import (
     HOT_CLASSES,
@@ -31,6 +30,7 @@ from gupgeo.veille.cells import (
     period_cells,
     publish_cells,
 )
+from gupgeo.veille.problems import RepeatedProblems, RepeatRule, repeated_problems
 
 NEAR_M = 200.0
 """Cells within this distance of a quartier are shown on its page ("à proximité")."""

@@ -15,8 +15,8 @@ import pandas as pd
 
 from gupgeo.atlas.naming import check_pattern
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._periods import parse_freq
-from gupgeo.indicators.problems import RepeatRule
+from gupgeo.periods import parse_freq
+from gupgeo.veille.problems import RepeatRule
 
 Extent = Literal["auto", "fixed"]
 INDICATORS: dict[str, tuple[str, str, str]] = {
@@ -68,7 +68,7 @@ class AtlasOptions:
     repeat_radius_m, repeat_days
         Two signalements of one category are the same problem when the later lies
         within ``repeat_radius_m`` metres and ``repeat_days`` days of the first report
-        of the problem (:class:`gupgeo.indicators.problems.RepeatRule`); the "Veille"
+        of the problem (:class:`gupgeo.veille.problems.RepeatRule`); the "Veille"
         section lists the problems reported several times.
     veille_cell_m, veille_freq
         Side (metres) of the INSEE-aligned cells of the hot spots, and length of a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gupgeo._atomic import replacing, write_text
+from gupgeo._lock import file_lock
 from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
 from gupgeo.attribution.report import (
@@ -190,21 +193,40 @@ def write_attribution(result: gpd.GeoDataFrame, path: str | Path, report: object
     The format follows the extension: ``.csv`` (French CSV: ``;``, decimal comma,
     UTF-8 with BOM, geometry as WKT in ``geometry_wkt``, formula-like text prefixed
     with ``'`` as in every gupgeo CSV, see :mod:`gupgeo._spreadsheet`), ``.parquet``
-    (GeoParquet), anything else through ``GeoDataFrame.to_file`` (GeoPackage,
-    GeoJSON, FlatGeobuf, Shapefile…). The report goes to ``<name>_rapport.txt``,
-    whose path is returned.
+    (GeoParquet), ``.gpkg`` (the layer named after the file, written into the
+    GeoPackage: its other tables, a QGIS project among them, are kept), anything else
+    through ``GeoDataFrame.to_file`` (GeoJSON, FlatGeobuf…). The report goes to
+    ``<name>_rapport.txt``, whose path is returned.
+
+    One writer at a time (the output's lock is held while writing), and nothing half
+    written: each file is written beside its target and renamed over it at the end, so
+    an interrupted write leaves the previous file whole (a Shapefile, several files,
+    is written in place).
     """
     path = Path(path)
+    with file_lock(path, what=str(path)):
+        _write_layer(result, path)
+        report_path = write_text(path.with_name(f"{path.stem}_rapport.txt"), f"{report}\n")
+    logger.info("couche écrite : %s ; rapport : %s", path, report_path)
+    return report_path
+
+
+def _write_layer(result: gpd.GeoDataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         table = pd.DataFrame(result.drop(columns=result.geometry.name))
         table["geometry_wkt"] = result.geometry.to_wkt()
         write_csv(table, path, sep=";", decimal=",", encoding="utf-8-sig")
-    elif suffix == ".parquet":
-        result.to_parquet(path)
-    else:
+    elif suffix == ".shp":
         result.to_file(path)
-    report_path = path.with_name(f"{path.stem}_rapport.txt")
-    report_path.write_text(f"{report}\n", encoding="utf-8")
-    logger.info("couche écrite : %s ; rapport : %s", path, report_path)
-    return report_path
+    elif suffix == ".gpkg":
+        with replacing(path, suffix="", locked=True) as tmp:
+            if path.is_file():
+                shutil.copyfile(path, tmp)
+            result.to_file(tmp, driver="GPKG", layer=path.stem)
+    else:
+        with replacing(path, locked=True) as tmp:
+            if suffix == ".parquet":
+                result.to_parquet(tmp)
+            else:
+                result.to_file(tmp)

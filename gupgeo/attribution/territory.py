@@ -39,7 +39,8 @@ from gupgeo.attribution.report import (
 )
 from gupgeo.attribution.zones import REPORT_ATTR, attribute
 from gupgeo.errors import SchemaError
-from gupgeo.territory import Territory, as_territory
+from gupgeo.storage.loading import as_territory
+from gupgeo.territory import Territory
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def attribute_territory(
     Parameters
     ----------
     territory
-        A loaded territory (or anything :func:`gupgeo.territory.as_territory` accepts);
+        A loaded territory (or anything :func:`gupgeo.storage.loading.as_territory` accepts);
         it must have a ``quartiers`` layer. An already attributed territory is
         attributed again from its declared values with the new settings. A layer may
         be a ``dask_geopandas.GeoDataFrame`` (:func:`gupgeo.storage.parquet.read_layer_dask`):
@@ -239,7 +240,7 @@ def attributed(source: Any) -> AttributedTerritory:
     """The territory every product starts from: attributed once, with its settings.
 
     An :class:`AttributedTerritory` is returned as is; anything else is converted
-    (:func:`gupgeo.territory.as_territory`) and attributed with the default settings.
+    (:func:`gupgeo.storage.loading.as_territory`) and attributed with the default settings.
     """
     if isinstance(source, AttributedTerritory):
         return source

@@ -29,9 +29,9 @@ from gupgeo.coverage import (
     change_reason,
     period_reason,
 )
-from gupgeo.indicators._catalog import TABLE_INFO
-from gupgeo.indicators._common import EVOLUTION_COLUMNS
-from gupgeo.indicators._periods import Period
+from gupgeo.indicators.catalog import TABLE_INFO
+from gupgeo.indicators.common import EVOLUTION_COLUMNS
+from gupgeo.periods import Period
 
 Built = dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]
 

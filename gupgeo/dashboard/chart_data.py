@@ -16,7 +16,6 @@ Pure pandas: nothing here draws or imports matplotlib.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.coverage import period_words
-from gupgeo.french import MONTHS, format_number
-from gupgeo.indicators._catalog import TABLE_INFO, column_label
-from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.french import format_number
+from gupgeo.indicators.catalog import TABLE_INFO, column_label
 from gupgeo.indicators.signalements import AGE_COLUMNS
+from gupgeo.periods import FREQ_LABELS, period_name, span_words
 from gupgeo.schemas import AXES_TFPB
 
 if TYPE_CHECKING:
@@ -37,8 +36,6 @@ OTHERS = "autres catégories"
 TOP_CATEGORIES = 6
 """Categories drawn one by one on a series chart; the others are summed in :data:`OTHERS`."""
 AGE_LABELS = ("≤ 4 semaines", "4 à 8 semaines", "plus de 8 semaines")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 LABEL_MAX_CHARS = 40
 """Longest category or quartier name drawn on a chart: longer ones end with "…" (the
 tables beside the chart carry the whole text)."""
@@ -82,41 +79,6 @@ def short_label(text: object, max_chars: int = LABEL_MAX_CHARS) -> str:
     if len(value) > max_chars:
         value = value[: max_chars - 1].rstrip() + "…"
     return value.replace("$", r"\$")
-
-
-def period_name(label: str) -> str:
-    """A sub-period label in words: ``"2024-03"`` → ``"mars 2024"``, ``"2024-T2"`` →
-    ``"T2 2024"``; other labels unchanged.
-
-    Examples
-    --------
-    >>> period_name("2024-03"), period_name("2024-T2"), period_name("2024")
-    ('mars 2024', 'T2 2024', '2024')
-    """
-    if m := _MONTH.match(label):
-        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
-    if m := _QUARTER.match(label):
-        return f"T{m[2]} {m[1]}"
-    return label
-
-
-def span_words(labels: list[str]) -> str:
-    """The sub-periods of a series in words: ``janvier–décembre 2024``, ``T1 2023–T4 2024``.
-
-    Examples
-    --------
-    >>> span_words(["2024-01", "2024-02", "2024-12"]), span_words(["2023-T1", "2024-T4"])
-    ('janvier–décembre 2024', 'T1 2023–T4 2024')
-    """
-    if not labels:
-        return ""
-    first, last = period_name(labels[0]), period_name(labels[-1])
-    if first == last:
-        return first
-    same_year = labels[0][:4] == labels[-1][:4] and bool(_MONTH.match(labels[0]))
-    if same_year:
-        return f"{first.rsplit(' ', 1)[0]}–{last}"
-    return f"{first}–{last}"
 
 
 def number(value: float, unit: str = "nombre", *, decimals: int | None = None) -> str:
@@ -327,10 +289,8 @@ __all__ = [
     "ChartData",
     "backlog_age",
     "check_zone",
-    "period_name",
     "quartiers_comparison",
     "series_by_category",
     "short_label",
-    "span_words",
     "tfpb_axes",
 ]

@@ -35,7 +35,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from gupgeo.coverage import period_words
 from gupgeo.dashboard import chart_data
 from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
-from gupgeo.indicators._common import HORS_QPV, TOTAL
+from gupgeo.indicators.common import HORS_QPV, TOTAL
 from gupgeo.palette import CATEGORY_COLORS, OTHER_COLOR
 
 if TYPE_CHECKING:

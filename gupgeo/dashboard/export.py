@@ -42,8 +42,8 @@ from gupgeo import _atomic, _spreadsheet
 from gupgeo._spreadsheet import NEUTRALISED_NOTE
 from gupgeo.coverage import STATUS_WORDS, coverage_lines
 from gupgeo.french import csv_decimals, format_count, format_csv_number, format_date
-from gupgeo.indicators._catalog import TABLE_INFO, column_label, column_unit
-from gupgeo.indicators._periods import FREQ_LABELS
+from gupgeo.indicators.catalog import TABLE_INFO, column_label, column_unit
+from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import SECRET_LABEL
 
 if TYPE_CHECKING:

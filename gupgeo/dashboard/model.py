@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.coverage import (
-    DATE_COLUMNS,
     OUTSIDE,
     LayerCoverage,
     Status,
@@ -48,8 +47,9 @@ from gupgeo.indicators import degradations as _degradations
 from gupgeo.indicators import diagnostics as _diagnostics
 from gupgeo.indicators import signalements as _signalements
 from gupgeo.indicators import tfpb as _tfpb
-from gupgeo.indicators._catalog import METHOD, TABLE_INFO, TABLES
-from gupgeo.indicators._common import (
+from gupgeo.indicators.agents import ProximitySources
+from gupgeo.indicators.catalog import METHOD, TABLE_INFO, TABLES
+from gupgeo.indicators.common import (
     EVOLUTION_COLUMNS,
     HORS_QPV,
     NAT_NS,
@@ -59,11 +59,11 @@ from gupgeo.indicators._common import (
     single,
     zones_from,
 )
-from gupgeo.indicators._periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
-from gupgeo.indicators.agents import ProximitySources
 from gupgeo.indicators.degradations import DegradationConfig
 from gupgeo.indicators.distributed import gather_layers
+from gupgeo.periods import FREQ_LABELS, Freq, Period, parse_freq, parse_period
 from gupgeo.publication import Profil, Publication, Source, as_publication
+from gupgeo.schemas import DATE_COLUMNS
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._catalog import column_unit
-from gupgeo.indicators._common import EVOLUTION_COLUMNS, TOTAL
+from gupgeo.indicators.catalog import column_unit
+from gupgeo.indicators.common import EVOLUTION_COLUMNS, TOTAL
 from gupgeo.secrecy import Line, complementary_suppression, suppress_table
 
 if TYPE_CHECKING:

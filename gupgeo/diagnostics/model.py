@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import HORS_QPV, TOTAL
+from gupgeo.indicators.common import HORS_QPV, TOTAL
 from gupgeo.indicators.diagnostics import (
     FOLLOWUP_COLUMNS,
     followup_counts,

@@ -23,8 +23,10 @@ from gupgeo.diagnostics.model import own_notes, publish_diagnostics, zone_labels
 from gupgeo.errors import SchemaError
 from gupgeo.french import format_date
 from gupgeo.indicators.diagnostics import PARTICIPANT_COLUMNS, followup_status
+from gupgeo.palette import GRAVITE_COLORS, GRAVITE_LABELS
 from gupgeo.publication import Profil, Publication
 from gupgeo.publication.model import Source
+from gupgeo.rendering.classes import MISSING_COLOR
 from gupgeo.rendering.html import Table, date_cell, number_cell, render, static_text, text_cell
 
 PARTICIPANT_LABELS = {
@@ -138,7 +140,7 @@ def _numbered(constats: pd.DataFrame, day: pd.Timestamp, quartiers: Any) -> pd.D
 
 def releve_svg(releve: Releve, *, width: int = 720, height: int = 460) -> str:
     """The static map: quartier, route, numbered constats coloured by gravité."""
-    from gupgeo.atlas._svg import Frame, SvgMap
+    from gupgeo.rendering.svg import Frame, SvgMap
 
     parts = [g for g in [releve.quartier, _route(releve)] if g is not None]
     if len(releve.constats):
@@ -154,9 +156,25 @@ def releve_svg(releve: Releve, *, width: int = 720, height: int = 460) -> str:
     if len(releve.constats):
         pts = shapely.point_on_surface(np.asarray(releve.constats.geometry.array))
         xy = shapely.get_coordinates(pts)
-        svg.numbered(xy, [str(n) for n in releve.constats["numero"]])
+        svg.numbered(xy, [str(n) for n in releve.constats["numero"]], colors=gravite_colors(releve))
     svg.scale_bar()
     return svg.render()
+
+
+GRAVITE_LEGEND: tuple[tuple[str, str], ...] = (
+    *((f"gravité {k} — {label}", GRAVITE_COLORS[k]) for k, label in GRAVITE_LABELS.items()),
+    ("gravité non renseignée", MISSING_COLOR),
+)
+"""What the colour of a finding's number says, in the order of the legend."""
+
+
+def gravite_colors(releve: Releve) -> list[str]:
+    """The fill of each finding's number: its gravité, grey when not given (never a level)."""
+    level = pd.to_numeric(
+        pd.Series(releve.constats.get("gravite", np.nan), index=releve.constats.index),
+        errors="coerce",
+    )
+    return [GRAVITE_COLORS.get(int(v), MISSING_COLOR) if v == v else MISSING_COLOR for v in level]
 
 
 def _route(releve: Releve) -> Any:
@@ -229,6 +247,7 @@ def releve_html(releve: Releve) -> str:
         by_theme=by_theme,
         per_partner=per_partner,
         svg=releve_svg(releve),
+        legend=GRAVITE_LEGEND,
         notes=list(releve.notes),
         inline_css=static_text("atlas.css"),
         root="",
@@ -302,7 +321,7 @@ def write_releve(releve: Releve, folder: str | Path, *, pdf: bool = True) -> lis
     written = [write_text(target / f"{stem}.html", html)]
     written.append(releve_workbook(releve, target / f"{stem}.xlsx"))
     if pdf:
-        from gupgeo.atlas._pdf import PDF_OPTIONS, _weasyprint
+        from gupgeo.atlas.pdf import PDF_OPTIONS, _weasyprint
 
         document = _weasyprint().HTML(string=html, base_url=str(target)).render()
         document.write_pdf(str(target / f"{stem}.pdf"), **PDF_OPTIONS)

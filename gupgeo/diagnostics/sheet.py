@@ -174,7 +174,7 @@ def _veille(
 
 def sheet_svg(sheet: Sheet, *, width: int = 720, height: int = 480) -> str:
     """Quartier, route, hot cells (hatched), repeated problems (A, B…), open constats (1, 2…)."""
-    from gupgeo.atlas._svg import Frame, SvgMap
+    from gupgeo.rendering.svg import Frame, SvgMap
 
     target = sheet.route.buffer(ALONG_M) if sheet.route is not None else sheet.quartier
     frame = Frame.around(target.bounds, width=width, height=height, margin_pct=6)
@@ -340,7 +340,7 @@ def write_sheet(sheet: Sheet, folder: str | Path, *, pdf: bool = True) -> list[P
     html = sheet_html(sheet)
     written = [write_text(target / f"{stem}.html", html)]
     if pdf:
-        from gupgeo.atlas._pdf import PDF_OPTIONS, _weasyprint
+        from gupgeo.atlas.pdf import PDF_OPTIONS, _weasyprint
 
         _weasyprint().HTML(string=html, base_url=str(target)).render().write_pdf(
             str(target / f"{stem}.pdf"), **PDF_OPTIONS

@@ -4,15 +4,13 @@ Every table has one row per quartier, then ``"hors QPV"`` and ``"total"``; colum
 carry their unit in their name (``par_1000_habitants``, ``par_ha``, ``_jours``,
 ``_pct``, ``_eur``). Method notes (French) are in ``table.attrs["notes"]``.
 
-:mod:`gupgeo.indicators.problems` (problems reported several times, counted once) is
-imported on demand: it groups reports with :mod:`gupgeo.veille`, which pulls in esda
-and libpysal.
+Repeated problems (reported several times, counted once) are counted in
+:mod:`gupgeo.veille.problems`, beside the grouping of :mod:`gupgeo.veille` (esda
+and libpysal stay out of the indicators).
 """
 
 from __future__ import annotations
 
-from gupgeo.indicators._common import HORS_QPV, TOTAL
-from gupgeo.indicators._periods import Period, PeriodError, parse_freq, parse_period
 from gupgeo.indicators.actions import action_counts, actions_by_theme
 from gupgeo.indicators.agents import (
     ProximitySources,
@@ -22,6 +20,7 @@ from gupgeo.indicators.agents import (
     guarantees_by_object,
     signalements_by_proximity_agents,
 )
+from gupgeo.indicators.common import HORS_QPV, TOTAL
 from gupgeo.indicators.constats import constat_summary, constats_by_theme
 from gupgeo.indicators.degradations import DegradationConfig, degradation_counts
 from gupgeo.indicators.diagnostics import diagnostic_summary, followup_status
@@ -36,6 +35,7 @@ from gupgeo.indicators.tfpb import (
     tfpb_by_bailleur,
     tfpb_summary,
 )
+from gupgeo.periods import Period, PeriodError, parse_freq, parse_period
 
 __all__ = [
     "HORS_QPV",

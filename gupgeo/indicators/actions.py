@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     NON_RENSEIGNE,
     Zones,
     assign,
@@ -31,7 +31,7 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.schemas import normalise_name
 
 DONE_STATUSES: frozenset[str] = frozenset(

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     NO_DAY,
     Zones,
     assign,
@@ -44,9 +44,9 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.indicators.signalements import Cut, PreparedSignalements, counts, cut
 from gupgeo.indicators.signalements import prepare_signalements as _prepare
+from gupgeo.periods import Period, parse_period
 
 
 @dataclass(frozen=True)

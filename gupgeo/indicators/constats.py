@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     NO_DAY,
     Zones,
     assign,
@@ -35,7 +35,7 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.schemas import STATUTS_CLOS, normalise_name
 from gupgeo.validation.statuses import canonical_status
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     attach_notes,
     change,
     rates,
@@ -28,7 +28,6 @@ from gupgeo.indicators._common import (
     with_total,
     words,
 )
-from gupgeo.indicators._periods import parse_period
 from gupgeo.indicators.distributed import gather_signalements
 from gupgeo.indicators.signalements import (
     Cut,
@@ -38,6 +37,7 @@ from gupgeo.indicators.signalements import (
     prepare_signalements,
     previous_counts,
 )
+from gupgeo.periods import parse_period
 
 DEFAULT_EXCLUSIONS: tuple[str, ...] = ("stationnement genant", "stationnement gene")
 

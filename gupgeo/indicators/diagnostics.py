@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     Zones,
     attach_notes,
     single,
@@ -34,8 +34,8 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.indicators.constats import is_resolved
+from gupgeo.periods import Period, parse_period
 
 TRAITE, OUVERT, INCONNU = "traité", "ouvert", "inconnu"
 SANS_RESPONSABLE = "non attribué"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     DAY_NS,
     NO_DAY,
     Zones,
@@ -46,8 +46,8 @@ from gupgeo.indicators._common import (
     with_total,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
 from gupgeo.indicators.distributed import gather_signalements
+from gupgeo.periods import Period, parse_period
 from gupgeo.schemas import STATUTS, STATUTS_CLOS
 from gupgeo.validation.statuses import canonical_status
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from gupgeo.indicators._common import (
+from gupgeo.indicators.common import (
     Zones,
     attach_notes,
     bincount_by,
@@ -33,7 +33,7 @@ from gupgeo.indicators._common import (
     zone_of_layer,
     zones_from,
 )
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.periods import Period, parse_period
 from gupgeo.schemas import AXES_TFPB
 
 AXE_NON_RECONNU = "axe non reconnu"

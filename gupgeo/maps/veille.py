@@ -9,7 +9,7 @@ renderer (red hot, blue cold, lighter for lower confidence); a cell withheld by 
 public profile is hatched grey ("secret").
 
 :func:`add_repeated` draws the problems reported several times
-(:func:`gupgeo.indicators.problems.repeated_problems`) at their first report, red while
+(:func:`gupgeo.veille.problems.repeated_problems`) at their first report, red while
 a report is still open, with the history of their reports in the popup — plain text
 lines, shown through ``textContent`` like every value of the map runtime.
 """
@@ -199,7 +199,7 @@ def _history_lines(history: pd.DataFrame) -> list[str]:
 def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd.Series:
     """One text per problem (``id_probleme``): a line per report, oldest first.
 
-    ``history`` is :attr:`gupgeo.indicators.problems.RepeatedProblems.history` (or any
+    ``history`` is :attr:`gupgeo.veille.problems.RepeatedProblems.history` (or any
     table with ``id_probleme``, ``date_signalement`` and optionally ``statut``,
     ``date_cloture``, ``description``). Beyond ``max_lines`` reports, a last line counts
     the others.
@@ -245,7 +245,7 @@ def add_repeated(
 ) -> ThemedGroup:
     """Problems reported several times, at their first report, with their history.
 
-    ``problems`` is :attr:`gupgeo.indicators.problems.RepeatedProblems.groups` (points,
+    ``problems`` is :attr:`gupgeo.veille.problems.RepeatedProblems.groups` (points,
     ``nb_signalements``, ``premier``, ``dernier``, ``nb_ouverts``; ``rang``,
     ``categorie``, ``statut``, ``adresse`` shown when present); ``history`` its
     ``history`` (already published: the popup shows what it holds). Red: a report is

@@ -46,11 +46,12 @@ from gupgeo.publication.secret import (
 )
 from gupgeo.publication.vocabulary import restrict_vocabulary
 from gupgeo.publication.withholding import withhold_essp
+from gupgeo.storage.loading import as_territory
 from gupgeo.storage.parquet import is_dask
-from gupgeo.territory import Territory, as_territory
+from gupgeo.territory import Territory
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -193,13 +194,6 @@ class Publication:
         attribution = self.attribution_settings
         described = (f"{attribution.describe()}.",) if attribution is not None else ()
         return (f"Profil de diffusion : {self.label}.", *described, *self.notes)
-
-    def to_qgis(self, path: str | Path, **options: Any) -> Path:
-        """Write a styled QGIS project of this publication (:mod:`gupgeo.qgis`), e.g.
-        ``pub.to_qgis("out/territoire.qgz", period="2024")``; returns the ``.qgz``."""
-        from gupgeo.qgis import write_qgis_project
-
-        return write_qgis_project(self, path, **options).path
 
 
 Source = AttributedTerritory | Territory | Mapping[str, pd.DataFrame]

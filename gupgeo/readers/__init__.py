@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 from gupgeo.errors import InputFileError, InputNotFoundError
-from gupgeo.readers._raw import RawLayer
 from gupgeo.readers.dansmarue import adapt_dansmarue, json_records, looks_like_dansmarue
 from gupgeo.readers.excel import read_excel
 from gupgeo.readers.open311 import looks_like_open311, read_open311
 from gupgeo.readers.parquet import is_dataset, read_parquet
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import locate_coordinates, read_csv
 from gupgeo.readers.vector import (
     VECTOR_FORMATS,

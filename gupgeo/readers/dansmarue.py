@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.schemas import normalise_name
 
 CSV_MARKERS = frozenset({"id_declaration", "type_declaration"})

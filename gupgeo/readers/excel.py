@@ -26,7 +26,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from gupgeo.errors import InputFileError
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import (
     LAT_NAMES,
     LATLON_NAMES,

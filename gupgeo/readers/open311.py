@@ -23,7 +23,7 @@ import pandas as pd
 
 from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import InputFileError
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 
 MEANINGS = {"service_code": "code_service", "agency_responsible": "service_responsable"}
 """GeoReport v2 fields kept under the name of what they are (never a sous-catégorie or a

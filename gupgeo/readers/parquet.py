@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from pyproj import CRS
 
 from gupgeo.errors import InputFileError
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import locate_coordinates
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"

@@ -25,8 +25,8 @@ from pyproj import CRS
 from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import InputFileError
 from gupgeo.french import format_count
-from gupgeo.readers._raw import RawLayer
 from gupgeo.readers._records import Records, physical_lines, split_records, unique_names
+from gupgeo.readers.raw import RawLayer
 from gupgeo.schemas import normalise_name
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ import shapely
 from pyproj import CRS
 
 from gupgeo.errors import InputFileError
-from gupgeo.readers._bulk import gc_paused
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.bulk import gc_paused
 from gupgeo.readers.parquet import read_parquet
+from gupgeo.readers.raw import RawLayer
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.schemas import LayerSchema, header_key, normalise_name
 
 ROUTE_SOURCES = frozenset({"tracks", "routes"})

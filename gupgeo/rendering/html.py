@@ -222,7 +222,7 @@ def chart_table(data: ChartData) -> Table | None:
     (``mars 2024``); a stacked chart gets a total column; sub-periods the data does not
     cover read ``n.c.`` and cells withheld by statistical secrecy ``secret``.
     """
-    from gupgeo.dashboard.chart_data import period_name
+    from gupgeo.periods import period_name
 
     values = data.values
     if values.empty:

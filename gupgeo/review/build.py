@@ -195,8 +195,8 @@ def _review_map(
     veille: Any,
 ) -> tuple[str, pd.DataFrame | None]:
     """The review's map (self-contained HTML) and, in ``public``, its grid of counts."""
-    from gupgeo.atlas._maps import review_map
     from gupgeo.maps.caption import Caption
+    from gupgeo.maps.pages import review_map
 
     sig_layer = t["signalements"]
     map_layers = _map_layers(t, perimeter, buffer_m, w)

@@ -311,7 +311,7 @@ def windows(
 def coverage_notes(layers: Mapping[str, pd.DataFrame], w: Windows) -> list[str]:
     """What the data covers (French): each dated layer's first and last date, and the
     quarters of the chart the window only partly covers (their bars are partial)."""
-    from gupgeo.indicators._periods import parse_period
+    from gupgeo.periods import parse_period
 
     covered = [c for c in coverage_of(layers).values() if c.layer in REVIEWED_LAYERS]
     notes = [f"Couverture des données : {coverage_words(covered)}."] if covered else []

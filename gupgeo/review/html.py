@@ -10,8 +10,9 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
-from gupgeo.dashboard.chart_data import ChartData, number, period_name, span_words
+from gupgeo.dashboard.chart_data import ChartData, number
 from gupgeo.french import format_long_date
+from gupgeo.periods import period_name, span_words
 from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD
 from gupgeo.rendering.html import (
     Cell,
@@ -410,14 +411,14 @@ def quarter_chart_data(review: OperationReview, secret: Secret | None = None) ->
 
 def print_map(review: OperationReview) -> str:
     """Static map for print: abords, perimeter, signalement density, équipements, constats."""
-    from gupgeo.atlas._svg import (
+    from gupgeo.palette import GRAVITE_COLORS
+    from gupgeo.rendering.svg import (
         MISSING_COLOR,
         Frame,
         SvgMap,
         density_grid,
         published_cells,
     )
-    from gupgeo.palette import GRAVITE_COLORS
 
     geom = review.perimeter.geometry.iloc[0]
     ring = geom.buffer(review.buffer_m)

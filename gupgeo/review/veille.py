@@ -9,7 +9,7 @@ problems were reported several times there.
   :func:`gupgeo.veille.cells.period_cells`), so a cell has the class it has in the
   atlas for the same period; they are then cut to those touching the perimeter
   buffered by ``buffer_m`` and published for the profile.
-- Repeated problems (:func:`gupgeo.indicators.problems.repeated_problems`) are those
+- Repeated problems (:func:`gupgeo.veille.problems.repeated_problems`) are those
   whose first report lies in the perimeter or its abords (the rule of
   :func:`gupgeo.review.data.layer_near`), grouped among the published signalements
   the review reads (the perimeter plus a margin wider than any group).
@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.indicators._periods import parse_period
-from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
+from gupgeo.periods import parse_period
 from gupgeo.rendering.veille import LIEU
 from gupgeo.review import data as rd
 from gupgeo.veille.cells import (
@@ -37,6 +36,7 @@ from gupgeo.veille.cells import (
     period_cells,
     publish_cells,
 )
+from gupgeo.veille.problems import RepeatedProblems, RepeatRule, repeated_problems
 
 COUNTS = ("nb_problemes_repetes", "nb_signalements_repetes", "nb_problemes_repetes_ouverts")
 

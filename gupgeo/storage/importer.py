@@ -43,7 +43,8 @@ from gupgeo.french import printable
 from gupgeo.schemas import SCHEMAS
 from gupgeo.storage import postgis
 from gupgeo.storage.geopackage import HISTORY_TABLE
-from gupgeo.territory import Provenance, Territory, load_territory
+from gupgeo.storage.loading import load_territory
+from gupgeo.territory import Provenance, Territory
 from gupgeo.validation.report import MAX_REJECTS_PCT
 
 TRACKED = ("statut", "statut_brut", "date_cloture", "date_traitement", "echeance", "responsable")

@@ -9,7 +9,7 @@ the root says which layer the folder holds and that ``annee`` was derived from i
 GeoParquet carries the CRS (Lambert-93, EPSG:2154) in its ``geo`` metadata.
 
 :func:`save_tables` writes a whole territory into a folder (``Territory.save(dossier,
-format="parquet")``): the dated event layers (:data:`gupgeo.coverage.DATE_COLUMNS`)
+format="parquet")``): the dated event layers (:data:`gupgeo.schemas.DATE_COLUMNS`)
 partitioned, the reference layers (quartiers, operations, equipements, tfpb) as one file
 each so their order, which decides ties in attribution, is kept; then
 ``gupgeo_provenance.parquet`` and, last, the seal ``gupgeo_sauvegarde.parquet``. The
@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from gupgeo._atomic import remove_path, remove_stale, temporary_sibling
-from gupgeo.coverage import DATE_COLUMNS
+from gupgeo._lock import DEFAULT_WAIT_S, file_lock
 from gupgeo.errors import InputFileError, OutputExistsError, SchemaError
 from gupgeo.readers.parquet import DATASET_META, HIVE_NULL, dataset_files, dataset_meta
-from gupgeo.schemas import LAYER_NAMES
+from gupgeo.schemas import DATE_COLUMNS, LAYER_NAMES
 from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
 
 PARTITION = "annee"
@@ -240,15 +240,32 @@ def foreign_entries(folder: Path) -> list[Path]:
 
 
 def save_tables(
-    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+    target: Path,
+    layers: Mapping[str, pd.DataFrame],
+    provenance: pd.DataFrame,
+    *,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> list[str]:
     """Write a territory folder: layers, provenance, then the seal; return the entries kept.
+
+    One writer at a time: the folder's lock (a hidden file beside it) is held from
+    listing the entries to keep until the new folder is swapped in; another writer is
+    waited for up to ``wait_s`` seconds.
 
     Raises
     ------
     OutputExistsError
         When ``target`` is a file, or a non-empty folder gupgeo did not write.
+    BusyError
+        When another process still writes ``target`` after ``wait_s`` seconds.
     """
+    with file_lock(target, wait_s=wait_s, what=str(target)):
+        return _save_locked(target, layers, provenance)
+
+
+def _save_locked(
+    target: Path, layers: Mapping[str, pd.DataFrame], provenance: pd.DataFrame
+) -> list[str]:
     kept = [p.name for p in foreign_entries(target)] if target.is_dir() else []
     with _ReplacingFolder(target, keep_foreign=True) as tmp:
         for name, frame in layers.items():

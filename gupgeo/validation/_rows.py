@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.validation.report import LayerReport
 
 PREFETCH_ROWS = 100_000

@@ -25,7 +25,7 @@ import pandas as pd
 
 from gupgeo.crs import DISPLAY_CRS
 from gupgeo.errors import SchemaError
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import COORDINATE_TARGETS, DEGREE_TARGETS, coordinate_partner
 from gupgeo.schemas import LayerSchema, header_key, normalise_name
 from gupgeo.validation.suggestions import candidates

@@ -14,9 +14,9 @@ from pyproj import CRS, Transformer
 
 from gupgeo.crs import DISPLAY_CRS, WORK_CRS
 from gupgeo.french import format_count
-from gupgeo.readers._bulk import points
-from gupgeo.readers._geopoint import parse_geojson, parse_lat_lon
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.bulk import points
+from gupgeo.readers.geopoint import parse_geojson, parse_lat_lon
+from gupgeo.readers.raw import RawLayer
 from gupgeo.validation import _rows
 from gupgeo.validation._rows import (
     Labels,

@@ -10,9 +10,9 @@ import shapely
 
 from gupgeo.crs import DISPLAY_CRS, WORK_CRS
 from gupgeo.french import geometry_type, validity_reason
-from gupgeo.readers._bulk import gc_paused
-from gupgeo.readers._geopoint import parse_geojson
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.bulk import gc_paused
+from gupgeo.readers.geopoint import parse_geojson
+from gupgeo.readers.raw import RawLayer
 from gupgeo.schemas import LayerSchema
 from gupgeo.validation._rows import Labels, Rejections, blank_values, reject_rows
 from gupgeo.validation.columns import coordinate_hint

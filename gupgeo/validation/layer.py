@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from gupgeo.crs import WORK_CRS
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.readers.tabular import COORDINATE_TARGETS
 from gupgeo.schemas import LayerSchema
 from gupgeo.validation._rows import Labels, Rejections

@@ -8,8 +8,8 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gupgeo.crs import FRANCE_LAT, FRANCE_LON, WORK_CRS, guess_crs, implausible_for_crs
-from gupgeo.readers._bulk import gc_paused
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.bulk import gc_paused
+from gupgeo.readers.raw import RawLayer
 from gupgeo.validation._rows import Labels
 from gupgeo.validation.report import LayerReport
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from gupgeo.readers._raw import RawLayer
+from gupgeo.readers.raw import RawLayer
 from gupgeo.validation.report import LayerReport
 from gupgeo.validation.statuses import canonical_statuses
 

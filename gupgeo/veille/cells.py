@@ -27,7 +27,7 @@ import shapely
 from gupgeo.crs import to_work_crs
 from gupgeo.errors import AnalysisError
 from gupgeo.french import MONTHS
-from gupgeo.indicators._periods import Period, parse_freq, parse_period
+from gupgeo.periods import Period, parse_freq, parse_period
 from gupgeo.publication import SECRET_THRESHOLD, check_profile
 from gupgeo.veille.emerging import AUCUNE_TENDANCE, emerging_hotspots
 from gupgeo.veille.grids import square_grid

@@ -48,7 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from gupgeo.errors import AnalysisError
-from gupgeo.indicators._periods import FREQ_LABELS, parse_freq
+from gupgeo.periods import FREQ_LABELS, parse_freq
 from gupgeo.veille.grids import count_in_cells, points_grid, queen_weights, square_grid, work_xy
 from gupgeo.veille.hotspots import bh_threshold, check_enough
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import PeriodError
+from gupgeo.french import MONTHS
 
 Freq = Literal["month", "quarter", "year"]
 PeriodKind = Literal["month", "quarter", "year", "custom"]
@@ -239,3 +240,42 @@ def _calendar(kind: str, ts: pd.Timestamp) -> Period:
 def _custom(start: pd.Timestamp, end: pd.Timestamp) -> Period:
     label = f"{start.date().isoformat()}/{(end - _ONE_DAY).date().isoformat()}"
     return Period(start.as_unit("ns"), end.as_unit("ns"), label, "custom")
+
+
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER_LABEL = re.compile(r"^(\d{4})-T([1-4])$")
+
+
+def period_name(label: str) -> str:
+    """A sub-period label in words: ``"2024-03"`` → ``"mars 2024"``, ``"2024-T2"`` →
+    ``"T2 2024"``; other labels unchanged.
+
+    Examples
+    --------
+    >>> period_name("2024-03"), period_name("2024-T2"), period_name("2024")
+    ('mars 2024', 'T2 2024', '2024')
+    """
+    if m := _MONTH_LABEL.match(label):
+        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
+    if m := _QUARTER_LABEL.match(label):
+        return f"T{m[2]} {m[1]}"
+    return label
+
+
+def span_words(labels: list[str]) -> str:
+    """The sub-periods of a series in words: ``janvier–décembre 2024``, ``T1 2023–T4 2024``.
+
+    Examples
+    --------
+    >>> span_words(["2024-01", "2024-02", "2024-12"]), span_words(["2023-T1", "2024-T4"])
+    ('janvier–décembre 2024', 'T1 2023–T4 2024')
+    """
+    if not labels:
+        return ""
+    first, last = period_name(labels[0]), period_name(labels[-1])
+    if first == last:
+        return first
+    same_year = labels[0][:4] == labels[-1][:4] and bool(_MONTH_LABEL.match(labels[0]))
+    if same_year:
+        return f"{first.rsplit(' ', 1)[0]}–{last}"
+    return f"{first}–{last}"

@@ -4,7 +4,7 @@
 publication step, :func:`gupgeo.publication.publish`), then reads the cells of the period
 (:func:`gupgeo.veille.cells.period_cells`: hot spots of the period's signalements,
 emerging hot spots over every period up to the end of it) and the repeated problems of
-the period (:func:`gupgeo.indicators.problems.repeated_problems`), and summarises them
+the period (:func:`gupgeo.veille.problems.repeated_problems`), and summarises them
 per quartier. :meth:`VeilleBulletin.save` writes ``veille.gpkg`` (layers ``carreaux``
 and ``problemes_repetes``), CSV tables, one self-contained HTML bulletin in French
 (rendered by the autoescaped Jinja environment of :mod:`gupgeo.rendering.html`) and
@@ -37,10 +37,10 @@ from gupgeo.coverage import COVERED, OUTSIDE, coverage_lines, layer_coverage, pe
 from gupgeo.errors import OutputExistsError, SchemaError
 from gupgeo.french import quartier_names
 from gupgeo.indicators import Period
-from gupgeo.indicators.problems import RepeatedProblems, RepeatRule, repeated_problems
 from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication, Source, as_publication
 from gupgeo.veille.cells import SECRET_CLASS, period_cells, publish_cells
 from gupgeo.veille.grids import HORS_QPV
+from gupgeo.veille.problems import RepeatedProblems, RepeatRule, repeated_problems
 
 if TYPE_CHECKING:
     from gupgeo.maps.base import TerritoryMap
@@ -243,7 +243,7 @@ def build_bulletin(
     cell_m, freq
         Cell side in metres; length of a period of the emerging analysis.
     radius_m, days, publication, seed
-        Repeated-report bounds (:class:`gupgeo.indicators.problems.RepeatRule`),
+        Repeated-report bounds (:class:`gupgeo.veille.problems.RepeatRule`),
         publication profile (``"partenaires"`` by default, like every product),
         seed of the permutations.
     """

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gupgeo.readers._bulk import gc_paused
+from gupgeo.readers.bulk import gc_paused
 
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _KEY_VALUE = r"""["']?{key}["']?\s*:\s*["']?""" + _NUMBER

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import shapely
 
+from gupgeo.rendering.classes import text_color_on
 from gupgeo.rendering.html import format_number
 
 MISSING_COLOR = "#bdbdbd"
@@ -205,15 +206,27 @@ class SvgMap:
                     f'stroke="{stroke}" stroke-width="1"/>'
                 )
 
-    def numbered(self, xy: np.ndarray, labels: Sequence[str], *, color: str = "#b2182b") -> None:
-        """Numbered markers (the repeated problems listed on a page)."""
+    def numbered(
+        self,
+        xy: np.ndarray,
+        labels: Sequence[str],
+        *,
+        color: str = "#b2182b",
+        colors: Sequence[str] | None = None,
+    ) -> None:
+        """Numbered markers (the repeated problems listed on a page, a walk's findings).
+
+        ``colors``: one fill per marker (else ``color`` for all); each number is written
+        in the colour that reads best on its fill.
+        """
         pts: Any = self.frame.px(np.asarray(xy, dtype="float64")) if len(xy) else []
-        for (x, y), label in zip(pts, labels, strict=True):
+        fills = list(colors) if colors is not None else [color] * len(pts)
+        for (x, y), label, fill in zip(pts, labels, fills, strict=True):
             self.parts.append(
-                f'<g class="gg-spot"><circle cx="{_n(x)}" cy="{_n(y)}" r="9" fill="{color}" '
-                'stroke="#fff" stroke-width="1.5"/>'
+                f'<g class="gg-spot"><circle cx="{_n(x)}" cy="{_n(y)}" r="9" '
+                f'fill="{escape(fill)}" stroke="#fff" stroke-width="1.5"/>'
                 f'<text x="{_n(x)}" y="{_n(y + 3.5)}" text-anchor="middle" font-size="10" '
-                f'font-weight="bold" fill="#fff">{escape(label)}</text></g>'
+                f'font-weight="bold" fill="{text_color_on(fill)}">{escape(label)}</text></g>'
             )
 
     def cells(self, boxes: np.ndarray, colors: Sequence[str]) -> None:

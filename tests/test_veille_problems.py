@@ -1,4 +1,4 @@
-"""Repeated problems per quartier (gupgeo.indicators.problems) on hand-built reports.
+"""Repeated problems per quartier (gupgeo.veille.problems) on hand-built reports.
 
 Two 100 m quartiers (A west, B east) and a place far outside both. In 2024:
 
@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from gupgeo.indicators import HORS_QPV, TOTAL
-from gupgeo.indicators.problems import (
+from gupgeo.veille.problems import (
     PROBLEM_COLUMNS,
     RepeatRule,
     problem_counts,

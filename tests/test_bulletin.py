@@ -11,11 +11,11 @@ import pyogrio
 import pytest
 
 from gupgeo import attribute_territory, load_territory
+from gupgeo.bulletin.build import build_bulletin
 from gupgeo.cli import main
 from gupgeo.errors import OutputExistsError
-from gupgeo.indicators.problems import RepeatRule, problem_counts
 from gupgeo.publication import SECRET_THRESHOLD
-from gupgeo.veille.bulletin import build_bulletin
+from gupgeo.veille.problems import RepeatRule, problem_counts
 from tests.conftest import require_sample
 from tests.test_maps import specs
 
@@ -182,7 +182,7 @@ def test_veille_outputs_are_written_atomically(territory, fake_assets, tmp_path,
         targets.append(Path(target).name)
         return real(target)
 
-    monkeypatch.setattr("gupgeo.veille.bulletin.replacing", spying)
+    monkeypatch.setattr("gupgeo.bulletin.build.replacing", spying)
     written = b.save(tmp_path / "v", basemap=None)
     assert {"veille.gpkg", "carte.html"} <= set(targets)
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == sorted(p.name for p in written)

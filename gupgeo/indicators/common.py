@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import SchemaError
-from gupgeo.indicators._periods import Period, PeriodError
+from gupgeo.periods import Period, PeriodError
 from gupgeo.schemas import HORS_QPV, normalise_name
 
 TOTAL = "total"

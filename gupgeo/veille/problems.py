@@ -38,8 +38,8 @@ import pandas as pd
 
 from gupgeo.errors import SchemaError
 from gupgeo.french import format_number
-from gupgeo.indicators._common import HORS_QPV, TOTAL, Zones, zones_from
-from gupgeo.indicators._periods import Period, parse_period
+from gupgeo.indicators.common import HORS_QPV, TOTAL, Zones, zones_from
+from gupgeo.periods import Period, parse_period
 from gupgeo.validation import canonical_statuses
 from gupgeo.veille.repeated import (
     check_bounds,
