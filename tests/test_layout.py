@@ -503,3 +503,17 @@ def test_the_packing_check_would_find_a_skip(tmp_path: Path):
     pkg.mkdir()
     (pkg / "a.py").write_text("x = 1\ny = (1,\n     2)  # fmt: " + "skip\nz = '" + "a" * 99 + "'\n")
     assert packed_lines(pkg) == ["pkg/a.py:3", "pkg/a.py:4"]
+
+
+MAX_MODULE_LINES = 600
+"""Longest module before it must be cut along its seams (the CLI, a list of commands, aside)."""
+
+
+def test_no_module_over_600_lines():
+    long = [
+        f"{path.relative_to(PACKAGE.parent).as_posix()} ({n} lignes)"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "cli.py" or path.parent != PACKAGE
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert long == []
