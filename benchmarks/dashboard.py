@@ -14,20 +14,23 @@ small actions/TFPB/agents layers. In the same process and on the same frame:
 
 With ``--charts`` it times instead the whole dashboard product on ``--quartiers`` (105
 for the issue's figure): ``build_dashboard`` + ``export_dashboard`` (CSVs, XLSX) without
-charts, then the same with every chart (PNG + SVG), alternately, and prints both, the
-number of chart files and the time per chart.
+charts, then the same with every chart as SVG written from the data (the default), and
+with ``--png`` also SVG + PNG drawn by matplotlib (how every chart was drawn before),
+alternately, and prints each, the number of chart files and the time per file.
 
 Usage::
 
     .venv/bin/python benchmarks/dashboard.py            # 1M rows
     .venv/bin/python benchmarks/dashboard.py --rows 200000 --repeat 3
     .venv/bin/python benchmarks/dashboard.py --charts --quartiers 105 --rows 200000 --repeat 2
+    .venv/bin/python benchmarks/dashboard.py --charts --png --quartiers 105 --rows 200000 --repeat 1
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import time
 
@@ -205,54 +208,75 @@ def timed_pair(first, second, repeat: int) -> tuple[list[float], list[float]]:  
     return times
 
 
-def run_charts(layers: dict, period: tuple[str, str], repeat: int) -> None:
-    """Time the dashboard product with and without charts, alternately (same process)."""
+def _product(layers: dict, period: tuple[str, str], formats: tuple[str, ...]) -> int:
+    """Build and export the dashboard with charts in ``formats`` (none: no charts);
+    the number of chart files written."""
     import shutil
-    import sys
     import tempfile
     from pathlib import Path
 
-    import matplotlib
-
     from gupgeo.dashboard.export import export_dashboard
+
+    out = Path(tempfile.mkdtemp(prefix="gupgeo-dashboard-"))
+    try:
+        db = build_dashboard(layers, period=period, freq="month")
+        written = export_dashboard(db, out, charts=bool(formats), chart_formats=formats or ("svg",))
+        return sum(1 for p in written if p.parent.name == "graphiques")
+    finally:
+        shutil.rmtree(out)
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (the PNG workers)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def run_charts(layers: dict, period: tuple[str, str], repeat: int, *, png: bool) -> None:
+    """Time the dashboard product without charts, with SVG charts (the default) and,
+    with ``png``, with SVG + PNG (matplotlib, as every chart was drawn before), alternately."""
+    import sys
+
+    import matplotlib
 
     print(
         f"matplotlib {matplotlib.__version__}, pandas {pd.__version__}, numpy {np.__version__}, "
-        f"Python {sys.version.split()[0]}"
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs, "
+        f"charge {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
-    times: dict[bool, list[float]] = {False: [], True: []}
-    cpu: dict[bool, list[float]] = {False: [], True: []}
-    n_charts = 0
+    variants = {"sans graphiques": (), "SVG": ("svg",)}
+    if png:
+        variants["SVG + PNG"] = ("svg", "png")
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    files: dict[str, int] = {}
     for _ in range(repeat):
-        for charts in (False, True):
-            out = Path(tempfile.mkdtemp(prefix="gupgeo-dashboard-"))
+        for name, formats in variants.items():
             gc.collect()
-            t, c = time.perf_counter(), time.process_time()
-            db = build_dashboard(layers, period=period, freq="month")
-            written = export_dashboard(db, out, charts=charts)
-            times[charts].append(time.perf_counter() - t)
-            cpu[charts].append(time.process_time() - c)
-            if charts:
-                n_charts = sum(1 for p in written if p.parent.name == "graphiques")
-            shutil.rmtree(out)
-    without, with_charts = statistics.median(times[False]), statistics.median(times[True])
+            t, c = time.perf_counter(), _cpu_s()
+            files[name] = _product(layers, period, formats)
+            times[name].append(time.perf_counter() - t)
+            cpu[name].append(_cpu_s() - c)
+    base = statistics.median(times["sans graphiques"])
+    base_cpu = statistics.median(cpu["sans graphiques"])
+    for name in variants:
+        wall, used = statistics.median(times[name]), statistics.median(cpu[name])
+        runs = ", ".join(f"{t:.2f}" for t in times[name])
+        runs_cpu = ", ".join(f"{t:.2f}" for t in cpu[name])
+        extra = (wall - base) / max(files[name], 1) * 1000
+        print(
+            f"{name} : médiane {wall:.2f} s ({runs}), CPU {used:.2f} s ({runs_cpu}, processus et workers), "
+            f"{files[name]} fichiers de graphiques"
+            + (f", {extra:.1f} ms par fichier, {wall / base:.2f}× sans" if files[name] else "")
+        )
     print(
-        f"sans graphiques : médiane {without:.2f} s ({', '.join(f'{t:.2f}' for t in times[False])})"
+        f"rapport avec / sans graphiques (SVG) : "
+        f"{statistics.median(times['SVG']) / base:.2f}× en temps, "
+        f"{statistics.median(cpu['SVG']) / base_cpu:.2f}× en CPU (même exécution)"
     )
-    print(
-        f"avec graphiques : médiane {with_charts:.2f} s "
-        f"({', '.join(f'{t:.2f}' for t in times[True])}), {n_charts} fichiers de graphiques"
-    )
-    per = (with_charts - without) / max(n_charts, 1) * 1000
-    cpu_without, cpu_with = statistics.median(cpu[False]), statistics.median(cpu[True])
-    print(
-        f"temps CPU (médianes) : sans {cpu_without:.2f} s, avec {cpu_with:.2f} s "
-        f"({cpu_with / cpu_without:.2f}×)"
-    )
-    print(
-        f"graphiques : {with_charts - without:.2f} s, {per:.0f} ms par fichier ; "
-        f"rapport avec / sans : {with_charts / without:.2f}× (même exécution)"
-    )
+    print(f"charge en fin de mesure : {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
@@ -262,18 +286,21 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--charts", action="store_true", help="time the product with charts")
+    parser.add_argument(
+        "--png", action="store_true", help="with --charts, also time SVG + PNG (matplotlib)"
+    )
     args = parser.parse_args()
 
     t = time.perf_counter()
     layers = make_layers(args.rows, args.quartiers, args.months)
     print(f"données synthétiques : {args.rows:,} signalements en {time.perf_counter() - t:.1f} s")
-    period = ("2022-01-01", (pd.Timestamp("2022-01-01") + pd.DateOffset(months=args.months)
-                             - pd.Timedelta(days=1)).date().isoformat())  # fmt: skip
+    last = pd.Timestamp("2022-01-01") + pd.DateOffset(months=args.months) - pd.Timedelta(days=1)
+    period = ("2022-01-01", last.date().isoformat())
     start = pd.Timestamp(period[0])
     end = pd.Timestamp(period[1]) + pd.Timedelta(days=1)
     sig = layers["signalements"]
     if args.charts:
-        run_charts(layers, period, args.repeat)
+        run_charts(layers, period, args.repeat, png=args.png)
         return
 
     base, full = timed_pair(

@@ -9,7 +9,10 @@ network blocked, every library inlined from the npm files of ``scripts/fetch_ass
   (``load`` event, then for gupgeo pages ``gupgeo.ready``: packed point layers inflated
   and drawn, then two animation frames);
 - ``zoom_ms``: median time of one zoom step (``setZoom(z + 1, {animate: false})`` then two
-  animation frames), over four successive steps into zoom levels not visited before.
+  animation frames), over four successive steps into zoom levels not visited before;
+- under each gupgeo row, where the page's time goes (its ``performance.measure`` entries:
+  base64, inflating, decoding the coordinates, grouping every zoom level, each draw) and
+  when the HTML was parsed (``domInteractive``).
 
 Builders: ``gupgeo`` (:func:`gupgeo.maps.add_signalements`, grid clusters on a compact
 payload, packed binary columns from 20,000 points), ``gupgeo_json`` (the same with the
@@ -27,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -56,12 +60,27 @@ ARGS = [
     "--no-first-run",
 ]
 CENTRES_L93 = [
-    (525_600, 6_701_900), (524_100, 6_702_700), (527_300, 6_699_800), (521_900, 6_700_400),
-    (529_000, 6_703_100), (523_400, 6_697_900), (526_800, 6_704_600), (530_500, 6_699_000),
-    (520_500, 6_703_800), (528_200, 6_696_900),
-]  # fmt: skip
-CATEGORIES = ["propreté", "encombrants", "éclairage", "voirie", "tags", "espaces verts",
-              "stationnement", "mobilier urbain"]  # fmt: skip
+    (525_600, 6_701_900),
+    (524_100, 6_702_700),
+    (527_300, 6_699_800),
+    (521_900, 6_700_400),
+    (529_000, 6_703_100),
+    (523_400, 6_697_900),
+    (526_800, 6_704_600),
+    (530_500, 6_699_000),
+    (520_500, 6_703_800),
+    (528_200, 6_696_900),
+]
+CATEGORIES = [
+    "propreté",
+    "encombrants",
+    "éclairage",
+    "voirie",
+    "tags",
+    "espaces verts",
+    "stationnement",
+    "mobilier urbain",
+]
 
 
 def signalements(n: int, *, seed: int = 1) -> gpd.GeoDataFrame:
@@ -175,6 +194,13 @@ _DRAWN = """() => new Promise(resolve => {
   };
   if (document.readyState === 'complete') go(); else addEventListener('load', go);
 })"""
+_MEASURES = """() => performance.getEntriesByType('measure')
+  .filter(m => m.name.startsWith('gupgeo'))
+  .map(m => [m.name, m.duration])"""
+_PAINT = """() => {
+  const t = performance.getEntriesByType('navigation')[0];
+  return {parsed: t ? t.domInteractive : null, loaded: t ? t.loadEventEnd : null};
+}"""
 _ZOOM = """() => new Promise(resolve => {
   const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
   const t0 = performance.now();
@@ -184,10 +210,18 @@ _ZOOM = """() => new Promise(resolve => {
 
 
 def measure(
-    browser: Any, path: Path, *, repeat: int, timeout_s: float, zoom_steps: int = 4
+    browser: Any,
+    path: Path,
+    *,
+    repeat: int,
+    timeout_s: float,
+    zoom_steps: int = 4,
+    steps: dict[str, list[float]] | None = None,
 ) -> tuple[float | None, float | None, list[str]]:
     """Median over ``repeat`` fresh pages of the draw time and of the median zoom step;
-    ``None`` when the page did not load within ``timeout_s``."""
+    ``None`` when the page did not load within ``timeout_s``. ``steps`` collects the
+    page's own performance measures (gupgeo pages: base64, inflating, decoding, grouping,
+    each draw) and the HTML parsing time, one list per name."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     errors: list[str] = []
@@ -201,6 +235,12 @@ def measure(
             page.goto(path.as_uri(), timeout=timeout_s * 1000)
             drawn.append(page.evaluate(_DRAWN))
             zooms.append(statistics.median(page.evaluate(_ZOOM) for _ in range(zoom_steps)))
+            if steps is not None:
+                timing = page.evaluate(_PAINT)
+                steps.setdefault("HTML lu (domInteractive)", []).append(timing["parsed"] or 0)
+                for name, ms in page.evaluate(_MEASURES):
+                    key = "gupgeo : dessin (chaque zoom)" if "dessin au zoom" in name else name
+                    steps.setdefault(key, []).append(ms)
         except PlaywrightTimeout:
             context.close()
             return None, None, errors
@@ -234,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         print(
             f"Chromium {browser.version}, folium {folium.__version__}, "
-            f"geopandas {gpd.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+            f"geopandas {gpd.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
+            f"charge {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
         for n in args.sizes:
             gdf = signalements(n)
@@ -245,13 +286,16 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 build(gdf, path)
                 save_s = time.perf_counter() - t0
+                steps: dict[str, list[float]] = {}
                 drawn, zoom, errors = measure(
-                    browser, path, repeat=args.repeat, timeout_s=args.timeout_s
+                    browser, path, repeat=args.repeat, timeout_s=args.timeout_s, steps=steps
                 )
                 rows.append(
                     Row(n, name, path.stat().st_size / 1e6, save_s, drawn, zoom, len(errors))
                 )
                 print(rows[-1].line(args.timeout_s), flush=True)
+                for step, values in steps.items():
+                    print(f"    {step} : médiane {statistics.median(values):.0f} ms")
         browser.close()
     print("\n| points | builder | HTML (MB) | build+save (s) | drawn (ms) | zoom step (ms) |")
     print("|---:|---|---:|---:|---:|---:|")
@@ -261,8 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         ours = next((r for r in rows if r.n == n and r.builder == "gupgeo"), None)
         fmc = next((r for r in rows if r.n == n and r.builder == "fast_marker_cluster"), None)
         if ours and fmc and ours.drawn_ms and fmc.drawn_ms and ours.zoom_ms and fmc.zoom_ms:
-            print(f"{n:,} points: drawn {fmc.drawn_ms / ours.drawn_ms:.1f}× faster than "
-                  f"FastMarkerCluster, zoom step {fmc.zoom_ms / ours.zoom_ms:.1f}× faster")  # fmt: skip
+            print(
+                f"{n:,} points: drawn {fmc.drawn_ms / ours.drawn_ms:.1f}× faster than "
+                f"FastMarkerCluster, zoom step {fmc.zoom_ms / ours.zoom_ms:.1f}× faster"
+            )
+    print(f"charge en fin de mesure : {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"\nHTML files in {out}")
     return 0
 

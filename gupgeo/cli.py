@@ -266,7 +266,11 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         freq=args.freq,
     )
     written = export_dashboard(
-        db, args.output, french=not args.csv_international, charts=not args.no_charts
+        db,
+        args.output,
+        french=not args.csv_international,
+        charts=not args.no_charts,
+        chart_formats=("svg", "png") if args.png else ("svg",),
     )
     print(
         f"Tableau de bord {db.period.label} (séries par {FREQ_LABELS[parse_freq(args.freq)]}, "
@@ -630,6 +634,12 @@ def _add_dashboard(sub: Any) -> None:
         dest="no_charts",
         action="store_true",
         help="ne pas dessiner les graphiques",
+    )
+    p_db.add_argument(
+        "--graphiques-png",
+        dest="png",
+        action="store_true",
+        help="graphiques aussi en PNG (défaut : SVG seulement, plus rapide)",
     )
     p_db.add_argument(
         "--tolerance-m",

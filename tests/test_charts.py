@@ -1,21 +1,32 @@
-"""Charts: files written, A4 size, French labels in the SVG text, honest empty states."""
+"""Charts: files written, A4 size, French labels in the SVG text, honest empty states,
+month labels that never collide."""
 
 from __future__ import annotations
 
+import html
+import itertools
+import re
 import struct
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from gupgeo.dashboard import chart_data
+from gupgeo.dashboard._font import text_width
+from gupgeo.dashboard._periods_axis import GAP_PT
+from gupgeo.dashboard._svg import TICK_PT
+from gupgeo.dashboard.chart_data import ChartData
 from gupgeo.dashboard.charts import (
     A4_TEXT_WIDTH_IN,
     DPI,
+    MONTHS_FR,
     chart_backlog_age,
     chart_quartiers_comparison,
     chart_series_by_category,
     chart_tfpb_axes,
+    draw_series_by_category,
     french_number,
     period_tick,
     render_dashboard_charts,
@@ -156,3 +167,91 @@ def test_chart_table_says_nc_and_secret_never_the_value() -> None:
     assert first[1].value == "" and "4" not in first[1].text
     assert [c.text for c in second] == ["T2 2024", "n.c.", "n.c."]
     assert table.caption == "Données du graphique : Titre"
+
+
+# --- SVG written from the data: accessible, and month labels that never collide ----------
+
+
+def _monthly(n_months: int, start: str = "2022-01", *, blank: int | None = None) -> ChartData:
+    months = pd.period_range(start, periods=n_months, freq="M").strftime("%Y-%m")
+    values = pd.DataFrame(
+        {"Tags": [float(1 + i % 7) for i in range(n_months)], "Propreté": 2.0}, index=months
+    )
+    flags = tuple(i == blank for i in range(n_months))
+    if blank is not None:
+        values.iloc[blank] = float("nan")
+    return ChartData("Titre — Les Acacias", values, "Mois", "Résumé du graphique.", blank=flags)
+
+
+def _axis_labels(svg: str) -> list[tuple[float, float, str]]:
+    """The x-axis tick labels of a stacked chart: (x, first baseline, text) per line."""
+    labels = []
+    for group in re.findall(r'<text class="k mid">(.*?)</text>', svg):
+        for x, y, text in re.findall(r'<tspan x="([\d.]+)" y="([\d.]+)">(.*?)</tspan>', group):
+            labels.append((float(x), float(y), html.unescape(text)))
+    return labels
+
+
+@pytest.mark.parametrize(
+    ("n_months", "start"),
+    [
+        (3, "2024-01"),
+        (6, "2024-03"),
+        (12, "2024-01"),
+        (18, "2023-07"),
+        (24, "2023-01"),
+        (36, "2022-01"),
+        (60, "2020-01"),
+        (120, "2015-01"),
+    ],
+)
+def test_month_labels_do_not_overlap(n_months: int, start: str) -> None:
+    svg = draw_series_by_category(_monthly(n_months, start)).svg()
+    labels = _axis_labels(svg)
+    assert labels, "no month label drawn"
+    by_line: dict[float, list[tuple[float, float]]] = {}
+    for x, y, text in labels:
+        half = text_width(text, TICK_PT) / 2
+        by_line.setdefault(y, []).append((x - half, x + half))
+    for boxes in by_line.values():
+        boxes.sort()
+        for (_, right), (left, _) in itertools.pairwise(boxes):
+            assert right + GAP_PT <= left + 1e-6, (n_months, boxes)
+    months = [t for _, _, t in labels if not t.isdigit()]
+    # Labels sit on calendar boundaries: every 1, 2, 3, 6 or 12 months from January.
+    indices = [MONTHS_FR.index(m) for m in months]
+    step = indices[1] - indices[0] if len(indices) > 1 and indices[1] > indices[0] else 12
+    assert all(i % step == 0 for i in indices) or n_months <= 12
+    assert any(t.isdigit() for _, _, t in labels) or n_months <= 12  # the year is written
+
+
+def test_single_year_axis_writes_the_year_once() -> None:
+    svg = draw_series_by_category(_monthly(12, "2024-01")).svg()
+    assert not any(t.isdigit() for _, _, t in _axis_labels(svg))
+    assert svg.count(">2024</text>") == 1
+
+
+def test_svg_carries_title_text_alternative_and_nc() -> None:
+    svg = draw_series_by_category(_monthly(6, "2024-01", blank=2)).svg()
+    assert '<title id="titre">Titre — Les Acacias</title>' in svg
+    assert '<desc id="description">Résumé du graphique.</desc>' in svg
+    assert 'role="img"' in svg and 'width="481.89pt"' in svg
+    assert svg.count(">n.c.</text>") == 1  # the uncovered month, never a bar of 0
+    assert "n.c. : sous-période non couverte par les données" in svg
+
+
+def test_svg_escapes_names_and_writes_secret() -> None:
+    values = pd.DataFrame({"Rue de l'<Alouette>": [4.0, 15.0]}, index=["2024-T1", "2024-T2"])
+    hidden = pd.DataFrame({"Rue de l'<Alouette>": [True, False]}, index=values.index)
+    data = ChartData("Titre", values, "Trimestre", "résumé", hidden=hidden, blank=(False, False))
+    svg = draw_series_by_category(data).svg()
+    assert "Rue de l&#x27;&lt;Alouette&gt;" in svg and "<Alouette>" not in svg
+    assert svg.count(">secret</text>") == 1
+    assert ET.fromstring(svg).tag.endswith("svg")  # well-formed XML
+
+
+def test_default_export_writes_svg_only(db: Dashboard, tmp_path: Path) -> None:
+    written = render_dashboard_charts(db, tmp_path, quartiers=["QP-A"])
+    assert {p.suffix for p in written} == {".svg"}
+    for path in written:
+        ET.fromstring(path.read_text(encoding="utf-8"))

@@ -83,7 +83,8 @@ def product_commands(territory: Path, out: Path, profile: str) -> dict[str, list
         "veille": ["veille", str(territory), "--period", VEILLE_PERIOD, "--freq", "trimestre",
                    "-o", str(out / "veille"), "--publication", profile],
         "dashboard": ["dashboard", str(territory), "--period", "2024", "--freq", "mois",
-                      "-o", str(out / "tableau_de_bord"), "--publication", profile],
+                      "-o", str(out / "tableau_de_bord"), "--publication", profile,
+                      "--graphiques-png"],
     }  # fmt: skip
 
 

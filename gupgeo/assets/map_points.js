@@ -25,7 +25,9 @@
         this._pts = { n: 0, wx: [], wy: [], lat: [], lng: [] };
         var self = this;
         G.unpack(spec).then(function () {
+          var t0 = performance.now();
           self._pts = decode(spec.payload);
+          G.measure('gupgeo : décodage des coordonnées', t0);
           self._colorField = spec.fields[spec.colorField];
           self._cache = {};
           if (self._map) self._redraw();
@@ -65,32 +67,30 @@
 
     _hide: function () { if (this._canvas) this._canvas.style.visibility = 'hidden'; },
 
+    /* The grid cells of a zoom level. Points come sorted by latitude (compact payload), so
+     * the cells of the finest clustered level are found in one pass over typed arrays, a
+     * band of rows at a time; each coarser level merges the 2 x 2 cells below it (the
+     * 64-pixel grid of zoom z is exactly the 128-pixel grid of zoom z + 1). Every level is
+     * ready after the first draw: a zoom step only draws. */
     _cells: function (zoom) {
       if (this._cache[zoom]) return this._cache[zoom];
-      var p = this._pts, scale = this._map.options.crs.scale(zoom) / this.options.cellPx;
-      var index = new Map(), count = [], sx = [], sy = [], first = [];
-      var minx = [], maxx = [], miny = [], maxy = [];
-      for (var i = 0; i < p.n; i++) {
-        var x = p.wx[i], y = p.wy[i];
-        var key = Math.floor(x * scale) * 16777216 + Math.floor(y * scale);
-        var c = index.get(key);
-        if (c === undefined) {
-          c = count.length; index.set(key, c);
-          count.push(0); sx.push(0); sy.push(0); first.push(i);
-          minx.push(x); maxx.push(x); miny.push(y); maxy.push(y);
-        }
-        count[c]++; sx[c] += x; sy[c] += y;
-        if (x < minx[c]) minx[c] = x; if (x > maxx[c]) maxx[c] = x;
-        if (y < miny[c]) miny[c] = y; if (y > maxy[c]) maxy[c] = y;
+      var finest = this.options.clusterMaxZoom - 1, p = this._pts;
+      if (zoom !== Math.round(zoom) || zoom > finest || zoom < 0 || !G.order(p)) {
+        this._cache[zoom] = G.cellsOf(p, this._map.options.crs.scale(zoom) / this.options.cellPx);
+        return this._cache[zoom];
       }
-      var cells = { count: count, sx: sx, sy: sy, first: first, minx: minx, maxx: maxx, miny: miny, maxy: maxy };
-      this._cache[zoom] = cells;
-      return cells;
+      var t0 = performance.now();
+      var level = G.cellsOf(p, this._map.options.crs.scale(finest) / this.options.cellPx);
+      this._cache[finest] = level;
+      for (var z = finest - 1; z >= 0; z--) this._cache[z] = level = G.mergeCells(level);
+      G.measure('gupgeo : regroupement (' + (finest + 1) + ' niveaux)', t0);
+      return this._cache[zoom];
     },
 
     _redraw: function () {
       var map = this._map;
       if (!map) return;
+      var started = performance.now();
       var size = map.getSize(), pad = size.multiplyBy(this.options.padding).round();
       this._pad = pad;
       var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
@@ -113,14 +113,15 @@
         (byColor[col] = byColor[col] || []).push(x, y);
       }
       if (zoom >= this.options.clusterMaxZoom) {
-        for (var i = 0; i < p.n; i++) {
+        var span = G.rowsBetween(p, (oy - r) / scale, (oy + h + r) / scale);
+        for (var i = span[0]; i < span[1]; i++) {
           var x = p.wx[i] * scale - ox, y = p.wy[i] * scale - oy;
           if (x < -r || y < -r || x > w + r || y > h + r) continue;
           dot(i, x, y); items.push([x, y, r + 2, 1, i, -1]); drawn++;
         }
       } else {
         var cells = this._cells(zoom), bubbles = [];
-        for (var c = 0; c < cells.count.length; c++) {
+        for (var c = 0; c < cells.n; c++) {
           var n = cells.count[c], cx = (cells.sx[c] / n) * scale - ox, cy = (cells.sy[c] / n) * scale - oy;
           if (cx < -30 || cy < -30 || cx > w + 30 || cy > h + 30) continue;
           drawn += n;
@@ -148,6 +149,7 @@
       }
       this._drawn = drawn;
       canvas.style.visibility = 'visible';
+      if (p.n) G.measure('gupgeo : dessin au zoom ' + zoom, started);
     },
 
     /* The dot or cluster under the mouse. Items are in canvas pixels of the last redraw and

@@ -419,9 +419,14 @@ def export_dashboard(
     *,
     french: bool = True,
     charts: bool = True,
-    chart_formats: Sequence[str] = ("png", "svg"),
+    chart_formats: Sequence[str] = ("svg",),
 ) -> list[Path]:
     """Write the CSVs, ``tableau_de_bord_<période>.xlsx`` and the charts into ``out_dir``.
+
+    Charts are SVG (written from the data: they open in browsers, office suites and
+    QGIS layouts, print sharp, and carry their title and text alternative); add
+    ``"png"`` to ``chart_formats`` for software that takes only bitmaps (drawn by
+    matplotlib in worker processes, several times slower).
 
     Examples
     --------

@@ -43,12 +43,28 @@ GRAVITE = {
     k: (label, GRAVITE_COLORS[k]) for k, label in ((1, "faible"), (2, "moyenne"), (3, "forte"))
 }
 _GLYPHS = {
-    "ecole": "É", "groupe_scolaire": "É", "college": "Co", "lycee": "L", "creche": "Cr",
-    "centre_social": "CS", "maison_de_projets": "MP", "maison_des_projets": "MP",
-    "pave": "PAV", "point_d_apport_volontaire": "PAV", "aire_de_jeux": "J", "gymnase": "G",
-    "stade": "S", "bibliotheque": "B", "mediatheque": "B", "mairie": "M", "mairie_annexe": "M",
-    "poste": "P", "bureau_de_poste": "P", "local_associatif": "A", "maison_de_sante": "+",
-}  # fmt: skip
+    "ecole": "É",
+    "groupe_scolaire": "É",
+    "college": "Co",
+    "lycee": "L",
+    "creche": "Cr",
+    "centre_social": "CS",
+    "maison_de_projets": "MP",
+    "maison_des_projets": "MP",
+    "pave": "PAV",
+    "point_d_apport_volontaire": "PAV",
+    "aire_de_jeux": "J",
+    "gymnase": "G",
+    "stade": "S",
+    "bibliotheque": "B",
+    "mediatheque": "B",
+    "mairie": "M",
+    "mairie_annexe": "M",
+    "poste": "P",
+    "bureau_de_poste": "P",
+    "local_associatif": "A",
+    "maison_de_sante": "+",
+}
 _STOP = {"de", "des", "du", "la", "le", "les", "d", "l", "et", "a", "au", "aux"}
 
 
@@ -117,10 +133,20 @@ def add_quartiers(
         ],
     }
     return add_vector_layer(
-        m, gdf, name=name, theme=theme, kind="quartiers", styles=[style],
-        classes=np.zeros(len(gdf), dtype="int64"), title="_nom", tooltip=fields, popup=None,
-        label="_nom", show=show, legend=legend,
-    )  # fmt: skip
+        m,
+        gdf,
+        name=name,
+        theme=theme,
+        kind="quartiers",
+        styles=[style],
+        classes=np.zeros(len(gdf), dtype="int64"),
+        title="_nom",
+        tooltip=fields,
+        popup=None,
+        label="_nom",
+        show=show,
+        legend=legend,
+    )
 
 
 def add_operations(
@@ -152,10 +178,19 @@ def add_operations(
         "entries": [{"label": "périmètre d'opération", "color": OPERATION_COLOR, "shape": "hatch"}],
     }
     return add_vector_layer(
-        m, operations, name=name, theme=theme, kind="operations", styles=[style],
-        classes=np.zeros(len(operations), dtype="int64"), title="nom", tooltip=[],
-        popup=[f for f in popup if f.column in operations.columns], show=show, legend=legend,
-    )  # fmt: skip
+        m,
+        operations,
+        name=name,
+        theme=theme,
+        kind="operations",
+        styles=[style],
+        classes=np.zeros(len(operations), dtype="int64"),
+        title="nom",
+        tooltip=[],
+        popup=[f for f in popup if f.column in operations.columns],
+        show=show,
+        legend=legend,
+    )
 
 
 def add_equipements(
@@ -183,20 +218,32 @@ def add_equipements(
     n_missing = int((index < 0).sum())
     if n_missing:
         entries.append(
-            {**missing_entry(n_missing, shape="badge"), "glyph": "?",
-             "textColor": text_color_on(MISSING_COLOR)}
-        )  # fmt: skip
+            {
+                **missing_entry(n_missing, shape="badge"),
+                "glyph": "?",
+                "textColor": text_color_on(MISSING_COLOR),
+            }
+        )
     popup = [
         Field(type_column, "Type"),
         Field("gestionnaire", "Gestionnaire"),
         Field("date_mise_en_service", "Mise en service", "date"),
     ]
     return add_vector_layer(
-        m, equipements, name=name, theme=theme, kind="equipements", styles=styles,
-        classes=classes, title="nom", tooltip=[Field(type_column, "Type")],
-        popup=[f for f in popup if f.column in equipements.columns], badges=True, show=show,
+        m,
+        equipements,
+        name=name,
+        theme=theme,
+        kind="equipements",
+        styles=styles,
+        classes=classes,
+        title="nom",
+        tooltip=[Field(type_column, "Type")],
+        popup=[f for f in popup if f.column in equipements.columns],
+        badges=True,
+        show=show,
         legend={"title": name, "entries": entries},
-    )  # fmt: skip
+    )
 
 
 def add_constats(
@@ -225,10 +272,16 @@ def add_constats(
         for v, ok in zip(level, valid, strict=True)
     ]
     styles: list[dict[str, Any]] = [
-        {"color": color, "fillColor": color, "weight": 4, "fillOpacity": 0.45, "radius": 7,
-         "className": "gupgeo-constats"}
+        {
+            "color": color,
+            "fillColor": color,
+            "weight": 4,
+            "fillOpacity": 0.45,
+            "radius": 7,
+            "className": "gupgeo-constats",
+        }
         for _, color in GRAVITE.values()
-    ]  # fmt: skip
+    ]
     styles.append({**styles[0], "color": MISSING_COLOR, "fillColor": MISSING_COLOR})
     counts = [int((classes == i).sum()) for i in range(len(GRAVITE) + 1)]
     entries = legend_entries(
@@ -251,11 +304,19 @@ def add_constats(
         Field("id", "Identifiant"),
     ]
     return add_vector_layer(
-        m, gdf, name=name, theme=theme, kind="constats", styles=styles, classes=classes,
-        title="theme", tooltip=[Field("_gravite", "Gravité")],
-        popup=[f for f in popup if f.column in gdf.columns], show=show,
+        m,
+        gdf,
+        name=name,
+        theme=theme,
+        kind="constats",
+        styles=styles,
+        classes=classes,
+        title="theme",
+        tooltip=[Field("_gravite", "Gravité")],
+        popup=[f for f in popup if f.column in gdf.columns],
+        show=show,
         legend={"title": name, "entries": entries, "note": "points, tracés et zones"},
-    )  # fmt: skip
+    )
 
 
 def add_choropleth(
@@ -315,13 +376,32 @@ def add_choropleth(
         entries.append(missing_entry(int(counts[n])))
     if counts[n + 1]:
         entries.append(
-            {"label": "secret (petit effectif)", "color": SECRET_COLOR, "shape": "secret",
-             "count": format_number_fr(int(counts[n + 1]))}
-        )  # fmt: skip
+            {
+                "label": "secret (petit effectif)",
+                "color": SECRET_COLOR,
+                "shape": "secret",
+                "count": format_number_fr(int(counts[n + 1])),
+            }
+        )
     title = title_column if title_column in gdf.columns else id_column
     return add_vector_layer(
-        m, gdf, name=name, theme=theme, kind="choropleth", styles=styles, classes=classes,
-        title=title, tooltip=tooltip, popup=None, show=show, fill_pane=True,
-        zoom_range=zoom_range, min_px=min_px, legend={"title": f"{name} — {value_label}", "entries": entries,
-                "note": f"classes : {scheme_label(scheme)}, effectifs = nombre de zones"},
-    )  # fmt: skip
+        m,
+        gdf,
+        name=name,
+        theme=theme,
+        kind="choropleth",
+        styles=styles,
+        classes=classes,
+        title=title,
+        tooltip=tooltip,
+        popup=None,
+        show=show,
+        fill_pane=True,
+        zoom_range=zoom_range,
+        min_px=min_px,
+        legend={
+            "title": f"{name} — {value_label}",
+            "entries": entries,
+            "note": f"classes : {scheme_label(scheme)}, effectifs = nombre de zones",
+        },
+    )

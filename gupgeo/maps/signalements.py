@@ -177,15 +177,24 @@ def add_signalements(
         raise ValueError(f"mode : {mode!r} ; attendu 'clusters' ou 'points'")
     check_layer(signalements, name=name, required=(category_column,))
     spec, labels, colors, counts = _points_payload(
-        signalements, name=name, category_column=category_column, text_fields=text_fields,
+        signalements,
+        name=name,
+        category_column=category_column,
+        text_fields=text_fields,
         precision=m.precision,
-    )  # fmt: skip
+    )
     group = _new_group(m, name, theme, show)
     entries = category_legend(labels, colors, counts, shape="circle")
     n_missing = spec["payload"]["n"] - sum(counts)
     if n_missing:
-        entries.append({"label": MISSING_LABEL, "color": MISSING_COLOR, "shape": "circle",
-                        "count": format_number_fr(n_missing)})  # fmt: skip
+        entries.append(
+            {
+                "label": MISSING_LABEL,
+                "color": MISSING_COLOR,
+                "shape": "circle",
+                "count": format_number_fr(n_missing),
+            }
+        )
     if mode == "clusters":
         entries.append(
             {"label": "groupe de signalements (nombre)", "color": "#f18017", "shape": "cluster"}
@@ -244,17 +253,28 @@ def add_signalements_heatmap(
         "payload": payload,
         "weights": None if weight is None else weights.tolist(),
     }
-    options = {"radius": radius_px, "blur": 15, "maxZoom": 16, "max": max(top, 1e-9),
-               "minOpacity": 0.25, "gradient": HEAT_GRADIENT}  # fmt: skip
+    options = {
+        "radius": radius_px,
+        "blur": 15,
+        "maxZoom": 16,
+        "max": max(top, 1e-9),
+        "minOpacity": 0.25,
+        "gradient": HEAT_GRADIENT,
+    }
     group = _new_group(m, name, theme, show)
     label = "densité" if weight is None else f"densité pondérée par « {weight} »"
     group.legend = {
         "title": name,
-        "entries": [{"label": f"{label} : faible → forte", "shape": "gradient",
-                     "colors": list(HEAT_GRADIENT.values())}],
+        "entries": [
+            {
+                "label": f"{label} : faible → forte",
+                "shape": "gradient",
+                "colors": list(HEAT_GRADIENT.values()),
+            }
+        ],
         "note": f"{format_number_fr(len(weights))} signalements ; le rouge marque les 5 % "
         "de secteurs les plus denses",
-    }  # fmt: skip
+    }
     group.add_child(HeatLayer(pack_point_spec(spec), options, feature_count=len(weights)))
     _include(m, payload)
     return group
@@ -290,9 +310,18 @@ def add_signalements_rate(
     if outside:
         logger.info("%s : %d signalement(s) hors quartier non compté(s)", name, outside)
     return add_choropleth(
-        m, quartiers, rate, name=name, value_label=label, theme=theme, scheme=scheme, k=k,
-        secret=counts["secret"], extra=extra, show=show,
-    )  # fmt: skip
+        m,
+        quartiers,
+        rate,
+        name=name,
+        value_label=label,
+        theme=theme,
+        scheme=scheme,
+        k=k,
+        secret=counts["secret"],
+        extra=extra,
+        show=show,
+    )
 
 
 def add_counts(
@@ -316,8 +345,19 @@ def add_counts(
     values = pd.Series(pd.to_numeric(counts["effectif"], errors="coerce").to_numpy(), index=ids)
     secret = pd.Series(counts["secret"].astype(bool).to_numpy(), index=ids)
     return add_choropleth(
-        m, counts, values, name=name, value_label=unit, theme=theme, id_column=id_column,
-        title_column="nom_qp" if "nom_qp" in counts.columns else id_column, scheme=scheme, k=k,
-        decimals=0, secret=secret, show=show, zoom_range=zoom_range,
+        m,
+        counts,
+        values,
+        name=name,
+        value_label=unit,
+        theme=theme,
+        id_column=id_column,
+        title_column="nom_qp" if "nom_qp" in counts.columns else id_column,
+        scheme=scheme,
+        k=k,
+        decimals=0,
+        secret=secret,
+        show=show,
+        zoom_range=zoom_range,
         min_px=None if id_column == "carreau" else MIN_VISIBLE_PX,
-    )  # fmt: skip
+    )
