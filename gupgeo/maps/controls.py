@@ -109,7 +109,7 @@ class CaptionControl(GupgeoElement):
         self.caption_js = js_literal(caption)
 
 
-class Legend(GupgeoElement):
+class LegendControl(GupgeoElement):
     """One section per layer that has a legend, shown while its layer is on the map."""
 
     default_js = own_assets("map_core.js", "map_legend.js")
@@ -192,7 +192,7 @@ def attach_controls(m: Any) -> None:
         ("gupgeo_fullscreen", FullscreenButton()),
         ("gupgeo_data", DataPanel()),
         ("gupgeo_caption", CaptionControl(m.caption)),
-        ("gupgeo_legend", Legend(groups)),
+        ("gupgeo_legend", LegendControl(groups)),
         ("gupgeo_layers", LayerControl(bases, groups)),
         ("gupgeo_ready", MapReady()),
     ]
