@@ -465,9 +465,6 @@ MAX_LINE_COLUMNS = 100
 PACKED_FILES = {
     "gupgeo/cli.py",
     "gupgeo/attribution/report.py",
-    "gupgeo/dashboard/charts.py",
-    "gupgeo/maps/layers.py",
-    "gupgeo/maps/signalements.py",
     "gupgeo/publication/_essp.py",
     "gupgeo/publication/_masking.py",
     "gupgeo/publication/_names.py",
