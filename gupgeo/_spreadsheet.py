@@ -13,7 +13,8 @@ therefore:
 Numbers are never touched: numeric cells, and text that is a plain number such as
 ``-12,5`` (a spreadsheet reads it as that number, not as a formula). The one raw
 output is the long table ``indicateurs_long.csv`` of the dashboard (see
-:mod:`gupgeo.dashboard.export`), kept raw for BI tools and :func:`gupgeo.dashboard.export.read_long_csv`.
+:mod:`gupgeo.dashboard.export`), kept raw for BI tools and
+:func:`gupgeo.dashboard.export.read_long_csv`.
 
 Files are written atomically (:mod:`gupgeo._atomic`).
 """

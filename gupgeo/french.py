@@ -23,9 +23,19 @@ NNBSP = "\u202f"
 """Narrow no-break space: the French thousands separator (and before units)."""
 
 MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def is_missing(value: Any) -> bool:
@@ -187,7 +197,8 @@ def quartier_names(quartiers: pd.DataFrame, *, names: Sequence[Any] | None = Non
 
     Examples
     --------
-    >>> q = pd.DataFrame({"code_qp": ["Q1", "Q2", "Q3"], "nom_qp": ["Centre Ville"] * 2 + ["Europe"],
+    >>> q = pd.DataFrame({"code_qp": ["Q1", "Q2", "Q3"],
+    ...                   "nom_qp": ["Centre Ville"] * 2 + ["Europe"],
     ...                   "commune": ["Blois", "Vierzon", "Tours"]})
     >>> quartier_names(q).to_dict()
     {'Q1': 'Centre Ville (Blois)', 'Q2': 'Centre Ville (Vierzon)', 'Q3': 'Europe'}

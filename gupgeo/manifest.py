@@ -37,7 +37,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from gupgeo.errors import ManifestError, SchemaError
 from gupgeo.readers import RawLayer, read_source
-from gupgeo.readers.tabular import COORDINATE_TARGETS
+from gupgeo.readers.tabular import COORDINATE_TARGETS, SEPARATORS
 from gupgeo.schemas import LAYER_NAMES, SCHEMAS, STATUTS, LayerSchema, header_key, schema_for
 from gupgeo.validation.indicator_tables import INDICATOR_LAYER, is_indicator_file
 from gupgeo.validation.report import LayerReport, ValidationReport
@@ -59,7 +59,6 @@ FILE_KEYS = {
 """Keys of a file's table in the manifest → :class:`FileSettings` fields."""
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
-SEPARATORS = (";", ",", "\t", "|")
 
 
 @dataclass(frozen=True)
@@ -201,8 +200,9 @@ def _check(settings: FileSettings, where: str) -> None:
                 f"{where}, crs : « {settings.crs} » inconnu ; attendu par exemple EPSG:2154"
             ) from exc
     if settings.encoding is not None and settings.encoding.lower() not in ENCODINGS:
+        expected = ", ".join(ENCODINGS)
         raise ManifestError(
-            f"{where}, encodage : « {settings.encoding} » ; attendu l'un de : {', '.join(ENCODINGS)}"
+            f"{where}, encodage : « {settings.encoding} » ; attendu l'un de : {expected}"
         )
     if settings.separator is not None and settings.separator not in SEPARATORS:
         raise ManifestError(
@@ -329,7 +329,8 @@ class ReadingPlan:
         self._manifests: dict[Path, Manifest | None] = {}
         self.guessed: dict[int, str] = {}
         self.indicator_tables: list[tuple[pd.DataFrame, str, bool]] = []
-        """Indicator tables met (frame, source, declared), joined onto the quartiers after validation."""
+        """Indicator tables met (frame, source, declared), joined onto the quartiers after
+        validation."""
         self._shared_used: set[str] = set()
 
     def settings(self, source: Path) -> FileSettings | None:

@@ -26,8 +26,10 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "dask": ("dask", "dask_geopandas", "distributed"),
 }
 """Extra of the package → the modules it installs."""
-_NATIVE = {"pdf": "sous Debian, WeasyPrint demande aussi : apt-get install libpango-1.0-0 "
-                  "libpangoft2-1.0-0"}  # fmt: skip
+_NATIVE = {
+    "pdf": "sous Debian, WeasyPrint demande aussi : apt-get install libpango-1.0-0 "
+    "libpangoft2-1.0-0"
+}
 
 
 class MissingDependencyError(GupgeoError, ImportError):

@@ -18,8 +18,15 @@ import math
 import numpy as np
 
 CATEGORY_COLORS = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-)  # fmt: skip
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
 """Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermilion, yellow, black."""
 
 OTHER_COLOR = "#5f5f5f"
@@ -27,6 +34,12 @@ OTHER_COLOR = "#5f5f5f"
 
 MIN_DELTA_E = 10.0
 """Smallest CIEDE2000 difference kept between two categories, for every vision type."""
+
+QUARTIER_COLOR = "#2c3e8f"
+"""The outline of a quartier, on every map (web map, atlas page)."""
+
+OPERATION_COLOR = "#7b3294"
+"""An opération d'aménagement (outline and hatching), on every map."""
 
 GRAVITE_COLORS = {1: "#fee08b", 2: "#f46d43", 3: "#a50026"}
 """Gravity of a constat, 1 (faible) to 3 (forte): light yellow, orange, dark red — apart in
@@ -36,14 +49,20 @@ GRAVITE_LABELS = {1: "faible", 2: "moyenne", 3: "forte"}
 
 _MACHADO = {
     "deuteranopia": np.array(
-        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-         [-0.011820, 0.042940, 0.968881]]
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
     ),
     "protanopia": np.array(
-        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-         [-0.003882, -0.048116, 1.051998]]
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
     ),
-}  # fmt: skip
+}
 VISIONS = ("normale", *_MACHADO)
 _SRGB_TO_XYZ = np.array(
     [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.errors import PeriodError
+from gupgeo.french import MONTHS
 
 Freq = Literal["month", "quarter", "year"]
 PeriodKind = Literal["month", "quarter", "year", "custom"]
@@ -241,21 +242,6 @@ def _custom(start: pd.Timestamp, end: pd.Timestamp) -> Period:
     return Period(start.as_unit("ns"), end.as_unit("ns"), label, "custom")
 
 
-MONTHS_LONG = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-"""Month names, for period labels in words."""
 _MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_LABEL = re.compile(r"^(\d{4})-T([1-4])$")
 
@@ -270,7 +256,7 @@ def period_name(label: str) -> str:
     ('mars 2024', 'T2 2024', '2024')
     """
     if m := _MONTH_LABEL.match(label):
-        return f"{MONTHS_LONG[int(m[2]) - 1]} {m[1]}"
+        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
     if m := _QUARTER_LABEL.match(label):
         return f"T{m[2]} {m[1]}"
     return label

@@ -401,6 +401,9 @@ SCHEMAS: Mapping[str, LayerSchema] = {
 
 LAYER_NAMES: tuple[str, ...] = tuple(SCHEMAS)
 
+HORS_QPV = "hors QPV"
+"""The ``code_qp`` of what lies in no quartier: a feature, a grid cell, an indicator row."""
+
 DATE_COLUMNS: dict[str, str] = {
     "signalements": "date_signalement",
     "actions": "date",

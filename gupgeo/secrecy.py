@@ -64,6 +64,9 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+SECRET = "secret"
+"""How a count withheld by statistical secrecy reads, in every product."""
+
 _TOLERANCE = 1e-9
 K = TypeVar("K", bound=Hashable)
 
@@ -93,8 +96,10 @@ def table_lines(
     Cells are keyed ``(row, column)``, or ``(name, row, column)`` when ``name`` is given
     (to link several tables of a page in one call of :func:`complementary_suppression`).
     """
-    for label, value, axis in (("total_row", total_row, frame.index),
-                               ("total_column", total_column, frame.columns)):  # fmt: skip
+    for label, value, axis in (
+        ("total_row", total_row, frame.index),
+        ("total_column", total_column, frame.columns),
+    ):
         if value is not None and value not in axis:
             raise ValueError(
                 f"{label} : {value!r} absent du tableau ; attendu l'un de {list(axis)}"

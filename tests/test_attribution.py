@@ -19,7 +19,7 @@ import shapely
 
 from gupgeo._lock import file_lock
 from gupgeo.attribution.zones import (
-    STATUTS,
+    STATUTS_ATTRIBUTION,
     AttributionReport,
     attribute,
     attribute_xy,
@@ -336,7 +336,7 @@ def test_report_arithmetic_and_french_text(quartiers):
         assert fragment in text
     frame = report.to_frame()
     assert frame["entites"].tolist() == [2, 1, 0]
-    assert list(out["code_qp_statut"].cat.categories) == list(STATUTS)
+    assert list(out["code_qp_statut"].cat.categories) == list(STATUTS_ATTRIBUTION)
 
 
 def test_report_missing_is_explained():

@@ -19,7 +19,7 @@ from gupgeo.dashboard.chart_data import TOP_CATEGORIES
 from gupgeo.dashboard.charts import AGE_COLORS, category_style
 from gupgeo.palette import MIN_DELTA_E, VISIONS, as_seen, ciede2000, contrast_ratio
 from gupgeo.palette import closest_pair as min_distance
-from gupgeo.review.html import ZONE_COLORS
+from gupgeo.review.charts import ZONE_COLORS
 
 """Two categories side by side stay clearly different (ΔE00 ≈ 2.3 is one just-noticeable
 difference)."""

@@ -20,6 +20,7 @@ import shapely
 from gupgeo.errors import CRSError, SchemaError
 from gupgeo.maps import (
     AssetsMissingError,
+    Caption,
     add_choropleth,
     add_constats,
     add_equipements,
@@ -278,6 +279,21 @@ def test_profile_is_written_on_the_map(layers):
         m = map_territory(layers, basemap=None, publication=profile)
         assert m.caption["profileKey"] == profile
         assert words in m.caption["profile"]
+
+
+def test_caption_object_and_keywords_write_the_same_caption(layers):
+    caption = Caption("Revue GUP", "Tours", "échantillon", "2024-03-05")
+    by_object = map_territory(layers, basemap=None, caption=caption).caption
+    words = {"title": "Revue GUP", "subtitle": "Tours", "sources": "échantillon"}
+    by_words = map_territory(layers, basemap=None, date="2024-03-05", **words).caption
+    assert by_object == by_words
+    assert by_object["title"] == "Revue GUP" and by_object["subtitle"] == "Tours"
+    assert by_object["lines"] == ["Sources : échantillon", "Carte produite le 5 mars 2024"]
+    replaced = map_territory(layers, basemap=None, caption=caption, title="Autre").caption
+    assert (replaced["title"], replaced["subtitle"]) == ("Autre", "Tours")
+    assert map_territory(layers, basemap=None).caption["title"] == "Territoire GUP"
+    with pytest.raises(TypeError, match="titre"):
+        map_territory(layers, basemap=None, titre="Revue")  # type: ignore[call-arg]
 
 
 def test_partenaires_map_carries_no_personal_text_nor_essp(layers):

@@ -25,8 +25,8 @@ import pytest
 
 import gupgeo
 from gupgeo.cli import main
-from gupgeo.maps.layers import GRAVITE, OPERATION_COLOR, QUARTIER_COLOR
-from gupgeo.palette import CATEGORY_COLORS, GRAVITE_COLORS
+from gupgeo.maps.layers import GRAVITE
+from gupgeo.palette import CATEGORY_COLORS, GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.publication import aggregate_events, publish
 from gupgeo.qgis import PostgisSource, write_qgis_project
 from gupgeo.qgis.figures import KEY_FIGURES, quartier_dashboard

@@ -338,7 +338,7 @@ def test_public_before_after_hides_rate_and_change_of_secret_counts(
 
 
 def test_public_quarter_chart_draws_no_secret_count(public_review: OperationReview):
-    from gupgeo.review.html import quarter_chart
+    from gupgeo.review.charts import quarter_chart
 
     interne = review_operation(layers(), "OP-A", months=12, basemap=None, publication="interne")
     table = interne.signalements_by_quarter

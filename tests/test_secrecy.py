@@ -21,8 +21,8 @@ from gupgeo.atlas import build_atlas
 from gupgeo.attribution.territory import attributed
 from gupgeo.indicators.catalog import column_unit
 from gupgeo.review.build import review_operation
+from gupgeo.review.charts import quarter_chart
 from gupgeo.review.data import ZONES
-from gupgeo.review.html import quarter_chart
 from gupgeo.review.secrecy import QUARTERS, secret_cells
 from gupgeo.secrecy import (
     Line,

@@ -87,9 +87,9 @@ def test_identifiers_differing_by_spaces_are_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefetch_rows: int
 ) -> None:
     """Large files check identifiers on another core: as kept, surrounding spaces removed."""
-    import gupgeo.validation.layer as layer
+    from gupgeo.validation import _rows
 
-    monkeypatch.setattr(layer, "_PREFETCH_ROWS", prefetch_rows)
+    monkeypatch.setattr(_rows, "PREFETCH_ROWS", prefetch_rows)
     path = _write_csv(
         tmp_path / "signalements.csv",
         [
@@ -288,10 +288,10 @@ def test_large_file_path_gives_the_same_result(name: str, monkeypatch: pytest.Mo
 
     from .conftest import SAMPLE
 
-    validate_module = sys.modules["gupgeo.validation.layer"]
+    rows_module = sys.modules["gupgeo.validation._rows"]
     path = SAMPLE / "dirty" / name
     small = read_layer(path)
-    monkeypatch.setattr(validate_module, "_PREFETCH_ROWS", 0)
+    monkeypatch.setattr(rows_module, "PREFETCH_ROWS", 0)
     large = read_layer(path)
     assert large.drop(columns="geometry").equals(small.drop(columns="geometry"))
     assert large.geometry.equals(small.geometry)

@@ -173,9 +173,13 @@ def _pool_run(
 
 def _failed(task: QuartierTask, exc: BaseException) -> PageResult:
     return PageResult(
-        task.page.code_qp, task.page.title, task.page.href, ok=False, seconds=0.0,
+        task.page.code_qp,
+        task.page.title,
+        task.page.href,
+        ok=False,
+        seconds=0.0,
         error=f"{type(exc).__name__} : {exc}",
-    )  # fmt: skip
+    )
 
 
 def _write_static(root: Path) -> None:
@@ -271,9 +275,13 @@ def build_atlas(
         staging = _output.staging_folder(root)
         try:
             data = prepare(
-                pub, staging, period=period, options=opts,
-                build_date=build_date, dashboard_config=dashboard_config,
-            )  # fmt: skip
+                pub,
+                staging,
+                period=period,
+                options=opts,
+                build_date=build_date,
+                dashboard_config=dashboard_config,
+            )
             prepared = time.perf_counter() - start
             results, n_workers = _write_pages(data, workers, callback)
             pdfs: list[Path] = []
@@ -286,13 +294,18 @@ def build_atlas(
             _atomic.remove_path(staging)
             raise
     result = AtlasResult(
-        out_dir=root, index=root / "index.html", pages=tuple(results),
-        seconds=time.perf_counter() - start, prepare_seconds=prepared, workers=n_workers,
+        out_dir=root,
+        index=root / "index.html",
+        pages=tuple(results),
+        seconds=time.perf_counter() - start,
+        prepare_seconds=prepared,
+        workers=n_workers,
         pdf=tuple(root / p.relative_to(staging) for p in pdfs),
-    )  # fmt: skip
+    )
     for failure in result.failures:
-        logger.error("atlas : page %s non produite : %s\n%s", failure.title, failure.error,
-                     failure.details)  # fmt: skip
+        logger.error(
+            "atlas : page %s non produite : %s\n%s", failure.title, failure.error, failure.details
+        )
     logger.info(result.summary())
     return result
 
@@ -325,6 +338,7 @@ def _manifest_info(data: AtlasData, results: Sequence[PageResult]) -> dict[str, 
 def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
     from gupgeo.atlas._index import comparison_chart, write_index
     from gupgeo.atlas.options import INDICATORS
+    from gupgeo.maps.caption import Caption
     from gupgeo.maps.pages import overview_map
 
     s = data.settings
@@ -342,12 +356,20 @@ def _write_index(data: AtlasData, results: Sequence[PageResult]) -> Path:
         secrecy = Secrecy(True, s.secret_threshold)
         secret = _series([secrecy.hides(data.db, table, column, c) for c in codes], codes)
     overview_map(
-        quartiers, values if values is not None else _series([None] * len(codes), codes),
-        root / "cartes" / f"{OVERVIEW_STEM}.html", root=root, name="Indicateur", value_label=label,
-        extra=None, title=s.options.title, subtitle=f"Période {data.settings.period.label}",
-        sources=s.sources, date=s.build_date, publication=s.publication,
-        basemap=s.options.basemap, secret=secret,
-    )  # fmt: skip
+        quartiers,
+        values if values is not None else _series([None] * len(codes), codes),
+        root / "cartes" / f"{OVERVIEW_STEM}.html",
+        root=root,
+        name="Indicateur",
+        value_label=label,
+        extra=None,
+        caption=Caption(
+            s.options.title, f"Période {data.settings.period.label}", s.sources, s.build_date
+        ),
+        publication=s.publication,
+        basemap=s.options.basemap,
+        secret=secret,
+    )
     chart = comparison_chart(data, root / "graphiques")
     html_text = write_index(data, results, comparison_chart=chart)
     index = root / "index.html"

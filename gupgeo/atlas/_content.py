@@ -26,6 +26,7 @@ from gupgeo.indicators.common import EVOLUTION_COLUMNS
 from gupgeo.rendering.html import (
     MISSING,
     Cell,
+    Figure,
     Table,
     date_cell,
     format_value,
@@ -36,8 +37,8 @@ from gupgeo.rendering.html import (
     to_float,
 )
 from gupgeo.schemas import AXES_TFPB
+from gupgeo.secrecy import SECRET
 
-SECRET = "secret"
 GRAVITE_LABELS = {1: "1 — faible", 2: "2 — moyenne", 3: "3 — forte"}
 
 
@@ -69,25 +70,15 @@ class Secrecy:
         return (table, column) in known[1]
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A key figure: label, French text, the raw value and where it comes from."""
-
-    label: str
-    text: str
-    value: str
-    indicator: str
-    hint: str = ""
-
-
 def indicator_cell(db: Dashboard, table: str, column: str, code: str, secrecy: Secrecy) -> Cell:
     """The dashboard value of ``table[code, column]`` as a table cell."""
     frame = db.tables.get(table)
     if frame is None or column not in frame.columns or code not in frame.index:
         return Cell(text="n.c.", value="", numeric=True, indicator=f"{table}:{column}")
     if secrecy.hides(db, table, column, code):
-        return Cell(text=SECRET, value="", numeric=True, indicator=f"{table}:{column}",
-                    css="gg-secret")  # fmt: skip
+        return Cell(
+            text=SECRET, value="", numeric=True, indicator=f"{table}:{column}", css="gg-secret"
+        )
     value = frame.loc[code, column]
     return number_cell(value, column_unit(table, column), indicator=f"{table}:{column}")
 
@@ -97,21 +88,34 @@ def key_figures(
 ) -> list[Figure]:
     """The key figures of a quartier, in the order of the page's header."""
     out = [
-        Figure("Habitants", format_value(quartier.get("population"), "nombre"),
-               raw_value(quartier.get("population")), "quartiers:population"),
-        Figure("Surface", format_value(quartier.get("surface_ha"), "ha") + "\u202fha",
-               raw_value(quartier.get("surface_ha")), "quartiers:surface_ha"),
-    ]  # fmt: skip
+        Figure(
+            "Habitants",
+            format_value(quartier.get("population"), "nombre"),
+            raw_value(quartier.get("population")),
+            "quartiers:population",
+        ),
+        Figure(
+            "Surface",
+            format_value(quartier.get("surface_ha"), "ha") + "\u202fha",
+            raw_value(quartier.get("surface_ha")),
+            "quartiers:surface_ha",
+        ),
+    ]
     wanted = (
         ("signalements", "nb_signalements", "Signalements", ""),
         ("signalements", "par_1000_habitants", "Signalements pour 1 000 hab.", ""),
         ("degradations", "nb_degradations", "Dégradations", ""),
         ("signalements", "stock_fin_periode", "Stock ouvert en fin de période", ""),
         ("signalements", "delai_median_jours", "Délai médian de clôture", ""),
-        ("signalements", "evolution_pct", "Évolution sur un an", "par rapport à la période précédente"),
+        (
+            "signalements",
+            "evolution_pct",
+            "Évolution sur un an",
+            "par rapport à la période précédente",
+        ),
         ("actions", "nb_actions", "Actions GUP", ""),
         ("constats", "nb_ouverts_fin_periode", "Constats ouverts", "fin de période"),
-    )  # fmt: skip
+    )
     for table, column, label, hint in wanted:
         if table not in db.tables:
             continue
@@ -198,9 +202,14 @@ def vertical_table(
             cells.append(number_cell(frame.loc["total", column], column_unit(table, column)))
         rows.append(tuple(cells))
     title = caption or (TABLE_INFO[table].title if table in TABLE_INFO else table)
-    return Table(caption=title, headers=tuple(headers), rows=tuple(rows),
-                 attrs={"data-table": table}, note=coverage_note(db, table),
-                 empty="Aucune valeur non nulle pour ce quartier.")  # fmt: skip
+    return Table(
+        caption=title,
+        headers=tuple(headers),
+        rows=tuple(rows),
+        attrs={"data-table": table},
+        note=coverage_note(db, table),
+        empty="Aucune valeur non nulle pour ce quartier.",
+    )
 
 
 def _gravite(value: Any) -> str:
@@ -229,16 +238,31 @@ def constats_table(constats: pd.DataFrame, *, max_rows: int) -> tuple[Table, int
                 date_cell(record.get("date")),
                 text_cell(record.get("demarche")),
                 text_cell(record.get("theme")),
-                Cell(_gravite(record.get("gravite")), raw_value(record.get("gravite")), True,
-                     css=f"gg-gravite-{raw_value(record.get('gravite')) or 'nr'}"),
+                Cell(
+                    _gravite(record.get("gravite")),
+                    raw_value(record.get("gravite")),
+                    True,
+                    css=f"gg-gravite-{raw_value(record.get('gravite')) or 'nr'}",
+                ),
                 text_cell(record.get("recommandation")),
                 text_cell(record.get("statut")),
             )
-        )  # fmt: skip
-    headers = (("Date", False), ("Démarche", False), ("Thème", False), ("Gravité", True),
-               ("Recommandation", False), ("Suite donnée", False))  # fmt: skip
-    table = Table("Constats ouverts et recommandations", headers, tuple(rows),
-                  empty="Aucun constat ouvert pour ce quartier.", attrs={"data-list": "constats-ouverts"})  # fmt: skip
+        )
+    headers = (
+        ("Date", False),
+        ("Démarche", False),
+        ("Thème", False),
+        ("Gravité", True),
+        ("Recommandation", False),
+        ("Suite donnée", False),
+    )
+    table = Table(
+        "Constats ouverts et recommandations",
+        headers,
+        tuple(rows),
+        empty="Aucun constat ouvert pour ce quartier.",
+        attrs={"data-list": "constats-ouverts"},
+    )
     return table, max(0, len(frame) - max_rows)
 
 
@@ -263,11 +287,21 @@ def actions_table(actions: pd.DataFrame, *, max_rows: int) -> tuple[Table, int]:
                 number_cell(record.get("cout_eur"), "€"),
             )
         )
-    headers = (("Thème", False), ("Date", False), ("Action", False), ("Porteur", False),
-               ("Statut", False), ("Coût", True))  # fmt: skip
-    table = Table("Actions GUP de la période, par thème", headers, tuple(rows),
-                  empty="Aucune action GUP enregistrée pour ce quartier sur la période.",
-                  attrs={"data-list": "actions-liste"})  # fmt: skip
+    headers = (
+        ("Thème", False),
+        ("Date", False),
+        ("Action", False),
+        ("Porteur", False),
+        ("Statut", False),
+        ("Coût", True),
+    )
+    table = Table(
+        "Actions GUP de la période, par thème",
+        headers,
+        tuple(rows),
+        empty="Aucune action GUP enregistrée pour ce quartier sur la période.",
+        attrs={"data-list": "actions-liste"},
+    )
     return table, max(0, len(frame) - max_rows)
 
 
@@ -289,11 +323,20 @@ def tfpb_table(tfpb: pd.DataFrame, *, max_rows: int) -> tuple[Table, int]:
                 number_cell(record.get("montant_eur"), "€"),
             )
         )
-    headers = (("Axe national", False), ("Bailleur", False), ("Année", False),
-               ("Action", False), ("Montant valorisé", True))  # fmt: skip
-    table = Table("Actions TFPB par axe", headers, tuple(rows),
-                  empty="Aucune action TFPB déclarée pour ce quartier sur la période.",
-                  attrs={"data-list": "tfpb-liste"})  # fmt: skip
+    headers = (
+        ("Axe national", False),
+        ("Bailleur", False),
+        ("Année", False),
+        ("Action", False),
+        ("Montant valorisé", True),
+    )
+    table = Table(
+        "Actions TFPB par axe",
+        headers,
+        tuple(rows),
+        empty="Aucune action TFPB déclarée pour ce quartier sur la période.",
+        attrs={"data-list": "tfpb-liste"},
+    )
     return table, max(0, len(frame) - max_rows)
 
 
@@ -326,8 +369,18 @@ def operations_table(operations: pd.DataFrame, end: pd.Timestamp) -> Table:
                 number_cell(record.get("montant_eur"), "€"),
             )
         )
-    headers = (("Opération", False), ("Identifiant", False), ("Début", False),
-               ("Livraison", False), ("État en fin de période", False), ("Montant", True))  # fmt: skip
-    return Table("Opérations d'aménagement", headers, tuple(rows),
-                 empty="Aucune opération d'aménagement sur ce quartier.",
-                 attrs={"data-list": "operations"})  # fmt: skip
+    headers = (
+        ("Opération", False),
+        ("Identifiant", False),
+        ("Début", False),
+        ("Livraison", False),
+        ("État en fin de période", False),
+        ("Montant", True),
+    )
+    return Table(
+        "Opérations d'aménagement",
+        headers,
+        tuple(rows),
+        empty="Aucune opération d'aménagement sur ce quartier.",
+        attrs={"data-list": "operations"},
+    )

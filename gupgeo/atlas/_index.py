@@ -83,9 +83,14 @@ def comparison_table(
     if reason := db.missing_reason("signalements", "evolution_pct"):
         note += f" Évolution n.c. : {reason}."
     return Table(
-        "Indicateurs clés par quartier", tuple(headers), tuple(rows), tuple(foot), note=note,
-        sortable=True, attrs={"data-table": "comparaison"},
-    )  # fmt: skip
+        "Indicateurs clés par quartier",
+        tuple(headers),
+        tuple(rows),
+        tuple(foot),
+        note=note,
+        sortable=True,
+        attrs={"data-table": "comparaison"},
+    )
 
 
 def _indicator_values(data: AtlasData) -> tuple[pd.Series, str, str, str]:
@@ -132,9 +137,14 @@ def overview_svg(
     ]
     links = [p.href if ok.get(p.code_qp) else None for p in data.pages]
     svg.polygons(
-        np.asarray(quartiers.geometry.array), fill=fills, stroke="#444444", width=1.0,
-        titles=titles, links=links, min_px=MIN_PX,
-    )  # fmt: skip
+        np.asarray(quartiers.geometry.array),
+        fill=fills,
+        stroke="#444444",
+        width=1.0,
+        titles=titles,
+        links=links,
+        min_px=MIN_PX,
+    )
     if len(data.pages) <= 40:
         points = gpd.GeoSeries(quartiers.geometry.array).representative_point()
         xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
@@ -160,14 +170,19 @@ def write_index(
     _, _, _, label = _indicator_values(data)
     ok = {r.code_qp: r for r in results}
     pages = [
-        {"title": p.title, "href": p.href, "code_qp": p.code_qp,
-         "ok": ok[p.code_qp].ok if p.code_qp in ok else False}
+        {
+            "title": p.title,
+            "href": p.href,
+            "code_qp": p.code_qp,
+            "ok": ok[p.code_qp].ok if p.code_qp in ok else False,
+        }
         for p in data.pages
-    ]  # fmt: skip
+    ]
     failures = [r for r in results if not r.ok]
     if s.publication.masks:  # an error message may carry a local path or a label
-        failures = [dataclasses.replace(r, error=scrub_text(pd.Series([r.error])).iloc[0])
-                    for r in failures]  # fmt: skip
+        failures = [
+            dataclasses.replace(r, error=scrub_text(pd.Series([r.error])).iloc[0]) for r in failures
+        ]
     source_table = sources_table(data.db)
     context: dict[str, Any] = {
         "root": "",
@@ -216,16 +231,23 @@ def sources_table(db: Dashboard) -> Table:
                 text_cell(record.get("provenance")),
             )
         )
-    headers = (("Couche", False), ("Lignes", True), ("Dans la période", True),
-               ("Première date", False), ("Dernière date", False), ("Période", False),
-               ("Provenance", False))  # fmt: skip
+    headers = (
+        ("Couche", False),
+        ("Lignes", True),
+        ("Dans la période", True),
+        ("Première date", False),
+        ("Dernière date", False),
+        ("Période", False),
+        ("Provenance", False),
+    )
     note = (
         "Première et dernière date : la couverture des données de chaque couche. Une période "
         "non couverte a ses chiffres n.c. (non calculables), jamais 0 ; partiellement "
         "couverte, ses chiffres sont partiels."
     )
-    return Table("Couches utilisées", headers, tuple(rows), note=note,
-                 attrs={"data-table": "sources"})  # fmt: skip
+    return Table(
+        "Couches utilisées", headers, tuple(rows), note=note, attrs={"data-table": "sources"}
+    )
 
 
 def comparison_chart(data: AtlasData, folder: Any) -> dict[str, Any] | None:

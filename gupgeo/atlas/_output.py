@@ -38,7 +38,7 @@ _LISTED = 5
 
 
 @dataclass(frozen=True)
-class Manifest:
+class AtlasManifest:
     """What a previous build wrote into the folder."""
 
     files: tuple[str, ...]
@@ -46,7 +46,7 @@ class Manifest:
     info: Mapping[str, Any]
 
 
-def read_manifest(out_dir: Path) -> Manifest | None:
+def read_manifest(out_dir: Path) -> AtlasManifest | None:
     """The manifest of ``out_dir``; None when there is none.
 
     Raises
@@ -70,7 +70,7 @@ def read_manifest(out_dir: Path) -> Manifest | None:
             "fichiers sont les siens et ne touche pas au dossier : supprimez-le ou choisissez "
             "un autre dossier"
         ) from exc
-    return Manifest(files, state, data)
+    return AtlasManifest(files, state, data)
 
 
 @contextmanager
@@ -96,7 +96,7 @@ def building(out_dir: Path) -> Iterator[None]:
         raise OutputExistsError(str(exc)) from exc
 
 
-def check_folder(out_dir: Path) -> Manifest | None:
+def check_folder(out_dir: Path) -> AtlasManifest | None:
     """The previous build of ``out_dir`` (None: absent or empty folder), or a refusal.
 
     Raises
@@ -139,7 +139,7 @@ def files_of(folder: Path) -> list[str]:
 
 
 def install(
-    staging: Path, out_dir: Path, previous: Manifest | None, info: Mapping[str, Any]
+    staging: Path, out_dir: Path, previous: AtlasManifest | None, info: Mapping[str, Any]
 ) -> list[str]:
     """Move the build in ``staging`` into ``out_dir``; return the files of the new atlas.
 
@@ -197,7 +197,7 @@ def _write_manifest(
 
 __all__ = [
     "MANIFEST",
-    "Manifest",
+    "AtlasManifest",
     "building",
     "check_folder",
     "install",

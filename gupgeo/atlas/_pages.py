@@ -32,8 +32,9 @@ from gupgeo.dashboard.charts import (
     save_figure,
 )
 from gupgeo.french import format_long_date
+from gupgeo.maps.caption import Caption
 from gupgeo.maps.pages import quartier_map
-from gupgeo.palette import GRAVITE_COLORS
+from gupgeo.palette import GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import GRID_CELL_M, Profil, aggregate_to_grid
 from gupgeo.rendering.html import chart_table, render
@@ -48,8 +49,6 @@ from gupgeo.rendering.veille import VeilleSection
 
 logger = logging.getLogger(__name__)
 
-OPERATION_COLOR = "#7b3294"
-QUARTIER_COLOR = "#2c3e8f"
 LOCATOR_COLOR = "#d7301f"
 
 
@@ -83,13 +82,22 @@ def build_page(task: QuartierTask) -> PageResult:
     except Exception as exc:
         logger.warning("page %s non produite : %s", page.title, exc)
         return PageResult(
-            page.code_qp, page.title, page.href, ok=False, seconds=time.perf_counter() - start,
-            error=f"{type(exc).__name__} : {exc}", details=traceback.format_exc(),
-        )  # fmt: skip
+            page.code_qp,
+            page.title,
+            page.href,
+            ok=False,
+            seconds=time.perf_counter() - start,
+            error=f"{type(exc).__name__} : {exc}",
+            details=traceback.format_exc(),
+        )
     return PageResult(
-        page.code_qp, page.title, page.href, ok=True, seconds=time.perf_counter() - start,
+        page.code_qp,
+        page.title,
+        page.href,
+        ok=True,
+        seconds=time.perf_counter() - start,
         bytes=size,
-    )  # fmt: skip
+    )
 
 
 def _write_page(task: QuartierTask) -> int:
@@ -186,9 +194,13 @@ def _veille(task: QuartierTask) -> VeilleSection | None:
     outside = cov is not None and cov.status(db.period) == OUTSIDE
     uncovered = (period_reason(cov, db.period) or "") if cov is not None and outside else ""
     return quartier_section(
-        task.veille, task.page.code_qp, publication=s.publication,
-        threshold=s.secret_threshold, max_rows=s.options.max_rows, uncovered=uncovered,
-    )  # fmt: skip
+        task.veille,
+        task.page.code_qp,
+        publication=s.publication,
+        threshold=s.secret_threshold,
+        max_rows=s.options.max_rows,
+        uncovered=uncovered,
+    )
 
 
 def _listed_problems(task: QuartierTask) -> pd.DataFrame | None:
@@ -214,15 +226,18 @@ def _interactive_map(task: QuartierTask, path: Path, period: str) -> int:
     s = task.settings
     problems = _listed_problems(task)
     return quartier_map(
-        task.map_layers, path, root=s.root,
+        task.map_layers,
+        path,
+        root=s.root,
         box=(task.frame.x0, task.frame.y0, task.frame.x1, task.frame.y1),
-        title=task.page.title, subtitle=_map_subtitle(task, period), sources=s.sources,
-        date=s.build_date, publication=s.publication, basemap=s.options.basemap,
+        caption=Caption(task.page.title, _map_subtitle(task, period), s.sources, s.build_date),
+        publication=s.publication,
+        basemap=s.options.basemap,
         code_qp=task.page.code_qp,
         cells=task.veille.map_cells if task.veille is not None else None,
         problems=problems,
         history=task.veille.problems.history if problems is not None and task.veille else None,
-    )  # fmt: skip
+    )
 
 
 def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str, Any]]:
@@ -241,9 +256,13 @@ def _charts(task: QuartierTask, folder: Path, *, public: bool) -> list[dict[str,
             data = values_of(db, code)
             (path,) = save_figure(draw(data), folder / f"{stem}-{key}", formats=("svg",))
             out.append(
-                {"key": key, "src": f"../graphiques/{path.name}", "alt": data.summary,
-                 "table": chart_table(data)}
-            )  # fmt: skip
+                {
+                    "key": key,
+                    "src": f"../graphiques/{path.name}",
+                    "alt": data.summary,
+                    "table": chart_table(data),
+                }
+            )
     return out
 
 
@@ -293,14 +312,20 @@ def _print_map(task: QuartierTask) -> str:
         geoms = np.asarray(constats.geometry.array)
         gravite = constats["gravite"] if "gravite" in constats.columns else [np.nan] * len(constats)
         level = pd.to_numeric(pd.Series(gravite), errors="coerce")
-        colors = [GRAVITE_COLORS.get(int(v), MISSING_COLOR) if v == v else MISSING_COLOR
-                  for v in level]  # fmt: skip
+        colors = [
+            GRAVITE_COLORS.get(int(v), MISSING_COLOR) if v == v else MISSING_COLOR for v in level
+        ]
         kinds = shapely.get_type_id(geoms)
         lines = np.isin(kinds, (1, 5))
         polys = np.isin(kinds, (3, 6))
         points = ~(lines | polys)
-        svg.polygons(geoms[polys], fill=[c for c, p in zip(colors, polys, strict=True) if p],
-                     stroke="#7f2704", width=1, opacity=0.45)  # fmt: skip
+        svg.polygons(
+            geoms[polys],
+            fill=[c for c, p in zip(colors, polys, strict=True) if p],
+            stroke="#7f2704",
+            width=1,
+            opacity=0.45,
+        )
         svg.lines(geoms[lines], colors=[c for c, ln in zip(colors, lines, strict=True) if ln])
         xy = shapely.get_coordinates(geoms[points]) if points.any() else np.empty((0, 2))
         svg.points(xy, colors=[c for c, pt in zip(colors, points, strict=True) if pt], radius=4)
@@ -322,9 +347,12 @@ def density_legend(
     size = f"{GRID_CELL_M:g} m"
     return [
         {"shape": "density", "color": "#e05c3b", "label": f"signalements par carreau de {size}"},
-        {"shape": "square", "color": SECRET_COLOR,
-         "label": f"carreau de {size} à moins de {threshold} signalements (secret)"},
-    ]  # fmt: skip
+        {
+            "shape": "square",
+            "color": SECRET_COLOR,
+            "label": f"carreau de {size} à moins de {threshold} signalements (secret)",
+        },
+    ]
 
 
 def _legend(task: QuartierTask) -> list[dict[str, str]]:

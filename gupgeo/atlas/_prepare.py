@@ -2,8 +2,8 @@
 
 The publication is made first (:func:`gupgeo.publication.publish`): the
 dashboard, the veille (:mod:`gupgeo.atlas._veille`), the page names, the lists and the
-maps are all computed from the published territory, so no raw label reaches a shared page. Each page then
-receives a small picklable
+maps are all computed from the published territory, so no raw label reaches a shared
+page. Each page then receives a small picklable
 :class:`QuartierTask` holding only its rows (its dashboard row, the features inside
 its map frame, its constats, actions, operations), so pages can be built in
 parallel with any process start method.
@@ -42,13 +42,28 @@ MAP_COLUMNS: dict[str, tuple[str, ...]] = {
     "operations": ("id", "nom", "code_qp", "date_debut", "date_livraison", "montant_eur"),
     "equipements": ("id", "nom", "type", "gestionnaire", "date_mise_en_service"),
     "signalements": (
-        "id", "code_qp", "date_signalement", "categorie", "sous_categorie", "statut",
-        "date_cloture", "source", "adresse", "description",
+        "id",
+        "code_qp",
+        "date_signalement",
+        "categorie",
+        "sous_categorie",
+        "statut",
+        "date_cloture",
+        "source",
+        "adresse",
+        "description",
     ),
     "constats": (
-        "id", "date", "demarche", "theme", "gravite", "recommandation", "statut", "description",
+        "id",
+        "date",
+        "demarche",
+        "theme",
+        "gravite",
+        "recommandation",
+        "statut",
+        "description",
     ),
-}  # fmt: skip
+}
 """Columns the maps show, per layer: the rest never travels to the workers (signalements
 keep ``code_qp``: a page's map tells the quartier's own from those around it)."""
 MAP_LAYERS = tuple(MAP_COLUMNS)

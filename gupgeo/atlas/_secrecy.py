@@ -32,9 +32,13 @@ PageCell = tuple[str, str]
 """A page cell: (dashboard table, column), for the page's quartier."""
 
 KEEP_ZERO_ROWS = frozenset(
-    {"signalements_par_categorie", "signalements_par_statut", "actions_par_theme",
-     "constats_par_theme"}
-)  # fmt: skip
+    {
+        "signalements_par_categorie",
+        "signalements_par_statut",
+        "actions_par_theme",
+        "constats_par_theme",
+    }
+)
 """Tables whose zero rows stay on a ``public`` page, reading "secret": their rows are
 the territory's categories, so a row left out would say 0 (a count below the
 threshold) and an empty table would give its total."""
@@ -75,9 +79,11 @@ def declared_lines(db: Dashboard) -> list[Line]:
             (deg, "nb_degradations"),
             tuple((deg, c) for c in _columns(db, deg) if c not in COLUMN_LABELS),
         ),
-        Line(("constats", "nb_constats"), tuple(("constats", f"nb_gravite_{g}")
-                                                 for g in ("1", "2", "3", "inconnue"))),
-    ]  # fmt: skip
+        Line(
+            ("constats", "nb_constats"),
+            tuple(("constats", f"nb_gravite_{g}") for g in ("1", "2", "3", "inconnue")),
+        ),
+    ]
     for total, table in (
         (n, "signalements_par_categorie"),
         (n, "signalements_par_statut"),

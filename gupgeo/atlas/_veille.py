@@ -22,16 +22,7 @@ import shapely
 
 from gupgeo.periods import Period
 from gupgeo.publication import Profil
-from gupgeo.rendering.veille import (
-    LIEU,
-    VeilleSection,
-    figures,
-    hot_spots,
-    method_notes,
-    recurring_places,
-    repeated_table,
-    trends,
-)
+from gupgeo.rendering.veille import LIEU, SectionText, VeilleSection, compose_section
 from gupgeo.veille.cells import (
     HOT_CLASSES,
     PeriodCells,
@@ -135,46 +126,44 @@ def quartier_section(
     """
     public = not Profil.parse(publication).locates
     found, problems = page.found, page.problems
-    nowhere = f"dans le quartier ni à moins de {NEAR_M:g} m"
-    hot_text, hot = hot_spots(
-        found.cells, found, where=f"dans le quartier ou à moins de {NEAR_M:g} m",
-        nowhere=nowhere, public=public, threshold=threshold,
-    )  # fmt: skip
-    trend_text, trend = trends(found.cells, found, nowhere=nowhere)
     row = problems.table.loc[code] if code in problems.table.index else None
-    shown = figures(
-        [(label, None if row is None else row[column], f"{INDICATOR}:{column}")
-         for label, column in FIGURES],
-        public=public, threshold=threshold,
-    )  # fmt: skip
-    table, more = None, 0
-    if uncovered:
-        shown = tuple(dataclasses.replace(f, text="n.c.", value="") for f in shown)
-        text = f"n.c. : {uncovered}."
-    elif public:
-        text = (
-            "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
-            "(chacun ne désigne que quelques signalements)."
-        )
-    elif len(problems.groups) == 0:
-        text = "Aucun problème signalé plusieurs fois dont le premier signalement est dans le quartier."
-    else:
-        text = (
-            "Problèmes dont le premier signalement est dans le quartier, du plus signalé au "
-            "moins signalé ; numéros reportés sur la carte imprimée, historique de chaque "
-            f"signalement sur la carte interactive.{recurring_places(problems.groups)}"
-        )
-        table, more = repeated_table(
-            problems.groups, caption="Problèmes signalés plusieurs fois",
-            max_rows=min(max_rows, LISTED),
-        )  # fmt: skip
-    return VeilleSection(
+    counts = [
+        (label, None if row is None else row[column], f"{INDICATOR}:{column}")
+        for label, column in FIGURES
+    ]
+    return compose_section(
+        found,
+        problems.groups,
+        _quartier_text(found),
+        counts=counts,
+        rule_text=problems.rule.text(),
+        public=public,
+        threshold=threshold,
+        max_rows=min(max_rows, LISTED),
+        uncovered=uncovered,
+    )
+
+
+def _quartier_text(found: PeriodCells) -> SectionText:
+    """What the section of a quartier's page says of the quartier and its surroundings."""
+    return SectionText(
         lead=(
             f"Ce qui se concentre, émerge ou revient dans le quartier et à moins de "
             f"{NEAR_M:g} m, période {found.period.label}."
         ),
-        hot_title="Points chauds de la période", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
-        repeated_text=text, repeated=table, repeated_more=more,
-        method=method_notes(found, rule_text=problems.rule.text(),
-                            near=f"« à proximité » : à moins de {NEAR_M:g} m du quartier"),
-    )  # fmt: skip
+        hot_title="Points chauds de la période",
+        where=f"dans le quartier ou à moins de {NEAR_M:g} m",
+        nowhere=f"dans le quartier ni à moins de {NEAR_M:g} m",
+        span="la période",
+        near=f"« à proximité » : à moins de {NEAR_M:g} m du quartier",
+        listed=(
+            "Problèmes dont le premier signalement est dans le quartier, du plus signalé au "
+            "moins signalé ; numéros reportés sur la carte imprimée, historique de chaque "
+            "signalement sur la carte interactive."
+        ),
+        none_repeated=(
+            "Aucun problème signalé plusieurs fois dont le premier signalement est dans le "
+            "quartier."
+        ),
+        caption="Problèmes signalés plusieurs fois",
+    )

@@ -2,9 +2,9 @@
 
 A pattern is text with fields naming columns of the ``quartiers`` layer,
 ``"{nom_qp} ({commune})"`` for instance: plain fields only (no attribute access,
-indexing, conversion or format spec), ``{{`` and ``}}`` for literal braces. File names are made safe whatever the
-quartier's name: accents folded, apostrophes, slashes and spaces turned into
-hyphens, lower case, bounded length, no reserved device names, and duplicates
+indexing, conversion or format spec), ``{{`` and ``}}`` for literal braces. File names
+are made safe whatever the quartier's name: accents folded, apostrophes, slashes and
+spaces turned into hyphens, lower case, bounded length, no reserved device names, and duplicates
 numbered in page order.
 """
 
@@ -29,9 +29,16 @@ BOOK_STEM = "atlas"
 INDEX_STEMS = frozenset({"index", OVERVIEW_STEM, COMPARISON_STEM, BOOK_STEM, "assets"})
 """Stems of the index's own files: a quartier named so gets another stem."""
 _RESERVED = frozenset(
-    {"con", "prn", "aux", "nul", *INDEX_STEMS, *(f"com{i}" for i in range(10)),
-     *(f"lpt{i}" for i in range(10))}
-)  # fmt: skip
+    {
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *INDEX_STEMS,
+        *(f"com{i}" for i in range(10)),
+        *(f"lpt{i}" for i in range(10)),
+    }
+)
 """Stems never used for a quartier page (Windows device names, the index's own files)."""
 
 
@@ -171,7 +178,9 @@ def check_pattern(pattern: str, fields: Sequence[str], *, name: str) -> str:
     >>> check_pattern("{nom_qp.__class__}", ["nom_qp"], name="page_name")
     Traceback (most recent call last):
     ...
-    ValueError: page_name : motif '{nom_qp.__class__}' refusé : {nom_qp.__class__} n'est pas un champ simple ; un motif n'accepte que des champs {colonne} de la couche quartiers, sans « . », « [ ] », « ! » ni « : » ; champs disponibles : {nom_qp}
+    ValueError: page_name : motif '{nom_qp.__class__}' refusé : {nom_qp.__class__} n'est pas
+    un champ simple ; un motif n'accepte que des champs {colonne} de la couche quartiers,
+    sans « . », « [ ] », « ! » ni « : » ; champs disponibles : {nom_qp}
     """
     _pieces(pattern, list(fields), name=name)
     return pattern

@@ -69,6 +69,8 @@ def write_pdfs(root: Path, results: Sequence[PageResult]) -> list[Path]:
     written.insert(0, atlas)
     logger.info(
         "PDF : %d fichier(s), %d page(s) A4 en %.1f s",
-        len(written), len(pages), time.perf_counter() - start,
-    )  # fmt: skip
+        len(written),
+        len(pages),
+        time.perf_counter() - start,
+    )
     return written

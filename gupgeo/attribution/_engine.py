@@ -32,7 +32,7 @@ KIND_OTHER = 1  # line, polygon, multi-geometry: attributed by intersection shar
 KIND_NONE = 2  # missing or empty geometry
 KIND_NAN = 3  # point with NaN or infinite coordinates
 
-# Status codes: positions in _attribution_report.STATUTS.
+# Status codes: positions in report.STATUTS_ATTRIBUTION.
 S_INSIDE, S_SEVERAL, S_TOLERANCE, S_OUTSIDE, S_NO_GEOMETRY, S_INVALID = range(6)
 
 PREDICATES = ("covered_by", "within", "intersects")
@@ -90,7 +90,7 @@ class Features:
 
 
 @dataclass
-class LayerMatch:
+class ZoneMatch:
     """Zones found for every feature of one layer.
 
     ``chosen`` holds the zone position kept for each feature (``-1`` if none)
@@ -375,7 +375,7 @@ def match_layer(
     predicate: str,
     tolerance_m: float,
     multiple: str,
-) -> LayerMatch:
+) -> ZoneMatch:
     """Find the zones of every feature for one zone layer."""
     n = feats.kind.size
     grid = None
@@ -432,4 +432,4 @@ def match_layer(
     if feats.n_odd:
         status[feats.kind == KIND_NONE] = S_NO_GEOMETRY
         status[feats.kind == KIND_NAN] = S_INVALID
-    return LayerMatch(chosen, status, share, distance, pair_pos, pair_zone, pair_share)
+    return ZoneMatch(chosen, status, share, distance, pair_pos, pair_zone, pair_share)

@@ -19,17 +19,17 @@ from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
 from gupgeo.attribution.report import (
     SOURCE_SUFFIX,
-    STATUTS,
+    STATUTS_ATTRIBUTION,
     AttributionReport,
-    LayerReport,
     SourceAgreement,
+    ZoneLayerReport,
 )
 
 logger = logging.getLogger(__name__)
 
-Zones: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
+ZoneLayers: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
 
-STATUT_DTYPE = pd.CategoricalDtype(list(STATUTS))
+STATUT_DTYPE = pd.CategoricalDtype(list(STATUTS_ATTRIBUTION))
 
 
 def check_options(predicate: str, tolerance_m: float, multiple: str) -> None:
@@ -46,7 +46,7 @@ def check_options(predicate: str, tolerance_m: float, multiple: str) -> None:
 
 
 def _layer_columns(
-    layer: eng.ZoneLayer, match: eng.LayerMatch, multiple: str, n: int
+    layer: eng.ZoneLayer, match: eng.ZoneMatch, multiple: str, n: int
 ) -> tuple[np.ndarray | None, dict[str, object], np.ndarray]:
     """Output columns for one layer: (row positions or None, columns, zone per row)."""
     zone, status = match.chosen, match.status
@@ -78,11 +78,11 @@ def _layer_columns(
 
 
 def _layer_report(
-    layer: eng.ZoneLayer, match: eng.LayerMatch, rows_zone: np.ndarray, options: dict
-) -> LayerReport:
-    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS))
+    layer: eng.ZoneLayer, match: eng.ZoneMatch, rows_zone: np.ndarray, options: dict
+) -> ZoneLayerReport:
+    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS_ATTRIBUTION))
     per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
-    return LayerReport(
+    return ZoneLayerReport(
         column=layer.column,
         id_column=layer.id_column,
         n_zones=len(layer.ids),
@@ -103,12 +103,12 @@ def _layer_report(
 
 def run(
     feats: eng.Features,
-    zones: Zones,
+    zones: ZoneLayers,
     key: str | Mapping[str, str],
     predicate: str,
     tolerance_m: float,
     multiple: str,
-) -> tuple[np.ndarray | None, dict[str, object], list[LayerReport]]:
+) -> tuple[np.ndarray | None, dict[str, object], list[ZoneLayerReport]]:
     """Match every layer; return (row positions or None, columns, layer reports)."""
     layers = eng.prepare_zones(zones, key)
     n = feats.kind.size
@@ -158,7 +158,7 @@ REPORT_ATTR = "attribution_report"
 
 def attribute_frame(
     features: gpd.GeoDataFrame,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str],
     predicate: str,

@@ -39,7 +39,7 @@ from gupgeo.attribution.report import (
     STATUT_PLUSIEURS_ZONES,
     STATUT_SANS_GEOMETRIE,
     STATUT_TOLERANCE,
-    STATUTS,
+    STATUTS_ATTRIBUTION,
 )
 from gupgeo.storage.postgis import connect, parse_url
 
@@ -190,7 +190,7 @@ def _frame(
     found = ~np.isnan(rank)
     lookup = np.asarray([*keys, None], dtype=object)
     zone = lookup[np.where(found, rank, len(keys)).astype(np.int64)]
-    code = {statut: code for code, statut in enumerate(STATUTS)}
+    code = {statut: code for code, statut in enumerate(STATUTS_ATTRIBUTION)}
     statut = np.full(len(raw), code[STATUT_HORS_ZONE], dtype=np.int8)
     statut[empty] = code[STATUT_SANS_GEOMETRIE]
     statut[inside] = code[STATUT_DANS_ZONE]
@@ -199,7 +199,9 @@ def _frame(
     out = pd.DataFrame(
         {
             key: zone,
-            f"{key}_statut": pd.Categorical.from_codes(statut, categories=pd.Index(STATUTS)),
+            f"{key}_statut": pd.Categorical.from_codes(
+                statut, categories=pd.Index(STATUTS_ATTRIBUTION)
+            ),
         },
         index=pd.Index(raw["id"].to_numpy(dtype=object), name=id_column),
     )

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from gupgeo.attribution import _engine as eng
-from gupgeo.attribution._output import Zones, attribute_frame, check_options
+from gupgeo.attribution._output import ZoneLayers, attribute_frame, check_options
 from gupgeo.attribution.report import (
     DEFAULT_TOLERANCE_M,
-    STATUTS,
+    STATUTS_ATTRIBUTION,
     AttributionReport,
-    LayerReport,
+    ZoneLayerReport,
 )
 from gupgeo.storage.parquet import is_dask
 
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 def attribute_located(
     frame: Any,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str],
     tolerance_m: float,
@@ -72,7 +72,7 @@ def attribute_located(
 
 def attribute_partitions(
     features: Any,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
@@ -112,7 +112,7 @@ def attribute_partitions(
 
 def _attribute_partition(
     part: Any,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     dtypes: Mapping[str, Any] | None,
     located_only: bool,
@@ -139,7 +139,7 @@ def _attribute_partition(
 
 def partitions_report(
     attributed: Any,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
@@ -169,10 +169,10 @@ def partitions_report(
 
 def _layer_report(
     layer: eng.ZoneLayer, zone_codes: pd.Series, status_codes: pd.Series, options: dict
-) -> LayerReport:
-    per_status = _bins(status_codes, len(STATUTS))  # code -1: actions without place
+) -> ZoneLayerReport:
+    per_status = _bins(status_codes, len(STATUTS_ATTRIBUTION))  # code -1: actions without place
     per_zone = _bins(zone_codes, len(layer.ids))
-    return LayerReport(
+    return ZoneLayerReport(
         column=layer.column,
         id_column=layer.id_column,
         n_zones=len(layer.ids),

@@ -27,7 +27,7 @@ STATUT_HORS_ZONE = "hors zone"
 STATUT_SANS_GEOMETRIE = "sans géométrie"
 STATUT_COORDONNEES_INVALIDES = "coordonnées invalides"
 
-STATUTS = (
+STATUTS_ATTRIBUTION = (
     STATUT_DANS_ZONE,
     STATUT_PLUSIEURS_ZONES,
     STATUT_TOLERANCE,
@@ -50,7 +50,7 @@ _MULTIPLE_FR = {
 
 
 @dataclass(frozen=True)
-class LayerReport:
+class ZoneLayerReport:
     """Outcome of the attribution of the features to one zone layer.
 
     The six counts partition the input features (``balanced`` checks it):
@@ -227,16 +227,16 @@ class AttributionReport:
     n_rows
         Rows in the output (more than ``n_features`` only with ``multiple="all"``).
     layers
-        One :class:`LayerReport` per zone layer, in the order given.
+        One :class:`ZoneLayerReport` per zone layer, in the order given.
     """
 
     n_features: int
     n_rows: int
-    layers: tuple[LayerReport, ...] = field(default_factory=tuple)
+    layers: tuple[ZoneLayerReport, ...] = field(default_factory=tuple)
     agreements: tuple[SourceAgreement, ...] = field(default_factory=tuple)
     """How the zone the source itself gave (``code_qp_source``) agrees with the spatial one."""
 
-    def __getitem__(self, column: str) -> LayerReport:
+    def __getitem__(self, column: str) -> ZoneLayerReport:
         for layer in self.layers:
             if layer.column == column:
                 return layer

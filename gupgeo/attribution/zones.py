@@ -64,7 +64,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gupgeo.attribution import _engine as eng
-from gupgeo.attribution._output import REPORT_ATTR, Zones, attribute_frame, check_options, run
+from gupgeo.attribution._output import REPORT_ATTR, ZoneLayers, attribute_frame, check_options, run
 from gupgeo.attribution._output import write_attribution as _write
 from gupgeo.attribution.distributed import attribute_partitions, is_dask
 from gupgeo.attribution.report import (
@@ -75,15 +75,15 @@ from gupgeo.attribution.report import (
     STATUT_PLUSIEURS_ZONES,
     STATUT_SANS_GEOMETRIE,
     STATUT_TOLERANCE,
-    STATUTS,
+    STATUTS_ATTRIBUTION,
     AttributionReport,
-    LayerReport,
+    ZoneLayerReport,
 )
 from gupgeo.crs import WORK_CRS, to_work_crs
 from gupgeo.errors import CRSError, SchemaError
 
 __all__ = [
-    "STATUTS",
+    "STATUTS_ATTRIBUTION",
     "STATUT_COORDONNEES_INVALIDES",
     "STATUT_DANS_ZONE",
     "STATUT_HORS_ZONE",
@@ -91,7 +91,7 @@ __all__ = [
     "STATUT_SANS_GEOMETRIE",
     "STATUT_TOLERANCE",
     "AttributionReport",
-    "LayerReport",
+    "ZoneLayerReport",
     "attribute",
     "attribute_xy",
     "attribution_report",
@@ -106,7 +106,7 @@ logger = logging.getLogger(__name__)
 
 def attribute(
     features: gpd.GeoDataFrame,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     key: str | Mapping[str, str] = "code_qp",
     predicate: str = "covered_by",
@@ -180,7 +180,7 @@ def attribute(
 def attribute_xy(
     x: np.ndarray,
     y: np.ndarray,
-    zones: Zones,
+    zones: ZoneLayers,
     *,
     crs: object = WORK_CRS,
     key: str | Mapping[str, str] = "code_qp",

@@ -50,9 +50,14 @@ __all__ = ["NEW_KINDS", "SECRET_CLASS", "SUMMARY_COLUMNS", "VeilleBulletin", "bu
 NEW_KINDS = ("nouveau point chaud", "point chaud consécutif", "point chaud en intensification")
 """Emerging categories the bulletin lists as new this period."""
 SUMMARY_COLUMNS = (
-    "nom_qp", "nb_signalements", "nb_problemes", "nb_problemes_repetes", "carreaux_chauds",
-    "carreaux_nouveaux", "carreaux_intensification",
-)  # fmt: skip
+    "nom_qp",
+    "nb_signalements",
+    "nb_problemes",
+    "nb_problemes_repetes",
+    "carreaux_chauds",
+    "carreaux_nouveaux",
+    "carreaux_intensification",
+)
 OUTPUT_NAMES = ("veille.gpkg", "carreaux.csv", "quartiers.csv", "bulletin.html", "carte.html")
 
 
@@ -117,10 +122,12 @@ class VeilleBulletin:
         from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
 
         m = base_map(
-            basemap=basemap, title=f"Veille territoriale — {self.period.label}",
+            basemap=basemap,
+            title=f"Veille territoriale — {self.period.label}",
             subtitle="Points chauds, tendances et problèmes signalés plusieurs fois",
-            sources="signalements du territoire", publication=self.publication,
-        )  # fmt: skip
+            sources="signalements du territoire",
+            publication=self.publication,
+        )
         add_quartiers(m, self.quartiers)
         add_hotspots(m, self.cells)
         add_emerging(m, self.cells)
@@ -268,10 +275,18 @@ def build_bulletin(
         summary = _not_computable(summary)
         analysis_notes = []
     return VeilleBulletin(
-        found.period, pub.profil, cells, repeated, summary,
+        found.period,
+        pub.profil,
+        cells,
+        repeated,
+        summary,
         (*(f"Couverture : {line}." for line in coverage_notes), *analysis_notes, *notes),
-        history, quartiers, pub.secret_threshold, status, reason,
-    )  # fmt: skip
+        history,
+        quartiers,
+        pub.secret_threshold,
+        status,
+        reason,
+    )
 
 
 def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:

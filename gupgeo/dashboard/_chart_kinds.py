@@ -7,11 +7,10 @@ and saves them, :mod:`gupgeo.dashboard.charts_png` draws their PNGs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from gupgeo.dashboard._periods_axis import period_ticks
+from gupgeo.dashboard._periods_axis import MONTH_LABEL, period_ticks
 from gupgeo.dashboard._svg import french_number, tick_label
 from gupgeo.dashboard._svg_layouts import hbars_svg, message_svg, stacked_svg
 from gupgeo.dashboard.chart_data import OTHERS, ChartData, short_label
@@ -51,14 +50,13 @@ OTHERS_HATCH = "///"
 AGE_COLORS = ("#c6dbef", "#6baed6", "#08306b")
 MONTHS_FR: tuple[str, ...] = ("janv.", "févr.", "mars", "avr.", "mai", "juin")
 MONTHS_FR += ("juil.", "août", "sept.", "oct.", "nov.", "déc.")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FORMATS = ("svg", "png", "pdf")
 """The files a chart can be saved as: SVG written directly, PNG and PDF by matplotlib."""
 
 
 def period_tick(label: str, *, with_year: bool = True) -> str:
     """Short French tick label of a period label: ``"2024-03"`` → ``"mars 24"``."""
-    if m := _MONTH.match(label):
+    if m := MONTH_LABEL.match(label):
         month = MONTHS_FR[int(m[2]) - 1]
         return f"{month} {m[1][2:]}" if with_year else month
     return label

@@ -99,8 +99,10 @@ def _period_notes(
     cov: LayerCoverage, period: Period, status: Status, has_evolution: bool
 ) -> list[str]:
     if status == OUTSIDE:
-        return [f"{cov.layer} : {period_reason(cov, period)} ({cov.text()}) : ses chiffres "
-                "sont n.c. (non calculables), et non 0."]  # fmt: skip
+        return [
+            f"{cov.layer} : {period_reason(cov, period)} ({cov.text()}) : ses chiffres "
+            "sont n.c. (non calculables), et non 0."
+        ]
     notes = []
     if status != COVERED:
         notes.append(

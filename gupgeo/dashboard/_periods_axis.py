@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from gupgeo.dashboard._font import text_width
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+"""A monthly sub-period label (``2024-03``)."""
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 36, 60, 120)
 QUARTER_STEPS = (1, 2, 4, 8, 12, 20, 40)
@@ -71,10 +72,10 @@ def period_ticks(labels: Sequence[str], months: Sequence[str]) -> PeriodAxis:
     """The axis of ``labels`` (``2024-03``, ``2024-T2`` or anything else), month names
     from ``months``."""
     units, years, rank = [], [], []
-    monthly = bool(labels) and all(_MONTH.match(x) for x in labels)
+    monthly = bool(labels) and all(MONTH_LABEL.match(x) for x in labels)
     quarterly = bool(labels) and all(_QUARTER.match(x) for x in labels)
     for i, label in enumerate(labels):
-        if monthly and (m := _MONTH.match(label)):
+        if monthly and (m := MONTH_LABEL.match(label)):
             units.append(months[int(m[2]) - 1])
             years.append(m[1])
             rank.append(int(m[1]) * 12 + int(m[2]) - 1)

@@ -86,9 +86,10 @@ def long_table(db: Dashboard) -> pd.DataFrame:
     >>> q = pd.DataFrame({"code_qp": ["QP-A"], "population": [2000]})
     >>> a = pd.DataFrame({"id": ["a1"], "code_qp": ["QP-A"], "theme": ["Propreté"],
     ...                   "date": pd.to_datetime(["2024-03-01"])})
-    >>> long = long_table(build_dashboard({"quartiers": q, "actions": a}, period="2024", freq="year"))
-    >>> long.iloc[0].to_dict()
-    {'code_qp': 'QP-A', 'indicateur': 'actions.nb_actions', 'periode': '2024', 'valeur': 1.0, 'unite': 'nombre'}
+    >>> db = build_dashboard({"quartiers": q, "actions": a}, period="2024", freq="year")
+    >>> long_table(db).iloc[0].to_dict()
+    {'code_qp': 'QP-A', 'indicateur': 'actions.nb_actions', 'periode': '2024', 'valeur': 1.0,
+     'unite': 'nombre'}
     """
     pieces = []
     for name, frame in db.tables.items():

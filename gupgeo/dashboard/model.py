@@ -72,8 +72,8 @@ logger = logging.getLogger(__name__)
 class DashboardConfig:
     """Choices behind the dashboard, passed down from the CLI or a notebook.
 
-    ESSP findings (legally not communicable) are withheld by the publication the dashboard is built from
-    (:func:`gupgeo.publication.publish`), never by the dashboard itself.
+    ESSP findings (legally not communicable) are withheld by the publication the dashboard
+    is built from (:func:`gupgeo.publication.publish`), never by the dashboard itself.
     ``attribuer``: a Dask layer without ``code_qp`` is attributed when its columns are
     gathered (:func:`gupgeo.indicators.distributed.gather_layers`).
     ``couverture`` declares the days a layer covers, ``{"garanties": ("2022-01-01",

@@ -1,6 +1,7 @@
 """The ``gupgeo diagnostic`` commands: arguments only, the work is in the package.
 
-``preparer`` (the walk sheet), ``suivi`` (follow-up as of ``--date``), ``releve`` (relevé de conclusions of one walk),
+``preparer`` (the walk sheet), ``suivi`` (follow-up as of ``--date``), ``releve`` (relevé
+de conclusions of one walk),
 ``rattacher`` (attach a walk file to a known diagnostic, through the importer).
 """
 
@@ -94,8 +95,13 @@ def add_diagnostic(
 
     p_suivi = group.add_parser("suivi", help="suivi par partenaire et quartier (suivi.csv)")
     p_suivi.add_argument("territoire", type=territory, metavar="TERRITOIRE")
-    p_suivi.add_argument("--date", type=day, required=True, metavar="JJ/MM/AAAA",
-                         help="jour du suivi (retards comptés à cette date)")  # fmt: skip
+    p_suivi.add_argument(
+        "--date",
+        type=day,
+        required=True,
+        metavar="JJ/MM/AAAA",
+        help="jour du suivi (retards comptés à cette date)",
+    )
     p_suivi.add_argument("-o", "--output", type=Path, required=True, metavar="DOSSIER")
     p_suivi.add_argument("--publication", **publication)
     reading(p_suivi)
@@ -104,11 +110,13 @@ def add_diagnostic(
     p_prep = group.add_parser("preparer", help="fiche de marche d'un quartier (HTML, PDF A4)")
     p_prep.add_argument("quartier", metavar="QUARTIER", help="code ou nom du quartier")
     p_prep.add_argument("--territoire", type=territory, required=True, metavar="TERRITOIRE")
-    p_prep.add_argument("--date", type=day, required=True, metavar="JJ/MM/AAAA",
-                        help="jour de la marche")  # fmt: skip
+    p_prep.add_argument(
+        "--date", type=day, required=True, metavar="JJ/MM/AAAA", help="jour de la marche"
+    )
     p_prep.add_argument("-o", "--output", type=Path, required=True, metavar="DOSSIER")
-    p_prep.add_argument("--mois", type=int, default=6,
-                        help="veille des N derniers mois (défaut : 6)")  # fmt: skip
+    p_prep.add_argument(
+        "--mois", type=int, default=6, help="veille des N derniers mois (défaut : 6)"
+    )
     p_prep.add_argument("--publication", **publication)
     p_prep.add_argument("--sans-pdf", action="store_true", help="ne pas écrire le PDF")
     reading(p_prep)
@@ -118,8 +126,12 @@ def add_diagnostic(
     p_rel.add_argument("diagnostic", metavar="DIAGNOSTIC_ID")
     p_rel.add_argument("--territoire", type=territory, required=True, metavar="TERRITOIRE")
     p_rel.add_argument("-o", "--output", type=Path, required=True, metavar="DOSSIER")
-    p_rel.add_argument("--date", type=day, metavar="JJ/MM/AAAA",
-                       help="jour du suivi indiqué (défaut : jour du diagnostic)")  # fmt: skip
+    p_rel.add_argument(
+        "--date",
+        type=day,
+        metavar="JJ/MM/AAAA",
+        help="jour du suivi indiqué (défaut : jour du diagnostic)",
+    )
     p_rel.add_argument("--publication", **publication)
     p_rel.add_argument("--sans-pdf", action="store_true", help="ne pas écrire le PDF")
     reading(p_rel)
@@ -129,8 +141,9 @@ def add_diagnostic(
     p_att.add_argument("fichier", type=Path, metavar="FICHIER")
     p_att.add_argument("--diagnostic", required=True, metavar="ID")
     p_att.add_argument("--territoire", required=True, metavar="URL|GPKG")
-    p_att.add_argument("--date", type=day, metavar="JJ/MM/AAAA",
-                       help="jour de la marche si le fichier n'en a pas")  # fmt: skip
+    p_att.add_argument(
+        "--date", type=day, metavar="JJ/MM/AAAA", help="jour de la marche si le fichier n'en a pas"
+    )
     reading(p_att)
     p_att.set_defaults(func=_cmd_rattacher)
 

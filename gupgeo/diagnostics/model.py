@@ -121,7 +121,8 @@ def build_suivi(
     --------
     >>> s = build_suivi("data/sample", as_of="2024-12-31")
     >>> list(s.table.columns[:7])
-    ['responsable', 'code_qp', 'ouverts', 'en_retard', 'traites', 'traites_dans_les_delais', 'delai_median_jours']
+    ['responsable', 'code_qp', 'ouverts', 'en_retard', 'traites', 'traites_dans_les_delais',
+     'delai_median_jours']
     >>> s.table.iloc[-1]["responsable"]
     'total'
     """

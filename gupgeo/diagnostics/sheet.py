@@ -111,8 +111,20 @@ def build_sheet(
     if eq is not None and len(eq):
         e = to_work_crs(eq, name="equipements")
         equipements = e.loc[e.geometry.intersects(area).to_numpy()].sort_values(["type", "nom"])
-    return Sheet(code, str(q["nom_qp"]), when, months, geom, route, open_c, repeated, hot,
-                 equipements, pub.profile, notes)  # fmt: skip
+    return Sheet(
+        code,
+        str(q["nom_qp"]),
+        when,
+        months,
+        geom,
+        route,
+        open_c,
+        repeated,
+        hot,
+        equipements,
+        pub.profile,
+        notes,
+    )
 
 
 def _last_route(diagnostics: Any, code: str, when: pd.Timestamp, notes: list[str]) -> Any:
@@ -169,8 +181,12 @@ def sheet_svg(sheet: Sheet, *, width: int = 720, height: int = 480) -> str:
     svg = SvgMap(frame, title=f"Fiche de marche, {sheet.nom_qp}")
     svg.polygons([sheet.quartier], fill="#eef1f7", stroke="#2c3e8f", titles=[sheet.nom_qp])
     if len(sheet.hot_cells):
-        svg.polygons(list(sheet.hot_cells.geometry), fill=svg.hatch("chaud", "#d7301f"),
-                     stroke="#d7301f", width=0.8)  # fmt: skip
+        svg.polygons(
+            list(sheet.hot_cells.geometry),
+            fill=svg.hatch("chaud", "#d7301f"),
+            stroke="#d7301f",
+            width=0.8,
+        )
     if sheet.route is not None:
         svg.lines([sheet.route], colors=["#1f78b4"], width=3)
     if len(sheet.repeated):
@@ -188,43 +204,105 @@ def _letters(n: int) -> list[str]:
 
 
 def _tables(sheet: Sheet) -> dict[str, Table]:
+    return {
+        "open_table": _open_table(sheet),
+        "repeated_table": _repeated_table(sheet),
+        "equipment_table": Table(
+            "Équipements",
+            (("Type", False), ("Nom", False), ("Gestionnaire", False)),
+            tuple(
+                (
+                    text_cell(r.get("type")),
+                    text_cell(r.get("nom")),
+                    text_cell(r.get("gestionnaire")),
+                )
+                for r in sheet.equipements.to_dict("records")
+            ),
+            empty="Aucun équipement le long du parcours.",
+        ),
+        "blank_table": Table(
+            "À remplir pendant la marche",
+            (
+                ("N°", False),
+                ("Lieu", False),
+                ("Thème", False),
+                ("Gravité", False),
+                ("Responsable", False),
+                ("Échéance", False),
+            ),
+            tuple(tuple(text_cell("") for _ in range(6)) for _ in range(8)),
+            attrs={"data-table": "nouveaux"},
+        ),
+    }
+
+
+def _open_table(sheet: Sheet) -> Table:
+    """The open constats of earlier walks, each with a box to tick on the spot."""
     check = Cell(text="☐ traité   ☐ toujours là")
-    open_rows = tuple(
+    rows = tuple(
         (
-            number_cell(r["numero"]), text_cell(r.get("theme")), number_cell(r.get("gravite")),
+            number_cell(r["numero"]),
+            text_cell(r.get("theme")),
+            number_cell(r.get("gravite")),
             text_cell(r.get("responsable_suivi")),
-            date_cell(r.get("echeance")) if pd.notna(r.get("echeance")) else text_cell("sans échéance"),
-            text_cell("en retard" if r.get("en_retard") else ("inconnu" if pd.isna(r.get("statut")) else "ouvert")),
+            date_cell(r.get("echeance"))
+            if pd.notna(r.get("echeance"))
+            else text_cell("sans échéance"),
+            text_cell(
+                "en retard"
+                if r.get("en_retard")
+                else ("inconnu" if pd.isna(r.get("statut")) else "ouvert")
+            ),
             check,
         )
         for r in sheet.open_constats.to_dict("records")
-    )  # fmt: skip
-    repeated_rows = tuple(
-        (text_cell(letter), text_cell(r.get("categorie")), number_cell(r.get("nb_signalements")),
-         date_cell(r.get("premier")), date_cell(r.get("dernier")), number_cell(r.get("nb_ouverts")))
-        for letter, r in zip(_letters(len(sheet.repeated)), sheet.repeated.to_dict("records"), strict=True)
-    )  # fmt: skip
-    equipment_rows = tuple(
-        (text_cell(r.get("type")), text_cell(r.get("nom")), text_cell(r.get("gestionnaire")))
-        for r in sheet.equipements.to_dict("records")
     )
-    blank = tuple(tuple(text_cell("") for _ in range(6)) for _ in range(8))
-    return {
-        "open_table": Table("Constats ouverts à vérifier", (("N°", True), ("Thème", False),
-                            ("Gravité", True), ("Responsable", False), ("Échéance", False),
-                            ("Suivi", False), ("Sur place", False)), open_rows,
-                            empty="Aucun constat ouvert des marches précédentes."),
-        "repeated_table": Table("Problèmes signalés plusieurs fois", (("Repère", False),
-                                ("Catégorie", False), ("Signalements", True), ("Premier", False),
-                                ("Dernier", False), ("Encore ouverts", True)), repeated_rows,
-                                empty="Aucun problème signalé plusieurs fois le long du parcours."),
-        "equipment_table": Table("Équipements", (("Type", False), ("Nom", False),
-                                 ("Gestionnaire", False)), equipment_rows,
-                                 empty="Aucun équipement le long du parcours."),
-        "blank_table": Table("À remplir pendant la marche", (("N°", False), ("Lieu", False),
-                             ("Thème", False), ("Gravité", False), ("Responsable", False),
-                             ("Échéance", False)), blank, attrs={"data-table": "nouveaux"}),
-    }  # fmt: skip
+    headers = (
+        ("N°", True),
+        ("Thème", False),
+        ("Gravité", True),
+        ("Responsable", False),
+        ("Échéance", False),
+        ("Suivi", False),
+        ("Sur place", False),
+    )
+    return Table(
+        "Constats ouverts à vérifier",
+        headers,
+        rows,
+        empty="Aucun constat ouvert des marches précédentes.",
+    )
+
+
+def _repeated_table(sheet: Sheet) -> Table:
+    """The problems reported several times along the route, by their letter on the map."""
+    rows = tuple(
+        (
+            text_cell(letter),
+            text_cell(r.get("categorie")),
+            number_cell(r.get("nb_signalements")),
+            date_cell(r.get("premier")),
+            date_cell(r.get("dernier")),
+            number_cell(r.get("nb_ouverts")),
+        )
+        for letter, r in zip(
+            _letters(len(sheet.repeated)), sheet.repeated.to_dict("records"), strict=True
+        )
+    )
+    headers = (
+        ("Repère", False),
+        ("Catégorie", False),
+        ("Signalements", True),
+        ("Premier", False),
+        ("Dernier", False),
+        ("Encore ouverts", True),
+    )
+    return Table(
+        "Problèmes signalés plusieurs fois",
+        headers,
+        rows,
+        empty="Aucun problème signalé plusieurs fois le long du parcours.",
+    )
 
 
 def sheet_html(sheet: Sheet) -> str:

@@ -15,7 +15,6 @@ Effect indicators of the GUP programme:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -41,15 +40,13 @@ from gupgeo.indicators.common import (
     stacked,
     undated_note,
     with_total,
+    words,
     zone_of_layer,
     zones_from,
 )
 from gupgeo.indicators.signalements import Cut, PreparedSignalements, counts, cut
 from gupgeo.indicators.signalements import prepare_signalements as _prepare
 from gupgeo.periods import Period, parse_period
-from gupgeo.schemas import normalise_name
-
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -81,12 +78,8 @@ class ProximitySources:
     def matches(self, source: object) -> bool:
         if source is None or (isinstance(source, float) and np.isnan(source)):
             return False
-        text = f"_{_words(str(source))}_"
-        return any(f"_{_words(k)}_" in text for k in self.keywords)
-
-
-def _words(text: str) -> str:
-    return _NON_WORD.sub("_", normalise_name(text)).strip("_")
+        text = f"_{words(str(source))}_"
+        return any(f"_{words(k)}_" in text for k in self.keywords)
 
 
 def stoppage_tables(
@@ -216,7 +209,8 @@ def proximity_note(n_values: int, sources: ProximitySources) -> str:
     Examples
     --------
     >>> proximity_note(2, ProximitySources(("gardien", "agent de proximite")))
-    'signalements : 2 valeurs de « source » comptées « agents et gardiens » (mots-clés : gardien, agent de proximite).'
+    'signalements : 2 valeurs de « source » comptées « agents et gardiens » (mots-clés :
+    gardien, agent de proximite).'
     """
     values = {0: "aucune valeur", 1: "1 valeur"}.get(n_values, f"{n_values} valeurs")
     counted = "comptées" if n_values > 1 else "comptée"
@@ -259,7 +253,8 @@ def agent_stoppages(
 def agent_meetings(
     reunions: pd.DataFrame, quartiers: pd.DataFrame, *, period: object
 ) -> pd.DataFrame:
-    """Meetings per quartier: ``nb_reunions``, ``nb_reunions_avec_agents``, ``nb_presences_agents``."""
+    """Meetings per quartier: ``nb_reunions``, ``nb_reunions_avec_agents``,
+    ``nb_presences_agents``."""
     frame, notes = meeting_tables(reunions, zones_from(quartiers), (parse_period(period),))
     return attach_notes(single(frame), notes)
 

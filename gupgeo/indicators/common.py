@@ -14,6 +14,7 @@ timestamp decides its period exactly, and a small lookup table replaces
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,8 +24,8 @@ import pandas as pd
 
 from gupgeo.errors import SchemaError
 from gupgeo.periods import Period, PeriodError
+from gupgeo.schemas import HORS_QPV, normalise_name
 
-HORS_QPV = "hors QPV"
 TOTAL = "total"
 NON_RENSEIGNE = "non renseigné"
 NAT_NS = np.iinfo(np.int64).min
@@ -241,9 +242,18 @@ def labels_of(values: pd.Series, *, empty: str = NON_RENSEIGNE) -> tuple[np.ndar
 
 
 def _sort_key(text: str) -> str:
-    from gupgeo.schemas import normalise_name
-
     return normalise_name(text)
+
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def words(text: str) -> str:
+    """Lower-case ASCII words joined by ``_`` ("Graffitis, tags…" → "graffitis_tags").
+
+    How every keyword rule of the indicators compares a source's text with its keywords.
+    """
+    return _NON_WORD.sub("_", normalise_name(text)).strip("_")
 
 
 def ratio(num: np.ndarray, den: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
@@ -275,8 +285,11 @@ def change(current: np.ndarray, previous: np.ndarray) -> dict[str, np.ndarray]:
     """Previous count, difference and change in % (NaN when the previous count is 0)."""
     cur = np.asarray(current, dtype="float64")
     prev = np.asarray(previous, dtype="float64")
-    values = (np.rint(prev).astype(np.int64), np.rint(cur - prev).astype(np.int64),
-              ratio(cur - prev, prev, scale=100.0))  # fmt: skip
+    values = (
+        np.rint(prev).astype(np.int64),
+        np.rint(cur - prev).astype(np.int64),
+        ratio(cur - prev, prev, scale=100.0),
+    )
     return dict(zip(EVOLUTION_COLUMNS, values, strict=True))
 
 

@@ -12,7 +12,6 @@ An *exclusion* keyword found in a field settles it as not a dégradation (a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ from gupgeo.indicators.common import (
     single,
     stacked,
     with_total,
+    words,
 )
 from gupgeo.indicators.distributed import gather_signalements
 from gupgeo.indicators.signalements import (
@@ -38,9 +38,6 @@ from gupgeo.indicators.signalements import (
     previous_counts,
 )
 from gupgeo.periods import parse_period
-from gupgeo.schemas import normalise_name
-
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 
 DEFAULT_EXCLUSIONS: tuple[str, ...] = ("stationnement genant", "stationnement gene")
 
@@ -126,9 +123,9 @@ class DegradationConfig:
             problems.append("aucune colonne à examiner (fields)")
         if problems:
             raise SchemaError("configuration des dégradations invalide : " + " ; ".join(problems))
-        keys = tuple(f"_{_words(k)}_" for k, _ in self.rules)
+        keys = tuple(f"_{words(k)}_" for k, _ in self.rules)
         object.__setattr__(self, "_keys", keys)
-        object.__setattr__(self, "_excluded", tuple(f"_{_words(k)}_" for k in self.exclusions))
+        object.__setattr__(self, "_excluded", tuple(f"_{words(k)}_" for k in self.exclusions))
 
     @classmethod
     def from_mapping(
@@ -156,18 +153,13 @@ class DegradationConfig:
         """Type of ``text``; ``""`` when an exclusion settles it; ``None`` when undecided."""
         if text is None or (isinstance(text, float) and np.isnan(text)):
             return None
-        norm = f"_{_words(str(text))}_"
+        norm = f"_{words(str(text))}_"
         if any(key in norm for key in self._excluded):
             return ""
         for key, (_, kind) in zip(self._keys, self.rules, strict=True):
             if key in norm:
                 return kind
         return None
-
-
-def _words(text: str) -> str:
-    """Lower-case ASCII words joined by ``_`` ("Graffitis, tags…" → "graffitis_tags")."""
-    return _NON_WORD.sub("_", normalise_name(text)).strip("_")
 
 
 def degradation_codes(prep: PreparedSignalements, config: DegradationConfig) -> np.ndarray:

@@ -105,7 +105,8 @@ def followup_status(constats: pd.DataFrame, *, as_of: object) -> pd.DataFrame:
     ... })
     >>> s = followup_status(c, as_of="2024-03-01")
     >>> s["etat"].tolist(), s["en_retard"].tolist(), s["sans_echeance"].tolist()
-    (['traité', 'ouvert', 'inconnu', 'ouvert'], [False, True, False, False], [False, False, False, True])
+    (['traité', 'ouvert', 'inconnu', 'ouvert'], [False, True, False, False],
+     [False, False, False, True])
     >>> s["dans_les_delais"].tolist(), s["delai_jours"].tolist()[:1]
     ([True, False, False, False], [10.0])
     """

@@ -29,11 +29,12 @@ from gupgeo.indicators.common import (
     single,
     stacked,
     with_total,
+    words,
     zone_of_layer,
     zones_from,
 )
 from gupgeo.periods import Period, parse_period
-from gupgeo.schemas import AXES_TFPB, normalise_name
+from gupgeo.schemas import AXES_TFPB
 
 AXE_NON_RECONNU = "axe non reconnu"
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -62,11 +63,6 @@ _AXIS_KEYWORDS: tuple[tuple[str, int], ...] = (
     ("qualite de service", 7),
 )
 _NUMBER = re.compile(r"^(?:axe\s*)?([1-8])\b")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def _words(text: str) -> str:
-    return _NON_WORD.sub("_", normalise_name(text)).strip("_")
 
 
 def match_axis(raw: object) -> int | None:
@@ -84,12 +80,12 @@ def match_axis(raw: object) -> int | None:
     text = str(raw).strip()
     if m := _NUMBER.match(text.lower()):
         return int(m[1]) - 1
-    norm = f"_{_words(text)}_"
+    norm = f"_{words(text)}_"
     for i, axis in enumerate(AXES_TFPB):
-        if _words(axis) == norm.strip("_"):
+        if words(axis) == norm.strip("_"):
             return i
     for key, i in _AXIS_KEYWORDS:
-        if f"_{_words(key)}_" in norm:
+        if f"_{words(key)}_" in norm:
             return i
     return None
 

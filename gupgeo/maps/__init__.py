@@ -20,6 +20,7 @@ from gupgeo.maps.base import (
     save_map,
     size_report,
 )
+from gupgeo.maps.caption import Caption
 from gupgeo.maps.compose import map_territory
 from gupgeo.maps.layers import (
     add_choropleth,
@@ -38,6 +39,7 @@ from gupgeo.maps.signalements import (
 __all__ = [
     "BASEMAPS",
     "AssetsMissingError",
+    "Caption",
     "MapSizeReport",
     "TerritoryMap",
     "add_choropleth",

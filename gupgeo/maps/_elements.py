@@ -141,4 +141,5 @@ class HeatLayer(DataLayer):
     from the compact point payload rather than folium's list of coordinates."""
 
     function = "heat"
-    default_js = [*HeatMap.default_js, *own_assets("map_core.js", "map_heat.js")]  # noqa: RUF012 (folium API)
+    # folium's API: a mutable class attribute
+    default_js = [*HeatMap.default_js, *own_assets("map_core.js", "map_heat.js")]  # noqa: RUF012

@@ -24,8 +24,8 @@ import shapely
 
 from gupgeo.crs import to_display_crs, to_work_crs
 from gupgeo.french import format_date, format_long_date, format_number, is_missing
+from gupgeo.rendering.classes import MISSING_LABEL
 
-MISSING_LABEL = "non renseigné"
 """How a missing value reads on a map (never drawn as if it were data)."""
 
 

@@ -23,19 +23,18 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import folium
-import pandas as pd
 from folium.template import Template
 
 from gupgeo.errors import GupgeoError
 from gupgeo.french import format_count, format_number
 from gupgeo.maps._assets import AssetBundle, copy_assets
 from gupgeo.maps._elements import DataLayer, DataSafeElement, ThemedGroup, own_assets
-from gupgeo.maps._format import format_long_date_fr
+from gupgeo.maps.caption import Caption, CaptionWords, caption_of, caption_payload
 from gupgeo.maps.controls import attach_controls
-from gupgeo.publication import PROFILE_LABELS, Profil
+from gupgeo.publication import Profil
 
 logger = logging.getLogger(__name__)
 
@@ -198,13 +197,11 @@ def number_elements(root: Any) -> None:
 def base_map(
     *,
     basemap: str | None = "plan-ign",
-    title: str = "",
-    subtitle: str = "",
-    sources: str = "",
-    date: Any = None,
+    caption: Caption | None = None,
     publication: Profil | str = Profil.INTERNE,
     precision: int = 5,
     simplify_tolerance_m: float = 1.0,
+    **words: Unpack[CaptionWords],
 ) -> TerritoryMap:
     """An empty offline map with a French caption, ready for the layer builders.
 
@@ -213,10 +210,9 @@ def base_map(
     basemap
         ``"plan-ign"``, ``"ortho-ign"``, ``"osm"`` or ``None`` (plain background). The other
         two are offered as alternatives in the layer control.
-    title, subtitle, sources
-        Caption texts (shown as text, never HTML).
-    date
-        Date written on the map ("Carte produite le …"); today by default.
+    caption
+        Title, subtitle, sources and date of the map (:class:`~gupgeo.maps.caption.Caption`);
+        ``title=``, ``subtitle=``, ``sources=``, ``date=`` keywords replace its fields.
     publication
         Profile written on the map: ``"interne"``, ``"partenaires"`` or ``"public"``. The
         builders do not filter data: use :func:`gupgeo.publication.publish` or
@@ -233,20 +229,10 @@ def base_map(
         )
     if not 0 <= precision <= 8:
         raise ValueError(f"precision : {precision!r} ; attendu un entier entre 0 et 8")
-    when = pd.Timestamp.now() if date is None else pd.Timestamp(date)
-    lines = []
-    if sources:
-        lines.append(f"Sources : {sources}")
-    lines.append(f"Carte produite le {format_long_date_fr(when)}")
-    caption = {
-        "title": title,
-        "subtitle": subtitle,
-        "lines": lines,
-        "profile": f"Diffusion : {PROFILE_LABELS[publication]}",
-        "profileKey": publication,
-    }
     m = TerritoryMap(
-        caption=caption, precision=precision, simplify_tolerance_m=simplify_tolerance_m
+        caption=caption_payload(caption_of(caption, words), publication),
+        precision=precision,
+        simplify_tolerance_m=simplify_tolerance_m,
     )
     if basemap is not None:
         order = [basemap, *[b for b in BASEMAPS if b != basemap]]

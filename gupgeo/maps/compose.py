@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 import geopandas as gpd
 import pandas as pd
 
 from gupgeo.maps.base import TerritoryMap, base_map
+from gupgeo.maps.caption import Caption, CaptionWords, caption_of
 from gupgeo.maps.layers import add_constats, add_equipements, add_operations, add_quartiers
 from gupgeo.maps.signalements import (
     DETAIL_MAX_POINTS,
@@ -44,10 +45,7 @@ def map_territory(
     *,
     layers: Sequence[str] | None = None,
     basemap: str | None = "plan-ign",
-    title: str = "Territoire GUP",
-    subtitle: str = "",
-    sources: str = "",
-    date: Any = None,
+    caption: Caption | None = None,
     publication: Profil | str | None = None,
     signalements_views: Sequence[str] = SIGNALEMENT_VIEWS,
     heat_weight: str | None = None,
@@ -58,6 +56,7 @@ def map_territory(
     secret_threshold: int = SECRET_THRESHOLD,
     precision: int = 5,
     simplify_tolerance_m: float = 1.0,
+    **words: Unpack[CaptionWords],
 ) -> TerritoryMap:
     """Map a territory's layers, grouped by theme, for one publication profile.
 
@@ -72,6 +71,10 @@ def map_territory(
         ``signalements``, ``constats`` (default: those present).
     basemap
         ``"plan-ign"``, ``"osm"``, ``"ortho-ign"`` or ``None``.
+    caption
+        Title, subtitle, sources and date of the map (:class:`~gupgeo.maps.caption.Caption`;
+        titled « Territoire GUP » by default); ``title=``, ``subtitle=``, ``sources=``,
+        ``date=`` keywords replace its fields.
     publication
         Profile of a ``source`` that is not yet a Publication: ``"partenaires"`` (default),
         ``"public"`` or ``"interne"`` (see :mod:`gupgeo.publication`); written on the map.
@@ -124,9 +127,12 @@ def map_territory(
     shown = dict(shown_pub.layers)
     threshold = pub.secret_threshold if pub.secret else None
     m = base_map(
-        basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
-        publication=pub.profil, precision=precision, simplify_tolerance_m=simplify_tolerance_m,
-    )  # fmt: skip
+        basemap=basemap,
+        caption=caption_of(caption, words, title="Territoire GUP"),
+        publication=pub.profil,
+        precision=precision,
+        simplify_tolerance_m=simplify_tolerance_m,
+    )
     quartiers = shown.get("quartiers")
     points = available.get("signalements") if "signalements" in wanted else None
     if isinstance(quartiers, gpd.GeoDataFrame):
@@ -180,13 +186,17 @@ def _add_events(
             # instead, and the grid from the zoom where a cell is a few pixels wide.
             zones, _ = aggregate_to_zones(points, quartiers, threshold=threshold or 0)
             add_counts(
-                m, zones, name="Signalements par quartier",
+                m,
+                zones,
+                name="Signalements par quartier",
                 zoom_range=(None, GRID_MIN_ZOOM - 1),
-            )  # fmt: skip
+            )
         add_counts(
-            m, counts, name=f"Signalements par {unit or 'zone'}",
+            m,
+            counts,
+            name=f"Signalements par {unit or 'zone'}",
             zoom_range=(GRID_MIN_ZOOM, None) if by_cell else None,
-        )  # fmt: skip
+        )
     elif isinstance(shown.get("signalements"), gpd.GeoDataFrame):
         sig = shown["signalements"]
         if "clusters" in views:
@@ -202,8 +212,11 @@ def _add_events(
         add_signalements_rate(m, points, quartiers, secret_threshold=threshold)
     if "constats" in aggregated:
         add_counts(
-            m, shown[aggregated["constats"]], name="Constats agrégés", unit="Constats",
+            m,
+            shown[aggregated["constats"]],
+            name="Constats agrégés",
+            unit="Constats",
             theme="Prévention situationnelle",
-        )  # fmt: skip
+        )
     elif isinstance(shown.get("constats"), gpd.GeoDataFrame):
         add_constats(m, shown["constats"])

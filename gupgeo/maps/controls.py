@@ -91,7 +91,7 @@ class DataPanel(GupgeoElement):
     )
 
 
-class Caption(GupgeoElement):
+class CaptionControl(GupgeoElement):
     """Title, subtitle, sources, date and publication profile, bottom left."""
 
     default_js = own_assets("map_core.js", "map_caption.js")
@@ -109,7 +109,7 @@ class Caption(GupgeoElement):
         self.caption_js = js_literal(caption)
 
 
-class Legend(GupgeoElement):
+class LegendControl(GupgeoElement):
     """One section per layer that has a legend, shown while its layer is on the map."""
 
     default_js = own_assets("map_core.js", "map_legend.js")
@@ -191,8 +191,8 @@ def attach_controls(m: Any) -> None:
         ("gupgeo_zoom", FrenchControls()),
         ("gupgeo_fullscreen", FullscreenButton()),
         ("gupgeo_data", DataPanel()),
-        ("gupgeo_caption", Caption(m.caption)),
-        ("gupgeo_legend", Legend(groups)),
+        ("gupgeo_caption", CaptionControl(m.caption)),
+        ("gupgeo_legend", LegendControl(groups)),
         ("gupgeo_layers", LayerControl(bases, groups)),
         ("gupgeo_ready", MapReady()),
     ]

@@ -36,11 +36,9 @@ from gupgeo.maps._vector import (
     text_color_on,
 )
 from gupgeo.maps.base import TerritoryMap
-from gupgeo.palette import GRAVITE_COLORS
+from gupgeo.palette import GRAVITE_COLORS, OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.schemas import normalise_name
 
-QUARTIER_COLOR = "#2c3e8f"
-OPERATION_COLOR = "#7b3294"
 GRAVITE = {
     k: (label, GRAVITE_COLORS[k]) for k, label in ((1, "faible"), (2, "moyenne"), (3, "forte"))
 }

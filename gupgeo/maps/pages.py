@@ -30,6 +30,7 @@ from gupgeo.maps import (
     save_map,
 )
 from gupgeo.maps._vector import classify as _classify
+from gupgeo.maps.caption import Caption
 from gupgeo.maps.veille import add_emerging, add_hotspots, add_repeated
 from gupgeo.publication import SECRET_THRESHOLD, Profil, Publication
 
@@ -67,10 +68,7 @@ def quartier_map(
     *,
     root: Path,
     box: Sequence[float],
-    title: str,
-    subtitle: str,
-    sources: str,
-    date: Any,
+    caption: Caption,
     publication: str,
     basemap: str | None,
     code_qp: str | None = None,
@@ -91,9 +89,12 @@ def quartier_map(
     own, around = _split_signalements(layers, code_qp)
     with quiet_classes():
         m = map_territory(
-            own, basemap=basemap, title=title, subtitle=subtitle, sources=sources,
-            date=date, publication=publication, signalements_views=("clusters", "heatmap"),
-        )  # fmt: skip
+            own,
+            basemap=basemap,
+            caption=caption,
+            publication=publication,
+            signalements_views=("clusters", "heatmap"),
+        )
         if around is not None and len(around) and Profil.parse(publication).locates:
             add_signalements(
                 m, around, name="Signalements alentour (autres quartiers, hors QPV)", show=False
@@ -130,24 +131,26 @@ def overview_map(
     name: str,
     value_label: str,
     extra: pd.DataFrame | None,
-    title: str,
-    subtitle: str,
-    sources: str,
-    date: Any,
+    caption: Caption,
     publication: str,
     basemap: str | None,
     secret: pd.Series | None = None,
 ) -> int:
     """The choropleth of the index page; returns its size."""
-    m = base_map(
-        basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
-        publication=publication,
-    )  # fmt: skip
+    m = base_map(basemap=basemap, caption=caption, publication=publication)
     with quiet_classes():
         add_choropleth(
-            m, quartiers, values, name=name, value_label=value_label, scheme="FisherJenks",
-            k=5, decimals=1, secret=secret, extra=extra,
-        )  # fmt: skip
+            m,
+            quartiers,
+            values,
+            name=name,
+            value_label=value_label,
+            scheme="FisherJenks",
+            k=5,
+            decimals=1,
+            secret=secret,
+            extra=extra,
+        )
     add_quartiers(m, quartiers, name="Quartiers (contours)", show=True)
     return _save(m, path, root=root)
 
@@ -157,10 +160,7 @@ def review_map(
     perimeter: gpd.GeoDataFrame,
     ring: gpd.GeoDataFrame,
     *,
-    title: str,
-    subtitle: str,
-    sources: str,
-    date: Any,
+    caption: Caption,
     publication: str,
     basemap: str | None,
     veille: Any = None,
@@ -171,9 +171,12 @@ def review_map(
     emerging categories, hidden at first) and its repeated problems with their history.
     """
     m = map_territory(
-        layers, basemap=basemap, title=title, subtitle=subtitle, sources=sources, date=date,
-        publication=publication, signalements_views=("clusters", "heatmap"),
-    )  # fmt: skip
+        layers,
+        basemap=basemap,
+        caption=caption,
+        publication=publication,
+        signalements_views=("clusters", "heatmap"),
+    )
     if veille is not None:
         with quiet_classes():
             add_hotspots(m, veille.found.cells, show=False)

@@ -1,11 +1,12 @@
 """Map layers of the veille: hot/cold spot bins, emerging categories, repeated problems.
 
-:func:`add_hotspots` and :func:`add_emerging` take the cells returned by :func:`gupgeo.veille.hotspots` /
-:func:`gupgeo.veille.emerging_hotspots` (or the bulletin's ``cells``) and draw only the
-cells that carry a finding — the "non significatif" / "aucune tendance" cells would
-cover the whole study area — with a legend counting every class, the undrawn ones
-included. Colours follow ArcGIS's hot spot renderer (red hot, blue cold, lighter for
-lower confidence); a cell withheld by the public profile is hatched grey ("secret").
+:func:`add_hotspots` and :func:`add_emerging` take the cells returned by
+:func:`gupgeo.veille.hotspots` / :func:`gupgeo.veille.emerging_hotspots` (or the
+bulletin's ``cells``) and draw only the cells that carry a finding — the "non
+significatif" / "aucune tendance" cells would cover the whole study area — with a legend
+counting every class, the undrawn ones included. Colours follow ArcGIS's hot spot
+renderer (red hot, blue cold, lighter for lower confidence); a cell withheld by the
+public profile is hatched grey ("secret").
 
 :func:`add_repeated` draws the problems reported several times
 (:func:`gupgeo.veille.problems.repeated_problems`) at their first report, red while
@@ -68,26 +69,47 @@ def _add_classes(
     styles: list[dict[str, Any]] = [{**base, "fillColor": c} for c in colors.values()]
     styles.append({**base, "hatch": "gupgeo-hatch-secret", "color": SECRET_COLOR})
     entries: list[dict[str, Any]] = [
-        {"label": label, "color": color, "shape": "square",
-         "count": format_number_fr(int(counts.get(label, 0)))}
+        {
+            "label": label,
+            "color": color,
+            "shape": "square",
+            "count": format_number_fr(int(counts.get(label, 0))),
+        }
         for label, color in colors.items()
         if counts.get(label, 0)
-    ]  # fmt: skip
+    ]
     if counts.get(_SECRET, 0):
         entries.append(
-            {"label": "secret (petit effectif)", "color": SECRET_COLOR, "shape": "secret",
-             "count": format_number_fr(int(counts[_SECRET]))}
-        )  # fmt: skip
+            {
+                "label": "secret (petit effectif)",
+                "color": SECRET_COLOR,
+                "shape": "secret",
+                "count": format_number_fr(int(counts[_SECRET])),
+            }
+        )
     others = int(len(cells) - values.isin(labels).sum())
     tooltip = [Field(column, "classe"), Field("code_qp", "quartier")]
     if "nb_signalements" in drawn.columns:
         tooltip.append(Field("nb_signalements", "signalements", "integer"))
     return add_vector_layer(
-        m, drawn, name=name, theme="Veille", kind="choropleth", styles=styles, classes=classes,
-        title="id_carreau", tooltip=tooltip, popup=None, show=show, fill_pane=True,
-        legend={"title": name, "entries": entries,
-                "note": f"{format_number_fr(others)} carreaux {undrawn} non dessinés"},
-    )  # fmt: skip
+        m,
+        drawn,
+        name=name,
+        theme="Veille",
+        kind="choropleth",
+        styles=styles,
+        classes=classes,
+        title="id_carreau",
+        tooltip=tooltip,
+        popup=None,
+        show=show,
+        fill_pane=True,
+        legend={
+            "title": name,
+            "entries": entries,
+            "note": f"{format_number_fr(others)} carreaux {undrawn} non dessinés",
+        },
+    )
 
 
 def add_hotspots(
@@ -95,9 +117,14 @@ def add_hotspots(
 ) -> ThemedGroup:
     """Hot and cold spot cells by confidence bin (``classe`` of :func:`gupgeo.veille.hotspots`)."""
     return _add_classes(
-        m, cells, column="classe", colors=HOT_COLORS, name=name, undrawn="non significatifs",
+        m,
+        cells,
+        column="classe",
+        colors=HOT_COLORS,
+        name=name,
+        undrawn="non significatifs",
         show=show,
-    )  # fmt: skip
+    )
 
 
 def add_emerging(
@@ -109,9 +136,14 @@ def add_emerging(
 ) -> ThemedGroup:
     """Emerging hot spot categories (``categorie`` of :func:`gupgeo.veille.emerging_hotspots`)."""
     return _add_classes(
-        m, cells, column="categorie", colors=EMERGING_COLORS, name=name,
-        undrawn="sans tendance (ou points froids)", show=show,
-    )  # fmt: skip
+        m,
+        cells,
+        column="categorie",
+        colors=EMERGING_COLORS,
+        name=name,
+        undrawn="sans tendance (ou points froids)",
+        show=show,
+    )
 
 
 REPEATED_NAME = "Problèmes signalés plusieurs fois"
@@ -155,10 +187,13 @@ def _history_lines(history: pd.DataFrame) -> list[str]:
     return [
         _history_line(*values)
         for values in zip(
-            _dates_fr(history, "date_signalement"), status, _dates_fr(history, "date_cloture"),
-            text, strict=True,
+            _dates_fr(history, "date_signalement"),
+            status,
+            _dates_fr(history, "date_cloture"),
+            text,
+            strict=True,
         )
-    ]  # fmt: skip
+    ]
 
 
 def history_text(history: pd.DataFrame, *, max_lines: int = HISTORY_LINES) -> pd.Series:
@@ -214,7 +249,8 @@ def add_repeated(
     ``nb_signalements``, ``premier``, ``dernier``, ``nb_ouverts``; ``rang``,
     ``categorie``, ``statut``, ``adresse`` shown when present); ``history`` its
     ``history`` (already published: the popup shows what it holds). Red: a report is
-    still open; grey: all closed; light grey: « statut inconnu » (no report has a status); the circle grows with the number of reports.
+    still open; grey: all closed; light grey: « statut inconnu » (no report has a
+    status); the circle grows with the number of reports.
     """
     required = ("id_probleme", "nb_signalements", "premier", "dernier", "nb_ouverts")
     check_layer(problems, name=name, required=required)
@@ -222,14 +258,21 @@ def add_repeated(
     classes, is_open, unknown = _repeated_classes(gdf)
     gdf["statut"] = (
         gdf["statut"].astype("object").where(gdf["statut"].notna(), UNKNOWN_STATUS)
-        if "statut" in gdf.columns else UNKNOWN_STATUS
-    )  # fmt: skip
+        if "statut" in gdf.columns
+        else UNKNOWN_STATUS
+    )
     styles: list[dict[str, Any]] = [
-        {"color": "#ffffff", "weight": 1.5, "fillColor": color, "fillOpacity": 0.85,
-         "radius": radius, "className": "gupgeo-repetes"}
+        {
+            "color": "#ffffff",
+            "weight": 1.5,
+            "fillColor": color,
+            "fillOpacity": 0.85,
+            "radius": radius,
+            "className": "gupgeo-repetes",
+        }
         for color in (OPEN_COLOR, CLOSED_COLOR, UNKNOWN_STATUS_COLOR)
         for _, _, radius in SIZE_BINS
-    ]  # fmt: skip
+    ]
     nothing = [None] * len(gdf)
     categories = gdf["categorie"].astype("object").tolist() if "categorie" in gdf else nothing
     ranks = gdf["rang"].tolist() if "rang" in gdf else nothing
@@ -250,21 +293,54 @@ def add_repeated(
         texts = history_text(mine, max_lines=max_history)
         gdf["_historique"] = texts.reindex(gdf["id_probleme"].to_numpy()).to_numpy()
         popup.append(Field("_historique", "Historique"))
-    known = ~unknown
-    entries = [
-        {"label": "au moins un signalement encore ouvert", "color": OPEN_COLOR, "shape": "circle",
-         "count": format_number_fr(int(is_open.sum()))},
-        {"label": "tous clos", "color": CLOSED_COLOR, "shape": "circle",
-         "count": format_number_fr(int((known & ~is_open).sum()))},
-    ] if known.any() else []  # fmt: skip
-    if unknown.any():  # a source without statuses: never counted open nor closed
-        entries.append({"label": f"{UNKNOWN_STATUS} (la source n'en donne pas)",
-                        "color": UNKNOWN_STATUS_COLOR, "shape": "circle",
-                        "count": format_number_fr(int(unknown.sum()))})  # fmt: skip
     return add_vector_layer(
-        m, gdf, name=name, theme="Veille", kind="repetes", styles=styles, classes=classes,
-        title="_titre", tooltip=[Field("nb_signalements", "signalements", "integer")],
-        popup=[f for f in popup if f.column in gdf.columns], show=show,
-        legend={"title": name, "entries": entries,
-                "note": "au premier signalement ; taille : 2, 3 à 5, 6 signalements et plus"},
-    )  # fmt: skip
+        m,
+        gdf,
+        name=name,
+        theme="Veille",
+        kind="repetes",
+        styles=styles,
+        classes=classes,
+        title="_titre",
+        tooltip=[Field("nb_signalements", "signalements", "integer")],
+        popup=[f for f in popup if f.column in gdf.columns],
+        show=show,
+        legend={
+            "title": name,
+            "entries": _repeated_entries(is_open, unknown),
+            "note": "au premier signalement ; taille : 2, 3 à 5, 6 signalements et plus",
+        },
+    )
+
+
+def _repeated_entries(is_open: np.ndarray, unknown: np.ndarray) -> list[dict[str, Any]]:
+    """The legend of the repeated problems: open, all closed, status unknown (counted)."""
+    known = ~unknown
+    entries = (
+        [
+            {
+                "label": "au moins un signalement encore ouvert",
+                "color": OPEN_COLOR,
+                "shape": "circle",
+                "count": format_number_fr(int(is_open.sum())),
+            },
+            {
+                "label": "tous clos",
+                "color": CLOSED_COLOR,
+                "shape": "circle",
+                "count": format_number_fr(int((known & ~is_open).sum())),
+            },
+        ]
+        if known.any()
+        else []
+    )
+    if unknown.any():  # a source without statuses: never counted open nor closed
+        entries.append(
+            {
+                "label": f"{UNKNOWN_STATUS} (la source n'en donne pas)",
+                "color": UNKNOWN_STATUS_COLOR,
+                "shape": "circle",
+                "count": format_number_fr(int(unknown.sum())),
+            }
+        )
+    return entries

@@ -69,10 +69,15 @@ class QgisProject:
 
     def summary(self) -> str:
         """French lines for the CLI."""
-        rows = [f"Projet QGIS écrit : {self.path} (diffusion « {self.profile} », période "
-                f"{self.period})", f"Données : {self.data}"]  # fmt: skip
-        rows += [f"  {layer.group} / {layer.name} : {layer.feature_count} objet(s)"
-                 for layer in self.layers]  # fmt: skip
+        rows = [
+            f"Projet QGIS écrit : {self.path} (diffusion « {self.profile} », période "
+            f"{self.period})",
+            f"Données : {self.data}",
+        ]
+        rows += [
+            f"  {layer.group} / {layer.name} : {layer.feature_count} objet(s)"
+            for layer in self.layers
+        ]
         if self.lizmap is not None:
             rows.append(f"Configuration Lizmap : {self.lizmap}")
         return "\n".join(rows)
@@ -150,21 +155,27 @@ def write_qgis_project(
         saved = postgis.save_url
         write_layers(saved, layers, dict(published.aggregated), dict(published.provenance))
     when = pd.Timestamp.now() if date is None else pd.Timestamp(date)
-    document = _document(published, chosen, layers, target, gpkg.name, postgis, sources,
-                         title, when, db.period)  # fmt: skip
+    document = _document(
+        published, chosen, layers, target, gpkg.name, postgis, sources, title, when, db.period
+    )
     write_qgz(document, target)
     cfg = None
     if lizmap:
         cfg = target.with_name(f"{target.stem}.qgs.cfg")
-        config = lizmap_config(chosen, title=title or "Territoire GUP", layout=LAYOUT_NAME,
-                               extent=_bounds(layers["quartiers"]))  # fmt: skip
+        config = lizmap_config(
+            chosen,
+            title=title or "Territoire GUP",
+            layout=LAYOUT_NAME,
+            extent=_bounds(layers["quartiers"]),
+        )
         cfg.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
     figures = quartiers.set_index("code_qp")[
         [c for c in quartiers.columns if str(c).startswith("chiffre_")]
     ]
     data = str(gpkg) if postgis is None else f"PostGIS, schéma {postgis.schema}"
-    return QgisProject(target, data, tuple(chosen), published.profile, db.period.label, cfg,
-                       pd.DataFrame(figures))  # fmt: skip
+    return QgisProject(
+        target, data, tuple(chosen), published.profile, db.period.label, cfg, pd.DataFrame(figures)
+    )
 
 
 def _in_lambert93(frame: pd.DataFrame) -> pd.DataFrame:
@@ -185,10 +196,17 @@ def _bounds(frame: gpd.GeoDataFrame) -> list[float]:
 
 
 def _document(
-    publication: Publication, chosen: list[ProjectLayer], layers: dict[str, pd.DataFrame],
-    target: Path, gpkg_name: str, postgis: PostgisSource | None, sources: str,
-    title: str | None, when: pd.Timestamp, period_of: Period,
-) -> Any:  # fmt: skip
+    publication: Publication,
+    chosen: list[ProjectLayer],
+    layers: dict[str, pd.DataFrame],
+    target: Path,
+    gpkg_name: str,
+    postgis: PostgisSource | None,
+    sources: str,
+    title: str | None,
+    when: pd.Timestamp,
+    period_of: Period,
+) -> Any:
     period = period_of.label
     profile_label = PROFILE_LABELS[publication.profile]
     provenance = {name: _provenance_text(value) for name, value in publication.provenance.items()}
@@ -202,13 +220,17 @@ def _document(
     )
     quartiers_layer = next(layer for layer in chosen if layer.layer_id.startswith("quartiers_p"))
     layout = atlas_layout(
-        coverage_layer_id=quartiers_layer.layer_id, coverage_name=quartiers_layer.name,
+        coverage_layer_id=quartiers_layer.layer_id,
+        coverage_name=quartiers_layer.name,
         coverage_source=datasource(quartiers_layer, gpkg_name=gpkg_name, postgis=postgis),
         coverage_provider="ogr" if postgis is None else "postgres",
         legend_layer_ids=[layer.layer_id for layer in chosen if layer.visible],
-        sources=sources, produced_on=format_date(when) or "", profile_label=publication.profile,
-        extent=_bounds(layers["quartiers"]), period_kind=period_of.kind,
-    )  # fmt: skip
+        sources=sources,
+        produced_on=format_date(when) or "",
+        profile_label=publication.profile,
+        extent=_bounds(layers["quartiers"]),
+        period_kind=period_of.kind,
+    )
     name = title or "Territoire GUP"
     abstract = (
         f"Projet QGIS écrit par gupgeo le {format_date(when)} à partir du territoire publié "
@@ -216,15 +238,21 @@ def _document(
         "identiques au tableau de bord et à l'atlas HTML."
     )
     return project_document(
-        chosen, title=name, abstract=abstract, history=history,
+        chosen,
+        title=name,
+        abstract=abstract,
+        history=history,
         keywords=["gupgeo", "GUP", "QPV", f"diffusion {publication.profile}"],
         created=dt.datetime.now().isoformat(timespec="seconds"),
         bounds={layer.layer_id: _bounds(layers[layer.table]) for layer in chosen},
         extent=_bounds(layers["quartiers"]),
-        gpkg_name=gpkg_name, postgis=postgis, labels=FIELD_LABELS, provenance=provenance,
-        layout=layout, custom={"profil": publication.profile, "periode": period,
-                               "projet": target.name},
-    )  # fmt: skip
+        gpkg_name=gpkg_name,
+        postgis=postgis,
+        labels=FIELD_LABELS,
+        provenance=provenance,
+        layout=layout,
+        custom={"profil": publication.profile, "periode": period, "projet": target.name},
+    )
 
 
 def _provenance_text(value: Any) -> str:

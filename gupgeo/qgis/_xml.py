@@ -69,22 +69,42 @@ def marker(color: str, *, shape: str = "circle", size_mm: float = 2.6) -> Symbol
     """A filled marker with a thin white outline (dots of the HTML map)."""
     return SymbolLayer(
         "SimpleMarker",
-        {"name": shape, "color": rgba(color), "size": size_mm, "size_unit": "MM",
-         "outline_color": "255,255,255,255", "outline_width": 0.3, "outline_width_unit": "MM",
-         "outline_style": "solid", "angle": 0, "scale_method": "diameter",
-         "horizontal_anchor_point": 1, "vertical_anchor_point": 1},
-    )  # fmt: skip
+        {
+            "name": shape,
+            "color": rgba(color),
+            "size": size_mm,
+            "size_unit": "MM",
+            "outline_color": "255,255,255,255",
+            "outline_width": 0.3,
+            "outline_width_unit": "MM",
+            "outline_style": "solid",
+            "angle": 0,
+            "scale_method": "diameter",
+            "horizontal_anchor_point": 1,
+            "vertical_anchor_point": 1,
+        },
+    )
 
 
 def glyph(text: str, *, color: str, size_mm: float) -> SymbolLayer:
     """A text glyph drawn over a marker (équipement badges: "É", "CS", "MP"…)."""
     return SymbolLayer(
         "FontMarker",
-        {"chr": text, "font": "DejaVu Sans", "font_style": "Bold", "color": rgba(color),
-         "size": size_mm, "size_unit": "MM", "outline_color": rgba(color, 0),
-         "outline_width": 0, "angle": 0, "horizontal_anchor_point": 1,
-         "vertical_anchor_point": 1, "joinstyle": "miter"},
-    )  # fmt: skip
+        {
+            "chr": text,
+            "font": "DejaVu Sans",
+            "font_style": "Bold",
+            "color": rgba(color),
+            "size": size_mm,
+            "size_unit": "MM",
+            "outline_color": rgba(color, 0),
+            "outline_width": 0,
+            "angle": 0,
+            "horizontal_anchor_point": 1,
+            "vertical_anchor_point": 1,
+            "joinstyle": "miter",
+        },
+    )
 
 
 def fill(
@@ -98,22 +118,31 @@ def fill(
     """A simple fill (``color`` None: no fill) with an outline (None: none)."""
     return SymbolLayer(
         "SimpleFill",
-        {"color": rgba(color or "#ffffff", fill_alpha if color else 0),
-         "style": "solid" if color else "no",
-         "outline_color": rgba(outline or "#000000"),
-         "outline_style": outline_style if outline else "no",
-         "outline_width": outline_width_mm, "outline_width_unit": "MM", "joinstyle": "miter"},
-    )  # fmt: skip
+        {
+            "color": rgba(color or "#ffffff", fill_alpha if color else 0),
+            "style": "solid" if color else "no",
+            "outline_color": rgba(outline or "#000000"),
+            "outline_style": outline_style if outline else "no",
+            "outline_width": outline_width_mm,
+            "outline_width_unit": "MM",
+            "joinstyle": "miter",
+        },
+    )
 
 
 def line(color: str, *, width_mm: float = 0.8, dash: str | None = None) -> SymbolLayer:
     """A simple line, dashed by ``dash`` (``"3;2"``, millimetres) when given."""
     props: dict[str, object] = {
-        "line_color": rgba(color), "line_width": width_mm, "line_width_unit": "MM",
-        "line_style": "solid", "capstyle": "round", "joinstyle": "round",
-        "use_custom_dash": 1 if dash else 0, "customdash": dash or "5;2",
+        "line_color": rgba(color),
+        "line_width": width_mm,
+        "line_width_unit": "MM",
+        "line_style": "solid",
+        "capstyle": "round",
+        "joinstyle": "round",
+        "use_custom_dash": 1 if dash else 0,
+        "customdash": dash or "5;2",
         "customdash_unit": "MM",
-    }  # fmt: skip
+    }
     return SymbolLayer("SimpleLine", props)
 
 
@@ -121,18 +150,26 @@ def hatch(color: str, *, angle: float = 45, spacing_mm: float = 1.6) -> SymbolLa
     """Diagonal hatching (secret cells, operation perimeters of the HTML map)."""
     return SymbolLayer(
         "LinePatternFill",
-        {"angle": angle, "distance": spacing_mm, "distance_unit": "MM",
-         "line_width": 0.3, "line_width_unit": "MM", "color": rgba(color),
-         "offset": 0, "offset_unit": "MM"},
-    )  # fmt: skip
+        {
+            "angle": angle,
+            "distance": spacing_mm,
+            "distance_unit": "MM",
+            "line_width": 0.3,
+            "line_width_unit": "MM",
+            "color": rgba(color),
+            "offset": 0,
+            "offset_unit": "MM",
+        },
+    )
 
 
 def hatch_symbol(
     color: str, outline: str, *, outline_width_mm: float = 0.3, outline_style: str = "solid"
 ) -> ET.Element:
     """A hatched fill symbol: the line pattern needs its own line sub-symbol."""
-    border = fill(None, outline=outline, outline_width_mm=outline_width_mm,
-                  outline_style=outline_style)  # fmt: skip
+    border = fill(
+        None, outline=outline, outline_width_mm=outline_width_mm, outline_style=outline_style
+    )
     node = symbol("fill", [hatch(color), border])
     pattern = node.find("layer")
     if pattern is None:  # pragma: no cover - built just above
@@ -153,9 +190,14 @@ class Category:
 def categorized(attribute: str, categories: Sequence[Category]) -> ET.Element:
     """``<renderer-v2 type="categorizedSymbol">`` on ``attribute`` (a field or expression)."""
     node = ET.Element(
-        "renderer-v2", type="categorizedSymbol", attr=attribute, symbollevels="0",
-        enableorderby="0", forceraster="0", referencescale="-1",
-    )  # fmt: skip
+        "renderer-v2",
+        type="categorizedSymbol",
+        attr=attribute,
+        symbollevels="0",
+        enableorderby="0",
+        forceraster="0",
+        referencescale="-1",
+    )
     cats = sub(node, "categories")
     symbols = sub(node, "symbols")
     for i, cat in enumerate(categories):
@@ -168,9 +210,13 @@ def categorized(attribute: str, categories: Sequence[Category]) -> ET.Element:
 def single(sym: ET.Element) -> ET.Element:
     """``<renderer-v2 type="singleSymbol">``."""
     node = ET.Element(
-        "renderer-v2", type="singleSymbol", symbollevels="0", enableorderby="0",
-        forceraster="0", referencescale="-1",
-    )  # fmt: skip
+        "renderer-v2",
+        type="singleSymbol",
+        symbollevels="0",
+        enableorderby="0",
+        forceraster="0",
+        referencescale="-1",
+    )
     symbols = sub(node, "symbols")
     sym.set("name", "0")
     symbols.append(sym)
@@ -189,14 +235,24 @@ class Rule:
 def rule_based(rules: Sequence[Rule]) -> ET.Element:
     """``<renderer-v2 type="RuleRenderer">``: one rule per class, in legend order."""
     node = ET.Element(
-        "renderer-v2", type="RuleRenderer", symbollevels="0", enableorderby="0",
-        forceraster="0", referencescale="-1",
-    )  # fmt: skip
+        "renderer-v2",
+        type="RuleRenderer",
+        symbollevels="0",
+        enableorderby="0",
+        forceraster="0",
+        referencescale="-1",
+    )
     root = sub(node, "rules", key="{gupgeo-racine}")
     symbols = sub(node, "symbols")
     for i, rule in enumerate(rules):
-        sub(root, "rule", key=f"{{gupgeo-regle-{i}}}", filter=rule.filter, label=rule.label,
-            symbol=i)  # fmt: skip
+        sub(
+            root,
+            "rule",
+            key=f"{{gupgeo-regle-{i}}}",
+            filter=rule.filter,
+            label=rule.label,
+            symbol=i,
+        )
         rule.symbol.set("name", str(i))
         symbols.append(rule.symbol)
     return node
@@ -214,19 +270,56 @@ def labeling(
     node = ET.Element("labeling", type="simple")
     settings = sub(node, "settings", calloutType="simple")
     style = sub(
-        settings, "text-style", fieldName=expression, isExpression=1, fontFamily="DejaVu Sans",
-        namedStyle="Bold" if bold else "Book", fontWeight=75 if bold else 50,
-        fontSize=size_pt, fontSizeUnit="Point", textColor=rgba(color), textOpacity=1,
-        multilineHeight=1, allowHtml=0, capitalization=0,
-    )  # fmt: skip
-    sub(style, "text-buffer", bufferDraw=1, bufferSize=1, bufferSizeUnits="MM",
-        bufferColor="255,255,255,255", bufferOpacity=0.9, bufferNoFill=1, bufferJoinStyle=128)  # fmt: skip
+        settings,
+        "text-style",
+        fieldName=expression,
+        isExpression=1,
+        fontFamily="DejaVu Sans",
+        namedStyle="Bold" if bold else "Book",
+        fontWeight=75 if bold else 50,
+        fontSize=size_pt,
+        fontSizeUnit="Point",
+        textColor=rgba(color),
+        textOpacity=1,
+        multilineHeight=1,
+        allowHtml=0,
+        capitalization=0,
+    )
+    sub(
+        style,
+        "text-buffer",
+        bufferDraw=1,
+        bufferSize=1,
+        bufferSizeUnits="MM",
+        bufferColor="255,255,255,255",
+        bufferOpacity=0.9,
+        bufferNoFill=1,
+        bufferJoinStyle=128,
+    )
     sub(settings, "text-format", wrapChar="", autoWrapLength=18, multilineAlign=1)
     # placement 1 = "over point" / horizontal in the polygon (offset from centroid)
-    sub(settings, "placement", placement=1 if polygon else 0, centroidInside=1,
-        centroidWhole=0, fitInPolygonOnly=0, dist=0, priority=5)  # fmt: skip
-    sub(settings, "rendering", drawLabels=1, obstacle=1, displayAll=0, upsidedownLabels=0,
-        limitNumLabels=0, scaleVisibility=0, labelPerPart=0, mergeLines=0)  # fmt: skip
+    sub(
+        settings,
+        "placement",
+        placement=1 if polygon else 0,
+        centroidInside=1,
+        centroidWhole=0,
+        fitInPolygonOnly=0,
+        dist=0,
+        priority=5,
+    )
+    sub(
+        settings,
+        "rendering",
+        drawLabels=1,
+        obstacle=1,
+        displayAll=0,
+        upsidedownLabels=0,
+        limitNumLabels=0,
+        scaleVisibility=0,
+        labelPerPart=0,
+        mergeLines=0,
+    )
     return node
 
 

@@ -17,8 +17,7 @@ from gupgeo.dashboard import Dashboard, build_dashboard
 from gupgeo.french import quartier_names
 from gupgeo.publication import Publication
 from gupgeo.rendering.html import format_value, is_missing
-
-SECRET = "secret"
+from gupgeo.secrecy import SECRET
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,24 @@ class KeyFigure:
 KEY_FIGURES: tuple[KeyFigure, ...] = (
     KeyFigure("quartiers", "population", "chiffre_habitants", "Habitants"),
     KeyFigure("signalements", "nb_signalements", "chiffre_signalements", "Signalements"),
-    KeyFigure("signalements", "par_1000_habitants", "chiffre_taux", "Signalements pour 1 000 hab.",
-              "pour 1 000 habitants"),
+    KeyFigure(
+        "signalements",
+        "par_1000_habitants",
+        "chiffre_taux",
+        "Signalements pour 1 000 hab.",
+        "pour 1 000 habitants",
+    ),
     KeyFigure("degradations", "nb_degradations", "chiffre_degradations", "Dégradations"),
-    KeyFigure("signalements", "stock_fin_periode", "chiffre_stock",
-              "Stock ouvert en fin de période"),
-    KeyFigure("signalements", "delai_median_jours", "chiffre_delai", "Délai médian de clôture",
-              "jours"),
+    KeyFigure(
+        "signalements", "stock_fin_periode", "chiffre_stock", "Stock ouvert en fin de période"
+    ),
+    KeyFigure(
+        "signalements", "delai_median_jours", "chiffre_delai", "Délai médian de clôture", "jours"
+    ),
     KeyFigure("signalements", "evolution_pct", "chiffre_evolution", "Évolution sur un an", "%"),
     KeyFigure("actions", "nb_actions", "chiffre_actions", "Actions GUP"),
     KeyFigure("constats", "nb_ouverts_fin_periode", "chiffre_constats", "Constats ouverts"),
-)  # fmt: skip
+)
 """The figures of the HTML atlas's page header, in its order (the surface is left to the
 map)."""
 
@@ -68,9 +74,9 @@ def figure_texts(
         if fig.table == "quartiers":
             values = population.reindex(out.index) if population is not None else None
             out[fig.field] = [
-                "n.c." if values is None else format_value(v, fig.unit) for v in
-                (values if values is not None else codes)
-            ]  # fmt: skip
+                "n.c." if values is None else format_value(v, fig.unit)
+                for v in (values if values is not None else codes)
+            ]
             continue
         table = db.tables.get(fig.table)
         texts = []

@@ -79,13 +79,24 @@ def write_styles(path: Path, project_layers: Sequence[ProjectLayer]) -> int:
                 (table,),
             ).fetchone()[0]
             conn.execute(
-                'INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, '
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 'f_geometry_column, "styleName", "styleQML", "styleSLD", "useAsDefault", '
                 "description, owner, ui, update_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                ("", "", table, geometry_columns.get(table, "geom"), STYLE_NAME,
-                 layer.style.qml(name=layer.name), "", 0 if user_default else 1,
-                 f"Style gupgeo : {layer.name} (comme la carte HTML)", "gupgeo", None, now),
-            )  # fmt: skip
+                (
+                    "",
+                    "",
+                    table,
+                    geometry_columns.get(table, "geom"),
+                    STYLE_NAME,
+                    layer.style.qml(name=layer.name),
+                    "",
+                    0 if user_default else 1,
+                    f"Style gupgeo : {layer.name} (comme la carte HTML)",
+                    "gupgeo",
+                    None,
+                    now,
+                ),
+            )
     return len(first)
 
 

@@ -121,14 +121,22 @@ def project_layers(
                 style = _describe(table, frame.loc[mask.fillna(False).to_numpy()], kind, counted)[2]
             out.append(
                 ProjectLayer(
-                    layer_id=f"{table}_{family.lower()}", name=name, group=group, table=table,
-                    geometry=family, wkb_type=_wkb(frame, family), style=style,
-                    feature_count=count if split else len(frame), split=split,
-                    visible=visible, fields=_fields(frame),
-                    title_field=_title(frame, NAME_FIELD, "nom", "theme", "categorie",
-                                       "carreau", "code_qp"),
+                    layer_id=f"{table}_{family.lower()}",
+                    name=name,
+                    group=group,
+                    table=table,
+                    geometry=family,
+                    wkb_type=_wkb(frame, family),
+                    style=style,
+                    feature_count=count if split else len(frame),
+                    split=split,
+                    visible=visible,
+                    fields=_fields(frame),
+                    title_field=_title(
+                        frame, NAME_FIELD, "nom", "theme", "categorie", "carreau", "code_qp"
+                    ),
                 )
-            )  # fmt: skip
+            )
         if table == "quartiers" and RATE_FIELD in frame.columns:
             out.append(_rate_layer(frame))
     return sorted(
@@ -163,9 +171,14 @@ def _describe(
         group = "Prévention situationnelle" if event == "constats" else "Signalements"
         shown = event in ("signalements", "constats")
         style = choropleth_style(
-            frame["effectif"], attribute="effectif", scheme="Quantiles", k=4, decimals=0,
-            secret=frame["secret"], secret_attribute="secret",
-        )  # fmt: skip
+            frame["effectif"],
+            attribute="effectif",
+            scheme="Quantiles",
+            k=4,
+            decimals=0,
+            secret=frame["secret"],
+            secret_attribute="secret",
+        )
         return name, group if shown else "Autres couches", style, shown
     color = "#5f5f5f"
     sym = {
@@ -184,11 +197,19 @@ def _rate_layer(quartiers: gpd.GeoDataFrame) -> ProjectLayer:
     )
     family = "Polygon"
     return ProjectLayer(
-        layer_id="quartiers_taux", name="Taux de signalements", group="Signalements",
-        table="quartiers", geometry=family, wkb_type=_wkb(quartiers, family), style=style,
-        feature_count=len(quartiers), visible=False, primary=False, fields=_fields(quartiers),
+        layer_id="quartiers_taux",
+        name="Taux de signalements",
+        group="Signalements",
+        table="quartiers",
+        geometry=family,
+        wkb_type=_wkb(quartiers, family),
+        style=style,
+        feature_count=len(quartiers),
+        visible=False,
+        primary=False,
+        fields=_fields(quartiers),
         title_field=NAME_FIELD,
-    )  # fmt: skip
+    )
 
 
 def signalement_rates(

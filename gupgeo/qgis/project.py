@@ -130,13 +130,23 @@ def map_layer(
 ) -> ET.Element:
     """The ``<maplayer>`` of a project layer: source, CRS, style, popup and metadata."""
     node = ET.Element(
-        "maplayer", type="vector", geometry=layer.kind.capitalize(), wkbType=layer.wkb_type,
+        "maplayer",
+        type="vector",
+        geometry=layer.kind.capitalize(),
+        wkbType=layer.wkb_type,
         labelsEnabled="1" if layer.style.labeling is not None else "0",
-        styleCategories="AllStyleCategories", hasScaleBasedVisibilityFlag="0",
-        minScale="100000000", maxScale="0", readOnly="0", autoRefreshEnabled="0",
-        simplifyDrawingHints="1", simplifyDrawingTol="1", simplifyLocal="1",
-        simplifyAlgorithm="0", simplifyMaxScale="1",
-    )  # fmt: skip
+        styleCategories="AllStyleCategories",
+        hasScaleBasedVisibilityFlag="0",
+        minScale="100000000",
+        maxScale="0",
+        readOnly="0",
+        autoRefreshEnabled="0",
+        simplifyDrawingHints="1",
+        simplifyDrawingTol="1",
+        simplifyLocal="1",
+        simplifyAlgorithm="0",
+        simplifyMaxScale="1",
+    )
     _extent(node, "extent", bounds)
     x.sub(node, "id", layer.layer_id)
     x.sub(node, "datasource", source)
@@ -157,8 +167,9 @@ def map_layer(
     return node
 
 
-def _tree(parent: ET.Element, layers: Sequence[ProjectLayer], sources: Mapping[str, str],
-          provider: str) -> None:  # fmt: skip
+def _tree(
+    parent: ET.Element, layers: Sequence[ProjectLayer], sources: Mapping[str, str], provider: str
+) -> None:
     root = x.sub(parent, "layer-tree-group")
     x.sub(root, "customproperties")
     for group in GROUPS:
@@ -169,10 +180,15 @@ def _tree(parent: ET.Element, layers: Sequence[ProjectLayer], sources: Mapping[s
         x.sub(node, "customproperties")
         for layer in members:
             leaf = x.sub(
-                node, "layer-tree-layer", id=layer.layer_id, name=layer.name,
-                source=sources[layer.layer_id], providerKey=provider, expanded=1,
+                node,
+                "layer-tree-layer",
+                id=layer.layer_id,
+                name=layer.name,
+                source=sources[layer.layer_id],
+                providerKey=provider,
+                expanded=1,
                 checked="Qt::Checked" if layer.visible else "Qt::Unchecked",
-            )  # fmt: skip
+            )
             x.sub(leaf, "customproperties")
     custom = x.sub(root, "custom-order", enabled=1)
     for layer in render_order(layers):
@@ -224,8 +240,9 @@ def project_document(
     sources = {
         layer.layer_id: datasource(layer, gpkg_name=gpkg_name, postgis=postgis) for layer in layers
     }
-    root = ET.Element("qgis", version=x.QGIS_VERSION, projectname=title, saveUser="gupgeo",
-                      saveUserFull="gupgeo")  # fmt: skip
+    root = ET.Element(
+        "qgis", version=x.QGIS_VERSION, projectname=title, saveUser="gupgeo", saveUserFull="gupgeo"
+    )
     x.sub(root, "homePath", path="")
     x.sub(root, "title", title)
     _srs(x.sub(root, "projectCrs"))
@@ -290,12 +307,26 @@ def write_qgz(document: ET.Element, path: Path) -> Path:
 
 
 FIELD_LABELS: dict[str, str] = {
-    NAME_FIELD: "Quartier", "code_qp": "Code du quartier", "nom_qp": "Nom",
-    "commune": "Commune", "population": "Habitants", "categorie": "Catégorie",
-    "sous_categorie": "Sous-catégorie", "statut": "Statut", "date_signalement": "Date",
-    "date_cloture": "Clôture", "type": "Type", "gestionnaire": "Gestionnaire",
-    "gravite": "Gravité", "theme": "Thème", "demarche": "Démarche",
-    "recommandation": "Recommandation", "effectif": "Effectif", "libelle": "Nombre",
-    "carreau": "Carreau", "nom": "Nom", "montant_eur": "Montant (€)",
-}  # fmt: skip
+    NAME_FIELD: "Quartier",
+    "code_qp": "Code du quartier",
+    "nom_qp": "Nom",
+    "commune": "Commune",
+    "population": "Habitants",
+    "categorie": "Catégorie",
+    "sous_categorie": "Sous-catégorie",
+    "statut": "Statut",
+    "date_signalement": "Date",
+    "date_cloture": "Clôture",
+    "type": "Type",
+    "gestionnaire": "Gestionnaire",
+    "gravite": "Gravité",
+    "theme": "Thème",
+    "demarche": "Démarche",
+    "recommandation": "Recommandation",
+    "effectif": "Effectif",
+    "libelle": "Nombre",
+    "carreau": "Carreau",
+    "nom": "Nom",
+    "montant_eur": "Montant (€)",
+}
 """French labels of the fields shown in popups (the column name otherwise)."""

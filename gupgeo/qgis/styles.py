@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gupgeo.maps.layers import GRAVITE, OPERATION_COLOR, QUARTIER_COLOR, glyph_for
+from gupgeo.maps.layers import GRAVITE, glyph_for
+from gupgeo.palette import OPERATION_COLOR, QUARTIER_COLOR
 from gupgeo.qgis import _xml as x
 from gupgeo.rendering.classes import (
     MISSING_COLOR,
@@ -46,9 +47,11 @@ class LayerStyle:
     def qml(self, *, name: str) -> str:
         """The style as a QML document (what ``layer_styles.styleQML`` holds)."""
         root = ET.Element(
-            "qgis", version=x.QGIS_VERSION, styleCategories="AllStyleCategories",
+            "qgis",
+            version=x.QGIS_VERSION,
+            styleCategories="AllStyleCategories",
             labelsEnabled="1" if self.labeling is not None else "0",
-        )  # fmt: skip
+        )
         for node in self.nodes():
             root.append(node)
         return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + x.to_text(root)
@@ -77,9 +80,9 @@ def _geometry_symbol(kind: str, color: str, *, alpha: int = 115) -> ET.Element:
 def quartiers_style(*, label_field: str = "nom_affiche") -> LayerStyle:
     """Quartier perimeters: blue outline, 6 % fill, labelled with their display name."""
     sym = x.symbol(
-        "fill", [x.fill(QUARTIER_COLOR, fill_alpha=15, outline=QUARTIER_COLOR,
-                        outline_width_mm=0.7)],
-    )  # fmt: skip
+        "fill",
+        [x.fill(QUARTIER_COLOR, fill_alpha=15, outline=QUARTIER_COLOR, outline_width_mm=0.7)],
+    )
     return LayerStyle(
         x.single(sym),
         x.labeling(x.quote_field(label_field), color=QUARTIER_COLOR, size_pt=10),
@@ -105,9 +108,8 @@ def categories_style(
         cats.append(x.Category(label, f"{label} ({count})", _point(color, label, kind, glyphs)))
     n_missing = int((index < 0).sum())
     cats.append(
-        x.Category("", f"{MISSING_LABEL} ({n_missing})",
-                   _point(MISSING_COLOR, None, kind, glyphs))
-    )  # fmt: skip
+        x.Category("", f"{MISSING_LABEL} ({n_missing})", _point(MISSING_COLOR, None, kind, glyphs))
+    )
     legend = tuple((c.label, col) for c, col in zip(cats, [*colors, MISSING_COLOR], strict=True))
     return LayerStyle(x.categorized(x.quote_field(attribute), cats), None, legend)
 
@@ -120,24 +122,30 @@ def _point(color: str, label: str | None, kind: str, glyphs: bool) -> ET.Element
     text = "?" if label is None else glyph_for(label)
     return x.symbol(
         "marker",
-        [x.marker(color, shape="circle", size_mm=5.2),
-         x.glyph(text, color=text_color_on(color), size_mm=2.4 if len(text) < 3 else 1.8)],
-    )  # fmt: skip
+        [
+            x.marker(color, shape="circle", size_mm=5.2),
+            x.glyph(text, color=text_color_on(color), size_mm=2.4 if len(text) < 3 else 1.8),
+        ],
+    )
 
 
 def constats_style(gravite: pd.Series, *, kind: str) -> LayerStyle:
     """Constats coloured by gravité (1–3); missing or out of range grey."""
     level = pd.to_numeric(gravite, errors="coerce")
     cats = [
-        x.Category(str(k), f"gravité {k} — {label} ({int((level == k).sum())})",
-                   _geometry_symbol(kind, color))
+        x.Category(
+            str(k),
+            f"gravité {k} — {label} ({int((level == k).sum())})",
+            _geometry_symbol(kind, color),
+        )
         for k, (label, color) in GRAVITE.items()
-    ]  # fmt: skip
+    ]
     n_missing = int((~level.isin(list(GRAVITE))).sum())
     cats.append(
-        x.Category("", f"gravité non renseignée ({n_missing})",
-                   _geometry_symbol(kind, MISSING_COLOR))
-    )  # fmt: skip
+        x.Category(
+            "", f"gravité non renseignée ({n_missing})", _geometry_symbol(kind, MISSING_COLOR)
+        )
+    )
     colors = [c for _, c in GRAVITE.values()] + [MISSING_COLOR]
     # gravité may be stored as a real (2.0): the expression compares whole numbers
     expression = 'to_int("gravite")'
@@ -174,22 +182,24 @@ def choropleth_style(
         members = y[index == i]
         lo, hi = float(members.min()), float(members.max())
         rules.append(
-            x.Rule(f"{not_secret}{field_} >= {lo!r} AND {field_} <= {hi!r}",
-                   f"{label} ({len(members)})",
-                   x.symbol("fill", [x.fill(color, fill_alpha=191, outline="#555555")]))
-        )  # fmt: skip
+            x.Rule(
+                f"{not_secret}{field_} >= {lo!r} AND {field_} <= {hi!r}",
+                f"{label} ({len(members)})",
+                x.symbol("fill", [x.fill(color, fill_alpha=191, outline="#555555")]),
+            )
+        )
     n_missing = int(((index < 0) & ~hidden).sum())
     rules.append(
-        x.Rule(f"{not_secret}{field_} IS NULL", f"{MISSING_LABEL} ({n_missing})",
-               x.symbol("fill", [x.fill(MISSING_COLOR, fill_alpha=89, outline="#555555")]))
-    )  # fmt: skip
+        x.Rule(
+            f"{not_secret}{field_} IS NULL",
+            f"{MISSING_LABEL} ({n_missing})",
+            x.symbol("fill", [x.fill(MISSING_COLOR, fill_alpha=89, outline="#555555")]),
+        )
+    )
     legend = [(r.label, c) for r, c in zip(rules, [*colors, MISSING_COLOR], strict=True)]
     if secret_attribute:
         n_secret = int(hidden.sum())
         label = f"secret (petit effectif) ({n_secret})"
-        rules.append(
-            x.Rule(is_secret, label,
-                   x.hatch_symbol(SECRET_COLOR, SECRET_COLOR))
-        )  # fmt: skip
+        rules.append(x.Rule(is_secret, label, x.hatch_symbol(SECRET_COLOR, SECRET_COLOR)))
         legend.append((label, SECRET_COLOR))
     return LayerStyle(x.rule_based(rules), None, tuple(legend))

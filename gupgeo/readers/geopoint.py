@@ -35,7 +35,9 @@ def parse_lat_lon(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Examples
     --------
     >>> x, y = parse_lat_lon(
-    ...     pd.Series(["48.88, 2.33", '{"lon": 2.34, "lat": 48.87}', "{'lat': 48.86, 'lon': 2.35}", "x"])
+    ...     pd.Series(
+    ...         ["48.88, 2.33", '{"lon": 2.34, "lat": 48.87}', "{'lat': 48.86, 'lon': 2.35}", "x"]
+    ...     )
     ... )
     >>> x.tolist()[:3], y.tolist()[:3], bool(np.isnan(x[3]))
     ([2.33, 2.34, 2.35], [48.88, 48.87, 48.86], True)
@@ -85,7 +87,8 @@ def parse_geojson(values: pd.Series) -> np.ndarray:
 
     Examples
     --------
-    >>> g = parse_geojson(pd.Series(['{"type": "Point", "coordinates": [2.33, 48.88]}', "{'x'", None]))
+    >>> point = '{"type": "Point", "coordinates": [2.33, 48.88]}'
+    >>> g = parse_geojson(pd.Series([point, "{'x'", None]))
     >>> [None if v is None else v.wkt for v in g]
     ['POINT (2.33 48.88)', None, None]
     """

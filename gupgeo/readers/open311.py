@@ -50,7 +50,8 @@ def local_wall_clock(values: pd.Series) -> tuple[pd.Series, str]:
     >>> s.tolist()
     ['2014-05-09T23:02:21', '2014-05-10T01:00:00']
     >>> print(note)
-    requested_datetime : heures locales avec décalage -05:00 (2) conservées telles quelles (jour et heure du lieu, non convertis en UTC)
+    requested_datetime : heures locales avec décalage -05:00 (2) conservées telles quelles
+    (jour et heure du lieu, non convertis en UTC)
     """
     text = values.astype("string")
     parts = text.str.extract(_OFFSET)

@@ -19,7 +19,8 @@ class RawLayer:
     GeoDataFrame); tabular sources instead name their coordinate columns in
     ``x_column``/``y_column``, or one ``xy_column`` read as ``xy_order`` says:
     ``"yx"`` for a combined ``"lat, lon"`` field (or its ``{"lon", "lat"}``
-    object), ``"wkt"`` for WKT, ``"geojson"`` for GeoJSON geometries. :meth:`label` says where a row is in the source (``"ligne 12"``,
+    object), ``"wkt"`` for WKT, ``"geojson"`` for GeoJSON geometries.
+    :meth:`label` says where a row is in the source (``"ligne 12"``,
     ``"entité 3"``) so messages point at the right place: ``label_prefix`` and
     ``label_offset`` compute it from the row position, unless explicit
     ``row_labels`` are given (e.g. a spreadsheet whose blank rows were skipped).

@@ -102,7 +102,8 @@ def detect_encoding(raw: bytes, *, truncated: bool = False) -> tuple[str, str]:
 
 
 def detect_separator(text: str) -> tuple[str, str]:
-    """Return ``(separator, reason)``: the one giving a constant field count over the first lines."""
+    """Return ``(separator, reason)``: the one giving a constant field count over the first
+    lines."""
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     if not lines:
         raise InputFileError("fichier vide : aucune ligne d'en-tête trouvée")

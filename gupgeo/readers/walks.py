@@ -130,9 +130,11 @@ def _diagnostic_row(
 ) -> RawLayer:
     """One diagnostic: the route (all lines merged), its date and name."""
     geoms = [g for g in lines.geometry if g is not None and not g.is_empty] if len(lines) else []
-    route = shapely.multilinestrings(
-        [part for g in geoms for part in getattr(g, "geoms", [g])]
-    ) if geoms else None  # fmt: skip
+    route = (
+        shapely.multilinestrings([part for g in geoms for part in getattr(g, "geoms", [g])])
+        if geoms
+        else None
+    )
     date = _first_time(lines) if len(lines) else None
     how = "date ← première heure de la trace"
     if date is None:

@@ -75,9 +75,14 @@ def to_float(value: Any) -> float:
 
 
 UNIT_DECIMALS = {
-    "nombre": 0, "%": 1, "€": 0, "logements": 0, "m": 0, "pour 1 000 habitants": 1,
+    "nombre": 0,
+    "%": 1,
+    "€": 0,
+    "logements": 0,
+    "m": 0,
+    "pour 1 000 habitants": 1,
     "par mois": 1,
-}  # fmt: skip
+}
 
 
 def format_value(value: Any, unit: str) -> str:
@@ -128,6 +133,18 @@ class Cell:
     href: str | None = None
     indicator: str | None = None
     css: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: label, French text shown, the raw value, the indicator it comes from
+    (``table:column``) and an optional hint (why it is "n.c.", what it counts)."""
+
+    label: str
+    text: str
+    value: str
+    indicator: str
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,9 +206,13 @@ def frame_table(
                 cells.append(number_cell(value, kind))
         rows.append(tuple(cells))
     return Table(
-        caption=caption, headers=headers, rows=tuple(rows), note=note, sortable=sortable,
+        caption=caption,
+        headers=headers,
+        rows=tuple(rows),
+        note=note,
+        sortable=sortable,
         empty=empty,
-    )  # fmt: skip
+    )
 
 
 def chart_table(data: ChartData) -> Table | None:

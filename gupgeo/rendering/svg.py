@@ -313,9 +313,13 @@ def density_grid(
     iy = np.floor(xy[:, 1] / cell_m).astype("int64")
     cells, counts = np.unique(np.column_stack([ix, iy]), axis=0, return_counts=True)
     boxes = np.column_stack(
-        [cells[:, 0] * cell_m, cells[:, 1] * cell_m, (cells[:, 0] + 1) * cell_m,
-         (cells[:, 1] + 1) * cell_m]
-    )  # fmt: skip
+        [
+            cells[:, 0] * cell_m,
+            cells[:, 1] * cell_m,
+            (cells[:, 0] + 1) * cell_m,
+            (cells[:, 1] + 1) * cell_m,
+        ]
+    )
     colors, legend = count_colors(counts)
     return boxes, colors, legend
 

@@ -19,6 +19,7 @@ not listed (their points are a few reports each). Everything is rendered by the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ import pandas as pd
 from gupgeo.french import format_number
 from gupgeo.rendering.html import (
     Cell,
+    Figure,
     Table,
     date_cell,
     number_cell,
@@ -52,16 +54,6 @@ SECRET_TREND = "tendance non publiée (secret statistique)"
 FEW_SIGNALEMENTS = 30
 """Below this many signalements in the place's cells, "nothing significant" is said to be
 expected from so few events."""
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A key figure of the section: label, text shown, raw value, indicator key."""
-
-    label: str
-    text: str
-    value: str
-    indicator: str
 
 
 @dataclass(frozen=True)
@@ -135,13 +127,22 @@ def hot_spots(
     )
     named = "adresse" in hot.columns and bool(hot["adresse"].notna().any())
     rows = tuple(
-        (text_cell(r[LIEU]), *((text_cell(r["adresse"]),) if named else ()),
-         text_cell(r["classe"]), number_cell(r["nb_signalements"]), text_cell(r["id_carreau"]))
+        (
+            text_cell(r[LIEU]),
+            *((text_cell(r["adresse"]),) if named else ()),
+            text_cell(r["classe"]),
+            number_cell(r["nb_signalements"]),
+            text_cell(r["id_carreau"]),
+        )
         for r in hot.to_dict("records")
-    )  # fmt: skip
-    headers = (("Lieu", False), *((("Adresse la plus citée", False),) if named else ()),
-               ("Classe", False), ("Signalements de la période", True),
-               ("Carreau (INSEE)", False))  # fmt: skip
+    )
+    headers = (
+        ("Lieu", False),
+        *((("Adresse la plus citée", False),) if named else ()),
+        ("Classe", False),
+        ("Signalements de la période", True),
+        ("Carreau (INSEE)", False),
+    )
     table = Table(
         "Points chauds significatifs", headers, rows, attrs={"data-list": "veille-chauds"}
     )
@@ -215,21 +216,33 @@ def repeated_table(
             cells.append(text_cell(r.get(LIEU)))
         if show_address:
             cells.append(text_cell(r.get("adresse")))
-        cells += [number_cell(r["nb_signalements"]), date_cell(r["premier"]),
-                  date_cell(r["dernier"]), text_cell(_status_text(r)),
-                  number_cell(r["nb_ouverts"])]  # fmt: skip
+        cells += [
+            number_cell(r["nb_signalements"]),
+            date_cell(r["premier"]),
+            date_cell(r["dernier"]),
+            text_cell(_status_text(r)),
+            number_cell(r["nb_ouverts"]),
+        ]
         rows.append(tuple(cells))
     headers = [("N°", True), ("Catégorie", False)]
     if with_place:
         headers.append(("Lieu", False))
     if show_address:
         headers.append(("Adresse la plus citée", False))
-    headers += [("Signalements", True), ("Premier", False), ("Dernier", False),
-                ("Statut du dernier", False), ("Encore ouverts", True)]  # fmt: skip
+    headers += [
+        ("Signalements", True),
+        ("Premier", False),
+        ("Dernier", False),
+        ("Statut du dernier", False),
+        ("Encore ouverts", True),
+    ]
     table = Table(
-        caption, tuple(headers), tuple(rows), attrs={"data-list": "veille-repetes"},
+        caption,
+        tuple(headers),
+        tuple(rows),
+        attrs={"data-list": "veille-repetes"},
         empty="Aucun problème signalé plusieurs fois sur la période.",
-    )  # fmt: skip
+    )
     return table, max(0, len(groups) - max_rows)
 
 
@@ -249,8 +262,9 @@ def recurring_places(groups: pd.DataFrame) -> str:
     table = table[table["n"] >= 2]
     if table.empty:
         return ""
-    table = table.reset_index().sort_values(["n", "reports", "adresse"],
-                                            ascending=[False, False, True])  # fmt: skip
+    table = table.reset_index().sort_values(
+        ["n", "reports", "adresse"], ascending=[False, False, True]
+    )
     top = table.iloc[0]
     return (
         f" Le même lieu revient : {top['adresse']} ({format_number(top['n'])} problèmes, "
@@ -272,11 +286,115 @@ def method_notes(found: PeriodCells, *, rule_text: str, near: str) -> tuple[str,
     )
 
 
+@dataclass(frozen=True)
+class SectionText:
+    """What a veille section says of the place it looks at (every text in French).
+
+    ``where`` ends the sentence listing the hot spots ("dans le quartier ou à moins de
+    200 m"), ``nowhere`` the ones saying there is none; ``span`` names the time studied
+    ("la période", "la fenêtre"); ``near`` is the method note on the place's edge;
+    ``listed`` introduces the list of repeated problems, ``none_repeated`` says there is
+    none, ``caption`` titles their table.
+    """
+
+    lead: str
+    hot_title: str
+    where: str
+    nowhere: str
+    span: str
+    near: str
+    listed: str
+    none_repeated: str
+    caption: str
+
+
+PUBLIC_REPEATED = (
+    "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
+    "(chacun ne désigne que quelques signalements)."
+)
+"""Why the ``public`` profile lists no repeated problem."""
+
+
+def compose_section(
+    found: PeriodCells,
+    groups: pd.DataFrame,
+    text: SectionText,
+    *,
+    counts: Sequence[tuple[str, object, str]],
+    rule_text: str,
+    public: bool,
+    threshold: int,
+    max_rows: int,
+    with_place: bool = False,
+    uncovered: str = "",
+) -> VeilleSection:
+    """The "Veille territoriale" section around one place (atlas page, operation review).
+
+    Parameters
+    ----------
+    found
+        The published cells of the place (column ``lieu``) and how they were computed.
+    groups
+        The repeated problems of the place (``rang`` from 1).
+    text
+        What the section says of the place.
+    counts
+        The key figures ``(label, count, indicator)``.
+    rule_text
+        The repeat rule, as the method notes say it.
+    max_rows, with_place
+        Most problems listed; whether their table has a ``lieu`` column.
+    uncovered
+        Why the signalements do not cover the period: the figures then read "n.c.",
+        never 0.
+    """
+    hot_text, hot = hot_spots(
+        found.cells,
+        found,
+        where=text.where,
+        nowhere=text.nowhere,
+        public=public,
+        threshold=threshold,
+        span=text.span,
+    )
+    trend_text, trend = trends(found.cells, found, nowhere=text.nowhere)
+    shown = figures(counts, public=public, threshold=threshold)
+    table, more = None, 0
+    if uncovered:
+        shown = tuple(dataclasses.replace(f, text="n.c.", value="") for f in shown)
+        repeated_text = f"n.c. : {uncovered}."
+    elif public:
+        repeated_text = PUBLIC_REPEATED
+    elif len(groups) == 0:
+        repeated_text = text.none_repeated
+    else:
+        repeated_text = text.listed + recurring_places(groups)
+        table, more = repeated_table(
+            groups, caption=text.caption, max_rows=max_rows, with_place=with_place
+        )
+    return VeilleSection(
+        lead=text.lead,
+        hot_title=text.hot_title,
+        hot_text=hot_text,
+        hot=hot,
+        trend_text=trend_text,
+        trends=trend,
+        figures=shown,
+        repeated_text=repeated_text,
+        repeated=table,
+        repeated_more=more,
+        method=method_notes(found, rule_text=rule_text, near=text.near),
+    )
+
+
 __all__ = [
     "LIEU",
     "NOT_COMPUTED",
+    "PUBLIC_REPEATED",
     "Figure",
+    "SectionText",
     "VeilleSection",
+    "compose_section",
     "figures",
     "hot_spots",
     "method_notes",

@@ -132,11 +132,73 @@ def review_operation(
     notes.extend(_perimeter_notes(perimeter))
     notes.extend(_window_notes(w, months, perimeter))
     veille = review_veille(
-        raw.get("signalements"), sig_layer, t["quartiers"], perimeter=perimeter.geometry,
-        buffer_m=buffer_m, window=w, publication=publication,
-    )  # fmt: skip
+        raw.get("signalements"),
+        sig_layer,
+        t["quartiers"],
+        perimeter=perimeter.geometry,
+        buffer_m=buffer_m,
+        window=w,
+        publication=publication,
+    )
+    when = (
+        pd.Timestamp(build_date).normalize()
+        if build_date is not None
+        else pd.Timestamp.now().normalize()
+    )
+    perimeter_gdf = gpd.GeoDataFrame(
+        {"nom": [perimeter.name], "id": [perimeter.operation_id or ""]},
+        geometry=[perimeter.geometry],
+        crs="EPSG:2154",
+    )
+    map_html, grid = _review_map(
+        pub, t, perimeter, perimeter_gdf, w, buffer_m, when, basemap=basemap, veille=veille
+    )
+    review = OperationReview(
+        name=perimeter.name,
+        operation_id=perimeter.operation_id,
+        source=perimeter.source,
+        perimeter=perimeter_gdf,
+        buffer_m=float(buffer_m),
+        months=int(months),
+        windows=w,
+        publication=publication,
+        signalements_by_category=by_cat,
+        signalements_by_quarter=by_quarter,
+        before_after=ba,
+        signalements=sig[
+            ((sig["date_signalement"] >= w.start) & (sig["date_signalement"] < w.end)).to_numpy()
+        ],
+        constats=constats,
+        equipements=equipements,
+        garanties=garanties,
+        record=perimeter.record,
+        notes=tuple(notes),
+        map_html=map_html,
+        build_date=when,
+        quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
+        signalements_grid=grid,
+        veille=veille,
+    )
+    return replace(review, html=render_review(review))
+
+
+def _review_map(
+    pub: Publication,
+    t: Territory,
+    perimeter: rd.Perimeter,
+    perimeter_gdf: gpd.GeoDataFrame,
+    w: rd.Windows,
+    buffer_m: float,
+    when: pd.Timestamp,
+    *,
+    basemap: str | None,
+    veille: Any,
+) -> tuple[str, pd.DataFrame | None]:
+    """The review's map (self-contained HTML) and, in ``public``, its grid of counts."""
+    from gupgeo.maps.caption import Caption
     from gupgeo.maps.pages import review_map
 
+    sig_layer = t["signalements"]
     map_layers = _map_layers(t, perimeter, buffer_m, w)
     window_dates = pd.to_datetime(sig_layer["date_signalement"], errors="coerce")
     in_window = sig_layer[((window_dates >= w.start) & (window_dates < w.end)).to_numpy()]
@@ -147,37 +209,26 @@ def review_operation(
         grid = aggregate_to_grid(
             map_layers["signalements"], cell_size_m=GRID_CELL_M, threshold=pub.secret_threshold
         )
-    perimeter_gdf = gpd.GeoDataFrame(
-        {"nom": [perimeter.name], "id": [perimeter.operation_id or ""]},
-        geometry=[perimeter.geometry], crs="EPSG:2154",
-    )  # fmt: skip
     ring = gpd.GeoDataFrame(
         {"code_qp": ["abords"], "nom_qp": [f"Abords ({buffer_m:g} m)"]},
         geometry=[perimeter.geometry.buffer(buffer_m).difference(perimeter.geometry)],
         crs="EPSG:2154",
     )
-    when = (
-        pd.Timestamp(build_date).normalize()
-        if build_date is not None
-        else pd.Timestamp.now().normalize()
-    )
     map_html = review_map(
-        pub.restricted(map_layers), perimeter_gdf, ring, title=f"Revue : {perimeter.name}",
-        subtitle=f"Périmètre et abords de {buffer_m:g} m", sources="territoire GUP",
-        date=when, publication=publication, basemap=basemap, veille=veille,
-    )  # fmt: skip
-    review = OperationReview(
-        name=perimeter.name, operation_id=perimeter.operation_id, source=perimeter.source,
-        perimeter=perimeter_gdf, buffer_m=float(buffer_m), months=int(months), windows=w,
-        publication=publication, signalements_by_category=by_cat,
-        signalements_by_quarter=by_quarter, before_after=ba,
-        signalements=sig[((sig["date_signalement"] >= w.start) & (sig["date_signalement"] < w.end)).to_numpy()],
-        constats=constats, equipements=equipements,
-        garanties=garanties, record=perimeter.record, notes=tuple(notes), map_html=map_html,
-        build_date=when, quartier_name=_quartier_name(t, perimeter.record.get("code_qp")),
-        signalements_grid=grid, veille=veille,
-    )  # fmt: skip
-    return replace(review, html=render_review(review))
+        pub.restricted(map_layers),
+        perimeter_gdf,
+        ring,
+        caption=Caption(
+            f"Revue : {perimeter.name}",
+            f"Périmètre et abords de {buffer_m:g} m",
+            "territoire GUP",
+            when,
+        ),
+        publication=pub.profil,
+        basemap=basemap,
+        veille=veille,
+    )
+    return map_html, grid
 
 
 REVIEW_LAYERS = ("quartiers", "operations", "equipements", "signalements", "constats", "garanties")
@@ -248,8 +299,10 @@ def _perimeter_notes(perimeter: rd.Perimeter) -> list[str]:
     """What a perimeter file did not say (French), also logged as a warning."""
     if not perimeter.missing:
         return []
-    said = {"nom": "nom (le nom du fichier est utilisé)",
-            "date_livraison": "date_livraison (pas de comparaison avant/après)"}  # fmt: skip
+    said = {
+        "nom": "nom (le nom du fichier est utilisé)",
+        "date_livraison": "date_livraison (pas de comparaison avant/après)",
+    }
     text = (
         f"{perimeter.source} : attribut(s) absent(s) : "
         + ", ".join(said.get(c, c) for c in perimeter.missing)

@@ -33,26 +33,45 @@ REVIEWED_LAYERS = ("signalements", "constats", "garanties")
 """The dated layers a review reads: their coverage is written in its method."""
 
 CONSTRAINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("pave", "point_d_apport", "conteneur", "colonne"),
-     "collecte des déchets : garder l'accès des camions de collecte et des habitants, "
-     "prévoir la gestion des dépôts au pied"),
-    (("aire_de_jeux", "jeux"),
-     "aire de jeux : contrôles réglementaires et entretien, visibilité depuis l'espace public"),
-    (("eclairage", "candelabre", "lampadaire"),
-     "éclairage : continuité de l'éclairage des cheminements pendant et après les travaux"),
-    (("local_gardien", "loge", "gardien"),
-     "présence de proximité : accès et visibilité du local gardien, circuits des agents"),
-    (("ecole", "groupe_scolaire", "college", "lycee", "creche"),
-     "établissement scolaire : sécurité des abords et des cheminements aux heures "
-     "d'entrée et de sortie"),
-    (("city_stade", "gymnase", "stade", "terrain"),
-     "équipement sportif : usages en soirée (bruit, éclairage), accès des secours"),
+    (
+        ("pave", "point_d_apport", "conteneur", "colonne"),
+        "collecte des déchets : garder l'accès des camions de collecte et des habitants, "
+        "prévoir la gestion des dépôts au pied",
+    ),
+    (
+        ("aire_de_jeux", "jeux"),
+        "aire de jeux : contrôles réglementaires et entretien, visibilité depuis l'espace public",
+    ),
+    (
+        ("eclairage", "candelabre", "lampadaire"),
+        "éclairage : continuité de l'éclairage des cheminements pendant et après les travaux",
+    ),
+    (
+        ("local_gardien", "loge", "gardien"),
+        "présence de proximité : accès et visibilité du local gardien, circuits des agents",
+    ),
+    (
+        ("ecole", "groupe_scolaire", "college", "lycee", "creche"),
+        "établissement scolaire : sécurité des abords et des cheminements aux heures "
+        "d'entrée et de sortie",
+    ),
+    (
+        ("city_stade", "gymnase", "stade", "terrain"),
+        "équipement sportif : usages en soirée (bruit, éclairage), accès des secours",
+    ),
     (("jardin",), "jardin partagé : accès à l'eau et gestion associative à préserver"),
-    (("centre_social", "maison_de_projets", "maison_des_projets", "bibliotheque",
-      "mediatheque", "mairie"),
-     "équipement recevant du public : accès, stationnement et signalétique pendant les "
-     "travaux"),
-)  # fmt: skip
+    (
+        (
+            "centre_social",
+            "maison_de_projets",
+            "maison_des_projets",
+            "bibliotheque",
+            "mediatheque",
+            "mairie",
+        ),
+        "équipement recevant du public : accès, stationnement et signalétique pendant les travaux",
+    ),
+)
 """Management constraints by équipement type (keywords of the normalised type)."""
 
 
@@ -104,12 +123,15 @@ def resolve_perimeter(territory: Territory, operation: Any) -> Perimeter:
         geom = to_work_crs(operations.iloc[[ids.index(operation)]], name="operations").geometry
         return Perimeter(
             _polygonal(geom.iloc[0], f"opération {operation}"),
-            str(record.get("nom") or operation), operation, record,
+            str(record.get("nom") or operation),
+            operation,
+            record,
             "couche operations du territoire",
-        )  # fmt: skip
+        )
     if isinstance(operation, gpd.GeoDataFrame | gpd.GeoSeries):
-        frame = gpd.GeoDataFrame(geometry=operation.geometry if isinstance(
-            operation, gpd.GeoDataFrame) else operation)  # fmt: skip
+        frame = gpd.GeoDataFrame(
+            geometry=operation.geometry if isinstance(operation, gpd.GeoDataFrame) else operation
+        )
         return _from_frame(frame, "périmètre fourni", "périmètre fourni (GeoDataFrame)")
     if isinstance(operation, shapely.Geometry):
         raise SchemaError(
@@ -146,11 +168,18 @@ PERIMETER_FIELDS = ("nom", "date_livraison")
 before and after (without it, the window is the last months of the data)."""
 _PERIMETER_DATES = ("date_debut", "date_livraison")
 _PERIMETER_ALIASES = {
-    "name": "nom", "libelle": "nom", "intitule": "nom", "nom_operation": "nom",
-    "livraison": "date_livraison", "date_de_livraison": "date_livraison",
-    "debut": "date_debut", "date_de_debut": "date_debut", "montant": "montant_eur",
-    "identifiant": "id", "id_operation": "id",
-}  # fmt: skip
+    "name": "nom",
+    "libelle": "nom",
+    "intitule": "nom",
+    "nom_operation": "nom",
+    "livraison": "date_livraison",
+    "date_de_livraison": "date_livraison",
+    "debut": "date_debut",
+    "date_de_debut": "date_debut",
+    "montant": "montant_eur",
+    "identifiant": "id",
+    "id_operation": "id",
+}
 
 
 def perimeter_record(frame: pd.DataFrame) -> dict[str, Any]:

@@ -8,54 +8,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.figure import Figure
 
-from gupgeo.dashboard.chart_data import ChartData, number
 from gupgeo.french import format_long_date
-from gupgeo.periods import period_name, span_words
 from gupgeo.publication import GRID_CELL_M, PROFILE_LABELS, SECRET_THRESHOLD, Profil
 from gupgeo.rendering.html import (
     Cell,
     Table,
-    chart_table,
     date_cell,
     format_number,
     is_missing,
     number_cell,
     render,
     static_text,
-    svg_data_uri,
     text_cell,
 )
-from gupgeo.rendering.veille import (
-    VeilleSection,
-    figures,
-    hot_spots,
-    method_notes,
-    recurring_places,
-    repeated_table,
-    trends,
-)
+from gupgeo.rendering.veille import SectionText, VeilleSection, compose_section
 from gupgeo.review import data as rd
-from gupgeo.review.secrecy import (
-    BEFORE_AFTER,
-    CATEGORIES,
-    FIGURE_KEYS,
-    FIGURES,
-    QUARTERS,
-    secret_cells,
-)
+from gupgeo.review.charts import ZONE_COLORS, Secret, chart_context
+from gupgeo.review.secrecy import BEFORE_AFTER, CATEGORIES, FIGURE_KEYS, FIGURES, secret_cells
 from gupgeo.review.veille import COUNTS as VEILLE_COUNTS
 from gupgeo.secrecy import secrecy_note
 
 if TYPE_CHECKING:
     from gupgeo.review.model import OperationReview
-
-ZONE_COLORS = {rd.PERIMETRE: "#7b3294", rd.ABORDS: "#e69f00"}
-
-
-Secret = frozenset[Hashable]
-"""The counts of a report that read "secret" (:func:`gupgeo.review.secrecy.secret_cells`)."""
 
 
 def _secret_cell() -> Cell:
@@ -81,15 +56,23 @@ def category_table(review: OperationReview, secret: Secret | None = None) -> Tab
         rows.append((text_cell(cat), *counts, change))
     w = review.windows
     middle = w.start + (w.end - w.start) / 2
-    headers = (("Catégorie", False), ("Périmètre", True), (f"Abords ({review.buffer_m:g} m)", True),
-               ("Total", True), (f"Jusqu'au {middle:%d/%m/%Y}", True),
-               (f"Depuis le {middle:%d/%m/%Y}", True), ("Évolution", True))  # fmt: skip
+    headers = (
+        ("Catégorie", False),
+        ("Périmètre", True),
+        (f"Abords ({review.buffer_m:g} m)", True),
+        ("Total", True),
+        (f"Jusqu'au {middle:%d/%m/%Y}", True),
+        (f"Depuis le {middle:%d/%m/%Y}", True),
+        ("Évolution", True),
+    )
     return Table(
         f"Signalements du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}, par catégorie",
-        headers, tuple(rows), note="Évolution : seconde moitié de la fenêtre rapportée à la "
-        "première (même durée).", attrs={"data-table": "categories"},
+        headers,
+        tuple(rows),
+        note="Évolution : seconde moitié de la fenêtre rapportée à la première (même durée).",
+        attrs={"data-table": "categories"},
         empty="Aucun signalement dans le périmètre ni ses abords sur la fenêtre.",
-    )  # fmt: skip
+    )
 
 
 def _last(end: pd.Timestamp) -> pd.Timestamp:
@@ -120,16 +103,22 @@ def before_after_table(review: OperationReview, secret: Secret | None = None) ->
                 else number_cell(r["evolution_pct"], "%"),
             )
         )
-    headers = (("Catégorie", False),
-               (f"Avant ({w.before[0]:%d/%m/%Y} – {_last(w.before[1]):%d/%m/%Y})", True),
-               ("par mois", True),
-               (f"Après ({w.after[0]:%d/%m/%Y} – {_last(w.after[1]):%d/%m/%Y})", True),
-               ("par mois", True), ("Évolution du rythme", True))  # fmt: skip
+    headers = (
+        ("Catégorie", False),
+        (f"Avant ({w.before[0]:%d/%m/%Y} – {_last(w.before[1]):%d/%m/%Y})", True),
+        ("par mois", True),
+        (f"Après ({w.after[0]:%d/%m/%Y} – {_last(w.after[1]):%d/%m/%Y})", True),
+        ("par mois", True),
+        ("Évolution du rythme", True),
+    )
     return Table(
-        "Avant / après la livraison, dans le périmètre", headers, tuple(rows[:-1]),
-        foot=tuple(rows[-1:]), attrs={"data-table": "avant-apres"},
+        "Avant / après la livraison, dans le périmètre",
+        headers,
+        tuple(rows[:-1]),
+        foot=tuple(rows[-1:]),
+        attrs={"data-table": "avant-apres"},
         note="Rythme mensuel : nombre de signalements divisé par la durée de chaque fenêtre.",
-    )  # fmt: skip
+    )
 
 
 def constats_table(review: OperationReview) -> Table:
@@ -142,18 +131,32 @@ def constats_table(review: OperationReview) -> Table:
                 text_cell(r.get("zone")),
                 text_cell(r.get("demarche")),
                 text_cell(r.get("theme")),
-                Cell(format_number(g) if not is_missing(g) else "non renseignée",
-                     "" if is_missing(g) else str(int(g)), True,
-                     css=f"gg-gravite-{'' if is_missing(g) else int(g)}"),
+                Cell(
+                    format_number(g) if not is_missing(g) else "non renseignée",
+                    "" if is_missing(g) else str(int(g)),
+                    True,
+                    css=f"gg-gravite-{'' if is_missing(g) else int(g)}",
+                ),
                 text_cell(r.get("recommandation")),
                 text_cell(r.get("statut")),
             )
-        )  # fmt: skip
-    headers = (("Date", False), ("Zone", False), ("Démarche", False), ("Thème", False),
-               ("Gravité", True), ("Recommandation", False), ("Suite donnée", False))  # fmt: skip
-    return Table("Constats de prévention situationnelle", headers, tuple(rows),
-                 attrs={"data-table": "constats"},
-                 empty="Aucun constat communicable dans le périmètre ni ses abords.")  # fmt: skip
+        )
+    headers = (
+        ("Date", False),
+        ("Zone", False),
+        ("Démarche", False),
+        ("Thème", False),
+        ("Gravité", True),
+        ("Recommandation", False),
+        ("Suite donnée", False),
+    )
+    return Table(
+        "Constats de prévention situationnelle",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "constats"},
+        empty="Aucun constat communicable dans le périmètre ni ses abords.",
+    )
 
 
 def diagnostics_table(review: OperationReview) -> Table | None:
@@ -173,13 +176,30 @@ def diagnostics_table(review: OperationReview) -> Table | None:
     rows = []
     for label, mask in parts:
         c = followup_counts(status.loc[mask])
-        rows.append((text_cell(label), *(number_cell(c[k]) for k in
-                     ("ouverts", "en_retard", "traites", "traites_dans_les_delais")),
-                     number_cell(c["delai_median_jours"], "jours")))  # fmt: skip
-    headers = (("Constats", False), ("Ouverts", True), ("En retard", True), ("Traités", True),
-               ("Traités dans les délais", True), ("Délai médian (jours)", True))  # fmt: skip
-    return Table(f"Diagnostics en marchant : suivi au {_last(w.end):%d/%m/%Y}", headers,
-                 tuple(rows), attrs={"data-table": "diagnostics"})  # fmt: skip
+        rows.append(
+            (
+                text_cell(label),
+                *(
+                    number_cell(c[k])
+                    for k in ("ouverts", "en_retard", "traites", "traites_dans_les_delais")
+                ),
+                number_cell(c["delai_median_jours"], "jours"),
+            )
+        )
+    headers = (
+        ("Constats", False),
+        ("Ouverts", True),
+        ("En retard", True),
+        ("Traités", True),
+        ("Traités dans les délais", True),
+        ("Délai médian (jours)", True),
+    )
+    return Table(
+        f"Diagnostics en marchant : suivi au {_last(w.end):%d/%m/%Y}",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "diagnostics"},
+    )
 
 
 def equipements_table(review: OperationReview) -> Table:
@@ -200,134 +220,49 @@ def equipements_table(review: OperationReview) -> Table:
                 text_cell(r.get("contrainte_gestion")),
             )
         )
-    headers = (("Équipement", False), ("Type", False), ("Gestionnaire", False), ("Zone", False),
-               ("Distance (m)", True), ("Contrainte de gestion à intégrer", False))  # fmt: skip
-    return Table("Équipements et contraintes de gestion", headers, tuple(rows),
-                 attrs={"data-table": "equipements"},
-                 empty="Aucun équipement dans le périmètre ni ses abords.")  # fmt: skip
+    headers = (
+        ("Équipement", False),
+        ("Type", False),
+        ("Gestionnaire", False),
+        ("Zone", False),
+        ("Distance (m)", True),
+        ("Contrainte de gestion à intégrer", False),
+    )
+    return Table(
+        "Équipements et contraintes de gestion",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "equipements"},
+        empty="Aucun équipement dans le périmètre ni ses abords.",
+    )
 
 
 def garanties_table(review: OperationReview) -> Table:
     rows = [
-        (date_cell(r.get("date")), text_cell(r.get("objet")), text_cell(r.get("objet_id")),
-         text_cell(r.get("motif")), text_cell(r.get("moment")))
-        for r in review.garanties.to_dict("records")
-    ]  # fmt: skip
-    headers = (("Date", False), ("Objet", False), ("Identifiant", False), ("Motif", False),
-               ("Moment", False))  # fmt: skip
-    return Table("Recours à la garantie", headers, tuple(rows), attrs={"data-table": "garanties"},
-                 empty="Aucun recours à la garantie sur l'opération ni sur les équipements "
-                 "de son périmètre.")  # fmt: skip
-
-
-def _chart(review: OperationReview, secret: Secret) -> dict[str, Any]:
-    data = quarter_chart_data(review, secret)
-    src = svg_data_uri(quarter_chart(review, secret))
-    return {"src": src, "alt": data.summary, "table": chart_table(data)}
-
-
-def _svg(fig: Figure) -> str:
-    import io
-
-    import matplotlib as mpl
-
-    from gupgeo.dashboard.charts import STYLE
-
-    buffer = io.StringIO()
-    settings: Any = {**STYLE, "svg.hashsalt": "gupgeo-revue"}
-    with mpl.rc_context(settings):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def quarter_chart(review: OperationReview, secret: Secret | None = None) -> str:
-    """Signalements per quarter, périmètre and abords side by side (SVG text).
-
-    In ``public``, secret counts (below the threshold, or hidden to protect them) are
-    not drawn (a note says so): a bar's height is its count.
-    """
-    import matplotlib as mpl
-
-    from gupgeo.dashboard.charts import FIG_SIZE_IN, STYLE
-
-    table = review.signalements_by_quarter
-    secret = secret_cells(review) if secret is None else secret
-    style: Any = STYLE
-    with mpl.rc_context(style):
-        fig = Figure(figsize=FIG_SIZE_IN, dpi=100, layout="constrained")
-        ax = fig.add_subplot()
-        x = np.arange(len(table))
-        width = 0.4
-        public = Profil.parse(review.publication).secret
-        for i, zone in enumerate(rd.ZONES):
-            label = "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
-            values = table[zone].to_numpy(dtype="float64")
-            shown = np.array([(QUARTERS, q, zone) not in secret for q in table.index], dtype=bool)
-            ax.bar((x + (i - 0.5) * width)[shown], values[shown], width=width,
-                   color=ZONE_COLORS[zone], label=label)  # fmt: skip
-        if public:
-            ax.set_xlim(-0.6, len(table) - 0.4)
-            ax.set_ylim(0, max(float(ax.get_ylim()[1]), SECRET_THRESHOLD * 1.5))
-            fig.text(0.01, 0.01, f"Profil public : les effectifs inférieurs à {SECRET_THRESHOLD}, "
-                     "et ceux masqués pour les protéger, ne sont pas représentés (secret "
-                     "statistique).", fontsize=8, ha="left", va="bottom")  # fmt: skip
-        ax.set_xticks(x, [f"{q[5:]}\n{q[:4]}" if q.endswith("T1") or i == 0 else q[5:]
-                          for i, q in enumerate(table.index)])  # fmt: skip
-        ax.set_ylabel("Signalements")
-        ax.grid(False, axis="x")
-        w = review.windows
-        if w.delivery is not None:
-            q = pd.Timestamp(w.delivery).to_period("Q")
-            label = f"{q.year}-T{q.quarter}"
-            if label in table.index:
-                pos = list(table.index).index(label)
-                ax.axvline(pos - 0.5, color="#333333", linestyle="--", linewidth=1)
-                ax.text(pos - 0.45, ax.get_ylim()[1] * 0.95, "livraison", fontsize=8, va="top")
-        fig.suptitle("Signalements par trimestre", x=0.01, ha="left", fontweight="bold")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return _svg(fig)
-
-
-def _zone_label(review: OperationReview, zone: str) -> str:
-    return "périmètre" if zone == rd.PERIMETRE else f"abords ({review.buffer_m:g} m)"
-
-
-def quarter_chart_data(review: OperationReview, secret: Secret | None = None) -> ChartData:
-    """The values of :func:`quarter_chart` and its text alternative (what, key figures).
-
-    Secret counts read "secret" in the table and count in no figure of the text: with
-    any of them, no total is given (a total would give them back by subtraction).
-    """
-    table = review.signalements_by_quarter
-    secret = secret_cells(review) if secret is None else secret
-    labels = [str(q) for q in table.index]
-    zones = list(rd.ZONES)
-    values = pd.DataFrame(
-        {_zone_label(review, z): table[z].to_numpy(dtype="float64") for z in zones}, index=labels
-    )
-    hidden = pd.DataFrame(
-        {_zone_label(review, z): [(QUARTERS, q, z) in secret for q in table.index] for z in zones},
-        index=labels,
-    )
-    title = f"Signalements par trimestre, périmètre et abords — {review.name}"
-    parts = []
-    for column in values.columns:
-        shown = values[column][~hidden[column]]
-        words = [] if hidden.to_numpy().any() else [f"{number(float(shown.sum()))} au total"]
-        if len(shown) and shown.max() > 0:
-            top = int(np.argmax(shown.to_numpy()))
-            words.append(f"au plus {number(shown.iloc[top])} en {period_name(shown.index[top])}")
-        parts.append(f"{column} : " + (", ".join(words) or "aucun signalement"))
-    if n_hidden := int(hidden.to_numpy().sum()):
-        parts.append(
-            f"{n_hidden} effectif(s) inférieur(s) à {SECRET_THRESHOLD} ou masqué(s) pour les "
-            "protéger, ni représenté(s) ni compté(s) (secret statistique)"
+        (
+            date_cell(r.get("date")),
+            text_cell(r.get("objet")),
+            text_cell(r.get("objet_id")),
+            text_cell(r.get("motif")),
+            text_cell(r.get("moment")),
         )
-    if review.windows.delivery is not None:
-        q = pd.Timestamp(review.windows.delivery).to_period("Q")
-        parts.append(f"livraison en T{q.quarter} {q.year}")
-    summary = f"{title}, {span_words(labels)} : " + " ; ".join(parts) + "."
-    return ChartData(title, values.mask(hidden), "Trimestre", summary, hidden=hidden)
+        for r in review.garanties.to_dict("records")
+    ]
+    headers = (
+        ("Date", False),
+        ("Objet", False),
+        ("Identifiant", False),
+        ("Motif", False),
+        ("Moment", False),
+    )
+    return Table(
+        "Recours à la garantie",
+        headers,
+        tuple(rows),
+        attrs={"data-table": "garanties"},
+        empty="Aucun recours à la garantie sur l'opération ni sur les équipements "
+        "de son périmètre.",
+    )
 
 
 def print_map(review: OperationReview) -> str:
@@ -357,8 +292,12 @@ def print_map(review: OperationReview) -> str:
     svg.polygons([geom], fill=hatch, stroke=ZONE_COLORS[rd.PERIMETRE], width=2)
     eq = review.equipements
     if len(eq):
-        svg.points(shapely.get_coordinates(np.asarray(eq.geometry.array)), colors="#4d4d4d",
-                   radius=3, shape="square")  # fmt: skip
+        svg.points(
+            shapely.get_coordinates(np.asarray(eq.geometry.array)),
+            colors="#4d4d4d",
+            radius=3,
+            shape="square",
+        )
     constats = review.constats
     if Profil.parse(review.publication).locates and len(constats):
         geoms = shapely.point_on_surface(np.asarray(constats.geometry.array))
@@ -400,50 +339,50 @@ def veille_section(review: OperationReview) -> VeilleSection | None:
     v = review.veille
     if v is None:
         return None
-    public = Profil.parse(review.publication).secret
-    found, w, buffer = v.found, review.windows, f"{review.buffer_m:g}"
-    hot_text, hot = hot_spots(
-        found.cells, found, where="dans le périmètre ou ses abords",
-        nowhere="dans le périmètre ni ses abords", public=public, threshold=SECRET_THRESHOLD,
-        span="la fenêtre",
-    )  # fmt: skip
-    trend_text, trend = trends(found.cells, found, nowhere="dans le périmètre ni ses abords")
-    labels = ("Problèmes signalés plusieurs fois", "Signalements de ces problèmes",
-              "Problèmes encore ouverts")  # fmt: skip
-    shown = figures(
-        [(label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)],
-        public=public, threshold=SECRET_THRESHOLD,
-    )  # fmt: skip
-    table, more = None, 0
-    if public:
-        text = (
-            "Profil public : les problèmes signalés plusieurs fois ne sont pas localisés "
-            "(chacun ne désigne que quelques signalements)."
-        )
-    elif len(v.problems) == 0:
-        text = (
-            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
-        )
-    else:
-        text = (
-            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
-            "signalé au moins signalé ; historique de chaque signalement sur la carte."
-            + recurring_places(v.problems)
-        )
-        table, more = repeated_table(
-            v.problems, caption="Problèmes signalés plusieurs fois autour de l'opération",
-            max_rows=REVIEW_LISTED, with_place=True,
-        )  # fmt: skip
-    return VeilleSection(
+    labels = (
+        "Problèmes signalés plusieurs fois",
+        "Signalements de ces problèmes",
+        "Problèmes encore ouverts",
+    )
+    counts = [
+        (label, v.counts[c], f"revue:{c}") for label, c in zip(labels, VEILLE_COUNTS, strict=True)
+    ]
+    return compose_section(
+        v.found,
+        v.problems,
+        _operation_text(review),
+        counts=counts,
+        rule_text=v.rule.text(),
+        public=Profil.parse(review.publication).secret,
+        threshold=SECRET_THRESHOLD,
+        max_rows=REVIEW_LISTED,
+        with_place=True,
+    )
+
+
+def _operation_text(review: OperationReview) -> SectionText:
+    """What the section of a review says of the perimeter and its abords."""
+    w, buffer = review.windows, f"{review.buffer_m:g}"
+    return SectionText(
         lead=(
             f"Ce qui se concentre, émerge ou revient dans le périmètre et ses abords ({buffer} m), "
-            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : de quoi alimenter le projet urbain."
+            f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y} : "
+            "de quoi alimenter le projet urbain."
         ),
-        hot_title="Points chauds de la fenêtre", hot_text=hot_text, hot=hot, trend_text=trend_text, trends=trend, figures=shown,
-        repeated_text=text, repeated=table, repeated_more=more,
-        method=method_notes(found, rule_text=v.rule.text(),
-                            near=f"abords : à moins de {buffer} m du périmètre"),
-    )  # fmt: skip
+        hot_title="Points chauds de la fenêtre",
+        where="dans le périmètre ou ses abords",
+        nowhere="dans le périmètre ni ses abords",
+        span="la fenêtre",
+        near=f"abords : à moins de {buffer} m du périmètre",
+        listed=(
+            "Problèmes dont le premier signalement est dans le périmètre ou ses abords, du plus "
+            "signalé au moins signalé ; historique de chaque signalement sur la carte."
+        ),
+        none_repeated=(
+            "Aucun problème signalé plusieurs fois dans le périmètre ni ses abords sur la fenêtre."
+        ),
+        caption="Problèmes signalés plusieurs fois autour de l'opération",
+    )
 
 
 def render_review(review: OperationReview) -> str:
@@ -451,10 +390,13 @@ def render_review(review: OperationReview) -> str:
     public = Profil.parse(review.publication).secret
     r = review.record
     facts = [
-        ("Surface du périmètre", f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha"),
+        (
+            "Surface du périmètre",
+            f"{format_number(review.perimeter.to_crs(2154).area.sum() / 10_000, 1)}\u202fha",
+        ),
         ("Abords étudiés", f"{review.buffer_m:g}\u202fm autour du périmètre"),
         ("Fenêtre étudiée", f"du {w.start:%d/%m/%Y} au {_last(w.end):%d/%m/%Y}"),
-    ]  # fmt: skip
+    ]
     if r.get("date_debut") is not None:
         facts.append(("Début des travaux", f"{pd.Timestamp(r['date_debut']):%d/%m/%Y}"))
     if r.get("date_livraison") is not None:
@@ -468,12 +410,16 @@ def render_review(review: OperationReview) -> str:
         facts.append(("Quartier", review.quartier_name or str(r["code_qp"])))
     cat = review.signalements_by_category
     figures = [
-        ("Signalements dans le périmètre", int(cat[rd.PERIMETRE].sum()) if len(cat) else 0, "perimetre"),
+        (
+            "Signalements dans le périmètre",
+            int(cat[rd.PERIMETRE].sum()) if len(cat) else 0,
+            "perimetre",
+        ),
         ("Signalements dans les abords", int(cat[rd.ABORDS].sum()) if len(cat) else 0, "abords"),
         ("Constats", len(review.constats), "constats"),
         ("Équipements concernés", len(review.equipements), "equipements"),
         ("Recours à la garantie", len(review.garanties), "garanties"),
-    ]  # fmt: skip
+    ]
     secret = secret_cells(review)
     hidden = {key for _, key in FIGURE_KEYS.values() if (FIGURES, key) in secret}
     if public and len(review.constats) < SECRET_THRESHOLD:
@@ -481,9 +427,13 @@ def render_review(review: OperationReview) -> str:
     figure_cells = []
     for label, value, key in figures:
         figure_cells.append(
-            {"label": label, "text": "secret" if key in hidden else format_number(value),
-             "value": "" if key in hidden else str(value), "key": key}
-        )  # fmt: skip
+            {
+                "label": label,
+                "text": "secret" if key in hidden else format_number(value),
+                "value": "" if key in hidden else str(value),
+                "key": key,
+            }
+        )
     context = {
         "title": f"Revue de l'opération : {review.name}",
         "name": review.name,
@@ -498,7 +448,7 @@ def render_review(review: OperationReview) -> str:
         "build_date": format_long_date(review.build_date),
         "categories": category_table(review, secret),
         "before_after": before_after_table(review, secret),
-        "quarter_chart": _chart(review, secret),
+        "quarter_chart": chart_context(review, secret),
         "constats": constats_table(review) if not public else None,
         "diagnostics": diagnostics_table(review) if not public else None,
         "equipements": equipements_table(review),

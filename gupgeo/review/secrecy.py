@@ -32,8 +32,13 @@ CATEGORIES = "categories"
 BEFORE_AFTER = "avant-apres"
 QUARTERS = "trimestres"
 FIGURES = "chiffres"
-CATEGORY_COUNTS: tuple[str, ...] = (rd.PERIMETRE, rd.ABORDS, "total", "premiere_moitie",
-                                    "seconde_moitie")  # fmt: skip
+CATEGORY_COUNTS: tuple[str, ...] = (
+    rd.PERIMETRE,
+    rd.ABORDS,
+    "total",
+    "premiere_moitie",
+    "seconde_moitie",
+)
 """Count columns of the category table (its change column is never shown in public)."""
 FIGURE_KEYS = {rd.PERIMETRE: (FIGURES, "perimetre"), rd.ABORDS: (FIGURES, "abords")}
 """The cells of the key figures "signalements dans le périmètre / les abords"."""
@@ -70,8 +75,12 @@ def review_lines(review: OperationReview) -> tuple[dict[Hashable, float], list[L
         lines.append(
             Line(total, ((CATEGORIES, label, rd.PERIMETRE), (CATEGORIES, label, rd.ABORDS)))
         )
-        lines.append(Line(total, ((CATEGORIES, label, "premiere_moitie"),
-                                  (CATEGORIES, label, "seconde_moitie"))))  # fmt: skip
+        lines.append(
+            Line(
+                total,
+                ((CATEGORIES, label, "premiere_moitie"), (CATEGORIES, label, "seconde_moitie")),
+            )
+        )
     for zone, key in FIGURE_KEYS.items():
         if len(cat):
             lines.append(Line(key, tuple((CATEGORIES, label, zone) for label in cat.index)))

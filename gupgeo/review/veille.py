@@ -27,6 +27,7 @@ import shapely
 
 from gupgeo.periods import parse_period
 from gupgeo.publication import Profil
+from gupgeo.rendering.veille import LIEU
 from gupgeo.review import data as rd
 from gupgeo.veille.cells import (
     HOT_CLASSES,
@@ -38,7 +39,6 @@ from gupgeo.veille.cells import (
 )
 from gupgeo.veille.problems import RepeatedProblems, RepeatRule, repeated_problems
 
-LIEU = "lieu"
 COUNTS = ("nb_problemes_repetes", "nb_signalements_repetes", "nb_problemes_repetes_ouverts")
 
 

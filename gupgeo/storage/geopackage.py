@@ -34,7 +34,7 @@ import logging
 import re
 import sqlite3
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import fiona
@@ -132,18 +132,13 @@ def _save_locked(
     extra: dict[str, pd.DataFrame],
 ) -> list[str]:
     existing = _existing_tables(target)
-    written = [*layers, *extra, *OWN_TABLES]
-    saved_by_gupgeo = PROVENANCE_TABLE in existing
-    ours = (*LAYER_NAMES, *OWN_TABLES, *extra)
-    owned = [t for t in existing if saved_by_gupgeo and t in ours]
-    clashes = [t for t in existing if t in written and t not in owned]
-    if clashes:
-        raise OutputExistsError(
-            f"{target} contient déjà la ou les tables {', '.join(clashes)}, qui n'ont pas été "
-            "écrites par gupgeo (pas de table gupgeo_provenance) ; gupgeo ne les remplace pas. "
-            "Enregistrez le territoire dans un autre fichier .gpkg, ou renommez ces tables."
-        )
-    kept = [t for t in existing if t not in owned and t not in written]
+    owned, kept = owned_tables(
+        existing,
+        written=[*layers, *extra, *OWN_TABLES],
+        ours=(*LAYER_NAMES, *OWN_TABLES, *extra),
+        where=str(target),
+        advice="Enregistrez le territoire dans un autre fichier .gpkg, ou renommez ces tables.",
+    )
     with replacing(target, suffix="", locked=True) as tmp, _quiet_about_the_name():
         if existing:  # start from the old file: everything not gupgeo's stays as it was
             _copy(target, tmp)
@@ -154,6 +149,40 @@ def _save_locked(
         pyogrio.write_dataframe(provenance, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
         pyogrio.write_dataframe(seal_frame(layers), tmp, layer=SEAL_TABLE, driver="GPKG")
     return kept
+
+
+def owned_tables(
+    existing: Sequence[str],
+    *,
+    written: Sequence[str],
+    ours: Sequence[str],
+    where: str,
+    advice: str,
+) -> tuple[list[str], list[str]]:
+    """Which ``existing`` tables a save may replace, and which it keeps as they were.
+
+    gupgeo owns a table only in a store it saved (one holding ``gupgeo_provenance``)
+    and only when the table is named like one of ``ours``; every store (GeoPackage,
+    PostGIS) decides so. Returns ``(owned, kept)``: the tables to drop and rewrite,
+    and the user's own tables left untouched.
+
+    Raises
+    ------
+    OutputExistsError
+        When a table to be ``written`` exists and gupgeo does not own it; the
+        message names ``where`` and ends with ``advice``.
+    """
+    saved_by_gupgeo = PROVENANCE_TABLE in existing
+    owned = [t for t in existing if saved_by_gupgeo and t in ours]
+    clashes = [t for t in existing if t in written and t not in owned]
+    if clashes:
+        raise OutputExistsError(
+            f"{where} contient déjà la ou les tables {', '.join(clashes)}, qui n'ont pas été "
+            "écrites par gupgeo (pas de table gupgeo_provenance) ; gupgeo ne les remplace pas. "
+            + advice
+        )
+    kept = [t for t in existing if t not in owned and t not in written]
+    return owned, kept
 
 
 _NAME_WARNINGS = ".*(extension should be|non conformant file ext)"
@@ -219,4 +248,11 @@ def incomplete_save(path: Path) -> str | None:
     return None
 
 
-__all__ = ["OWN_TABLES", "PROVENANCE_TABLE", "SEAL_TABLE", "incomplete_save", "save_tables"]
+__all__ = [
+    "OWN_TABLES",
+    "PROVENANCE_TABLE",
+    "SEAL_TABLE",
+    "incomplete_save",
+    "owned_tables",
+    "save_tables",
+]

@@ -96,7 +96,8 @@ def write_layer_parquet(
     >>> import tempfile
     >>> from gupgeo import load_territory
     >>> s = load_territory("data/sample")["signalements"]
-    >>> out = write_layer_parquet(s, Path(tempfile.mkdtemp()) / "signalements", layer="signalements")
+    >>> folder = Path(tempfile.mkdtemp()) / "signalements"
+    >>> out = write_layer_parquet(s, folder, layer="signalements")
     >>> sorted(p.name for p in out.iterdir())
     ['_gupgeo.json', 'annee=2022', 'annee=2023', 'annee=2024']
     """

@@ -18,9 +18,10 @@ previous territory or the new one, never a mix, and a failure leaves the schema 
 was. One writer at a time: a save holds the schema's lock (:func:`schema_lock`, a
 transaction-scoped advisory lock keyed on the schema's name, released by the server
 when the connection ends, even killed); the importer holds it across its read, merge
-and save, so two imports never lose each other's rows. Other tables of the schema (the user's own, the status history of
-:mod:`gupgeo.storage.importer`) are kept. Tables named like a layer in a schema gupgeo
-did not write (no ``gupgeo_provenance``) are never replaced: the save is refused.
+and save, so two imports never lose each other's rows. Other tables of the schema (the
+user's own, the status history of :mod:`gupgeo.storage.importer`) are kept. Tables named
+like a layer in a schema gupgeo did not write (no ``gupgeo_provenance``) are never
+replaced: the save is refused.
 
 Every identifier goes through ``psycopg.sql.Identifier`` and every value is a bound
 parameter or a ``COPY`` row: no SQL is ever built from user text. psycopg is an
@@ -44,7 +45,7 @@ import shapely
 from gupgeo._lock import DEFAULT_WAIT_S, busy_message, holding, wait_for
 from gupgeo.errors import InputFileError, OutputExistsError
 from gupgeo.schemas import LAYER_NAMES
-from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, seal_frame
+from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, owned_tables, seal_frame
 
 SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_SCHEMA = "gupgeo"
@@ -307,18 +308,13 @@ def save_tables(
     with schema_lock(location, wait_s=wait_s), connect(location) as conn, conn.transaction():
         existing = list_tables(conn, location.schema)
         extras = dict(extra or {})
-        written = [*layers, *extras, *OWN_TABLES]
-        saved_by_gupgeo = PROVENANCE_TABLE in existing
-        ours = (*LAYER_NAMES, *OWN_TABLES, *REJECTS_TABLES, *extras)
-        owned = [t for t in existing if saved_by_gupgeo and t in ours]
-        clashes = [t for t in existing if t in written and t not in owned]
-        if clashes:
-            raise OutputExistsError(
-                f"{location.label} contient déjà la ou les tables {', '.join(clashes)}, qui "
-                "n'ont pas été écrites par gupgeo (pas de table gupgeo_provenance) ; gupgeo ne "
-                "les remplace pas. Choisissez un autre schéma (?schema=…) ou renommez ces tables."
-            )
-        kept = [t for t in existing if t not in owned and t not in written]
+        owned, kept = owned_tables(
+            existing,
+            written=[*layers, *extras, *OWN_TABLES],
+            ours=(*LAYER_NAMES, *OWN_TABLES, *REJECTS_TABLES, *extras),
+            where=location.label,
+            advice="Choisissez un autre schéma (?schema=…) ou renommez ces tables.",
+        )
         ident = sql.Identifier
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident(location.schema)))
         views = dependent_views(conn, location.schema, owned)

@@ -267,11 +267,13 @@ def absent_source_message(source: str, target: str, found: list[str], file: str 
     Examples
     --------
     >>> absent_source_message("Longitude", "x", ["Coord X", "Coord Y"], "export.csv")
-    'colonne « Longitude » (pour « x ») absente du fichier export.csv ; colonnes trouvées : Coord X, Coord Y'
+    'colonne « Longitude » (pour « x ») absente du fichier export.csv ; colonnes trouvées :
+    Coord X, Coord Y'
     """
     near = closest_columns(source, found)
     return (
-        f"colonne « {source} » (pour « {target} ») absente du fichier{' ' + file if file else ''} ; "
+        f"colonne « {source} » (pour « {target} ») absente du fichier"
+        f"{' ' + file if file else ''} ; "
         + (f"colonnes les plus proches : {', '.join(near)} ; " if near else "")
         + f"colonnes trouvées : {', '.join(found) or 'aucune'}"
     )
@@ -288,7 +290,9 @@ def coordinate_hint(found: list[str]) -> str:
     Examples
     --------
     >>> coordinate_hint(["Identifiant", "LONG_WGS84", "LAT_WGS84"])
-    'si les coordonnées sont dans des colonnes au nom inhabituel, ajoutez : --colonne x=LONG_WGS84 --colonne y=LAT_WGS84 (ou lon=/lat= pour des degrés, geo_point_2d= pour « latitude, longitude » dans une colonne, wkt= pour du WKT)'
+    'si les coordonnées sont dans des colonnes au nom inhabituel, ajoutez : --colonne
+    x=LONG_WGS84 --colonne y=LAT_WGS84 (ou lon=/lat= pour des degrés, geo_point_2d= pour
+    « latitude, longitude » dans une colonne, wkt= pour du WKT)'
     """
     guess = {}
     for role, words in (("x", _X_WORDS), ("y", _Y_WORDS)):
@@ -341,9 +345,12 @@ def map_coordinates(
             else f"le fichier a déjà des géométries ({raw.format})"
         )
         match.problems.append(
-            ("colonnes de coordonnées sans objet", f"{raw.source} : {why} ; correspondance "
-             f"de coordonnées {shown} inutilisable (elle vaut pour les tableaux CSV ou Excel)")
-        )  # fmt: skip
+            (
+                "colonnes de coordonnées sans objet",
+                f"{raw.source} : {why} ; correspondance "
+                f"de coordonnées {shown} inutilisable (elle vaut pour les tableaux CSV ou Excel)",
+            )
+        )
         return match
     roles = _coordinate_roles(raw, mapping, found, match)
     if match.problems:
@@ -442,9 +449,16 @@ def _placed(raw: RawLayer, roles: dict[str, tuple[str, str]], match: CoordinateM
     if not declared and degrees:
         crs, note = DISPLAY_CRS, f"WGS84 (EPSG:4326) : {columns_said}, en degrés d'après leur nom"
     return replace(
-        raw, x_column=x, y_column=y, xy_column=combined, xy_order=order, crs=crs,
-        crs_note=note, metadata=metadata, notes=list(raw.notes),
-    )  # fmt: skip
+        raw,
+        x_column=x,
+        y_column=y,
+        xy_column=combined,
+        xy_order=order,
+        crs=crs,
+        crs_note=note,
+        metadata=metadata,
+        notes=list(raw.notes),
+    )
 
 
 def _choose_identifier(

@@ -42,8 +42,20 @@ INDICATOR_LAYER = "indicateurs"
 """The name of an indicator table (file names, ``couche`` in ``gupgeo.toml``)."""
 CODE_ALIASES = ("code_qp", "code_quartier", "codeqp", "code_qpv", "qp", "qpv")
 """Headers (normalised) that hold the quartier code of an indicator table."""
-CODE_KEYS = frozenset({"dep", "departement", "reg", "region", "com", "depcom", "id", "annee",
-                       "millesime", "insee_com"})  # fmt: skip
+CODE_KEYS = frozenset(
+    {
+        "dep",
+        "departement",
+        "reg",
+        "region",
+        "com",
+        "depcom",
+        "id",
+        "annee",
+        "millesime",
+        "insee_com",
+    }
+)
 """Headers of identifier columns never joined as indicators (with any ``code…``)."""
 LISTED_CODES = 20
 """Codes listed by name in the report before the rest is counted."""
@@ -90,9 +102,13 @@ def _numbers(values: pd.Series) -> pd.Series | None:
 
 
 NATIONAL_ALIASES = {
-    "pop_mun": "population", "pop_municipale": "population", "population_municipale": "population",
-    "pop_tot": "population", "nb_log": "logements", "log": "logements",
-}  # fmt: skip
+    "pop_mun": "population",
+    "pop_municipale": "population",
+    "population_municipale": "population",
+    "pop_tot": "population",
+    "nb_log": "logements",
+    "log": "logements",
+}
 """Headers of the national per-QPV files (year suffix removed) → quartiers columns."""
 
 

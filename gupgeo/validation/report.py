@@ -97,7 +97,8 @@ class LayerReport:
         for note in self.notes:
             lines.append(f"  · {note}")
         lines.append(
-            f"  lignes lues {format_count(self.rows_read)} = conservées {format_count(self.rows_kept)}"
+            f"  lignes lues {format_count(self.rows_read)} = "
+            f"conservées {format_count(self.rows_kept)}"
             f" + rejetées {format_count(self.rows_rejected)}"
             + (f" ; dont réparées {format_count(self.rows_repaired)}" if self.rows_repaired else "")
             + ("" if self.balanced else "  ⚠ DÉCOMPTE INCOHÉRENT")
@@ -122,7 +123,8 @@ class LayerReport:
             for kind, count in by_kind.items():
                 if count > MAX_LISTED:
                     lines.append(
-                        f"  - {title} — … et {format_count(count - MAX_LISTED)} autres cas du même type "
+                        f"  - {title} — … et {format_count(count - MAX_LISTED)} "
+                        "autres cas du même type "
                         f"({kind.split(' :')[0]})"
                     )
         return "\n".join(lines)
@@ -251,7 +253,8 @@ class ValidationReport:
         )
         parts.append(
             f"Bilan : {len(self.layers)} couche(s), {format_count(self.rows_read)} lignes lues = "
-            f"{format_count(self.rows_kept)} conservées + {format_count(self.rows_rejected)} rejetées"
+            f"{format_count(self.rows_kept)} conservées + "
+            f"{format_count(self.rows_rejected)} rejetées"
             f" ({'décompte exact' if self.balanced else 'DÉCOMPTE INCOHÉRENT'}) ; {verdict}."
         )
         parts.append(self.verdict())

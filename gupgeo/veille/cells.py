@@ -34,9 +34,17 @@ from gupgeo.veille.grids import square_grid
 from gupgeo.veille.hotspots import NON_SIGNIFICATIF, hotspots
 
 CELL_COLUMNS = (
-    "id_carreau", "code_qp", "nb_signalements", "z_score", "p_value", "classe", "categorie",
-    "tendance_z", "nb_signalements_historique", "geometry",
-)  # fmt: skip
+    "id_carreau",
+    "code_qp",
+    "nb_signalements",
+    "z_score",
+    "p_value",
+    "classe",
+    "categorie",
+    "tendance_z",
+    "nb_signalements_historique",
+    "geometry",
+)
 NOT_COMPUTED = "non calculé"
 """Class or category of every cell when its analysis could not be run."""
 SECRET_CLASS = "secret statistique"

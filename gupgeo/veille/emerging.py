@@ -58,13 +58,28 @@ MIN_PERIODS = 6
 _PERSISTENT_SHARE = 0.9
 _PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 EMERGING_COLUMNS = (
-    "id_carreau", "code_qp", "nb_signalements", "nb_periodes_chaud", "nb_periodes_froid",
-    "chaud_fin", "froid_fin", "tendance_z", "tendance_p", "categorie", "geometry",
-)  # fmt: skip
+    "id_carreau",
+    "code_qp",
+    "nb_signalements",
+    "nb_periodes_chaud",
+    "nb_periodes_froid",
+    "chaud_fin",
+    "froid_fin",
+    "tendance_z",
+    "tendance_p",
+    "categorie",
+    "geometry",
+)
 CATEGORIES = (
-    "nouveau", "consécutif", "en intensification", "persistant", "en diminution",
-    "historique", "oscillant", "sporadique",
-)  # fmt: skip
+    "nouveau",
+    "consécutif",
+    "en intensification",
+    "persistant",
+    "en diminution",
+    "historique",
+    "oscillant",
+    "sporadique",
+)
 """Emerging categories, prefixed by ``point chaud`` / ``point froid`` (``nouveau point …``)."""
 
 
@@ -160,10 +175,19 @@ def _kinds(
             final & ever_other,
             ~ever_other,
         ],
-        ["", "en intensification", "en diminution", "persistant", "historique", "nouveau",
-         "consécutif", "oscillant", "sporadique"],
+        [
+            "",
+            "en intensification",
+            "en diminution",
+            "persistant",
+            "historique",
+            "nouveau",
+            "consécutif",
+            "oscillant",
+            "sporadique",
+        ],
         default="",
-    )  # fmt: skip
+    )
     return kinds
 
 

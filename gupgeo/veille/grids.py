@@ -41,12 +41,10 @@ from scipy import sparse
 
 from gupgeo.crs import WORK_CRS
 from gupgeo.errors import AnalysisError, CRSError, SchemaError
+from gupgeo.schemas import HORS_QPV
 
 GRID_CRS = "EPSG:3035"
 """The CRS of the INSEE carroyage, in which cell corners are multiples of ``cell_m``."""
-
-HORS_QPV = "hors QPV"
-"""The ``code_qp`` of a cell whose centre lies in no quartier."""
 
 GRID_COLUMNS = ("id_carreau", "ix", "iy", "code_qp")
 _TO_GRID = Transformer.from_crs(WORK_CRS, GRID_CRS, always_xy=True)
@@ -420,7 +418,8 @@ def hex_grid(
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> q = gpd.GeoDataFrame({"code_qp": ["QP"]}, geometry=[box(525_000, 6_702_000, 526_000, 6_703_000)], crs=2154)
+    >>> square = box(525_000, 6_702_000, 526_000, 6_703_000)
+    >>> q = gpd.GeoDataFrame({"code_qp": ["QP"]}, geometry=[square], crs=2154)
     >>> g = hex_grid(q, target_m=200, buffer_m=0)
     >>> g.attrs["h3_resolution"], 5 < len(g) < 20
     (9, True)

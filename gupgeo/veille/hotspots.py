@@ -62,9 +62,16 @@ MIN_EVENTS = 30
 MIN_CELLS = 30
 """Fewer cells than this: no hot spot analysis (too few neighbours to compare)."""
 HOTSPOT_COLUMNS = (
-    "id_carreau", "code_qp", "nb_signalements", "valeur", "z_score", "p_value", "niveau",
-    "classe", "geometry",
-)  # fmt: skip
+    "id_carreau",
+    "code_qp",
+    "nb_signalements",
+    "valeur",
+    "z_score",
+    "p_value",
+    "niveau",
+    "classe",
+    "geometry",
+)
 
 
 def hot_class(level: float, positive: bool) -> str:
@@ -124,9 +131,15 @@ def _local(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if method == "gi_star":
         g = esda.G_Local(
-            y, w, transform="B", star=True, permutations=permutations, seed=seed, n_jobs=1,
+            y,
+            w,
+            transform="B",
+            star=True,
+            permutations=permutations,
+            seed=seed,
+            n_jobs=1,
             keep_simulations=True,
-        )  # fmt: skip
+        )
         z = np.asarray(g.Zs, dtype="float64")
         if permutations:
             p = np.minimum(1.0, 2.0 * np.asarray(g.p_z_sim, dtype="float64"))
@@ -140,9 +153,14 @@ def _local(
                 "local_moran : l'inférence se fait par permutations (permutations > 0)"
             )
         m = esda.Moran_Local(
-            y, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1,
+            y,
+            w,
+            transformation="r",
+            permutations=permutations,
+            seed=seed,
+            n_jobs=1,
             keep_simulations=True,
-        )  # fmt: skip
+        )
         quadrant = np.asarray(m.q)  # 1 HH, 2 LH, 3 LL, 4 HL
         sign = np.select([quadrant == 1, quadrant == 3, quadrant == 4], [1, -1, 2], default=-2)
         p = np.minimum(1.0, 2.0 * np.asarray(m.p_z_sim, dtype="float64"))
@@ -180,9 +198,10 @@ def check_enough(counts: np.ndarray, *, what: str = "signalements") -> None:
         problems.append(f"les {what} sont tous dans le même carreau ou également répartis")
     if problems:
         raise AnalysisError(
-            "analyse des points chauds impossible : " + " ; ".join(problems)
+            "analyse des points chauds impossible : "
+            + " ; ".join(problems)
             + " — élargir la période ou la zone, ou prendre des carreaux plus grands"
-        )  # fmt: skip
+        )
 
 
 def hotspots(

@@ -23,7 +23,8 @@ Examples
 ...      "date_signalement": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-05-01"])},
 ...     geometry=[Point(50, 50), Point(55, 50), Point(50, 50)], crs=2154)
 >>> problem_counts(s, q, period="2024").loc["QP1"].to_dict()
-{'nb_signalements': 3, 'nb_problemes': 2, 'nb_problemes_repetes': 1, 'nb_signalements_repetes': 2, 'nb_problemes_repetes_ouverts': 0}
+{'nb_signalements': 3, 'nb_problemes': 2, 'nb_problemes_repetes': 1,
+ 'nb_signalements_repetes': 2, 'nb_problemes_repetes_ouverts': 0}
 """
 
 from __future__ import annotations
@@ -48,15 +49,23 @@ from gupgeo.veille.repeated import (
 )
 
 PROBLEM_COLUMNS = (
-    "nb_signalements", "nb_problemes", "nb_problemes_repetes", "nb_signalements_repetes",
+    "nb_signalements",
+    "nb_problemes",
+    "nb_problemes_repetes",
+    "nb_signalements_repetes",
     "nb_problemes_repetes_ouverts",
-)  # fmt: skip
+)
 """Signalements of the period (in their own quartier); distinct problems; those reported
 at least twice; their reports; those still open (a report neither résolu nor clos autre).
 A problem counts in the quartier of its first report."""
 HISTORY_COLUMNS = (
-    "id", "date_signalement", "statut", "date_cloture", "source", "description",
-)  # fmt: skip
+    "id",
+    "date_signalement",
+    "statut",
+    "date_cloture",
+    "source",
+    "description",
+)
 """Columns of a problem's history, when the signalements have them."""
 
 

@@ -33,9 +33,17 @@ from gupgeo.validation import canonical_statuses
 from gupgeo.veille.grids import HORS_QPV, work_xy
 
 REPEATED_COLUMNS = (
-    "id_probleme", "code_qp", "nb_signalements", "premier", "dernier", "duree_jours",
-    "statut", "nb_ouverts", "ids", "geometry",
-)  # fmt: skip
+    "id_probleme",
+    "code_qp",
+    "nb_signalements",
+    "premier",
+    "dernier",
+    "duree_jours",
+    "statut",
+    "nb_ouverts",
+    "ids",
+    "geometry",
+)
 _NS_PER_DAY = 86_400 * 10**9
 
 
@@ -181,9 +189,10 @@ def repeated_reports(
     frame["ouvert"] = ~pd.Series(statut).isin(STATUTS_CLOS).to_numpy() & pd.notna(statut)
     frame["connu"] = pd.notna(statut)
     frame["ids"] = (
-        signalements["id"].astype(str).to_numpy() if "id" in signalements.columns
+        signalements["id"].astype(str).to_numpy()
+        if "id" in signalements.columns
         else signalements.index.astype(str).to_numpy()
-    )  # fmt: skip
+    )
     sizes = np.bincount(gid, minlength=int(gid.max()) + 1 if len(gid) else 0)
     frame = frame[sizes[gid] >= min_reports].sort_values(["id_probleme", "date", "pos"])
     grouped = frame.groupby("id_probleme", sort=True)
@@ -240,7 +249,8 @@ def problems_by_quartier(
     ...      "date_signalement": ["2024-01-01", "2024-01-02", "2024-01-03"]},
     ...     geometry=[Point(0, 0), Point(5, 0), Point(900, 0)], crs=2154)
     >>> problems_by_quartier(s)[["nb_signalements", "nb_problemes"]].to_dict("index")
-    {'QP1': {'nb_signalements': 2, 'nb_problemes': 1}, 'QP2': {'nb_signalements': 1, 'nb_problemes': 1}}
+    {'QP1': {'nb_signalements': 2, 'nb_problemes': 1},
+     'QP2': {'nb_signalements': 1, 'nb_problemes': 1}}
     """
     if "code_qp" not in signalements.columns:
         raise SchemaError(
