@@ -5,8 +5,9 @@ with :func:`gupgeo.storage.parquet.read_layer_dask`) does not fit one process
 comfortably; its zones (quartiers, operations: a few thousand polygons) do. So the zones
 are broadcast once to every worker (one ``dask.delayed`` key in the graph, fetched once
 per worker) and each partition is attributed by the same engine as a GeoDataFrame in
-memory (the engine behind :func:`gupgeo.attribution.zones.attribute`), with ``map_partitions``: a feature's
-zone depends on that feature and the zones only, so the answers are those of the
+memory (the engine behind :func:`gupgeo.attribution.zones.attribute`), with
+``map_partitions``: a feature's zone depends on that feature and the zones only, so the answers
+are those of the
 in-memory path, row for row.
 
 The report (:class:`~gupgeo.attribution.report.AttributionReport`) is rebuilt from the
@@ -54,8 +55,9 @@ def attribute_located(
     multiple: str,
     predicate: str = "covered_by",
 ) -> Any:
-    """:func:`~gupgeo.attribution.zones.attribute` on the rows that have a geometry; the others are kept as they
-    are, without zone (GUP actions: an action with no place keeps its declared quartier).
+    """:func:`~gupgeo.attribution.zones.attribute` on the rows that have a geometry; the
+    others are kept as they are, without zone (GUP actions: an action with no place keeps its
+    declared quartier).
 
     The report of the located rows is in ``result.attrs["attribution_report"]``.
     """
@@ -83,8 +85,8 @@ def attribute_partitions(
     """Attribute a ``dask_geopandas.GeoDataFrame``: the columns of
     :func:`gupgeo.attribution.zones.attribute`, with the same values.
 
-    Parameters are those of :func:`~gupgeo.attribution.zones.attribute`; ``located_only`` attributes only the rows
-    with a geometry (:func:`attribute_located`). The result is lazy (a Dask
+    Parameters are those of :func:`~gupgeo.attribution.zones.attribute`; ``located_only``
+    attributes only the rows with a geometry (:func:`attribute_located`). The result is lazy (a Dask
     GeoDataFrame, one output partition per input partition); its report is
     :func:`partitions_report`.
 

@@ -180,9 +180,12 @@ class SourceAgreement:
 
         Examples
         --------
-        >>> a = SourceAgreement.of("code_qp", pd.Series(["A", "A", None]), pd.Series(["A", "B", "B"]))
+        >>> a = SourceAgreement.of(
+        ...     "code_qp", pd.Series(["A", "A", None]), pd.Series(["A", "B", "B"])
+        ... )
         >>> print(a.to_text())
-        code_qp donné par la source (code_qp_source) : 2 ligne(s), 1 d'accord avec le rattachement spatial (50,0 %), 1 en désaccord
+        code_qp donné par la source (code_qp_source) : 2 ligne(s), 1 d'accord avec le
+        rattachement spatial (50,0 %), 1 en désaccord
           A (source) → B (spatial) : 1
         """
         given = declared.astype("object").where(declared.notna(), None).to_numpy()

@@ -466,7 +466,8 @@ def shared_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, record in provenance.items():
         if dataclasses.is_dataclass(record) and hasattr(record, "source"):
-            out[name] = dataclasses.replace(record, source=source_label(record.source))  # type: ignore[type-var]
+            label = source_label(record.source)
+            out[name] = dataclasses.replace(record, source=label)  # type: ignore[type-var]
         else:
             out[name] = source_label(record)
     return out

@@ -223,14 +223,17 @@ def withheld_rows(
     replaces it there. Layers in ``exempt_layers`` (places and bodies: quartiers,
     opérations, équipements) are never withheld for a citation. In a layer whose
     ``columns`` are given (the columns that leave), only the first ``max_chars``
-    characters of a text are read: the rest never leaves either. ``columns`` (layer → columns) limits the search for citations
-    to those columns of a layer (by default every text column: about 3 s of CPU for
+    characters of a text are read: the rest never leaves either. ``columns`` (layer →
+    columns) limits the search for citations to those columns of a layer (by default every text
+    column: about 3 s of CPU for
     16,000 cells of 10,000 characters).
 
     Examples
     --------
     >>> layers = {
-    ...     "constats": pd.DataFrame({"id": ["C-1", "C-2"], "demarche": ["ESSP", "marche exploratoire"]}),
+    ...     "constats": pd.DataFrame(
+    ...         {"id": ["C-1", "C-2"], "demarche": ["ESSP", "marche exploratoire"]}
+    ...     ),
     ...     "actions": pd.DataFrame({"id": ["A-1", "A-2"], "intitule": ["suite C-1", "bancs"]}),
     ...     "garanties": pd.DataFrame({"objet_id": ["A-1", "OP-3"], "motif": ["fuite", "fuite"]}),
     ... }
@@ -379,8 +382,12 @@ def cites_ids(
 
     Examples
     --------
-    >>> actions = pd.DataFrame({"id": ["A1", "A2", "A3"],
-    ...                         "intitule": ["suite au constat C-017", "suite ESSP03B", "il y a 17 bancs"]})
+    >>> actions = pd.DataFrame(
+    ...     {
+    ...         "id": ["A1", "A2", "A3"],
+    ...         "intitule": ["suite au constat C-017", "suite ESSP03B", "il y a 17 bancs"],
+    ...     }
+    ... )
     >>> cites_ids(actions, {"c17", "essp-03b"}).tolist()
     [True, True, False]
     """

@@ -5,8 +5,9 @@ Outside ``interne`` a ``constats`` row is withheld when its démarche, any ident
 or any text cites an ESSP, or when its démarche is unknown or vague
 (:func:`essp_mask`, the one rule); then a row of *any* layer (an action, a
 guarantee…) whose text or identifiers cite the identifier of a withheld finding is
-withheld too (:func:`gupgeo.publication.citations.withheld_rows`), except in the reference layers (quartiers,
-operations, équipements), whose texts are masked instead. The vocabulary is
+withheld too (:func:`gupgeo.publication.citations.withheld_rows`), except in the
+reference layers (quartiers, operations, équipements), whose texts are masked instead. The
+vocabulary is
 :mod:`gupgeo.publication._essp`'s.
 """
 
