@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gupgeo.publication.normalise import fold_key, view_text
+from gupgeo.publication.normalise import NON_ALNUM, fold_key, view_text
 
 _E = "[eéèêë]"
 _U = "[uûùü]"
@@ -132,11 +132,8 @@ def mentions_essp(value: Any) -> bool:
     return might_mention_essp(view.lower(), view) and ESSP_MENTION.search(view) is not None
 
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
 def _key(value: str) -> str:
-    return _NON_ALNUM.sub("_", fold_key(value)).strip("_")
+    return NON_ALNUM.sub("_", fold_key(value)).strip("_")
 
 
 def doubtful_demarche(value: Any) -> bool:

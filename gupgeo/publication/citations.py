@@ -35,7 +35,7 @@ from pandas.api.types import is_integer_dtype
 
 from gupgeo.publication._essp import doubtful_demarche, mentions_essp, might_mention_essp
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication.normalise import fold_key, view_text
+from gupgeo.publication.normalise import NON_ALNUM, fold_key, view_text
 from gupgeo.schemas import normalise_name
 
 ID_COLUMNS = ("id", "id_demarche")
@@ -44,7 +44,6 @@ ID_COLUMNS = ("id", "id_demarche")
 # each starts with a character, not an assertion: the engine then skips to candidates
 _GLUE = re.compile(r"[\-_.](?<=[a-z0-9][\-_.])(?=[a-z0-9])")
 _LEADING_ZEROS = re.compile(r"0(?<![0-9]0)0*(?=[0-9])")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTERS = re.compile(r"[a-z]")
 _DIGITS = re.compile(r"[0-9]")
 
@@ -63,7 +62,7 @@ def normalise_id(value: object) -> str:
     >>> [normalise_id(v) for v in ("ESSP03B", "essp-03b", " E\u200bSSP_3.B ", "C-017")]
     ['essp3b', 'essp3b', 'essp3b', 'c17']
     """
-    return _NON_ALNUM.sub("", _compact(str(value)))
+    return NON_ALNUM.sub("", _compact(str(value)))
 
 
 def is_id_column(column: object) -> bool:

@@ -49,6 +49,8 @@ _HOMOGLYPHS = dict(
     )
 )
 DIGIT_SEPARATORS = " \t./\\-_\u00b7\u2022"
+NON_ALNUM = re.compile(r"[^a-z0-9]+")
+"""A run of anything but a folded key's letters and digits (ids and keys compared)."""
 """Separators unified to spaces between two digits (after NFKC and dash folding)."""
 _LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"))
 _DIGIT_RUN = re.compile(  # a digit, then 1 to 3 separators (not only spaces), then a digit
