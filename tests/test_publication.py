@@ -367,22 +367,23 @@ def test_open311_service_columns_leave_masked_and_grouped(layers):
     assert out["code_service"].tolist() == ["DS"] * (n - 1) + ["tel [téléphone masqué]"]
 
 
-def test_a_citation_is_read_where_a_cut_text_leaves(layers):
+def test_a_citation_is_read_in_the_whole_text_not_only_where_it_leaves(layers):
     con = layers["constats"].iloc[[0, 1]].copy()
     con["id"], con["demarche"] = ["CST-7", "CST-8"], ["ESSP", "marche exploratoire"]
     layers["constats"] = gpd.GeoDataFrame(con, crs=con.crs)
-    sig = layers["signalements"].iloc[:3].copy()
+    """A signalement citing an ESSP finding past the cut may describe it before the cut."""
+    sig = layers["signalements"].iloc[:4].copy()
     sig["adresse"] = [
         "suite CST-7 " + "x" * 5000,  # cited in the part that leaves: withheld
-        "x" * 150 + " suite CST-7",  # past the cut, read with the margin: withheld
-        "x" * 5000 + " suite CST-7",  # far past the cut: never leaves, row kept
+        "x" * 150 + " suite CST-7",  # past the cut: withheld
+        "x" * 5000 + " suite CST-7",  # far past the cut: still a citation, withheld
+        "x" * 5000,  # cites nothing: kept
     ]
     layers["signalements"] = gpd.GeoDataFrame(sig, crs=sig.crs)
     pub = publish(layers, "partenaires", max_chars=100)
     kept = pub.layers["signalements"]
-    assert kept["id"].tolist() == [sig["id"].iloc[2]]
-    assert not kept["adresse"].str.contains("CST", case=False).any()
-    assert pub.withheld["signalements"] == 2
+    assert kept["id"].tolist() == [sig["id"].iloc[3]]
+    assert pub.withheld["signalements"] == 3
 
 
 def test_essp_is_recognised_by_demarche_identifier_and_wording(layers):

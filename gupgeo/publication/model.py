@@ -32,7 +32,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gupgeo.attribution import AttributedTerritory, AttributionSettings, attributed
-from gupgeo.publication._masking import MARGIN, shared_provenance
+from gupgeo.publication._masking import shared_provenance
 from gupgeo.publication.columns import MAX_TEXT_CHARS, KeepColumns, remove_personal_data
 from gupgeo.publication.distributed import publish_dask_layer
 from gupgeo.publication.profile import Profil
@@ -273,7 +273,9 @@ def publish(
     provenance = dict(territory.provenance)
     if not profil.masks:
         return Publication(profil, layers, (), policy, {}, provenance, settings)
-    kept, withheld, notes, ids = withhold_essp(layers, max_chars=max_chars + MARGIN)
+    # Citations are read in the whole text, not only in the part that leaves: a row citing
+    # an ESSP finding anywhere may describe it in the part that does leave.
+    kept, withheld, notes, ids = withhold_essp(layers)
     options: dict[str, Any] = {
         "keep_columns": keep_columns,
         "keep_description": keep_description,

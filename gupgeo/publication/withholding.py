@@ -106,10 +106,10 @@ def withhold_essp(
     (counts only, never a value) and the withheld identifiers (normal form). A Dask
     layer is left as it is: :mod:`gupgeo.publication.distributed` drops its rows.
     Outside ``constats`` and ``actions``, citations are searched in the columns that
-    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`), in their first
-    ``max_chars`` characters (:func:`gupgeo.publication.publish` passes the length
-    texts are cut at, plus what masking reads past the cut): a dropped column, or the
-    end of a cut text, shows nothing.
+    leave (:data:`gupgeo.publication.columns.ALLOWED_COLUMNS`): a dropped column shows
+    nothing. ``max_chars`` limits the search to the first characters of a text; the
+    publication step does not use it (a row citing an ESSP finding past the cut may
+    describe it before the cut), it is kept for callers that publish whole texts only.
     """
     memory = {n: f for n, f in layers.items() if not is_dask(f)}
     columns = {
