@@ -24,12 +24,15 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from gupgeo import _xlsx
 from gupgeo._atomic import replacing
+from gupgeo._xlsx import Worksheet
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -206,13 +209,47 @@ def write_workbook(workbook: Workbook, path: str | Path) -> Path:
     return target
 
 
+def write_sheets(sheets: Sequence[Worksheet], path: str | Path) -> Path:
+    """Write ``sheets`` as an XLSX workbook at ``path``, every cell as data, atomically.
+
+    The parts are written straight from the values (no object per cell): numbers as
+    numbers, text as shared strings, formula-like text as text marked "quote prefix"
+    (never a formula element), carriage returns kept, characters XML cannot hold
+    written as Excel's ``_xHHHH_`` escapes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from openpyxl import load_workbook
+    >>> sheet = Worksheet("t", [["=1+1", "QP"], np.array([2.5, np.nan])], header=["nom", "n"],
+    ...               number_formats=[None, "0.0"], freeze="A2")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ws = load_workbook(write_sheets([sheet], Path(tmp) / "t.xlsx"))["t"]
+    ...     [[c.value for c in row] for row in ws.iter_rows()], ws["B2"].number_format
+    ([['nom', 'n'], ['=1+1', 2.5], ['QP', None]], '0.0')
+    >>> ws["A2"].data_type, ws["A2"].quotePrefix, ws.freeze_panes
+    ('s', True, 'A2')
+    """
+    target = Path(path)
+    book = _xlsx.Book(is_formula_like)
+    parts = [(f"xl/worksheets/sheet{i}.xml", book.sheet_xml(s)) for i, s in enumerate(sheets, 1)]
+    titles = [s.title for s in sheets]
+    with replacing(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in (*_xlsx.package_parts(titles, book), *parts):
+            out.writestr(name, data)
+    return target
+
+
 __all__ = [
     "FORMULA_STARTS",
     "NEUTRALISED_NOTE",
+    "Worksheet",
     "csv_safe",
     "csv_text",
     "is_formula_like",
     "text_cells",
     "write_csv",
+    "write_sheets",
     "write_workbook",
 ]

@@ -24,6 +24,7 @@ TOP_LEVEL_HELPERS = {
     "_atomic",  # atomic writes: territory, reports, exports, atlas all write through it
     "_lock",  # one writer at a time: GeoPackage and PostGIS saves, importer, atlas folders
     "_spreadsheet",  # formula-safe CSV/XLSX cells: dashboard, attribution, rejects
+    "_xlsx",  # the XLSX parts written from the values, for _spreadsheet.write_sheets
 }
 """The only private modules allowed at the package top: small cross-cutting helpers."""
 
@@ -139,6 +140,7 @@ FLOW: list[tuple[str, tuple[str, ...]]] = [
             "_atomic",
             "_lock",
             "_spreadsheet",
+            "_xlsx",
             "optional",
         ),
     ),

@@ -32,6 +32,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from gupgeo import _atomic, _spreadsheet
-from gupgeo._spreadsheet import NEUTRALISED_NOTE
+from gupgeo._spreadsheet import NEUTRALISED_NOTE, Worksheet
+from gupgeo._xlsx import Column, column_letter
 from gupgeo.coverage import STATUS_WORDS, coverage_lines
 from gupgeo.french import csv_decimals, format_count, format_csv_number, format_date
 from gupgeo.indicators.catalog import TABLE_INFO, column_label, column_unit
@@ -47,9 +49,6 @@ from gupgeo.periods import FREQ_LABELS
 from gupgeo.publication import SECRET_LABEL
 
 if TYPE_CHECKING:
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.worksheet import Worksheet
-
     from gupgeo.dashboard.model import Dashboard
 
 logger = logging.getLogger(__name__)
@@ -296,50 +295,61 @@ def _excel_format(unit: str) -> str:
 def write_xlsx(db: Dashboard, path: Path) -> Path:
     """Write the dashboard to ``path`` (one sheet per table and series + sources et méthode).
 
-    Every cell is data: formula-like text is a text cell, never a formula.
+    Every cell is data: formula-like text is a text cell, never a formula. The parts are
+    written straight from the tables (:func:`gupgeo._spreadsheet.write_sheets`).
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
     used: set[str] = set()
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE4EE")
-
-    def sheet(title: str, table: str, frame: pd.DataFrame, keys: list[str]) -> None:
-        ws = wb.create_sheet(_sheet_name(title, used))
-        flat = _secret_cells(
-            db, table, _with_names(db, frame), french=None, series="periode" in keys
-        )
-        headers = {"code_qp": "Code QP", "nom_qp": "Quartier", "periode": "Période"}
-        ws.append([headers.get(c, column_label(str(c))) for c in flat.columns])
-        for row in flat.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and np.isnan(v)) else _py(v) for v in row])
-        for j, col in enumerate(flat.columns, start=1):
-            letter = get_column_letter(j)
-            ws.cell(1, j).font = bold
-            ws.cell(1, j).fill = fill
-            width = max(len(str(ws.cell(1, j).value)), 8)
-            if col in keys:
-                width = max(width, *(len(str(v)) for v in flat[col])) if len(flat) else width
-            ws.column_dimensions[letter].width = min(width + 2, 45)
-            if col not in keys:
-                fmt = _excel_format(column_unit(table, str(col)))
-                for cell in ws[letter][1:]:
-                    cell.number_format = fmt
-        ws.freeze_panes = ws.cell(2, len(keys) + 1)
-
+    sheets = []
     for name, frame in db.tables.items():
-        sheet(TABLE_INFO[name].title, name, frame, ["code_qp", "nom_qp"])
+        title = _sheet_name(TABLE_INFO[name].title, used)
+        sheets.append(_table_sheet(db, title, name, frame, series=False))
     label = FREQ_LABELS[db.freq]
     for name, frame in db.series.items():
-        title = f"{TABLE_INFO[name].series_title} par {label}"
-        sheet(title, name, frame, ["code_qp", "nom_qp", "periode"])
-    _method_sheet(wb.create_sheet(METHOD_SHEET), db, bold)
-    return _spreadsheet.write_workbook(wb, path)
+        title = _sheet_name(f"{TABLE_INFO[name].series_title} par {label}", used)
+        sheets.append(_table_sheet(db, title, name, frame, series=True))
+    sheets.append(_method_sheet(_sheet_name(METHOD_SHEET, used), db))
+    return _spreadsheet.write_sheets(sheets, path)
+
+
+_HEADERS = {"code_qp": "Code QP", "nom_qp": "Quartier", "periode": "Période"}
+
+
+def _table_sheet(
+    db: Dashboard, title: str, table: str, frame: pd.DataFrame, *, series: bool
+) -> Worksheet:
+    """A table or a series as a sheet: keys, then one column per measure, in its format."""
+    keys = ["code_qp", "nom_qp", "periode"] if series else ["code_qp", "nom_qp"]
+    flat = _secret_cells(db, table, _with_names(db, frame), french=None, series=series)
+    header = [_HEADERS.get(str(c), column_label(str(c))) for c in flat.columns]
+    columns: list[Column] = []
+    formats: list[str | None] = []
+    widths: list[float | None] = []
+    for position, col in enumerate(flat.columns):
+        cells = _column_values(flat.iloc[:, position])
+        columns.append(cells)
+        width = max(len(str(header[position])), 8)
+        if col in keys:
+            width = max(width, *(len(str(v)) for v in cells)) if len(cells) else width
+            formats.append(None)
+        else:
+            formats.append(_excel_format(column_unit(table, str(col))))
+        widths.append(min(width + 2, 45))
+    return Worksheet(
+        title,
+        columns,
+        header=header,
+        number_formats=formats,
+        widths=widths,
+        freeze=f"{column_letter(len(keys) + 1)}2",
+    )
+
+
+def _column_values(values: pd.Series) -> Column:
+    """A column's cells: a NumPy array of numbers, or Python values (« secret » mixed in)."""
+    if values.dtype.kind in "fiu":
+        return values.to_numpy()
+    return [_py(v) for v in values.astype(object).tolist()]
 
 
 def _count_cell(db: Dashboard, value: object) -> object:
@@ -354,27 +364,29 @@ def _py(value: object) -> object:
     return value
 
 
-def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
+def _method_sheet(title: str, db: Dashboard) -> Worksheet:
+    """Period, sources, coverage, notes, checks and definitions, one block under the other."""
     lines = _method_lines(db)
-    ws.append([lines[0]])
-    ws.cell(1, 1).font = bold
-    ws.append([lines[1]])
-    ws.append([])
-    ws.append(["Sources"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.append(["Couche", "Lignes", "Lignes dans la période", "Provenance"])
+    rows: list[list[object]] = [[lines[0]], [lines[1]], []]
+    bold = {1}
+
+    def heading(text: str) -> None:
+        rows.append([text])
+        bold.add(len(rows))
+
+    heading("Sources")
+    rows.append(["Couche", "Lignes", "Lignes dans la période", "Provenance"])
     for row in _records(db.sources):
         n_in = row["lignes_dans_la_periode"]
         shown_in = None if pd.isna(n_in) else _count_cell(db, n_in)
-        ws.append(
+        rows.append(
             [row["couche"], _count_cell(db, row["lignes"]), shown_in, row["provenance"] or None]
         )
-    ws.append([])
-    ws.append([f"Couverture des données (période {db.period.label})"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.append(["Couche", "Première date", "Dernière date", "Origine", "Période"])
+    rows.append([])
+    heading(f"Couverture des données (période {db.period.label})")
+    rows.append(["Couche", "Première date", "Dernière date", "Origine", "Période"])
     for cov in _records(db.coverage):
-        ws.append(
+        rows.append(
             [
                 cov["couche"],
                 format_date(cov["premiere_date"]),
@@ -383,34 +395,37 @@ def _method_sheet(ws: Worksheet, db: Dashboard, bold: Font) -> None:
                 STATUS_WORDS[cov["couverture_periode"]],
             ]
         )
-    ws.append([])
-    ws.append(["Méthode et remarques"])
-    ws.cell(ws.max_row, 1).font = bold
-    for note in db.notes:
-        ws.append([note])
-    ws.append([])
-    ws.append(["Fichiers tableurs"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.append([NEUTRALISED_NOTE])
-    ws.append([])
-    ws.append(["Contrôle des totaux"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.append(["Tableau", "Colonne", "Quartiers + hors QPV", "Total", "Lignes en entrée", "OK"])
+    rows.append([])
+    heading("Méthode et remarques")
+    rows += [[note] for note in db.notes]
+    rows.append([])
+    heading("Fichiers tableurs")
+    rows += [[NEUTRALISED_NOTE], []]
+    heading("Contrôle des totaux")
+    rows += _checks_rows(db)
+    rows.append([])
+    heading("Définitions")
+    rows.append(["Tableau", "Colonne", "Libellé", "Unité"])
+    for name, frame in db.tables.items():
+        for col in frame.columns:
+            rows.append([name, str(col), column_label(str(col)), column_unit(name, str(col))])
+    columns = [list(column) for column in zip_longest(*rows)]
+    widths = (30, 34, 40, 18, 18, 8)
+    return Worksheet(title, columns, widths=widths, bold_rows=frozenset(bold))
+
+
+def _checks_rows(db: Dashboard) -> list[list[object]]:
+    """The rows of the « Contrôle des totaux » block, under its heading."""
+    rows: list[list[object]] = [
+        ["Tableau", "Colonne", "Quartiers + hors QPV", "Total", "Lignes en entrée", "OK"]
+    ]
     for r in _records(db.reconciliation()):
         expected = None if pd.isna(r["lignes_en_entree"]) else r["lignes_en_entree"]
         ok = "oui" if r["ok"] else "NON"
-        ws.append(
+        rows.append(
             [r["tableau"], r["colonne"], r["quartiers_et_hors_qpv"], r["total"], expected, ok]
         )
-    ws.append([])
-    ws.append(["Définitions"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.append(["Tableau", "Colonne", "Libellé", "Unité"])
-    for name, frame in db.tables.items():
-        for col in frame.columns:
-            ws.append([name, str(col), column_label(str(col)), column_unit(name, str(col))])
-    for letter, width in zip("ABCDEF", (30, 34, 40, 18, 18, 8), strict=True):
-        ws.column_dimensions[letter].width = width
+    return rows
 
 
 def export_dashboard(
