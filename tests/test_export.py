@@ -205,3 +205,32 @@ def test_sources_and_method_say_the_coverage(tmp_path: Path) -> None:
     assert covered["signalements"][1:3] == ("15/11/2023", "25/03/2024")
     assert covered["signalements"][4].startswith("période non couverte")
     assert np.isnan(db["signalements"].loc["QP-A", "nb_signalements"])
+
+
+@pytest.mark.parametrize("french", [True, False])
+def test_long_csv_is_the_long_table_written_by_pandas(tmp_path: Path, french: bool) -> None:
+    """indicateurs_long.csv is joined straight from the tables: byte for byte what
+    pandas writes from long_table(), quoting, CRLF and BOM included."""
+    data = layers()
+    sig = data["signalements"]
+    odd = ["a;b", 'guillemet "x"', "retour\rchariot", "virgule, point.", "Tags"]
+    data["signalements"] = sig.assign(categorie=[odd[i % len(odd)] for i in range(len(sig))])
+    db = build_dashboard(data, period="2024-T1", freq="month", publication="interne")
+    assert {"a;b", "retour\rchariot"} <= set(db.tables["signalements_par_categorie"].columns)
+    written = write_csv(db, tmp_path / "fast", french=french)
+    fast = next(p for p in written if p.name == "indicateurs_long.csv").read_bytes()
+    reference = tmp_path / "pandas.csv"
+    long_table(db).to_csv(
+        reference,
+        index=False,
+        sep=";" if french else ",",
+        encoding="utf-8-sig" if french else "utf-8",
+        float_format=lambda v: (
+            repr(float(v)).removesuffix(".0").replace(".", "," if french else ".")
+        ),
+        lineterminator="\r\n",  # a CR in a cell: CRLF, so that the cell is quoted
+    )
+    assert fast == reference.read_bytes()
+    assert b'"signalements_par_categorie.retour\rchariot"' in fast and b"\r\n" in fast
+    back = read_long_csv(tmp_path / "fast" / "indicateurs_long.csv", french=french)
+    pd.testing.assert_frame_equal(back, long_table(db))

@@ -28,6 +28,8 @@ written by gupgeo (``indicateur`` always starts with a table name). The
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -90,12 +92,7 @@ def long_table(db: Dashboard) -> pd.DataFrame:
     {'code_qp': 'QP-A', 'indicateur': 'actions.nb_actions', 'periode': '2024', 'valeur': 1.0,
      'unite': 'nombre'}
     """
-    pieces = []
-    for name, frame in db.tables.items():
-        pieces.append(_melt(name, frame, np.full(len(frame), db.period.label, dtype=object)))
-    for name, frame in db.series.items():
-        periodes = np.asarray(frame.index.get_level_values("periode"), dtype=object)
-        pieces.append(_melt(name, frame, periodes))
+    pieces = [_melt(name, frame, periodes) for name, frame, periodes in _long_pieces(db)]
     if not pieces:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in LONG_COLUMNS})
     out = pd.concat(pieces, ignore_index=True)
@@ -211,11 +208,86 @@ def write_csv(db: Dashboard, out_dir: Path, *, french: bool = True) -> list[Path
         flat = _rounded(name, _with_names(db, frame))
         flat = _secret_cells(db, name, flat, french=french, series=True)
         written.append(_csv(flat, path, french=french))
-    long = _csv(long_table(db), out_dir / "indicateurs_long.csv", french=french, raw=True)
-    written.append(long)
+    written.append(_long_csv(db, out_dir / "indicateurs_long.csv", french=french))
     method = out_dir / "sources_et_methode.txt"
     written.append(_atomic.write_text(method, "\n".join(_method_lines(db)) + "\n"))
     return written
+
+
+def _long_pieces(db: Dashboard) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Each table and series of the long table with the ``periode`` of its rows."""
+    pieces = []
+    for name, frame in db.tables.items():
+        pieces.append((name, frame, np.full(len(frame), db.period.label, dtype=object)))
+    for name, frame in db.series.items():
+        periodes = np.asarray(frame.index.get_level_values("periode"), dtype=object)
+        pieces.append((name, frame, periodes))
+    return pieces
+
+
+def _long_csv(db: Dashboard, path: Path, *, french: bool) -> Path:
+    """``indicateurs_long.csv`` joined straight from the tables: the bytes of
+    :func:`long_table` through :func:`_csv` (raw), without building the long frame."""
+    sep = ";" if french else ","
+    blocks = []
+    for table, frame, periodes in _long_pieces(db):
+        columns = [str(c) for c in frame.columns]
+        blocks.append(
+            (
+                [_text(c) for c in frame.index.get_level_values("code_qp")],
+                [f"{table}.{c}" for c in columns],
+                [_text(p) for p in periodes],
+                frame.to_numpy(dtype="float64", na_value=np.nan).tolist(),
+                [column_unit(table, c) for c in columns],
+            )
+        )
+    texts = {t for c, n, p, _, u in blocks for t in (*c, *n, *p, *u)}
+    # as pandas' to_csv: a CR in a cell ends lines with CRLF so that the cell is quoted
+    end = "\r\n" if any("\r" in t for t in texts) else "\n"
+    field = _csv_fields(texts, sep, end)
+    with (
+        _atomic.replacing(path) as tmp,
+        tmp.open("w", encoding="utf-8-sig" if french else "utf-8", newline="") as out,
+    ):
+        out.write(sep.join(LONG_COLUMNS) + end)
+        for codes, names, labels, values, units in blocks:
+            left = [field[c] for c in codes]
+            middle = [f"{sep}{field[n]}{sep}" for n in names]
+            right = [f"{field[p]}{sep}" for p in labels]
+            tail = [f"{sep}{field[u]}{end}" for u in units]
+            out.write(
+                "".join(
+                    f"{lft}{mid}{rgt}{_long_number(v, french)}{tl}"
+                    for lft, rgt, row in zip(left, right, values, strict=True)
+                    for mid, v, tl in zip(middle, row, tail, strict=True)
+                )
+            )
+    return path
+
+
+def _long_number(value: float, french: bool) -> str:
+    """A value of the long table: shortest exact text, empty when missing."""
+    if value != value:
+        return ""
+    text = repr(value).removesuffix(".0")
+    return text.replace(".", ",") if french else text
+
+
+def _csv_fields(texts: set[str], sep: str, end: str) -> dict[str, str]:
+    """Each text as a CSV field, quoted as Python's csv module (and pandas) quote it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator=end)
+    out = {}
+    for text in texts:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow((text, ""))
+        out[text] = buffer.getvalue()[: -len(sep) - len(end)]
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def read_long_csv(path: str | Path, *, french: bool = True) -> pd.DataFrame:
