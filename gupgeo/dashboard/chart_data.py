@@ -108,8 +108,10 @@ def check_zone(db: Dashboard, code_qp: str) -> None:
 
 def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
     """The sub-period rows of one zone of a stacked series, indexed by ``periode``."""
-    part = series[series.index.get_level_values("code_qp") == code_qp]
-    return part.droplevel("code_qp")
+    try:  # the index's hash table: no pass over every row for each quartier
+        return series.xs(code_qp, level="code_qp")
+    except KeyError:  # a zone without rows
+        return series.iloc[:0].droplevel("code_qp")
 
 
 def _uncovered(db: Dashboard, table: str) -> str:
@@ -160,8 +162,9 @@ def series_by_category(db: Dashboard, code_qp: str, *, top: int = TOP_CATEGORIES
     keep = [c for c in totals.index[:top] if totals[c] > 0]
     rest = [c for c in frame.columns if c not in keep]
     data = frame[keep].copy()
-    if rest and np.nansum(frame[rest].to_numpy(dtype=float)) > 0:
-        data[OTHERS] = frame[rest].sum(axis=1, min_count=1)
+    others = frame[rest] if rest else None
+    if others is not None and np.nansum(others.to_numpy(dtype=float)) > 0:
+        data[OTHERS] = others.sum(axis=1, min_count=1)
     if np.nansum(data.to_numpy(dtype=float)) == 0:
         return _empty(title, "aucun signalement sur la période.")
     data.index = [str(i) for i in data.index]
