@@ -76,7 +76,8 @@ _PHONE_PAIRS = re.compile(
     # in pairs with commas, or commas and other separators mixed: 06,98,76,54,31,
     # 06 98,76.54-31, +33 (0)6,98,76,54,31; not a list of six numbers or more
     rf"0(?<![\d+,]0)[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
-    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}}|0\s{{1,2}})?"
+    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}"
+    rf"(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}}|0\s{{1,2}})?"  # "(0)", or its "0 " once unified
     rf"[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
 )
 """Read only on a text holding a comma (:data:`_PHONE` finds the others)."""
