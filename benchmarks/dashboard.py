@@ -16,7 +16,8 @@ With ``--charts`` it times instead the whole dashboard product on ``--quartiers`
 for the issue's figure): ``build_dashboard`` + ``export_dashboard`` (CSVs, XLSX) without
 charts, then the same with every chart as SVG written from the data (the default), and
 with ``--png`` also SVG + PNG drawn by matplotlib (how every chart was drawn before),
-alternately, and prints each, the number of chart files and the time per file.
+alternately, and prints each, the number of chart files and the time per file; then
+one more product stage by stage (publication, indicators, CSV, XLSX, charts).
 
 Usage::
 
@@ -33,6 +34,7 @@ import gc
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -196,7 +198,9 @@ def _same_as_baseline(db, base: dict[str, object]) -> bool:  # type: ignore[no-u
     return all(checks)
 
 
-def timed_pair(first, second, repeat: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+def timed_pair(
+    first: Callable[[], object], second: Callable[[], object], repeat: int
+) -> tuple[list[float], list[float]]:
     """Alternate the two functions so that load from other processes hits both alike."""
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
@@ -234,6 +238,45 @@ def _cpu_s() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
+def _stages(layers: dict, period: tuple[str, str]) -> None:
+    """One more product with SVG charts, stage by stage: wall and CPU of each."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from gupgeo.dashboard.charts import render_dashboard_charts
+    from gupgeo.dashboard.export import write_csv, write_xlsx
+    from gupgeo.publication import as_publication
+
+    out = Path(tempfile.mkdtemp(prefix="gupgeo-dashboard-"))
+    done: dict[str, object] = {}
+    stages = {
+        "publication (masquage, profil partenaires)": lambda: as_publication(layers, None),
+        "indicateurs (build_dashboard)": lambda: build_dashboard(
+            done["publication (masquage, profil partenaires)"], period=period, freq="month"
+        ),
+        "CSV (tables, séries, table longue)": lambda: write_csv(
+            done["indicateurs (build_dashboard)"], out
+        ),
+        "XLSX": lambda: write_xlsx(done["indicateurs (build_dashboard)"], out / "t.xlsx"),
+        "graphiques SVG": lambda: render_dashboard_charts(
+            done["indicateurs (build_dashboard)"], out / "graphiques"
+        ),
+    }
+    parts = []
+    try:
+        for name, stage in stages.items():
+            gc.collect()
+            t, c = time.perf_counter(), time.process_time()
+            done[name] = stage()
+            parts.append(
+                f"{name} {time.perf_counter() - t:.2f} s ({time.process_time() - c:.2f} s CPU)"
+            )
+    finally:
+        shutil.rmtree(out)
+    print("étapes d'un produit avec graphiques : " + " ; ".join(parts))
+
+
 def run_charts(layers: dict, period: tuple[str, str], repeat: int, *, png: bool) -> None:
     """Time the dashboard product without charts, with SVG charts (the default) and,
     with ``png``, with SVG + PNG (matplotlib, as every chart was drawn before), alternately."""
@@ -267,7 +310,8 @@ def run_charts(layers: dict, period: tuple[str, str], repeat: int, *, png: bool)
         runs_cpu = ", ".join(f"{t:.2f}" for t in cpu[name])
         extra = (wall - base) / max(files[name], 1) * 1000
         print(
-            f"{name} : médiane {wall:.2f} s ({runs}), CPU {used:.2f} s ({runs_cpu}, processus et workers), "
+            f"{name} : médiane {wall:.2f} s ({runs}), "
+            f"CPU {used:.2f} s ({runs_cpu}, processus et workers), "
             f"{files[name]} fichiers de graphiques"
             + (f", {extra:.1f} ms par fichier, {wall / base:.2f}× sans" if files[name] else "")
         )
@@ -276,6 +320,7 @@ def run_charts(layers: dict, period: tuple[str, str], repeat: int, *, png: bool)
         f"{statistics.median(times['SVG']) / base:.2f}× en temps, "
         f"{statistics.median(cpu['SVG']) / base_cpu:.2f}× en CPU (même exécution)"
     )
+    _stages(layers, period)
     print(f"charge en fin de mesure : {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

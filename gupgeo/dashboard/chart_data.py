@@ -17,7 +17,7 @@ Pure pandas: nothing here draws or imports matplotlib.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,7 @@ def check_zone(db: Dashboard, code_qp: str) -> None:
 def _rows(series: pd.DataFrame, code_qp: str) -> pd.DataFrame:
     """The sub-period rows of one zone of a stacked series, indexed by ``periode``."""
     try:  # the index's hash table: no pass over every row for each quartier
-        return series.xs(code_qp, level="code_qp")
+        return cast(pd.DataFrame, series.xs(code_qp, level="code_qp"))
     except KeyError:  # a zone without rows
         return series.iloc[:0].droplevel("code_qp")
 
