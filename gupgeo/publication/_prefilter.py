@@ -1,0 +1,94 @@
+"""Column-wide quick tests: which texts of a column *may* hold what a detector looks for.
+
+The detectors of :mod:`gupgeo.publication._essp` and :mod:`gupgeo.publication.citations`
+read each text's detection view in lower case (:mod:`gupgeo.publication.normalise`),
+with Python's regular expressions: about 20 ns a character for a pattern starting with
+a class of characters. Most texts hold nothing to find. Here one RE2 search (pyarrow,
+in C++, a few ns a character) runs over a whole column and says, per text, whether it
+may hold a match; only those texts go to the detector.
+
+A quick test may say "maybe" wrongly, never "no" wrongly:
+
+- it only answers for *plain* texts (:data:`PLAIN_CHARS`: ASCII, French letters and
+  punctuation), whose detection view is the text itself and whose lower case is the
+  one RE2's case-insensitive matching reads; any other text (a zero-width character,
+  fullwidth digits, a ligature, a no-break space…) is always "maybe";
+- its pattern is the detector's pattern without its lookarounds (which only restrict
+  where a match may start or end), read case-insensitively, where the detector reads
+  the lower case of the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gupgeo.publication.normalise import DASHES, INVISIBLE
+
+_EXTRA_PLAIN = "€’‘“”œŒ"
+"""Characters of French text outside Latin-1 that the view keeps as they are."""
+
+
+@functools.cache
+def _plain_chars() -> str:
+    """Characters whose view is themselves, whose lower case is one character of the
+    same kind, and that Python reads as whitespace only when RE2 does (tab, newline,
+    carriage return, space)."""
+    chars = ["\t", "\n", "\r"]
+    for char in map(chr, range(0x20, 0x100)):
+        if char in INVISIBLE or char in DASHES or not char.isprintable():
+            continue
+        if char != " " and char.isspace():
+            continue
+        if unicodedata.normalize("NFKC", char) != char or len(char.lower()) != 1:
+            continue
+        chars.append(char)
+    chars += [c for c in _EXTRA_PLAIN if unicodedata.normalize("NFKC", c) == c]
+    return "".join(chars)
+
+
+PLAIN_CHARS = _plain_chars()
+"""What a plain text is made of (see the module docstring)."""
+SPACE = r"[\t\n\r ]"
+"""Python's ``\\s`` in a plain text."""
+
+
+def _class(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+
+
+_NOT_PLAIN = f"[^{_class(PLAIN_CHARS)}]"
+
+
+def as_array(values: Sequence[object] | pd.api.extensions.ExtensionArray) -> pa.Array:
+    """The texts of ``values`` as an Arrow array (anything else missing): an Arrow
+    backed pandas array is taken as it is."""
+    if isinstance(values, pd.api.extensions.ExtensionArray) and pd.api.types.is_string_dtype(
+        values.dtype
+    ):
+        try:
+            found = pa.array(values)
+        except (TypeError, ValueError, pa.ArrowException):
+            found = None
+        if found is not None and pa.types.is_string(found.type):
+            return found
+        if found is not None and pa.types.is_large_string(found.type):
+            return found
+    return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+
+
+def may_match(texts: pa.Array, pattern: str) -> np.ndarray:
+    """Per text: False where ``pattern`` (RE2 syntax, read case-insensitively) cannot
+    match a plain text; True elsewhere, and for every text that is not plain. Missing
+    values: False. One scan of each text."""
+    if len(texts) == 0:
+        return np.zeros(0, dtype=bool)
+    either = f"(?-i:{_NOT_PLAIN})|(?i:{pattern})"
+    hit = pc.match_substring_regex(texts, either).fill_null(False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
