@@ -20,8 +20,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gupgeo.publication import _masking, _names
 from gupgeo.publication._essp import HINTS_RE2, might_mention_essp
+from gupgeo.publication._masking import ELLIPSIS, MARGIN, mask_series, spans
 from gupgeo.publication._prefilter import PLAIN_CHARS, as_array, may_match
+from gupgeo.publication._windows import finditer_from, reach
 from gupgeo.publication.citations import _trie_pattern, cites_ids, essp_rows
 from gupgeo.publication.normalise import view_text
 
@@ -152,3 +155,138 @@ def test_the_citation_quick_test_is_never_stricter_than_the_search():
     texts = ["".join(rng.choice(pieces, 8)) for _ in range(3000)]
     found = np.array([full.search(view_text(t).lower()) is not None for t in texts])
     assert not (found & ~may_match(as_array(texts), quick)).any()
+
+
+# --- masking: quick tests per finder, places, and scans stopped after the cut -----------
+VARIANTS = [
+    "06 98 76 54 32",
+    "06/98/76/54/31",
+    "06–98–76–54–34",
+    "0698 765 436",
+    "06\u200998\u202f76\u00a054 32",  # thin and no-break spaces
+    "０６９８７６５４３２",  # fullwidth digits
+    "06,98,76,54,31",
+    "O6 98 76 54 32",  # the letter O
+    "+33 (0)6 98 76 54 32",
+    "0033 6 98 76 54 32",
+    "(0)6 98 76 54 32",
+    "+44 20 7946 0958",
+    "06_98_76_54_32",
+    "06·98·76·54·32",
+    "jean.dupont@example.org",
+    "x＠free.fr",
+    "x at free dot fr",
+    "x\x0bat\x0bfree\x0bdot\x0bfr",  # vertical tabs around "at"
+    "x arobase free.fr",
+    "x (at) free (dot) fr",
+    "x chez free.fr",
+    "FR76 3000 6000 0112 3456 7890 189",
+    "fr76.3000.6000.0112.3456.7890.189",
+    "1 85 05 78 006 084 36",
+    "2 85 05 2A 006 084 36",
+    "AB-123-CD",
+    "AB.123.CD",
+    "ab 123 cd",
+    "123 ABC 37",
+    "Mme Durand",
+    "Mme.Dupontel",
+    "MmeX",
+    "M. Dupont",
+    "M.Dupont",
+    "Maître Durand",
+    "Dr Martin",
+    "signalé par Jean Martin",
+    "déclaré par Anne Petit",
+    "famille Martin",
+    "prénom : Paul",
+    "chez Dupont",
+    "/home/anne/plainte.pdf",
+    "C:\\Users\\Anne Martin\\x.csv",
+    "file:///srv/x",
+    "ESSP-03",
+    "étude de sûreté",
+    "E\u200bSSP",
+]
+PLAIN = "dépôt sauvage au pied de l'immeuble le 12/03/2024, 1 234,50 € bâtiment B "
+
+
+def _reference(text: str, max_chars: int) -> str:
+    """:func:`mask` with every finder, every scan over the whole text (no quick test, no
+    place, no stop after the cut)."""
+    cut = len(text) > max_chars
+    text = unicodedata.normalize("NFC", text[: max_chars + MARGIN] if cut else text)
+    limit = max_chars - 1 if cut else len(text)
+    out, pos, stop = [], 0, limit
+    for start, end, token in _full_spans(text):
+        if start >= limit:
+            break
+        if end > limit and cut:
+            stop = start
+            break
+        out += (text[pos:start], token)
+        pos = end
+    if not cut:
+        return "".join([*out, text[pos:]])
+    return "".join([*out, text[pos : max(pos, stop)], ELLIPSIS])
+
+
+def _scan(pattern, text, starts, *, before=0):
+    return pattern.finditer(text)
+
+
+def _full_spans(text: str) -> list[tuple[int, int, str]]:
+    with pytest.MonkeyPatch.context() as patch:  # every finder scans the whole text
+        patch.setattr(_masking, "finditer_from", _scan)
+        patch.setattr(_names, "finditer_from", _scan)
+        return spans(text)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_masking_a_column_finds_what_a_full_scan_finds(variant):
+    texts = []
+    for at in (0, 500, 980, 995, 999, 1000, 1010, 1300):  # around the cut at 1000
+        filler = (PLAIN * 30)[:at]
+        texts.append(f"{filler}{variant} {PLAIN * 10}")
+        texts.append(f"{filler.upper()}{variant} {PLAIN * 10}")
+    texts.append(variant)
+    texts.append(f"{PLAIN}{variant}")
+    masked, _ = mask_series(pd.Series(texts), max_chars=1000)
+    assert masked.tolist() == [_reference(t, 1000) for t in texts]
+    short, _ = mask_series(pd.Series(texts[-2:] * 5))
+    assert variant not in "".join(short) or variant == "E\u200bSSP"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_is_masked_in_a_column(variant):
+    texts = [f"{PLAIN * 3}{variant} {PLAIN}" for _ in range(3)] + [PLAIN] * 10
+    masked, _ = mask_series(pd.Series(texts), max_chars=1000)
+    core = unicodedata.normalize("NFKC", variant).replace("\u200b", "")
+    for text in masked[:3]:
+        assert core not in text and variant not in text, text
+
+
+def test_reach_bounds_every_masking_pattern():
+    m, n = _masking, _names
+    patterns = [m._PHONE, m._PHONE_PAIRS, m._NIR, m._IBAN, m._PLATE_SIV, m._PLATE_FNI]
+    patterns += [m._AT_SIGN, m._AT_WORD, m._PATH, m._DRIVE_PATH, m._FILE_URL, m.ESSP_MENTION]
+    patterns += [n._STRONG, n._GLUED, n._WEAK, n._TRIGGER]
+    rng = np.random.default_rng(11)
+    alphabet = [*"0123456789 .-/,+()@aAbBmMeEsSpPdDrR:\\~_\t", "Mme ", "at ", "33"]
+    texts = ["".join(rng.choice(alphabet, 300)) for _ in range(200)]
+    for pattern in patterns:
+        width = reach(pattern)
+        assert width is not None, pattern.pattern
+        for text in texts:
+            for m in pattern.finditer(text):
+                assert m.end() - m.start() <= width
+
+
+def test_finditer_from_matches_finditer():
+    rng = np.random.default_rng(13)
+    pattern = re.compile(r"a(?<![b]a)b{1,3}(?=c)|c\d{2}")
+    for _ in range(300):
+        text = "".join(rng.choice(list("abc1d"), 60))
+        starts = [i for i, c in enumerate(text) if c in "ac"]
+        assert [m.span() for m in finditer_from(pattern, text, starts)] == [
+            m.span() for m in pattern.finditer(text)
+        ]

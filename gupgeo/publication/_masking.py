@@ -24,20 +24,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PureWindowsPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gupgeo.publication._essp import ESSP_MENTION, might_mention_essp
+from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
-from gupgeo.publication.normalise import DetectionView, detection_view
+from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, quick_tests
+from gupgeo.publication._windows import finditer_from, occurrences, reach
+from gupgeo.publication.normalise import DetectionView, detection_view, unify_digit_separators
 
 PHONE_TOKEN = "[téléphone masqué]"
 EMAIL_TOKEN = "[courriel masqué]"
@@ -120,8 +123,10 @@ _AT_WORD = re.compile(
 only on a text holding one of them: "a" and "c" start too many words)."""
 
 
-def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
-    for m in at_domain.finditer(text):
+def _email_spans(text: str, matches: Iterable[re.Match[str]]) -> Iterator[Span]:
+    """E-mails from the matches of :data:`_AT_SIGN` or :data:`_AT_WORD` (the local part
+    read backwards from each)."""
+    for m in matches:
         end_local = m.start()
         while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
             end_local -= 1
@@ -217,8 +222,12 @@ _DRIVE_PATH = re.compile(  # C:\Users\Anne Martin\x.csv (spaces inside the folde
 _FILE_URL = re.compile(r"[fF](?i:ile):/{1,3}[^\s\"'<>]{1,400}")
 
 
-def _add(found: list[Span], pattern: re.Pattern[str], text: str, token: str) -> None:
-    found.extend((m.start(), m.end(), token) for m in pattern.finditer(text))
+def _add(
+    found: list[Span], pattern: re.Pattern[str], text: str, token: str, end: int | None = None
+) -> None:
+    """The matches of ``pattern`` in ``text`` (up to ``end``), as spans of ``token``."""
+    stop = len(text) if end is None else end
+    found.extend((m.start(), m.end(), token) for m in pattern.finditer(text, 0, stop))
 
 
 def _letters_before(text: str, digits_start: int) -> int:
@@ -244,35 +253,89 @@ def _words_around_a_number(plate: str) -> bool:
     return plate[:2].lower() in _SHORT_WORDS or plate[-2:].lower() in _SHORT_WORDS
 
 
-def _identifiers(found: list[Span], view: DetectionView) -> None:
-    """Phones, IBAN, NIR and plates."""
+@dataclasses.dataclass(frozen=True)
+class Finders:
+    """Which finders may find something in a text: False where a column-wide quick test
+    (:mod:`gupgeo.publication._prefilter`, :data:`QUICK_TESTS`) says they cannot."""
+
+    iban: bool = True
+    nir: bool = True
+    phone: bool = True
+    plate_siv: bool = True
+    plate_fni: bool = True
+    essp: bool = True
+    email_at: bool = True
+    email_word: bool = True
+    paths: bool = True
+    civility: bool = True
+    weak: bool = True
+    trigger: bool = True
+
+    @functools.cached_property
+    def names_skipped(self) -> frozenset[str]:
+        """What :func:`gupgeo.publication._names.name_spans` need not look for."""
+        return frozenset(k for k in ("civility", "weak", "trigger") if not getattr(self, k))
+
+
+ALL_FINDERS = Finders()
+
+
+def _end(pattern: re.Pattern[str], text: str, until: int | None, lead: int = 0) -> int:
+    """Where a scan of ``text`` by ``pattern`` may stop when only spans starting before
+    ``until`` count (None: all), a span starting at most ``lead`` characters before its
+    match: past the last match that could count and all it reads (:func:`reach`)."""
+    width = reach(pattern)
+    if until is None or width is None:
+        return len(text)
+    return min(len(text), until + lead + width + 1)
+
+
+def _identifiers(
+    found: list[Span], view: DetectionView, finders: Finders, until: int | None
+) -> None:
+    """Phones, IBAN, NIR and plates (each where ``finders`` allows it; only spans
+    starting before ``until`` count)."""
     text = view.text
-    _iban(found, text)
-    if _NINE_DIGITS.search(text) is not None or (
-        ")" in text and _AFTER_ZERO.search(text) is not None
+    if finders.iban:
+        _iban(found, text, _end(_IBAN, text, until, 3))
+    stop = max(
+        _end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until)
+    )
+    if (finders.nir or finders.phone) and (
+        _NINE_DIGITS.search(text, 0, stop) is not None
+        or (")" in text and _AFTER_ZERO.search(text, 0, stop) is not None)
     ):
-        _numbers(found, view)
-    for m in _PLATE_SIV.finditer(text):
-        start = _letters_before(text, m.start())
-        if not _words_around_a_number(text[start : m.end()]):
-            found.append((start, m.end(), PLATE_TOKEN))
-    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+        _numbers(found, view, finders, until)
+    if finders.plate_siv:
+        for m in _PLATE_SIV.finditer(text, 0, _end(_PLATE_SIV, text, until, 4)):
+            start = _letters_before(text, m.start())
+            if not _words_around_a_number(text[start : m.end()]):
+                found.append((start, m.end(), PLATE_TOKEN))
+    if finders.plate_fni:
+        end = _end(_PLATE_FNI, text, until)
+        found.extend((m.start(), m.end(), PLATE_TOKEN) for m in _PLATE_FNI.finditer(text, 0, end))
 
 
-def _iban(found: list[Span], text: str) -> None:
-    for m in _IBAN.finditer(text):
+def _iban(found: list[Span], text: str, end: int) -> None:
+    for m in _IBAN.finditer(text, 0, end):
         start = m.start() - (3 if text[m.start() - 1] == " " else 2)
         if sum(c.isdigit() for c in text[start : m.end()]) >= _IBAN_MIN_DIGITS:
             found.append((start, m.end(), IBAN_TOKEN))
 
 
-def _numbers(found: list[Span], view: DetectionView) -> None:
+def _numbers(found: list[Span], view: DetectionView, finders: Finders, until: int | None) -> None:
     """Phones and NIR (read on the digits view)."""
-    text, digits = view.text, view.digits
-    _add(found, _NIR, digits, NIR_TOKEN)
-    phones = _PHONE.finditer(digits)
+    text = view.text
+    ends = (_end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until))
+    # the digits view of what the scans read (and a separator run past it)
+    digits = view.digits if until is None else unify_digit_separators(text[: max(ends) + 4])
+    if finders.nir:
+        _add(found, _NIR, digits, NIR_TOKEN, ends[0])
+    if not finders.phone:
+        return
+    phones = _PHONE.finditer(digits, 0, ends[1])
     if "," in digits:
-        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits))
+        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits, 0, ends[2]))
     for m in phones:
         start = m.start()
         if _DATE.match(text, start) is None:
@@ -281,36 +344,92 @@ def _numbers(found: list[Span], view: DetectionView) -> None:
 
 
 _DIGIT = re.compile(r"\d")
-_AT_HINTS = ("@", "(", "[", "{", "<")
-_WORD_HINTS = ("arobase", "chez", " at ", "\tat", "at\t", "\nat", "at\n", "\rat", "at\r")
 
 
-def spans(text: str) -> list[Span]:
+def _places(text: str, chars: str) -> list[int]:
+    """Every place of any of ``chars`` in ``text``, in order."""
+    if len(chars) == 1:
+        return occurrences(text, chars)
+    return sorted(p for c in chars for p in occurrences(text, c))
+
+
+def _before(places: list[int], until: int | None) -> list[int]:
+    """The places before ``until`` (None: all)."""
+    return places if until is None else [p for p in places if p < until]
+
+
+def _emails(
+    found: list[Span], seen: str, low: str | None, finders: Finders, until: int | None
+) -> None:
+    """E-mails: from at-signs and brackets; from the words "arobase", "chez" and "at"
+    between spaces (``low``: the lower case of ``seen``, of the same length, or None).
+    An e-mail starts at most :data:`_LOCAL_MAX` + 3 characters before its at-sign."""
+    until = None if until is None else until + _LOCAL_MAX + 3
+    if finders.email_at:
+        starts = _before(_places(seen, "@([{<"), until)
+        found.extend(_email_spans(seen, finditer_from(_AT_SIGN, seen, starts)))
+    if not finders.email_word:
+        return
+    if low is None:  # offsets of the lower case are not those of the text: a full scan
+        found.extend(_email_spans(seen, _AT_WORD.finditer(seen)))
+        return
+    starts = occurrences(low, "arobase") + occurrences(low, "chez")
+    starts += [
+        p
+        for p in occurrences(low, "at")
+        if 0 < p < len(seen) - 2 and seen[p - 1].isspace() and seen[p + 2].isspace()
+    ]
+    if starts:
+        found.extend(
+            _email_spans(seen, finditer_from(_AT_WORD, seen, _before(sorted(starts), until)))
+        )
+
+
+def _paths(found: list[Span], seen: str, low: str | None, until: int | None) -> None:
+    """Local paths: from slashes, backslashes and tildes; drives from a colon."""
+    starts = _before(_places(seen, "/\\~"), until)
+    if not starts:
+        return
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_PATH, seen, starts))
+    drives = _before([p - 1 for p in occurrences(seen, ":") if p], until)
+    if not drives:
+        return
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_DRIVE_PATH, seen, drives))
+    urls = (
+        _FILE_URL.finditer(seen)
+        if low is None
+        else finditer_from(_FILE_URL, seen, _before(occurrences(low, "file:"), until))
+    )
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in urls)
+
+
+def spans(text: str, *, finders: Finders = ALL_FINDERS, until: int | None = None) -> list[Span]:
     """Spans ``(start, end, token)`` to mask in ``text``, merged, in order.
 
     The finders read the detection view of the text
     (:func:`gupgeo.publication.normalise.detection_view`); the spans are on the text
-    itself (in NFC). Each finder runs only when a quick test says its item may be in
-    the text (a digit for phones, plates, IBAN and NIR; a slash for paths…).
+    itself (in NFC). Each finder runs only from the places where its item may start
+    (:mod:`gupgeo.publication._windows`: a digit pair after two letters for an IBAN, a
+    cluster of eight digits or more for phones and NIR, an at-sign, a slash, a civility
+    word…), with the result of a scan of the whole text. ``finders``: the finders a
+    column-wide quick test rules out are not run. ``until``: spans starting there or
+    later do not count (the text is cut before): scans stop as soon as they cannot
+    change the spans before it.
     """
     view = detection_view(text)
     seen = view.text
-    low = seen.lower()
+    lower = seen.lower()
+    low = lower if len(lower) == len(seen) else None
+    until = None if view.edits else until  # offsets of the view are those of the text
     found: list[Span] = []
-    if any(c in seen for c in _AT_HINTS):
-        found.extend(_email_spans(seen, _AT_SIGN))
-    if any(w in low for w in _WORD_HINTS):
-        found.extend(_email_spans(seen, _AT_WORD))
-    if "/" in seen or "\\" in seen or "~" in seen:
-        _add(found, _PATH, seen, PATH_TOKEN)
-        if ":" in seen:
-            _add(found, _DRIVE_PATH, seen, PATH_TOKEN)
-            _add(found, _FILE_URL, seen, PATH_TOKEN)
+    _emails(found, seen, low, finders, until)
+    if finders.paths:
+        _paths(found, seen, low, until)
     if _DIGIT.search(seen) is not None:
-        _identifiers(found, view)
-    if might_mention_essp(low):
-        _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
-    found.extend(name_spans(seen, lower=low))
+        _identifiers(found, view, finders, until)
+    if finders.essp and might_mention_essp(lower):
+        _add(found, ESSP_MENTION, seen, ESSP_TOKEN, _end(ESSP_MENTION, seen, until))
+    found.extend(name_spans(seen, lower=lower, skip=finders.names_skipped, until=until))
     if not found:
         return found
     if view.edits:
@@ -326,9 +445,10 @@ def spans(text: str) -> list[Span]:
     return merged
 
 
-def mask(text: str, *, max_chars: int | None = None) -> str:
+def mask(text: str, *, max_chars: int | None = None, finders: Finders = ALL_FINDERS) -> str:
     """``text`` with personal data, local paths and ESSP mentions masked, cut at
-    ``max_chars`` characters (ending with "…") when longer.
+    ``max_chars`` characters (ending with "…") when longer. ``finders``: what a
+    column-wide quick test left to look for (:func:`mask_series`).
 
     Examples
     --------
@@ -346,7 +466,7 @@ def mask(text: str, *, max_chars: int | None = None) -> str:
     limit = max(0, (max_chars or 1) - 1) if cut else len(text)
     out: list[str] = []
     pos, stop = 0, limit
-    for start, end, token in spans(text):
+    for start, end, token in spans(text, finders=finders, until=limit if cut else None):
         if start >= limit:
             break
         if end > limit and cut:  # an item across the cut goes with the rest
@@ -372,15 +492,38 @@ def _as_text(value: Any) -> Any:
 
 def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tuple[list[Any], int]:
     """Each distinct value masked, and how many cells (``uses``) were cut."""
+    values = [_as_text(value) for value in distinct]
+    finders = _finders(values, max_chars)
     out, cut = [], 0
-    for value, n in zip(distinct, uses, strict=True):
-        value = _as_text(value)
+    for value, n, found in zip(values, uses, finders, strict=True):
         if isinstance(value, str):
             if max_chars is not None and len(value) > max_chars:
                 cut += int(n)
-            value = mask(value, max_chars=max_chars)
+            value = mask(value, max_chars=max_chars, finders=found)
         out.append(value)
     return out, cut
+
+
+_QUICK_TESTS = {**MASKING_QUICK_TESTS, "essp": (HINTS_RE2, True)}
+
+
+def _finders(values: list[Any], max_chars: int | None) -> list[Finders]:
+    """The :class:`Finders` of each text of ``values`` (as :func:`mask` reads it: cut
+    at ``max_chars`` + :data:`MARGIN`), from column-wide quick tests."""
+    texts = [
+        v if not isinstance(v, str) or max_chars is None else v[: max_chars + MARGIN]
+        for v in values
+    ]
+    if sum(isinstance(v, str) for v in texts) < _MIN_QUICK:
+        return [ALL_FINDERS] * len(values)
+    flags = quick_tests(as_array(texts), _QUICK_TESTS)
+    names = list(flags)
+    rows = zip(*(flags[n].tolist() for n in names), strict=True)
+    return [Finders(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+_MIN_QUICK = 8
+"""Fewer texts are masked one by one (a quick test has a fixed cost)."""
 
 
 def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gupgeo.publication._names import TRIGGER_STEMS
 from gupgeo.publication.normalise import DASHES, INVISIBLE
 
 _EXTRA_PLAIN = "€’‘“”œŒ"
@@ -83,12 +84,74 @@ def as_array(values: Sequence[object] | pd.api.extensions.ExtensionArray) -> pa.
     return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
 
 
-def may_match(texts: pa.Array, pattern: str) -> np.ndarray:
-    """Per text: False where ``pattern`` (RE2 syntax, read case-insensitively) cannot
-    match a plain text; True elsewhere, and for every text that is not plain. Missing
-    values: False. One scan of each text."""
+def may_match(texts: pa.Array, pattern: str, *, ignore_case: bool = True) -> np.ndarray:
+    """Per text: False where ``pattern`` (RE2 syntax, read case-insensitively unless
+    ``ignore_case`` is False) cannot match a plain text; True elsewhere, and for every
+    text that is not plain. Missing values: False. One scan of each text."""
     if len(texts) == 0:
         return np.zeros(0, dtype=bool)
-    either = f"(?-i:{_NOT_PLAIN})|(?i:{pattern})"
+    either = f"(?-i:{_NOT_PLAIN})|(?{'i' if ignore_case else '-i'}:{pattern})"
     hit = pc.match_substring_regex(texts, either).fill_null(False)
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# --- the finders of masking (:mod:`gupgeo.publication._masking`) ------------------------
+# Each pattern is a necessary condition of a finder: the finder's pattern without its
+# lookarounds, often only its beginning. Phones and NIR are read on the digits view,
+# where 1 to 3 separators between two digits read as spaces: here every separator
+# class also holds those separators (:data:`gupgeo.publication.normalise.DIGIT_SEPARATORS`,
+# those of a plain text).
+_DSEP = r"[ \t./\\\-_\x{b7}]"
+_NIR_SEP = f"{_DSEP}{{0,3}}"
+_PHONE_SEP = r"[ \t\n\r./\\\-_\x{b7}]"  # _S, \s and the digit separators
+MASKING_QUICK_TESTS: dict[str, tuple[str, bool]] = {
+    "iban": (r"[a-z]{2} ?[0-9]{2}(?:[ \t./\\\-_\x{b7}]{0,3}[a-z0-9]{4}){2}", True),
+    # NIR: sex, year, month, department, then three digits
+    "nir": (
+        rf"[12378]{_NIR_SEP}[0-9]{{2}}{_NIR_SEP}(?:0[1-9]|1[0-2]|[2-9][0-9])"
+        rf"{_NIR_SEP}(?:[0-9]{{2}}|2[ab]){_NIR_SEP}[0-9]{{3}}",
+        True,
+    ),
+    "phone": (
+        "|".join(
+            (
+                # 0X then eight digits, the letter O for the zero, 0033
+                rf"[0o]{_PHONE_SEP}?[1-9](?:{_PHONE_SEP}{{0,3}}[0-9]){{8}}",
+                rf"00{_PHONE_SEP}{{0,2}}33",
+                # pairs with commas
+                rf"0[1-9](?:(?:,|{_PHONE_SEP}{{1,3}})[0-9]{{2}}){{4}}",
+                # +33, +CC, (0)
+                r"\+",
+                r"\([\t\n\r ]{0,2}0",
+            )
+        ),
+        True,
+    ),
+    "plate_siv": (r"[a-hj-np-tv-z]{2}[ .\-]{0,2}[0-9]{3}[ .\-]{0,2}[a-hj-np-tv-z]{2}", True),
+    "plate_fni": (r"[0-9]{1,4}[ .\-]?[A-Z]{1,3}[ .\-]?(?:[0-9]{2}|2[AB]|97[1-6])", False),
+    "email_at": (r"[@(\[{<]", True),
+    "email_word": (r"arobase|chez|[\t\n\r ]at[\t\n\r ]", True),
+    # /home/…, not the slashes of a date (RE2 reads "é" as no word character: more)
+    "paths": (r"(?:^|[^\w.~/\\-])/[^/\t\n\r ]{1,100}/|~[\\/]|\\\\|[a-z]:[\\/]|file:/", True),
+    # at the start of a word (RE2 reads "é" as no word character: more)
+    "civility": (
+        r"(?:^|[^\w.'’\-])(?:mme|mr|mlle|melle|madame|monsieur|mademoiselle|mesdames|messieurs)",
+        True,
+    ),
+    "weak": (
+        r"(?:M(?:M|e)?|(?i:ma[iî]tre)|Dr|Pr|(?i:docteur|professeur))(?:\.|[\t\n\r ])",
+        False,
+    ),
+    "trigger": ("|".join(TRIGGER_STEMS), True),
+}
+"""Finder → (RE2 pattern, read case-insensitively). The ESSP finder takes
+:data:`gupgeo.publication._essp.HINTS_RE2`."""
+
+
+def quick_tests(texts: pa.Array, tests: dict[str, tuple[str, bool]]) -> dict[str, np.ndarray]:
+    """Per test of ``tests`` (name → (RE2 pattern, read case-insensitively)), per text:
+    whether the text may match (:func:`may_match`)."""
+    return {
+        name: may_match(texts, pattern, ignore_case=ignore_case)
+        for name, (pattern, ignore_case) in tests.items()
+    }
