@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gupgeo.publication import _masking, _names
+from gupgeo.publication import _emails, _masking, _names
 from gupgeo.publication._essp import HINTS_RE2, might_mention_essp
 from gupgeo.publication._masking import ELLIPSIS, MARGIN, mask_series, spans
 from gupgeo.publication._prefilter import PLAIN_CHARS, as_array, may_match
@@ -268,7 +268,14 @@ def test_every_variant_is_masked_in_a_column(variant):
 def test_reach_bounds_every_masking_pattern():
     m, n = _masking, _names
     patterns = [m._PHONE, m._PHONE_PAIRS, m._NIR, m._IBAN, m._PLATE_SIV, m._PLATE_FNI]
-    patterns += [m._AT_SIGN, m._AT_WORD, m._PATH, m._DRIVE_PATH, m._FILE_URL, m.ESSP_MENTION]
+    patterns += [
+        _emails._AT_SIGN,
+        _emails._AT_WORD,
+        m._PATH,
+        m._DRIVE_PATH,
+        m._FILE_URL,
+        m.ESSP_MENTION,
+    ]
     patterns += [n._STRONG, n._GLUED, n._WEAK, n._TRIGGER]
     rng = np.random.default_rng(11)
     alphabet = [*"0123456789 .-/,+()@aAbBmMeEsSpPdDrR:\\~_\t", "Mme ", "at ", "33"]

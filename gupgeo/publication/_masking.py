@@ -8,8 +8,8 @@ its length (the unbounded ``[\\w.+-]+@…`` of earlier versions took 10 s on one
 separators inside digit runs unified), so ``06/98/76/54/31``, ``０６９８…``,
 ``x＠free.fr`` or ``Mme\u200bDurand`` are read like their plain spellings; their spans
 are mapped back to the text, overlapping spans are merged and replaced by one token,
-and the rest of the text stays as written (dates keep their slashes). Names are found
-by :mod:`gupgeo.publication._names`.
+and the rest of the text stays as written (dates keep their slashes). E-mails are found
+by :mod:`gupgeo.publication._emails`, names by :mod:`gupgeo.publication._names`.
 
 A text longer than ``max_chars`` is scanned on its first ``max_chars + MARGIN``
 characters only and cut at ``max_chars`` with "…": every maskable item is shorter
@@ -28,13 +28,15 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import PureWindowsPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gupgeo.publication._emails import EMAIL_TOKEN as EMAIL_TOKEN
+from gupgeo.publication._emails import before, email_spans, places
 from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
@@ -43,7 +45,6 @@ from gupgeo.publication._windows import finditer_from, occurrences, reach
 from gupgeo.publication.normalise import DetectionView, detection_view, unify_digit_separators
 
 PHONE_TOKEN = "[téléphone masqué]"
-EMAIL_TOKEN = "[courriel masqué]"
 PLATE_TOKEN = "[plaque masquée]"
 IBAN_TOKEN = "[IBAN masqué]"
 NIR_TOKEN = "[NIR masqué]"
@@ -87,53 +88,6 @@ _PHONE_PAIRS = re.compile(
 _DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])\s?[/.\-]\s?)?(?:0[1-9]|1[0-2])\s?[/.\-]\s?(?:19|20)\d\d(?!\d)"
 )
-
-# --- e-mails (read on the text view: NFKC, so "＠" is "@") ------------------------------
-# Read backwards: "jean.dupont", "jean dot dupont", "jean (point) dupont".
-_LOCAL = re.compile(
-    r"[\w+\-]{1,64}(?:(?:\s{0,2}\.\s{0,2}|\s{1,2}(?i:tod|tniop)\s{1,2}"
-    r"|\s{0,2}[)\]]\s{0,2}(?:\.|(?i:tod|tniop))\s{0,2}[(\[]\s{0,2})[\w+\-]{1,40}){0,3}"
-)
-_LOCAL_MAX = 64 + 3 * (12 + 40)
-_TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io|de|uk|es|it|biz)\b"
-_OPEN, _CLOSE = r"[(\[{<]", r"[)\]}>]"
-_DOT = (
-    r"(?:\s?\.\s?"
-    rf"|\s{{0,2}}{_OPEN}\s{{0,2}}(?:\.|(?i:dot|point))\s{{0,2}}{_CLOSE}\s{{0,2}}"
-    rf"|\s{{1,2}}(?i:dot|point)\s{{1,2}}(?={_TLD}))"
-)
-_DOMAIN = rf"\s{{0,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{1,4}}"
-_DOMAIN_TLD = rf"\s{{1,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{0,3}}{_DOT}{_TLD}"
-_PROVIDERS = (
-    r"(?i:gmail|hotmail|yahoo|outlook|orange|wanadoo|free|laposte|sfr|icloud|live|msn|aol"
-    r"|neuf|bbox|numericable)(?![\w.])"
-)
-# The at-sign (or "(at)", "[at]", "{@}", " arobase ", " at "/" chez " before a domain
-# ending in a known TLD) and the domain; the local part is then read backwards from
-# it, so a long run of letters before an "@" is read once.
-_AT_SIGN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
-    rf"|@\s{{0,2}}{_PROVIDERS}"
-)
-_AT_WORD = re.compile(
-    rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
-    rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"
-)
-"""Two scans: one from the rare characters (``@``, brackets), one from the words (run
-only on a text holding one of them: "a" and "c" start too many words)."""
-
-
-def _email_spans(text: str, matches: Iterable[re.Match[str]]) -> Iterator[Span]:
-    """E-mails from the matches of :data:`_AT_SIGN` or :data:`_AT_WORD` (the local part
-    read backwards from each)."""
-    for m in matches:
-        end_local = m.start()
-        while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
-            end_local -= 1
-        local = _LOCAL.match(text[max(0, end_local - _LOCAL_MAX) : end_local][::-1])
-        if local is not None:
-            yield end_local - local.end(), m.end(), EMAIL_TOKEN
-
 
 # --- plates (text view), IBAN and NIR (digits view) ------------------------------------
 _L = "[A-HJ-NP-TV-Za-hj-np-tv-z]"  # letters of the SIV plates (no I, O, U), any case
@@ -230,7 +184,7 @@ def _add(
     found.extend((m.start(), m.end(), token) for m in pattern.finditer(text, 0, stop))
 
 
-def _letters_before(text: str, digits_start: int) -> int:
+def _lettersbefore(text: str, digits_start: int) -> int:
     """Start of a plate whose digits start at ``digits_start`` (two letters, then at
     most two separators)."""
     k = digits_start
@@ -308,7 +262,7 @@ def _identifiers(
         _numbers(found, view, finders, until)
     if finders.plate_siv:
         for m in _PLATE_SIV.finditer(text, 0, _end(_PLATE_SIV, text, until, 4)):
-            start = _letters_before(text, m.start())
+            start = _lettersbefore(text, m.start())
             if not _words_around_a_number(text[start : m.end()]):
                 found.append((start, m.end(), PLATE_TOKEN))
     if finders.plate_fni:
@@ -346,59 +300,20 @@ def _numbers(found: list[Span], view: DetectionView, finders: Finders, until: in
 _DIGIT = re.compile(r"\d")
 
 
-def _places(text: str, chars: str) -> list[int]:
-    """Every place of any of ``chars`` in ``text``, in order."""
-    if len(chars) == 1:
-        return occurrences(text, chars)
-    return sorted(p for c in chars for p in occurrences(text, c))
-
-
-def _before(places: list[int], until: int | None) -> list[int]:
-    """The places before ``until`` (None: all)."""
-    return places if until is None else [p for p in places if p < until]
-
-
-def _emails(
-    found: list[Span], seen: str, low: str | None, finders: Finders, until: int | None
-) -> None:
-    """E-mails: from at-signs and brackets; from the words "arobase", "chez" and "at"
-    between spaces (``low``: the lower case of ``seen``, of the same length, or None).
-    An e-mail starts at most :data:`_LOCAL_MAX` + 3 characters before its at-sign."""
-    until = None if until is None else until + _LOCAL_MAX + 3
-    if finders.email_at:
-        starts = _before(_places(seen, "@([{<"), until)
-        found.extend(_email_spans(seen, finditer_from(_AT_SIGN, seen, starts)))
-    if not finders.email_word:
-        return
-    if low is None:  # offsets of the lower case are not those of the text: a full scan
-        found.extend(_email_spans(seen, _AT_WORD.finditer(seen)))
-        return
-    starts = occurrences(low, "arobase") + occurrences(low, "chez")
-    starts += [
-        p
-        for p in occurrences(low, "at")
-        if 0 < p < len(seen) - 2 and seen[p - 1].isspace() and seen[p + 2].isspace()
-    ]
-    if starts:
-        found.extend(
-            _email_spans(seen, finditer_from(_AT_WORD, seen, _before(sorted(starts), until)))
-        )
-
-
 def _paths(found: list[Span], seen: str, low: str | None, until: int | None) -> None:
     """Local paths: from slashes, backslashes and tildes; drives from a colon."""
-    starts = _before(_places(seen, "/\\~"), until)
+    starts = before(places(seen, "/\\~"), until)
     if not starts:
         return
     found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_PATH, seen, starts))
-    drives = _before([p - 1 for p in occurrences(seen, ":") if p], until)
+    drives = before([p - 1 for p in occurrences(seen, ":") if p], until)
     if not drives:
         return
     found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_DRIVE_PATH, seen, drives))
     urls = (
         _FILE_URL.finditer(seen)
         if low is None
-        else finditer_from(_FILE_URL, seen, _before(occurrences(low, "file:"), until))
+        else finditer_from(_FILE_URL, seen, before(occurrences(low, "file:"), until))
     )
     found.extend((m.start(), m.end(), PATH_TOKEN) for m in urls)
 
@@ -422,7 +337,7 @@ def spans(text: str, *, finders: Finders = ALL_FINDERS, until: int | None = None
     low = lower if len(lower) == len(seen) else None
     until = None if view.edits else until  # offsets of the view are those of the text
     found: list[Span] = []
-    _emails(found, seen, low, finders, until)
+    email_spans(found, seen, low, at_sign=finders.email_at, words=finders.email_word, until=until)
     if finders.paths:
         _paths(found, seen, low, until)
     if _DIGIT.search(seen) is not None:
