@@ -40,7 +40,7 @@ from gupgeo.publication._emails import before, email_spans, places
 from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
-from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, quick_tests
+from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, not_plain, quick_tests
 from gupgeo.publication._windows import finditer_from, occurrences, reach
 from gupgeo.publication.normalise import DetectionView, detection_view, unify_digit_separators
 
@@ -224,6 +224,9 @@ class Finders:
     civility: bool = True
     weak: bool = True
     trigger: bool = True
+    plain: bool = False
+    """The text is plain (:data:`gupgeo.publication._prefilter.PLAIN_CHARS`): its
+    detection view is itself."""
 
     @functools.cached_property
     def names_skipped(self) -> frozenset[str]:
@@ -331,7 +334,7 @@ def spans(text: str, *, finders: Finders = ALL_FINDERS, until: int | None = None
     later do not count (the text is cut before): scans stop as soon as they cannot
     change the spans before it.
     """
-    view = detection_view(text)
+    view = DetectionView(text, text) if finders.plain else detection_view(text)
     seen = view.text
     lower = seen.lower()
     low = lower if len(lower) == len(seen) else None
@@ -420,21 +423,37 @@ def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tup
 
 
 _QUICK_TESTS = {**MASKING_QUICK_TESTS, "essp": (HINTS_RE2, True)}
+_EMAIL_TESTS = {k: v for k, v in _QUICK_TESTS.items() if k.startswith("email")}
+_OTHER_TESTS = {k: v for k, v in _QUICK_TESTS.items() if not k.startswith("email")}
 
 
 def _finders(values: list[Any], max_chars: int | None) -> list[Finders]:
-    """The :class:`Finders` of each text of ``values`` (as :func:`mask` reads it: cut
-    at ``max_chars`` + :data:`MARGIN`), from column-wide quick tests."""
-    texts = [
-        v if not isinstance(v, str) or max_chars is None else v[: max_chars + MARGIN]
-        for v in values
-    ]
-    if sum(isinstance(v, str) for v in texts) < _MIN_QUICK:
+    """The :class:`Finders` of each text of ``values``, from column-wide quick tests of
+    the text as :func:`mask` reads it: cut at ``max_chars`` + :data:`MARGIN` for
+    e-mails, at ``max_chars`` + :data:`_QUICK_MARGIN` for the other finders (when a
+    text is cut, only what starts before the cut counts)."""
+    if sum(isinstance(v, str) for v in values) < _MIN_QUICK:
         return [ALL_FINDERS] * len(values)
-    flags = quick_tests(as_array(texts), _QUICK_TESTS)
+    flags: dict[str, np.ndarray] = {}
+    for margin, tests in ((MARGIN, _EMAIL_TESTS), (_QUICK_MARGIN, _OTHER_TESTS)):
+        texts = as_array(
+            [
+                v if not isinstance(v, str) or max_chars is None else v[: max_chars + margin]
+                for v in values
+            ]
+        )
+        odd = not_plain(texts)
+        flags.update(quick_tests(texts, tests, odd=odd))
+    flags["plain"] = ~odd
     names = list(flags)
     rows = zip(*(flags[n].tolist() for n in names), strict=True)
     return [Finders(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+_QUICK_MARGIN = 200
+"""Characters past the cut read by the quick tests of the finders other than e-mails:
+more than any of them reads to tell that an item starts before the cut (the first
+characters of a phone number, of an IBAN, a civility, ESSP wording)."""
 
 
 _MIN_QUICK = 8

@@ -84,15 +84,29 @@ def as_array(values: Sequence[object] | pd.api.extensions.ExtensionArray) -> pa.
     return pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
 
 
-def may_match(texts: pa.Array, pattern: str, *, ignore_case: bool = True) -> np.ndarray:
-    """Per text: False where ``pattern`` (RE2 syntax, read case-insensitively unless
-    ``ignore_case`` is False) cannot match a plain text; True elsewhere, and for every
-    text that is not plain. Missing values: False. One scan of each text."""
+def not_plain(texts: pa.Array) -> np.ndarray:
+    """Per text: whether it is not plain (missing values: False)."""
     if len(texts) == 0:
         return np.zeros(0, dtype=bool)
-    either = f"(?-i:{_NOT_PLAIN})|(?{'i' if ignore_case else '-i'}:{pattern})"
-    hit = pc.match_substring_regex(texts, either).fill_null(False)
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    odd = pc.match_substring_regex(texts, _NOT_PLAIN).fill_null(False)
+    return np.asarray(odd.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def may_match(
+    texts: pa.Array, pattern: str, *, ignore_case: bool = True, odd: np.ndarray | None = None
+) -> np.ndarray:
+    """Per text: False where ``pattern`` (RE2 syntax, read case-insensitively unless
+    ``ignore_case`` is False) cannot match a plain text; True elsewhere, and for every
+    text that is not plain (``odd``: :func:`not_plain` of ``texts``, when known).
+    Missing values: False."""
+    if len(texts) == 0:
+        return np.zeros(0, dtype=bool)
+    if odd is None:  # one scan of each text
+        either = f"(?-i:{_NOT_PLAIN})|(?{'i' if ignore_case else '-i'}:{pattern})"
+        hit = pc.match_substring_regex(texts, either).fill_null(False)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    hit = pc.match_substring_regex(texts, pattern, ignore_case=ignore_case).fill_null(False)
+    return odd | np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # --- the finders of masking (:mod:`gupgeo.publication._masking`) ------------------------
@@ -148,10 +162,13 @@ MASKING_QUICK_TESTS: dict[str, tuple[str, bool]] = {
 :data:`gupgeo.publication._essp.HINTS_RE2`."""
 
 
-def quick_tests(texts: pa.Array, tests: dict[str, tuple[str, bool]]) -> dict[str, np.ndarray]:
+def quick_tests(
+    texts: pa.Array, tests: dict[str, tuple[str, bool]], *, odd: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Per test of ``tests`` (name → (RE2 pattern, read case-insensitively)), per text:
-    whether the text may match (:func:`may_match`)."""
+    whether the text may match (:func:`may_match`; ``odd``: :func:`not_plain`)."""
+    odd = not_plain(texts) if odd is None else odd
     return {
-        name: may_match(texts, pattern, ignore_case=ignore_case)
+        name: may_match(texts, pattern, ignore_case=ignore_case, odd=odd)
         for name, (pattern, ignore_case) in tests.items()
     }

@@ -40,7 +40,7 @@ from gupgeo.publication._essp import (
     might_mention_essp,
 )
 from gupgeo.publication._masking import is_text_like
-from gupgeo.publication._prefilter import as_array, may_match
+from gupgeo.publication._prefilter import as_array, may_match, not_plain
 from gupgeo.publication.normalise import NON_ALNUM, fold_key, view_text
 from gupgeo.schemas import normalise_name
 
@@ -101,7 +101,7 @@ class FoldedTexts:
         self._ids: dict[str, str] = {}
         self._distinct: dict[tuple[int, object], tuple[pd.DataFrame, Any]] = {}
         self._tests: dict[frozenset[str], tuple[Any, Any, str | None]] = {}
-        self._arrays: dict[tuple[int, object], tuple[pd.DataFrame, Any]] = {}
+        self._arrays: dict[tuple[int, object], tuple[pd.DataFrame, Any, np.ndarray]] = {}
 
     def lower(self, text: str) -> str:
         """The detection view of ``text`` in lower case (identifiers are ASCII:
@@ -151,8 +151,9 @@ class FoldedTexts:
         if hit is None or hit[0] is not frame:
             found = self.distinct(frame, column)
             assert found is not None
-            hit = self._arrays[key] = (frame, as_array(found[1]))
-        return may_match(hit[1], pattern)
+            texts = as_array(found[1])
+            hit = self._arrays[key] = (frame, texts, not_plain(texts))
+        return may_match(hit[1], pattern, odd=hit[2])
 
 
 def _each_distinct(
