@@ -238,6 +238,7 @@ def _full_spans(text: str) -> list[tuple[int, int, str]]:
     with pytest.MonkeyPatch.context() as patch:  # every finder scans the whole text
         patch.setattr(_masking, "finditer_from", _scan)
         patch.setattr(_names, "finditer_from", _scan)
+        patch.setattr(_masking, "_number_windows", lambda text, end: [(0, end)])
         return spans(text)
 
 
@@ -297,3 +298,32 @@ def test_finditer_from_matches_finditer():
         assert [m.span() for m in finditer_from(pattern, text, starts)] == [
             m.span() for m in pattern.finditer(text)
         ]
+
+
+def test_phones_and_nir_in_digit_heavy_text_match_a_full_scan():
+    rng = np.random.default_rng(17)
+    pieces = [
+        *[v for v in VARIANTS if any(c.isdigit() for c in v)],
+        "12/03/2024",
+        "1 234,50 €",
+        "0" * 40,
+        "06",
+        "33",
+        "(0)",
+        "+",
+        ")",
+        "(",
+        ",",
+        " ",
+        "-",
+        ".",
+        "/",
+        "le",
+        "n° 12",
+        "bâtiment B",
+    ]
+    texts = ["".join(rng.choice(pieces, 60)) for _ in range(150)]
+    for max_chars in (None, 300):
+        masked, _ = mask_series(pd.Series(texts), max_chars=max_chars)
+        expected = [_reference(t, max_chars or 10**9) for t in texts]
+        assert masked.tolist() == expected

@@ -28,7 +28,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import PureWindowsPath
 from typing import Any
 
@@ -184,7 +184,7 @@ def _add(
     found.extend((m.start(), m.end(), token) for m in pattern.finditer(text, 0, stop))
 
 
-def _lettersbefore(text: str, digits_start: int) -> int:
+def _letters_before(text: str, digits_start: int) -> int:
     """Start of a plate whose digits start at ``digits_start`` (two letters, then at
     most two separators)."""
     k = digits_start
@@ -255,17 +255,11 @@ def _identifiers(
     text = view.text
     if finders.iban:
         _iban(found, text, _end(_IBAN, text, until, 3))
-    stop = max(
-        _end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until)
-    )
-    if (finders.nir or finders.phone) and (
-        _NINE_DIGITS.search(text, 0, stop) is not None
-        or (")" in text and _AFTER_ZERO.search(text, 0, stop) is not None)
-    ):
+    if finders.nir or finders.phone:
         _numbers(found, view, finders, until)
     if finders.plate_siv:
         for m in _PLATE_SIV.finditer(text, 0, _end(_PLATE_SIV, text, until, 4)):
-            start = _lettersbefore(text, m.start())
+            start = _letters_before(text, m.start())
             if not _words_around_a_number(text[start : m.end()]):
                 found.append((start, m.end(), PLATE_TOKEN))
     if finders.plate_fni:
@@ -281,23 +275,93 @@ def _iban(found: list[Span], text: str, end: int) -> None:
 
 
 def _numbers(found: list[Span], view: DetectionView, finders: Finders, until: int | None) -> None:
-    """Phones and NIR (read on the digits view)."""
+    """Phones and NIR, read on the digits view of the windows around their cores
+    (:func:`_number_windows`)."""
     text = view.text
-    ends = (_end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until))
-    # the digits view of what the scans read (and a separator run past it)
-    digits = view.digits if until is None else unify_digit_separators(text[: max(ends) + 4])
-    if finders.nir:
-        _add(found, _NIR, digits, NIR_TOKEN, ends[0])
-    if not finders.phone:
+    end = max(
+        _end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until)
+    )
+    windows = _number_windows(text, end)
+    if not windows:
         return
-    phones = _PHONE.finditer(digits, 0, ends[1])
-    if "," in digits:
-        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits, 0, ends[2]))
-    for m in phones:
+    digits = _digits_view(text, windows)
+    matches: list[Iterator[re.Match[str]]] = []
+    if finders.nir:
+        found.extend((m.start(), m.end(), NIR_TOKEN) for m in _within(_NIR, digits, windows))
+    if finders.phone:
+        matches.append(_within(_PHONE, digits, windows))
+        if "," in digits:
+            matches.append(_within(_PHONE_PAIRS, digits, windows))
+    for m in itertools.chain(*matches):
         start = m.start()
         if _DATE.match(text, start) is None:
             opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
             found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
+
+
+_NUMBER_WIDTH = 80
+"""More than the longest phone number or NIR (:func:`reach` of their patterns)."""
+
+
+def _number_windows(text: str, end: int) -> list[tuple[int, int]]:
+    """Where phones and NIR may start: around the cores of :data:`_NINE_DIGITS` and
+    :data:`_AFTER_ZERO` found up to ``end``, :data:`_NUMBER_WIDTH` each side, merged.
+
+    Every phone number and NIR holds such a core, and a scan of the whole text finds one
+    overlapping it (a scan skips a place only inside a match)."""
+    cores = [m.span() for m in _NINE_DIGITS.finditer(text, 0, end)]
+    if ")" in text:
+        cores += [m.span() for m in _AFTER_ZERO.finditer(text, 0, end)]
+    windows: list[tuple[int, int]] = []
+    for start, stop in sorted(cores):
+        lo, hi = max(0, start - _NUMBER_WIDTH), min(end, stop + _NUMBER_WIDTH)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def _digits_view(text: str, windows: list[tuple[int, int]]) -> str:
+    """``text`` with separators inside digit runs unified in ``windows`` (and a few
+    characters around them); the rest is never read."""
+    regions: list[tuple[int, int]] = []  # what a scan from a window reads, merged
+    for lo, hi in windows:
+        lo, hi = max(0, lo - 8), min(len(text), hi + reach_of_numbers() + 8)
+        if regions and lo <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], hi))
+        else:
+            regions.append((lo, hi))
+    pieces: list[str] = []
+    pos = 0
+    for lo, hi in regions:
+        pieces += (text[pos:lo], unify_digit_separators(text[lo:hi]))
+        pos = hi
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _within(
+    pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)`` starting in ``windows`` (no match
+    starts elsewhere), each window read up to :func:`reach` past its end."""
+    width = reach(pattern) or len(text)
+    done = 0
+    for lo, hi in windows:
+        pos = max(lo, done)
+        while pos < hi:
+            m = pattern.search(text, pos, min(len(text), hi + width + 1))
+            if m is None or m.start() >= hi:
+                break
+            yield m
+            done = pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
+@functools.cache
+def reach_of_numbers() -> int:
+    """The longest a phone or NIR pattern reads from where it starts."""
+    return max(reach(p) or 0 for p in (_PHONE, _PHONE_PAIRS, _NIR))
 
 
 _DIGIT = re.compile(r"\d")
