@@ -41,8 +41,15 @@ from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
 from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, not_plain, quick_tests
-from gupgeo.publication._windows import finditer_from, occurrences, reach
-from gupgeo.publication.normalise import DetectionView, detection_view, unify_digit_separators
+from gupgeo.publication._windows import (
+    finditer_from,
+    merged_windows,
+    occurrences,
+    reach,
+    unified_in,
+    within,
+)
+from gupgeo.publication.normalise import DetectionView, detection_view
 
 PHONE_TOKEN = "[téléphone masqué]"
 PLATE_TOKEN = "[plaque masquée]"
@@ -284,14 +291,14 @@ def _numbers(found: list[Span], view: DetectionView, finders: Finders, until: in
     windows = _number_windows(text, end)
     if not windows:
         return
-    digits = _digits_view(text, windows)
+    digits = unified_in(text, windows, reach_of_numbers())
     matches: list[Iterator[re.Match[str]]] = []
     if finders.nir:
-        found.extend((m.start(), m.end(), NIR_TOKEN) for m in _within(_NIR, digits, windows))
+        found.extend((m.start(), m.end(), NIR_TOKEN) for m in within(_NIR, digits, windows))
     if finders.phone:
-        matches.append(_within(_PHONE, digits, windows))
+        matches.append(within(_PHONE, digits, windows))
         if "," in digits:
-            matches.append(_within(_PHONE_PAIRS, digits, windows))
+            matches.append(within(_PHONE_PAIRS, digits, windows))
     for m in itertools.chain(*matches):
         start = m.start()
         if _DATE.match(text, start) is None:
@@ -312,50 +319,7 @@ def _number_windows(text: str, end: int) -> list[tuple[int, int]]:
     cores = [m.span() for m in _NINE_DIGITS.finditer(text, 0, end)]
     if ")" in text:
         cores += [m.span() for m in _AFTER_ZERO.finditer(text, 0, end)]
-    windows: list[tuple[int, int]] = []
-    for start, stop in sorted(cores):
-        lo, hi = max(0, start - _NUMBER_WIDTH), min(end, stop + _NUMBER_WIDTH)
-        if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
-        else:
-            windows.append((lo, hi))
-    return windows
-
-
-def _digits_view(text: str, windows: list[tuple[int, int]]) -> str:
-    """``text`` with separators inside digit runs unified in ``windows`` (and a few
-    characters around them); the rest is never read."""
-    regions: list[tuple[int, int]] = []  # what a scan from a window reads, merged
-    for lo, hi in windows:
-        lo, hi = max(0, lo - 8), min(len(text), hi + reach_of_numbers() + 8)
-        if regions and lo <= regions[-1][1]:
-            regions[-1] = (regions[-1][0], max(regions[-1][1], hi))
-        else:
-            regions.append((lo, hi))
-    pieces: list[str] = []
-    pos = 0
-    for lo, hi in regions:
-        pieces += (text[pos:lo], unify_digit_separators(text[lo:hi]))
-        pos = hi
-    pieces.append(text[pos:])
-    return "".join(pieces)
-
-
-def _within(
-    pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]
-) -> Iterator[re.Match[str]]:
-    """The matches of ``pattern.finditer(text)`` starting in ``windows`` (no match
-    starts elsewhere), each window read up to :func:`reach` past its end."""
-    width = reach(pattern) or len(text)
-    done = 0
-    for lo, hi in windows:
-        pos = max(lo, done)
-        while pos < hi:
-            m = pattern.search(text, pos, min(len(text), hi + width + 1))
-            if m is None or m.start() >= hi:
-                break
-            yield m
-            done = pos = m.end() if m.end() > m.start() else m.end() + 1
+    return merged_windows(cores, _NUMBER_WIDTH, end)
 
 
 @functools.cache

@@ -26,6 +26,8 @@ import re._parser as sre_parse
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from gupgeo.publication.normalise import unify_digit_separators
+
 _ONE_CHAR = {sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN, sre.CATEGORY}
 _REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
 _ZERO = {sre.AT}
@@ -115,3 +117,49 @@ def occurrences(text: str, needle: str) -> list[int]:
         found.append(at)
         at = text.find(needle, at + 1)
     return found
+
+
+def merged_windows(cores: list[tuple[int, int]], width: int, end: int) -> list[tuple[int, int]]:
+    """The spans ``cores`` widened by ``width`` each side (within ``[0, end)``), in
+    order, overlapping ones merged."""
+    windows: list[tuple[int, int]] = []
+    for start, stop in sorted(cores):
+        lo, hi = max(0, start - width), min(end, stop + width)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def within(
+    pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)`` that start in ``windows`` (in order),
+    given that no match starts elsewhere: each window is searched up to :func:`reach`
+    past its end, resuming after each match as ``finditer`` does."""
+    width = reach(pattern) or len(text)
+    done = 0
+    for lo, hi in windows:
+        pos = max(lo, done)
+        while pos < hi:
+            m = pattern.search(text, pos, min(len(text), hi + width + 1))
+            if m is None or m.start() >= hi:
+                break
+            yield m
+            done = pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
+def unified_in(text: str, windows: list[tuple[int, int]], width: int) -> str:
+    """``text`` with separators inside digit runs unified
+    (:func:`gupgeo.publication.normalise.unify_digit_separators`) where a search from
+    ``windows`` reads: 8 characters before each, ``width`` + 8 after. The rest is left
+    as it is (never read)."""
+    regions = merged_windows([(lo, hi + width) for lo, hi in windows], 8, len(text))
+    pieces: list[str] = []
+    pos = 0
+    for lo, hi in regions:
+        pieces += (text[pos:lo], unify_digit_separators(text[lo:hi]))
+        pos = hi
+    pieces.append(text[pos:])
+    return "".join(pieces)
