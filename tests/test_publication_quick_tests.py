@@ -206,6 +206,23 @@ VARIANTS = [
     "ESSP-03",
     "étude de sûreté",
     "E\u200bSSP",
+    # spreadsheet separators, brackets, plates with "_" or "/", doubled at-signs, spouses
+    "(06) 98 76 54 31",
+    "06;98;76;54;31",
+    "06|98|76|54|31",
+    "06:98:76:54:31",
+    "06~98~76~54~31",
+    "(+33) 6 98 76 54 31",
+    "(0033) 6 98 76 54 31",
+    "33(0)6 98 76 54 31",
+    "1;85;05;78;006;084;36",
+    "AB_123_CD",
+    "AB/123/CD",
+    "jean.dupont@@gmail.com",
+    "époux Nguyen",
+    "fam. Nguyen",
+    "Vve Martin",
+    "l'épouse Martin",
 ]
 PLAIN = "dépôt sauvage au pied de l'immeuble le 12/03/2024, 1 234,50 € bâtiment B "
 

@@ -42,8 +42,8 @@ _PROVIDERS = (
 # ending in a known TLD) and the domain; the local part is then read backwards from
 # it, so a long run of letters before an "@" is read once.
 _AT_SIGN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
-    rf"|@\s{{0,2}}{_PROVIDERS}"
+    rf"(?:@(?:\s{{0,2}}@)?|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
+    rf"|@(?:\s{{0,2}}@)?\s{{0,2}}{_PROVIDERS}"
 )
 _AT_WORD = re.compile(
     rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gupgeo.publication._names import TRIGGER_STEMS
-from gupgeo.publication.normalise import DASHES, INVISIBLE
+from gupgeo.publication.normalise import DASHES, DIGIT_SEPARATORS, INVISIBLE
 
 _EXTRA_PLAIN = "€’‘“”œŒ"
 """Characters of French text outside Latin-1 that the view keeps as they are."""
@@ -115,9 +115,10 @@ def may_match(
 # where 1 to 3 separators between two digits read as spaces: here every separator
 # class also holds those separators (:data:`gupgeo.publication.normalise.DIGIT_SEPARATORS`,
 # those of a plain text).
-_DSEP = r"[ \t./\\\-_\x{b7}]"
+_SEPARATORS = "".join(c for c in DIGIT_SEPARATORS if c in PLAIN_CHARS)
+_DSEP = f"[{_class(_SEPARATORS)}]"
 _NIR_SEP = f"{_DSEP}{{0,3}}"
-_PHONE_SEP = r"[ \t\n\r./\\\-_\x{b7}]"  # _S, \s and the digit separators
+_PHONE_SEP = f"[{_class(_SEPARATORS + ' .-/' + chr(9) + chr(10) + chr(13))}]"  # _S, \s too
 MASKING_QUICK_TESTS: dict[str, tuple[str, bool]] = {
     "iban": (r"[a-z]{2} ?[0-9]{2}(?:[ \t./\\\-_\x{b7}]{0,3}[a-z0-9]{4}){2}", True),
     # NIR: sex, year, month, department, then three digits
@@ -141,7 +142,10 @@ MASKING_QUICK_TESTS: dict[str, tuple[str, bool]] = {
         ),
         True,
     ),
-    "plate_siv": (r"[a-hj-np-tv-z]{2}[ .\-]{0,2}[0-9]{3}[ .\-]{0,2}[a-hj-np-tv-z]{2}", True),
+    "plate_siv": (
+        r"[a-hj-np-tv-z]{2}[ .\-_/]{0,2}[0-9]{3}[ .\-_/]{0,2}[a-hj-np-tv-z]{2}",
+        True,
+    ),
     "plate_fni": (r"[0-9]{1,4}[ .\-]?[A-Z]{1,3}[ .\-]?(?:[0-9]{2}|2[AB]|97[1-6])", False),
     "email_at": (r"[@(\[{<]", True),
     "email_word": (r"arobase|chez|[\t\n\r ]at[\t\n\r ]", True),
