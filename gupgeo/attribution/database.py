@@ -9,19 +9,37 @@ Zones are taken in the order they were saved (physical order of the table gupgeo
 wrote); a point in several zones keeps the first (``multiple="first"``, the same as
 ``"largest"`` for points).
 
-How it stays fast: the valid zones are cut once into pieces of at most
-``max_vertices`` vertices (``ST_Subdivide``) in a temporary table with a GiST index,
-so each point is tested against a few small pieces rather than whole perimeters of
-thousands of vertices. The pieces of a zone tile it, so a point is covered by the
-zone exactly when it is covered by one of its pieces, and its distance to the zone
-is the smallest distance to its pieces. Invalid zones are first repaired as the
-Python path repairs them (``ST_MakeValid`` with ``method=structure``, the polygons
-kept), then cut like the others. The per-point answers (zone rank, count, distance) come
-back in one ``COPY … TO STDOUT`` parsed by pandas' C reader, the zones' keys being
-looked up by rank afterwards.
+How it stays fast (the in-memory engine's plan, in SQL):
 
-Scope: point layers and ``predicate="covered_by"``; lines and polygons (shares) stay in
-Python.
+- the zones, invalid ones first repaired as the Python path repairs them
+  (``ST_MakeValid`` with ``method=structure``, the polygons kept), are cut into pieces
+  of at most ``max_vertices`` vertices (``ST_Subdivide``) under a GiST index: the
+  pieces of a zone tile it, so a point is covered by the zone exactly when it is
+  covered by one of its pieces, and its distance to the zone is the smallest
+  distance to its pieces;
+- a grid of square cells of ``cell_m`` is laid over the zones. A cell is *boundary*
+  when it meets the bounding box, widened by the tolerance, of a segment of a
+  perimeter (holes included; segments first cut to at most ``cell_m``): every point
+  within the tolerance of a perimeter falls in such a cell. The other cells lie
+  wholly inside or outside each zone, farther than the tolerance from every
+  perimeter: along each row of cells, the runs between boundary cells are labelled
+  by testing the centre of their first cell, and the cells inside a zone stored
+  with the first and last zone covering them;
+- each point's cell number is computed from its coordinates: points of labelled
+  cells get their answer by a hash join, points of no stored cell are outside every
+  zone and beyond the tolerance, and only points of boundary cells are tested
+  against the pieces (``ST_CoveredBy``, then ``ST_DWithin`` for those in no zone);
+- the working tables are ``UNLOGGED`` tables of the schema (PostgreSQL never scans
+  temporary tables in parallel workers), dropped before the transaction ends;
+  ``TEMPORARY`` ones when the schema is not writable.
+
+The per-point answers (zone rank, count, distance) come back in one ``COPY … TO
+STDOUT`` read straight from libpq and parsed by pyarrow, the zones' keys being looked
+up by rank afterwards.
+
+Scope: point layers and ``predicate="covered_by"`` (a layer whose geometry column is
+not typed ``Point`` is tested wholly against the pieces); lines and polygons (shares)
+stay in Python.
 """
 
 from __future__ import annotations
@@ -221,6 +239,8 @@ def attribute_in_database(
     """
     from psycopg import ClientCursor, sql
 
+    if not cell_m > 0:
+        raise ValueError(f"cell_m : côté des cellules en mètres, > 0 attendu ; reçu {cell_m!r}")
     location = parse_url(url)
     suffix = uuid.uuid4().hex[:12]
     names: dict[str, Any] = {

@@ -28,7 +28,7 @@ _PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 _FIXED = {"bigint": ">i8", "double precision": ">f8", "boolean": "u1"}
 
 
-class Column:
+class CopyColumn:
     """One column in binary form: each row's length (-1 for NULL) and the bytes of
     the non-NULL values, end to end in row order."""
 
@@ -43,22 +43,22 @@ class Column:
         return lengths, self.payload[self.starts[part.start] : self.starts[part.stop]]
 
 
-def fixed_column(values: np.ndarray, missing: np.ndarray, dtype: str) -> Column:
+def fixed_column(values: np.ndarray, missing: np.ndarray, dtype: str) -> CopyColumn:
     """A column of fixed-width values (``missing`` rows are NULL)."""
     present = np.ascontiguousarray(values[~missing]).astype(dtype)
     width = np.dtype(dtype).itemsize
     lengths = np.where(missing, -1, width)
-    return Column(lengths, present.view(np.uint8).reshape(-1))
+    return CopyColumn(lengths, present.view(np.uint8).reshape(-1))
 
 
-def bytes_column(values: list[bytes | None]) -> Column:
+def bytes_column(values: list[bytes | None]) -> CopyColumn:
     """A column of variable-width values (None is NULL)."""
     lengths = np.fromiter((-1 if v is None else len(v) for v in values), np.int64, len(values))
     payload = np.frombuffer(b"".join(v for v in values if v is not None), dtype=np.uint8)
-    return Column(lengths, payload)
+    return CopyColumn(lengths, payload)
 
 
-def arrow_column(array: Any) -> Column:
+def arrow_column(array: Any) -> CopyColumn:
     """A column of variable-width values from a pyarrow string or binary array (its
     offsets and data buffers taken as they are; nulls are NULL)."""
     import pyarrow as pa
@@ -75,10 +75,10 @@ def arrow_column(array: Any) -> Column:
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.empty(0, np.uint8)
     lengths = np.full(len(valid), -1, dtype=np.int64)
     lengths[valid] = np.diff(offsets)
-    return Column(lengths, data[offsets[0] : offsets[-1]] if len(offsets) else data[:0])
+    return CopyColumn(lengths, data[offsets[0] : offsets[-1]] if len(offsets) else data[:0])
 
 
-def column(series: pd.Series, kind: str, text: list[Any] | None = None) -> Column:
+def column(series: pd.Series, kind: str, text: list[Any] | None = None) -> CopyColumn:
     """The binary form of ``series`` for the PostgreSQL type ``kind``.
 
     ``text`` gives the values of a text column already as Python strings (None for
@@ -105,6 +105,49 @@ def column(series: pd.Series, kind: str, text: list[Any] | None = None) -> Colum
     return bytes_column([None if v is None else str(v).encode("utf-8") for v in strings])
 
 
+def _text_values(series: pd.Series) -> list[str | None]:
+    """A text column's values as strings, None for every missing value."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    return [None if _missing(v) else str(v) for v in series]
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists, arrays: a value
+        return False
+
+
+def frame_column(series: pd.Series, kind: str) -> CopyColumn:
+    """The binary COPY form of a non-geometry column of PostgreSQL type ``kind``."""
+    if kind == "text":
+        strings = arrow_strings(series)
+        if strings is not None:
+            return arrow_column(strings)
+        return column(series, kind, text=_text_values(series))
+    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
+        series = series.astype(object)
+        if kind.startswith("timestamp"):
+            series = pd.to_datetime(series)
+    return column(series, kind)
+
+
+def arrow_strings(series: pd.Series) -> Any:
+    """``series`` as a pyarrow string array when it holds only strings and missing
+    values (what ``_text_values`` would write as is), else None."""
+    import pyarrow as pa
+
+    if isinstance(series.dtype, pd.CategoricalDtype) or not pd.api.types.is_string_dtype(
+        series.dtype
+    ):
+        return None
+    try:
+        return pa.array(series, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
 def _scatter(buffer: np.ndarray, at: np.ndarray, lengths: np.ndarray, payload: np.ndarray) -> None:
     """Copy each row's bytes of ``payload`` (``lengths``, -1 skipped) to ``at``."""
     sizes = np.maximum(lengths, 0)
@@ -115,7 +158,7 @@ def _scatter(buffer: np.ndarray, at: np.ndarray, lengths: np.ndarray, payload: n
     buffer[np.repeat(at, sizes) + inside] = payload
 
 
-def blocks(columns: list[Column], n_rows: int, block_rows: int = BLOCK_ROWS) -> Iterator[bytes]:
+def blocks(columns: list[CopyColumn], n_rows: int, block_rows: int = BLOCK_ROWS) -> Iterator[bytes]:
     """The binary COPY stream of ``columns`` (``n_rows`` each), signature and trailer
     included, in buffers of ``block_rows`` rows."""
     yield SIGNATURE
@@ -138,4 +181,12 @@ def blocks(columns: list[Column], n_rows: int, block_rows: int = BLOCK_ROWS) -> 
     yield TRAILER
 
 
-__all__ = ["blocks", "bytes_column", "column", "fixed_column"]
+__all__ = [
+    "CopyColumn",
+    "arrow_column",
+    "blocks",
+    "bytes_column",
+    "column",
+    "fixed_column",
+    "frame_column",
+]

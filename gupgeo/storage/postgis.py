@@ -229,28 +229,6 @@ def geometry_type(geoms: gpd.GeoSeries) -> str:
     return f"geometry({kind}{z}, {SRID})"
 
 
-def _values(series: pd.Series) -> list[Any]:
-    """Python values for COPY: None for every missing value, no numpy scalar."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return [None if pd.isna(v) else bool(v) for v in series]
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return [None if pd.isna(v) else int(v) for v in series]
-    if pd.api.types.is_float_dtype(series.dtype):
-        return [None if pd.isna(v) else float(v) for v in series]
-    return [None if _missing(v) else str(v) for v in series]
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists, arrays: a value
-        return False
-
-
 def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
     """``series`` as read from PostgreSQL, given back its saved pandas type."""
     try:
@@ -441,7 +419,9 @@ def write_table(conn: Any, schema: str, table: str, frame: pd.DataFrame) -> None
     target = sql.Identifier(schema, table)
     conn.execute(sql.SQL("CREATE TABLE {} ({})").format(target, sql.SQL(", ").join(defs)))
     columns = [
-        _pgcopy.arrow_column(_ewkb(frame[col])) if col == geometry else _column(frame[col], kind)
+        _pgcopy.arrow_column(_ewkb(frame[col]))
+        if col == geometry
+        else _pgcopy.frame_column(frame[col], kind)
         for col, kind in kinds.items()
     ]
     names = sql.SQL(", ").join(sql.Identifier(str(c)) for c in frame.columns)
@@ -455,35 +435,6 @@ def write_table(conn: Any, schema: str, table: str, frame: pd.DataFrame) -> None
                 sql.Identifier(f"{table}_{geometry}_gist"[:63]), target, sql.Identifier(geometry)
             )
         )
-
-
-def _column(series: pd.Series, kind: str) -> _pgcopy.Column:
-    """The binary COPY form of a non-geometry column of PostgreSQL type ``kind``."""
-    if kind == "text":
-        strings = _arrow_strings(series)
-        if strings is not None:
-            return _pgcopy.arrow_column(strings)
-        return _pgcopy.column(series, kind, text=_values(series))
-    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
-        series = series.astype(object)
-        if kind.startswith("timestamp"):
-            series = pd.to_datetime(series)
-    return _pgcopy.column(series, kind)
-
-
-def _arrow_strings(series: pd.Series) -> Any:
-    """``series`` as a pyarrow string array when it holds only strings and missing
-    values (what ``_values`` would write as is), else None."""
-    import pyarrow as pa
-
-    if isinstance(series.dtype, pd.CategoricalDtype) or not pd.api.types.is_string_dtype(
-        series.dtype
-    ):
-        return None
-    try:
-        return pa.array(series, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
 
 
 def _ewkb(geoms: gpd.GeoSeries) -> Any:
