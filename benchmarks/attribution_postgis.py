@@ -12,11 +12,13 @@ repetition:
   ``load_territory``, which is much slower) and ``attribute(points, quartiers,
   tolerance_m=...)``;
 - in the database: ``attribute_in_database(url, tolerance_m=...)`` (subdivided zones,
-  ``ST_CoveredBy`` + ``ST_DWithin``, answers copied back), the ratio PostGIS / memory
-  printed with it.
+  a grid join for points far from every perimeter, ``ST_CoveredBy`` + ``ST_DWithin``
+  for the others, answers copied back), the ratio PostGIS / memory printed with it.
 
-The answers (zone, status, distance) are checked identical. The versions of the
-dependencies, PostgreSQL, PostGIS and GEOS are printed first.
+The answers (zone, status, distance) are checked identical. Beside wall times, the
+CPU of each path: the client's (``time.process_time``) and, for a server on this
+machine, the server's (the postmaster and its ended children, read from ``/proc``).
+The versions of the dependencies, PostgreSQL, PostGIS and GEOS are printed first.
 
 The server is ``GUPGEO_TEST_PG_URL`` or the libpq variables; with neither, a throwaway
 cluster is started from Debian's binaries (as in the tests).
@@ -24,7 +26,7 @@ cluster is started from Debian's binaries (as in the tests).
 Usage::
 
     .venv/bin/python benchmarks/attribution_postgis.py --sizes 1000000,2000000 --repeat 2
-    .venv/bin/python benchmarks/attribution_postgis.py --sizes 20000000 --repeat 1
+    .venv/bin/python benchmarks/attribution_postgis.py --sizes 20000000 --repeat 2
 
 The last column is the load average (1 min) when the row was printed.
 """

@@ -189,3 +189,22 @@ def test_a_failing_statement_raises_and_the_connection_stays_usable(pg_url: str)
         rows = copy_out(conn, "COPY (SELECT 1 UNION ALL SELECT 2) TO STDOUT WITH (FORMAT csv)")
         assert rows == b"1\n2\n"
         assert conn.execute("SELECT 3").fetchone() == (3,)
+
+
+def test_a_layer_not_typed_point_is_tested_whole(squares, pg_url: str) -> None:
+    """A layer mixing points and a multipoint (column typed ``Geometry``) skips the
+    grid, whose cell numbers need ``ST_X``: every feature is tested against the
+    pieces, and its points get the Python answers."""
+    x0, y0 = squares.total_bounds[:2]
+    grid = _grid_points(x0 - 30, y0 - 30, 9.0, 260.0)
+    extra = gpd.GeoDataFrame(
+        {"id": ["M1"], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=[shapely.MultiPoint([(x0 + 10, y0 + 10), (x0 + 20, y0 + 20)])],
+        crs=2154,
+    )
+    mixed = gpd.GeoDataFrame(pd.concat([grid, extra], ignore_index=True), crs=2154)
+    Territory({"quartiers": squares, "signalements": mixed}).save(pg_url)
+    python = pd.DataFrame(attribute(grid, squares, tolerance_m=15.0)).set_index("id")
+    sql = attribute_in_database(pg_url, tolerance_m=15.0)
+    check_same(python[list(sql.columns)], sql.loc[python.index])
+    assert sql.loc["M1", "code_qp"] == "LOC-A"

@@ -144,8 +144,7 @@ CELL_OF = """
         WHEN gx >= 0 AND gx < %(nx)s AND gy >= 0 AND gy < %(ny)s
         THEN gy::bigint * %(nx)s + gx::bigint END AS cell
     FROM {features} AS s,
-    LATERAL (SELECT floor((ST_X(s.{fgeom}) - %(x0)s) / %(cell)s) AS gx,
-                    floor((ST_Y(s.{fgeom}) - %(y0)s) / %(cell)s) AS gy) AS k
+    LATERAL ({coordinates}) AS k
 """
 """Each point with the number of its cell (NULL off the grid or without coordinates)."""
 
@@ -181,10 +180,16 @@ LEFT JOIN LATERAL (
 tested against the pieces."""
 
 GRID_ROUTES = {
+    "coordinates": "SELECT floor((ST_X(s.{fgeom}) - %(x0)s) / %(cell)s) AS gx, "
+    "floor((ST_Y(s.{fgeom}) - %(y0)s) / %(cell)s) AS gy",
     "decided": "c.cell IS NULL OR c.first_rank IS NOT NULL",
     "exact_join": "JOIN {cells} AS c ON c.cell = f.cell AND c.first_rank IS NULL",
 }
-NO_GRID_ROUTES = {"decided": "false", "exact_join": ""}
+NO_GRID_ROUTES = {
+    "coordinates": "SELECT NULL::float8 AS gx, NULL::float8 AS gy",
+    "decided": "false",
+    "exact_join": "",
+}
 
 SETTINGS = {
     "jit": "off",
