@@ -103,14 +103,12 @@ def _layer_report(
 
 def run(
     feats: eng.Features,
-    zones: ZoneLayers,
-    key: str | Mapping[str, str],
+    layers: list[eng.ZoneLayer],
     predicate: str,
     tolerance_m: float,
     multiple: str,
 ) -> tuple[np.ndarray | None, dict[str, object], list[ZoneLayerReport]]:
     """Match every layer; return (row positions or None, columns, layer reports)."""
-    layers = eng.prepare_zones(zones, key)
     n = feats.kind.size
     options = {"predicate": predicate, "tolerance_m": float(tolerance_m), "multiple": multiple}
     per_layer = []
@@ -167,8 +165,10 @@ def attribute_frame(
 ) -> gpd.GeoDataFrame:
     """The in-memory attribution behind :func:`gupgeo.attribution.zones.attribute`."""
     check_options(predicate, tolerance_m, multiple)
-    feats = eng.split_features(features)
-    positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
+    feats, layers = eng.split_and_prepare(
+        features, zones, key, predicate=predicate, tolerance_m=tolerance_m
+    )
+    positions, columns, reports = run(feats, layers, predicate, tolerance_m, multiple)
     out = features.copy(deep=False) if positions is None else features.iloc[positions].copy()
     agreements = []
     zone_columns = {r.column for r in reports}
