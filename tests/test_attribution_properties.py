@@ -333,7 +333,7 @@ def test_threaded_paths_give_the_same_answers(monkeypatch):
     assert (statut.loc[[3, 4]] == "sans géométrie").all()
     assert (statut.loc[[11, 12]] == "coordonnées invalides").all()
     assert (expected.loc[[20, 21], "code_qp"] == "Z0").all()
-    monkeypatch.setattr(_engine, "_THREADED_POINTS", 1)
+    monkeypatch.setattr(_engine, "_THREADED_READS", 1)
     monkeypatch.setattr(_grid, "_THREADED_POINTS", 1)
     monkeypatch.setattr(_grid, "_BLOCK_POINTS", 7)
     monkeypatch.setattr(_grid, "_THREADED_TESTS", 1)

@@ -44,7 +44,7 @@ _PIECE_SEGMENTS = 16
 # polygon (GEOS says 0 on a perimeter; the segment formula may leave a rounding error).
 _ON_PERIMETER_M = 1e-6
 # From this many features, point coordinates are read in two threads.
-_THREADED_POINTS = 100_000
+_THREADED_READS = 100_000
 # Features read per step: a step's bounds and kinds stay in the CPU cache.
 _BLOCK_FEATURES = 1 << 15
 MULTIPLE = ("first", "largest", "all")
@@ -264,7 +264,7 @@ def split_and_prepare(
     """Split the features (:class:`Features`) and prepare the zone layers, in parallel.
 
     The points' coordinates are read in worker threads (two halves from
-    ``_THREADED_POINTS`` features: shapely releases the GIL) while this thread checks and
+    ``_THREADED_READS`` features: shapely releases the GIL) while this thread checks and
     repairs the zones and builds their grid index (:meth:`ZoneLayer.grid`).
     """
     crs = check_crs(features, "entités")
@@ -272,7 +272,7 @@ def split_and_prepare(
     n = geoms.size
     x = np.empty(n)
     y = np.empty(n)
-    parts = halves(n, _THREADED_POINTS)
+    parts = halves(n, _THREADED_READS)
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:
         reading = [pool.submit(_read_part, geoms, part, x, y) for part in parts]
         layers = prepare_zones(zones, key)

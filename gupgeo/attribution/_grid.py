@@ -274,6 +274,21 @@ class ZoneGrid:
         shared[1:] = cells[1:] == cells[:-1]
         shared[:-1] |= shared[1:]
         several = _runs(cells[shared | (cell_state == BOUNDARY)])[0]
+        self._fill_tables(table_size, cells, cell_zone, cell_state, several)
+
+    def _fill_tables(
+        self,
+        table_size: int,
+        cells: np.ndarray,
+        cell_zone: np.ndarray,
+        cell_state: np.ndarray,
+        several: np.ndarray,
+    ) -> None:
+        """The look-up table and the candidate lists of the complex cells.
+
+        ``cells`` (sorted), ``cell_zone`` and ``cell_state`` list every (cell, zone)
+        a zone reaches; ``several`` the complex cells, sorted.
+        """
         # The look-up table stores 0 (no zone), z + 1 (only zone z) or its maximum
         # value (several candidates: see the candidate lists, one per such cell), in the
         # smallest unsigned type that fits: a table of bytes stays in the CPU cache.
@@ -294,7 +309,6 @@ class ZoneGrid:
         # binary search: 35 ms for 300,000 points on 58,000 complex cells).
         self._complex_rank = np.zeros(table_size, dtype=np.int32)
         self._complex_rank[several] = np.arange(several.size, dtype=np.int32)
-        self._complex_cells = several
         self.n_complex_cells = several.size
 
     # -- queries ------------------------------------------------------------------------
