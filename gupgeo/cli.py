@@ -325,6 +325,19 @@ def _cmd_carte(args: argparse.Namespace) -> int:
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
+    """Attribute and write; when the output is also ENTREE or ZONES (a layer added to
+    the GeoPackage it was read from), its lock is held from the read to the write, so a
+    concurrent writer cannot slip a change in between that the write would then lose."""
+    from gupgeo._lock import file_lock
+
+    output = Path(args.output).resolve()
+    if output in {Path(args.input).resolve(), Path(args.zones).resolve()}:
+        with file_lock(output, what=str(args.output)):
+            return _attribute_and_write(args)
+    return _attribute_and_write(args)
+
+
+def _attribute_and_write(args: argparse.Namespace) -> int:
     from gupgeo.attribution.zones import attribute, attribution_report, write_attribution
     from gupgeo.storage.loading import read_layer
 

@@ -53,7 +53,15 @@ class AnalysisError(GupgeoError, ValueError):
     Raised by the veille (hot spots, emerging hot spots) when there are too few events
     or cells, or when the study area holds no event at all: a map of noise is worse than
     a clear refusal.
+
+    ``subject`` names the analysis ("points chauds émergents"), ``reason`` says why: the
+    message is both; a note that already names the analysis prints ``reason`` alone.
     """
+
+    def __init__(self, reason: str, *, subject: str = "") -> None:
+        super().__init__(f"{subject} : {reason}" if subject else reason)
+        self.subject = subject
+        self.reason = reason
 
 
 class BusyError(GupgeoError, TimeoutError):

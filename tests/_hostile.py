@@ -23,7 +23,7 @@ Searching: :func:`haystack_views` normalises a text the way a reader (or a scrip
 would read it — JSON ``\\uXXXX`` escapes and HTML entities decoded, NFKC (fullwidth
 digits and ``＠``, thin and no-break spaces), zero-width characters and soft hyphens
 removed, case folded, accents stripped — and gives three views: the text, the text
-with separators inside digit runs removed (``06/98/76/54/31`` → ``0698765431``) and
+with separators inside digit runs removed (``06/98/76/54/31``, ``(06) 98;76``…) and
 the text reduced to letters and digits (``ZQ.482.WX`` → ``zq482wx``).
 :func:`found_markers` looks for every needle of every marker in those views.
 """
@@ -136,6 +136,22 @@ SIGNALEMENT_MARKERS: tuple[Marker, ...] = (
     _m("plate-dots", "plaque", "signalements.adresse", "épave AB.123.CD ZQ.482.WX", "zq482wx"),
     _m("plate-spaces", "plaque", "signalements.adresse", "voiture ZR  731  KY", "zr731ky"),
     _m("rondouillard", "nom", "signalements.description", "Vu avec Mme Rondouillard hier"),
+    # invented in the fourth session
+    _m(
+        "tel-brackets",
+        "téléphone",
+        "signalements.adresse",
+        "rappeler (06) 98 76 54 45",
+        "0698765445",
+    ),
+    _m("tel-semicolons", "téléphone", "signalements.adresse", "tel 06;98;76;54;46", "0698765446"),
+    _m("tel-pipes", "téléphone", "signalements.adresse", "06|98|76|54|47", "0698765447"),
+    _m("plate-underscore", "plaque", "signalements.adresse", "épave KT_482_PZ", "kt482pz"),
+    _m("plate-slash", "plaque", "signalements.adresse", "voiture HN/517/QW", "hn517qw"),
+    _m("zigouigoui", "nom", "signalements.adresse", "les époux Zigouigoui, bât. D"),
+    _m("berlingotte", "nom", "signalements.adresse", "fam. Berlingotte au 2e"),
+    _m("galopinette", "nom", "signalements.description", "Vve Galopinette a rappelé"),
+    _m("carabistouille", "courriel", "signalements.adresse", "carabistouille@@free.fr"),
 )
 """Planted in ``adresse`` (a text column shown, masked) or ``description`` (free text)."""
 
@@ -422,7 +438,7 @@ def build_hostile_territory(folder: Path) -> Path:
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
-_DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s.\-\u2010-\u2015\u2212/_·•]+(?=\d)")
+_DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s.\-\u2010-\u2015\u2212/_·•;:|~()]+(?=\d)")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 

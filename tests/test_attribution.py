@@ -8,6 +8,8 @@ C = [300, 400] x [0, 100] with a hole [330, 370] x [30, 70].
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import geopandas as gpd
@@ -458,3 +460,36 @@ def test_write_attribution_waits_for_another_writer(quartiers, tmp_path):
         assert writer.is_alive() and target.read_bytes() == before  # waiting, nothing written
     writer.join(timeout=60)
     assert not writer.is_alive() and len(gpd.read_file(target)) == 2
+
+
+def test_rattacher_into_the_geopackage_it_reads_holds_its_lock_from_read_to_write(
+    quartiers, tmp_path
+):
+    """Output = ZONES: another writer cannot change the file between the read and the write.
+
+    The command runs in its own process while this one holds the file's lock: it must say
+    it waits before it says it reads anything.
+    """
+    target = tmp_path / "rattaches.gpkg"
+    quartiers.to_file(target, layer="quartiers")
+    source = tmp_path / "signalements.geojson"
+    reports = points(pt(10, 50), pt(140, 50))
+    reports[["date_signalement", "categorie"]] = ["2024-03-01", "propreté"]
+    reports.to_file(source)
+    argv = ["rattacher", str(source), "--zones", str(target), "--couche-zones", "quartiers"]
+    argv += ["--tolerance-m", "0", "-o", str(target)]
+    with file_lock(target):
+        command = subprocess.Popen(
+            [sys.executable, "-m", "gupgeo", *argv],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        assert command.stderr is not None
+        first = command.stderr.readline()
+        assert "en cours d'écriture par un autre processus" in first, first  # waits, unread
+    _, rest = command.communicate(timeout=120)
+    assert command.returncode == 0, rest
+    assert rest.startswith("Lecture de")
+    assert sorted(pyogrio.list_layers(target)[:, 0]) == ["quartiers", "rattaches"]
+    assert col(gpd.read_file(target, layer="rattaches"), "code_qp") == ["LOC-A", "LOC-B"]

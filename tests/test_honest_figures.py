@@ -196,6 +196,7 @@ def test_a_delivery_before_the_data_is_delivered_without_before_after(tmp_path, 
     assert review.windows.delivery is None and review.before_after is None
     assert any("livrée le 01/06/2015, avant le début des données" in n for n in review.notes)
     assert "Livraison (livrée)" in review.html and "(prévue)" not in review.html
+    assert "01/06/2015, avant le début des données : pas de comparaison avant/après" in review.html
     assert "Avant / après la livraison" not in review.html
 
 

@@ -181,3 +181,73 @@ def test_more_civilities_and_triggers(text, expected):
 )
 def test_more_e_mails_iban_and_nir(text, token):
     assert mask(f"voir {text} ici") == f"voir {token} ici"
+
+
+# Invented in the fourth session, by trying to get strings past the masking: separators
+# staff use in spreadsheets (";", "|", ":", "~"), the area code in brackets, plates written
+# with "_" or "/", a doubled at-sign, and name markers beyond civilities.
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "(06) 98 76 54 31",
+        "(06)98765431",
+        "06;98;76;54;31",
+        "06|98|76|54|31",
+        "06:98:76:54:31",
+        "06~98~76~54~31",
+        "06 ; 98 ; 76 ; 54 ; 31",
+        "(+33) 6 98 76 54 31",
+        "(0033) 6 98 76 54 31",
+    ],
+)
+def test_phones_with_spreadsheet_separators_or_brackets(phone):
+    out = mask(f"rappeler au {phone} svp")
+    assert PHONE in out and sum(c.isdigit() for c in out) == 0, out
+
+
+@pytest.mark.parametrize("plate", ["AB_123_CD", "AB/123/CD", "ab_123_cd", "AB/123-CD"])
+def test_plates_with_underscores_or_slashes(plate):
+    assert mask(f"voiture {plate} garée") == f"voiture {PLATE} garée"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jean.dupont@@gmail.com", "jean.dupont@ @gmail.com", "jean.dupont (@) free.fr"],
+)
+def test_e_mails_with_a_doubled_or_bracketed_at_sign(text):
+    out = mask(f"écrire à {text} merci")
+    assert "dupont" not in out and "[courriel masqué]" in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("les époux Nguyen ont appelé", "les époux [nom masqué] ont appelé"),
+        ("les epoux NGUYEN ont appelé", "les epoux [nom masqué] ont appelé"),
+        ("fam. Nguyen relogée", "fam. [nom masqué] relogée"),
+        ("Fam Nguyen relogée", "Fam [nom masqué] relogée"),
+        ("Vve Martin a appelé", "Vve [nom masqué] a appelé"),
+        ("l'épouse Martin a appelé", "l'épouse [nom masqué] a appelé"),
+    ],
+)
+def test_name_markers_beyond_civilities(text, expected):
+    assert mask(text) == expected
+    assert "Martin" not in mask("Mme veuve Martin a appelé")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "réunion de 10:30 à 12:00",
+        "lots 12;14;16",
+        "bâtiments A|B|C",
+        "fam. de produits",
+        "les époux ont appelé",
+        "le bus 12 (ligne 2) passe",
+        "voir pièce 2023/145/AB",
+    ],
+)
+def test_ordinary_text_with_those_characters_stays(text):
+    assert mask(text) == text

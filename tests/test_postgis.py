@@ -207,6 +207,59 @@ def test_the_users_views_on_gupgeo_tables_survive_a_save(squares, points, pg_url
     assert (count, materialized) == (2, 1)  # the views read the new tables
 
 
+def test_a_saved_view_keeps_its_owner_grants_comments_options_and_indexes(
+    squares, points, pg_url: str
+) -> None:
+    """What makes a view the user's comes back with it: not only its definition."""
+    Territory({"quartiers": squares, "signalements": points}).save(pg_url)
+    location = parse_url(pg_url)
+    s = f'"{location.schema}"'
+    reader, owner = "gupgeo_test_lecteur", "gupgeo_test_proprietaire"
+    with connect(location) as conn:
+        for role in (reader, owner):
+            conn.execute(
+                f"DO $$ BEGIN CREATE ROLE {role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+        conn.execute(f"GRANT ALL ON SCHEMA {s} TO {owner}")
+        conn.execute(
+            f"CREATE VIEW {s}.mes_points WITH (security_barrier = true) AS "
+            f"SELECT id, geometry FROM {s}.signalements"
+        )
+        conn.execute(f"COMMENT ON VIEW {s}.mes_points IS 'Pour l''équipe SIG'")
+        conn.execute(f"COMMENT ON COLUMN {s}.mes_points.id IS 'identifiant'")
+        conn.execute(f"GRANT SELECT ON {s}.mes_points TO {reader} WITH GRANT OPTION")
+        conn.execute(f"GRANT SELECT ON {s}.mes_points TO PUBLIC")
+        conn.execute(f"ALTER VIEW {s}.mes_points OWNER TO {owner}")
+        conn.execute(
+            f"CREATE MATERIALIZED VIEW {s}.mes_quartiers AS SELECT * FROM {s}.quartiers "
+            "WITH NO DATA"
+        )
+        conn.execute(f"CREATE INDEX mes_quartiers_geom ON {s}.mes_quartiers USING gist (geometry)")
+    query = """
+        SELECT c.relname, pg_get_userbyid(c.relowner), c.reloptions,
+               obj_description(c.oid, 'pg_class'), col_description(c.oid, 1),
+               (SELECT array_agg(a ORDER BY a) FROM unnest(c.relacl::text[]) a),
+               c.relispopulated,
+               (SELECT array_agg(ic.relname::text) FROM pg_index i
+                JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('v', 'm') ORDER BY 1
+    """
+
+    def state() -> list:
+        with connect(location) as conn:
+            return conn.execute(query, [location.schema]).fetchall()
+
+    before = state()
+    Territory({"quartiers": squares.iloc[:1], "signalements": points.iloc[:2]}).save(pg_url)
+    after = state()
+    assert after == before
+    view = after[0]
+    assert view[1:5] == (owner, ["security_barrier=true"], "Pour l'équipe SIG", "identifiant")
+    assert f"{reader}=r*/{owner}" in view[5] and f"=r/{owner}" in view[5]
+    assert after[1][6:] == (False, ["mes_quartiers_geom"])  # still unpopulated, index kept
+
+
 def test_a_view_that_no_longer_fits_stops_the_save_in_french(squares, points, pg_url: str) -> None:
     Territory({"quartiers": squares, "signalements": points}).save(pg_url)
     location = parse_url(pg_url)

@@ -83,7 +83,7 @@ def test_nothing_significant_says_why():
         ": les 90 signalements de ces carreaux n'y sont pas plus concentrés que dans le reste "
         "de la zone d'étude."
     )
-    error = "analyse des points chauds impossible : 12 signalements dans la zone d'étude"
+    error = "12 signalements dans la zone d'étude"
     text, table = hot_spots(many, found(many, hot_error=error), public=False, threshold=11,
                             **WHERE)  # fmt: skip
     assert (text, table) == (f"Points chauds non calculés pour la période : {error}.", None)

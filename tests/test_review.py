@@ -396,7 +396,7 @@ def test_veille_says_why_no_hot_spot_and_lists_the_repeated_problem(
     v = review.veille
     assert v is not None
     reason = (
-        "analyse des points chauds impossible : 12 signalements dans la zone d'étude (au moins "
+        "12 signalements dans la zone d'étude (au moins "
         "30) — élargir la période ou la zone, ou prendre des carreaux plus grands"
     )
     assert v.found.hot_error == reason
@@ -407,9 +407,7 @@ def test_veille_says_why_no_hot_spot_and_lists_the_repeated_problem(
     page = parse(review.save(tmp_path / "revue.html"))
     assert f"Points chauds non calculés pour la fenêtre : {reason}." in page.text
     assert "Points chauds de la fenêtre" in page.text
-    assert "Tendances non calculées : analyse des points chauds impossible : 13 signalements" in (
-        page.text
-    )
+    assert "Tendances non calculées : 13 signalements dans la zone d'étude" in page.text
     assert page.tables["veille-repetes"] == [
         ["1", "tags", "périmètre", "2", "15/02/2023", "15/03/2023", "résolu", "0"]
     ]

@@ -59,8 +59,11 @@ def test_hot_spots_of_the_period_and_trends_on_one_grid():
 def test_an_analysis_that_cannot_run_says_why_and_leaves_the_other():
     s, q = _territory()
     found = period_cells(s.iloc[:20], q, period="2024", freq="year")
-    assert "analyse des points chauds impossible" in found.hot_error
-    assert "au moins 6 sont nécessaires" in found.trend_error
+    assert found.hot_error.startswith("12 signalements dans la zone d'étude (au moins 30)")
+    assert found.trend_error.startswith("2 période(s) analysée(s), au moins 6 sont nécessaires")
+    for note in found.notes:  # the analysis is named once, not twice
+        subject, _, reason = note.partition(" non calculés : ")
+        assert "points chauds" in subject.lower() and "points chauds" not in reason.lower()
     assert set(found.cells["classe"]) == {NOT_COMPUTED} == set(found.cells["categorie"])
     assert found.notes[0].startswith("Points chauds de la période non calculés : ")
     assert found.trend_span == ""

@@ -24,6 +24,7 @@ from gupgeo.attribution.report import (
     SourceAgreement,
     ZoneLayerReport,
 )
+from gupgeo.storage.geopackage import quiet_about_the_name
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ def _write_layer(result: gpd.GeoDataFrame, path: Path) -> None:
     elif suffix == ".shp":
         result.to_file(path)
     elif suffix == ".gpkg":
-        with replacing(path, suffix="", locked=True) as tmp:
+        with replacing(path, suffix="", locked=True) as tmp, quiet_about_the_name():
             if path.is_file():
                 shutil.copyfile(path, tmp)
             result.to_file(tmp, driver="GPKG", layer=path.stem)

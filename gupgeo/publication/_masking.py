@@ -76,7 +76,8 @@ _PHONE_PAIRS = re.compile(
     # in pairs with commas, or commas and other separators mixed: 06,98,76,54,31,
     # 06 98,76.54-31, +33 (0)6,98,76,54,31; not a list of six numbers or more
     rf"0(?<![\d+,]0)[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
-    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}})?"
+    rf"|(?:\+|0(?<![\d+,]0)0)\s{{0,2}}33\)?\s{{0,3}}"
+    rf"(?:\(\s{{0,2}}0\s{{0,2}}\)\s{{0,3}}|0\s{{1,2}})?"  # "(0)", or its "0 " once unified
     rf"[1-9](?:{_SC}\d\d){{4}}(?!\d|,\d)"
 )
 """Read only on a text holding a comma (:data:`_PHONE` finds the others)."""
@@ -109,8 +110,8 @@ _PROVIDERS = (
 # ending in a known TLD) and the domain; the local part is then read backwards from
 # it, so a long run of letters before an "@" is read once.
 _AT_SIGN = re.compile(
-    rf"(?:@|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
-    rf"|@\s{{0,2}}{_PROVIDERS}"
+    rf"(?:@(?:\s{{0,2}}@)?|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
+    rf"|@(?:\s{{0,2}}@)?\s{{0,2}}{_PROVIDERS}"
 )
 _AT_WORD = re.compile(
     rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
@@ -132,7 +133,7 @@ def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
 
 # --- plates (text view), IBAN and NIR (digits view) ------------------------------------
 _L = "[A-HJ-NP-TV-Za-hj-np-tv-z]"  # letters of the SIV plates (no I, O, U), any case
-_PS = r"[ .\-]"  # between the parts of a plate, at most two
+_PS = r"[ .\-_/]"  # between the parts of a plate, at most two
 # Plates since 2009 (AB-123-CD, AB 123 CD, AB123CD, AB.123.CD, AB  123  CD, ab-123-cd,
 # ab123cd, ab 123 cd), matched from their digits; the letters before are found again
 # by _letters_before.
@@ -225,7 +226,7 @@ def _letters_before(text: str, digits_start: int) -> int:
     """Start of a plate whose digits start at ``digits_start`` (two letters, then at
     most two separators)."""
     k = digits_start
-    while k > digits_start - 2 and text[k - 1] in " .-":
+    while k > digits_start - 2 and text[k - 1] in " .-_/":
         k -= 1
     return k - 2
 
@@ -276,7 +277,7 @@ def _numbers(found: list[Span], view: DetectionView) -> None:
     for m in phones:
         start = m.start()
         if _DATE.match(text, start) is None:
-            opened = start and digits[start - 1] == "(" and ")" in digits[start : m.end()]
+            opened = start and digits[start - 1] == "(" and ")" in text[start : m.end()]
             found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
 
 

@@ -42,15 +42,16 @@ _PAR = r"[ée]?e?s?\s{1,3}par(?:\s{0,2}:)?"
 _DE = r"s?\s{1,3}(?:de\b|d['’])"
 _COLON = r"\s{0,2}:"
 _TRIGGER = re.compile(
-    r"[sdrtepacmfnloSDRTEPACMFNLO](?<!\w.)(?i:"
+    r"[sdrtepacmfnlovéSDRTEPACMFNLOVÉ](?<!\w.)(?i:"
     rf"(?<=s)ignal{_PAR}"
     rf"|(?<=d)(?:[ée]clar{_PAR}|[ée]pos{_PAR}|[ée]clarante?{_COLON}|emandeu(?:r|se){_COLON})"
     rf"|(?<=r)(?:apport{_PAR}|[ée]clamation{_DE}|equ[ée]rante?{_COLON})"
     rf"|(?<=t)(?:ransmis{_PAR}|[ée]moignage{_DE}|[ée]moin{_COLON})"
-    rf"|(?<=e)nvoy{_PAR}|(?<=p)(?:lainte{_DE}|art{_DE}|r[ée]nom{_COLON})"
+    rf"|(?<=e)(?:nvoy{_PAR}|poux|pouse)|(?<=é)pou(?:x|se)|(?<=v)(?:euve|ve\.?)"
+    rf"|(?<=p)(?:lainte{_DE}|art{_DE}|r[ée]nom{_COLON})"
     rf"|(?<=a)(?:ppel{_DE}|uteure?{_COLON})"
     rf"|(?<=c)(?:ourrier{_DE}|ontact{_COLON}|hez)|(?<=m)essage{_DE}"
-    rf"|(?<=f)amilles?(?:{_COLON})?|(?<=n)om{_COLON}"
+    rf"|(?<=f)am(?:illes?|\.|(?=\s))(?:{_COLON})?|(?<=n)om{_COLON}"
     rf"|(?<=l)ocataire{_COLON}|(?<=o)ccupante?{_COLON}"
     r")(?=\s{0,3}" + _WORDS + ")"
 )
@@ -87,7 +88,11 @@ _TRIGGER_STEMS = (
     "ontact",
     "chez",
     "essage",
-    "famille",
+    "fam",
+    "poux",
+    "pouse",
+    "veuve",
+    "vve",
     "nom",
     "locataire",
     "occupant",

@@ -14,7 +14,8 @@ the raw text but at its *detection view*:
 3. every dash (‐ ‑ ‒ – — ― − …) becomes ``-``; Cyrillic and Greek letters that look
    Latin become Latin;
 4. inside a run of digits, separators (1 to 3 of space, tab, dot, slash, dash,
-   underscore, middle dot, bullet) become spaces: ``06/98/76/54/31`` and
+   underscore, middle dot, bullet, and what spreadsheets and habits add: ``;``, ``:``,
+   ``|``, ``~``, brackets) become spaces: ``06/98/76/54/31`` and
    ``06.98.76.54.31`` both read ``06 98 76 54 31``.
 
 Steps 1-3 may change the length of the text: :class:`DetectionView` keeps the offsets so
@@ -48,13 +49,13 @@ _HOMOGLYPHS = dict(
         strict=True,
     )
 )
-DIGIT_SEPARATORS = " \t./\\-_\u00b7\u2022"
+DIGIT_SEPARATORS = " \t./\\-_\u00b7\u2022;:|~()"
+"""Separators unified to spaces between two digits (after NFKC and dash folding)."""
 NON_ALNUM = re.compile(r"[^a-z0-9]+")
 """A run of anything but a folded key's letters and digits (ids and keys compared)."""
-"""Separators unified to spaces between two digits (after NFKC and dash folding)."""
 _LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"))
 _DIGIT_RUN = re.compile(  # a digit, then 1 to 3 separators (not only spaces), then a digit
-    r"\d(?= {0,2}[\t./\\\-_\u00b7\u2022])[ \t./\\\-_\u00b7\u2022]{1,3}(?=\d)"
+    r"\d(?= {0,2}[\t./\\\-_\u00b7\u2022;:|~()])[ \t./\\\-_\u00b7\u2022;:|~()]{1,3}(?=\d)"
 )
 
 

@@ -385,6 +385,17 @@ def _operation_text(review: OperationReview) -> SectionText:
     )
 
 
+def _delivery_fact(review: OperationReview, delivery: pd.Timestamp) -> tuple[str, str]:
+    """The header's delivery line; delivered before the data begin, it says so there too."""
+    w = review.windows
+    delivered = delivery <= pd.Timestamp(review.build_date)
+    state = "livrée" if w.delivery is not None or delivered else "prévue"
+    when = f"{delivery:%d/%m/%Y}"
+    if w.delivery is None and delivery <= w.data_start:
+        when += ", avant le début des données : pas de comparaison avant/après"
+    return f"Livraison ({state})", when
+
+
 def render_review(review: OperationReview) -> str:
     w = review.windows
     public = Profil.parse(review.publication).secret
@@ -400,10 +411,7 @@ def render_review(review: OperationReview) -> str:
     if r.get("date_debut") is not None:
         facts.append(("Début des travaux", f"{pd.Timestamp(r['date_debut']):%d/%m/%Y}"))
     if r.get("date_livraison") is not None:
-        # Delivered before the data begin: still delivered (the notes say why no before/after).
-        delivered = pd.Timestamp(r["date_livraison"]) <= pd.Timestamp(review.build_date)
-        state = "livrée" if w.delivery is not None or delivered else "prévue"
-        facts.append((f"Livraison ({state})", f"{pd.Timestamp(r['date_livraison']):%d/%m/%Y}"))
+        facts.append(_delivery_fact(review, pd.Timestamp(r["date_livraison"])))
     if r.get("montant_eur") is not None:
         facts.append(("Montant", f"{format_number(r['montant_eur'])}\u202f€"))
     if r.get("code_qp"):

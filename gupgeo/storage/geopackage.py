@@ -139,7 +139,7 @@ def _save_locked(
         where=str(target),
         advice="Enregistrez le territoire dans un autre fichier .gpkg, ou renommez ces tables.",
     )
-    with replacing(target, suffix="", locked=True) as tmp, _quiet_about_the_name():
+    with replacing(target, suffix="", locked=True) as tmp, quiet_about_the_name():
         if existing:  # start from the old file: everything not gupgeo's stays as it was
             _copy(target, tmp)
             for table in sorted(owned, key=lambda t: t != SEAL_TABLE):  # the seal first
@@ -193,7 +193,7 @@ def _drop_name_warnings(record: logging.LogRecord) -> bool:
 
 
 @contextlib.contextmanager
-def _quiet_about_the_name() -> Iterator[None]:
+def quiet_about_the_name() -> Iterator[None]:
     """Silence GDAL's warnings that the temporary file is not named ``.gpkg``: on purpose."""
     fiona_log = logging.getLogger("fiona._err")
     fiona_log.addFilter(_drop_name_warnings)

@@ -43,9 +43,10 @@ import pandas as pd
 import shapely
 
 from gupgeo._lock import DEFAULT_WAIT_S, busy_message, holding, wait_for
-from gupgeo.errors import InputFileError, OutputExistsError
+from gupgeo.errors import InputFileError
 from gupgeo.schemas import LAYER_NAMES
 from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, owned_tables, seal_frame
+from gupgeo.storage.postgis_views import dependent_views
 
 SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_SCHEMA = "gupgeo"
@@ -337,78 +338,6 @@ def save_tables(
         for view in views:
             view.recreate(conn, location.label)
     return kept
-
-
-@dataclass(frozen=True)
-class View:
-    """A user's view (or materialized view) built on a table gupgeo replaces."""
-
-    schema: str
-    name: str
-    materialized: bool
-    definition: str
-
-    def drop(self, conn: Any) -> None:
-        sql = _psycopg().sql
-        kind = "MATERIALIZED VIEW" if self.materialized else "VIEW"
-        conn.execute(sql.SQL(f"DROP {kind} {{}}").format(sql.Identifier(self.schema, self.name)))
-
-    def recreate(self, conn: Any, where: str) -> None:
-        """Create the view again, as it was, on the new tables (inside the transaction).
-
-        Raises
-        ------
-        OutputExistsError
-            When the view no longer fits the new tables (a column it reads is gone);
-            the transaction is then rolled back and nothing is written.
-        """
-        sql = _psycopg().sql
-        kind = "MATERIALIZED VIEW" if self.materialized else "VIEW"
-        statement = sql.SQL(f"CREATE {kind} {{}} AS {{}}").format(
-            sql.Identifier(self.schema, self.name), sql.SQL(self.definition.rstrip().rstrip(";"))
-        )
-        try:
-            with conn.transaction():
-                conn.execute(statement)
-        except _psycopg().Error as exc:
-            reason = (exc.diag.message_primary or "").strip() or type(exc).__name__
-            raise OutputExistsError(
-                f"{where} : la vue {self.schema}.{self.name}, qui n'est pas à gupgeo, lit les "
-                "tables que gupgeo remplace et ne peut pas être recréée sur les nouvelles "
-                f"(PostgreSQL : {reason}) ; rien n'a été écrit. Adaptez ou supprimez cette "
-                "vue, ou enregistrez le territoire dans un autre schéma (?schema=…)."
-            ) from exc
-
-
-_DEPENDENT_VIEWS = """
-WITH RECURSIVE deps(oid, depth) AS (
-    SELECT DISTINCT r.ev_class, 1
-    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
-    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.refobjid = ANY(%s::regclass[]) AND r.ev_class <> d.refobjid
-    UNION
-    SELECT r.ev_class, deps.depth + 1
-    FROM deps JOIN pg_depend d ON d.refobjid = deps.oid
-    JOIN pg_rewrite r ON r.oid = d.objid
-    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND r.ev_class <> deps.oid AND deps.depth < 50
-)
-SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid), max(deps.depth) AS depth
-FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-GROUP BY n.nspname, c.relname, c.relkind, c.oid
-ORDER BY depth, n.nspname, c.relname
-"""
-
-
-def dependent_views(conn: Any, schema: str, tables: list[str]) -> list[View]:
-    """The views of any schema built on ``tables`` (directly or through another view),
-    in creation order: a view comes after every view it reads."""
-    if not tables:
-        return []
-    sql = _psycopg().sql
-    names = [sql.Identifier(schema, t).as_string(conn) for t in tables]
-    rows = conn.execute(_DEPENDENT_VIEWS, [names]).fetchall()
-    return [View(str(r[0]), str(r[1]), bool(r[2]), str(r[3])) for r in rows]
 
 
 def rejects_tables(rejects: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

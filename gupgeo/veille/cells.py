@@ -129,7 +129,7 @@ def _hot_columns(
         cells["z_score"] = np.nan
         cells["p_value"] = np.nan
         cells["classe"] = NOT_COMPUTED
-        return str(exc)
+        return exc.reason
     for column in ("nb_signalements", "z_score", "p_value", "classe"):
         cells[column] = hot[column].to_numpy()
     return ""
@@ -145,7 +145,7 @@ def _trend_columns(
         cells["categorie"] = NOT_COMPUTED
         cells["tendance_z"] = np.nan
         cells["nb_signalements_historique"] = 0
-        return str(exc), ()
+        return exc.reason, ()
     cells["categorie"] = emerging["categorie"].to_numpy()
     cells["tendance_z"] = emerging["tendance_z"].to_numpy()
     cells["nb_signalements_historique"] = emerging["nb_signalements"].to_numpy()

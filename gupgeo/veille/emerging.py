@@ -56,6 +56,7 @@ AUCUNE_TENDANCE = "aucune tendance"
 MIN_PERIODS = 6
 """Fewer periods than this: no trend can be significant, the analysis is refused."""
 _PERSISTENT_SHARE = 0.9
+_EMERGING = "points chauds émergents"
 _PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 EMERGING_COLUMNS = (
     "id_carreau",
@@ -288,20 +289,20 @@ def emerging_hotspots(
     """
     code = _PANDAS_FREQ[parse_freq(freq)]
     if "date_signalement" not in signalements.columns:
-        raise AnalysisError("points chauds émergents : colonne date_signalement absente")
+        raise AnalysisError("colonne date_signalement absente", subject=_EMERGING)
     dates = pd.to_datetime(signalements["date_signalement"], errors="coerce")
     if dates.notna().sum() == 0:
-        raise AnalysisError("points chauds émergents : aucun signalement daté")
+        raise AnalysisError("aucun signalement daté", subject=_EMERGING)
     periods = pd.period_range(dates.min(), dates.max(), freq=code)
     if window is not None:
         periods = periods[-int(window) :]
     if len(periods) < MIN_PERIODS:
         raise AnalysisError(
-            f"points chauds émergents impossibles : {len(periods)} période(s) analysée(s), "
-            f"au moins {MIN_PERIODS} sont nécessaires pour une tendance (pas : "
-            f"{FREQ_LABELS[parse_freq(freq)]}"
+            f"{len(periods)} période(s) analysée(s), au moins {MIN_PERIODS} sont nécessaires "
+            f"pour une tendance (pas : {FREQ_LABELS[parse_freq(freq)]}"
             + (f", fenêtre : {int(window)} dernières périodes" if window is not None else "")
-            + ")"
+            + ")",
+            subject=f"{_EMERGING} impossibles",
         )
     if grid is None:
         if quartiers is not None:

@@ -198,9 +198,9 @@ def check_enough(counts: np.ndarray, *, what: str = "signalements") -> None:
         problems.append(f"les {what} sont tous dans le même carreau ou également répartis")
     if problems:
         raise AnalysisError(
-            "analyse des points chauds impossible : "
-            + " ; ".join(problems)
-            + " — élargir la période ou la zone, ou prendre des carreaux plus grands"
+            " ; ".join(problems)
+            + " — élargir la période ou la zone, ou prendre des carreaux plus grands",
+            subject="analyse des points chauds impossible",
         )
 
 
