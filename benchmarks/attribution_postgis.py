@@ -12,11 +12,13 @@ repetition:
   ``load_territory``, which is much slower) and ``attribute(points, quartiers,
   tolerance_m=...)``;
 - in the database: ``attribute_in_database(url, tolerance_m=...)`` (subdivided zones,
-  ``ST_CoveredBy`` + ``ST_DWithin``, answers copied back), the ratio PostGIS / memory
-  printed with it.
+  a grid join for points far from every perimeter, ``ST_CoveredBy`` + ``ST_DWithin``
+  for the others, answers copied back), the ratio PostGIS / memory printed with it.
 
-The answers (zone, status, distance) are checked identical. The versions of the
-dependencies, PostgreSQL, PostGIS and GEOS are printed first.
+The answers (zone, status, distance) are checked identical. Beside wall times, the
+CPU of each path: the client's (``time.process_time``) and, for a server on this
+machine, the server's (the postmaster and its ended children, read from ``/proc``).
+The versions of the dependencies, PostgreSQL, PostGIS and GEOS are printed first.
 
 The server is ``GUPGEO_TEST_PG_URL`` or the libpq variables; with neither, a throwaway
 cluster is started from Debian's binaries (as in the tests).
@@ -24,7 +26,7 @@ cluster is started from Debian's binaries (as in the tests).
 Usage::
 
     .venv/bin/python benchmarks/attribution_postgis.py --sizes 1000000,2000000 --repeat 2
-    .venv/bin/python benchmarks/attribution_postgis.py --sizes 20000000 --repeat 1
+    .venv/bin/python benchmarks/attribution_postgis.py --sizes 20000000 --repeat 2
 
 The last column is the load average (1 min) when the row was printed.
 """
@@ -103,6 +105,31 @@ def versions(url: str) -> str:
     return f"{found}; PostgreSQL {server}, PostGIS {postgis}, GEOS {geos}"
 
 
+def postmaster_pid(url: str) -> int | None:
+    """The pid of the server's postmaster when it runs on this machine (its CPU, and
+    that of its reaped children, can then be read from /proc), else None."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            folder = conn.execute("SHOW data_directory").fetchone()[0]
+        pid = int((Path(folder) / "postmaster.pid").read_text().split()[0])
+        Path(f"/proc/{pid}/stat").read_text()
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+    return pid
+
+
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds of the postmaster and its ended children (backends and parallel
+    workers count once their connection or query has ended); NaN when unknown."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def identical(memory: pd.DataFrame, database: pd.DataFrame) -> bool:
     a = memory.set_index("id")
     b = database.loc[a.index]
@@ -129,9 +156,11 @@ def run(url: str, sizes: list[int], tolerance_m: float, repeat: int, zones: str)
         f"{int((~quartiers.is_valid).sum())} invalides, tolerance {tolerance_m:g} m"
     )
     print(
-        "| points | run | read | attribution | memory total | PostGIS | ratio | identical | load |"
+        "| points | run | read | attribution | memory total | memory CPU client + server "
+        "| PostGIS | PostGIS CPU client + server | ratio | identical | load |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    pid = postmaster_pid(url)
     for n in sizes:
         target = with_schema(url, f"bench_{n}")
         start = time.perf_counter()
@@ -141,23 +170,33 @@ def run(url: str, sizes: list[int], tolerance_m: float, repeat: int, zones: str)
         saved_s = time.perf_counter() - start
         print(f"({n:,} points enregistrés en {saved_s:.0f} s, non chronométré)", file=sys.stderr)
         for i in range(1, repeat + 1):
-            start = time.perf_counter()
-            layers = read_tables(target).layers
-            read_s = time.perf_counter() - start
-            memory = attribute(layers["signalements"], layers["quartiers"], tolerance_m=tolerance_m)
-            memory_s = time.perf_counter() - start
-            del layers
-            start = time.perf_counter()
-            database = attribute_in_database(target, tolerance_m=tolerance_m)
-            database_s = time.perf_counter() - start
-            same = identical(memory, database)
-            del memory, database
-            load = os.getloadavg()[0]
-            print(
-                f"| {n:,} | {i} | {read_s:.2f} s | {memory_s - read_s:.2f} s | {memory_s:.2f} s | "
-                f"{database_s:.2f} s | {database_s / memory_s:.2f}× | {'oui' if same else 'NON'} | {load:.1f} |",
-                flush=True,
-            )
+            row = measure(target, tolerance_m, pid)
+            print(f"| {n:,} | {i} | {row}", flush=True)
+
+
+def measure(target: str, tolerance_m: float, pid: int | None) -> str:
+    """One repetition: memory path, then PostGIS; the table row (after its first cells)."""
+    server, client = server_cpu_s(pid), time.process_time()
+    start = time.perf_counter()
+    layers = read_tables(target).layers
+    read_s = time.perf_counter() - start
+    memory = attribute(layers["signalements"], layers["quartiers"], tolerance_m=tolerance_m)
+    memory_s = time.perf_counter() - start
+    memory_cpu = (time.process_time() - client, server_cpu_s(pid) - server)
+    del layers
+    server, client = server_cpu_s(pid), time.process_time()
+    start = time.perf_counter()
+    database = attribute_in_database(target, tolerance_m=tolerance_m)
+    database_s = time.perf_counter() - start
+    database_cpu = (time.process_time() - client, server_cpu_s(pid) - server)
+    same = identical(memory, database)
+    del memory, database
+    return (
+        f"{read_s:.2f} s | {memory_s - read_s:.2f} s | {memory_s:.2f} s | "
+        f"{memory_cpu[0]:.1f} + {memory_cpu[1]:.1f} s | {database_s:.2f} s | "
+        f"{database_cpu[0]:.1f} + {database_cpu[1]:.1f} s | {database_s / memory_s:.2f}× | "
+        f"{'oui' if same else 'NON'} | {os.getloadavg()[0]:.1f} |"
+    )
 
 
 def main() -> None:

@@ -115,3 +115,96 @@ def test_invalid_zones_are_repaired_as_in_python(squares, pg_url: str) -> None:
         )
         check_same(python, sql)
     assert {"dans la zone", "hors zone"} <= set(sql["code_qp_statut"])
+
+
+def _grid_points(x0: float, y0: float, step_m: float, span_m: float) -> gpd.GeoDataFrame:
+    xs, ys = np.meshgrid(np.arange(x0, x0 + span_m, step_m), np.arange(y0, y0 + span_m, step_m))
+    return gpd.GeoDataFrame(
+        {"id": [f"G{i}" for i in range(xs.size)], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=gpd.points_from_xy(xs.ravel(), ys.ravel()),
+        crs=2154,
+    )
+
+
+@pytest.mark.parametrize("cell_m", [1.0, 7.0, 25.0, 400.0])
+def test_the_grid_answers_as_the_exact_test_whatever_its_cells(
+    squares, pg_url: str, cell_m: float
+) -> None:
+    """Points answered by their cell alone (far inside, far outside, inside a hole)
+    and points tested exactly (on perimeters, on the hole's ring, within the
+    tolerance, on the grid's own lines: a 5 m lattice) get the Python answers,
+    whatever the side of the cells, with and without tolerance."""
+    x0, y0 = squares.total_bounds[:2]
+    shell = shapely.box(x0, y0, x0 + 300, y0 + 300)
+    holed = shell.difference(shapely.box(x0 + 100, y0 + 100, x0 + 200, y0 + 200))
+    quartiers = gpd.GeoDataFrame(
+        {"code_qp": ["LOC-H", "LOC-E", "LOC-O"], "nom_qp": ["Trou", "Est", "Dessus"]},
+        geometry=[
+            holed,
+            shapely.box(x0 + 300, y0, x0 + 400, y0 + 300),
+            shapely.box(x0 + 250, y0 + 250, x0 + 350, y0 + 350),
+        ],
+        crs=2154,
+    )
+    grid = _grid_points(x0 - 60, y0 - 60, 5.0, 520.0)
+    territory = Territory({"quartiers": quartiers, "signalements": grid})
+    territory.save(pg_url)
+    for tolerance_m in (0.0, 15.0):
+        python = attribute(grid, quartiers, tolerance_m=tolerance_m)
+        python = pd.DataFrame(python).set_index("id")
+        sql = attribute_in_database(pg_url, tolerance_m=tolerance_m, cell_m=cell_m)
+        check_same(python[list(sql.columns)], sql.loc[python.index])
+    statuts = set(sql["code_qp_statut"])
+    assert {"dans la zone", "plusieurs zones", "tolérance", "hors zone"} <= statuts
+    assert sql.loc["G0", "code_qp_statut"] == "hors zone"
+
+
+def test_a_repaired_bow_tie_is_answered_by_the_grid_too(squares, pg_url: str) -> None:
+    """Cells inside the two lobes of a repaired bow-tie are decided by the grid; the
+    answers stay those of the Python path (fine cells, so most points use them)."""
+    x0, y0 = squares.total_bounds[:2]
+    bow = shapely.Polygon([(x0, y0), (x0 + 300, y0 + 300), (x0 + 300, y0), (x0, y0 + 300)])
+    quartiers = gpd.GeoDataFrame(
+        {"code_qp": ["LOC-N"], "nom_qp": ["Noeud"]}, geometry=[bow], crs=2154
+    )
+    grid = _grid_points(x0 - 30, y0 - 30, 6.0, 360.0)
+    Territory({"quartiers": quartiers, "signalements": grid}).save(pg_url)
+    python = pd.DataFrame(attribute(grid, quartiers, tolerance_m=15.0)).set_index("id")
+    sql = attribute_in_database(pg_url, tolerance_m=15.0, cell_m=3.0)
+    check_same(python[list(sql.columns)], sql.loc[python.index])
+    assert (sql["code_qp_statut"] == "dans la zone").sum() > 1000
+
+
+def test_a_failing_statement_raises_and_the_connection_stays_usable(pg_url: str) -> None:
+    """The answers are read straight from libpq: a server error still surfaces as
+    psycopg's error, and the connection can be used afterwards."""
+    import psycopg
+
+    from gupgeo.attribution.database import copy_out
+    from gupgeo.storage.postgis import connect, parse_url
+
+    with connect(parse_url(pg_url)) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable), conn.transaction():
+            copy_out(conn, "COPY (SELECT * FROM gupgeo_no_such_table) TO STDOUT")
+        rows = copy_out(conn, "COPY (SELECT 1 UNION ALL SELECT 2) TO STDOUT WITH (FORMAT csv)")
+        assert rows == b"1\n2\n"
+        assert conn.execute("SELECT 3").fetchone() == (3,)
+
+
+def test_a_layer_not_typed_point_is_tested_whole(squares, pg_url: str) -> None:
+    """A layer mixing points and a multipoint (column typed ``Geometry``) skips the
+    grid, whose cell numbers need ``ST_X``: every feature is tested against the
+    pieces, and its points get the Python answers."""
+    x0, y0 = squares.total_bounds[:2]
+    grid = _grid_points(x0 - 30, y0 - 30, 9.0, 260.0)
+    extra = gpd.GeoDataFrame(
+        {"id": ["M1"], "date_signalement": pd.Timestamp("2024-01-05")},
+        geometry=[shapely.MultiPoint([(x0 + 10, y0 + 10), (x0 + 20, y0 + 20)])],
+        crs=2154,
+    )
+    mixed = gpd.GeoDataFrame(pd.concat([grid, extra], ignore_index=True), crs=2154)
+    Territory({"quartiers": squares, "signalements": mixed}).save(pg_url)
+    python = pd.DataFrame(attribute(grid, squares, tolerance_m=15.0)).set_index("id")
+    sql = attribute_in_database(pg_url, tolerance_m=15.0)
+    check_same(python[list(sql.columns)], sql.loc[python.index])
+    assert sql.loc["M1", "code_qp"] == "LOC-A"

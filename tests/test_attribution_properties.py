@@ -302,7 +302,11 @@ def test_tolerance_on_perimeter_pieces_is_the_whole_polygon_distance(data, toler
 
 
 def test_threaded_paths_give_the_same_answers(monkeypatch):
-    """Coordinates read and exact tests run in two threads change no answer."""
+    """Reading, look-up and exact tests in two threads and small blocks change no answer.
+
+    Features that are not plain points (None, empty, NaN or infinite coordinates, a
+    line, a degenerate multipoint) sit among the points, across block boundaries.
+    """
     from gupgeo.attribution import _engine, _grid
 
     rng = np.random.default_rng(5)
@@ -312,12 +316,31 @@ def test_threaded_paths_give_the_same_answers(monkeypatch):
     xy = np.concatenate(
         [xy, np.c_[rng.uniform(X0 - 80, X0 + 480, 500), rng.uniform(Y0, Y0 + 300, 500)]]
     )
-    features = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=2154)
+    geoms = shapely.points(xy)
+    odd = {
+        3: None,
+        4: shapely.Point(),
+        11: shapely.Point(np.nan, Y0),
+        12: shapely.Point(np.inf, Y0),
+        20: shapely.LineString([(X0 - 100, Y0), (X0 + 20, Y0)]),
+        21: shapely.MultiPoint([(X0, Y0)]),
+    }
+    for i, g in odd.items():
+        geoms[i] = g
+    features = gpd.GeoDataFrame(geometry=geoms, crs=2154)
     expected = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
-    monkeypatch.setattr(_engine, "_THREADED_POINTS", 1)
+    statut = expected["code_qp_statut"]
+    assert (statut.loc[[3, 4]] == "sans géométrie").all()
+    assert (statut.loc[[11, 12]] == "coordonnées invalides").all()
+    assert (expected.loc[[20, 21], "code_qp"] == "Z0").all()
+    monkeypatch.setattr(_engine, "_THREADED_READS", 1)
+    monkeypatch.setattr(_grid, "_THREADED_POINTS", 1)
+    monkeypatch.setattr(_grid, "_BLOCK_POINTS", 7)
     monkeypatch.setattr(_grid, "_THREADED_TESTS", 1)
+    monkeypatch.setattr(_engine, "_BLOCK_FEATURES", 5)
     got = attribute(features, _zones_gdf(zones), multiple="all", tolerance_m=0)
     pd.testing.assert_frame_equal(got, expected)
     ref = _reference(zones, xy[:, 0], xy[:, 1], "covered_by")
     pairs = {(int(i), str(k)) for i, k in zip(got.index, got["code_qp"], strict=True) if k == k}
-    assert pairs == {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}
+    expected_pairs = {(int(p), f"Z{z}") for p, z in zip(*np.nonzero(ref), strict=True)}
+    assert pairs - {(20, "Z0"), (21, "Z0")} == {(p, z) for p, z in expected_pairs if p not in odd}

@@ -271,3 +271,41 @@ def test_a_view_that_no_longer_fits_stops_the_save_in_french(squares, points, pg
     with pytest.raises(OutputExistsError, match=r"la vue .*mes_categories.*rien n'a été écrit"):
         Territory({"quartiers": squares, "signalements": without}).save(pg_url)
     assert tables(pg_url) == before
+
+
+def test_every_column_kind_goes_through_the_binary_copy(pg_url: str) -> None:
+    """The rows are written as one binary COPY assembled with numpy: missing values of
+    every kind become NULL, texts keep their accents, tabs, quotes and empty strings,
+    timestamps their microseconds (before 2000 too) and time zone, geometries their
+    kind, and a text column holding numbers and lists is written as text."""
+    location = parse_url(pg_url)
+    stamps = pd.to_datetime(["1999-12-31 23:59:59.000001", None, "2024-02-29 12:00:00.5"])
+    frame = gpd.GeoDataFrame(
+        {
+            "texte": ['é\tà "q" \\n', "", None],
+            "entier": pd.array([1, None, -(2**40)], dtype="Int64"),
+            "reel": [0.5, float("nan"), -1e300],
+            "vrai": pd.array([True, None, False], dtype="boolean"),
+            "quand": stamps,
+            "quand_tz": stamps.tz_localize("Europe/Paris"),
+            "categorie": pd.Categorical(["a", None, "b"]),
+            "melange": [1, [2, 3], None],
+        },
+        geometry=[shapely.Point(525_000, 6_702_000), None, shapely.Point(525_001.25, 6_702_002)],
+        crs=2154,
+    )
+    with connect(location) as conn:
+        conn.execute(f'CREATE SCHEMA "{location.schema}"')
+        write_table(conn, location.schema, "essai", frame)
+        back = read_table(conn, location.schema, "essai")
+    assert back["texte"].tolist()[:2] == ['é\tà "q" \\n', ""] and pd.isna(back["texte"][2])
+    assert back["entier"].tolist()[0] == 1 and back["entier"].tolist()[2] == -(2**40)
+    assert pd.isna(back["entier"][1]) and pd.isna(back["reel"][1])
+    assert back["reel"][2] == -1e300 and back["vrai"].tolist()[0] is True
+    assert pd.isna(back["vrai"][1]) and back["vrai"].tolist()[2] is False
+    assert pd.Timestamp(back["quand"][0]) == stamps[0] and pd.isna(back["quand"][1])
+    assert pd.Timestamp(back["quand_tz"][2]) == stamps.tz_localize("Europe/Paris")[2]
+    assert back["categorie"].tolist()[0] == "a" and pd.isna(back["categorie"][1])
+    assert back["melange"].tolist()[:2] == ["1", "[2, 3]"] and pd.isna(back["melange"][2])
+    assert back.geometry.isna().tolist() == [False, True, False]
+    assert back.geometry[2].equals(frame.geometry[2])

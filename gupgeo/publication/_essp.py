@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gupgeo.publication._prefilter import SPACE
 from gupgeo.publication.normalise import NON_ALNUM, fold_key, view_text
 
 _E = "[eéèêë]"
@@ -107,6 +108,21 @@ _HINTS = (
 are not searched. Each starts with one literal character, which the regular expression
 engine finds with a fast scan (a class of first characters is tried at every
 position)."""
+
+
+_RSEP = r"[\t\n\r .\-_/]"  # [\s.\-_/] in a plain text (:mod:`gupgeo.publication._prefilter`)
+_RSTART = "(?:^|[^a-z0-9])"  # not after a letter or digit (RE2 reads é as neither: more)
+HINTS_RE2 = "|".join(
+    (
+        rf"{_RSTART}[eéèêë]{_RSEP}{{0,3}}[sd]{_RSEP}{{0,3}}s{_RSEP}{{0,3}}p",
+        rf"{_RSTART}e\.?{SPACE}{{0,2}}s\.?{SPACE}{{0,2}}p",
+        r"[uûùü]r[eéèêë]t",
+        "curit",
+        "situation",
+    )
+)
+""":data:`_HINTS` for a column-wide quick test (RE2 syntax, no lookbehind, read
+case-insensitively on plain texts: :func:`gupgeo.publication._prefilter.may_match`)."""
 
 
 def might_mention_essp(lower_text: str, text: str | None = None) -> bool:

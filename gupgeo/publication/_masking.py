@@ -8,8 +8,8 @@ its length (the unbounded ``[\\w.+-]+@…`` of earlier versions took 10 s on one
 separators inside digit runs unified), so ``06/98/76/54/31``, ``０６９８…``,
 ``x＠free.fr`` or ``Mme\u200bDurand`` are read like their plain spellings; their spans
 are mapped back to the text, overlapping spans are merged and replaced by one token,
-and the rest of the text stays as written (dates keep their slashes). Names are found
-by :mod:`gupgeo.publication._names`.
+and the rest of the text stays as written (dates keep their slashes). E-mails are found
+by :mod:`gupgeo.publication._emails`, names by :mod:`gupgeo.publication._names`.
 
 A text longer than ``max_chars`` is scanned on its first ``max_chars + MARGIN``
 characters only and cut at ``max_chars`` with "…": every maskable item is shorter
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import re
 import unicodedata
@@ -34,13 +35,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gupgeo.publication._essp import ESSP_MENTION, might_mention_essp
+from gupgeo.publication._emails import EMAIL_TOKEN as EMAIL_TOKEN
+from gupgeo.publication._emails import before, email_spans, places
+from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
+from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, not_plain, quick_tests
+from gupgeo.publication._windows import (
+    finditer_from,
+    merged_windows,
+    occurrences,
+    reach,
+    unified_in,
+    within,
+)
 from gupgeo.publication.normalise import DetectionView, detection_view
 
 PHONE_TOKEN = "[téléphone masqué]"
-EMAIL_TOKEN = "[courriel masqué]"
 PLATE_TOKEN = "[plaque masquée]"
 IBAN_TOKEN = "[IBAN masqué]"
 NIR_TOKEN = "[NIR masqué]"
@@ -85,51 +96,6 @@ _PHONE_PAIRS = re.compile(
 _DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])\s?[/.\-]\s?)?(?:0[1-9]|1[0-2])\s?[/.\-]\s?(?:19|20)\d\d(?!\d)"
 )
-
-# --- e-mails (read on the text view: NFKC, so "＠" is "@") ------------------------------
-# Read backwards: "jean.dupont", "jean dot dupont", "jean (point) dupont".
-_LOCAL = re.compile(
-    r"[\w+\-]{1,64}(?:(?:\s{0,2}\.\s{0,2}|\s{1,2}(?i:tod|tniop)\s{1,2}"
-    r"|\s{0,2}[)\]]\s{0,2}(?:\.|(?i:tod|tniop))\s{0,2}[(\[]\s{0,2})[\w+\-]{1,40}){0,3}"
-)
-_LOCAL_MAX = 64 + 3 * (12 + 40)
-_TLD = r"(?:fr|com|org|net|eu|gouv|info|be|ch|io|de|uk|es|it|biz)\b"
-_OPEN, _CLOSE = r"[(\[{<]", r"[)\]}>]"
-_DOT = (
-    r"(?:\s?\.\s?"
-    rf"|\s{{0,2}}{_OPEN}\s{{0,2}}(?:\.|(?i:dot|point))\s{{0,2}}{_CLOSE}\s{{0,2}}"
-    rf"|\s{{1,2}}(?i:dot|point)\s{{1,2}}(?={_TLD}))"
-)
-_DOMAIN = rf"\s{{0,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{1,4}}"
-_DOMAIN_TLD = rf"\s{{1,3}}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,40}}){{0,3}}{_DOT}{_TLD}"
-_PROVIDERS = (
-    r"(?i:gmail|hotmail|yahoo|outlook|orange|wanadoo|free|laposte|sfr|icloud|live|msn|aol"
-    r"|neuf|bbox|numericable)(?![\w.])"
-)
-# The at-sign (or "(at)", "[at]", "{@}", " arobase ", " at "/" chez " before a domain
-# ending in a known TLD) and the domain; the local part is then read backwards from
-# it, so a long run of letters before an "@" is read once.
-_AT_SIGN = re.compile(
-    rf"(?:@(?:\s{{0,2}}@)?|{_OPEN}\s{{0,2}}(?:@|(?i:at|a|arobase|chez))\s{{0,2}}{_CLOSE}){_DOMAIN}"
-    rf"|@(?:\s{{0,2}}@)?\s{{0,2}}{_PROVIDERS}"
-)
-_AT_WORD = re.compile(
-    rf"(?:a(?<=\sa)(?i:robase)(?=\s)|A(?<=\sA)(?i:robase)(?=\s)){_DOMAIN}"
-    rf"|[aA](?<=\s[aA])[tT](?=\s){_DOMAIN_TLD}|[cC](?<=\s[cC])(?i:hez)(?=\s){_DOMAIN_TLD}"
-)
-"""Two scans: one from the rare characters (``@``, brackets), one from the words (run
-only on a text holding one of them: "a" and "c" start too many words)."""
-
-
-def _email_spans(text: str, at_domain: re.Pattern[str]) -> Iterator[Span]:
-    for m in at_domain.finditer(text):
-        end_local = m.start()
-        while end_local > m.start() - 3 and end_local > 0 and text[end_local - 1].isspace():
-            end_local -= 1
-        local = _LOCAL.match(text[max(0, end_local - _LOCAL_MAX) : end_local][::-1])
-        if local is not None:
-            yield end_local - local.end(), m.end(), EMAIL_TOKEN
-
 
 # --- plates (text view), IBAN and NIR (digits view) ------------------------------------
 _L = "[A-HJ-NP-TV-Za-hj-np-tv-z]"  # letters of the SIV plates (no I, O, U), any case
@@ -218,8 +184,12 @@ _DRIVE_PATH = re.compile(  # C:\Users\Anne Martin\x.csv (spaces inside the folde
 _FILE_URL = re.compile(r"[fF](?i:ile):/{1,3}[^\s\"'<>]{1,400}")
 
 
-def _add(found: list[Span], pattern: re.Pattern[str], text: str, token: str) -> None:
-    found.extend((m.start(), m.end(), token) for m in pattern.finditer(text))
+def _add(
+    found: list[Span], pattern: re.Pattern[str], text: str, token: str, end: int | None = None
+) -> None:
+    """The matches of ``pattern`` in ``text`` (up to ``end``), as spans of ``token``."""
+    stop = len(text) if end is None else end
+    found.extend((m.start(), m.end(), token) for m in pattern.finditer(text, 0, stop))
 
 
 def _letters_before(text: str, digits_start: int) -> int:
@@ -245,73 +215,168 @@ def _words_around_a_number(plate: str) -> bool:
     return plate[:2].lower() in _SHORT_WORDS or plate[-2:].lower() in _SHORT_WORDS
 
 
-def _identifiers(found: list[Span], view: DetectionView) -> None:
-    """Phones, IBAN, NIR and plates."""
+@dataclasses.dataclass(frozen=True)
+class Finders:
+    """Which finders may find something in a text: False where a column-wide quick test
+    (:mod:`gupgeo.publication._prefilter`, :data:`QUICK_TESTS`) says they cannot."""
+
+    iban: bool = True
+    nir: bool = True
+    phone: bool = True
+    plate_siv: bool = True
+    plate_fni: bool = True
+    essp: bool = True
+    email_at: bool = True
+    email_word: bool = True
+    paths: bool = True
+    civility: bool = True
+    weak: bool = True
+    trigger: bool = True
+    plain: bool = False
+    """The text is plain (:data:`gupgeo.publication._prefilter.PLAIN_CHARS`): its
+    detection view is itself."""
+
+    @functools.cached_property
+    def names_skipped(self) -> frozenset[str]:
+        """What :func:`gupgeo.publication._names.name_spans` need not look for."""
+        return frozenset(k for k in ("civility", "weak", "trigger") if not getattr(self, k))
+
+
+ALL_FINDERS = Finders()
+
+
+def _end(pattern: re.Pattern[str], text: str, until: int | None, lead: int = 0) -> int:
+    """Where a scan of ``text`` by ``pattern`` may stop when only spans starting before
+    ``until`` count (None: all), a span starting at most ``lead`` characters before its
+    match: past the last match that could count and all it reads (:func:`reach`)."""
+    width = reach(pattern)
+    if until is None or width is None:
+        return len(text)
+    return min(len(text), until + lead + width + 1)
+
+
+def _identifiers(
+    found: list[Span], view: DetectionView, finders: Finders, until: int | None
+) -> None:
+    """Phones, IBAN, NIR and plates (each where ``finders`` allows it; only spans
+    starting before ``until`` count)."""
     text = view.text
-    _iban(found, text)
-    if _NINE_DIGITS.search(text) is not None or (
-        ")" in text and _AFTER_ZERO.search(text) is not None
-    ):
-        _numbers(found, view)
-    for m in _PLATE_SIV.finditer(text):
-        start = _letters_before(text, m.start())
-        if not _words_around_a_number(text[start : m.end()]):
-            found.append((start, m.end(), PLATE_TOKEN))
-    _add(found, _PLATE_FNI, text, PLATE_TOKEN)
+    if finders.iban:
+        _iban(found, text, _end(_IBAN, text, until, 3))
+    if finders.nir or finders.phone:
+        _numbers(found, view, finders, until)
+    if finders.plate_siv:
+        for m in _PLATE_SIV.finditer(text, 0, _end(_PLATE_SIV, text, until, 4)):
+            start = _letters_before(text, m.start())
+            if not _words_around_a_number(text[start : m.end()]):
+                found.append((start, m.end(), PLATE_TOKEN))
+    if finders.plate_fni:
+        end = _end(_PLATE_FNI, text, until)
+        found.extend((m.start(), m.end(), PLATE_TOKEN) for m in _PLATE_FNI.finditer(text, 0, end))
 
 
-def _iban(found: list[Span], text: str) -> None:
-    for m in _IBAN.finditer(text):
+def _iban(found: list[Span], text: str, end: int) -> None:
+    for m in _IBAN.finditer(text, 0, end):
         start = m.start() - (3 if text[m.start() - 1] == " " else 2)
         if sum(c.isdigit() for c in text[start : m.end()]) >= _IBAN_MIN_DIGITS:
             found.append((start, m.end(), IBAN_TOKEN))
 
 
-def _numbers(found: list[Span], view: DetectionView) -> None:
-    """Phones and NIR (read on the digits view)."""
-    text, digits = view.text, view.digits
-    _add(found, _NIR, digits, NIR_TOKEN)
-    phones = _PHONE.finditer(digits)
-    if "," in digits:
-        phones = itertools.chain(phones, _PHONE_PAIRS.finditer(digits))
-    for m in phones:
+def _numbers(found: list[Span], view: DetectionView, finders: Finders, until: int | None) -> None:
+    """Phones and NIR, read on the digits view of the windows around their cores
+    (:func:`_number_windows`)."""
+    text = view.text
+    end = max(
+        _end(_NIR, text, until), _end(_PHONE, text, until, 1), _end(_PHONE_PAIRS, text, until)
+    )
+    windows = _number_windows(text, end)
+    if not windows:
+        return
+    digits = unified_in(text, windows, reach_of_numbers())
+    matches: list[Iterator[re.Match[str]]] = []
+    if finders.nir:
+        found.extend((m.start(), m.end(), NIR_TOKEN) for m in within(_NIR, digits, windows))
+    if finders.phone:
+        matches.append(within(_PHONE, digits, windows))
+        if "," in digits:
+            matches.append(within(_PHONE_PAIRS, digits, windows))
+    for m in itertools.chain(*matches):
         start = m.start()
         if _DATE.match(text, start) is None:
             opened = start and digits[start - 1] == "(" and ")" in text[start : m.end()]
             found.append((start - 1 if opened else start, m.end(), PHONE_TOKEN))
 
 
+_NUMBER_WIDTH = 80
+"""More than the longest phone number or NIR (:func:`reach` of their patterns)."""
+
+
+def _number_windows(text: str, end: int) -> list[tuple[int, int]]:
+    """Where phones and NIR may start: around the cores of :data:`_NINE_DIGITS` and
+    :data:`_AFTER_ZERO` found up to ``end``, :data:`_NUMBER_WIDTH` each side, merged.
+
+    Every phone number and NIR holds such a core, and a scan of the whole text finds one
+    overlapping it (a scan skips a place only inside a match)."""
+    cores = [m.span() for m in _NINE_DIGITS.finditer(text, 0, end)]
+    if ")" in text:
+        cores += [m.span() for m in _AFTER_ZERO.finditer(text, 0, end)]
+    return merged_windows(cores, _NUMBER_WIDTH, end)
+
+
+@functools.cache
+def reach_of_numbers() -> int:
+    """The longest a phone or NIR pattern reads from where it starts."""
+    return max(reach(p) or 0 for p in (_PHONE, _PHONE_PAIRS, _NIR))
+
+
 _DIGIT = re.compile(r"\d")
-_AT_HINTS = ("@", "(", "[", "{", "<")
-_WORD_HINTS = ("arobase", "chez", " at ", "\tat", "at\t", "\nat", "at\n", "\rat", "at\r")
 
 
-def spans(text: str) -> list[Span]:
+def _paths(found: list[Span], seen: str, low: str | None, until: int | None) -> None:
+    """Local paths: from slashes, backslashes and tildes; drives from a colon."""
+    starts = before(places(seen, "/\\~"), until)
+    if not starts:
+        return
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_PATH, seen, starts))
+    drives = before([p - 1 for p in occurrences(seen, ":") if p], until)
+    if not drives:
+        return
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in finditer_from(_DRIVE_PATH, seen, drives))
+    urls = (
+        _FILE_URL.finditer(seen)
+        if low is None
+        else finditer_from(_FILE_URL, seen, before(occurrences(low, "file:"), until))
+    )
+    found.extend((m.start(), m.end(), PATH_TOKEN) for m in urls)
+
+
+def spans(text: str, *, finders: Finders = ALL_FINDERS, until: int | None = None) -> list[Span]:
     """Spans ``(start, end, token)`` to mask in ``text``, merged, in order.
 
     The finders read the detection view of the text
     (:func:`gupgeo.publication.normalise.detection_view`); the spans are on the text
-    itself (in NFC). Each finder runs only when a quick test says its item may be in
-    the text (a digit for phones, plates, IBAN and NIR; a slash for paths…).
+    itself (in NFC). Each finder runs only from the places where its item may start
+    (:mod:`gupgeo.publication._windows`: a digit pair after two letters for an IBAN, a
+    cluster of eight digits or more for phones and NIR, an at-sign, a slash, a civility
+    word…), with the result of a scan of the whole text. ``finders``: the finders a
+    column-wide quick test rules out are not run. ``until``: spans starting there or
+    later do not count (the text is cut before): scans stop as soon as they cannot
+    change the spans before it.
     """
-    view = detection_view(text)
+    view = DetectionView(text, text) if finders.plain else detection_view(text)
     seen = view.text
-    low = seen.lower()
+    lower = seen.lower()
+    low = lower if len(lower) == len(seen) else None
+    until = None if view.edits else until  # offsets of the view are those of the text
     found: list[Span] = []
-    if any(c in seen for c in _AT_HINTS):
-        found.extend(_email_spans(seen, _AT_SIGN))
-    if any(w in low for w in _WORD_HINTS):
-        found.extend(_email_spans(seen, _AT_WORD))
-    if "/" in seen or "\\" in seen or "~" in seen:
-        _add(found, _PATH, seen, PATH_TOKEN)
-        if ":" in seen:
-            _add(found, _DRIVE_PATH, seen, PATH_TOKEN)
-            _add(found, _FILE_URL, seen, PATH_TOKEN)
+    email_spans(found, seen, low, at_sign=finders.email_at, words=finders.email_word, until=until)
+    if finders.paths:
+        _paths(found, seen, low, until)
     if _DIGIT.search(seen) is not None:
-        _identifiers(found, view)
-    if might_mention_essp(low):
-        _add(found, ESSP_MENTION, seen, ESSP_TOKEN)
-    found.extend(name_spans(seen, lower=low))
+        _identifiers(found, view, finders, until)
+    if finders.essp and might_mention_essp(lower):
+        _add(found, ESSP_MENTION, seen, ESSP_TOKEN, _end(ESSP_MENTION, seen, until))
+    found.extend(name_spans(seen, lower=lower, skip=finders.names_skipped, until=until))
     if not found:
         return found
     if view.edits:
@@ -327,9 +392,10 @@ def spans(text: str) -> list[Span]:
     return merged
 
 
-def mask(text: str, *, max_chars: int | None = None) -> str:
+def mask(text: str, *, max_chars: int | None = None, finders: Finders = ALL_FINDERS) -> str:
     """``text`` with personal data, local paths and ESSP mentions masked, cut at
-    ``max_chars`` characters (ending with "…") when longer.
+    ``max_chars`` characters (ending with "…") when longer. ``finders``: what a
+    column-wide quick test left to look for (:func:`mask_series`).
 
     Examples
     --------
@@ -347,7 +413,7 @@ def mask(text: str, *, max_chars: int | None = None) -> str:
     limit = max(0, (max_chars or 1) - 1) if cut else len(text)
     out: list[str] = []
     pos, stop = 0, limit
-    for start, end, token in spans(text):
+    for start, end, token in spans(text, finders=finders, until=limit if cut else None):
         if start >= limit:
             break
         if end > limit and cut:  # an item across the cut goes with the rest
@@ -373,15 +439,54 @@ def _as_text(value: Any) -> Any:
 
 def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tuple[list[Any], int]:
     """Each distinct value masked, and how many cells (``uses``) were cut."""
+    values = [_as_text(value) for value in distinct]
+    finders = _finders(values, max_chars)
     out, cut = [], 0
-    for value, n in zip(distinct, uses, strict=True):
-        value = _as_text(value)
+    for value, n, found in zip(values, uses, finders, strict=True):
         if isinstance(value, str):
             if max_chars is not None and len(value) > max_chars:
                 cut += int(n)
-            value = mask(value, max_chars=max_chars)
+            value = mask(value, max_chars=max_chars, finders=found)
         out.append(value)
     return out, cut
+
+
+_QUICK_TESTS = {**MASKING_QUICK_TESTS, "essp": (HINTS_RE2, True)}
+_EMAIL_TESTS = {k: v for k, v in _QUICK_TESTS.items() if k.startswith("email")}
+_OTHER_TESTS = {k: v for k, v in _QUICK_TESTS.items() if not k.startswith("email")}
+
+
+def _finders(values: list[Any], max_chars: int | None) -> list[Finders]:
+    """The :class:`Finders` of each text of ``values``, from column-wide quick tests of
+    the text as :func:`mask` reads it: cut at ``max_chars`` + :data:`MARGIN` for
+    e-mails, at ``max_chars`` + :data:`_QUICK_MARGIN` for the other finders (when a
+    text is cut, only what starts before the cut counts)."""
+    if sum(isinstance(v, str) for v in values) < _MIN_QUICK:
+        return [ALL_FINDERS] * len(values)
+    flags: dict[str, np.ndarray] = {}
+    for margin, tests in ((MARGIN, _EMAIL_TESTS), (_QUICK_MARGIN, _OTHER_TESTS)):
+        texts = as_array(
+            [
+                v if not isinstance(v, str) or max_chars is None else v[: max_chars + margin]
+                for v in values
+            ]
+        )
+        odd = not_plain(texts)
+        flags.update(quick_tests(texts, tests, odd=odd))
+    flags["plain"] = ~odd
+    names = list(flags)
+    rows = zip(*(flags[n].tolist() for n in names), strict=True)
+    return [Finders(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+_QUICK_MARGIN = 200
+"""Characters past the cut read by the quick tests of the finders other than e-mails:
+more than any of them reads to tell that an item starts before the cut (the first
+characters of a phone number, of an IBAN, a civility, ESSP wording)."""
+
+
+_MIN_QUICK = 8
+"""Fewer texts are masked one by one (a quick test has a fixed cost)."""
 
 
 def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:

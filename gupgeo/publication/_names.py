@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from gupgeo.publication._windows import finditer_from, occurrences
+
 NAME_TOKEN = "[nom masqué]"
 Span = tuple[int, int, str]
 
@@ -69,7 +71,7 @@ _CIVILITIES = (
 """What a civility of :data:`_STRONG` or :data:`_GLUED` holds, in lower case."""
 _WEAK_WORDS = ("maitre", "maître", "docteur", "professeur")
 """What a civility of :data:`_WEAK` holds in lower case, when it holds no capital M, D, P."""
-_TRIGGER_STEMS = (
+TRIGGER_STEMS = (
     "signal",
     "clar",
     "pos",
@@ -331,10 +333,19 @@ def _name_end(words: str, *, lower_ok: bool) -> int:
     return end
 
 
-def _names(found: list[Span], text: str, pattern: re.Pattern[str], *, lower_ok: bool) -> None:
-    """Names after a civility (the span starts at the civility)."""
+def _names(
+    found: list[Span],
+    text: str,
+    pattern: re.Pattern[str],
+    *,
+    lower_ok: bool,
+    starts: list[int] | None = None,
+) -> None:
+    """Names after a civility (the span starts at the civility); ``starts``: where a
+    match may start, in order (None: anywhere)."""
     groups = [g for g in ("glued", "capital") if g in pattern.groupindex]
-    for m in pattern.finditer(text):
+    matches = pattern.finditer(text) if starts is None else finditer_from(pattern, text, starts)
+    for m in matches:
         glued = next((g for g in groups if m.group(g)), None)
         if glued:
             if _key(m.group(glued)) not in _STOP:
@@ -346,19 +357,41 @@ def _names(found: list[Span], text: str, pattern: re.Pattern[str], *, lower_ok: 
             found.append((m.start(), m.start("words") + length, NAME_TOKEN))
 
 
-def _triggered(found: list[Span], text: str) -> None:
-    """Names after "signalé par", "plainte de"… (the span is the name only)."""
-    for m in _TRIGGER.finditer(text):
+_STEM_OFFSET = 3
+"""Characters of a trigger word before its piece in :data:`TRIGGER_STEMS` ("pré" of
+"prénom", "dé" of "déclaré")."""
+
+
+def _triggered(found: list[Span], text: str, starts: list[int] | None = None) -> None:
+    """Names after "signalé par", "plainte de"… (the span is the name only); ``starts``:
+    where a trigger word's piece stands, in order (None: search everywhere)."""
+    matches = (
+        _TRIGGER.finditer(text)
+        if starts is None
+        else finditer_from(_TRIGGER, text, starts, before=_STEM_OFFSET)
+    )
+    for m in matches:
         length = _name_end(m.group("words"), lower_ok=False)
         if length:
             found.append((m.start("words"), m.start("words") + length, NAME_TOKEN))
 
 
-def name_spans(text: str, *, lower: str | None = None) -> list[Span]:
+def name_spans(
+    text: str,
+    *,
+    lower: str | None = None,
+    skip: frozenset[str] = frozenset(),
+    until: int | None = None,
+) -> list[Span]:
     """Spans ``(start, end, NAME_TOKEN)`` of the names found in ``text`` (in no order,
     possibly overlapping): after a civility the span starts at the civility, after a
     trigger word it is the name only. ``lower``: ``text.lower()``, when the caller has
-    it.
+    it. ``skip``: the finders a column-wide quick test ruled out (``"civility"``,
+    ``"weak"``, ``"trigger"``). ``until``: names starting there or later do not count.
+
+    When the lower case has the length of the text, each pattern runs only from the
+    places where a match may start (:func:`gupgeo.publication._windows.finditer_from`):
+    a civility word, a capital M, D or P, a piece of a trigger word.
 
     Examples
     --------
@@ -368,11 +401,40 @@ def name_spans(text: str, *, lower: str | None = None) -> list[Span]:
     """
     found: list[Span] = []
     low = text.lower() if lower is None else lower
+    if len(low) != len(text):  # offsets of the lower case are not those of the text
+        _all_names(found, text, low)
+        return found
+    limit = len(text) if until is None else until
+    civilities = (
+        []
+        if "civility" in skip
+        else sorted({p for c in _CIVILITIES for p in occurrences(low, c) if p < limit})
+    )
+    if civilities:
+        _names(found, text, _STRONG, lower_ok=True, starts=civilities)
+        _names(found, text, _GLUED, lower_ok=True, starts=civilities)
+    if "weak" not in skip:
+        weak = [p for word in ("M", "D", "P") for p in occurrences(text, word)]
+        weak += [p for word in _WEAK_WORDS for p in occurrences(low, word)]
+        weak = sorted({p for p in weak if p < limit})
+        if weak:
+            _names(found, text, _WEAK, lower_ok=False, starts=weak)
+    if "trigger" in skip:
+        return found
+    stems = sorted(
+        {p for stem in TRIGGER_STEMS for p in occurrences(low, stem) if p < limit + _STEM_OFFSET}
+    )
+    if stems:
+        _triggered(found, text, stems)
+    return found
+
+
+def _all_names(found: list[Span], text: str, low: str) -> None:
+    """:func:`name_spans` by scans of the whole text (each after a substring test)."""
     if any(civility in low for civility in _CIVILITIES):
         _names(found, text, _STRONG, lower_ok=True)
         _names(found, text, _GLUED, lower_ok=True)
     if any(c in text for c in "MDP") or any(word in low for word in _WEAK_WORDS):
         _names(found, text, _WEAK, lower_ok=False)
-    if any(stem in low for stem in _TRIGGER_STEMS):
+    if any(stem in low for stem in TRIGGER_STEMS):
         _triggered(found, text)
-    return found

@@ -33,8 +33,14 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
-from gupgeo.publication._essp import doubtful_demarche, mentions_essp, might_mention_essp
+from gupgeo.publication._essp import (
+    HINTS_RE2,
+    doubtful_demarche,
+    mentions_essp,
+    might_mention_essp,
+)
 from gupgeo.publication._masking import is_text_like
+from gupgeo.publication._prefilter import as_array, may_match, not_plain
 from gupgeo.publication.normalise import NON_ALNUM, fold_key, view_text
 from gupgeo.schemas import normalise_name
 
@@ -94,7 +100,8 @@ class FoldedTexts:
         self._lower: dict[str, str] = {}
         self._ids: dict[str, str] = {}
         self._distinct: dict[tuple[int, object], tuple[pd.DataFrame, Any]] = {}
-        self._tests: dict[frozenset[str], tuple[Any, Any]] = {}
+        self._tests: dict[frozenset[str], tuple[Any, Any, str | None]] = {}
+        self._arrays: dict[tuple[int, object], tuple[pd.DataFrame, Any, np.ndarray]] = {}
 
     def lower(self, text: str) -> str:
         """The detection view of ``text`` in lower case (identifiers are ASCII:
@@ -112,40 +119,69 @@ class FoldedTexts:
             key = self._ids[text] = normalise_id(text)
         return key
 
-    def tests(self, ids: set[str]) -> tuple[Any, Any]:
-        """The two tests of :func:`_citing` for ``ids`` (compiled once per set)."""
+    def tests(self, ids: set[str]) -> tuple[Any, Any, str | None]:
+        """The two tests of :func:`_citing` for ``ids`` and their quick test (built
+        once per set)."""
         key = frozenset(ids)
         found = self._tests.get(key)
         if found is None:
             found = self._tests[key] = _citing(ids, self)
         return found
 
-    def distinct(self, frame: pd.DataFrame, column: object) -> tuple[np.ndarray, list[Any]] | None:
-        """Codes and distinct values of a column (None: unhashable cells)."""
+    def distinct(self, frame: pd.DataFrame, column: object) -> tuple[np.ndarray, Any] | None:
+        """Codes and distinct values (an array) of a column (None: unhashable cells)."""
         key = (id(frame), column)
         hit = self._distinct.get(key)
         if hit is not None and hit[0] is frame:
             return hit[1]
         try:
             codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-            found: tuple[np.ndarray, list[Any]] | None = (codes, list(uniques))
+            values = uniques.array if isinstance(uniques, pd.Index) else uniques
+            found: tuple[np.ndarray, Any] | None = (codes, values)
         except TypeError:
             found = None
         self._distinct[key] = (frame, found)  # the frame kept: its id stays its own
         return found
 
+    def maybe(self, frame: pd.DataFrame, column: object, pattern: str) -> np.ndarray:
+        """Per distinct value of a column (:meth:`distinct`, which must not be None):
+        whether it may match ``pattern`` (:func:`gupgeo.publication._prefilter.may_match`)."""
+        key = (id(frame), column)
+        hit = self._arrays.get(key)
+        if hit is None or hit[0] is not frame:
+            found = self.distinct(frame, column)
+            assert found is not None
+            texts = as_array(found[1])
+            hit = self._arrays[key] = (frame, texts, not_plain(texts))
+        return may_match(hit[1], pattern, odd=hit[2])
+
 
 def _each_distinct(
-    frame: pd.DataFrame, column: object, test: Any, texts: FoldedTexts
+    frame: pd.DataFrame,
+    column: object,
+    test: Any,
+    texts: FoldedTexts,
+    quick: str | bool | None = True,
 ) -> np.ndarray:
-    """``test`` on each distinct text of a column (False for missing or non-text cells)."""
+    """``test`` on each distinct text of a column (False for missing or non-text cells).
+
+    ``quick``: the RE2 pattern of a column-wide quick test
+    (:func:`gupgeo.publication._prefilter.may_match`): ``test`` then runs only on the
+    texts that may match it (None: on none); True: on every text."""
     found = texts.distinct(frame, column)
     if found is None:  # unhashable cells
         cells = frame[column].astype("object")
         return np.array([isinstance(v, str) and bool(test(v)) for v in cells], dtype=bool)
     codes, uniques = found
-    flags = [isinstance(v, str) and bool(test(v)) for v in uniques]
-    return np.asarray([*flags, False], dtype=bool)[codes]
+    if quick is True:
+        flags = np.array([isinstance(v, str) and bool(test(v)) for v in uniques], dtype=bool)
+    else:
+        flags = np.zeros(len(uniques), dtype=bool)
+        if isinstance(quick, str):
+            for i in np.flatnonzero(texts.maybe(frame, column, quick)):
+                value = uniques[i]
+                flags[i] = isinstance(value, str) and bool(test(value))
+    return np.append(flags, False)[codes]
 
 
 def essp_rows(frame: pd.DataFrame, *, texts: FoldedTexts | None = None) -> np.ndarray:
@@ -169,7 +205,7 @@ def essp_rows(frame: pd.DataFrame, *, texts: FoldedTexts | None = None) -> np.nd
         return might_mention_essp(texts.lower(text)) and mentions_essp(text)
 
     for column in _text_columns(frame):
-        out |= _each_distinct(frame, column, cites_essp, texts)
+        out |= _each_distinct(frame, column, cites_essp, texts, HINTS_RE2)
     return out
 
 
@@ -281,9 +317,11 @@ def _runs(key: str) -> tuple[str, ...]:
     return tuple(_RUN.findall(key))
 
 
-def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
+def _trie_pattern(keys: Iterable[tuple[str, ...]], *, assertions: bool = True) -> str:
     """One regular expression for every identifier (runs of letters or digits), shared
-    prefixes written once, so that a text is scanned once whatever the number of ids."""
+    prefixes written once, so that a text is scanned once whatever the number of ids.
+    Without ``assertions`` (RE2 has no lookaround): the same without the checks that
+    no letter or digit stands before or after (it then matches more)."""
     trie: dict[str, Any] = {}
     for runs in keys:
         node = trie
@@ -295,7 +333,7 @@ def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
         options = []
         for run, child in sorted(node.items()):
             if not run:
-                options.append(r"(?![a-z0-9])")
+                options.append(r"(?![a-z0-9])" if assertions else "")
                 continue
             body = f"0*{run}" if run.isdigit() else re.escape(run)
             if previous:
@@ -312,10 +350,12 @@ def _trie_pattern(keys: Iterable[tuple[str, ...]]) -> str:
     options = []
     for run, child in sorted(trie.items()):
         if run.isdigit():
-            options.append(rf"(?<![a-z0-9])0*{run}{emit(child, run)}")
+            before = r"(?<![a-z0-9])" if assertions else ""
+            options.append(rf"{before}0*{run}{emit(child, run)}")
         else:
             first = re.escape(run[0])
-            options.append(rf"{first}(?<![a-z0-9]{first}){re.escape(run[1:])}{emit(child, run)}")
+            before = rf"(?<![a-z0-9]{first})" if assertions else ""
+            options.append(rf"{first}{before}{re.escape(run[1:])}{emit(child, run)}")
     return "|".join(options)
 
 
@@ -325,12 +365,14 @@ sentence typed in an identifier column, found only as the whole of an identifier
 (and would make a pattern too long to compile)."""
 
 
-def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object]:
+def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object, str | None]:
     """Two tests on a text: does an identifier cell cite ``ids``, does a free text?
     Identifiers mixing letters and digits are searched in both; the others only as
-    the whole of an identifier cell."""
+    the whole of an identifier cell. Third, the column-wide quick test of a free
+    text (RE2; None: no free text can cite ``ids``)."""
     mixed = {i for i in ids if len(i) <= MAX_CITED_ID and _LETTERS.search(i) and _DIGITS.search(i)}
     found = re.compile(_trie_pattern(_runs(i) for i in mixed)) if mixed else None
+    quick = _trie_pattern((_runs(i) for i in mixed), assertions=False) if mixed else None
     firsts = {_runs(i)[0] for i in mixed}
     # an identifier starting with letters is only looked for in a text holding them:
     # one fast substring search each before the regular expression
@@ -347,7 +389,7 @@ def _citing(ids: set[str], texts: FoldedTexts) -> tuple[object, object]:
     def in_id_cell(text: str) -> bool:
         return texts.normal_id(text) in ids or in_text(text)
 
-    return in_id_cell, in_text
+    return in_id_cell, in_text, quick
 
 
 def _cut_id_test(
@@ -395,15 +437,16 @@ def cites_ids(
     if not wanted or frame.empty:
         return out
     texts = FoldedTexts() if texts is None else texts
-    in_id_cell, in_text = texts.tests(wanted)
+    in_id_cell, in_text, quick = texts.tests(wanted)
     chosen = None if columns is None else set(columns)
     searched = [c for c in _text_columns(frame) if chosen is None or c in chosen]
     for column in searched:
         if is_id_column(column):
             test = _cut_id_test(in_id_cell, in_text, wanted, texts, max_chars)
+            out |= _each_distinct(frame, column, test, texts)
         else:
             test = _first(in_text, max_chars)
-        out |= _each_distinct(frame, column, test, texts)
+            out |= _each_distinct(frame, column, test, texts, quick)
     for column in frame.columns:  # identifiers stored as integers
         values = frame[column]
         if chosen is not None and column not in chosen:

@@ -45,6 +45,7 @@ import shapely
 from gupgeo._lock import DEFAULT_WAIT_S, busy_message, holding, wait_for
 from gupgeo.errors import InputFileError
 from gupgeo.schemas import LAYER_NAMES
+from gupgeo.storage import _pgcopy
 from gupgeo.storage.geopackage import PROVENANCE_TABLE, SEAL_TABLE, owned_tables, seal_frame
 from gupgeo.storage.postgis_views import dependent_views
 
@@ -229,28 +230,6 @@ def geometry_type(geoms: gpd.GeoSeries) -> str:
     return f"geometry({kind}{z}, {SRID})"
 
 
-def _values(series: pd.Series) -> list[Any]:
-    """Python values for COPY: None for every missing value, no numpy scalar."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return [None if pd.isna(v) else bool(v) for v in series]
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return [None if pd.isna(v) else int(v) for v in series]
-    if pd.api.types.is_float_dtype(series.dtype):
-        return [None if pd.isna(v) else float(v) for v in series]
-    return [None if _missing(v) else str(v) for v in series]
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists, arrays: a value
-        return False
-
-
 def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
     """``series`` as read from PostgreSQL, given back its saved pandas type."""
     try:
@@ -351,20 +330,34 @@ def rejects_tables(rejects: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFram
 
 
 def write_table(conn: Any, schema: str, table: str, frame: pd.DataFrame) -> None:
-    """Create ``schema.table`` typed after ``frame`` and copy its rows in (no commit)."""
+    """Create ``schema.table`` typed after ``frame`` and copy its rows in (no commit).
+
+    The rows go in one binary ``COPY`` assembled with numpy (:mod:`._pgcopy`); the
+    GiST index of the geometry is built after them.
+    """
     sql = _psycopg().sql
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    defs = []
-    for col in frame.columns:
-        kind = geometry_type(frame[col]) if col == geometry else pg_type(frame[col])
-        defs.append(sql.SQL("{} {}").format(sql.Identifier(str(col)), sql.SQL(kind)))
+    kinds = {
+        col: geometry_type(frame[col]) if col == geometry else pg_type(frame[col])
+        for col in frame.columns
+    }
+    defs = [
+        sql.SQL("{} {}").format(sql.Identifier(str(col)), sql.SQL(kind))
+        for col, kind in kinds.items()
+    ]
     target = sql.Identifier(schema, table)
     conn.execute(sql.SQL("CREATE TABLE {} ({})").format(target, sql.SQL(", ").join(defs)))
-    cols = [_ewkb(frame[col]) if col == geometry else _values(frame[col]) for col in frame.columns]
+    columns = [
+        _pgcopy.arrow_column(_ewkb(frame[col]))
+        if col == geometry
+        else _pgcopy.frame_column(frame[col], kind)
+        for col, kind in kinds.items()
+    ]
     names = sql.SQL(", ").join(sql.Identifier(str(c)) for c in frame.columns)
-    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, names)) as copy:
-        for row in zip(*cols, strict=True):
-            copy.write_row(row)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(target, names)
+    with conn.cursor().copy(statement) as copy:
+        for block in _pgcopy.blocks(columns, len(frame)):
+            copy.write(block)
     if geometry is not None:
         conn.execute(
             sql.SQL("CREATE INDEX {} ON {} USING GIST ({})").format(
@@ -373,16 +366,18 @@ def write_table(conn: Any, schema: str, table: str, frame: pd.DataFrame) -> None
         )
 
 
-def _ewkb(geoms: gpd.GeoSeries) -> list[str | None]:
-    """Hex EWKB carrying SRID 2154 (what PostGIS reads from COPY), None when empty."""
+def _ewkb(geoms: gpd.GeoSeries) -> Any:
+    """EWKB carrying SRID 2154 (what PostGIS reads from a binary COPY) as a pyarrow
+    binary array, null where the geometry is missing."""
     epsg = geoms.crs.to_epsg() if geoms.crs is not None else None
     if epsg != SRID:
         raise InputFileError(
             f"géométries en {geoms.crs} : attendu Lambert-93 (EPSG:{SRID}) pour PostGIS"
         )
+    import pyarrow as pa
+
     arr = shapely.set_srid(np.asarray(geoms.array, dtype=object), SRID)
-    hexes = shapely.to_wkb(arr, hex=True, include_srid=True)
-    return [None if g is None else str(h) for g, h in zip(arr, hexes, strict=True)]
+    return pa.array(shapely.to_wkb(arr, include_srid=True), type=pa.binary(), from_pandas=True)
 
 
 # ---------------------------------------------------------------- read
