@@ -344,3 +344,25 @@ def test_phones_and_nir_in_digit_heavy_text_match_a_full_scan():
         masked, _ = mask_series(pd.Series(texts), max_chars=max_chars)
         expected = [_reference(t, max_chars or 10**9) for t in texts]
         assert masked.tolist() == expected
+
+
+def test_texts_no_finder_may_touch_leave_without_a_call_to_mask(monkeypatch):
+    """Ids and plain labels (most of a big column) skip mask() and leave as they are;
+    the texts a quick test flags still go through it, and the column is what a
+    one-by-one masking gives."""
+    plain = [str(i) for i in range(5_000)] + ["propreté", "Éclairage public", "lot 12 bât. C"]
+    flagged = ["Mme Durand", "06 98 76 54 31", "x at free dot fr", "AB-123-CD", "E.S.S.P. n°3"]
+    column = pd.Series(plain + flagged + ["0" * 30 + "X" * 600])
+    expected = [_masking.mask(v, max_chars=500) for v in column]
+    calls: list[str] = []
+    original = _masking.mask
+
+    def counting(text: str, **kwargs: object) -> str:
+        calls.append(text)
+        return original(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_masking, "mask", counting)
+    masked, cut = mask_series(column, max_chars=500)
+    assert masked.tolist() == expected and cut == 1
+    assert set(flagged) <= set(calls) and column.iloc[-1] in calls  # cut: always masked
+    assert not set(plain[:5_000]) & set(calls)

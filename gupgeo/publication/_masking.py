@@ -237,6 +237,13 @@ class Finders:
     detection view is itself."""
 
     @functools.cached_property
+    def none(self) -> bool:
+        """No finder may find anything: a plain text, not cut, leaves as it is."""
+        return self.plain and not any(
+            getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "plain"
+        )
+
+    @functools.cached_property
     def names_skipped(self) -> frozenset[str]:
         """What :func:`gupgeo.publication._names.name_spans` need not look for."""
         return frozenset(k for k in ("civility", "weak", "trigger") if not getattr(self, k))
@@ -446,6 +453,9 @@ def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tup
         if isinstance(value, str):
             if max_chars is not None and len(value) > max_chars:
                 cut += int(n)
+            elif found.none:  # what mask() would return, without its calls
+                out.append(value)
+                continue
             value = mask(value, max_chars=max_chars, finders=found)
         out.append(value)
     return out, cut
@@ -476,7 +486,11 @@ def _finders(values: list[Any], max_chars: int | None) -> list[Finders]:
     flags["plain"] = ~odd
     names = list(flags)
     rows = zip(*(flags[n].tolist() for n in names), strict=True)
-    return [Finders(**dict(zip(names, row, strict=True))) for row in rows]
+    made: dict[tuple[bool, ...], Finders] = {}  # a few kinds of rows among many texts
+    return [
+        made.get(row) or made.setdefault(row, Finders(**dict(zip(names, row, strict=True))))
+        for row in rows
+    ]
 
 
 _QUICK_MARGIN = 200
