@@ -366,3 +366,33 @@ def test_texts_no_finder_may_touch_leave_without_a_call_to_mask(monkeypatch):
     assert masked.tolist() == expected and cut == 1
     assert set(flagged) <= set(calls) and column.iloc[-1] in calls  # cut: always masked
     assert not set(plain[:5_000]) & set(calls)
+
+
+def test_identifier_cells_read_at_once_match_one_by_one():
+    """Identifier columns compared to the withheld ids in one vectorised pass give what
+    the per-value test gives: leading zeros, case, separators, accents, citations
+    inside an id cell, values cut at ``max_chars``, missing and non-text cells."""
+    from gupgeo.publication import citations
+
+    rng = np.random.default_rng(23)
+    alphabet = [*list("0123456789ABCDEFabcdefsSpP-_.é "), "\u200b"]
+    made = ["".join(rng.choice(alphabet, rng.integers(1, 12))) for _ in range(4_000)]
+    cells = [*made, "ESSP03B", "essp-03b", "0ESSP3B", "C017", "c-17", "00017", "17", "E\u200bSSP3B"]
+    cells += ["suite ESSP03B", "x" * 40 + "ESSP03B", None, 17, 3.5]
+    frame = pd.DataFrame({"id": pd.Series(cells, dtype=object)})
+    wanted = {"essp3b", "c17", "17", "a0b"}
+    for max_chars in (None, 30):
+        texts = citations.FoldedTexts()
+        in_id_cell, in_text, quick = texts.tests(wanted)
+        test = citations._cut_id_test(in_id_cell, in_text, wanted, texts, max_chars)
+        slow = citations._each_distinct(frame, "id", test, texts)
+        fast = citations._id_cells(frame, "id", wanted, test, texts, quick, max_chars)
+        assert fast is not None and fast.tolist() == slow.tolist()
+        found = {c for c, hit in zip(cells, fast.tolist(), strict=True) if hit}
+        planted = {"ESSP03B", "essp-03b", "C017", "c-17", "00017", "17", "suite ESSP03B"}
+        assert planted <= found and "E\u200bSSP3B" in found  # found both ways
+    strings = frame["id"].astype("string")
+    assert (
+        citations._id_cells(pd.DataFrame({"id": strings}), "id", wanted, test, texts, quick, None)
+        is not None
+    )

@@ -31,6 +31,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import is_integer_dtype
 
 from gupgeo.publication._essp import (
@@ -181,6 +183,60 @@ def _each_distinct(
             for i in np.flatnonzero(texts.maybe(frame, column, quick)):
                 value = uniques[i]
                 flags[i] = isinstance(value, str) and bool(test(value))
+    return np.append(flags, False)[codes]
+
+
+def simple_normal_ids(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """For texts (an Arrow string array, :func:`~gupgeo.publication._prefilter.as_array`):
+    which are *simple* (ASCII letters and digits only, the usual identifier: ``123456``,
+    ``SIG2024A``) and, for those, their :func:`normalise_id` in one vectorised pass
+    (lower case, leading zeros of each digit run dropped).
+
+    Examples
+    --------
+    >>> simple, keys = simple_normal_ids(as_array(["007", "C017", "a0b", "C-017", None]))
+    >>> simple.tolist(), keys.to_pylist()[:3]
+    ([True, True, True, False, False], ['7', 'c17', 'a0b'])
+    """
+    simple = pc.fill_null(pc.match_substring_regex(texts, r"^[A-Za-z0-9]+$"), False)
+    keys = pc.replace_substring_regex(pc.utf8_lower(texts), r"(^|[a-z])0+([0-9])", r"\1\2")
+    return np.asarray(simple.to_numpy(zero_copy_only=False), dtype=bool), keys
+
+
+def _id_cells(
+    frame: pd.DataFrame,
+    column: object,
+    wanted: set[str],
+    test: Any,
+    texts: FoldedTexts,
+    quick: str | None,
+    max_chars: int | None,
+) -> np.ndarray | None:
+    """:func:`_each_distinct` of an identifier column's ``test``, its simple values
+    (:func:`simple_normal_ids`) compared to ``wanted`` at once and searched as text
+    only where the free-text quick test ``quick`` says they may cite one (None: they
+    cannot); the other values go through ``test``. None when the column's values are
+    not hashable."""
+    found = texts.distinct(frame, column)
+    if found is None:
+        return None
+    codes, uniques = found
+    strings = as_array(uniques)
+    simple, keys = simple_normal_ids(strings)
+    if max_chars is not None:
+        lengths = pc.fill_null(pc.utf8_length(strings), 0).to_numpy(zero_copy_only=False)
+        simple &= lengths <= max_chars
+    flags = simple & np.asarray(
+        pc.fill_null(pc.is_in(keys, value_set=pa.array(sorted(wanted))), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    maybe = texts.maybe(frame, column, quick) if quick is not None else np.zeros_like(flags)
+    for i in np.flatnonzero(
+        (~simple & strings.is_valid().to_numpy(zero_copy_only=False)) | (maybe & ~flags)
+    ):
+        flags[i] = bool(test(uniques[i]))
     return np.append(flags, False)[codes]
 
 
@@ -443,7 +499,8 @@ def cites_ids(
     for column in searched:
         if is_id_column(column):
             test = _cut_id_test(in_id_cell, in_text, wanted, texts, max_chars)
-            out |= _each_distinct(frame, column, test, texts)
+            fast = _id_cells(frame, column, wanted, test, texts, quick, max_chars)
+            out |= _each_distinct(frame, column, test, texts) if fast is None else fast
         else:
             test = _first(in_text, max_chars)
             out |= _each_distinct(frame, column, test, texts, quick)
