@@ -34,13 +34,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from gupgeo.publication._emails import EMAIL_TOKEN as EMAIL_TOKEN
 from gupgeo.publication._emails import before, email_spans, places
-from gupgeo.publication._essp import ESSP_MENTION, HINTS_RE2, might_mention_essp
+from gupgeo.publication._essp import ESSP_MENTION, might_mention_essp
+from gupgeo.publication._finders import ALL_FINDERS, MARGIN, FinderRows, Finders, quick_flags
 from gupgeo.publication._names import NAME_TOKEN as NAME_TOKEN
 from gupgeo.publication._names import Span, name_spans
-from gupgeo.publication._prefilter import MASKING_QUICK_TESTS, as_array, not_plain, quick_tests
+from gupgeo.publication._prefilter import as_array
 from gupgeo.publication._windows import (
     finditer_from,
     merged_windows,
@@ -58,9 +60,6 @@ NIR_TOKEN = "[NIR masqué]"
 PATH_TOKEN = "[chemin masqué]"
 ESSP_TOKEN = "[étude masquée]"  # must not itself read as an ESSP mention
 ELLIPSIS = "…"
-MARGIN = 600
-"""Characters scanned past the cut: more than the longest maskable item (an e-mail, at
-most about 500 characters; a path at most 410)."""
 
 # Every pattern starts with a character or a class of characters (the "not preceded by"
 # checks come just after, as lookbehinds over that first character): the regular
@@ -213,43 +212,6 @@ def _words_around_a_number(plate: str) -> bool:
     if plate.isupper() or " " not in plate:
         return False
     return plate[:2].lower() in _SHORT_WORDS or plate[-2:].lower() in _SHORT_WORDS
-
-
-@dataclasses.dataclass(frozen=True)
-class Finders:
-    """Which finders may find something in a text: False where a column-wide quick test
-    (:mod:`gupgeo.publication._prefilter`, :data:`QUICK_TESTS`) says they cannot."""
-
-    iban: bool = True
-    nir: bool = True
-    phone: bool = True
-    plate_siv: bool = True
-    plate_fni: bool = True
-    essp: bool = True
-    email_at: bool = True
-    email_word: bool = True
-    paths: bool = True
-    civility: bool = True
-    weak: bool = True
-    trigger: bool = True
-    plain: bool = False
-    """The text is plain (:data:`gupgeo.publication._prefilter.PLAIN_CHARS`): its
-    detection view is itself."""
-
-    @functools.cached_property
-    def none(self) -> bool:
-        """No finder may find anything: a plain text, not cut, leaves as it is."""
-        return self.plain and not any(
-            getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "plain"
-        )
-
-    @functools.cached_property
-    def names_skipped(self) -> frozenset[str]:
-        """What :func:`gupgeo.publication._names.name_spans` need not look for."""
-        return frozenset(k for k in ("civility", "weak", "trigger") if not getattr(self, k))
-
-
-ALL_FINDERS = Finders()
 
 
 def _end(pattern: re.Pattern[str], text: str, until: int | None, lead: int = 0) -> int:
@@ -445,62 +407,22 @@ def _as_text(value: Any) -> Any:
 
 
 def _masked(distinct: list[Any], uses: np.ndarray, max_chars: int | None) -> tuple[list[Any], int]:
-    """Each distinct value masked, and how many cells (``uses``) were cut."""
+    """Each distinct value masked, and how many cells (``uses``) were cut. A plain text
+    no finder may touch (column-wide quick tests), not cut, is left as it is without a
+    call to :func:`mask`: what it would return."""
     values = [_as_text(value) for value in distinct]
-    finders = _finders(values, max_chars)
-    out, cut = [], 0
-    for value, n, found in zip(values, uses, finders, strict=True):
-        if isinstance(value, str):
-            if max_chars is not None and len(value) > max_chars:
-                cut += int(n)
-            elif found.none:  # what mask() would return, without its calls
-                out.append(value)
-                continue
-            value = mask(value, max_chars=max_chars, finders=found)
-        out.append(value)
-    return out, cut
-
-
-_QUICK_TESTS = {**MASKING_QUICK_TESTS, "essp": (HINTS_RE2, True)}
-_EMAIL_TESTS = {k: v for k, v in _QUICK_TESTS.items() if k.startswith("email")}
-_OTHER_TESTS = {k: v for k, v in _QUICK_TESTS.items() if not k.startswith("email")}
-
-
-def _finders(values: list[Any], max_chars: int | None) -> list[Finders]:
-    """The :class:`Finders` of each text of ``values``, from column-wide quick tests of
-    the text as :func:`mask` reads it: cut at ``max_chars`` + :data:`MARGIN` for
-    e-mails, at ``max_chars`` + :data:`_QUICK_MARGIN` for the other finders (when a
-    text is cut, only what starts before the cut counts)."""
-    if sum(isinstance(v, str) for v in values) < _MIN_QUICK:
-        return [ALL_FINDERS] * len(values)
-    flags: dict[str, np.ndarray] = {}
-    for margin, tests in ((MARGIN, _EMAIL_TESTS), (_QUICK_MARGIN, _OTHER_TESTS)):
-        texts = as_array(
-            [
-                v if not isinstance(v, str) or max_chars is None else v[: max_chars + margin]
-                for v in values
-            ]
-        )
-        odd = not_plain(texts)
-        flags.update(quick_tests(texts, tests, odd=odd))
-    flags["plain"] = ~odd
-    names = list(flags)
-    rows = zip(*(flags[n].tolist() for n in names), strict=True)
-    made: dict[tuple[bool, ...], Finders] = {}  # a few kinds of rows among many texts
-    return [
-        made.get(row) or made.setdefault(row, Finders(**dict(zip(names, row, strict=True))))
-        for row in rows
-    ]
-
-
-_QUICK_MARGIN = 200
-"""Characters past the cut read by the quick tests of the finders other than e-mails:
-more than any of them reads to tell that an item starts before the cut (the first
-characters of a phone number, of an IBAN, a civility, ESSP wording)."""
-
-
-_MIN_QUICK = 8
-"""Fewer texts are masked one by one (a quick test has a fixed cost)."""
+    full = as_array(values)
+    is_text = np.asarray(full.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    cut_rows = np.zeros(len(values), dtype=bool)
+    if max_chars is not None and len(values):
+        lengths = pc.fill_null(pc.utf8_length(full), 0).to_numpy(zero_copy_only=False)
+        cut_rows = is_text & (lengths > max_chars)
+    flags = quick_flags(values, full, max_chars, int(is_text.sum()))
+    finders = FinderRows(flags, len(values))
+    out = list(values)
+    for i in np.flatnonzero(is_text & ~(finders.none & ~cut_rows)):
+        out[i] = mask(values[i], max_chars=max_chars, finders=finders[int(i)])
+    return out, int(np.asarray(uses)[cut_rows].sum())
 
 
 def mask_series(values: pd.Series, *, max_chars: int | None = None) -> tuple[pd.Series, int]:
