@@ -91,13 +91,13 @@ def stages(n: int, repeat: int) -> None:
         repeat,
     )
     first = np.empty(n, np.int32)
-    timed("look-up, 1 thread", lambda: grid._look_up(x, y, whole, first), repeat)
+    timed("look-up, 1 thread", lambda: grid.look_up(x, y, whole, first), repeat)
     timed(
         "look-up, 2 threads",
-        lambda: _grid.in_threads(lambda p: grid._look_up(x, y, p, first), parts),
+        lambda: _grid.in_threads(lambda p: grid.look_up(x, y, p, first), parts),
         repeat,
     )
-    pts, cells = grid._look_up(x, y, whole, first)
+    pts, cells = grid.look_up(x, y, whole, first)
     k = grid._complex_rank.take(cells)
     zone = grid._cand_zone[grid._cand_ptr[k]]  # one candidate per complex cell here
     print(f"  {pts.size:,} points in cells crossed by a perimeter (exact tests)")

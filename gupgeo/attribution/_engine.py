@@ -10,6 +10,8 @@ falls in.
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +50,13 @@ _THREADED_READS = 100_000
 # Features read per step: a step's bounds and kinds stay in the CPU cache.
 _BLOCK_FEATURES = 1 << 15
 MULTIPLE = ("first", "largest", "all")
+# Grid indexes kept per zone layer (one per predicate, size class and margin).
+_GRIDS_KEPT = 2
+
+
+def _size_class(n_points: int) -> int:
+    """``n_points`` to the nearest power of two (on a log scale): the size a grid is built for."""
+    return 1 << round(math.log2(max(n_points, 1)))
 
 
 @dataclass
@@ -62,15 +71,24 @@ class ZoneLayer:
     empty: tuple[object, ...]
     merged: tuple[object, ...]
     grids: dict[tuple[str, int, float], ZoneGrid] = field(default_factory=dict, repr=False)
+    _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def grid(self, predicate: str, n_points: int, margin_m: float) -> ZoneGrid:
-        """The grid index of the zones for this predicate, size and margin (built once)."""
-        key = (predicate, n_points, float(margin_m))
-        if key not in self.grids:
-            self.grids[key] = ZoneGrid(
-                self.geoms, predicate=predicate, n_points=n_points, margin_m=margin_m
-            )
-        return self.grids[key]
+        """The grid index of the zones for this predicate, size and margin (built once).
+
+        Sizes are taken by powers of two, so that a layer reused by later calls
+        (:func:`prepare_zones`) keeps its grid for inputs of similar size; the last
+        ``_GRIDS_KEPT`` grids are kept. Every grid gives the same answers.
+        """
+        key = (predicate, _size_class(n_points), float(margin_m))
+        with self._grid_lock:
+            if key not in self.grids:
+                self.grids[key] = ZoneGrid(
+                    self.geoms, predicate=predicate, n_points=key[1], margin_m=margin_m
+                )
+                for old in list(self.grids)[:-_GRIDS_KEPT]:
+                    del self.grids[old]
+            return self.grids[key]
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -154,11 +172,11 @@ def _polygonal(geoms: np.ndarray, ids: np.ndarray, name: str) -> np.ndarray:
     return geoms
 
 
-def prepare_zones(
+def _layer_specs(
     zones: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame],
     key: str | Mapping[str, str],
-) -> list[ZoneLayer]:
-    """Check, reproject, repair and merge every zone layer."""
+) -> list[tuple[str, gpd.GeoDataFrame, str]]:
+    """(output column, layer, identifier column) of every zone layer, checked."""
     if isinstance(zones, gpd.GeoDataFrame):
         if not isinstance(key, str):
             raise TypeError("key : attendu un nom de colonne (str) pour une seule couche de zones.")
@@ -172,7 +190,7 @@ def prepare_zones(
             "zones : attendu un GeoDataFrame ou un dict {colonne: GeoDataFrame}, "
             f"reçu {type(zones).__name__}."
         )
-    out = []
+    specs = []
     for column, gdf in layers.items():
         name = f"zones « {column} »"
         check_crs(gdf, name)
@@ -186,42 +204,125 @@ def prepare_zones(
                 f"{', '.join(map(str, gdf.columns))}. Précisez-la avec key="
                 f"{{{column!r}: 'nom_de_colonne'}}."
             )
-        ids = gdf[id_column]
-        if ids.isna().any():
-            raise SchemaError(
-                f"{name} : {int(ids.isna().sum())} zone(s) sans identifiant dans la colonne "
-                f"« {id_column} » ; attendu un identifiant par zone."
-            )
-        work = to_work_crs(gdf, name=name)
-        geoms = np.array(work.geometry.array, dtype=object, copy=True)
-        id_values = ids.to_numpy()
-        geoms = _polygonal(geoms, id_values, name)
-        invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-        repaired = tuple(id_values[invalid])
-        if invalid.any():
-            logger.warning("%s : %d géométrie(s) invalide(s) réparée(s)", name, invalid.sum())
-            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-            geoms[invalid] = _polygonal(fixed, id_values[invalid], name)
-        codes, uniques = pd.factorize(ids, sort=False)
-        merged: tuple[object, ...] = ()
-        if len(uniques) < len(ids):
-            counts = np.bincount(codes)
-            merged = tuple(uniques[counts > 1])
-            geoms = np.array(
-                [
-                    geoms[codes == k][0] if counts[k] == 1 else shapely.union_all(geoms[codes == k])
-                    for k in range(len(uniques))
-                ],
-                dtype=object,
-            )
-        index = pd.Index(uniques, name=column)
-        if index.dtype.kind in "iu":
-            index = pd.Index(pd.array(index.to_numpy()), name=column)
-        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        out.append(
-            ZoneLayer(column, id_column, index, geoms, repaired, tuple(index[missing]), merged)
+        specs.append((column, gdf, id_column))
+    return specs
+
+
+@dataclass
+class _Prepared:
+    """A zone layer prepared by an earlier call, and what it was prepared from."""
+
+    source: np.ndarray  # the caller's geometry objects, kept alive so identity holds
+    crs: CRS
+    ids: np.ndarray
+    layer: ZoneLayer
+
+    def serves(self, gdf: gpd.GeoDataFrame, column: str, id_column: str) -> bool:
+        """Whether ``gdf`` holds the same geometry objects, CRS and identifiers."""
+        layer = self.layer
+        if (layer.column, layer.id_column) != (column, id_column) or len(gdf) != self.source.size:
+            return False
+        geoms = np.asarray(gdf.geometry.array)
+        # Shapely geometries are immutable: the same objects are the same shapes.
+        if not all(a is b for a, b in zip(geoms, self.source, strict=True)):
+            return False
+        ids = gdf[id_column].to_numpy()
+        same_ids = ids.dtype == self.ids.dtype and bool(np.array_equal(ids, self.ids))
+        return same_ids and CRS.from_user_input(gdf.crs).equals(self.crs)
+
+
+# Zone layers prepared by the last calls (checked, repaired, merged, with their grid
+# indexes), reused while a call brings the same geometry objects, CRS and identifiers:
+# a notebook attributes signalements, then constats, to the same quartiers. GeoPandas
+# keeps the R-tree of a layer between sjoin calls the same way.
+_RECENT_LAYERS = 2
+_recent: list[_Prepared] = []
+_recent_lock = threading.Lock()
+
+
+def _recall(gdf: gpd.GeoDataFrame, column: str, id_column: str) -> ZoneLayer | None:
+    """The layer prepared earlier from these very zones, or None."""
+    with _recent_lock:
+        for k, prepared in enumerate(_recent):
+            if prepared.serves(gdf, column, id_column):
+                _recent.append(_recent.pop(k))  # most recent last
+                layer = prepared.layer
+                break
+        else:
+            return None
+    if layer.repaired:
+        logger.warning(
+            "zones « %s » : %d géométrie(s) invalide(s) réparée(s)", column, len(layer.repaired)
         )
-    return out
+    return layer
+
+
+def _remember(gdf: gpd.GeoDataFrame, layer: ZoneLayer) -> None:
+    prepared = _Prepared(
+        np.array(gdf.geometry.array, dtype=object, copy=True),
+        CRS.from_user_input(gdf.crs),
+        gdf[layer.id_column].to_numpy(copy=True),
+        layer,
+    )
+    with _recent_lock:
+        _recent.append(prepared)
+        del _recent[:-_RECENT_LAYERS]
+
+
+def forget_prepared_zones() -> None:
+    """Drop the zone layers kept from earlier calls (their memory goes back)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def prepare_zones(
+    zones: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame],
+    key: str | Mapping[str, str],
+) -> list[ZoneLayer]:
+    """Check, reproject, repair and merge every zone layer (or recall it: :func:`_recall`)."""
+    return [
+        _recall(gdf, column, id_column) or _prepare_layer(gdf, column, id_column)
+        for column, gdf, id_column in _layer_specs(zones, key)
+    ]
+
+
+def _prepare_layer(gdf: gpd.GeoDataFrame, column: str, id_column: str) -> ZoneLayer:
+    name = f"zones « {column} »"
+    ids = gdf[id_column]
+    if ids.isna().any():
+        raise SchemaError(
+            f"{name} : {int(ids.isna().sum())} zone(s) sans identifiant dans la colonne "
+            f"« {id_column} » ; attendu un identifiant par zone."
+        )
+    work = to_work_crs(gdf, name=name)
+    geoms = np.array(work.geometry.array, dtype=object, copy=True)
+    id_values = ids.to_numpy()
+    geoms = _polygonal(geoms, id_values, name)
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    repaired = tuple(id_values[invalid])
+    if invalid.any():
+        logger.warning("%s : %d géométrie(s) invalide(s) réparée(s)", name, invalid.sum())
+        fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        geoms[invalid] = _polygonal(fixed, id_values[invalid], name)
+    codes, uniques = pd.factorize(ids, sort=False)
+    merged: tuple[object, ...] = ()
+    if len(uniques) < len(ids):
+        counts = np.bincount(codes)
+        merged = tuple(uniques[counts > 1])
+        geoms = np.array(
+            [
+                geoms[codes == k][0] if counts[k] == 1 else shapely.union_all(geoms[codes == k])
+                for k in range(len(uniques))
+            ],
+            dtype=object,
+        )
+    index = pd.Index(uniques, name=column)
+    if index.dtype.kind in "iu":
+        index = pd.Index(pd.array(index.to_numpy()), name=column)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    layer = ZoneLayer(column, id_column, index, geoms, repaired, tuple(index[missing]), merged)
+    _remember(gdf, layer)
+    return layer
 
 
 def _read_part(geoms: np.ndarray, part: slice, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -265,7 +366,8 @@ def split_and_prepare(
 
     The points' coordinates are read in worker threads (two halves from
     ``_THREADED_READS`` features: shapely releases the GIL) while this thread checks and
-    repairs the zones and builds their grid index (:meth:`ZoneLayer.grid`).
+    repairs the zones and builds their grid index (:meth:`ZoneLayer.grid`), or finds
+    them ready from an earlier call (:func:`prepare_zones`).
     """
     crs = check_crs(features, "entités")
     geoms = np.asarray(features.geometry.array)

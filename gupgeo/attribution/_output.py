@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeAlias
 
@@ -17,6 +17,7 @@ from gupgeo._atomic import replacing, write_text
 from gupgeo._lock import file_lock
 from gupgeo._spreadsheet import write_csv
 from gupgeo.attribution import _engine as eng
+from gupgeo.attribution._grid import halves, in_threads
 from gupgeo.attribution.report import (
     SOURCE_SUFFIX,
     STATUTS_ATTRIBUTION,
@@ -68,8 +69,9 @@ def _layer_columns(
             distance = distance[pos]
     col = layer.column
     columns: dict[str, object] = {
-        col: pd.Categorical.from_codes(zone, categories=layer.ids),
-        f"{col}_statut": pd.Categorical.from_codes(status, dtype=STATUT_DTYPE),
+        # Codes in range by construction: zone positions or -1, status positions.
+        col: pd.Categorical.from_codes(zone, categories=layer.ids, validate=False),
+        f"{col}_statut": pd.Categorical.from_codes(status, dtype=STATUT_DTYPE, validate=False),
     }
     if distance is not None:
         columns[f"{col}_distance_m"] = distance
@@ -78,27 +80,58 @@ def _layer_columns(
     return pos, columns, zone
 
 
-# Values counted per step by _zone_counts: a step's copy stays in the CPU cache.
+# Values counted per step by _counts: a step's copy stays in the CPU cache.
 _COUNT_BLOCK = 1 << 16
+# From this many rows, the counts run in two threads (one per half of the rows).
+_THREADED_COUNTS = 200_000
 
 
-def _zone_counts(rows_zone: np.ndarray, n_zones: int) -> np.ndarray:
-    """Rows per zone (``-1``: none, not counted), counted block by block.
+def _counts(
+    rows_zone: np.ndarray, status: np.ndarray, n_zones: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows per zone, features per status), counted block by block.
 
-    ``np.bincount`` converts its input to 64-bit integers: on millions of rows, one
-    block at a time keeps that copy in the CPU cache (9 ms against 13 ms for 5M).
+    ``rows_zone`` holds the zone of each output row (``-1``: none, not counted),
+    ``status`` the status of each feature. When they are the same length (one row
+    per feature) and the zones few, both come from one count of (zone, status)
+    pairs. ``np.bincount`` converts its input to 64-bit integers: on millions of
+    rows, one block at a time keeps that copy in the CPU cache.
     """
-    per_zone = np.zeros(n_zones + 1, dtype=np.int64)
-    for start in range(0, rows_zone.size, _COUNT_BLOCK):
-        per_zone += np.bincount(rows_zone[start : start + _COUNT_BLOCK] + 1, minlength=n_zones + 1)
-    return per_zone[1:]
+    n_status = len(STATUTS_ATTRIBUTION)
+    together = rows_zone.size == status.size and (n_zones + 1) * n_status <= _COUNT_BLOCK
+
+    def count(values: np.ndarray, bins: int, code: Callable[[slice], np.ndarray]) -> np.ndarray:
+        def part_counts(part: slice) -> np.ndarray:
+            out = np.zeros(bins, dtype=np.int64)
+            for start in range(part.start, part.stop, _COUNT_BLOCK):
+                block = slice(start, min(start + _COUNT_BLOCK, part.stop))
+                out += np.bincount(code(block), minlength=bins)
+            return out
+
+        parts = in_threads(part_counts, halves(values.size, _THREADED_COUNTS))
+        return np.sum(parts, axis=0)
+
+    def zone_code(block: slice) -> np.ndarray:
+        return rows_zone[block] + 1
+
+    if together:
+
+        def pair_code(block: slice) -> np.ndarray:
+            code = rows_zone[block] + 1
+            code *= n_status
+            code += status[block]
+            return code
+
+        table = count(status, (n_zones + 1) * n_status, pair_code).reshape(n_zones + 1, n_status)
+        return table[1:].sum(axis=1), table.sum(axis=0)
+    per_zone = count(rows_zone, n_zones + 1, zone_code)[1:]
+    return per_zone, np.bincount(status, minlength=n_status)
 
 
 def _layer_report(
     layer: eng.ZoneLayer, match: eng.ZoneMatch, rows_zone: np.ndarray, options: dict
 ) -> ZoneLayerReport:
-    counts = [np.count_nonzero(match.status == k) for k in range(len(STATUTS_ATTRIBUTION))]
-    per_zone = _zone_counts(rows_zone, len(layer.ids))
+    per_zone, counts = _counts(rows_zone, match.status, len(layer.ids))
     return ZoneLayerReport(
         column=layer.column,
         id_column=layer.id_column,

@@ -29,6 +29,12 @@ Semantics, fixed for every function of this module
   is built): cells wholly inside one zone or outside all answer directly, and
   only points near a perimeter get an exact test on prepared polygons; the result
   is the same as testing every point against every zone.
+- The last two zone layers a call prepared (checked, repaired, merged, with their
+  grid index) are kept and reused while a call brings the same geometry objects,
+  CRS and identifiers, as GeoPandas keeps a layer's R-tree between ``sjoin``
+  calls: attributing signalements, then constats, to the same quartiers prepares
+  them once. Any change to the layer (a geometry replaced, identifiers renamed,
+  another CRS) prepares it again; :func:`forget_prepared_zones` frees them.
 
 Output columns, for each zone layer whose identifiers go in column ``<col>``
 ---------------------------------------------------------------------------
@@ -64,6 +70,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gupgeo.attribution import _engine as eng
+from gupgeo.attribution._engine import forget_prepared_zones
 from gupgeo.attribution._output import REPORT_ATTR, ZoneLayers, attribute_frame, check_options, run
 from gupgeo.attribution._output import write_attribution as _write
 from gupgeo.attribution.distributed import attribute_partitions, is_dask
@@ -96,6 +103,7 @@ __all__ = [
     "attribute_xy",
     "attribution_report",
     "count_by_zone",
+    "forget_prepared_zones",
     "nearest",
     "within_distance",
     "write_attribution",
