@@ -82,12 +82,18 @@ def stages(n: int, repeat: int) -> None:
         lambda: _grid.in_threads(lambda p: _engine._read_part(geoms, p, bx, by), parts),
         repeat,
     )
-    timed("check and repair the zones", lambda: _engine.prepare_zones(zones, KEY), repeat)
+    timed(
+        "check and repair the zones",
+        lambda: (_engine.forget_prepared_zones(), _engine.prepare_zones(zones, KEY)),
+        repeat,
+    )
+    timed("find them kept from the last call", lambda: _engine.prepare_zones(zones, KEY), repeat)
     layer = _engine.prepare_zones(zones, KEY)[0]
-    grid = _grid.ZoneGrid(layer.geoms, predicate="within", n_points=n)
+    size = _engine._size_class(n)  # the size attribute builds its grid for
+    grid = _grid.ZoneGrid(layer.geoms, predicate="within", n_points=size)
     timed(
         "build the grid",
-        lambda: _grid.ZoneGrid(layer.geoms, predicate="within", n_points=n),
+        lambda: _grid.ZoneGrid(layer.geoms, predicate="within", n_points=size),
         repeat,
     )
     first = np.empty(n, np.int32)
@@ -122,21 +128,36 @@ def stages(n: int, repeat: int) -> None:
         ),
         repeat,
     )
+
+    def split() -> object:
+        return _engine.split_and_prepare(points, zones, KEY, predicate="within", tolerance_m=0)
+
+    def whole() -> object:
+        return _output.attribute_frame(
+            points, zones, key=KEY, predicate="within", tolerance_m=0.0, multiple="first"
+        )
+
     timed(
         "read + zones + grid, overlapped (split_and_prepare)",
-        lambda: _engine.split_and_prepare(points, zones, KEY, predicate="within", tolerance_m=0),
+        lambda: (_engine.forget_prepared_zones(), split()),
         repeat,
     )
-    timed(
-        "whole attribute",
-        lambda: _output.attribute_frame(
-            points, zones, key=KEY, predicate="within", tolerance_m=0.0, multiple="first"
-        ),
-        repeat,
-    )
+    timed("read, zones and grid kept", split, repeat)
+    timed("whole attribute, first call", lambda: (_engine.forget_prepared_zones(), whole()), repeat)
+    whole()
+    timed("whole attribute, zones kept", whole, repeat)
     right = repaired(zones)[[KEY, "geometry"]]
+
+    # Copies of the points without an R-tree yet, made before the timing.
+    fresh = iter([gpd.GeoDataFrame(geometry=geoms.copy(), crs=points.crs) for _ in range(3)])
     timed(
-        "geopandas.sjoin (peer)",
+        "geopandas.sjoin (peer), first call",
+        lambda: gpd.sjoin(next(fresh), right, predicate="within", how="left"),
+        min(repeat, 3),
+    )
+    gpd.sjoin(points, right, predicate="within", how="left")
+    timed(
+        "geopandas.sjoin (peer), R-tree kept",
         lambda: gpd.sjoin(points, right, predicate="within", how="left"),
         min(repeat, 3),
     )

@@ -317,6 +317,10 @@ class ZoneGrid:
         self._complex_rank = np.zeros(table_size, dtype=np.int32)
         self._complex_rank[several] = np.arange(several.size, dtype=np.int32)
         self.n_complex_cells = several.size
+        # Whether every complex cell has one candidate zone (a perimeter cell of zones
+        # that neither overlap nor come within a cell of each other): resolve() then
+        # pairs each point with one zone without expanding candidate lists.
+        self._one_candidate = bool((np.diff(self._cand_ptr) == 1).all())
 
     # -- queries ------------------------------------------------------------------------
 
@@ -387,6 +391,14 @@ class ZoneGrid:
         if pts.size == 0:
             return PointMatches(first, empty, empty, empty)
         k = self._complex_rank.take(cells)
+        if self._one_candidate:  # candidate k of complex cell k: one pair per point
+            zone = self._cand_zone[k]
+            test = np.flatnonzero(self._cand_state[k] != INSIDE)
+            if test.size:
+                found = self._exact(pts[test], zone[test], x, y)
+                zone[test[~found]] = NO_ZONE
+            first[pts] = zone
+            return PointMatches(first, empty, empty, empty)
         starts = self._cand_ptr[k]
         counts = self._cand_ptr[k + 1] - starts
         pair_pt = np.repeat(pts, counts)
