@@ -314,8 +314,10 @@ class ZoneGrid:
         self._cand_ptr = np.append(np.searchsorted(cells, several), cells.size)
         # Rank of each complex cell among them, by table index (a look-up instead of a
         # binary search: 35 ms for 300,000 points on 58,000 complex cells).
-        self._complex_rank = np.zeros(table_size, dtype=np.int32)
-        self._complex_rank[several] = np.arange(several.size, dtype=np.int32)
+        # 16-bit ranks while they fit: the table is as long as the look-up table.
+        rank = np.uint16 if several.size < np.iinfo(np.uint16).max else np.int32
+        self._complex_rank = np.zeros(table_size, dtype=rank)
+        self._complex_rank[several] = np.arange(several.size, dtype=rank)
         self.n_complex_cells = several.size
         # Whether every complex cell has one candidate zone (a perimeter cell of zones
         # that neither overlap nor come within a cell of each other): resolve() then
