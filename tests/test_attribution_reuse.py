@@ -9,6 +9,7 @@ answer of a fresh preparation.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -199,3 +200,26 @@ def test_counts_agree_with_a_plain_count(
     per_zone, per_status = _output._counts(rows, status, n_zones)
     assert per_zone.tolist() == [int((rows == z).sum()) for z in range(n_zones)]
     assert per_status.tolist() == [int((status == s).sum()) for s in range(6)]
+
+
+def test_threads_sharing_a_layer_get_their_own_answers() -> None:
+    """Calls from several threads on the same zones: each gets the answer of a lone call."""
+    zones = squares()
+    rng = np.random.default_rng(9)
+    inputs = [
+        (X0 + rng.uniform(-50, 350, n), Y0 + rng.uniform(-50, 150, n))
+        for n in (5, 300, 20_000, 150_000)
+    ]
+    alone = []
+    for x, y in inputs:
+        forget_prepared_zones()
+        alone.append(attribute_xy(x, y, zones, tolerance_m=10)["code_qp"].tolist())
+    forget_prepared_zones()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(
+            pool.map(
+                lambda xy: attribute_xy(*xy, zones, tolerance_m=10)["code_qp"].tolist(),
+                inputs * 2,
+            )
+        )
+    assert together == alone * 2
