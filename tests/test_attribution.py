@@ -493,3 +493,22 @@ def test_rattacher_into_the_geopackage_it_reads_holds_its_lock_from_read_to_writ
     assert rest.startswith("Lecture de")
     assert sorted(pyogrio.list_layers(target)[:, 0]) == ["quartiers", "rattaches"]
     assert col(gpd.read_file(target, layer="rattaches"), "code_qp") == ["LOC-A", "LOC-B"]
+
+
+def test_tolerance_from_geometries_and_from_coordinates_agree(quartiers):
+    """The tolerance pass measures the input points themselves (attribute) or points
+    built from x, y (attribute_xy): same zones, bit-identical distances."""
+    rng = np.random.default_rng(23)
+    x = np.r_[rng.uniform(-40, 440, 3_000), 115.0, -15.0, 415.0, 350.0, 100.0 + 1e-9]
+    y = np.r_[rng.uniform(-40, 140, 3_000), 50.0, 50.0, 50.0, 50.0, 115.0]
+    from_geoms = attribute(points(*shapely.points(X0 + x, Y0 + y)), quartiers, tolerance_m=15)
+    from_xy = attribute_xy(X0 + x, Y0 + y, quartiers, tolerance_m=15)
+    assert col(from_geoms, "code_qp") == col(from_xy, "code_qp")
+    assert col(from_geoms, "code_qp_statut") == col(from_xy, "code_qp_statut")
+    assert np.array_equal(
+        from_geoms["code_qp_distance_m"].to_numpy(),
+        from_xy["code_qp_distance_m"].to_numpy(),
+        equal_nan=True,
+    )
+    assert (from_geoms["code_qp_statut"] == "tolérance").sum() > 100
+    assert from_geoms["code_qp_distance_m"].iloc[3_000:3_003].tolist() == [0.0, 15.0, 15.0]

@@ -17,8 +17,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gupgeo.attribution._engine import _nearest, _nearest_points, prepare_zones
+from gupgeo.attribution._engine import prepare_zones
 from gupgeo.attribution._grid import ZoneGrid
+from gupgeo.attribution._tolerance import nearest, nearest_points
 from gupgeo.attribution.zones import attribute, attribute_xy, attribution_report
 
 X0, Y0 = 525_000.0, 6_700_000.0
@@ -295,8 +296,8 @@ def test_tolerance_on_perimeter_pieces_is_the_whole_polygon_distance(data, toler
     # The look-up serves points in no zone's interior (on a perimeter is allowed).
     inside = np.array([shapely.contains(z, points) for z in layer.geoms]).any(axis=0)
     points = points[~inside]
-    fast = _nearest_points(layer, points, tolerance_m)
-    slow = _nearest(layer, points, tolerance_m)
+    fast = nearest_points(layer, points, tolerance_m)
+    slow = nearest(layer, points, tolerance_m)
     for got, expected in zip(fast, slow, strict=True):
         np.testing.assert_array_equal(got, expected)
 

@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gupgeo.attribution._grid import NO_ZONE, ZoneGrid, halves
+from gupgeo.attribution._tolerance import nearest, nearest_points, perimeter_pieces
 from gupgeo.crs import WORK_CRS, to_work_crs
 from gupgeo.errors import CRSError, SchemaError
 
@@ -40,11 +41,6 @@ S_INSIDE, S_SEVERAL, S_TOLERANCE, S_OUTSIDE, S_NO_GEOMETRY, S_INVALID = range(6)
 
 PREDICATES = ("covered_by", "within", "intersects")
 
-# Segments per piece of perimeter in the tolerance look-up of points.
-_PIECE_SEGMENTS = 16
-# Below this distance (m) from a perimeter, a point's distance is taken from the whole
-# polygon (GEOS says 0 on a perimeter; the segment formula may leave a rounding error).
-_ON_PERIMETER_M = 1e-6
 # From this many features, point coordinates are read in two threads.
 _THREADED_READS = 100_000
 # Features read per step: a step's bounds and kinds stay in the CPU cache.
@@ -101,10 +97,10 @@ class ZoneLayer:
 
         The distance from a point outside a polygon to the polygon is its distance
         to the nearest segment of its rings, computed by GEOS segment by segment:
-        pieces of at most ``_PIECE_SEGMENTS`` segments give the same value while each
+        pieces of at most ``_tolerance._PIECE_SEGMENTS`` segments give the same value while each
         distance costs a few segments instead of a whole perimeter.
         """
-        pieces, zone = _perimeter_pieces(self.geoms)
+        pieces, zone = perimeter_pieces(self.geoms)
         return shapely.STRtree(pieces), zone
 
 
@@ -118,6 +114,9 @@ class Features:
     other_pos: np.ndarray  # positions of KIND_OTHER features
     other_geoms: np.ndarray  # their geometries in Lambert-93
     n_odd: int  # features that are not valid points
+    # The input geometries when they are in Lambert-93: the point at (x[i], y[i]) is
+    # points[i], no need to build it again for a distance.
+    points: np.ndarray | None = None
 
 
 @dataclass
@@ -408,7 +407,8 @@ def _features(
         kind[bad] = KIND_NAN
         if other.size:
             other = np.asarray(gpd.GeoSeries(other, crs=crs).to_crs(WORK_CRS).array)
-    return Features(kind, x, y, other_pos, other, int(np.count_nonzero(kind)))
+    points = geoms if crs.equals(WORK_CRS) else None
+    return Features(kind, x, y, other_pos, other, int(np.count_nonzero(kind)), points)
 
 
 def _measure(geoms: np.ndarray, dims: np.ndarray) -> np.ndarray:
@@ -433,80 +433,6 @@ def _other_pairs(layer: ZoneLayer, feats: Features) -> tuple[np.ndarray, np.ndar
     pos = feats.other_pos[fi[keep]]
     order = np.lexsort((zj[keep], pos))
     return pos[order], zj[keep][order].astype(np.int32), np.minimum(share[keep][order], 1.0)
-
-
-def _perimeter_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of at most ``_PIECE_SEGMENTS`` consecutive segments of every ring, and their zone."""
-    present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
-    rings, ring_zone = shapely.get_parts(shapely.boundary(geoms[present]), return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    if ring.size == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=np.int32)
-    start = np.searchsorted(ring, ring)  # position of each ring's first vertex
-    local = np.arange(ring.size) - start
-    last = np.append(ring[1:] != ring[:-1], True)  # a ring's last vertex (its closing one)
-    k = _PIECE_SEGMENTS
-    # Each vertex belongs to piece local // k of its ring, except a ring's last vertex
-    # when it would open an empty piece; a vertex at a multiple of k also ends the
-    # previous piece.
-    own = ~(last & (local % k == 0))
-    shared = (local % k == 0) & (local > 0)
-    vertex = np.concatenate((np.flatnonzero(own), np.flatnonzero(shared)))
-    piece_local = np.concatenate((local[own] // k, local[shared] // k - 1))
-    order = np.lexsort((vertex, piece_local, ring[vertex]))
-    vertex, piece_local = vertex[order], piece_local[order]
-    key = ring[vertex].astype(np.int64) << 32 | piece_local
-    new = np.append(True, key[1:] != key[:-1])
-    piece = np.cumsum(new) - 1
-    pieces = shapely.linestrings(xy[vertex], indices=piece)
-    zone = present[ring_zone[ring[vertex[new]]]].astype(np.int32)
-    return pieces, zone
-
-
-def _first_nearest(
-    qi: np.ndarray, zj: np.ndarray, dist: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each query, its nearest zone (ties to zone order): (query, zone, distance)."""
-    order = np.lexsort((zj, qi))
-    qi, zj, dist = qi[order], zj[order], dist[order]
-    first = np.unique(qi, return_index=True)[1]
-    return qi[first], zj[first].astype(np.int32), dist[first]
-
-
-def _nearest(
-    layer: ZoneLayer, geoms: np.ndarray, tolerance_m: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest zone within the tolerance: (input index, zone, distance), ties to zone order."""
-    (qi, zj), dist = layer.tree.query_nearest(
-        geoms, max_distance=tolerance_m, return_distance=True, all_matches=True
-    )
-    return _first_nearest(qi, zj, dist)
-
-
-def _nearest_points(
-    layer: ZoneLayer, points: np.ndarray, tolerance_m: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_nearest` for points outside every zone, on the perimeters' pieces.
-
-    Same answers as :func:`_nearest`: the nearest pieces give the nearest zones (all
-    of them on a tie) at the same distance; points within ``_ON_PERIMETER_M`` of a
-    perimeter are measured again on the whole polygons.
-    """
-    tree, piece_zone = layer.perimeter
-    (qi, pj), dist = tree.query_nearest(
-        points, max_distance=tolerance_m, return_distance=True, all_matches=True
-    )
-    qi, zj, dist = _first_nearest(qi, piece_zone[pj], dist)
-    close = np.flatnonzero(dist < _ON_PERIMETER_M)
-    if close.size:  # every zone whose perimeter passes that close, measured whole
-        ci, pj = tree.query(points[qi[close]], predicate="dwithin", distance=_ON_PERIMETER_M)
-        pairs = np.unique(np.c_[ci, piece_zone[pj]], axis=0)
-        ci, cz = pairs[:, 0], pairs[:, 1]
-        exact = shapely.distance(points[qi[close[ci]]], layer.geoms[cz])
-        order = np.lexsort((cz, exact, ci))  # nearest first, ties to zone order
-        best = order[np.unique(ci[order], return_index=True)[1]]
-        zj[close[ci[best]]], dist[close[ci[best]]] = cz[best], exact[best]
-    return qi, zj, dist
 
 
 def match_layer(
@@ -556,13 +482,15 @@ def match_layer(
         lost = np.flatnonzero((chosen == NO_ZONE) & (feats.kind == KIND_POINT))
         if grid is not None:
             lost = lost[grid.near(feats.x[lost], feats.y[lost], tolerance_m)]
-        qi, zj, dist = _nearest_points(
-            layer, shapely.points(feats.x[lost], feats.y[lost]), tolerance_m
-        )
+        if feats.points is not None:  # 0.02 s for 370,000 points, against 0.3 s to build them
+            outside = feats.points[lost]
+        else:
+            outside = shapely.points(feats.x[lost], feats.y[lost])
+        qi, zj, dist = nearest_points(layer, outside, tolerance_m)
         hits = [(lost[qi], zj, dist)]
         if feats.other_pos.size:
             unmatched = chosen[feats.other_pos] == NO_ZONE
-            qi, zj, dist = _nearest(layer, feats.other_geoms[unmatched], tolerance_m)
+            qi, zj, dist = nearest(layer, feats.other_geoms[unmatched], tolerance_m)
             hits.append((feats.other_pos[unmatched][qi], zj, dist))
         for hit, zj, dist in hits:
             chosen[hit] = zj
